@@ -1,0 +1,286 @@
+"""Nothing overwritten, nothing created twice: optimistic version checks for edit forms and one-time
+tokens for create forms. Knows no domain model.
+
+Edit forms — one line on the form class:
+
+    class OrganizationForm(VersionCheckMixin, forms.ModelForm): ...
+
+The form carries a hidden `record_version` (the row's `updated_at`, or its newest history id for models
+without one). On save, if the row changed since the form was shown, the form is invalid with a Chinese
+message naming who changed what (from django-simple-history); the user's input stays in the form and the
+hidden version moves to the current one, so saving again is a conscious overwrite.
+
+Create forms — one line on the form and one on the view:
+
+    class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm): ...
+    class MemberCreateView(PortalPageMixin, SingleSubmitMixin, View): ...   # after the login mixin
+
+The form carries a hidden random `form_token`. The first POST carrying a token claims it (atomically, in
+the cache); if that POST succeeds (a redirect) the token remembers where it went, and every repeat of the
+same POST (double click, browser retry, back + resubmit) is sent there instead of creating a second record.
+A POST that fails validation releases its token, so the corrected form can be sent again.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from datetime import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from .history import _display
+
+log = logging.getLogger(__name__)
+
+VERSION_FIELD = "record_version"
+TOKEN_FIELD = "form_token"
+
+CONFLICT = "保存未成功：在您打开此页之后，{who}于 {when} 修改了这条记录{changes}。您填写的内容仍保留在下方，请核对；确认无误后再次保存将以您的内容为准。"
+CONFLICT_UNKNOWN = "保存未成功：在您打开此页之后，这条记录已被他人修改。您填写的内容仍保留在下方，请刷新页面核对后再保存。"
+DUPLICATE_SUBMIT = "该表单已经提交过，未重复保存。"
+SUBMIT_IN_PROGRESS = "该表单正在处理中，请勿重复提交；请稍候刷新页面查看结果。"
+
+TOKEN_TTL = 24 * 3600      # how long a used token is remembered
+PENDING = "__pending__"
+WAIT_FOR_FIRST = 5.0       # seconds a repeat waits for the first submission to finish
+
+
+# --- versions ---------------------------------------------------------------------------------------
+
+def _has_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def _encode(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return f"h{value}"
+
+
+def version_of(instance) -> str:
+    """The version of `instance` as loaded (what the user is looking at)."""
+    if instance is None or instance.pk is None:
+        return ""
+    if _has_field(type(instance), "updated_at"):
+        return _encode(instance.updated_at)
+    return _encode(_latest_history_id(instance))
+
+
+def current_version(instance) -> str:
+    """The version of the row in the database now (one query)."""
+    model = type(instance)
+    if _has_field(model, "updated_at"):
+        return _encode(model._default_manager.filter(pk=instance.pk).values_list("updated_at", flat=True).first())
+    return _encode(_latest_history_id(instance))
+
+
+def _latest_history_id(instance):
+    history = getattr(instance, "history", None)
+    if history is None:
+        return None
+    return history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+def conflict_message(instance, seen_version: str) -> str:
+    """Who changed the record after `seen_version`, when, and what (old → new), in Chinese."""
+    history = getattr(instance, "history", None)
+    if history is None:
+        return CONFLICT_UNKNOWN
+    records = history.select_related("history_user")
+    if seen_version.startswith("h"):
+        try:
+            seen_id = int(seen_version[1:])
+        except ValueError:
+            return CONFLICT_UNKNOWN
+        newer = records.filter(history_id__gt=seen_id)
+        base = records.filter(history_id__lte=seen_id)
+    else:
+        try:
+            seen = datetime.fromisoformat(seen_version)
+        except ValueError:
+            return CONFLICT_UNKNOWN
+        key = "updated_at" if _has_field(history.model, "updated_at") else "history_date"
+        newer = records.filter(**{f"{key}__gt": seen})
+        base = records.filter(**{f"{key}__lte": seen})
+    newer = list(newer.order_by("history_date", "history_id"))
+    if not newer:
+        return CONFLICT_UNKNOWN
+    base = base.order_by("-history_date", "-history_id").first()
+    latest = newer[-1]
+    names = []
+    for record in newer:
+        user = record.history_user
+        name = (user.get_full_name() or user.username) if user else "系统"
+        if name not in names:
+            names.append(name)
+    changes = ""
+    if base is not None:
+        delta = latest.diff_against(base, excluded_fields=["updated_at", "created_at"])
+        parts = []
+        for c in delta.changes:
+            try:
+                label = instance._meta.get_field(c.field).verbose_name
+            except FieldDoesNotExist:
+                label = c.field
+            parts.append(f"{label}：“{_display(latest, c.field, c.old)}”改为“{_display(latest, c.field, c.new)}”")
+        if parts:
+            changes = "（" + "；".join(parts) + "）"
+    when = timezone.localtime(latest.history_date).strftime("%Y-%m-%d %H:%M")
+    return CONFLICT.format(who="、".join(names), when=when, changes=changes)
+
+
+class VersionCheckMixin:
+    """For ModelForms editing an existing row: refuse to save over a change made since the form was shown."""
+
+    version_field = VERSION_FIELD
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields[self.version_field] = forms.CharField(
+                widget=forms.HiddenInput, required=False, initial=version_of(self.instance), label="版本")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None or self.version_field not in self.fields:
+            self.cleaned_data.pop(self.version_field, None)
+            return data
+        # Taken out of cleaned_data so views can pass cleaned_data to a service unchanged.
+        seen = self.cleaned_data.pop(self.version_field, "") or ""
+        if not seen:  # clients that do not send a version (old pages, scripts) are not checked
+            return data
+        now = current_version(self.instance)
+        if seen != now:
+            self.add_error(None, conflict_message(self.instance, seen))
+            # Re-rendered form carries the current version: the next save is a deliberate overwrite.
+            self.data = self.data.copy()
+            self.data[self.add_prefix(self.version_field)] = now
+        return data
+
+
+# --- one-time form tokens ----------------------------------------------------------------------------
+
+class FormTokenMixin:
+    """Adds a hidden random `form_token`; SingleSubmitMixin on the view makes each token create once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[TOKEN_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False,
+                                                   initial=secrets.token_urlsafe(16), label="表单标识")
+
+    def clean(self):
+        data = super().clean()
+        self.cleaned_data.pop(TOKEN_FIELD, None)  # read by the view from request.POST, not a service argument
+        return data
+
+
+def _token_key(request, token: str) -> str:
+    return f"formtoken:{request.user.pk}:{request.path}:{token}"
+
+
+class _Store:
+    """The cache when it answers (atomic `add`); the session otherwise (best effort), so Redis down breaks no form."""
+
+    def __init__(self, request):
+        self.request = request
+
+    def claim(self, key: str) -> bool:
+        try:
+            return cache.add(key, PENDING, TOKEN_TTL)
+        except Exception:  # cache server down: fall back to the session
+            log.warning("cache unavailable; form token kept in the session")
+            used = self.request.session.setdefault("_form_tokens", {})
+            if key in used:
+                return False
+            used[key] = PENDING
+            self.request.session.modified = True
+            return True
+
+    def get(self, key: str):
+        try:
+            value = cache.get(key)
+        except Exception:
+            value = None
+        if value is None:
+            value = self.request.session.get("_form_tokens", {}).get(key)
+        return value
+
+    def set(self, key: str, value: str) -> None:
+        try:
+            cache.set(key, value, TOKEN_TTL)
+            return
+        except Exception:
+            pass
+        used = self.request.session.setdefault("_form_tokens", {})
+        used[key] = value
+        # keep the session small
+        for old in list(used)[:-50]:
+            used.pop(old)
+        self.request.session.modified = True
+
+    def release(self, key: str) -> None:
+        try:
+            cache.delete(key)
+        except Exception:
+            pass
+        used = self.request.session.get("_form_tokens")
+        if used and key in used:
+            used.pop(key)
+            self.request.session.modified = True
+
+
+class SingleSubmitMixin:
+    """For create views: a POST whose `form_token` already succeeded is redirected to that result.
+
+    Put it after the login/permission mixin so only authorized requests claim tokens. POSTs without a
+    token are processed normally (API clients use Idempotency-Key instead).
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        token = request.POST.get(TOKEN_FIELD, "") if request.method == "POST" else ""
+        if not token or len(token) > 64:
+            return super().dispatch(request, *args, **kwargs)
+        store = _Store(request)
+        key = _token_key(request, token)
+        if not store.claim(key):
+            repeat = self._repeat(request, store, key)
+            if repeat is not None or not store.claim(key):
+                return repeat or self._in_progress(request)
+        response = None
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        finally:
+            if response is not None and response.status_code in (301, 302, 303) and response.get("Location"):
+                store.set(key, response["Location"])
+            else:
+                store.release(key)
+        return response
+
+    def _repeat(self, request, store, key):
+        deadline = time.monotonic() + WAIT_FOR_FIRST
+        target = store.get(key)
+        while target == PENDING and time.monotonic() < deadline:
+            time.sleep(0.1)
+            target = store.get(key)
+        if target and target != PENDING:
+            messages.info(request, DUPLICATE_SUBMIT)
+            return redirect(target)
+        if target is None:  # the first submission failed validation and let the token go: process this one
+            return None
+        return self._in_progress(request)
+
+    def _in_progress(self, request):
+        messages.warning(request, SUBMIT_IN_PROGRESS)
+        return redirect(request.get_full_path())

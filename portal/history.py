@@ -1,0 +1,53 @@
+"""修改记录: who changed what and when, from django-simple-history, for detail pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryRow:
+    when: object
+    who: str
+    action: str
+    changes: list[Change]
+
+
+_ACTIONS = {"+": "创建", "~": "修改", "-": "删除"}
+
+
+def _display(record, field_name: str, value) -> str:
+    field = record.instance._meta.get_field(field_name)
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        return f"#{value}"
+    return str(value)
+
+
+def history_rows(instance, *, limit: int = 30, exclude: tuple[str, ...] = ("updated_at",)) -> list[HistoryRow]:
+    records = list(instance.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    rows = []
+    for i, record in enumerate(records[:limit]):
+        prev = records[i + 1] if i + 1 < len(records) else None
+        changes = []
+        if prev is not None and record.history_type == "~":
+            delta = record.diff_against(prev, excluded_fields=list(exclude))
+            for c in delta.changes:
+                name = c.field
+                field = instance._meta.get_field(name)
+                changes.append(Change(str(field.verbose_name), _display(record, name, c.old), _display(record, name, c.new)))
+        user = record.history_user
+        who = (user.get_full_name() or user.username) if user else "系统"
+        if record.history_type == "~" and not changes:
+            continue
+        rows.append(HistoryRow(record.history_date, who, _ACTIONS.get(record.history_type, record.history_type), changes))
+    return rows

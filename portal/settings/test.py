@@ -1,0 +1,27 @@
+"""Test settings: same as base, fast password hashing; DATABASE_URL/REDIS_URL still decide the servers."""
+from .base import *  # noqa: F401,F403
+from .base import BASE_DIR
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
+AXES_ENABLED = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True  # serve from finders; no collectstatic in tests
+# Many tests make anonymous API calls from one address; the failed-auth throttle is tested with its own limit.
+API_FAILED_AUTH_LIMIT = 10_000
+
+# Parallel test processes (pytest-xdist) each get their own Redis database for the cache, so one test's
+# cache.clear() or keys never touch another process's tests. The broker stays as configured.
+import os as _os  # noqa: E402
+
+from .base import CACHES, REDIS_URL  # noqa: E402
+
+_worker = _os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _worker.startswith("gw") and CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    _base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
+    CACHES = {"default": {**CACHES["default"], "LOCATION": f"{_base}/{1 + int(_worker[2:]) % 15}"}}

@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from branches.views import HomeView
+from portal import api as portal_api
+from portal import views as portal_views
+
+api_v1 = [
+    path("", include("branches.api.urls")),
+    path("", include("members.api.urls")),
+    path("", include("evaluations.api.urls")),
+    path("", include("reports.api.urls")),
+    path("", include("practice.api.urls")),
+    # Last: any other address under /api/v1/ is a JSON 404 (addresses without "/" still get APPEND_SLASH).
+    re_path(r"^.*/$", portal_api.api_not_found),
+]
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("healthz/", portal_views.healthz, name="healthz"),
+    path("favicon.ico", portal_views.favicon),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("org/", include("branches.urls")),
+    path("members/", include("members.urls")),
+    path("evaluations/", include("evaluations.urls")),
+    path("reports/", include("reports.urls")),
+    path("practice/", include("practice.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
