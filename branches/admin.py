@@ -1,0 +1,92 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from .models import CommitteeSeat, CommitteeTerm, Organization, RoleGrant
+
+
+@admin.register(Organization)
+class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
+    form = movenodeform_factory(Organization)
+    list_display = ("name", "kind", "code", "established_on", "dissolved_on")
+    list_filter = ("kind", "locality")
+    search_fields = ("name", "code")
+
+
+class SeatInline(admin.TabularInline):
+    model = CommitteeSeat
+    raw_id_fields = ("member",)
+    extra = 0
+
+
+@admin.register(CommitteeTerm)
+class CommitteeTermAdmin(SimpleHistoryAdmin):
+    list_display = ("organization", "started_on", "ends_on", "closed_on")
+    raw_id_fields = ("organization",)
+    inlines = [SeatInline]
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(SimpleHistoryAdmin):
+    list_display = ("user", "role", "organization", "created_at")
+    list_filter = ("role",)
+    raw_id_fields = ("user", "organization", "granted_by")
+
+
+# --- organizational life ---------------------------------------------------------------------------------
+from .models import (  # noqa: E402
+    Activity,
+    ActivityType,
+    Attendance,
+    FrequencyRule,
+    PeriodClose,
+    Reminder,
+    Talk,
+)
+
+
+@admin.register(ActivityType)
+class ActivityTypeAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "category", "counts_for_completion", "takes_attendance", "is_builtin", "is_active", "order"]
+    list_editable = ["is_active", "order"]
+
+
+@admin.register(FrequencyRule)
+class FrequencyRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["activity_type", "organization", "holder", "per", "min_count", "reason"]
+    list_filter = ["activity_type", "per", "holder"]
+    raw_id_fields = ["organization"]
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    raw_id_fields = ["member"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(SimpleHistoryAdmin):
+    list_display = ["held_on", "activity_type", "organization", "title", "status", "is_deleted"]
+    list_filter = ["activity_type", "status", "is_deleted"]
+    search_fields = ["title", "organization__name"]
+    raw_id_fields = ["organization", "host", "recorder"]
+    date_hierarchy = "held_on"
+    inlines = [AttendanceInline]
+
+
+@admin.register(Talk)
+class TalkAdmin(SimpleHistoryAdmin):
+    list_display = ["held_on", "organization", "topic"]
+    raw_id_fields = ["organization", "participants"]
+
+
+@admin.register(PeriodClose)
+class PeriodCloseAdmin(SimpleHistoryAdmin):
+    list_display = ["organization", "period", "closed_by", "closed_at", "reopened_at"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "title", "emailed_at", "read_at"]
+    list_filter = ["kind"]

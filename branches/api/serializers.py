@@ -1,0 +1,71 @@
+"""What the API shows of organizations: the tree, committees and terms, structural warnings."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from portal.api import ChoiceDisplayField
+
+from ..models import CommitteeSeat, CommitteeTerm, Locality, Organization, OrganizationKind, SeatRole
+from ..selectors import structure_warnings
+
+
+class StructureWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="如 no_committee、term_overdue、too_many_members")
+    message = serializers.CharField(help_text="中文说明")
+    level = serializers.ChoiceField(choices=["warn", "danger"])
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    kind_display = ChoiceDisplayField(source="kind", choices=OrganizationKind.choices)
+    locality_display = ChoiceDisplayField(source="locality", choices=Locality.choices)
+    is_active = serializers.BooleanField(read_only=True, help_text="false 表示已撤销（dissolved_on 有值）")
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True, help_text="上级组织 id")
+    parent_code = serializers.CharField(read_only=True, allow_null=True)
+    member_count = serializers.IntegerField(read_only=True, help_text="在册党员数（本组织直属）")
+    full_member_count = serializers.IntegerField(read_only=True, help_text="正式党员数（本组织直属）")
+    seat_count = serializers.IntegerField(read_only=True, help_text="本届委员会在任委员数")
+    term_ends_on = serializers.DateField(read_only=True, allow_null=True, help_text="本届委员会届满日期")
+    warnings = serializers.SerializerMethodField(help_text="组织设置提醒（依据《支部工作条例》）")
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id", "code", "name", "short_name", "kind", "kind_display", "parent", "parent_code", "path", "depth",
+            "established_on", "dissolved_on", "dissolution_reason", "is_active", "units", "locality",
+            "locality_display", "term_years", "member_count", "full_member_count", "seat_count", "term_ends_on",
+            "warnings", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(StructureWarningSerializer(many=True))
+    def get_warnings(self, org):
+        return [{"code": w.code, "message": w.message, "level": w.level} for w in structure_warnings(org)]
+
+
+class CommitteeSeatSerializer(serializers.ModelSerializer):
+    role_display = ChoiceDisplayField(source="role", choices=SeatRole.choices)
+    member_name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = CommitteeSeat
+        fields = ["role", "role_display", "member", "member_name", "started_on", "ended_on"]
+        read_only_fields = fields
+
+
+class CommitteeTermSerializer(serializers.ModelSerializer):
+    is_current = serializers.BooleanField(read_only=True)
+    seats = CommitteeSeatSerializer(many=True, read_only=True, help_text="本届在任委员（已离任者不列）")
+
+    class Meta:
+        model = CommitteeTerm
+        fields = ["id", "started_on", "ends_on", "closed_on", "is_current", "note", "seats", "updated_at"]
+        read_only_fields = fields
+
+
+class OrganizationDetailSerializer(OrganizationSerializer):
+    terms = CommitteeTermSerializer(many=True, read_only=True, help_text="委员会历届任期，最近的在前")
+
+    class Meta(OrganizationSerializer.Meta):
+        fields = OrganizationSerializer.Meta.fields + ["terms"]
+        read_only_fields = fields

@@ -1,0 +1,47 @@
+"""/api/v1/organizations/: the tree within the caller's scope, committees and terms, structural warnings."""
+from __future__ import annotations
+
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.functions import Length, Substr
+from drf_spectacular.utils import extend_schema, extend_schema_view
+
+from portal.api import ScopedReadOnlyViewSet
+
+from ..filters import OrganizationFilterSet
+from ..models import CommitteeSeat, CommitteeTerm, Organization
+from ..selectors import with_structure
+from .serializers import OrganizationDetailSerializer, OrganizationSerializer
+
+
+def _with_parent(qs):
+    """Parent id and code from the materialized path: one correlated lookup on the unique path index."""
+    outer = OuterRef("path")
+    parent = Organization.objects.filter(path=Substr(outer, 1, Length(outer) - Organization.steplen)).order_by()
+    return qs.annotate(parent_id=Subquery(parent.values("pk")[:1]), parent_code=Subquery(parent.values("code")[:1]))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="党组织列表（授权范围内）",
+        description="按树序（path）列出授权范围内的党组织，含党员数、本届委员会届满日期和组织设置提醒。"
+        "默认只列现有组织；带 updated_since 时同时返回其后撤销的组织（is_active=false）。",
+    ),
+    retrieve=extend_schema(summary="党组织详情", description="含委员会历届任期与本届在任委员。"),
+)
+class OrganizationViewSet(ScopedReadOnlyViewSet):
+    queryset = Organization.objects.all()
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilterSet
+    ordering = "path"
+    ordering_fields = ["path", "code", "updated_at", "id"]
+
+    def get_queryset(self):
+        qs = _with_parent(with_structure(super().get_queryset()))
+        if self.action == "retrieve":
+            seats = CommitteeSeat.objects.filter(ended_on__isnull=True).select_related("member").order_by("role")
+            terms = CommitteeTerm.objects.order_by("-started_on").prefetch_related(Prefetch("seats", queryset=seats))
+            qs = qs.prefetch_related(Prefetch("terms", queryset=terms))
+        return qs
+
+    def get_serializer_class(self):
+        return OrganizationDetailSerializer if self.action == "retrieve" else OrganizationSerializer

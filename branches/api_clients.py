@@ -1,0 +1,91 @@
+"""Services and selectors for agency API clients (tokens are shown once, stored hashed)."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from portal.scoping import MANAGE
+
+from .api.authentication import PREFIX_LENGTH, hash_token, token_prefix
+from .models import ApiClient, ApiClientGrant, ApiRequestLog, Organization
+
+TOKEN_PREFIX = "sz_"
+DISSOLVED_ORGANIZATION = "已撤销的组织不能再签发接口令牌。"
+ALREADY_REVOKED = "该客户端已吊销。"
+TOKEN_TOO_SHORT = f"令牌至少 {PREFIX_LENGTH + 8} 个字符。"
+TOKEN_TAKEN = "该令牌前缀已被其他客户端使用。"
+UNKNOWN_GRANT = "未知的授权：{grant}"
+
+
+def new_token() -> str:
+    """'sz_' + 43 url-safe characters (256 bits); its first 12 characters find it, its sha256 proves it."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def api_client_create(
+    *,
+    organization: Organization,
+    name: str,
+    grants=(),
+    expires_days: int | None = None,
+    throttle_rate: str | None = "",
+    by=None,
+    token: str | None = None,
+) -> tuple[ApiClient, str]:
+    """Create a client and its service account; returns the client and the token (shown once, never stored)."""
+    if not organization.is_active:
+        raise ValidationError({"organization": DISSOLVED_ORGANIZATION})
+    for grant in grants:
+        if grant not in ApiClientGrant.values:
+            raise ValidationError({"grants": UNKNOWN_GRANT.format(grant=grant)})
+    token = token or new_token()
+    if len(token) < PREFIX_LENGTH + 8:
+        raise ValidationError({"token": TOKEN_TOO_SHORT})
+    if ApiClient.objects.filter(token_prefix=token_prefix(token)).exists():
+        raise ValidationError({"token": TOKEN_TAKEN})
+    User = get_user_model()
+    user = User(username=f"api-{secrets.token_hex(6)}", first_name=name[:150])
+    user.set_unusable_password()  # a service account: no login, no pages
+    user.save()
+    client = ApiClient(
+        name=name,
+        organization=organization,
+        user=user,
+        token_prefix=token_prefix(token),
+        token_hash=hash_token(token),
+        grant_reports=ApiClientGrant.REPORTS in grants,
+        grant_pii=ApiClientGrant.PII in grants,
+        throttle_rate=throttle_rate or "",
+        expires_at=timezone.now() + timedelta(days=expires_days) if expires_days else None,
+        created_by=by,
+    )
+    client.full_clean(exclude=["user"])
+    client.save()
+    return client, token
+
+
+@transaction.atomic
+def api_client_revoke(*, client: ApiClient, by=None) -> ApiClient:
+    """Revoke for good: the token stops working at once; the client and its log stay for the record."""
+    if client.revoked_at:
+        raise ValidationError(ALREADY_REVOKED)
+    client.revoked_at = timezone.now()
+    client.revoked_by = by
+    client.save(update_fields=["revoked_at", "revoked_by"])
+    return client
+
+
+def api_client_list(*, user) -> QuerySet[ApiClient]:
+    """Clients whose organization the user manages (staff of that subtree)."""
+    return ApiClient.objects.restrict(user, MANAGE).select_related("organization", "created_by", "revoked_by")
+
+
+def api_request_log(*, client: ApiClient, limit: int = 200) -> QuerySet[ApiRequestLog]:
+    return client.requests.all()[:limit]

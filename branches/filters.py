@@ -1,0 +1,66 @@
+"""One FilterSet for organization lists: the API (/api/v1/organizations/) and pages that list organizations."""
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from portal.api import wants_tombstones
+from portal.filters import UpdatedSinceFilterSet, scoped_queryset
+
+from .models import CommitteeTerm, Organization, OrganizationKind
+
+ACTIVE_CHOICES = [("1", "现有"), ("0", "已撤销"), ("all", "全部")]
+
+
+class OrganizationFilterSet(UpdatedSinceFilterSet):
+    kind = django_filters.MultipleChoiceFilter(label="类型", choices=OrganizationKind.choices)
+    organization = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
+        label="所属组织 id（含本级及下级）", queryset=scoped_queryset("branches.Organization"), method="in_subtree"
+    ))
+    parent = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
+        label="直属上级组织 id（只列其直属下级）", queryset=scoped_queryset("branches.Organization"), method="children_of"
+    ))
+    active = django_filters.ChoiceFilter(
+        label="状态", choices=ACTIVE_CHOICES, method="active_filter", empty_label=None,
+        help_text="默认只列现有组织；带 updated_since 时默认全部（含已撤销，作为“墓碑”）。",
+    )
+    q = django_filters.CharFilter(label="名称/简称/编码", method="search")
+    updated_since = django_filters.IsoDateTimeFilter(
+        label="更新时间起", method="changed_since",
+        help_text="组织信息或其委员会任期（换届、任期变动）在此时间之后有变动的组织。",
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["kind"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("active"):
+            data = data.copy()
+            data["active"] = "all" if wants_tombstones(data) else "1"
+        super().__init__(data, *args, **kwargs)
+
+    def in_subtree(self, queryset, name, value):
+        return queryset if value is None else queryset.filter(path__startswith=value.path)
+
+    def children_of(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(path__startswith=value.path, depth=value.depth + 1)
+
+    def changed_since(self, queryset, name, value):
+        if value is None:
+            return queryset
+        terms = CommitteeTerm.objects.filter(organization=OuterRef("pk"), updated_at__gte=value)
+        return queryset.filter(Q(updated_at__gte=value) | Q(Exists(terms)))
+
+    def active_filter(self, queryset, name, value):
+        if value == "all":
+            return queryset
+        return queryset.filter(dissolved_on__isnull=(value != "0"))
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(code__icontains=value))

@@ -1,0 +1,146 @@
+"""Reads on the organization tree, annotated so that a page issues a fixed number of queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from portal.scoping import VIEW
+
+from .models import BRANCH_KINDS, CommitteeSeat, CommitteeTerm, Organization, seat_order_expression
+
+# 《中国共产党支部工作条例（试行）》: thresholds counted on 正式党员.
+COMMITTEE_REQUIRED_AT = 7
+COMMITTEE_SEATS_MIN, COMMITTEE_SEATS_MAX = 3, 7
+MAX_BRANCH_MEMBERS = 50
+TERM_DUE_WARNING_DAYS = 90
+
+
+@dataclass(frozen=True)
+class StructureWarning:
+    code: str
+    message: str
+    level: str = "warn"  # warn | danger
+
+
+def with_structure(qs: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Annotate member counts and the current committee term: what structural checks need."""
+    from members.models import Member, MemberStatus
+
+    active = Member.objects.filter(branch=OuterRef("pk"), is_active=True).order_by().values("branch")
+    current_terms = CommitteeTerm.objects.filter(organization=OuterRef("pk"), closed_on__isnull=True).order_by(
+        "-started_on"
+    )
+    seats = (
+        CommitteeSeat.objects.filter(term__organization=OuterRef("pk"), term__closed_on__isnull=True, ended_on__isnull=True)
+        .order_by()
+        .values("term__organization")
+    )
+    return qs.annotate(
+        member_count=Coalesce(Subquery(active.annotate(c=Count("pk")).values("c")[:1]), Value(0)),
+        full_member_count=Coalesce(
+            Subquery(active.filter(status=MemberStatus.FULL).annotate(c=Count("pk")).values("c")[:1]), Value(0)
+        ),
+        term_ends_on=Subquery(current_terms.values("ends_on")[:1]),
+        seat_count=Coalesce(Subquery(seats.annotate(c=Count("pk")).values("c")[:1]), Value(0)),
+    )
+
+
+def structure_warnings(org: Organization, *, today: date | None = None) -> list[StructureWarning]:
+    """Checks from the 支部工作条例 on an organization annotated by `with_structure`."""
+    today = today or date.today()
+    warnings: list[StructureWarning] = []
+    if org.kind not in BRANCH_KINDS or not org.is_active:
+        return warnings
+    full, total, seats, ends = org.full_member_count, org.member_count, org.seat_count, org.term_ends_on
+    if full >= COMMITTEE_REQUIRED_AT and not seats:
+        warnings.append(
+            StructureWarning("no_committee", f"正式党员 {full} 名（≥{COMMITTEE_REQUIRED_AT} 名）但未设立支部委员会。", "danger")
+        )
+    elif full >= COMMITTEE_REQUIRED_AT and not (COMMITTEE_SEATS_MIN <= seats <= COMMITTEE_SEATS_MAX):
+        warnings.append(
+            StructureWarning(
+                "committee_size",
+                f"支部委员会现有委员 {seats} 名，应为 {COMMITTEE_SEATS_MIN}—{COMMITTEE_SEATS_MAX} 名。",
+            )
+        )
+    elif seats > COMMITTEE_SEATS_MAX:
+        warnings.append(StructureWarning("committee_size", f"支部委员会现有委员 {seats} 名，一般不超过 7 名。"))
+    if total > MAX_BRANCH_MEMBERS:
+        warnings.append(StructureWarning("too_many_members", f"党员 {total} 名，超过 {MAX_BRANCH_MEMBERS} 名，宜分设党支部。"))
+    if full < 3 and org.kind == "branch":
+        warnings.append(StructureWarning("too_few_full_members", f"正式党员仅 {full} 名，不足 3 名，可考虑成立联合党支部。"))
+    if ends:
+        if ends < today:
+            warnings.append(StructureWarning("term_overdue", f"本届委员会已于 {ends:%Y年%m月%d日} 届满，换届逾期。", "danger"))
+        elif ends <= today + timedelta(days=TERM_DUE_WARNING_DAYS):
+            warnings.append(StructureWarning("term_due", f"本届委员会将于 {ends:%Y年%m月%d日} 届满，请准备换届。"))
+    elif seats == 0 and full < COMMITTEE_REQUIRED_AT:
+        warnings.append(StructureWarning("no_secretary", "尚未登记书记（不设支委会的支部也应有书记）。"))
+    return warnings
+
+
+def organization_tree(*, user) -> list[Organization]:
+    """Every organization the user may see, in tree order, with counts (two queries)."""
+    orgs = list(with_structure(Organization.objects.restrict(user, VIEW)).order_by("path"))
+    # Roll member counts up the tree in Python: one pass over an ordered list, no query per node.
+    by_path = {o.path: o for o in orgs}
+    for o in orgs:
+        o.subtree_member_count = 0
+    for o in orgs:
+        for i in range(len(o.path), 0, -Organization.steplen):
+            anc = by_path.get(o.path[:i])
+            if anc is not None:
+                anc.subtree_member_count += o.member_count
+    return orgs
+
+
+def branches_with_warnings(*, user, today: date | None = None) -> list[tuple[Organization, list[StructureWarning]]]:
+    qs = with_structure(Organization.objects.restrict(user, VIEW).active().branches())
+    result = []
+    for org in qs.order_by("path"):
+        w = structure_warnings(org, today=today)
+        if w:
+            result.append((org, w))
+    return result
+
+
+def organization_detail(*, user, pk: int) -> Organization:
+    """One organization with structure, current committee and children, in a fixed number of queries."""
+    from django.shortcuts import get_object_or_404
+
+    current_seats = CommitteeSeat.objects.filter(ended_on__isnull=True).select_related("member").order_by(
+        seat_order_expression(), "id")
+    qs = with_structure(Organization.objects.restrict(user, VIEW)).prefetch_related(
+        Prefetch("terms", queryset=CommitteeTerm.objects.prefetch_related(Prefetch("seats", queryset=current_seats)))
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def children_of(org: Organization) -> QuerySet[Organization]:
+    from members.models import Member
+
+    in_group = Member.objects.filter(party_group=OuterRef("pk"), is_active=True).order_by().values("party_group")
+    return (
+        with_structure(Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1))
+        .annotate(group_member_count=Coalesce(Subquery(in_group.annotate(c=Count("pk")).values("c")[:1]), Value(0)))
+        .order_by("path")
+    )
+
+
+def subtree_counts(*, user) -> dict:
+    """Headline counts for a staff home page."""
+    from members.models import Member, MemberStatus
+
+    orgs = Organization.objects.restrict(user, VIEW).active()
+    agg = orgs.aggregate(
+        branches=Count("pk", filter=Q(kind__in=BRANCH_KINDS)),
+        groups=Count("pk", filter=Q(kind="party_group")),
+        general=Count("pk", filter=Q(kind="general_branch")),
+    )
+    members = Member.objects.restrict(user, VIEW).active().aggregate(
+        total=Count("pk"), probationary=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY))
+    )
+    return {**agg, "members": members["total"], "probationary": members["probationary"]}

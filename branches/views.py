@@ -1,0 +1,228 @@
+"""Pages for the organization tree, committees, structural warnings and role grants."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+
+from portal.concurrency import SingleSubmitMixin
+from portal.forms import apply_validation_error
+from portal.history import history_rows
+from portal.scoping import MANAGE, VIEW
+from portal.views import PortalPageMixin
+
+from . import selectors, services
+from .forms import DissolveForm, GrantForm, OrganizationForm, TermForm
+from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationKind, Role, RoleGrant
+from .permissions import can_change, can_manage, user_roles
+
+
+class HomeView(PortalPageMixin, View):
+    """A home page per role: staff see their subtree, secretaries their branch, reviewers their scope."""
+
+    def get(self, request):
+        user = request.user
+        roles = user_roles(user)
+        ctx = {"roles": roles}
+        if user.is_superuser or Role.STAFF in roles:
+            ctx["counts"] = selectors.subtree_counts(user=user)
+            ctx["warnings"] = selectors.branches_with_warnings(user=user)[:10]
+            ctx["mode"] = "staff"
+        elif Role.SECRETARY in roles:
+            grant = RoleGrant.objects.filter(user=user, role=Role.SECRETARY).select_related("organization").first()
+            branch = selectors.organization_detail(user=user, pk=grant.organization_id)
+            ctx.update(mode="secretary", branch=branch, warnings=selectors.structure_warnings(branch),
+                       groups=selectors.children_of(branch))
+        else:
+            ctx["mode"] = "reviewer"
+            ctx["counts"] = selectors.subtree_counts(user=user)
+        from portal.extensions import home_panels
+        ctx["panels"] = home_panels(request, ctx)
+        return render(request, "branches/home.html", ctx)
+
+
+class TreeView(PortalPageMixin, View):
+    def get(self, request):
+        orgs = selectors.organization_tree(user=request.user)
+        show_groups = request.GET.get("groups") == "1"
+        q = request.GET.get("q", "").strip()
+        if not show_groups:
+            orgs = [o for o in orgs if not o.is_group]
+        if q:
+            orgs = [o for o in orgs if q in o.name or q in o.code]
+        min_depth = min((o.depth for o in orgs), default=1)
+        for o in orgs:
+            o.indent = o.depth - min_depth
+            o.warnings = selectors.structure_warnings(o)
+        return render(request, "branches/tree.html", {"orgs": orgs, "q": q, "show_groups": show_groups,
+                                                      "can_manage_any": bool(Organization.objects.restrict(request.user, MANAGE).exists())})
+
+
+class OrganizationDetailView(PortalPageMixin, View):
+    def get(self, request, pk):
+        org = selectors.organization_detail(user=request.user, pk=pk)
+        terms = list(org.terms.all())
+        current = next((t for t in terms if t.is_current), None)
+        ctx = {
+            "org": org,
+            "warnings": selectors.structure_warnings(org),
+            "children": selectors.children_of(org),
+            "current_term": current,
+            "past_terms": [t for t in terms if not t.is_current],
+            "ancestors": Organization.objects.filter(path__in=org.ancestor_paths()[1:]).order_by("path"),
+            "can_manage": can_manage(request.user, org),
+            "can_change": can_change(request.user, org),
+            "history": history_rows(org),
+            "child_kinds": [k for k, parents in ALLOWED_PARENT_KINDS.items() if org.kind in parents],
+        }
+        from portal.extensions import organization_panels
+        ctx["panels"] = organization_panels(request, org)
+        return render(request, "branches/detail.html", ctx)
+
+
+def _managed(request, pk) -> Organization:
+    return get_object_or_404(Organization.objects.restrict(request.user, MANAGE), pk=pk)
+
+
+class OrganizationCreateView(PortalPageMixin, SingleSubmitMixin, View):
+    def _parent(self, request):
+        return _managed(request, request.GET.get("parent") or request.POST.get("parent") or 0)
+
+    def _form(self, parent, data=None):
+        form = OrganizationForm(data)
+        allowed = [k for k, parents in ALLOWED_PARENT_KINDS.items() if parent.kind in parents]
+        form.fields["kind"].choices = [(k, OrganizationKind(k).label) for k in allowed]
+        return form
+
+    def get(self, request):
+        parent = self._parent(request)
+        return render(request, "branches/form.html", {"form": self._form(parent), "parent": parent, "title": "新建下级组织"})
+
+    def post(self, request):
+        parent = self._parent(request)
+        form = self._form(parent, request.POST)
+        if form.is_valid():
+            try:
+                org = services.organization_create(parent=parent, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, f"已新建“{org.name}”。")
+                return redirect(org)
+        return render(request, "branches/form.html", {"form": form, "parent": parent, "title": "新建下级组织"})
+
+
+class OrganizationEditView(PortalPageMixin, View):
+    def get(self, request, pk):
+        org = _managed(request, pk)
+        return render(request, "branches/form.html", {"form": OrganizationForm(instance=org), "org": org, "title": "编辑组织信息"})
+
+    def post(self, request, pk):
+        org = _managed(request, pk)
+        form = OrganizationForm(request.POST, instance=org)
+        if form.is_valid():
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "kind"}
+            try:
+                services.organization_update(organization=org, by=request.user, **fields)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "已保存。")
+                return redirect(org)
+        return render(request, "branches/form.html", {"form": form, "org": org, "title": "编辑组织信息"})
+
+
+class OrganizationDissolveView(PortalPageMixin, View):
+    def get(self, request, pk):
+        org = _managed(request, pk)
+        return render(request, "branches/form.html", {"form": DissolveForm(), "org": org, "title": f"撤销“{org.name}”",
+                                                      "danger": True})
+
+    def post(self, request, pk):
+        org = _managed(request, pk)
+        form = DissolveForm(request.POST)
+        if form.is_valid():
+            try:
+                services.organization_dissolve(organization=org, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, f"“{org.name}”已撤销，历史记录保留。")
+                return redirect(org)
+        return render(request, "branches/form.html", {"form": form, "org": org, "title": f"撤销“{org.name}”", "danger": True})
+
+
+class TermCreateView(PortalPageMixin, View):
+    """换届: record a newly elected committee."""
+
+    def get(self, request, pk):
+        org = _managed(request, pk)
+        return render(request, "branches/form.html", {"form": TermForm(organization=org), "org": org, "title": "登记换届（新一届委员会）"})
+
+    def post(self, request, pk):
+        org = _managed(request, pk)
+        form = TermForm(request.POST, organization=org)
+        if form.is_valid():
+            try:
+                services.term_start(organization=org, started_on=form.cleaned_data["started_on"],
+                                    ends_on=form.cleaned_data["ends_on"], seats=form.seats(), by=request.user)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "新一届委员会已登记。")
+                return redirect(org)
+        return render(request, "branches/form.html", {"form": form, "org": org, "title": "登记换届（新一届委员会）"})
+
+
+class WarningsView(PortalPageMixin, View):
+    def get(self, request):
+        rows = selectors.branches_with_warnings(user=request.user)
+        return render(request, "branches/warnings.html", {"rows": rows})
+
+
+class GrantsView(PortalPageMixin, View):
+    """Staff manage who holds which role inside their scope."""
+
+    def _check(self, request):
+        if not Organization.objects.restrict(request.user, MANAGE).exists():
+            raise PermissionDenied("只有党务工作者可以管理用户与角色。")
+
+    def _render(self, request, form):
+        grants = RoleGrant.objects.filter(
+            organization__in=Organization.objects.restrict(request.user, MANAGE)
+        ).select_related("user", "organization").order_by("organization__path", "role")
+        return render(request, "branches/grants.html", {"form": form, "grants": grants})
+
+    def get(self, request):
+        self._check(request)
+        return self._render(request, GrantForm(user=request.user))
+
+    def post(self, request):
+        self._check(request)
+        if "revoke" in request.POST:
+            grant = get_object_or_404(RoleGrant.objects.filter(
+                organization__in=Organization.objects.restrict(request.user, MANAGE)), pk=request.POST["revoke"])
+            grant.delete()
+            messages.success(request, "已撤销该授权。")
+            return redirect("branches:grants")
+        form = GrantForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            User = get_user_model()
+            with transaction.atomic():
+                user, created = User.objects.get_or_create(username=data["username"],
+                                                           defaults={"first_name": data["full_name"]})
+                if created:
+                    user.set_password(data["password"])
+                    user.save()
+                services.role_grant(user=user, organization=data["organization"], role=data["role"], by=request.user)
+            messages.success(request, f"已授予 {user.username}“{Role(data['role']).label}”角色。")
+            return redirect("branches:grants")
+        return self._render(request, form)
+
+
+def organization_for_view(request, pk) -> Organization:
+    return get_object_or_404(Organization.objects.restrict(request.user, VIEW), pk=pk)
