@@ -1,0 +1,49 @@
+"""/api/v1/members/: the member registry within the caller's scope; personal data only with the PII right."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+
+from portal.api import ScopedReadOnlyViewSet
+
+from ..models import Member, PiiAccess
+from .filters import API_ORDERING_FIELDS, MemberApiFilterSet, pii_allowed
+from .serializers import MemberSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="党员列表（授权范围内）",
+        description="默认只列在册党员；带 updated_since 时同时返回其后离开的党员（is_active=false）。"
+        "身份证号、手机号在无个人信息授权时脱敏；有授权时每次读取都记入个人信息访问记录。",
+    ),
+    retrieve=extend_schema(summary="党员详情"),
+)
+class MemberViewSet(ScopedReadOnlyViewSet):
+    queryset = Member.objects.select_related("branch", "party_group")
+    serializer_class = MemberSerializer
+    filterset_class = MemberApiFilterSet
+    ordering = "id"
+    ordering_fields = API_ORDERING_FIELDS
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["pii"] = self.request is not None and pii_allowed(self.request)
+        return context
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if args and serializer.context.get("pii"):
+            rows = args[0] if kwargs.get("many") else [args[0]]
+            self._log_pii(rows)
+        return serializer
+
+    def _log_pii(self, rows):
+        """One row per member read with personal data, written in one statement."""
+        request = self.request
+        client = getattr(request.auth, "name", "")
+        detail = f"{request.method} {request.get_full_path()}"[:180] + (f" ({client})" if client else "")
+        PiiAccess.objects.bulk_create(
+            PiiAccess(user=request.user, member=m, action=PiiAccess.Action.API, detail=detail[:200],
+                      ip_address=request.META.get("REMOTE_ADDR"))
+            for m in rows
+        )

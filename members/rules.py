@@ -1,0 +1,107 @@
+"""The timing rules of member development, read from IntervalRule (data), and how a breach is handled.
+
+A step that breaks a rule is refused with the rule quoted, unless the rule allows exceptions and a user with
+MANAGE rights (party-affairs staff) records an approved exception with a reason at the same time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+
+from portal.scoping import MANAGE, can
+
+from .lifecycle_models import IntervalRule, RuleException
+
+EXCEPTION_HINT = "如确属特殊情况，须由党务工作人员填写例外原因并批准后办理。"
+EXCEPTION_NOT_ALLOWED = "该规定不允许例外。"
+EXCEPTION_NEEDS_STAFF = "只有党务工作人员可以批准例外。"
+
+
+@dataclass(frozen=True)
+class Breach:
+    rule: IntervalRule
+    detail: str
+
+    @property
+    def message(self) -> str:
+        tail = "" if self.rule.allows_exception else EXCEPTION_NOT_ALLOWED
+        return f"不符合“{self.rule.title}”（{self.rule.source}：{self.rule.rule_text}）。{self.detail}{tail}"
+
+
+def rule(code: str) -> IntervalRule:
+    return IntervalRule.objects.get(code=code)
+
+
+def setting_months(code: str, default: int) -> int:
+    """A length kept as data (e.g. 预备期 12 months)."""
+    r = IntervalRule.objects.filter(code=code, is_active=True).only("min_months").first()
+    return r.min_months if r and r.min_months is not None else default
+
+
+def due_months(default: int = 6) -> int:
+    r = IntervalRule.objects.filter(measure=IntervalRule.Measure.DUE, is_active=True).only("max_months").first()
+    return r.max_months if r and r.max_months else default
+
+
+def evaluate(*, kind: str, on: date, anchors: dict[str, date | None], months: int | None = None) -> list[Breach]:
+    """Every active rule for step `kind` that `on` (or `months`) breaks, given the dates the rules count from."""
+    breaches = []
+    for r in IntervalRule.objects.filter(milestone=kind, is_active=True).order_by("id"):
+        if r.measure == IntervalRule.Measure.VALUE:
+            if months is None:
+                continue
+            if r.min_months is not None and months < r.min_months:
+                breaches.append(Breach(r, f"所填 {months} 个月少于 {r.min_months} 个月。"))
+            elif r.max_months is not None and months > r.max_months:
+                breaches.append(Breach(r, f"所填 {months} 个月超过 {r.max_months} 个月。"))
+            continue
+        if r.measure != IntervalRule.Measure.INTERVAL:
+            continue
+        start = anchors.get(r.anchor)
+        if start is None:
+            continue
+        if r.min_months is not None and on < start + relativedelta(months=r.min_months):
+            earliest = start + relativedelta(months=r.min_months)
+            breaches.append(Breach(r, f"最早可于 {earliest:%Y-%m-%d} 办理。"))
+        if r.max_months is not None and on > start + relativedelta(months=r.max_months):
+            latest = start + relativedelta(months=r.max_months)
+            breaches.append(Breach(r, f"应于 {latest:%Y-%m-%d} 前办理。"))
+    return breaches
+
+
+def enforce(breaches: list[Breach], *, by, path: str, exception_reason: str = "", candidate=None,
+            member=None) -> list[RuleException]:
+    """Refuse the step, or record approved exceptions (unsaved link targets are set by the caller)."""
+    if not breaches:
+        return []
+    messages = [b.message for b in breaches]
+    reason = (exception_reason or "").strip()
+    if not reason:
+        raise ValidationError(messages + [EXCEPTION_HINT] if all(b.rule.allows_exception for b in breaches)
+                              else messages)
+    if any(not b.rule.allows_exception for b in breaches):
+        raise ValidationError([b.message for b in breaches if not b.rule.allows_exception])
+    if by is None or not can(by, MANAGE, path):
+        raise ValidationError(messages + [EXCEPTION_NEEDS_STAFF])
+    return [RuleException.objects.create(candidate=candidate, member=member, rule=b.rule, reason=reason,
+                                         approved_by=by) for b in breaches]
+
+
+MEETING_REQUIRED = "须选择作出决定的支部党员大会记录，或填写会议日期及会议记录编号。"
+MEETING_WRONG = "所选会议须为本支部已登记的支部党员大会。"
+
+
+def resolve_meeting(*, meeting, branch, meeting_on: date | None, meeting_ref: str) -> tuple[date, str]:
+    """The 支部党员大会 behind a vote: an org-life Activity of this branch (preferred), or a date + reference for
+    a meeting not recorded in the portal. Returns (meeting date, reference)."""
+    if meeting is None:
+        if not meeting_on or not (meeting_ref or "").strip():
+            raise ValidationError({"meeting_ref": MEETING_REQUIRED})
+        return meeting_on, meeting_ref.strip()
+    if (meeting.organization_id != branch.pk or meeting.is_deleted
+            or not meeting.activity_type.is_general_meeting):
+        raise ValidationError({"meeting": MEETING_WRONG})
+    return meeting.held_on, (meeting_ref or "").strip() or meeting.title[:60]

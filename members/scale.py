@@ -1,0 +1,54 @@
+"""Bulk seeding of members for `seed_scale`: ~30 per branch, spread over the branch's 党小组."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from branches.models import Organization, OrganizationKind
+from portal import crypto
+from portal.bulk import copy_rows
+
+from .models import Gender, Member, MemberCategory, MemberStatus
+from .validators import id_check_digit, mask_id_number
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉"
+PER_BRANCH = 30
+
+
+def seed_members(*, ctx) -> None:
+    rng = ctx.rng
+    groups: dict[int, list[int]] = {}
+    for gid, path in Organization.objects.filter(kind=OrganizationKind.PARTY_GROUP).values_list("id", "path"):
+        groups.setdefault(path[:-Organization.steplen], []).append(gid)
+    branches = list(Organization.objects.filter(kind=OrganizationKind.BRANCH).values_list("id", "path"))
+    now = timezone.now()
+
+    def rows():
+        serial = 0
+        for bid, path in branches:
+            gids = groups.get(path, [None])
+            for i in range(PER_BRANCH):
+                serial += 1
+                birth = date(1950, 1, 1) + timedelta(days=rng.randint(0, 18000))
+                joined = min(birth + timedelta(days=365 * rng.randint(19, 40)), date(2025, 6, 1))
+                full = joined < date(2025, 1, 1)
+                first17 = f"{110000 + serial % 90000:06d}{birth:%Y%m%d}{serial % 1000:03d}"
+                number = first17 + id_check_digit(first17)
+                name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if serial % 3 else "")
+                yield (
+                    name, Gender.MALE if serial % 2 else Gender.FEMALE, "汉族", birth, f"13{serial:09d}"[:11],
+                    crypto.encrypt(number), crypto.digest(number), mask_id_number(number), "", "", "",
+                    MemberCategory.RETIRED if birth.year < 1962 else MemberCategory.IN_SERVICE,
+                    MemberStatus.FULL if full else MemberStatus.PROBATIONARY, joined,
+                    joined + timedelta(days=365) if full else None, bid, gids[i % len(gids)], True, None, "",
+                    date(2020, 1, 1), now, now, "",
+                )
+
+    columns = ["name", "gender", "ethnicity", "birth_date", "phone", "id_number_encrypted", "id_number_digest",
+               "id_number_masked", "education", "work_unit", "post", "category", "status", "joined_on", "confirmed_on",
+               "branch_id", "party_group_id", "is_active", "left_on", "left_reason", "joined_branch_on", "created_at",
+               "updated_at", "mobile_location"]
+    total = copy_rows(Member, columns, rows())
+    ctx.stdout.write(f"  党员 {total} 名")

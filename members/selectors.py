@@ -1,0 +1,65 @@
+"""Reads on the member registry, scoped and annotated for a fixed number of queries."""
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from portal.scoping import VIEW
+
+from .filters import MemberFilterSet
+from .models import Member, MembershipMove
+
+
+def member_list(*, user, filters=None, request=None, action: str = VIEW) -> tuple[QuerySet[Member], MemberFilterSet]:
+    qs = Member.objects.restrict(user, action).select_related("branch", "party_group")
+    filterset = MemberFilterSet(filters if filters is not None else {}, queryset=qs, request=request)
+    return filterset.qs, filterset
+
+
+def member_detail(*, user, pk: int, action: str = VIEW) -> Member:
+    moves = MembershipMove.objects.select_related("from_organization", "to_organization", "recorded_by")
+    qs = Member.objects.restrict(user, action).select_related("branch", "party_group", "user").prefetch_related(
+        Prefetch("moves", queryset=moves)
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+# ============================================================================================
+# Indicators other apps bind to (evaluations/metrics.py registers them): {branch_id: value}
+# ============================================================================================
+def points_average(*, branch_ids, start, end) -> dict[int, float]:
+    """Average 党员积分 total of each branch's active members over [start, end]."""
+    from branches.models import Organization
+
+    from .points import branch_ranking
+
+    rows = branch_ranking(branches=Organization.objects.filter(pk__in=list(branch_ids)), start=start, end=end)
+    return {b.pk: avg for b, avg, n in rows if n}
+
+
+def dues_on_time_rate(*, branch_ids, start, end) -> dict[int, float]:
+    """Share of the monthly dues records in [start, end] paid by the end of their month (0..1)."""
+    from .dues import on_time_counts
+
+    counts = on_time_counts(branch_ids=list(branch_ids), start=start, end=end)
+    return {pk: (paid / due if due else 0.0) for pk, (due, paid) in counts.items()}
+
+
+def development_count(*, branch_ids, start, end) -> dict[int, float]:
+    """New 预备党员 admitted (上级党委审批 dated in [start, end]) per branch."""
+    from django.db.models import Count
+
+    from .lifecycle_models import Milestone, MilestoneKind
+
+    qs = (Milestone.objects.filter(kind=MilestoneKind.UPPER_APPROVAL, occurred_on__gte=start, occurred_on__lte=end,
+                                   candidate__branch_id__in=list(branch_ids))
+          .values("candidate__branch_id").annotate(n=Count("id")))
+    return {row["candidate__branch_id"]: float(row["n"]) for row in qs}
+
+
+def political_birthdays(*, user, month: int, branch_ids=None) -> QuerySet[Member]:
+    """政治生日: active members whose 入党 anniversary falls in `month` (1..12), by day."""
+    qs = Member.objects.restrict(user, VIEW).active().filter(joined_on__month=month).select_related("branch")
+    if branch_ids is not None:
+        qs = qs.filter(branch_id__in=branch_ids)
+    return qs.order_by("branch__path", "joined_on__day", "name")

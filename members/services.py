@@ -1,0 +1,137 @@
+"""Writes on the member registry. Every move is recorded in MembershipMove, never overwritten."""
+from __future__ import annotations
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from branches.models import Organization
+
+from .models import Member, MembershipMove, MemberStatus, MoveKind
+from .rules import setting_months
+from .validators import normalize_id_number, validate_id_number
+
+DUPLICATE_ID_ERROR = "身份证号与在册党员 {name}（{branch}）重复。"
+MOVE_SAME_BRANCH_ERROR = "新党支部与当前党支部相同。"
+MOVE_BEFORE_JOINING_ERROR = "调整日期不能早于转入本支部日期。"
+NOT_ACTIVE_ERROR = "该党员已不在册，不能办理此操作。"
+
+
+def _check_id_number(member: Member, id_number: str) -> None:
+    digest = member.id_number_digest
+    clash = Member.objects.filter(id_number_digest=digest, is_active=True).exclude(pk=member.pk).select_related("branch")
+    other = clash.first()
+    if digest and other:
+        raise ValidationError({"id_number": DUPLICATE_ID_ERROR.format(name=other.name, branch=other.branch.name)})
+
+
+@transaction.atomic
+def member_create(
+    *, by=None, id_number: str = "", registered_on: date | None = None, move_kind: str = MoveKind.REGISTERED,
+    counterpart: str = "", letter_no: str = "", **fields,
+) -> Member:
+    """Register a member in a branch; the registry history starts with a 建档 or 转入 move."""
+    member = Member(**fields)
+    if id_number:
+        member.set_id_number(validate_id_number(id_number))
+    member.joined_branch_on = member.joined_branch_on or registered_on or date.today()
+    if member.status == MemberStatus.PROBATIONARY and not member.probation_ends_on and member.joined_on:
+        # 预备期 counts from the 支部大会 vote (= 入党日期); its length is data (IntervalRule probation_1_year).
+        member.probation_ends_on = member.joined_on + relativedelta(months=setting_months("probation_1_year", 12))
+    member.full_clean(exclude=["user"])
+    _check_id_number(member, id_number)
+    member._history_user = by
+    member.save()
+    MembershipMove.objects.create(
+        member=member, kind=move_kind, to_organization=member.branch, occurred_on=member.joined_branch_on,
+        counterpart=counterpart, letter_no=letter_no, recorded_by=by,
+    )
+    return member
+
+
+@transaction.atomic
+def member_update(*, member: Member, by=None, id_number: str | None = None, **fields) -> Member:
+    """Edit registry fields. Branch changes go through member_move so history is kept."""
+    if "branch" in fields and fields["branch"] != member.branch:
+        raise ValidationError({"branch": "调整党支部请使用“组织关系调整”，以便保留记录。"})
+    old_group = member.party_group_id
+    for name, value in fields.items():
+        setattr(member, name, value)
+    if id_number is not None and normalize_id_number(id_number) != member.get_id_number():
+        member.set_id_number(validate_id_number(id_number) if id_number else "")
+        _check_id_number(member, id_number)
+    member.full_clean(exclude=["user"])
+    member._history_user = by
+    member.save()
+    if member.party_group_id != old_group:
+        MembershipMove.objects.create(
+            member=member, kind=MoveKind.GROUP, from_organization_id=old_group, to_organization=member.party_group,
+            occurred_on=date.today(), recorded_by=by,
+        )
+    return member
+
+
+@transaction.atomic
+def member_move(*, member: Member, to_branch: Organization, on: date, by=None, note: str = "",
+                kind: str = MoveKind.INTERNAL) -> MembershipMove:
+    """Move a member to another branch inside the system; the old membership is closed, never overwritten."""
+    if not member.is_active:
+        raise ValidationError(NOT_ACTIVE_ERROR)
+    if to_branch.pk == member.branch_id:
+        raise ValidationError({"to_branch": MOVE_SAME_BRANCH_ERROR})
+    if member.joined_branch_on and on < member.joined_branch_on:
+        raise ValidationError({"on": MOVE_BEFORE_JOINING_ERROR})
+    if not to_branch.is_branch or not to_branch.is_active:
+        raise ValidationError({"to_branch": "只能调整到在册的党支部。"})
+    move = MembershipMove.objects.create(
+        member=member, kind=kind, from_organization=member.branch, to_organization=to_branch,
+        occurred_on=on, note=note, recorded_by=by,
+    )
+    member.branch = to_branch
+    member.party_group = None
+    member.joined_branch_on = on
+    member._history_user = by
+    member.save(update_fields=["branch", "party_group", "joined_branch_on", "updated_at"])
+    return move
+
+
+@transaction.atomic
+def member_deactivate(
+    *, member: Member, on: date, reason: str, by=None, kind: str = MoveKind.LEFT, counterpart: str = "",
+    letter_no: str = "",
+) -> Member:
+    """Take a member off the active registry (转出 to outside, 出党, death…): the record stays."""
+    if not member.is_active:
+        raise ValidationError(NOT_ACTIVE_ERROR)
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写原因。"})
+    member.is_active = False
+    member.left_on = on
+    member.left_reason = reason
+    member._history_user = by
+    member.save(update_fields=["is_active", "left_on", "left_reason", "updated_at"])
+    MembershipMove.objects.create(
+        member=member, kind=kind, from_organization=member.branch, occurred_on=on, note=reason,
+        counterpart=counterpart, letter_no=letter_no, recorded_by=by,
+    )
+    return member
+
+
+@transaction.atomic
+def member_restore(*, member: Member, on: date, reason: str, by=None) -> Member:
+    """Staff undo a deactivation entered by mistake; both steps stay in history."""
+    if member.is_active:
+        raise ValidationError("该党员已在册。")
+    _check_id_number(member, "")
+    member.is_active = True
+    member.left_on = None
+    member.left_reason = ""
+    member._history_user = by
+    member.save(update_fields=["is_active", "left_on", "left_reason", "updated_at"])
+    MembershipMove.objects.create(
+        member=member, kind=MoveKind.RESTORED, to_organization=member.branch, occurred_on=on, note=reason,
+        recorded_by=by,
+    )
+    return member
