@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+
+
+def _has_role(*roles):
+    def check(user):
+        if not user.is_authenticated:
+            return False
+        if user.is_superuser:
+            return True
+        from branches.permissions import user_roles
+
+        return bool(user_roles(user) & set(roles))
+    return check
+
+
+class EvaluationsConfig(AppConfig):
+    name = "evaluations"
+    verbose_name = "四强评星"
+
+    def ready(self):
+        from portal import extensions, navigation
+
+        from . import metrics  # noqa: F401  (registers the automatic metrics)
+        from .panels import home_panel, organization_panel
+
+        extensions.register_organization_panel(organization_panel, order=40)
+        extensions.register_home_panel(home_panel, order=40)
+        section = "四强评星"
+        navigation.register("evaluation_cycles", "评星定级", "evaluations:cycle_list", order=40, section=section,
+                            icon="star", visible=_has_role("staff", "secretary", "reviewer"))
+        navigation.register("evaluation_worklist", "我的评审", "evaluations:worklist", order=41, section=section,
+                            icon="clipboard", visible=_has_role("reviewer", "staff"))
+        navigation.register("evaluation_rectifications", "整改事项", "evaluations:rectification_list", order=42,
+                            section=section, icon="flag", visible=_has_role("staff", "secretary", "reviewer"))
+        navigation.register("evaluation_standards", "评价标准", "evaluations:standard_list", order=43, section=section,
+                            icon="book", visible=_has_role("staff"))

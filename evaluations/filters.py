@@ -1,0 +1,46 @@
+"""One FilterSet per list, shared by the page, the export and the API."""
+import django_filters
+from django.utils import timezone
+
+from portal.filters import UpdatedSinceFilterSet, scoped_queryset
+
+from .models import BranchEvaluation, Cycle, Rectification, RectificationSource, RectificationStatus, Step
+
+
+class RectificationFilterSet(UpdatedSinceFilterSet):
+    organization = django_filters.ModelChoiceFilter(queryset=scoped_queryset("branches.Organization"),
+                                                    method="in_subtree", label="组织")
+    status = django_filters.ChoiceFilter(choices=RectificationStatus.choices, label="状态")
+    source = django_filters.ChoiceFilter(choices=RectificationSource.choices, label="来源")
+    overdue = django_filters.BooleanFilter(method="only_overdue", label="仅看逾期")
+
+    class Meta:
+        model = Rectification
+        fields = ["organization", "status", "source", "overdue"]
+
+    def in_subtree(self, qs, name, value):
+        return qs.filter(organization__path__startswith=value.path) if value else qs
+
+    def only_overdue(self, qs, name, value):
+        return qs.overdue(timezone.localdate()) if value else qs
+
+
+class BranchEvaluationFilterSet(UpdatedSinceFilterSet):
+    cycle = django_filters.ModelChoiceFilter(queryset=scoped_queryset("evaluations.Cycle"), label="评价周期")
+    step = django_filters.ChoiceFilter(choices=Step.choices, label="环节")
+    year = django_filters.NumberFilter(field_name="cycle__year", label="年度")
+    organization = django_filters.ModelChoiceFilter(queryset=scoped_queryset("branches.Organization"),
+                                                    method="in_subtree", label="组织")
+
+    class Meta:
+        model = BranchEvaluation
+        fields = ["cycle", "step", "year", "organization", "four_strong", "stars"]
+
+    def in_subtree(self, qs, name, value):
+        return qs.filter(organization__path__startswith=value.path) if value else qs
+
+
+class CycleFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Cycle
+        fields = ["year", "kind"]

@@ -1,0 +1,614 @@
+"""Pages for 四强 evaluation: thin views that parse input, call one service or selector, and render."""
+from __future__ import annotations
+
+import mimetypes
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+
+from portal.forms import apply_validation_error
+from portal.history import history_rows
+from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
+from portal.views import PortalPageMixin
+
+from . import selectors, services, standards
+from .forms import (
+    AdjustForm,
+    AnswerForm,
+    AssignForm,
+    CopyForm,
+    CycleForm,
+    MeetingForm,
+    ObjectionForm,
+    ProgressForm,
+    ReasonForm,
+    RectificationForm,
+    ReturnForm,
+    StandardImportForm,
+    VerifyForm,
+)
+from .metrics import all_metrics, availability
+from .models import (
+    CRITERIA,
+    Attachment,
+    BranchEvaluation,
+    Criterion,
+    Cycle,
+    Objection,
+    ScoreSheet,
+    SheetKind,
+    SheetStatus,
+    Standard,
+    Step,
+)
+from .permissions import (
+    can_report_rectification,
+    can_score,
+    can_self_assess,
+    can_verify_rectification,
+    results_visible,
+)
+
+
+def _entries_from_post(post) -> dict:
+    """Scoring inputs are named p_<indicator id> (points) and n_<indicator id> (note)."""
+    entries = {}
+    for key, value in post.items():
+        if key.startswith("p_") and key[2:].isdigit():
+            entries[int(key[2:])] = {"points": value, "note": post.get(f"n_{key[2:]}", "")}
+    return entries
+
+
+def _keep_posted(rows, post) -> None:
+    """After a refused save, show what the user typed rather than the stored values."""
+    from types import SimpleNamespace
+
+    for ind in rows:
+        key = f"p_{ind.pk}"
+        if key in post:
+            raw = post.get(key) or None
+            try:
+                raw = Decimal(raw) if raw is not None else None
+            except (ArithmeticError, ValueError):
+                pass  # shown as typed
+            ind.line = SimpleNamespace(points=raw, note=post.get(f"n_{ind.pk}", ""))
+
+
+def _flash_error(request, exc: ValidationError):
+    for msg in exc.messages:
+        messages.error(request, msg)
+
+
+# --- cycles ------------------------------------------------------------------------------------------------------
+
+
+class CycleListView(PortalPageMixin, View):
+    def get(self, request):
+        cycles = selectors.cycle_list(user=request.user)
+        can_create = request.user.is_superuser or Standard.objects.restrict(request.user, MANAGE).exists()
+        return render(request, "evaluations/cycle_list.html", {"cycles": cycles, "can_create": can_create})
+
+
+class RequireActionMixin:
+    """Create pages answer 403 to people who hold `required_action` nowhere (instead of an unusable form)."""
+
+    required_action = MANAGE
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (user.is_superuser or can_any(user, self.required_action)):
+            raise PermissionDenied("您没有执行此操作的权限。")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CycleCreateView(PortalPageMixin, RequireActionMixin, View):
+    def get(self, request):
+        return render(request, "evaluations/cycle_form.html", {"form": CycleForm(user=request.user)})
+
+    def post(self, request):
+        form = CycleForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                cycle = services.cycle_create(by=request.user, **data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, f"已创建评价周期，{cycle.evaluations.count()} 个党支部纳入。")
+                return redirect(cycle)
+        return render(request, "evaluations/cycle_form.html", {"form": form})
+
+
+class CycleDashboardView(PortalPageMixin, View):
+    def get(self, request, pk):
+        cycle = selectors.cycle_get(user=request.user, pk=pk)
+        dash = selectors.cycle_dashboard(user=request.user, cycle=cycle)
+        return render(request, "evaluations/cycle_dashboard.html", {
+            "cycle": cycle, "dash": dash, "can_manage": can(request.user, MANAGE, cycle.organization.path),
+            "criteria": [c.label for c in Criterion], "radar": dash.radar,
+        })
+
+
+class CycleRefreshView(PortalPageMixin, View):
+    def post(self, request, pk):
+        cycle = selectors.cycle_get(user=request.user, pk=pk, action=MANAGE)
+        n = services.cycle_refresh_automatic(cycle=cycle)
+        messages.success(request, f"已重新计算 {n} 项自动指标。")
+        return redirect(cycle)
+
+
+class CycleExportView(PortalPageMixin, View):
+    """All scores of the cycle: one row per branch and reviewer, plus the result columns."""
+
+    def get(self, request, pk):
+        from portal.xlsx import DECIMAL, Column, Sheet, xlsx_response
+
+        cycle = selectors.cycle_get(user=request.user, pk=pk, action=MANAGE)
+        dash = selectors.cycle_dashboard(user=request.user, cycle=cycle)
+        crit_cols = [Column(Criterion(c).label, (lambda e, i=i: e.criteria[i]), number_format=DECIMAL)
+                     for i, c in enumerate(CRITERIA)]
+        results = Sheet("评定结果", [
+            Column("排名", lambda e: dash.ranking.index(e) + 1, width=6),
+            Column("党支部", "organization.name", width=28), Column("环节", lambda e: e.get_step_display()),
+            Column("总分", "total", number_format=DECIMAL), *crit_cols,
+            Column("星级", lambda e: e.shown_stars), Column("四强", lambda e: "是" if e.shown_four_strong else ""),
+            Column("一票否决", lambda e: "是" if e.vetoed else ""),
+            Column("评审分差", "spread", number_format=DECIMAL),
+            Column("分差超阈值", lambda e: "是" if e.spread_flagged else ""),
+        ], dash.ranking)
+        sheets = (ScoreSheet.objects.filter(evaluation__cycle=cycle, status=SheetStatus.SUBMITTED)
+                  .select_related("evaluation__organization", "reviewer").order_by("evaluation__organization__path",
+                                                                                 "kind", "pk"))
+        scores = Sheet("评分明细", [
+            Column("党支部", "evaluation.organization.name", width=28),
+            Column("类型", lambda s: s.get_kind_display()),
+            Column("评分人", lambda s: s.reviewer.get_full_name() or s.reviewer.get_username(), width=14),
+            Column("总分", "total", number_format=DECIMAL),
+            *[Column(Criterion(c).label, (lambda s, c=c: Decimal(s.criterion_scores.get(c, "0"))),
+                     number_format=DECIMAL) for c in CRITERIA],
+            Column("提交时间", lambda s: s.submitted_at),
+        ], sheets)
+        return xlsx_response(f"{cycle.name}-评分.xlsx", [results, scores])
+
+
+class PublicityView(PortalPageMixin, View):
+    """The printable public list; members under the cycle's organization may lodge an objection during 公示."""
+
+    def _cycle(self, request, pk):
+        cycle = Cycle.objects.filter(pk=pk).select_related("organization").first()
+        if cycle is None:
+            raise Http404
+        visible = Cycle.objects.restrict(request.user, VIEW).filter(pk=pk).exists()
+        from members.models import Member
+
+        member = Member.objects.filter(user=request.user, is_active=True,
+                                       branch__path__startswith=cycle.organization.path).exists()
+        if not (visible or member):
+            raise Http404
+        return cycle, member
+
+    def get(self, request, pk, form=None, target=None):
+        cycle, member = self._cycle(request, pk)
+        rows = selectors.publicity_list(cycle=cycle)
+        today = timezone.localdate()
+        for r in rows:
+            r.objection_open = (member and r.step == Step.PUBLICITY and r.publicity_starts_on <= today
+                                <= r.publicity_ends_on)
+        return render(request, "evaluations/publicity.html", {
+            "cycle": cycle, "rows": rows, "form": form or ObjectionForm(), "target": target, "member": member})
+
+    def post(self, request, pk):
+        cycle, member = self._cycle(request, pk)
+        evaluation_pk = request.POST.get("evaluation", "")
+        if not evaluation_pk.isdigit():
+            raise Http404
+        evaluation = get_object_or_404(BranchEvaluation, pk=evaluation_pk, cycle=cycle)
+        form = ObjectionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.objection_lodge(evaluation=evaluation, by=request.user, text=form.cleaned_data["text"])
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "异议已提交，党委将在公示期内答复。")
+                return redirect("evaluations:publicity", pk=cycle.pk)
+        return self.get(request, pk, form=form, target=evaluation.pk)
+
+
+# --- one branch in a cycle ---------------------------------------------------------------------------------------
+
+
+class EvaluationDetailView(PortalPageMixin, View):
+    def get(self, request, pk):
+        ev = selectors.evaluation_get(user=request.user, pk=pk)
+        user = request.user
+        manage = can(user, MANAGE, ev.cycle.organization.path) or can(user, MANAGE, ev.organization.path)
+        sheets = selectors.evaluation_sheets(ev)
+        self_sheet = next((s for s in sheets if s.kind == SheetKind.SELF), None)
+        review_sheets = [s for s in sheets if s.kind == SheetKind.REVIEW]
+        my_sheet = next((s for s in review_sheets if s.reviewer_id == user.pk), None)
+        rows = selectors.scoring_rows(evaluation=ev, sheet=None, self_sheet=self_sheet)
+        ctx = {
+            "ev": ev, "rows": rows, "self_sheet": self_sheet, "review_sheets": review_sheets, "my_sheet": my_sheet,
+            "visible_sheets": selectors.visible_review_sheets(user=user, evaluation=ev, sheets=sheets),
+            "can_manage": manage, "can_self_assess": can_self_assess(user, ev),
+            "results_visible": results_visible(user, ev) or manage and ev.total is not None,
+            "transitions": ev.transitions.select_related("by"), "objections": ev.objections.select_related("lodged_by"),
+            "adjustments": ev.adjustments.select_related("by").prefetch_related("attachments"),
+            "criteria": [(Criterion(c).label, ev.criterion_scores.get(c)) for c in CRITERIA],
+            "assign_form": AssignForm(evaluation=ev) if manage else None,
+            "meeting_form": MeetingForm(), "return_form": ReturnForm(), "reason_form": ReasonForm(),
+            "answer_form": AnswerForm(), "adjust_form": AdjustForm(),
+            "rectifications": ev.rectifications.all(), "history": history_rows(ev),
+        }
+        return render(request, "evaluations/evaluation_detail.html", ctx)
+
+
+class EvaluationActionView(PortalPageMixin, View):
+    """POST-only actions of staff (MANAGE above the branch) on one branch's evaluation."""
+
+    def post(self, request, pk, action):
+        ev = selectors.evaluation_get(user=request.user, pk=pk)
+        if not can(request.user, MANAGE, ev.organization.path):
+            raise PermissionDenied("只有党务工作者可以执行此操作。")
+        handler = getattr(self, f"do_{action}", None)
+        if handler is None:
+            raise Http404
+        try:
+            message = handler(request, ev)
+        except ValidationError as exc:
+            _flash_error(request, exc)
+        else:
+            if message:
+                messages.success(request, message)
+        return redirect(ev)
+
+    def _form(self, form_class, request, **kw):
+        form = form_class(request.POST, request.FILES, **kw) if form_class in (AdjustForm,) else form_class(
+            request.POST, **kw)
+        if not form.is_valid():
+            raise ValidationError([f"{form.fields[f].label if f in form.fields else ''}：{e}" for f, errs in
+                                   form.errors.items() for e in errs])
+        return form.cleaned_data
+
+    def do_assign(self, request, ev):
+        data = self._form(AssignForm, request, evaluation=ev)
+        services.reviewer_assign(evaluation=ev, reviewer=data["reviewer"], by=request.user)
+        return "已分配评审人。"
+
+    def do_close_review(self, request, ev):
+        services.review_close(evaluation=ev, by=request.user)
+        return "已提交党委审定。"
+
+    def do_approve(self, request, ev):
+        data = self._form(MeetingForm, request)
+        services.committee_approve(evaluation=ev, by=request.user, meeting=data["meeting"],
+                                   decided_on=data["decided_on"], comment=data["comment"])
+        return f"党委审定通过，公示至 {ev.publicity_ends_on:%Y年%m月%d日}。"
+
+    def do_return(self, request, ev):
+        data = self._form(ReturnForm, request)
+        services.committee_return(evaluation=ev, by=request.user, reason=data["reason"], meeting=data["meeting"])
+        return "已退回评审。"
+
+    def do_publish(self, request, ev):
+        services.result_publish(evaluation=ev, by=request.user)
+        return "结果已发布。"
+
+    def do_exclude(self, request, ev):
+        data = self._form(ReasonForm, request)
+        services.evaluation_exclude(evaluation=ev, reason=data["reason"], by=request.user)
+        return "已设为不参评。"
+
+    def do_answer(self, request, ev):
+        objection = get_object_or_404(Objection, pk=request.POST.get("objection"), evaluation=ev)
+        data = self._form(AnswerForm, request)
+        services.objection_answer(objection=objection, by=request.user, upheld=data["upheld"], answer=data["answer"])
+        return "已答复异议。"
+
+    def do_adjust(self, request, ev):
+        data = self._form(AdjustForm, request)
+        services.result_adjust(evaluation=ev, by=request.user, kind=data["kind"], reason=data["reason"],
+                               decided_on=data["decided_on"], to_stars=data["to_stars"], uploads=data["evidence"])
+        return "已调整评定结果，并通知该支部。"
+
+
+class SelfAssessmentView(PortalPageMixin, View):
+    def _get(self, request, pk):
+        ev = selectors.evaluation_get(user=request.user, pk=pk, action=CHANGE)
+        if not can_self_assess(request.user, ev):
+            raise PermissionDenied("当前不在自评环节，或您不能为该支部自评。")
+        return ev
+
+    def get(self, request, pk):
+        ev = self._get(request, pk)
+        sheet = ev.sheets.filter(kind=SheetKind.SELF).first()
+        return self.render(request, ev, sheet)
+
+    def render(self, request, ev, sheet, errors=()):
+        rows = selectors.scoring_rows(evaluation=ev, sheet=sheet)
+        if errors:
+            _keep_posted(rows, request.POST)
+        return render(request, "evaluations/score_form.html", {
+            "ev": ev, "rows": rows, "sheet": sheet, "mode": "self", "errors": errors,
+            "config": {"criteria": {c.value: c.label for c in Criterion}, "bonusCap": float(ev.cycle.standard.bonus_cap),
+                       "deductionCap": float(ev.cycle.standard.deduction_cap)},
+        })
+
+    def post(self, request, pk):
+        ev = self._get(request, pk)
+        submit = "submit" in request.POST
+        try:
+            for key in request.FILES:
+                if key.startswith("f_") and key[2:].isdigit():
+                    for f in request.FILES.getlist(key):
+                        services.evidence_add(evaluation=ev, by=request.user, upload=f,
+                                              indicator=ev.cycle.standard.indicators.get(pk=int(key[2:])))
+            services.self_assessment_save(evaluation=ev, by=request.user, entries=_entries_from_post(request.POST),
+                                          narrative=request.POST.get("narrative", ""), submit=submit)
+        except ValidationError as exc:
+            return self.render(request, ev, ev.sheets.filter(kind=SheetKind.SELF).first(), errors=exc.messages)
+        messages.success(request, "自评已提交，进入上级评审。" if submit else "草稿已保存。")
+        return redirect(ev if submit else request.path)
+
+
+class ScoreSheetView(PortalPageMixin, View):
+    """The reviewer's scoring form: keyboard friendly, running totals in static/js, maximums enforced by the service."""
+
+    def _get(self, request, pk):
+        sheet = get_object_or_404(ScoreSheet.objects.filter(
+            evaluation__in=BranchEvaluation.objects.restrict(request.user, REVIEW)).select_related(
+            "evaluation__cycle__standard", "evaluation__organization"), pk=pk)
+        if not can_score(request.user, sheet):
+            raise Http404
+        return sheet
+
+    def render(self, request, sheet, errors=()):
+        ev = sheet.evaluation
+        self_sheet = ev.sheets.filter(kind=SheetKind.SELF).first()
+        rows = selectors.scoring_rows(evaluation=ev, sheet=sheet, self_sheet=self_sheet)
+        if errors:
+            _keep_posted(rows, request.POST)
+        return render(request, "evaluations/score_form.html", {
+            "ev": ev, "rows": rows, "sheet": sheet, "mode": "review", "errors": errors,
+            "locked": sheet.status == SheetStatus.SUBMITTED or ev.step != Step.REVIEW,
+            "config": {"criteria": {c.value: c.label for c in Criterion}, "bonusCap": float(ev.cycle.standard.bonus_cap),
+                       "deductionCap": float(ev.cycle.standard.deduction_cap)},
+        })
+
+    def get(self, request, pk):
+        return self.render(request, self._get(request, pk))
+
+    def post(self, request, pk):
+        sheet = self._get(request, pk)
+        submit = "submit" in request.POST
+        try:
+            services.review_save(sheet=sheet, by=request.user, entries=_entries_from_post(request.POST), submit=submit)
+        except ValidationError as exc:
+            return self.render(request, sheet, errors=exc.messages)
+        messages.success(request, "评分已提交。" if submit else "草稿已保存。")
+        return redirect("evaluations:worklist" if submit else request.path)
+
+
+class WorklistView(PortalPageMixin, View):
+    def get(self, request):
+        sheets = selectors.reviewer_worklist(user=request.user)
+        return render(request, "evaluations/worklist.html", {"sheets": sheets})
+
+
+class ScorecardView(PortalPageMixin, View):
+    def get(self, request, org_pk):
+        org, evaluations, rectifications = selectors.branch_scorecard(user=request.user, org_pk=org_pk)
+        return render(request, "evaluations/scorecard.html", {
+            "org": org, "evaluations": evaluations, "rectifications": rectifications,
+            "criteria": [c.label for c in Criterion]})
+
+
+class AttachmentView(PortalPageMixin, View):
+    """Evidence goes out only through here: the viewer must see the branch the file belongs to."""
+
+    def get(self, request, pk):
+        att = get_object_or_404(Attachment.objects.select_related(
+            "evaluation__organization", "rectification_update__rectification__organization",
+            "adjustment__evaluation__organization"), pk=pk)
+        if att.evaluation_id:
+            org = att.evaluation.organization
+        elif att.rectification_update_id:
+            org = att.rectification_update.rectification.organization
+        else:
+            org = att.adjustment.evaluation.organization
+        if not can(request.user, VIEW, org.path):
+            raise Http404
+        response = FileResponse(att.file.open("rb"), content_type=att.content_type or
+                                mimetypes.guess_type(att.original_name)[0] or "application/octet-stream",
+                                as_attachment=True, filename=att.original_name)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+# --- 整改 ---------------------------------------------------------------------------------------------------------
+
+
+class RectificationListView(PortalPageMixin, View):
+    def get(self, request, org_pk=None):
+        filters = request.GET.copy()
+        org = None
+        if org_pk is not None:
+            from branches.models import Organization
+
+            org = get_object_or_404(Organization.objects.restrict(request.user, VIEW), pk=org_pk)
+            filters["organization"] = str(org.pk)
+        fs, qs = selectors.rectification_list(user=request.user, filters=filters, request=request)
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        today = timezone.localdate()
+        for r in page:
+            r.overdue = r.is_overdue(today)
+        can_create = request.user.is_superuser or can_any(request.user, REVIEW)
+        return render(request, "evaluations/rectification_list.html", {
+            "filterset": fs, "page_obj": page, "org": org, "can_create": can_create})
+
+
+def can_any(user, action) -> bool:
+    from branches.models import Organization
+
+    return Organization.objects.restrict(user, action).exists()
+
+
+class RectificationCreateView(PortalPageMixin, RequireActionMixin, View):
+    required_action = REVIEW  # reviewers' findings become rectification items
+
+    def get(self, request):
+        initial = {"organization": request.GET.get("organization")}
+        return render(request, "evaluations/rectification_form.html",
+                      {"form": RectificationForm(user=request.user, initial=initial)})
+
+    def post(self, request):
+        form = RectificationForm(request.POST, user=request.user)
+        if form.is_valid():
+            evaluation = None
+            if request.GET.get("evaluation"):
+                evaluation = BranchEvaluation.objects.restrict(request.user, REVIEW).filter(
+                    pk=request.GET["evaluation"]).first()
+            try:
+                rect = services.rectification_create(by=request.user, evaluation=evaluation, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "整改事项已下达。")
+                return redirect(rect)
+        return render(request, "evaluations/rectification_form.html", {"form": form})
+
+
+class RectificationDetailView(PortalPageMixin, View):
+    def get(self, request, pk, progress_form=None, verify_form=None):
+        rect = selectors.rectification_get(user=request.user, pk=pk)
+        return render(request, "evaluations/rectification_detail.html", {
+            "rect": rect, "overdue": rect.is_overdue(), "history": history_rows(rect),
+            "can_report": can_report_rectification(request.user, rect) and rect.status != "closed",
+            "can_verify": can_verify_rectification(request.user, rect) and rect.status == "reported",
+            "progress_form": progress_form or ProgressForm(), "verify_form": verify_form or VerifyForm()})
+
+    def post(self, request, pk):
+        rect = selectors.rectification_get(user=request.user, pk=pk)
+        if request.POST.get("action") == "verify":
+            if not can_verify_rectification(request.user, rect):
+                raise PermissionDenied("只有评审人员或党务工作者可以核验销号。")
+            form = VerifyForm(request.POST)
+            if form.is_valid():
+                try:
+                    func = (services.rectification_close if form.cleaned_data["decision"] == "close"
+                            else services.rectification_send_back)
+                    func(rectification=rect, by=request.user, text=form.cleaned_data["text"])
+                except ValidationError as exc:
+                    apply_validation_error(form, exc)
+                else:
+                    messages.success(request, "已记录核验结果。")
+                    return redirect(rect)
+            return self.get(request, pk, verify_form=form)
+        if not can_report_rectification(request.user, rect):
+            raise PermissionDenied("只有责任支部可以报告整改进展。")
+        form = ProgressForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.rectification_report(rectification=rect, by=request.user, text=form.cleaned_data["text"],
+                                              uploads=form.cleaned_data["evidence"])
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "整改进展已报告，等待核验。")
+                return redirect(rect)
+        return self.get(request, pk, progress_form=form)
+
+
+# --- standards ---------------------------------------------------------------------------------------------------
+
+
+class StandardListView(PortalPageMixin, View):
+    def get(self, request):
+        items = selectors.standard_list(user=request.user)
+        can_manage = request.user.is_superuser or can_any(request.user, MANAGE)
+        return render(request, "evaluations/standard_list.html", {"standards": items, "can_manage": can_manage})
+
+    def post(self, request):
+        """Install the default standard (built from the domain rules) for an organization the user manages."""
+        from branches.models import Organization
+
+        org_pk, year_text = request.POST.get("organization", ""), request.POST.get("year", "")
+        if not org_pk.isdigit():
+            raise Http404
+        org = get_object_or_404(Organization.objects.restrict(request.user, MANAGE), pk=org_pk)
+        if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+            messages.error(request, "年度应为 2000—2100 之间的四位数字。")
+            return redirect("evaluations:standard_list")
+        year = int(year_text or timezone.localdate().year)
+        st = standards.install_default_standard(organization=org, year=year, by=request.user)
+        messages.success(request, "已安装默认标准。")
+        return redirect(st)
+
+
+class StandardDetailView(PortalPageMixin, View):
+    def get(self, request, pk):
+        st = selectors.standard_get(user=request.user, pk=pk)
+        tree = selectors.indicator_tree(st)
+        avail = availability()
+        labels = {m.key: m.label for m in all_metrics()}
+        for ind in tree:
+            ind.metric_label = labels.get(ind.metric_key, ind.metric_key)
+            ind.metric_unavailable = avail.get(ind.metric_key, "")
+            ind.mapping_text = standards.mapping_text(ind.mapping or {})
+        return render(request, "evaluations/standard_detail.html", {
+            "st": st, "tree": tree, "can_manage": can(request.user, MANAGE, st.organization.path),
+            "maxima": [(Criterion(c).label, v) for c, v in selectors.criterion_maxima(tree).items()],
+            "copy_form": CopyForm(initial={"year": st.year + 1}), "history": history_rows(st),
+            "bands": [(b["stars"], b["min"]) for b in st.bands], "quotas": st.quotas})
+
+    def post(self, request, pk):
+        st = selectors.standard_get(user=request.user, pk=pk, action=MANAGE)
+        try:
+            if request.POST.get("action") == "publish":
+                services.standard_publish(standard=st, by=request.user)
+                messages.success(request, "标准已发布并冻结。")
+            elif request.POST.get("action") == "copy":
+                form = CopyForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError("请填写有效年度。")
+                st = services.standard_copy(standard=st, by=request.user, year=form.cleaned_data["year"])
+                messages.success(request, "已复制为新的草稿版本，可修改后发布。")
+        except ValidationError as exc:
+            _flash_error(request, exc)
+        return redirect(st)
+
+
+class StandardExportView(PortalPageMixin, View):
+    def get(self, request, pk):
+        from portal.xlsx import xlsx_response
+
+        st = selectors.standard_get(user=request.user, pk=pk)
+        return xlsx_response(f"{st.name}-{st.year}-v{st.version}.xlsx", standards.export_sheets(st))
+
+
+class StandardImportView(PortalPageMixin, RequireActionMixin, View):
+    def get(self, request):
+        return render(request, "evaluations/standard_import.html", {"form": StandardImportForm(user=request.user)})
+
+    def post(self, request):
+        form = StandardImportForm(request.POST, request.FILES, user=request.user)
+        errors = []
+        if form.is_valid():
+            try:
+                st = standards.import_standard(fileobj=form.cleaned_data["file"], by=request.user,
+                                               organization=form.cleaned_data["organization"],
+                                               year=form.cleaned_data["year"])
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                messages.success(request, f"已导入为草稿（{st.indicators.count()} 项指标），核对后请发布。")
+                return redirect(st)
+        return render(request, "evaluations/standard_import.html", {"form": form, "errors": errors})
+
