@@ -1,0 +1,491 @@
+"""Reads on practice records: scoped lists, metrics for evaluation indicators, report summaries, notices.
+
+Metrics all have the shape `func(*, branch_ids, start, end) -> dict[int, float]` (dates inclusive); every id
+in `branch_ids` is in the result (0.0 when there is nothing), and each runs a fixed number of queries
+whatever the number of branches. evaluations/metrics.py registers them.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from portal.scoping import VIEW
+
+from . import filters as f
+from .models import (
+    DEFAULT_MIN_CONTACT_VISITS,
+    MEMBER_HONOURS,
+    Audience,
+    Brand,
+    BrandRecognition,
+    BrandSelectionRound,
+    ContactFinding,
+    ContactPoint,
+    ContactVisit,
+    ContactVisitRule,
+    ContestResult,
+    Honour,
+    KnowledgeContest,
+    Notice,
+    NoticeReceipt,
+    PostKind,
+    StudyPlan,
+    StudyPlanItem,
+    StudyRecord,
+    TrainingAttendance,
+    TrainingCourse,
+    TrainingKind,
+    VanguardPost,
+)
+
+# --- lists (page, export and API share these) ---------------------------------------------------------
+LISTS = {
+    "brand": (Brand, f.BrandFilterSet, ("organization", "parent"), ("recognitions",)),
+    "recognition": (BrandRecognition, f.RecognitionFilterSet, ("brand", "brand__organization"), ()),
+    "round": (BrandSelectionRound, f.RoundFilterSet, ("organization",), ()),
+    "post": (VanguardPost, f.PostFilterSet, ("organization",), ("holders",)),
+    "study": (StudyRecord, f.StudyRecordFilterSet, ("member", "organization"), ()),
+    "contest": (KnowledgeContest, f.ContestFilterSet, ("organization",), ()),
+    "plan": (StudyPlan, f.PlanFilterSet, ("organization",), ()),
+    "course": (TrainingCourse, f.CourseFilterSet, ("organization",), ()),
+    "contact": (ContactPoint, f.ContactPointFilterSet, ("organization", "contact_user", "contact_member"), ()),
+    "visit": (ContactVisit, f.VisitFilterSet, ("contact_point__organization", "contact_point__contact_member",
+                                               "contact_point__contact_user"), ()),
+    "honour": (Honour, f.HonourFilterSet, ("organization", "member"), ()),
+    "notice": (Notice, f.NoticeFilterSet, ("organization", "published_by"), ()),
+}
+
+
+def base_queryset(kind: str, *, user, action: str = VIEW) -> QuerySet:
+    model, _, related, prefetch = LISTS[kind]
+    if kind == "study" and action == VIEW:
+        qs = StudyRecord.objects.visible_to(user)
+    else:
+        qs = model.objects.restrict(user, action)
+    qs = qs.select_related(*related)
+    if prefetch:
+        qs = qs.prefetch_related(*prefetch)
+    if kind == "contact":
+        qs = qs.annotate(visit_count=Count("visits", filter=Q(visits__is_active=True)))
+    if kind == "plan":
+        qs = qs.annotate(item_count=Count("items"), done_count=Count("items", filter=Q(items__done_on__isnull=False)))
+    if kind == "course":
+        qs = qs.annotate(attended_count=Count("attendances", filter=Q(attendances__attended=True)),
+                         completed_count=Count("attendances", filter=Q(attendances__completed=True)))
+    return qs
+
+
+def practice_list(kind: str, *, user, filters=None, request=None, action: str = VIEW):
+    """(filtered queryset, filterset) for a kind's list page, export and API."""
+    _, filterset_class, _, _ = LISTS[kind]
+    filterset = filterset_class(filters if filters is not None else {}, queryset=base_queryset(kind, user=user,
+                                                                                              action=action),
+                                request=request)
+    return filterset.qs, filterset
+
+
+def practice_get(kind: str, *, user, pk: int, action: str = VIEW):
+    return get_object_or_404(base_queryset(kind, user=user, action=action), pk=pk)
+
+
+def member_study(*, member, year: int) -> tuple[list[StudyRecord], Decimal]:
+    records = list(StudyRecord.objects.filter(member=member, is_active=True, studied_on__year=year)
+                   .order_by("-studied_on", "-id"))
+    return records, sum((r.hours for r in records), Decimal("0"))
+
+
+# --- metrics ----------------------------------------------------------------------------------------------
+def _zeros(branch_ids) -> dict[int, float]:
+    return {int(b): 0.0 for b in branch_ids}
+
+
+def study_hours_per_member(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    """个人自学学时 per active member: hours of active study records dated in [start, end], recorded while the
+    member was in the branch, divided by the branch's active members now. 0.0 for a branch without members."""
+    result = _zeros(branch_ids)
+    from members.models import Member
+
+    hours = dict(StudyRecord.objects.filter(organization_id__in=result, is_active=True,
+                                            studied_on__range=(start, end))
+                 .values_list("organization_id").annotate(h=Sum("hours")).values_list("organization_id", "h"))
+    heads = dict(Member.objects.filter(branch_id__in=result, is_active=True).values_list("branch_id")
+                 .annotate(n=Count("id")).values_list("branch_id", "n"))
+    for b in result:
+        if heads.get(b):
+            result[b] = round(float(hours.get(b) or 0) / heads[b], 2)
+    return result
+
+
+def _current_secretaries(branch_ids) -> dict[int, int]:
+    """branch id -> member id of its current 书记 (open term, seat not ended)."""
+    from branches.models import CommitteeSeat, SeatRole
+
+    seats = CommitteeSeat.objects.filter(term__organization_id__in=branch_ids, term__closed_on__isnull=True,
+                                         role=SeatRole.SECRETARY, ended_on__isnull=True)
+    return dict(seats.values_list("term__organization_id", "member_id"))
+
+
+def secretary_training_coverage(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    """1.0 when the branch's current 书记 completed a 党支部书记培训 course that ended in [start, end], else 0.0
+    (also 0.0 when no 书记 is recorded). Averaged over a subtree this is the share of secretaries trained."""
+    result = _zeros(branch_ids)
+    secretaries = _current_secretaries(list(result))
+    trained = set(TrainingAttendance.objects.filter(
+        member_id__in=secretaries.values(), completed=True, course__is_active=True,
+        course__kind=TrainingKind.SECRETARY, course__ends_on__range=(start, end),
+    ).values_list("member_id", flat=True))
+    for b, member_id in secretaries.items():
+        if member_id in trained:
+            result[b] = 1.0
+    return result
+
+
+def _post_count(kind, branch_ids, start, end):
+    result = _zeros(branch_ids)
+    rows = (VanguardPost.objects.filter(organization_id__in=result, kind=kind, is_active=True, starts_on__lte=end)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+            .values_list("organization_id").annotate(n=Count("id")).values_list("organization_id", "n"))
+    for b, n in rows:
+        result[b] = float(n)
+    return result
+
+
+def vanguard_post_count(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    """Number of active 党员先锋岗 whose period overlaps [start, end]."""
+    return _post_count(PostKind.POST, branch_ids, start, end)
+
+
+def responsibility_area_count(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    """Number of active 党员责任区 whose period overlaps [start, end]."""
+    return _post_count(PostKind.AREA, branch_ids, start, end)
+
+
+def brand_recognition_count(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    """Recognitions (优秀党建品牌, 特色品牌...) awarded in [start, end] to the branch's active brands."""
+    result = _zeros(branch_ids)
+    rows = (BrandRecognition.objects.filter(brand__organization_id__in=result, brand__is_active=True, is_active=True,
+                                            awarded_on__range=(start, end))
+            .values_list("brand__organization_id").annotate(n=Count("id")).values_list("brand__organization_id", "n"))
+    for b, n in rows:
+        result[b] = float(n)
+    return result
+
+
+def required_visits(*, branch_paths: dict[int, str], start: date, end: date) -> dict[int, int]:
+    """Visits each branch needs in [start, end]: the nearest ContactVisitRule's yearly minimum (default
+    DEFAULT_MIN_CONTACT_VISITS), pro rata for windows shorter than a year, at least 1. One query."""
+    rules = dict(ContactVisitRule.objects.values_list("organization__path", "min_visits_per_year"))
+    days = (end - start).days + 1
+    out = {}
+    for b, path in branch_paths.items():
+        per_year = DEFAULT_MIN_CONTACT_VISITS
+        for i in range(len(path), 0, -4):
+            if path[:i] in rules:
+                per_year = rules[path[:i]]
+                break
+        out[b] = max(1, math.floor(per_year * days / 365.25 + 0.5))
+    return out
+
+
+def contact_visit_coverage(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    """联系点 coverage: visits made in [start, end] to the branch / visits required (capped at 1.0)."""
+    from branches.models import Organization
+
+    result = _zeros(branch_ids)
+    paths = dict(Organization.objects.filter(pk__in=result).values_list("pk", "path"))
+    need = required_visits(branch_paths=paths, start=start, end=end)
+    made = dict(ContactVisit.objects.filter(contact_point__organization_id__in=result, is_active=True,
+                                            contact_point__is_active=True, visited_on__range=(start, end))
+                .values_list("contact_point__organization_id").annotate(n=Count("id"))
+                .values_list("contact_point__organization_id", "n"))
+    for b in paths:
+        result[b] = round(min(1.0, made.get(b, 0) / need[b]), 4)
+    return result
+
+
+def study_plan_completion(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    """学习排档表 completion: items planned in [start, end] that are done / items planned (0.0 without a plan)."""
+    result = _zeros(branch_ids)
+    rows = (StudyPlanItem.objects.filter(plan__organization_id__in=result, plan__is_active=True,
+                                         planned_on__range=(start, end))
+            .values_list("plan__organization_id")
+            .annotate(n=Count("id"), done=Count("id", filter=Q(done_on__isnull=False)))
+            .values_list("plan__organization_id", "n", "done"))
+    for b, n, done in rows:
+        result[b] = round(done / n, 4) if n else 0.0
+    return result
+
+
+# key -> (label, function); evaluations/metrics.py registers these by importing them.
+METRICS = {
+    "practice.study_hours_per_member": ("人均个人自学学时", study_hours_per_member),
+    "practice.study_plan_completion": ("学习排档表完成率", study_plan_completion),
+    "practice.secretary_training_coverage": ("党支部书记培训覆盖", secretary_training_coverage),
+    "practice.vanguard_post_count": ("党员先锋岗数量", vanguard_post_count),
+    "practice.responsibility_area_count": ("党员责任区数量", responsibility_area_count),
+    "practice.brand_recognition_count": ("党建品牌获评次数", brand_recognition_count),
+    "practice.contact_visit_coverage": ("党建联系点走访覆盖率", contact_visit_coverage),
+}
+
+
+# --- report summaries --------------------------------------------------------------------------------------
+CRITERIA = [
+    ("political", "政治功能强"),
+    ("leadership", "支部班子强"),
+    ("members", "党员队伍强"),
+    ("role", "作用发挥强"),
+]
+
+
+def _figure(key, label, value, unit=""):
+    return {"key": key, "label": label, "value": value, "unit": unit}
+
+
+def _empty_summary(start, end):
+    out = {"start": start, "end": end}
+    for key, label in CRITERIA:
+        out[key] = {"label": label, "figures": [], "items": []}
+    return out
+
+
+def _branch_ids_under(organizations_qs) -> tuple[list[int], list[str]]:
+    from branches.models import BRANCH_KINDS, Organization
+
+    paths = list(organizations_qs.values_list("path", flat=True))
+    if not paths:
+        return [], []
+    q = Q()
+    for p in paths:
+        q |= Q(path__startswith=p)
+    return list(Organization.objects.filter(q, kind__in=BRANCH_KINDS).values_list("pk", flat=True)), paths
+
+
+def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> dict:
+    """Figures per criterion for a set of branches; `detail` adds the named items a branch report lists."""
+    from members.models import Member
+
+    out = _empty_summary(start, end)
+    n_branches = len(branch_ids)
+    # 政治功能强: individual study, the study plan, contests.
+    study = StudyRecord.objects.filter(organization_id__in=branch_ids, is_active=True, studied_on__range=(start, end))
+    s = study.aggregate(hours=Sum("hours"), records=Count("id"), people=Count("member", distinct=True))
+    heads = Member.objects.filter(branch_id__in=branch_ids, is_active=True).count()
+    by_source = {row["source"]: float(row["h"]) for row in study.values("source").annotate(h=Sum("hours"))}
+    plan = StudyPlanItem.objects.filter(plan__organization_id__in=branch_ids, plan__is_active=True,
+                                        planned_on__range=(start, end)).aggregate(
+        n=Count("id"), done=Count("id", filter=Q(done_on__isnull=False)))
+    results = ContestResult.objects.filter(member__branch_id__in=branch_ids, contest__is_active=True,
+                                           contest__held_on__range=(start, end))
+    contest_people = results.values("member").distinct().count()
+    awards = list(results.exclude(award="").select_related("member", "contest").order_by("contest__held_on")[:50])
+    pol = out["political"]
+    hours = float(s["hours"] or 0)
+    pol["figures"] = [
+        _figure("study_hours", "个人自学学时", round(hours, 1), "学时"),
+        _figure("study_people", "记录自学的党员", s["people"], "人"),
+        _figure("study_hours_per_member", "人均自学学时", round(hours / heads, 1) if heads else 0.0, "学时"),
+        _figure("plan_items", "学习排档事项", plan["n"], "项"),
+        _figure("plan_done", "已完成排档事项", plan["done"], "项"),
+        _figure("plan_completion", "排档完成率", round(plan["done"] / plan["n"], 4) if plan["n"] else 0.0, "%"),
+        _figure("contest_people", "参加知识竞赛", contest_people, "人"),
+        _figure("contest_awards", "竞赛获奖", len(awards), "人次"),
+    ]
+    pol["by_source"] = by_source
+    pol["items"] = [f"{a.member.name}在“{a.contest.name}”中获{a.award}" for a in awards] if detail else []
+
+    # 支部班子强: secretary training, training in general, 联系点.
+    lead = out["leadership"]
+    trained = secretary_training_coverage(branch_ids=branch_ids, start=start, end=end)
+    attendance = TrainingAttendance.objects.filter(member__branch_id__in=branch_ids, course__is_active=True,
+                                                   course__ends_on__range=(start, end))
+    t = attendance.aggregate(attended=Count("id", filter=Q(attended=True)),
+                             completed=Count("id", filter=Q(completed=True)))
+    coverage = contact_visit_coverage(branch_ids=branch_ids, start=start, end=end)
+    visits = ContactVisit.objects.filter(contact_point__organization_id__in=branch_ids, is_active=True,
+                                         visited_on__range=(start, end))
+    findings = ContactFinding.objects.filter(visit__in=visits)
+    fnd = findings.aggregate(n=Count("id"), pending=Count("id", filter=Q(pending_rectification=True)))
+    lead["figures"] = [
+        _figure("secretaries_trained", "书记参加书记培训并结业", int(sum(trained.values())), "个支部"),
+        _figure("secretary_training_coverage", "书记培训覆盖率",
+                round(sum(trained.values()) / n_branches, 4) if n_branches else 0.0, "%"),
+        _figure("training_attended", "参训人次", t["attended"], "人次"),
+        _figure("training_completed", "结业人次", t["completed"], "人次"),
+        _figure("contact_visits", "联系点走访", visits.count(), "次"),
+        _figure("contact_covered", "走访达标支部", sum(1 for v in coverage.values() if v >= 1.0), "个"),
+        _figure("contact_coverage", "联系点走访覆盖率",
+                round(sum(coverage.values()) / n_branches, 4) if n_branches else 0.0, "%"),
+        _figure("contact_findings", "走访发现问题", fnd["n"], "个"),
+        _figure("contact_findings_pending", "待转整改问题", fnd["pending"], "个"),
+    ]
+    if detail:
+        lead["items"] = [f"{v.visited_on:%m月%d日} {v.contact_point.contact_name}走访：{v.checked}"
+                         for v in visits.select_related("contact_point__contact_member", "contact_point__contact_user")
+                         .order_by("visited_on")[:20]]
+
+    # 党员队伍强: 先锋岗 / 责任区, member honours.
+    mem = out["members"]
+    posts = (VanguardPost.objects.filter(organization_id__in=branch_ids, is_active=True, starts_on__lte=end)
+             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)))
+    counts = dict(posts.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    holders = posts.values("holders").exclude(holders=None).distinct().count()
+    member_honours = Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
+                                           year__range=(start.year, end.year), kind__in=MEMBER_HONOURS)
+    mem["figures"] = [
+        _figure("vanguard_posts", "党员先锋岗", counts.get(PostKind.POST, 0), "个"),
+        _figure("responsibility_areas", "党员责任区", counts.get(PostKind.AREA, 0), "个"),
+        _figure("post_holders", "上岗党员", holders, "人"),
+        _figure("member_honours", "党员个人荣誉", member_honours.count(), "项"),
+    ]
+    if detail:
+        mem["items"] = [f"{p.get_kind_display()}“{p.name}”：{'、'.join(h.name for h in p.holders.all())}"
+                        for p in posts.prefetch_related("holders")[:30]]
+        mem["items"] += [f"{h.member.name}获{h.get_level_display()}“{h.display_title}”"
+                         for h in member_honours.select_related("member")[:30]]
+
+    # 作用发挥强: brands and their recognitions, collective honours.
+    role = out["role"]
+    brands = Brand.objects.filter(organization_id__in=branch_ids, is_active=True, launched_on__lte=end)
+    recognitions = BrandRecognition.objects.filter(brand__in=brands, is_active=True, awarded_on__range=(start, end))
+    org_honours = Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
+                                        year__range=(start.year, end.year)).exclude(kind__in=MEMBER_HONOURS)
+    role["figures"] = [
+        _figure("brands", "党建品牌", brands.count(), "个"),
+        _figure("brand_recognitions", "品牌获评", recognitions.count(), "次"),
+        _figure("org_honours", "集体荣誉", org_honours.count(), "项"),
+    ]
+    if detail:
+        role["items"] = [f"党建品牌“{b.name}”" + (f"（{b.slogan}）" if b.slogan else "") for b in brands[:20]]
+        role["items"] += [f"“{r.brand.name}”获评{r.get_level_display()}{r.title}"
+                          for r in recognitions.select_related("brand")[:20]]
+        role["items"] += [f"{h.organization.name}获{h.get_level_display()}“{h.display_title}”"
+                          for h in org_honours.select_related("organization")[:20]]
+    return out
+
+
+def branch_practice_summary(*, branch, start: date, end: date) -> dict:
+    """One branch's practice for a report, grouped by criterion: keys political / leadership / members / role,
+    each {"label", "figures": [{"key", "label", "value", "unit"}], "items": [sentences]} (plus "by_source"
+    under political). Ratios (unit "%") are fractions 0..1."""
+    return _summary([branch.pk], start, end, detail=True)
+
+
+def subtree_practice_summary(*, organizations_qs, start: date, end: date) -> dict:
+    """The same shape for every branch under `organizations_qs` (a committee report), plus "branches": the
+    number of branches counted and "per_branch": {branch_id: {metric_key: value}} for tables."""
+    branch_ids, _ = _branch_ids_under(organizations_qs)
+    out = _summary(branch_ids, start, end, detail=False)
+    out["branches"] = len(branch_ids)
+    per_branch = defaultdict(dict)
+    for key, (_, func) in METRICS.items():
+        for b, v in func(branch_ids=branch_ids, start=start, end=end).items():
+            per_branch[b][key.split(".", 1)[1]] = v
+    out["per_branch"] = dict(per_branch)
+    brands = (Brand.objects.filter(organization_id__in=branch_ids, is_active=True)
+              .select_related("organization").annotate(rec=Count("recognitions", filter=Q(
+                  recognitions__is_active=True, recognitions__awarded_on__range=(start, end))))
+              .filter(rec__gt=0).order_by("-rec", "name")[:10])
+    out["role"]["items"] = [f"{b.organization.name}“{b.name}”获评 {b.rec} 次" for b in brands]
+    return out
+
+
+# --- panels -----------------------------------------------------------------------------------------------
+def branch_panel(*, org, today: date | None = None) -> dict:
+    """What the branch page shows: current 先锋岗/责任区, brands, recent honours. Fixed queries."""
+    today = today or timezone.localdate()
+    under = Q(organization__path__startswith=org.path)
+    posts = list(VanguardPost.objects.filter(under, is_active=True, starts_on__lte=today)
+                 .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).select_related("organization")
+                 .prefetch_related("holders")[:20])
+    brands = list(Brand.objects.filter(under, is_active=True).prefetch_related(
+        Prefetch("recognitions", queryset=BrandRecognition.objects.filter(is_active=True)))[:12])
+    honours = list(Honour.objects.filter(under, is_active=True, year__gte=today.year - 3)
+                   .select_related("member", "organization")[:12])
+    return {"org": org, "posts": posts, "brands": brands, "honours": honours}
+
+
+def member_panel(*, member, year: int) -> dict:
+    hours = StudyRecord.objects.filter(member=member, is_active=True, studied_on__year=year).aggregate(
+        h=Sum("hours"), n=Count("id"))
+    honours = list(Honour.objects.filter(member=member, is_active=True))
+    posts = list(VanguardPost.objects.filter(holders=member, is_active=True))
+    trainings = list(TrainingAttendance.objects.filter(member=member).select_related("course")
+                     .order_by("-course__starts_on")[:5])
+    return {"member": member, "year": year, "hours": hours["h"] or Decimal("0"), "records": hours["n"],
+            "honours": honours, "posts": posts, "trainings": trainings}
+
+
+# --- notices ----------------------------------------------------------------------------------------------
+def _audiences_for_role(role: str) -> set[str]:
+    from branches.models import Role
+
+    return {Role.STAFF: {Audience.ALL, Audience.STAFF}, Role.SECRETARY: {Audience.ALL, Audience.SECRETARIES},
+            Role.REVIEWER: {Audience.ALL}}.get(role, set())
+
+
+def _positions(user) -> list[tuple[str, set[str]]]:
+    """(organization path, audiences) for each place `user` stands in the tree: role grants and membership."""
+    from branches.models import RoleGrant
+    from members.models import Member
+
+    if not user.is_authenticated:
+        return []
+    cache = user.__dict__.setdefault("_scope_cache", {})
+    if "notice_positions" not in cache:
+        out = [(path, _audiences_for_role(role)) for path, role in
+               RoleGrant.objects.filter(user=user).values_list("organization__path", "role")]
+        out += [(path, {Audience.ALL, Audience.MEMBERS}) for path in
+                Member.objects.filter(user=user, is_active=True).values_list("branch__path", flat=True)]
+        cache["notice_positions"] = [(p, a) for p, a in out if a]
+    return cache["notice_positions"]
+
+
+def notices_for_user(*, user) -> QuerySet[Notice]:
+    """Active, published notices addressed to `user`: sent to a subtree containing one of her positions, with a
+    matching audience."""
+    q = Q()
+    for path, audiences in _positions(user):
+        ancestors = [path[:i] for i in range(len(path), 0, -4)]
+        q |= Q(organization__path__in=ancestors, audience__in=audiences)
+    if not q:
+        return Notice.objects.none()
+    return Notice.objects.filter(q, is_active=True, published_at__lte=timezone.now()).distinct()
+
+
+def home_notices(*, user, limit: int = 8) -> list[Notice]:
+    """Notices for the home panel, each with `is_read`, newest first. Two queries."""
+    notices = list(notices_for_user(user=user).select_related("organization").order_by("-published_at")[:limit])
+    read = set(NoticeReceipt.objects.filter(user=user, notice__in=[n.pk for n in notices])
+               .values_list("notice_id", flat=True))
+    for n in notices:
+        n.is_read = n.pk in read
+    return notices
+
+
+def notice_recipients(*, notice: Notice) -> QuerySet:
+    """Everyone the notice is addressed to (users), by role grant or membership within its subtree."""
+    from branches.models import Role
+
+    User = get_user_model()
+    path = notice.organization.path
+    roles = {Audience.ALL: [Role.STAFF, Role.SECRETARY, Role.REVIEWER], Audience.STAFF: [Role.STAFF],
+             Audience.SECRETARIES: [Role.SECRETARY], Audience.MEMBERS: []}[notice.audience]
+    q = Q(role_grants__organization__path__startswith=path, role_grants__role__in=roles) if roles else Q(pk__in=[])
+    if notice.audience in (Audience.ALL, Audience.MEMBERS):
+        q |= Q(member__branch__path__startswith=path, member__is_active=True)
+    return User.objects.filter(q, is_active=True).distinct()
+
+
+def notice_read_status(*, notice: Notice) -> tuple[list, list]:
+    """(read receipts with user, recipients who have not read yet)."""
+    receipts = list(notice.receipts.select_related("user").order_by("read_at"))
+    read_ids = {r.user_id for r in receipts}
+    unread = [u for u in notice_recipients(notice=notice).order_by("username") if u.pk not in read_ids]
+    return receipts, unread
