@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "reports"
+    verbose_name = "工作报告"
+
+    def ready(self):
+        from branches.permissions import has_page_access
+        from portal import extensions, navigation
+
+        navigation.register("reports", "工作报告", "reports:index", order=60, section="报告与统计", icon="file",
+                            visible=has_page_access)
+        extensions.register_organization_panel(organization_panel, order=60)
+
+
+def organization_panel(request, org):
+    """On a branch / committee page: its latest reports and a link to the reports page (one query)."""
+    from .forms import kinds_for
+    from .selectors import organization_panel as latest
+
+    if not kinds_for(org):
+        return None
+    return "reports/panel.html", {"org": org, "jobs": latest(organization=org)}

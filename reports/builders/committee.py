@@ -1,0 +1,299 @@
+"""四强党支部建设工作汇报 for a 党委 / 党总支: statistics across its branches.
+
+Built in two steps so the work can fan out over workers: `collect_parts` computes one dict of figures per
+branch (a chunk of branches per task, every figure from the owning app's batched selector), and
+`build_committee` assembles the summary from those rows plus subtree-wide figures.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from reports import sources
+
+from .branch import CN_NUM, BuildContext
+from .common import avg, num, pct, radar, star_donut
+from .document import Col, Document, Figure, Section, Table, format_value
+
+CRITERIA = sources.CRITERIA
+WEAK_COUNT = 10
+TOP_COUNT = 10
+
+
+def collect_parts(*, org, branch_ids: list[int], period, today) -> dict[int, dict]:
+    """Figures for each branch of a chunk: a fixed number of queries whatever the chunk size."""
+    from branches.models import Organization
+
+    branches = list(Organization.objects.filter(pk__in=branch_ids).only("pk", "name", "path", "depth"))
+    group_paths = {b.path[: (org.depth + 1) * Organization.steplen] for b in branches if b.depth > org.depth + 1}
+    group_names = dict(Organization.objects.filter(path__in=group_paths).values_list("path", "name"))
+    rates = sources.org_life_rates(branch_ids=branch_ids, period=period)
+    structure = sources.committee_overview(branch_ids=branch_ids, on=today)
+    results = sources.evaluation_results(branch_ids=branch_ids, year=period.year)
+    rect = sources.rectification_counts(branch_ids=branch_ids, today=today)
+    out = {}
+    for b in branches:
+        group_path = b.path[: (org.depth + 1) * Organization.steplen]
+        part = {"id": b.pk, "name": b.name, "path": b.path,
+                "group": group_names.get(group_path, "直属党支部") if b.depth > org.depth + 1 else "直属党支部"}
+        part.update(structure.get(b.pk, {}))
+        part["warnings"] = len(part.get("warnings", []))
+        if rates is not None:
+            part.update(rates.get(b.pk, {}))
+        if results is not None:
+            r = results.get(b.pk)
+            part.update({"stars": r["stars"] if r else None, "four_strong": bool(r and r["four_strong"]),
+                         "total": r["total"] if r else None, "criteria": r["criteria"] if r else None,
+                         "evaluated": bool(r)})
+        if rect is not None:
+            part.update({f"rect_{k}": v for k, v in rect.get(b.pk, {}).items()})
+        out[b.pk] = part
+    return out
+
+
+def _weakness(p: dict) -> tuple[float, list[str]]:
+    """A composite (lower is weaker) and the reasons shown for the weakest branches."""
+    reasons = []
+    scores = []
+    for key, label, floor in (("completion", "三会一课完成率", 0.9), ("attendance", "出席率", 0.8),
+                              ("talks", "谈心谈话覆盖率", 0.8)):
+        value = p.get(key)
+        if value is not None:
+            scores.append(value)
+            if value < floor:
+                reasons.append(f"{label} {pct(value)}")
+    if p.get("total") is not None:
+        scores.append(p["total"] / 100)
+        if p.get("stars") is not None and p["stars"] <= 2:
+            reasons.append(f"评定为{sources.STAR_LABELS.get(p['stars'], '未定级')}")
+    if p.get("rect_overdue"):
+        reasons.append(f"逾期整改 {p['rect_overdue']} 项")
+    if p.get("term_overdue"):
+        reasons.append("换届逾期")
+    composite = (sum(scores) / len(scores) if scores else 1.0) - 0.05 * (p.get("rect_overdue") or 0) - (
+        0.05 if p.get("term_overdue") else 0)
+    return composite, reasons
+
+
+def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
+    org, period = ctx.org, ctx.period
+    from branches.models import Organization
+
+    ctx.step(82, "汇总全体党支部数据")
+    n = len(parts)
+    orglife = any("completion" in p for p in parts) or (n == 0 and sources.has_orglife())
+    evaluated = [p for p in parts if p.get("evaluated")]
+    has_eval = any("evaluated" in p for p in parts) or (n == 0 and sources.has_evaluations())
+    has_rect = any("rect_open" in p for p in parts) or (n == 0 and sources.has_evaluations())
+    members = sources.member_structure(org=org, on=period.end)
+    changes = sources.member_changes(org=org, period=period)
+    practice = sources.practice_subtree(organizations_qs=Organization.objects.filter(pk=org.pk), period=period)
+    rect = sources.rectifications(org=org, period=period, today=ctx.today)
+    ctx.step(88, "整理报告内容")
+
+    completion = avg(p.get("completion") for p in parts)
+    attendance = avg(p.get("attendance") for p in parts)
+    talks = avg(p.get("talks") for p in parts)
+    stars = Counter(p.get("stars") for p in evaluated)
+    four_strong = [p for p in evaluated if p.get("four_strong")]
+    distribution = [(sources.STAR_LABELS[s], stars.get(s, 0)) for s in (5, 4, 3, 2, 1)]
+    criteria_avg = {k: avg((p.get("criteria") or {}).get(k) for p in evaluated) for k, _ in CRITERIA}
+
+    doc = Document(title=f"{period.year}年度“四强”党支部建设工作汇报", organization=org.name,
+                   subtitle=f"{period.label} · 所属党支部 {n} 个", toc=True,
+                   cover_meta=[("党组织", org.name), ("统计范围", f"所属党支部 {n} 个、党员 {members['total']} 名"),
+                               ("报告期间", f"{period.start:%Y年%m月%d日}至{period.end:%Y年%m月%d日}"),
+                               ("编制日期", f"{ctx.today:%Y年%m月%d日}")])
+    heading = iter(CN_NUM)
+
+    # 一、总体情况
+    overview = Section("overview", f"{next(heading)}、总体情况")
+    text = (f"{period.year}年，{org.name}以“四强”党支部建设为主线，推进党支部标准化规范化建设。"
+            f"所属党支部 {n} 个，党员 {members['total']} 名（正式党员 {members['full']} 名、预备党员 {members['probationary']} 名）。")
+    if orglife:
+        text += f"各党支部“三会一课”平均完成率 {pct(completion)}，组织生活平均出席率 {pct(attendance)}。"
+    if has_eval:
+        text += (f"参加评星定级并公布结果的党支部 {len(evaluated)} 个，其中“四强”党支部 {len(four_strong)} 个"
+                 f"、五星党支部 {stars.get(5, 0)} 个。" if evaluated else "本年度评星定级结果尚未公布。")
+    overview.paragraphs.append(text)
+    overview.stats = [(num(n), "党支部（个）"), (num(members["total"]), "党员（名）")]
+    if orglife:
+        overview.stats.append((pct(completion), "三会一课平均完成率"))
+    if has_eval:
+        overview.stats.append((num(len(four_strong)), "“四强”党支部"))
+    if evaluated:
+        overview.figure_row = True
+        overview.figures.append(Figure(star_donut(distribution, f"{len(evaluated)}个"), "党支部星级分布"))
+        if any(v is not None for v in criteria_avg.values()):
+            overview.figures.append(Figure(radar(criteria_avg, name="平均得分率"), "“四强”四项平均得分率（%）"))
+    doc.sections.append(overview)
+
+    groups = _group_rows(parts)
+
+    # 二、政治功能强
+    political = Section("political", f"{next(heading)}、聚焦“政治功能强”")
+    if not orglife:
+        political.empty = sources.UNAVAILABLE["orglife"]
+    else:
+        met = sum(1 for p in parts if (p.get("completion") or 0) >= 1)
+        low = [p for p in parts if p.get("completion") is not None and p["completion"] < 0.8]
+        political.paragraphs.append(
+            f"各党支部落实“三会一课”、主题党日等组织生活制度，{met} 个党支部全部完成规定次数，"
+            f"占 {pct(met / n if n else 0)}；完成率低于 80% 的党支部 {len(low)} 个，已列入督促名单。")
+        political.tables.append(Table("political-groups", "各单位组织生活开展情况",
+                                      [Col("单位", "group", width=28), Col("党支部（个）", "branches", "int"),
+                                       Col("三会一课完成率", "completion", "percent"), Col("出席率", "attendance", "percent"),
+                                       Col("谈心谈话覆盖率", "talks", "percent")], groups, sheet="各单位组织生活"))
+    _practice(political, practice, "political")
+    doc.sections.append(political)
+
+    # 三、支部班子强
+    leadership = Section("leadership", f"{next(heading)}、聚焦“支部班子强”")
+    with_committee = sum(1 for p in parts if (p.get("seats") or 0) >= 3)
+    overdue_terms = sum(1 for p in parts if p.get("term_overdue"))
+    warned = sum(1 for p in parts if p.get("warnings"))
+    leadership.paragraphs.append(
+        f"所属党支部中设立支部委员会的 {with_committee} 个；换届逾期的 {overdue_terms} 个；"
+        f"存在班子配备或规模等组织建设提醒的 {warned} 个。")
+    leadership.stats = [(num(with_committee), "设支委会（个）"), (num(overdue_terms), "换届逾期（个）"),
+                        (num(warned), "有组织建设提醒（个）")]
+    _practice(leadership, practice, "leadership")
+    doc.sections.append(leadership)
+
+    # 四、党员队伍强
+    team = Section("team", f"{next(heading)}、聚焦“党员队伍强”")
+    team.paragraphs.append(
+        f"年内接收预备党员 {changes['admitted']} 名，预备党员转正 {changes['confirmed']} 名。"
+        + (f"各党支部谈心谈话平均覆盖 {pct(talks)} 的党员。" if orglife else ""))
+    team.tables.append(Table("team-structure", "党员队伍结构", [Col("类别", "label", width=22), Col("人数", "count", "int"),
+                                                          Col("占比", "share", "percent")], members["table"],
+                             sheet="党员结构"))
+    _practice(team, practice, "members")
+    doc.sections.append(team)
+
+    # 五、作用发挥强
+    role = Section("role", f"{next(heading)}、聚焦“作用发挥强”")
+    _practice(role, practice, "role")
+    doc.sections.append(role)
+
+    # 六、评星定级
+    rating = Section("rating", f"{next(heading)}、评星定级与“四强”党支部")
+    if not has_eval:
+        rating.empty = sources.UNAVAILABLE["evaluations"]
+    elif not evaluated:
+        rating.paragraphs.append("本年度评星定级结果尚未公布。")
+    else:
+        rating.paragraphs.append(
+            "星级分布：" + "、".join(f"{label} {count} 个" for label, count in distribution)
+            + f"。获评“四强”党支部 {len(four_strong)} 个。")
+        rating.tables.append(Table("rating-dist", "星级分布",
+                                   [Col("星级", "label"), Col("党支部（个）", "count", "int"), Col("占比", "share", "percent")],
+                                   [{"label": label, "count": c, "share": c / len(evaluated)} for label, c in distribution],
+                                   sheet="星级分布"))
+        ranked = sorted(evaluated, key=lambda p: (-(p.get("total") or 0), p["path"]))
+        rating.tables.append(Table("rating-top", f"综合得分前 {min(TOP_COUNT, len(ranked))} 名党支部",
+                                   _ranking_cols(), [_rank_row(i, p) for i, p in enumerate(ranked[:TOP_COUNT], 1)],
+                                   sheet="得分排名前列"))
+        if four_strong:
+            rating.tables.append(Table("rating-four", "“四强”党支部名单",
+                                       [Col("党支部", "name", width=36), Col("所属单位", "group", width=28),
+                                        Col("综合得分", "total", "decimal")],
+                                       sorted(four_strong, key=lambda p: p["path"]), sheet="四强党支部", pdf_limit=60))
+    doc.sections.append(rating)
+
+    # 七、整改
+    rectification = Section("rectification", f"{next(heading)}、整改落实情况")
+    if not has_rect or rect is None:
+        rectification.empty = sources.UNAVAILABLE["evaluations"]
+    else:
+        opened = sum(p.get("rect_open", 0) for p in parts)
+        overdue = sum(p.get("rect_overdue", 0) for p in parts)
+        closed = sum(p.get("rect_closed", 0) for p in parts)
+        rectification.paragraphs.append(
+            f"各党支部累计整改事项 {opened + closed} 项，已销号 {closed} 项，正在整改 {opened} 项，其中逾期 {overdue} 项。")
+        rectification.stats = [(num(closed), "已销号（项）"), (num(opened), "整改中（项）"), (num(overdue), "已逾期（项）")]
+        rectification.tables.append(Table(
+            "rectification-table", "本期间整改事项",
+            [Col("党支部", "organization", width=28), Col("问题", "problem", width=40), Col("责任人", "responsible", width=10),
+             Col("期限", "due_on", "date"), Col("状态", "state", width=9)],
+            [dict(r, _highlight="state" if r["state"] == "已逾期" else None) for r in rect["rows"]],
+            sheet="整改事项", pdf_limit=30))
+    doc.sections.append(rectification)
+
+    # 八、薄弱党支部
+    weak = Section("weak", f"{next(heading)}、需重点帮扶的党支部")
+    scored = sorted(((*_weakness(p), p) for p in parts), key=lambda t: (t[0], t[2]["path"]))
+    weakest = [(c, r, p) for c, r, p in scored if r][:WEAK_COUNT]
+    if weakest:
+        weak.paragraphs.append(f"综合组织生活、评星定级和整改情况，以下 {len(weakest)} 个党支部较为薄弱，"
+                               "建议由联系点负责同志重点指导，逐项制定提升措施。")
+        weak.tables.append(Table("weak-table", "薄弱党支部及主要问题",
+                                 [Col("党支部", "name", width=30), Col("所属单位", "group", width=24),
+                                  Col("主要问题", "reasons", width=48)],
+                                 [{"name": p["name"], "group": p["group"], "reasons": "；".join(r)} for _, r, p in weakest],
+                                 sheet="薄弱党支部"))
+    else:
+        weak.paragraphs.append("各党支部主要指标均达到要求，未发现明显薄弱的党支部。")
+    doc.sections.append(weak)
+
+    # 附表
+    appendix = Section("appendix", "附表　各党支部主要指标", page_break=True)
+    appendix.tables.append(Table(
+        "appendix-all", "各党支部主要指标一览", _all_cols(orglife, has_eval, has_rect),
+        [dict(p, stars_label=format_value(p.get("stars"), "stars") if p.get("evaluated") else "—") for p in parts],
+        sheet="全部党支部", pdf_limit=60))
+    doc.sections.append(appendix)
+
+    doc.text_figure("总体情况", "党支部数", n, "int")
+    doc.text_figure("总体情况", "党员总数", members["total"], "int")
+    if orglife:
+        doc.text_figure("组织生活", "三会一课平均完成率", completion, "percent")
+        doc.text_figure("组织生活", "平均出席率", attendance, "percent")
+        doc.text_figure("组织生活", "谈心谈话平均覆盖率", talks, "percent")
+    if has_eval:
+        doc.text_figure("评星定级", "公布结果的党支部", len(evaluated), "int")
+        doc.text_figure("评星定级", "四强党支部", len(four_strong), "int")
+        for label, count in distribution:
+            doc.text_figure("评星定级", f"{label}党支部", count, "int")
+    return doc.number()
+
+
+def _practice(section: Section, practice: dict | None, key: str) -> None:
+    from .branch import _practice_block
+
+    _practice_block(section, practice, key, items=True)
+
+
+def _group_rows(parts: list[dict]) -> list[dict]:
+    groups: dict[str, list[dict]] = defaultdict(list)
+    order = []
+    for p in parts:
+        if p["group"] not in groups:
+            order.append(p["group"])
+        groups[p["group"]].append(p)
+    return [{"group": g, "branches": len(groups[g]), "completion": avg(p.get("completion") for p in groups[g]),
+             "attendance": avg(p.get("attendance") for p in groups[g]), "talks": avg(p.get("talks") for p in groups[g])}
+            for g in order]
+
+
+def _ranking_cols():
+    return [Col("名次", "rank", "int", width=6), Col("党支部", "name", width=30), Col("星级", "stars", "stars"),
+            Col("综合得分", "total", "decimal"), *[Col(label, f"c_{key}", "decimal") for key, label in CRITERIA]]
+
+
+def _rank_row(rank: int, p: dict) -> dict:
+    row = {"rank": rank, "name": p["name"], "stars": p.get("stars"), "total": p.get("total")}
+    for key, _ in CRITERIA:
+        row[f"c_{key}"] = (p.get("criteria") or {}).get(key)
+    return row
+
+
+def _all_cols(orglife: bool, has_eval: bool, has_rect: bool) -> list[Col]:
+    cols = [Col("党支部", "name", width=30), Col("所属单位", "group", width=24), Col("党员", "members", "int")]
+    if orglife:
+        cols += [Col("完成率", "completion", "percent"), Col("出席率", "attendance", "percent"),
+                 Col("谈心谈话", "talks", "percent")]
+    if has_eval:
+        cols += [Col("星级", "stars", "stars"), Col("得分", "total", "decimal"), Col("四强", "four_strong", "bool")]
+    if has_rect:
+        cols += [Col("整改中", "rect_open", "int"), Col("逾期", "rect_overdue", "int")]
+    return cols

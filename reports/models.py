@@ -1,0 +1,177 @@
+"""Report jobs: who asked for which document of which organization and period, and where the file is."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from portal.scoping import RestrictedQuerySet
+
+
+class ReportKind(models.TextChoices):
+    BRANCH_MONTHLY = "branch-monthly", "月度组织生活情况"
+    BRANCH_QUARTERLY = "branch-quarterly", "季度组织生活情况"
+    BRANCH_ANNUAL = "branch-annual", "年度党支部工作报告"
+    SECRETARY_DUTY = "secretary-duty", "书记抓党建述职报告"
+    COMMITTEE_FOUR_STRONG = "committee-four-strong", "四强党支部建设工作汇报"
+
+
+BRANCH_REPORT_KINDS = (ReportKind.BRANCH_MONTHLY, ReportKind.BRANCH_QUARTERLY, ReportKind.BRANCH_ANNUAL,
+                       ReportKind.SECRETARY_DUTY)
+COMMITTEE_REPORT_KINDS = (ReportKind.COMMITTEE_FOUR_STRONG,)
+# Which period granularity each kind is written for: "month" 2025-09, "quarter" 2025-Q3, "year" 2025.
+KIND_PERIOD = {
+    ReportKind.BRANCH_MONTHLY: "month",
+    ReportKind.BRANCH_QUARTERLY: "quarter",
+    ReportKind.BRANCH_ANNUAL: "year",
+    ReportKind.SECRETARY_DUTY: "year",
+    ReportKind.COMMITTEE_FOUR_STRONG: "year",
+}
+
+
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "Excel (XLSX)"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "生成中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class ReportJobQuerySet(RestrictedQuerySet):
+    scope_path_field = "organization__path"
+
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class ReportJob(models.Model):
+    """One request for one document. A regeneration is a new job, so the list doubles as the audit trail
+    (which is why the job has no simple-history table: it is itself a log; state changes are conditional
+    UPDATEs from workers)."""
+
+    kind = models.CharField("报告类型", max_length=32, choices=ReportKind.choices)
+    organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="report_jobs",
+                                     verbose_name="党组织")
+    period = models.CharField("期间", max_length=8, help_text="2025、2025-Q3 或 2025-09")
+    format = models.CharField("格式", max_length=8, choices=ReportFormat.choices, default=ReportFormat.PDF)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name="申请人")
+    scheduled = models.BooleanField("定时生成", default=False)
+    schedule_name = models.CharField("定时任务", max_length=200, blank=True)
+    requested_for = models.CharField("报送对象", max_length=200, blank=True,
+                                     help_text="定时任务生成时记录为谁生成（例如该支部书记）。")
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED,
+                              db_index=True)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    stage = models.CharField("当前步骤", max_length=60, blank=True)
+    parts_total = models.PositiveIntegerField("分项任务数", default=0)
+    summary_queued = models.BooleanField("已排队汇总", default=False, editable=False)
+    fingerprint = models.CharField("数据指纹", max_length=64, blank=True, db_index=True)
+    file = models.FileField("文件", upload_to="reports/", max_length=255, blank=True)
+    checksum = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.PositiveBigIntegerField("文件大小（字节）", null=True, blank=True)
+    page_count = models.PositiveIntegerField("页数", null=True, blank=True)
+    error = models.TextField("失败原因", blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    collect_ms = models.PositiveIntegerField("取数耗时（毫秒）", null=True, blank=True)
+    render_ms = models.PositiveIntegerField("排版耗时（毫秒）", null=True, blank=True)
+
+    objects = ReportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "报告任务"
+        verbose_name_plural = "报告任务"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "kind", "period", "format", "status"], name="report_job_lookup"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="report_job_progress_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.period} {self.get_kind_display()}（{self.get_format_display()}）"
+
+    def get_absolute_url(self):
+        return reverse("reports:job", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == JobStatus.DONE and bool(self.file)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    @property
+    def download_name(self) -> str:
+        from .periods import ReportPeriod
+
+        label = ReportPeriod.parse(self.period).label
+        return f"{self.organization.name}{label}{self.get_kind_display()}.{self.format}"
+
+
+class ReportPart(models.Model):
+    """Figures for one branch of a committee report, written by the fan-out tasks (one row per branch and job)."""
+
+    job = models.ForeignKey(ReportJob, on_delete=models.CASCADE, related_name="parts")
+    organization = models.ForeignKey("branches.Organization", on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "报告分项"
+        verbose_name_plural = "报告分项"
+        constraints = [models.UniqueConstraint(fields=["job", "organization"], name="report_part_once")]
+
+
+class ReportPlanQuerySet(RestrictedQuerySet):
+    scope_path_field = "organization__path"
+
+
+class ReportPlan(models.Model):
+    """What the secretary writes before generating: next year's plan (and optional highlights) of a branch."""
+
+    organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="report_plans",
+                                      verbose_name="党组织")
+    year = models.PositiveSmallIntegerField("报告年度")
+    highlights = models.TextField("年度工作亮点（可选）", blank=True,
+                                  help_text="写入报告“基本情况”之后；每段一行。")
+    next_year_plan = models.TextField("下一年度工作计划", blank=True, help_text="每条一行，写入报告最后一节。")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ReportPlanQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "报告填报内容"
+        verbose_name_plural = "报告填报内容"
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="report_plan_once")]
+
+    def __str__(self):
+        return f"{self.organization} {self.year}年度报告填报"
+
+    def plan_lines(self) -> list[str]:
+        return [line.strip() for line in self.next_year_plan.splitlines() if line.strip()]
+
+    def highlight_lines(self) -> list[str]:
+        return [line.strip() for line in self.highlights.splitlines() if line.strip()]

@@ -1,0 +1,1 @@
+"""Document rendering infrastructure (PDF via WeasyPrint, SVG charts); knows no domain model."""

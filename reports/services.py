@@ -1,0 +1,303 @@
+"""Writes on report jobs: request, run, fan out, render, fail. Tasks call these with ids; views with objects."""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from portal.scoping import CHANGE, can
+
+from . import sources
+from .builders.branch import BuildContext, build_branch_annual, build_branch_periodic, build_secretary_duty
+from .builders.committee import build_committee, collect_parts
+from .builders.document import Document, sheets
+from .models import (
+    BRANCH_REPORT_KINDS,
+    COMMITTEE_REPORT_KINDS,
+    KIND_PERIOD,
+    JobStatus,
+    ReportFormat,
+    ReportJob,
+    ReportKind,
+    ReportPart,
+    ReportPlan,
+)
+from .periods import parse_for_kind
+from .storage import job_file_name, scratch_file, store
+
+logger = logging.getLogger(__name__)
+
+# Bump when templates or builders change what a report contains, so old files are not returned as current.
+REPORT_VERSION = "2026.1"
+PDF_TEMPLATE = "reports/pdf/report.html"
+FANOUT_MAX_TASKS = 64  # one task per branch up to this many branches; beyond, branches are chunked evenly
+
+KIND_NOT_FOR_BRANCH = "“{kind}”只能为党支部生成。"
+KIND_NOT_FOR_COMMITTEE = "“{kind}”只能为基层党委或党总支生成。"
+DISSOLVED = "该组织已撤销，不能生成报告。"
+NOT_ALLOWED = "您无权为该组织生成报告。"
+TEMPLATE_ERROR = "报告模板有误，无法排版：{detail}"
+TIMEOUT_ERROR = "生成超时（超过 {seconds} 秒），请稍后重试或联系管理员。"
+RETRIES_EXHAUSTED = "多次重试后仍未成功：{detail}"
+INTERNAL_ERROR = "生成失败：{detail}"
+
+
+def validate_request(*, organization, kind: str, period: str) -> str:
+    """The normalized period key, or ValidationError with Chinese field messages."""
+    errors = {}
+    if kind not in ReportKind.values:
+        errors["kind"] = "请选择报告类型。"
+    else:
+        label = ReportKind(kind).label
+        if kind in BRANCH_REPORT_KINDS and not organization.is_branch:
+            errors["kind"] = KIND_NOT_FOR_BRANCH.format(kind=label)
+        if kind in COMMITTEE_REPORT_KINDS and organization.kind not in ("committee", "general_branch"):
+            errors["kind"] = KIND_NOT_FOR_COMMITTEE.format(kind=label)
+    if not organization.is_active:
+        errors["organization"] = DISSOLVED
+    key = period
+    if kind in ReportKind.values:
+        try:
+            key = parse_for_kind(period, KIND_PERIOD[kind]).key
+        except ValueError as exc:
+            errors["period"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return key
+
+
+@dataclass
+class RequestResult:
+    job: ReportJob
+    created: bool
+    reused: bool  # an earlier finished file for the same data was returned
+
+
+def report_request(*, organization, kind: str, period: str, fmt: str = ReportFormat.PDF, user=None,
+                   regenerate: bool = False, scheduled: bool = False, schedule_name: str = "",
+                   requested_for: str = "", action: str = CHANGE) -> RequestResult:
+    """Ask for a report. Same org/kind/period/format and unchanged data -> the existing file (unless
+    `regenerate`); one already queued or running -> that job. Otherwise a new job, queued after commit.
+
+    People need CHANGE on the organization (staff, secretaries); API clients holding the "reports" grant
+    ask with action=VIEW (an agency reads, and requests reports of, its subtree)."""
+    if user is not None and not can(user, action, organization.path):
+        raise ValidationError({"organization": NOT_ALLOWED})
+    if fmt not in ReportFormat.values:
+        raise ValidationError({"format": "格式应为 pdf 或 xlsx。"})
+    key = validate_request(organization=organization, kind=kind, period=period)
+    fingerprint = sources.data_fingerprint(org=organization, kind=kind, period=key, fmt=fmt, version=REPORT_VERSION)
+    same = ReportJob.objects.filter(organization=organization, kind=kind, period=key, format=fmt)
+    with transaction.atomic():
+        active = same.active().select_for_update().first()
+        if active is not None:
+            return RequestResult(active, created=False, reused=False)
+        if not regenerate:
+            done = same.filter(status=JobStatus.DONE, fingerprint=fingerprint).exclude(file="").first()
+            if done is not None:
+                return RequestResult(done, created=False, reused=True)
+        job = ReportJob.objects.create(
+            organization=organization, kind=kind, period=key, format=fmt, fingerprint=fingerprint,
+            requested_by=user if user is not None and user.is_authenticated else None, scheduled=scheduled,
+            schedule_name=schedule_name, requested_for=requested_for, stage="排队等待")
+        transaction.on_commit(lambda: enqueue(job.pk))
+    return RequestResult(job, created=True, reused=False)
+
+
+def enqueue(job_id: int) -> None:
+    from .tasks import run_report
+
+    run_report.delay(job_id)
+
+
+# --- claiming and progress ----------------------------------------------------------------------------------
+
+
+def claim_lease() -> timedelta:
+    """A running job older than this lost its worker (hard time limit passed): it may be taken again."""
+    return timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 660) + 60)
+
+
+def report_claim(*, job_id: int, retry: bool = False) -> bool:
+    """queued -> running by one conditional UPDATE; a retry or redelivery may also take a running job back."""
+    now = timezone.now()
+    claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=now - claim_lease())
+    if retry:
+        claimable |= Q(status=JobStatus.RUNNING)
+    return bool(ReportJob.objects.filter(claimable, pk=job_id).update(
+        status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, stage="开始生成", error=""))
+
+
+def report_progress(job_id: int, percent: int, stage: str) -> None:
+    ReportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+        progress=Greatest(F("progress"), min(percent, 99)), stage=stage[:60])
+
+
+def report_fail(*, job_id: int, reason: str) -> None:
+    ReportJob.objects.filter(pk=job_id).exclude(status=JobStatus.DONE).update(
+        status=JobStatus.FAILED, error=reason[:2000], finished_at=timezone.now(), stage="失败")
+    logger.warning("report job %s failed: %s", job_id, reason)
+
+
+def readable_error(exc: BaseException) -> str:
+    if isinstance(exc, (TemplateSyntaxError, TemplateDoesNotExist)):
+        return TEMPLATE_ERROR.format(detail=exc)
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return INTERNAL_ERROR.format(detail=f"{type(exc).__name__}: {exc}")
+
+
+# --- running --------------------------------------------------------------------------------------------------
+
+
+def _context(job: ReportJob, *, progress: bool = True) -> BuildContext:
+    period = parse_for_kind(job.period, KIND_PERIOD[job.kind])
+    plan = ReportPlan.objects.filter(organization=job.organization, year=period.year).first()
+    return BuildContext(org=job.organization, period=period, today=timezone.localdate(),
+                        progress=(lambda pct, stage: report_progress(job.pk, pct, stage)) if progress else None,
+                        plan=plan)
+
+
+BUILDERS = {
+    ReportKind.BRANCH_MONTHLY: build_branch_periodic,
+    ReportKind.BRANCH_QUARTERLY: build_branch_periodic,
+    ReportKind.BRANCH_ANNUAL: build_branch_annual,
+    ReportKind.SECRETARY_DUTY: build_secretary_duty,
+}
+
+
+def report_run(*, job: ReportJob) -> None:
+    """The claimed job's work: a branch report renders now; a committee report fans out over its branches."""
+    if job.kind in COMMITTEE_REPORT_KINDS:
+        report_fan_out(job=job)
+        return
+    started = time.monotonic()
+    ctx = _context(job)
+    document = BUILDERS[job.kind](ctx)
+    report_write(job=job, document=document, collect_ms=int((time.monotonic() - started) * 1000))
+
+
+def chunks(ids: list[int], max_tasks: int = FANOUT_MAX_TASKS) -> list[list[int]]:
+    if not ids:
+        return []
+    size = max(1, math.ceil(len(ids) / max_tasks))
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def report_fan_out(*, job: ReportJob) -> None:
+    """One collect task per branch (or per chunk of branches on a large tree); the last one to finish queues
+    the summary. Parts already written (a redelivered job) are not collected again."""
+    from celery import group
+
+    from .tasks import collect_report_parts
+
+    branch_ids = sources.branches_under(job.organization)
+    done = set(ReportPart.objects.filter(job=job).values_list("organization_id", flat=True))
+    ReportJob.objects.filter(pk=job.pk).update(parts_total=len(branch_ids), stage="分支部统计中",
+                                               summary_queued=False)
+    todo = [pk for pk in branch_ids if pk not in done]
+    if not todo:
+        report_parts_finished(job_id=job.pk)
+        return
+    report_progress(job.pk, 5 + int(75 * len(done) / len(branch_ids)), "分支部统计中")
+    group(collect_report_parts.s(job.pk, chunk) for chunk in chunks(todo)).apply_async()
+
+
+def report_collect(*, job_id: int, branch_ids: list[int]) -> None:
+    """Figures for some branches of a committee report; idempotent (one row per job and branch)."""
+    job = ReportJob.objects.select_related("organization").get(pk=job_id)
+    if job.status != JobStatus.RUNNING:
+        return
+    ctx = _context(job, progress=False)
+    done = set(ReportPart.objects.filter(job=job, organization_id__in=branch_ids).values_list("organization_id",
+                                                                                              flat=True))
+    todo = [pk for pk in branch_ids if pk not in done]
+    if todo:
+        parts = collect_parts(org=job.organization, branch_ids=todo, period=ctx.period, today=ctx.today)
+        ReportPart.objects.bulk_create([ReportPart(job=job, organization_id=pk, data=data)
+                                        for pk, data in parts.items()], ignore_conflicts=True)
+    total = job.parts_total or 1
+    count = ReportPart.objects.filter(job=job).count()
+    report_progress(job.pk, 5 + int(75 * count / total), f"分支部统计 {count}/{job.parts_total}")
+    if count >= job.parts_total:
+        report_parts_finished(job_id=job.pk)
+
+
+def report_parts_finished(*, job_id: int) -> None:
+    """Exactly one caller moves the job from collecting to rendering and queues the summary."""
+    from .tasks import render_committee_report
+
+    if ReportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, summary_queued=False).update(
+            summary_queued=True, stage="汇总排版"):
+        render_committee_report.delay(job_id)  # parts are committed already (tasks run in autocommit)
+
+
+def report_render_committee(*, job: ReportJob) -> None:
+    if job.status != JobStatus.RUNNING:
+        return
+    started = time.monotonic()
+    ctx = _context(job)
+    parts = [p.data for p in ReportPart.objects.filter(job=job).order_by("data__path")]
+    parts.sort(key=lambda p: p["path"])
+    document = build_committee(ctx, parts)
+    report_write(job=job, document=document, collect_ms=int((time.monotonic() - started) * 1000))
+
+
+def render_document(document: Document, fmt: str, target) -> int | None:
+    """Write `document` as PDF or XLSX to the local path `target`; returns the PDF page count."""
+    if fmt == ReportFormat.XLSX:
+        from portal.xlsx import write_workbook
+
+        write_workbook(str(target), sheets(document))
+        return None
+    from .rendering.pdf import render_pdf_with_pages
+
+    html = render_to_string(PDF_TEMPLATE, {
+        "doc": document, "title": document.title, "organization": document.organization,
+        "subtitle": document.subtitle, "cover_meta": document.cover_meta,
+        "toc": document.toc_entries() if document.toc else None, "generated_at": timezone.localtime(),
+    })
+    data, pages = render_pdf_with_pages(html)
+    target.write_bytes(data)
+    return pages
+
+
+def report_write(*, job: ReportJob, document: Document, collect_ms: int) -> None:
+    report_progress(job.pk, 90, "排版生成文件")
+    started = time.monotonic()
+    scratch = scratch_file("." + job.format)
+    try:
+        pages = render_document(document, job.format, scratch)
+        render_ms = int((time.monotonic() - started) * 1000)
+        report_progress(job.pk, 97, "保存文件")
+        name, checksum, size = store(job_file_name(job, job.format), scratch)
+    finally:
+        scratch.unlink(missing_ok=True)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE, progress=100, stage="已完成", file=name, checksum=checksum, size=size,
+        page_count=pages, collect_ms=collect_ms, render_ms=render_ms, finished_at=timezone.now(), error="")
+    ReportPart.objects.filter(job=job).delete()  # the summary is in the file; parts were scratch data
+
+
+# --- the secretary's input ------------------------------------------------------------------------------------
+
+
+def plan_save(*, organization, year: int, next_year_plan: str, highlights: str = "", by=None) -> ReportPlan:
+    plan, _ = ReportPlan.objects.get_or_create(organization=organization, year=year)
+    plan.next_year_plan = next_year_plan.strip()
+    plan.highlights = highlights.strip()
+    plan.updated_by = by
+    plan.full_clean()
+    plan.save()
+    return plan
