@@ -1,0 +1,142 @@
+"""Benchmark the API list pages and the staff compliance table (run after `manage.py seed_scale --branches N`).
+
+    DATABASE_URL=postgres://... python benchmarks/bench_api.py [--runs 30]
+
+In-process (Django test Client, no network): per case a warm-up, then `--runs` timed requests; prints median,
+p95, queries per request and the bare SQL time (the captured SQL re-run on a raw cursor: the floor the page
+cannot beat). One line per case; JSON to benchmarks/results/api.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from branches.compliance import compliance_table  # noqa: E402
+from branches.models import Activity, Attendance, Organization, OrganizationKind  # noqa: E402
+from members.models import Member  # noqa: E402
+
+
+def pct(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+
+def bare_sql(captured) -> float:
+    """Time of re-running the captured statements on a raw cursor (fetching all rows)."""
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        for q in captured:
+            sql = q["sql"]
+            if sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                continue
+            cur.execute(sql)  # captured SQL has parameters inlined by the backend
+            if cur.description:
+                cur.fetchall()
+    return time.perf_counter() - t0
+
+
+def run_case(name, fn, runs, target_ms=None):
+    fn()  # warm-up
+    fn()
+    times, sql_times, queries = [], [], None
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as ctx:
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        queries = len(ctx.captured_queries)
+        sql_times.append(bare_sql(ctx.captured_queries))
+    med, p95, sql = statistics.median(times) * 1000, pct(times, 95) * 1000, statistics.median(sql_times) * 1000
+    ok = "" if target_ms is None else (" OK" if p95 <= target_ms else f" MISS (target p95 ≤ {target_ms} ms)")
+    print(f"{name:<44} median {med:8.1f} ms  p95 {p95:8.1f} ms  queries {queries:3d}  bare SQL {sql:7.1f} ms"
+          f"  overhead ×{med / sql if sql else 0:.1f}{ok}", flush=True)
+    return {"median_ms": round(med, 1), "p95_ms": round(p95, 1), "queries": queries, "bare_sql_ms": round(sql, 1),
+            "runs": runs, "target_p95_ms": target_ms}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--period", default="2025-Q3")
+    args = parser.parse_args()
+    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
+    client = Client()
+    client.force_login(user)
+    root = Organization.objects.filter(depth=1).order_by("path").first()
+    mid = Organization.objects.filter(depth=2).order_by("path").first()
+    branches = Organization.objects.filter(kind=OrganizationKind.BRANCH).count()
+
+    def get(url):
+        def fn():
+            r = client.get(url, HTTP_ACCEPT="application/json")
+            assert r.status_code == 200, (url, r.status_code, r.content[:300])
+            return r
+        return fn
+
+    results = {}
+    cases = [
+        ("api organizations (whole tree, 100/page)", get(f"/api/v1/organizations/?organization={root.pk}"), 50),
+        ("api organizations (2nd-level subtree)", get(f"/api/v1/organizations/?organization={mid.pk}"), 50),
+        ("api members (whole tree, 100/page)", get(f"/api/v1/members/?organization={root.pk}"), 50),
+        ("api members (2nd-level subtree)", get(f"/api/v1/members/?organization={mid.pk}"), 50),
+    ]
+    if client.get("/api/v1/activities/").status_code == 200:
+        cases.append(("api activities (one quarter)",
+                      get("/api/v1/activities/?held_from=2025-07-01&held_to=2025-09-30"), 50))
+    for name, fn, target in cases:
+        results[name] = run_case(name, fn, args.runs, target)
+
+    # Staff compliance: the whole tree for a quarter, and a 50-row page (first 50 branches with their groups).
+    first50 = list(Organization.objects.filter(kind=OrganizationKind.BRANCH).order_by("path").values_list("path", flat=True)[:50])
+    from django.db.models import Q
+    page_q = Q()
+    for p in first50:
+        page_q |= Q(path__startswith=p)
+    today = date(2026, 1, 15)
+    runs = max(3, args.runs // 6)
+    results["compliance table whole tree (quarter)"] = run_case(
+        "compliance table whole tree (quarter)",
+        lambda: compliance_table(organizations_qs=Organization.objects.all(), period=args.period, today=today), runs, 500)
+    results["compliance table 50-row page"] = run_case(
+        "compliance table 50-row page",
+        lambda: compliance_table(organizations_qs=Organization.objects.filter(page_q), period=args.period, today=today),
+        args.runs, 150)
+    results["compliance page (HTML, staff, quarter)"] = run_case(
+        "compliance page (HTML, superuser, quarter)", get(f"/org/life/compliance/?period={args.period}"), runs, None)
+
+    sizes = {"branches": branches, "organizations": Organization.objects.count(), "members": Member.objects.count(),
+             "activities": Activity.objects.count(), "attendance": Attendance.objects.count()}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    out = {"at": datetime.now(UTC).isoformat(), "commit": commit, "vendor": connection.vendor, "sizes": sizes,
+           "load": os.getloadavg(), "results": results}
+    print(f"dataset {sizes}  load {os.getloadavg()[0]:.2f}  commit {commit}")
+    (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
+    name = os.environ.get("BENCH_TAG", "")
+    (ROOT / "benchmarks" / "results" / f"api{('-' + name) if name else ''}.json").write_text(
+        json.dumps(out, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""portal.uploads: type from content, images re-encoded, hostile files refused, names never paths, safe serving."""
+import errno
+import io
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
+from django.test import RequestFactory
+from PIL import Image
+
+from portal import uploads
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def upload(name, data=None, content_type="application/octet-stream"):
+    if data is None:
+        data = (CORPUS / name).read_bytes()
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def refused(f, **kwargs) -> str:
+    with pytest.raises(ValidationError) as exc:
+        uploads.check_upload(f, **kwargs)
+    return exc.value.messages[0]
+
+
+@pytest.mark.parametrize("name,message", [
+    ("page-renamed.jpg", uploads.TYPE_REFUSED),       # HTML renamed .jpg
+    ("drawing.svg", uploads.TYPE_REFUSED),            # SVG can carry script
+    ("drawing-renamed.png", uploads.TYPE_REFUSED),    # SVG renamed .png
+    ("archive.zip", uploads.TYPE_REFUSED),            # archives are not accepted
+    ("archive-renamed.docx", uploads.TYPE_REFUSED),   # a zip is not a Word file because of its name
+    ("script.pdf", uploads.TYPE_REFUSED),             # a shell script renamed .pdf
+    ("bomb-dimensions.png", uploads.IMAGE_TOO_MANY_PIXELS),
+    ("truncated.png", uploads.IMAGE_BROKEN),
+    ("empty.pdf", uploads.EMPTY_FILE),
+])
+def test_hostile_files_are_refused_with_a_chinese_message(name, message):
+    # The browser's Content-Type is a lie too: it claims the type the name suggests.
+    assert refused(upload(name, content_type="image/jpeg")) == message
+
+
+def test_png_renamed_pdf_is_treated_as_what_it_is():
+    checked = uploads.check_upload(upload("photo-renamed.pdf", content_type="application/pdf"))
+    assert checked.kind == "image" and checked.content_type == "image/jpeg"
+    assert checked.original_name == "photo-renamed.jpg"   # the label follows the content, not the claim
+
+
+def test_images_are_reencoded_without_metadata_or_trailing_payload():
+    original = (CORPUS / "exif-with-payload.jpg").read_bytes()
+    assert b"SECRET-CAMERA-MAKER" in original and b"<script>" in original
+    checked = uploads.check_upload(upload("exif-with-payload.jpg"))
+    stored = checked.content.read()
+    assert b"SECRET" not in stored and b"<script>" not in stored
+    with Image.open(io.BytesIO(stored)) as img:
+        assert img.size == (64, 48)
+        assert not img.getexif()
+    png = uploads.check_upload(upload("photo-renamed.pdf")).content.read()
+    assert b"SECRET-GPS" not in png
+
+
+def test_oversized_files_are_refused_before_reading_everything():
+    big = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * (uploads.MAX_DOCUMENT_BYTES + 1))
+    assert "不能超过 20 MB" in refused(big)
+    small_limit = uploads.check_upload  # explicit per-call limits
+    with pytest.raises(ValidationError, match="不能超过 1 MB"):
+        small_limit(upload("minimal.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1)), max_document_bytes=1024 * 1024)
+
+
+def test_a_real_image_made_huge_is_refused_as_a_bomb():
+    buf = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(buf, "PNG")   # 48 Mpx compresses to a few KB
+    assert len(buf.getvalue()) < 200_000
+    assert refused(upload("huge.png", buf.getvalue())) == uploads.IMAGE_TOO_MANY_PIXELS
+
+
+def test_images_only_refuses_documents():
+    assert refused(upload("minimal.pdf"), images_only=True) == uploads.IMAGES_ONLY
+
+
+def test_real_documents_pass():
+    checked = uploads.check_upload(upload("minimal.pdf"))
+    assert (checked.kind, checked.content_type, checked.extension) == ("document", "application/pdf", "pdf")
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("../../etc/passwd", "passwd"),
+    ("C:\\Windows\\system32\\evil.exe", "evil.exe"),
+    ("报告\r\nSet-Cookie: x=1.pdf", "报告Set-Cookie_ x=1.pdf"),
+    ('a"b<c>.pdf', "a_b_c_.pdf"),
+    ("", "附件"),
+    ("长" * 300 + ".pdf", "长" * 116 + ".pdf"),
+])
+def test_file_names_are_labels_never_paths(name, expected):
+    assert uploads.clean_filename(name) == expected
+
+
+def test_storage_names_are_generated():
+    name = uploads.generated_name("Activities/../x", "jpg")
+    assert name.startswith("activities/x/") and name.endswith(".jpg") and ".." not in name
+    assert uploads.upload_to("practice")(None, "../../我的照片.JPG").startswith("practice/")
+
+
+class _FullDisk(FileSystemStorage):
+    """Writes the first chunk, then the disk is full."""
+
+    def _save(self, name, content):
+        class Exploding:
+            def __init__(self, inner):
+                self.inner = inner
+
+            def chunks(self, chunk_size=None):
+                yield b"x" * 1000
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            def __getattr__(self, item):
+                return getattr(self.inner, item)
+
+        return super()._save(name, Exploding(content))
+
+
+class _ReadOnly(FileSystemStorage):
+    def _save(self, name, content):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("storage_class", [_FullDisk, _ReadOnly])
+def test_storage_failure_leaves_no_partial_file_and_no_record(tmp_path, storage_class):
+    from members.models import PiiAccess  # any model: the block below stands for "create the attachment record"
+
+    storage = storage_class(location=tmp_path)
+    checked = uploads.check_upload(upload("exif-with-payload.jpg"))
+    with pytest.raises(ValidationError) as exc:
+        with uploads.stored_upload(checked, prefix="activities", storage=storage) as name:
+            PiiAccess.objects.create(action="export", detail=name)
+    assert exc.value.messages == [uploads.STORAGE_FAILED]
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]   # no partial file
+    assert not PiiAccess.objects.exists()                         # no record pointing to a missing file
+
+
+@pytest.mark.django_db
+def test_a_failed_record_leaves_no_orphan_file(tmp_path):
+    storage = FileSystemStorage(location=tmp_path)
+    checked = uploads.check_upload(upload("minimal.pdf"))
+    with pytest.raises(RuntimeError):
+        with uploads.stored_upload(checked, prefix="docs", storage=storage) as name:
+            assert storage.exists(name)
+            raise RuntimeError("database refused the record")
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_stored_files_are_written_under_generated_names(tmp_path):
+    storage = FileSystemStorage(location=tmp_path)
+    checked = uploads.check_upload(upload("photo-renamed.pdf"))
+    with uploads.stored_upload(checked, prefix="docs", storage=storage) as name:
+        pass
+    assert name.startswith("docs/") and "photo" not in name and name.endswith(".jpg")
+    assert storage.exists(name)
+
+
+def _served(tmp_path, data, filename, **kwargs):
+    storage = FileSystemStorage(location=tmp_path)
+    name = storage.save("f/x.bin", io.BytesIO(data))
+    fieldfile = storage.open(name, "rb")
+    response = uploads.protected_file_response(RequestFactory().get("/"), fieldfile, filename, **kwargs)
+    body = b"".join(response.streaming_content)
+    return response, body
+
+
+def test_protected_response_downloads_with_nosniff_and_utf8_name(tmp_path):
+    response, body = _served(tmp_path, b"%PDF-1.4 abc", "三会一课\n记录.pdf", as_attachment=True)
+    assert body == b"%PDF-1.4 abc"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "filename*=utf-8''" in response["Content-Disposition"].lower()
+    assert "\n" not in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_protected_response_never_serves_html_inline(tmp_path):
+    response, _ = _served(tmp_path, b"<html><script>alert(1)</script></html>", "a.jpg", as_attachment=False)
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+
+
+def test_protected_response_for_a_missing_file_is_404():
+    with pytest.raises(Http404):
+        uploads.protected_file_response(RequestFactory().get("/"), None, "x.pdf")
