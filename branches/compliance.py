@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import calendar
 import re
-from functools import lru_cache
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Length, Substr
 
 from .models import (

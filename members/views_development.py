@@ -55,11 +55,14 @@ class CandidateCreateView(LifecycleMixin, View):
     def _render(self, request, form):
         return render(request, "members/form.html", {"form": form, "title": "登记入党申请人"})
 
-    def get(self, request):
-        form = CandidateForm(user=request.user)
-        if not Organization.objects.restrict(request.user, CHANGE).branches().exists():
+    def dispatch(self, request, *args, **kwargs):
+        # Both GET and POST: a role without a branch to write to gets 403, not a form that can never be valid.
+        if request.user.is_authenticated and not Organization.objects.restrict(request.user, CHANGE).branches().exists():
             raise PermissionDenied("您没有可登记的党支部。")
-        return self._render(request, form)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return self._render(request, CandidateForm(user=request.user))
 
     def post(self, request):
         form = CandidateForm(request.POST, user=request.user)

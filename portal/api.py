@@ -31,6 +31,7 @@ from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .pagination import PortalCursorPagination
@@ -359,3 +360,27 @@ def api_not_found(request, *args, **kwargs):
     from django.http import JsonResponse
 
     return JsonResponse({"code": "not_found", "detail": "接口地址不存在。", "fields": {}}, status=404)
+
+
+class ApiRootView(APIView):
+    """GET /api/v1/: the resources this version offers, as absolute links (needs authentication like the rest).
+
+    `routers` is given by the URL root (portal/urls.py), so this module still names no domain model.
+    """
+
+    routers: list = []
+    schema = None  # an index, not a resource: kept out of the OpenAPI schema
+
+    def get(self, request, format=None):
+        from django.urls import NoReverseMatch, reverse
+
+        links = {}
+        for router in self.routers:
+            for prefix, _viewset, basename in router.registry:
+                try:
+                    links[prefix] = request.build_absolute_uri(reverse(f"{basename}-list"))
+                except NoReverseMatch:
+                    continue
+        links["schema"] = request.build_absolute_uri(reverse("api-schema"))
+        links["docs"] = request.build_absolute_uri(reverse("api-docs"))
+        return Response(links)

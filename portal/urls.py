@@ -3,11 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from branches.api.urls import router as branches_router
 from branches.views import HomeView
+from evaluations.api.urls import router as evaluations_router
+from members.api.urls import router as members_router
 from portal import api as portal_api
 from portal import views as portal_views
+from practice.api.urls import router as practice_router
+from reports.api.urls import router as reports_router
+
+API_ROUTERS = [branches_router, members_router, evaluations_router, reports_router, practice_router]
 
 api_v1 = [
+    path("", portal_api.ApiRootView.as_view(routers=API_ROUTERS), name="api-root"),
     path("", include("branches.api.urls")),
     path("", include("members.api.urls")),
     path("", include("evaluations.api.urls")),

@@ -141,6 +141,9 @@ class ReportPart(models.Model):
         verbose_name_plural = "报告分项"
         constraints = [models.UniqueConstraint(fields=["job", "organization"], name="report_part_once")]
 
+    def __str__(self):
+        return f"{self.job_id}/{self.organization_id}"
+
 
 class ReportPlanQuerySet(RestrictedQuerySet):
     scope_path_field = "organization__path"

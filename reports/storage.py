@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import time
 import tempfile
+import time
 import uuid
 from pathlib import Path
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from branches.compliance import Period, compliance_table, completion_rates, due_now, windows_ending_in
+from branches.compliance import Period, completion_rates, compliance_table, due_now, windows_ending_in
 from branches.models import ActivityStatus, FrequencyRule, Organization
 from branches.services import organization_dissolve
 from tests.branches.activity_factories import activity_type, log

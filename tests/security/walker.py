@@ -124,7 +124,7 @@ def assign_models(endpoints: list[Endpoint]) -> None:
             if param in ("pk", "id") and view_model is not None:
                 model = view_model
             else:
-                m = re.search(r"<(?:\w+:)?%s>" % re.escape(param), ep.route)
+                m = re.search(rf"<(?:\w+:)?{re.escape(param)}>", ep.route)
                 if m:
                     prefix = ep.route[: m.end()]
                     for route, candidate in routes.items():
