@@ -31,7 +31,6 @@ def test_schema_and_docs_are_served_without_a_cdn(client, users):
     assert script.status_code == 200 and "/api/schema/" in script.content.decode()
 
 
-@pytest.mark.xfail(strict=False, reason="after merging lifecycle/reports Schemathesis reports 2 failures on CI (PostgreSQL); see session note, issue 7")
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
 def test_api_conforms_to_its_schema(tokens, members, monkeypatch, mode):
     """Every operation of the schema, generated inputs, the PII client: no 5xx, answers as documented.
