@@ -17,7 +17,8 @@ def test_spectacular_validates_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"),
                  stdout=StringIO())
     text = (tmp_path / "schema.yml").read_text()
-    for path in ("/api/v1/organizations/", "/api/v1/organizations/{id}/", "/api/v1/members/", "/api/v1/members/{id}/"):
+    for path in ("/api/v1/organizations/", "/api/v1/organizations/{id}/", "/api/v1/members/", "/api/v1/members/{id}/",
+                 "/api/v1/activities/", "/api/v1/activities/{id}/", "/api/v1/compliance/"):
         assert f"  {path}:" in text
     assert "bearerAuth" in text and "updated_since" in text and "Retry-After" in text
 
