@@ -175,6 +175,7 @@ def attendance_set(*, activity: Activity, marks: dict[int, tuple[str, str]], gue
     """marks: {member id: (status, leave reason)} for members on the roster; guests: names of 列席 people."""
     check_not_locked(organization=activity.organization, on=activity.held_on)
     existing = {a.member_id: a for a in activity.attendances.filter(member__isnull=False)}
+    changed = False
     allowed = set(existing) | set(expected_members(organization=activity.organization, on=activity.held_on,
                                                    activity_type=activity.activity_type).values_list("pk", flat=True))
     for member_id, (status, reason) in marks.items():
@@ -191,15 +192,27 @@ def attendance_set(*, activity: Activity, marks: dict[int, tuple[str, str]], gue
         row.status, row.leave_reason = status, reason
         row._history_user = by
         row.save()
+        changed = True
     if guests is not None:
         current = {a.guest_name: a for a in activity.attendances.filter(member__isnull=True)}
         wanted = [g.strip() for g in guests if g.strip()]
         for name in wanted:
             if name not in current:
                 Attendance.objects.create(activity=activity, guest_name=name[:60], status=AttendanceStatus.PRESENT)
+                changed = True
         for name, row in current.items():
             if name not in wanted:
                 row.delete()
+                changed = True
+    if changed:
+        _touch(activity)
+
+
+def _touch(activity: Activity) -> None:
+    """Attendance is part of the record: a change to it moves the record's updated_at, so that an API
+    client pulling `updated_since` receives the new attendance (Attendance has no timestamp of its own)."""
+    activity.updated_at = timezone.now()
+    Activity.objects.filter(pk=activity.pk).update(updated_at=activity.updated_at)
 
 
 def general_meeting_quorum(activity: Activity) -> q.Quorum:
@@ -394,4 +407,5 @@ def checkin(*, code: str, user, now: datetime | None = None) -> Attendance:
     row.status, row.leave_reason, row.checked_in_at = AttendanceStatus.PRESENT, "", now
     row._history_user = user
     row.save()
+    _touch(activity)
     return row

@@ -44,6 +44,9 @@ from .models import (
 )
 
 PERIOD_FORMAT_ERROR = "期间格式应为 2025、2025-Q3 或 2025-09。"
+# Years the portal can reason about: windows step one past the period (year 9999 would overflow `date`).
+PERIOD_MIN_YEAR, PERIOD_MAX_YEAR = 1921, 2100
+PERIOD_YEAR_ERROR = f"期间年份应在 {PERIOD_MIN_YEAR} 至 {PERIOD_MAX_YEAR} 之间。"
 COMMITTEE_MIN_SEATS = 3  # a 支部委员会 has 3–5 (≤7) members; fewer seats means 书记 only, no 支委会 to convene
 QUARTER_NAMES = "一二三四"
 
@@ -67,6 +70,8 @@ class Period:
         if not m:
             raise ValueError(PERIOD_FORMAT_ERROR)
         year = int(m.group(1))
+        if not PERIOD_MIN_YEAR <= year <= PERIOD_MAX_YEAR:
+            raise ValueError(PERIOD_YEAR_ERROR)
         if m.group(2):
             return cls(year, RulePer.QUARTER, int(m.group(2)))
         if m.group(3):

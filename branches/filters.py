@@ -1,23 +1,29 @@
-"""One FilterSet for organization lists: the API (/api/v1/organizations/) and pages that list organizations."""
+"""FilterSets shared by pages and the API: organizations (/api/v1/organizations/) and organizational-life
+records (/api/v1/activities/)."""
 import django_filters
 from django.db.models import Exists, OuterRef, Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from portal.api import wants_tombstones
-from portal.filters import UpdatedSinceFilterSet, scoped_queryset
+from portal.filters import UpdatedSinceFilter, UpdatedSinceFilterSet, scoped_queryset
 
-from .models import CommitteeTerm, Organization, OrganizationKind
+from .models import Activity, ActivityStatus, ActivityType, CommitteeTerm, Organization, OrganizationKind
+
+
+def _org_id(description: str) -> dict:
+    """Schema of an organization filter: documented by its id (the filter itself resolves it within the scope)."""
+    return {"type": "integer", "description": f"{description}；授权范围外的组织为 400。"}
+
 
 ACTIVE_CHOICES = [("1", "现有"), ("0", "已撤销"), ("all", "全部")]
 
 
 class OrganizationFilterSet(UpdatedSinceFilterSet):
     kind = django_filters.MultipleChoiceFilter(label="类型", choices=OrganizationKind.choices)
-    organization = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
+    organization = extend_schema_field(_org_id("所属组织 id（含本级及下级）"))(django_filters.ModelChoiceFilter(
         label="所属组织 id（含本级及下级）", queryset=scoped_queryset("branches.Organization"), method="in_subtree"
     ))
-    parent = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
+    parent = extend_schema_field(_org_id("直属上级组织 id（只列其直属下级）"))(django_filters.ModelChoiceFilter(
         label="直属上级组织 id（只列其直属下级）", queryset=scoped_queryset("branches.Organization"), method="children_of"
     ))
     active = django_filters.ChoiceFilter(
@@ -25,8 +31,8 @@ class OrganizationFilterSet(UpdatedSinceFilterSet):
         help_text="默认只列现有组织；带 updated_since 时默认全部（含已撤销，作为“墓碑”）。",
     )
     q = django_filters.CharFilter(label="名称/简称/编码", method="search")
-    updated_since = django_filters.IsoDateTimeFilter(
-        label="更新时间起", method="changed_since",
+    updated_since = UpdatedSinceFilter(
+        method="changed_since",
         help_text="组织信息或其委员会任期（换届、任期变动）在此时间之后有变动的组织。",
     )
 
@@ -64,3 +70,64 @@ class OrganizationFilterSet(UpdatedSinceFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(code__icontains=value))
+
+
+VOID_CHOICES = [("1", "有效"), ("0", "已作废"), ("all", "全部")]
+ACTIVITY_ORDERING_FIELDS = ["id", "held_on", "updated_at"]
+
+
+class ActivityFilterSet(UpdatedSinceFilterSet):
+    """Organizational-life records (组织生活记录): by organization subtree, type, status, date range, text.
+
+    Voided records (作废) are left out unless asked for; with updated_since they come back as tombstones
+    (is_deleted=true) so a syncing agency learns that a record it pulled no longer counts.
+    """
+
+    organization = extend_schema_field(_org_id("所属组织 id（含本级及下级）"))(django_filters.ModelChoiceFilter(
+        label="所属组织 id（含本级及下级）", queryset=scoped_queryset("branches.Organization"), method="in_subtree",
+        empty_label="全部",
+    ))
+    type = extend_schema_field({
+        "type": "string", "description": "活动类型代码，如 general_meeting、committee_meeting、lecture；可重复以选多种类型。",
+    })(django_filters.ModelMultipleChoiceFilter(
+        label="活动类型", field_name="activity_type__code", to_field_name="code", queryset=ActivityType.objects.all(),
+    ))
+    status = django_filters.ChoiceFilter(label="状态", choices=ActivityStatus.choices, empty_label="全部")
+    held_on_after = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label="活动日期起（含，YYYY-MM-DD）")
+    held_on_before = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label="活动日期止（含，YYYY-MM-DD）")
+    active = django_filters.ChoiceFilter(
+        label="是否作废", choices=VOID_CHOICES, method="active_filter", empty_label=None,
+        help_text="默认只列有效记录；带 updated_since 时默认全部（含已作废，作为“墓碑”）。",
+    )
+    q = django_filters.CharFilter(label="主题/议题/地点", method="search")
+    ordering = django_filters.OrderingFilter(
+        label="排序", fields=[(f, f) for f in ACTIVITY_ORDERING_FIELDS],
+        field_labels={"id": "编号", "held_on": "活动日期", "updated_at": "更新时间"},
+    )
+    updated_since = UpdatedSinceFilter(
+        help_text="记录本身或其出席情况在此时间之后有变动（含作废）的记录。",
+    )
+
+    class Meta:
+        model = Activity
+        fields = ["status"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("active"):
+            data = data.copy()
+            data["active"] = "all" if wants_tombstones(data) else "1"
+        super().__init__(data, *args, **kwargs)
+
+    def in_subtree(self, queryset, name, value):
+        return queryset if value is None else queryset.filter(organization__path__startswith=value.path)
+
+    def active_filter(self, queryset, name, value):
+        if value == "all":
+            return queryset
+        return queryset.filter(is_deleted=(value == "0"))
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(topics__icontains=value) | Q(place__icontains=value))

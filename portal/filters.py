@@ -1,5 +1,11 @@
 """Shared FilterSet bases (domain-free)."""
+from datetime import UTC
+
 import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
+
+TIMESTAMP_OUT_OF_RANGE = "时间超出可用范围。"
 
 
 def scoped_queryset(model_path: str, action: str = "view"):
@@ -15,7 +21,39 @@ def scoped_queryset(model_path: str, action: str = "view"):
     return _qs
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 timestamp, normalized to UTC.
+
+    Python accepts offsets up to ±23:59 but PostgreSQL only ±15:59 ("time zone displacement out of range"),
+    and a timestamp at the edge of the calendar (0001-01-01T00:00+08:00) has no UTC equivalent: both are
+    bad input (400), never a database error.
+    """
+
+    default_error_messages = {"out_of_range": TIMESTAMP_OUT_OF_RANGE}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
+
+
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    """`updated_since`: rows changed at or after a timestamp (ISO 8601 with time zone)."""
+
+    field_class = UtcIsoDateTimeField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("field_name", "updated_at")
+        kwargs.setdefault("lookup_expr", "gte")
+        kwargs.setdefault("label", "更新时间起")
+        super().__init__(*args, **kwargs)
+
+
 class UpdatedSinceFilterSet(django_filters.FilterSet):
     """Incremental sync: rows changed at or after a timestamp (ISO 8601)."""
 
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label="更新时间起")
+    updated_since = UpdatedSinceFilter()

@@ -244,6 +244,12 @@ SPECTACULAR_SETTINGS = {
         "CycleKindEnum": "evaluations.models.CycleKind",
         "HonourLevelEnum": "practice.models.Level",
         "ReportKindEnum": "reports.models.ReportKind",
+        # Organizational life: record, attendance and compliance states all have a field called "status".
+        "ActivityStatusEnum": "branches.models.ActivityStatus",
+        "AttendanceStatusEnum": "branches.models.AttendanceStatus",
+        "ComplianceStatusEnum": "branches.api.serializers.COMPLIANCE_STATES",
+        "ComplianceWindowStatusEnum": "branches.api.serializers.WINDOW_STATES",
+        "RulePerEnum": "branches.models.RulePer",
     },
 }
 

@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 
 def test_index_lists_the_stable_resource_names_with_absolute_links(api, tokens):
     body = bearer(api, tokens.gb).get("/api/v1/").json()
-    for name in ("organizations", "members", "evaluation-cycles", "branch-results", "rectifications", "report-jobs"):
+    for name in ("organizations", "members", "activities", "compliance", "evaluation-cycles", "branch-results",
+                 "rectifications", "report-jobs"):
         assert body[name] == f"http://testserver/api/v1/{name}/"
     assert body["schema"].endswith("/api/schema/")
 

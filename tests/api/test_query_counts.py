@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from branches.services import term_start
 from tests.api.conftest import bearer, login
+from tests.branches.activity_factories import attend, log
 from tests.branches.factories import make_org
 from tests.members.factories import MemberFactory
 
@@ -22,6 +23,22 @@ def grow(tree, n):
         MemberFactory.create_batch(2, branch=branch)
         term_start(organization=branch, started_on=date(2024, 1, 1),
                    ends_on=date(2027, 1, 1), seats=[])
+
+
+def grow_life(tree, members, n):
+    """n more branches, each with a 党小组, two members, and records whose attendance grows with them."""
+    log(tree.a1, "general_meeting", date(2025, 2, 1))
+    attend(log(tree.a1g, "group_meeting", date(2025, 2, 8)), members.a1)
+    attend(log(tree.b1, "theme_day", date(2025, 2, 9)), members.b1)
+    for i in range(n):
+        branch = make_org(tree.gb, name=f"增补支部{i}")
+        group = make_org(branch, name=f"增补党小组{i}")
+        people = MemberFactory.create_batch(2, branch=branch, party_group=group)
+        for code, day in (("general_meeting", 3), ("theme_day", 4)):
+            activity = log(branch, code, date(2025, 2, day))
+            for person in people:
+                attend(activity, person)
+        attend(log(group, "group_meeting", date(2025, 2, 5)), people[0])
 
 
 @pytest.mark.parametrize("extra_rows", [0, 25])
@@ -58,3 +75,45 @@ def test_organization_detail_queries_are_constant(client, users, tree, members):
         client.get(f"/api/v1/organizations/{tree.a1.pk}/")
     # session, user, grants, the row, its terms; their seats (members joined) only once there are terms
     assert counts == [5, 5] and len(ctx) == 6
+
+
+# activities: + the attendance prefetch (members joined). compliance: the page of organizations, then the engine:
+# organizations annotated, groups under the branches, those groups, types, rules, activity counts, talk counts.
+LIFE_QUERIES = {"/api/v1/activities/": 1, "/api/v1/compliance/?period=2025-Q1": 7}
+
+
+@pytest.mark.parametrize("extra_rows", [0, 25])
+@pytest.mark.parametrize("url", sorted(LIFE_QUERIES))
+def test_token_life_queries_are_constant(api, tokens, tree, members, extra_rows, url, django_assert_num_queries):
+    grow_life(tree, members, extra_rows)
+    client = bearer(api, tokens.root)
+    client.get(url)
+    with django_assert_num_queries(TOKEN_LIST_QUERIES + LIFE_QUERIES[url]):
+        response = client.get(url)
+    assert len(response.json()["results"]) >= 3 + extra_rows
+
+
+@pytest.mark.parametrize("extra_rows", [0, 25])
+@pytest.mark.parametrize("url", sorted(LIFE_QUERIES))
+def test_session_life_queries_are_constant(client, users, tree, members, extra_rows, url, django_assert_num_queries):
+    grow_life(tree, members, extra_rows)
+    login(client, users.staff)
+    with django_assert_num_queries(SESSION_LIST_QUERIES + LIFE_QUERIES[url]):
+        response = client.get(url)
+    assert len(response.json()["results"]) >= 3 + extra_rows
+
+
+def test_activity_detail_queries_are_constant(api, users, tree, members):
+    api.force_authenticate(users.staff)
+    small = log(tree.a2, "lecture", date(2025, 3, 1))
+    attend(small, members.a2)
+    big = log(tree.b1, "general_meeting", date(2025, 3, 1))
+    for person in MemberFactory.create_batch(30, branch=tree.b1):
+        attend(big, person)
+    counts = []
+    for activity in (small, big):
+        users.staff.__dict__.pop("_scope_cache", None)  # force_authenticate keeps one user object
+        with CaptureQueriesContext(connection) as ctx:
+            assert len(api.get(f"/api/v1/activities/{activity.pk}/").json()["attendance"]) in (1, 30)
+        counts.append(len(ctx))
+    assert counts == [3, 3]  # grants, the record (organization and type joined), its attendance

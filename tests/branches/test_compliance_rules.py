@@ -40,6 +40,15 @@ class TestPeriods:
         with pytest.raises(ValueError):
             Period.parse(bad)
 
+    @pytest.mark.parametrize("bad", ["0000", "1920-12", "2101", "9999-Q4"])
+    def test_years_outside_the_portals_range_are_refused(self, bad):
+        """Year 0 has no date and 9999's next window overflows: refused before any date is computed."""
+        from branches.compliance import PERIOD_YEAR_ERROR
+
+        with pytest.raises(ValueError, match=PERIOD_YEAR_ERROR):
+            Period.parse(bad)
+        assert Period.parse("1921").start == date(1921, 1, 1) and Period.parse("2100-Q4").next().year == 2101
+
     def test_previous_and_next_cross_years(self):
         assert Period.parse("2025-01").previous().key == "2024-12"
         assert Period.parse("2025-Q4").next().key == "2026-Q1"
