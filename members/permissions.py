@@ -44,6 +44,13 @@ def can_record(user, organization) -> bool:
     return can(user, CHANGE, organization.path)
 
 
+def can_record_somewhere(user) -> bool:
+    """Some branch to record for: pages that only write (and the POST side of list pages) need one."""
+    from portal.scoping import granted_paths
+
+    return bool(user.is_superuser or granted_paths(user, CHANGE))
+
+
 def can_approve(user, organization) -> bool:
     """Approve rule exceptions, audit manual points, status decisions: party-affairs staff over it."""
     return can(user, MANAGE, organization.path)

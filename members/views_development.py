@@ -18,7 +18,7 @@ from portal.xlsx import DATE, Column, Sheet, xlsx_response
 from . import development
 from .lifecycle_forms import CandidateFilterForm, CandidateForm, DueListForm, MilestoneForm
 from .lifecycle_models import Candidate, Milestone, RuleException, Stage
-from .permissions import can_approve, can_record, has_lifecycle_access
+from .permissions import can_approve, can_record, can_record_somewhere, has_lifecycle_access
 
 
 class LifecycleMixin(PortalPageMixin):
@@ -27,6 +27,23 @@ class LifecycleMixin(PortalPageMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not has_lifecycle_access(request.user):
             raise PermissionDenied("您没有党支部工作权限。")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RecorderRequiredMixin:
+    """Writes need a branch the user may record for; without one the answer is 403, not a form that can
+    never be valid (read-only roles see list pages, but their POSTs stop here).
+
+    `recorder_required_on` names the methods checked: form-only pages check GET too.
+    """
+
+    recorder_required_on = ("POST",)
+    recorder_denied_message = "您没有可登记的党支部。"
+
+    def dispatch(self, request, *args, **kwargs):
+        if (request.user.is_authenticated and request.method in self.recorder_required_on
+                and not can_record_somewhere(request.user)):
+            raise PermissionDenied(self.recorder_denied_message)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -51,15 +68,11 @@ class DevelopmentListView(LifecycleMixin, View):
         })
 
 
-class CandidateCreateView(LifecycleMixin, View):
+class CandidateCreateView(RecorderRequiredMixin, LifecycleMixin, View):
+    recorder_required_on = ("GET", "POST")
+
     def _render(self, request, form):
         return render(request, "members/form.html", {"form": form, "title": "登记入党申请人"})
-
-    def dispatch(self, request, *args, **kwargs):
-        # Both GET and POST: a role without a branch to write to gets 403, not a form that can never be valid.
-        if request.user.is_authenticated and not Organization.objects.restrict(request.user, CHANGE).branches().exists():
-            raise PermissionDenied("您没有可登记的党支部。")
-        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
         return self._render(request, CandidateForm(user=request.user))

@@ -20,7 +20,7 @@ from .lifecycle_forms import DuesBaseForm, DuesMarkForm, DuesPayForm, MonthForm,
 from .lifecycle_models import DuesRecord
 from .models import Member
 from .permissions import can_record
-from .views_development import LifecycleMixin
+from .views_development import LifecycleMixin, RecorderRequiredMixin
 
 
 def _top_orgs(user):
@@ -69,8 +69,11 @@ class DuesGenerateView(LifecycleMixin, View):
         return redirect("members:dues")
 
 
-class DuesPayView(LifecycleMixin, View):
+class DuesPayView(RecorderRequiredMixin, LifecycleMixin, View):
     """Phone-friendly: pick branch and month, tap the members who paid, one button."""
+
+    recorder_required_on = ("GET", "POST")
+    recorder_denied_message = "您没有可登记党费的党支部。"
 
     def _context(self, request, form, mark_form=None):
         ctx = {"form": form, "mark_form": mark_form or DuesMarkForm(), "records": None}

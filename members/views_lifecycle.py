@@ -37,7 +37,7 @@ from .lifecycle_models import (
 )
 from .models import Member
 from .permissions import can_approve, can_record
-from .views_development import LifecycleMixin
+from .views_development import LifecycleMixin, RecorderRequiredMixin
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,13 +128,14 @@ class TransferDecideView(LifecycleMixin, View):
         return redirect("members:transfers")
 
 
-class TransferInView(LifecycleMixin, View):
+class TransferInView(RecorderRequiredMixin, LifecycleMixin, View):
+    recorder_required_on = ("GET", "POST")
+    recorder_denied_message = "您没有可接收转入党员的党支部。"
+
     def _render(self, request, form):
         return render(request, "members/form.html", {"form": form, "title": "从系统外转入党员"})
 
     def get(self, request):
-        if not Organization.objects.restrict(request.user, CHANGE).branches().exists():
-            raise PermissionDenied
         return self._render(request, TransferInForm(user=request.user))
 
     def post(self, request):
@@ -258,7 +259,9 @@ class BirthdaysView(LifecycleMixin, View):
 # --------------------------------------------------------------------------------------------
 # 民主评议
 # --------------------------------------------------------------------------------------------
-class AppraisalListView(LifecycleMixin, View):
+class AppraisalListView(RecorderRequiredMixin, LifecycleMixin, View):
+    recorder_denied_message = "您没有可组织民主评议的党支部。"
+
     def get(self, request):
         rounds = AppraisalRound.objects.restrict(request.user, VIEW).select_related("branch")
         return render(request, "members/appraisal/list.html", {
@@ -370,7 +373,9 @@ class PointsView(LifecycleMixin, View):
         })
 
 
-class PointsEntriesView(LifecycleMixin, View):
+class PointsEntriesView(RecorderRequiredMixin, LifecycleMixin, View):
+    recorder_denied_message = "您没有可录入积分的党员。"
+
     def _context(self, request, form=None):
         entries = PointsEntry.objects.restrict(request.user, VIEW).select_related("member", "item", "recorded_by",
                                                                                  "audited_by")

@@ -30,6 +30,22 @@ def test_pages_open_for_secretary_and_staff_and_are_refused_without_a_role(clien
     assert client.get(reverse(name)).status_code == 302
 
 
+# Pages that write for a branch: a reviewer (read rights over the whole tree, no branch to record for)
+# is refused with 403 on POST; on pages that are only a form, on GET as well. Readable list pages stay 200.
+WRITE_PAGES = {"members:candidate_create": True, "members:dues_pay": True, "members:transfer_in": True,
+               "members:appraisals": False, "members:points_entries": False}
+
+
+@pytest.mark.parametrize("name,form_only", WRITE_PAGES.items())
+def test_reviewer_cannot_write_on_recording_pages(client, users, members, name, form_only):
+    login(client, users.reviewer)
+    assert client.get(reverse(name)).status_code == (403 if form_only else 200)
+    response = client.post(reverse(name), {"branch": members.a1.branch_id, "year": 2026})
+    assert response.status_code == 403
+    login(client, users.secretary)
+    assert client.get(reverse(name)).status_code == 200
+
+
 def test_candidate_outside_scope_is_404_and_reviewer_cannot_record(client, tree, users):
     mine, other = applicant(tree.a1, name="本支部"), applicant(tree.b1, name="外支部")
     login(client, users.secretary)
