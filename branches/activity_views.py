@@ -10,7 +10,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views import View
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, VIEW, can
+from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin
 
 from . import activity_selectors as sel
@@ -220,8 +221,8 @@ class ActivityFormView(PortalPageMixin, View):
                     if activity.activity_type.takes_attendance:
                         svc.attendance_set(activity=activity, marks=parse_marks(request.POST, member_ids),
                                            guests=guests, by=request.user)
-                    for f in photos:
-                        svc.attachment_add(activity=activity, uploaded=f, by=request.user)
+                    if photos:
+                        svc.attachments_add(activity=activity, uploads=photos, by=request.user)
                     if submit:
                         svc.activity_submit(activity=activity, by=request.user)
             except ValidationError as exc:
@@ -291,8 +292,7 @@ class ActivityActionView(PortalPageMixin, View):
                                        abstain=data["abstain"] or 0, written_yes=data["written_yes"] or 0)
                 messages.success(request, f"表决已登记：{'通过' if vote.passed else '未通过'}。")
             elif action == "upload":
-                for f in request.FILES.getlist("files"):
-                    svc.attachment_add(activity=activity, uploaded=f, by=request.user)
+                svc.attachments_add(activity=activity, uploads=request.FILES.getlist("files"), by=request.user)
                 messages.success(request, "附件已上传。")
             else:
                 raise Http404
@@ -308,12 +308,11 @@ class AttachmentFileView(PortalPageMixin, View):
     def get(self, request, pk, thumb=False):
         att = get_object_or_404(Attachment.objects.filter(
             is_deleted=False, activity__in=Activity.objects.restrict(request.user, VIEW)), pk=pk)
-        f = att.thumbnail if thumb and att.thumbnail else att.file
-        response = FileResponse(f.open("rb"), content_type="image/jpeg" if thumb and att.thumbnail else att.content_type,
-                                as_attachment=att.kind != "image" and not thumb, filename=att.original_name)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        if thumb and att.thumbnail:
+            return protected_file_response(request, att.thumbnail, att.original_name, content_type="image/jpeg",
+                                           as_attachment=False, cache_seconds=3600)
+        return protected_file_response(request, att.file, att.original_name, content_type=att.content_type,
+                                       as_attachment=att.kind != "image", cache_seconds=3600)
 
 
 # --- check-in --------------------------------------------------------------------------------------------

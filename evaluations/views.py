@@ -1,13 +1,12 @@
 """Pages for 四强 evaluation: thin views that parse input, call one service or selector, and render."""
 from __future__ import annotations
 
-import mimetypes
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
@@ -15,6 +14,7 @@ from django.views import View
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
+from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin
 
 from . import selectors, services, standards
@@ -425,11 +425,8 @@ class AttachmentView(PortalPageMixin, View):
             org = att.adjustment.evaluation.organization
         if not can(request.user, VIEW, org.path):
             raise Http404
-        response = FileResponse(att.file.open("rb"), content_type=att.content_type or
-                                mimetypes.guess_type(att.original_name)[0] or "application/octet-stream",
-                                as_attachment=True, filename=att.original_name)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return protected_file_response(request, att.file, att.original_name, content_type=att.content_type or None,
+                                       as_attachment=True)
 
 
 # --- 整改 ---------------------------------------------------------------------------------------------------------
