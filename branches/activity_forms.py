@@ -7,6 +7,8 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
+from portal.concurrency import VersionCheckMixin
+
 from .compliance import Period
 from .models import (
     BRANCH_KINDS,
@@ -50,7 +52,7 @@ def parse_marks(data, member_ids) -> dict[int, tuple[str, str]]:
     return marks
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(VersionCheckMixin, forms.ModelForm):
     organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label="召开组织")
     guests = forms.CharField(label="列席人员", required=False, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="每行一人，如上级党组织参会人员。")

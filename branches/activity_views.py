@@ -158,6 +158,11 @@ class ActivityFormView(PortalPageMixin, View):
         from members.models import Member
 
         tiles = _roster_context(org, on, activity, activity_type)
+        if request.method == "POST":  # re-shown after an error or a conflict: the marks the user made, not the saved ones
+            present = set(request.POST.getlist("present"))
+            for t in tiles:
+                t["present"] = str(t["member"].pk) in present
+                t["exception"] = request.POST.get(f"exception-{t['member'].pk}", t["exception"])
         return render(request, self.template, {
             "form": form, "activity": activity, "org": org, "tiles": tiles,
             "exception_choices": EXCEPTION_CHOICES,

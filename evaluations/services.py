@@ -387,7 +387,11 @@ def _store_sheet_result(sheet: ScoreSheet) -> None:
 def self_assessment_save(*, evaluation: BranchEvaluation, by, entries: dict, narrative: str | None = None,
                          submit: bool = False) -> ScoreSheet:
     _require_step(evaluation, Step.SELF, "保存自评")
-    sheet, _ = ScoreSheet.objects.get_or_create(evaluation=evaluation, kind=SheetKind.SELF, reviewer=by)
+    # One self-assessment per branch, whoever of its secretaries saves it (`reviewer` = who started it);
+    # the evaluation row is locked so two first saves cannot create two sheets.
+    BranchEvaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
+    sheet = ScoreSheet.objects.filter(evaluation=evaluation, kind=SheetKind.SELF).order_by("pk").first() \
+        or ScoreSheet.objects.create(evaluation=evaluation, kind=SheetKind.SELF, reviewer=by)
     _save_lines(sheet, entries, by=by)
     _store_sheet_result(sheet)
     sheet.save()
