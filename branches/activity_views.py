@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views import View
 
+from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, VIEW, can
@@ -133,7 +134,7 @@ BASIC_FIELDS = ["organization", "activity_type", "title", "held_on", "starts_at"
 DETAIL_FIELDS = ["host", "recorder", "topics", "minutes", "resolutions", "guests"]
 
 
-class ActivityFormView(PortalPageMixin, View):
+class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
     """Create (no pk) or edit a record with its attendance grid and uploads; "save draft" or "submit"."""
 
     template = "branches/activities/form.html"
@@ -412,7 +413,7 @@ class OrgLifeView(PortalPageMixin, View):
         return render(request, "branches/activities/org.html", ctx)
 
 
-class TalkCreateView(PortalPageMixin, View):
+class TalkCreateView(PortalPageMixin, SingleSubmitMixin, View):
     def _setup(self, request, pk):
         org = sel.organization_for(user=request.user, pk=pk, action=CHANGE)
         if not org.is_branch:

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from portal.concurrency import VERSION_FIELD, page_version, stale_message
+from portal.concurrency import VERSION_FIELD, SingleSubmitMixin, page_version, stale_message
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
@@ -468,7 +468,7 @@ def can_any(user, action) -> bool:
     return Organization.objects.restrict(user, action).exists()
 
 
-class RectificationCreateView(PortalPageMixin, RequireActionMixin, View):
+class RectificationCreateView(PortalPageMixin, RequireActionMixin, SingleSubmitMixin, View):
     required_action = REVIEW  # reviewers' findings become rectification items
 
     def get(self, request):

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from branches.models import Organization
+from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, VIEW
@@ -51,7 +52,7 @@ class DevelopmentListView(LifecycleMixin, View):
         })
 
 
-class CandidateCreateView(LifecycleMixin, View):
+class CandidateCreateView(LifecycleMixin, SingleSubmitMixin, View):
     def _render(self, request, form):
         return render(request, "members/form.html", {"form": form, "title": "登记入党申请人"})
 

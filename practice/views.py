@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import ALL, CHANGE, MANAGE, VIEW, can, granted_paths
@@ -198,7 +199,7 @@ class ListView(PortalPageMixin, View):
         })
 
 
-class CreateView(PortalPageMixin, View):
+class CreateView(PortalPageMixin, SingleSubmitMixin, View):
     def _form(self, request, kind, data=None):
         if kind not in KINDS or KINDS[kind].form is None:
             raise Http404
@@ -286,7 +287,7 @@ class DeactivateView(PortalPageMixin, View):
 
 
 # --- study: a member records her own study (phone-first) --------------------------------------------------
-class MyStudyView(PortalPageMixin, View):
+class MyStudyView(PortalPageMixin, SingleSubmitMixin, View):
     def _ctx(self, request, form):
         member = own_member(request.user)
         year = timezone.localdate().year
@@ -314,7 +315,7 @@ class MyStudyView(PortalPageMixin, View):
         return render(request, "practice/study_mine.html", self._ctx(request, form))
 
 
-class StudyCreateView(PortalPageMixin, View):
+class StudyCreateView(PortalPageMixin, SingleSubmitMixin, View):
     """Secretaries and staff record study for members they keep (a member uses MyStudyView)."""
 
     def get(self, request):

@@ -284,3 +284,32 @@ def test_self_assessment_refuses_a_save_made_since_the_page_was_shown(client, tr
     assert response.status_code == 302
     assert ev_a1.sheets.filter(kind="self").count() == 1   # one self-assessment per branch, whoever saves it
     assert ev_a1.sheets.get(kind="self").lines.get(indicator=ind["P1"]).points == 15
+
+
+def test_double_submitted_activity_record_creates_one(client, tree, users):
+    from branches.models import Activity
+    from tests.branches.activity_factories import activity_type
+
+    atype = activity_type("theme_day")
+    client.force_login(users.secretary)
+    url = reverse("branches:activity_create")
+    data = form_values(client.get(url, {"organization": tree.a1.pk, "type": atype.pk}))
+    assert data[concurrency.TOKEN_FIELD]
+    data.update(organization=str(tree.a1.pk), activity_type=str(atype.pk), title="防重主题党日", held_on="2025-09-10")
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert Activity.objects.filter(title="防重主题党日").count() == 1
+
+
+def test_double_submitted_practice_record_creates_one(client, tree, users):
+    from practice.models import Brand
+
+    client.force_login(users.secretary)
+    url = reverse("practice:create", args=["brand"])
+    data = form_values(client.get(url))
+    assert data[concurrency.TOKEN_FIELD]
+    data.update(organization=str(tree.a1.pk), name="防重品牌", launched_on="2024-01-01")
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert Brand.objects.filter(name="防重品牌").count() == 1
