@@ -1,6 +1,7 @@
 """Writes on report jobs: request, run, fan out, render, fail. Tasks call these with ids; views with objects."""
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import time
@@ -51,6 +52,7 @@ TEMPLATE_ERROR = "报告模板有误，无法排版：{detail}"
 TIMEOUT_ERROR = "生成超时（超过 {seconds} 秒），请稍后重试或联系管理员。"
 RETRIES_EXHAUSTED = "多次重试后仍未成功：{detail}"
 INTERNAL_ERROR = "生成失败：{detail}"
+STORAGE_ERROR = "存储空间不足或不可写，报告文件未保存（未留下不完整的文件）；请联系管理员处理后点“重新生成”。（{detail}）"
 
 
 def validate_request(*, organization, kind: str, period: str) -> str:
@@ -184,6 +186,8 @@ def readable_error(exc: BaseException) -> str:
         return TEMPLATE_ERROR.format(detail=exc)
     if isinstance(exc, ValidationError):
         return "；".join(exc.messages)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EPERM):
+        return STORAGE_ERROR.format(detail=exc.strerror or exc)
     return INTERNAL_ERROR.format(detail=f"{type(exc).__name__}: {exc}")
 
 
