@@ -274,3 +274,15 @@ def test_protected_response_never_serves_html_inline(tmp_path):
 def test_protected_response_for_a_missing_file_is_404():
     with pytest.raises(Http404):
         uploads.protected_file_response(RequestFactory().get("/"), None, "x.pdf")
+
+
+@pytest.mark.django_db
+def test_media_files_are_never_served_straight_from_storage(client, users, settings, tmp_path):
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    name = default_storage.save("activities/1/x.pdf", io.BytesIO(PDF))
+    assert (tmp_path / name).exists()
+    client.force_login(users.superuser)   # not even for someone who may see everything
+    for prefix in (settings.MEDIA_URL, "/media/"):
+        assert client.get(prefix + name).status_code == 404
