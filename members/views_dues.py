@@ -94,6 +94,8 @@ class DuesPayView(LifecycleMixin, View):
         return render(request, "members/dues/pay.html", self._context(request, form))
 
     def post(self, request):
+        if not Organization.objects.restrict(request.user, CHANGE).active().branches().exists():
+            raise PermissionDenied("您没有可登记党费的党支部。")
         form = DuesPayForm(request.POST, user=request.user)
         mark_form = DuesMarkForm(request.POST)
         if form.is_valid() and mark_form.is_valid():

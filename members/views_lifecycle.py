@@ -138,6 +138,8 @@ class TransferInView(LifecycleMixin, View):
         return self._render(request, TransferInForm(user=request.user))
 
     def post(self, request):
+        if not Organization.objects.restrict(request.user, CHANGE).branches().exists():
+            raise PermissionDenied
         form = TransferInForm(request.POST, user=request.user)
         if form.is_valid():
             d = dict(form.cleaned_data)
@@ -267,6 +269,8 @@ class AppraisalListView(LifecycleMixin, View):
         })
 
     def post(self, request):
+        if not Organization.objects.restrict(request.user, CHANGE).branches().exists():
+            raise PermissionDenied("只有支部书记或党务工作人员可以发起民主评议。")
         form = YearBranchForm(request.POST, user=request.user, action=CHANGE, branch_required=True)
         if form.is_valid():
             try:
@@ -387,6 +391,8 @@ class PointsEntriesView(LifecycleMixin, View):
 
     def post(self, request):
         members = Member.objects.restrict(request.user, CHANGE).active().select_related("branch")
+        if not members.exists():
+            raise PermissionDenied("只有支部书记或党务工作人员可以录入积分。")
         items = PointsItem.objects.filter(source=points.MANUAL, scheme__is_active=True)
         form = PointsEntryForm(request.POST, members_qs=members, items_qs=items)
         if form.is_valid():
