@@ -7,6 +7,8 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
+from portal.concurrency import FormTokenMixin, VersionCheckMixin
+
 from .compliance import Period
 from .models import (
     BRANCH_KINDS,
@@ -50,7 +52,7 @@ def parse_marks(data, member_ids) -> dict[int, tuple[str, str]]:
     return marks
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
     organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label="召开组织")
     guests = forms.CharField(label="列席人员", required=False, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="每行一人，如上级党组织参会人员。")
@@ -112,7 +114,7 @@ class VoidForm(forms.Form):
     reason = forms.CharField(label="作废原因", max_length=200)
 
 
-class TalkForm(forms.Form):
+class TalkForm(FormTokenMixin, forms.Form):
     held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                               initial=timezone.localdate)
     participants = forms.ModelMultipleChoiceField(label="谈话双方", queryset=None, widget=forms.CheckboxSelectMultiple)

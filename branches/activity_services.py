@@ -8,13 +8,15 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from portal.uploads import check_uploads, stored_thumbnail, stored_upload
+
 from . import quorum as q
-from .attachments import make_thumbnail, validate_upload
 from .compliance import Period
 from .models import (
     BRANCH_KINDS,
@@ -285,21 +287,45 @@ def vote_record(*, activity: Activity, subject: str, yes: int, no: int = 0, abst
     return vote
 
 
+# Photos, PDF and Word only: what a meeting record needs. Checked by portal.uploads.check_upload.
+ATTACHMENT_TYPES = {
+    "image/jpeg": AttachmentKind.IMAGE,
+    "image/png": AttachmentKind.IMAGE,
+    "image/webp": AttachmentKind.IMAGE,
+    "application/pdf": AttachmentKind.PDF,
+    "application/msword": AttachmentKind.WORD,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": AttachmentKind.WORD,
+}
+
+
+def attachment_max_bytes() -> int:
+    return getattr(settings, "ORGLIFE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+
 @transaction.atomic
-def attachment_add(*, activity: Activity, uploaded, by=None) -> Attachment:
+def attachments_add(*, activity: Activity, uploads, by=None) -> list[Attachment]:
+    """Check every file first (one bad file stores none), then store each with its record."""
     check_not_locked(organization=activity.organization, on=activity.held_on)
-    kind, content_type = validate_upload(uploaded)
-    name = uploaded.name.rsplit("/", 1)[-1][:200]
-    att = Attachment(activity=activity, original_name=name, kind=kind, content_type=content_type,
-                     size=uploaded.size, uploaded_by=by)
-    ext = name.rsplit(".", 1)[-1].lower()
-    token = secrets.token_hex(8)
-    att.file.save(f"{token}.{ext}", uploaded, save=False)
-    if kind == AttachmentKind.IMAGE:
-        att.thumbnail.save(f"{token}-thumb.jpg", make_thumbnail(uploaded), save=False)
-    att._history_user = by
-    att.save()
-    return att
+    limit = attachment_max_bytes()
+    checked_files = check_uploads(list(uploads), allowed_types=set(ATTACHMENT_TYPES), thumbnail=True,
+                                  max_image_bytes=limit, max_document_bytes=limit)
+    added = []
+    for checked in checked_files:
+        prefix = f"activities/{activity.pk}"
+        with stored_upload(checked, prefix=prefix) as name, stored_thumbnail(checked, prefix=prefix) as thumb:
+            att = Attachment(activity=activity, original_name=checked.original_name,
+                             kind=ATTACHMENT_TYPES[checked.content_type], content_type=checked.content_type,
+                             size=checked.size, uploaded_by=by)
+            att.file.name = name
+            att.thumbnail.name = thumb
+            att._history_user = by
+            att.save()
+        added.append(att)
+    return added
+
+
+def attachment_add(*, activity: Activity, uploaded, by=None) -> Attachment:
+    return attachments_add(activity=activity, uploads=[uploaded], by=by)[0]
 
 
 # --- 谈心谈话 ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +18,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views import View
 
+from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, VIEW, can
+from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin
 
 from . import activity_selectors as sel
@@ -132,7 +134,7 @@ BASIC_FIELDS = ["organization", "activity_type", "title", "held_on", "starts_at"
 DETAIL_FIELDS = ["host", "recorder", "topics", "minutes", "resolutions", "guests"]
 
 
-class ActivityFormView(PortalPageMixin, View):
+class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
     """Create (no pk) or edit a record with its attendance grid and uploads; "save draft" or "submit"."""
 
     template = "branches/activities/form.html"
@@ -157,6 +159,11 @@ class ActivityFormView(PortalPageMixin, View):
         from members.models import Member
 
         tiles = _roster_context(org, on, activity, activity_type)
+        if request.method == "POST":  # re-shown after an error or a conflict: the marks the user made, not the saved ones
+            present = set(request.POST.getlist("present"))
+            for t in tiles:
+                t["present"] = str(t["member"].pk) in present
+                t["exception"] = request.POST.get(f"exception-{t['member'].pk}", t["exception"])
         return render(request, self.template, {
             "form": form, "activity": activity, "org": org, "tiles": tiles,
             "exception_choices": EXCEPTION_CHOICES,
@@ -220,8 +227,8 @@ class ActivityFormView(PortalPageMixin, View):
                     if activity.activity_type.takes_attendance:
                         svc.attendance_set(activity=activity, marks=parse_marks(request.POST, member_ids),
                                            guests=guests, by=request.user)
-                    for f in photos:
-                        svc.attachment_add(activity=activity, uploaded=f, by=request.user)
+                    if photos:
+                        svc.attachments_add(activity=activity, uploads=photos, by=request.user)
                     if submit:
                         svc.activity_submit(activity=activity, by=request.user)
             except ValidationError as exc:
@@ -291,8 +298,7 @@ class ActivityActionView(PortalPageMixin, View):
                                        abstain=data["abstain"] or 0, written_yes=data["written_yes"] or 0)
                 messages.success(request, f"表决已登记：{'通过' if vote.passed else '未通过'}。")
             elif action == "upload":
-                for f in request.FILES.getlist("files"):
-                    svc.attachment_add(activity=activity, uploaded=f, by=request.user)
+                svc.attachments_add(activity=activity, uploads=request.FILES.getlist("files"), by=request.user)
                 messages.success(request, "附件已上传。")
             else:
                 raise Http404
@@ -308,12 +314,11 @@ class AttachmentFileView(PortalPageMixin, View):
     def get(self, request, pk, thumb=False):
         att = get_object_or_404(Attachment.objects.filter(
             is_deleted=False, activity__in=Activity.objects.restrict(request.user, VIEW)), pk=pk)
-        f = att.thumbnail if thumb and att.thumbnail else att.file
-        response = FileResponse(f.open("rb"), content_type="image/jpeg" if thumb and att.thumbnail else att.content_type,
-                                as_attachment=att.kind != "image" and not thumb, filename=att.original_name)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        if thumb and att.thumbnail:
+            return protected_file_response(request, att.thumbnail, att.original_name, content_type="image/jpeg",
+                                           as_attachment=False, cache_seconds=3600)
+        return protected_file_response(request, att.file, att.original_name, content_type=att.content_type,
+                                       as_attachment=att.kind != "image", cache_seconds=3600)
 
 
 # --- check-in --------------------------------------------------------------------------------------------
@@ -408,7 +413,7 @@ class OrgLifeView(PortalPageMixin, View):
         return render(request, "branches/activities/org.html", ctx)
 
 
-class TalkCreateView(PortalPageMixin, View):
+class TalkCreateView(PortalPageMixin, SingleSubmitMixin, View):
     def _setup(self, request, pk):
         org = sel.organization_for(user=request.user, pk=pk, action=CHANGE)
         if not org.is_branch:

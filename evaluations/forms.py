@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from branches.models import Organization, Role, RoleGrant
+from portal.concurrency import FormTokenMixin
 from portal.scoping import MANAGE
 
 from .models import AdjustmentKind, CycleKind, RectificationSource, Standard, StandardStatus
@@ -115,7 +116,7 @@ class AdjustForm(forms.Form):
     evidence = MultipleFileField(label="佐证材料", required=False)
 
 
-class RectificationForm(forms.Form):
+class RectificationForm(FormTokenMixin, forms.Form):
     organization = forms.ModelChoiceField(label="责任组织", queryset=Organization.objects.none())
     problem = forms.CharField(label="问题", widget=forms.Textarea(attrs={"rows": 2}))
     requirement = forms.CharField(label="整改要求", widget=forms.Textarea(attrs={"rows": 2}))

@@ -345,7 +345,10 @@ class AutomaticValue(models.Model):
 
 
 def evidence_path(instance, filename):
-    return f"evaluations/evidence/{date.today():%Y/%m}/{filename}"
+    # The uploaded name is never a path (services store under portal.uploads.generated_name already).
+    from portal.uploads import generated_name
+
+    return generated_name("evaluations/evidence", filename.rsplit(".", 1)[-1] if "." in filename else "bin")
 
 
 class Attachment(models.Model):

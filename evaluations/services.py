@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from portal.scoping import MANAGE, REVIEW, can
+from portal.uploads import CheckedUpload, check_uploads, stored_upload
 
 from . import scoring
 from .metrics import MetricUnavailable, get_metric
@@ -80,22 +81,13 @@ NOT_A_MEMBER = "只有本党委范围内的党员可以提出异议。"
 NOT_FOUR_STRONG = "该支部当前不是四强党支部。"
 STARS_NOT_LOWER = "调整后的星级必须低于当前星级（当前 {stars} 星）。"
 NOT_PUBLISHED = "只能调整已发布的结果。"
-FILE_TOO_LARGE = "文件“{name}”超过 {mb} MB。"
-FILE_TYPE = "文件“{name}”的类型（{mime}）不允许；请上传 PDF、图片、Word 或 Excel 文件。"
 DUE_IN_PAST = "整改期限不能早于今天。"
 RECT_CLOSED = "该整改事项已销号。"
 RECT_NOT_REPORTED = "支部尚未报告整改进展，不能核验销号。"
 TEXT_REQUIRED = "请填写内容。"
 NO_AUTO_OVERRIDE = "{name} 为自动计算指标，分值由系统根据记录计算。"
 
-MAX_UPLOAD_MB = 10
-ALLOWED_MIME = {
-    "application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp",
-    "application/msword", "application/vnd.ms-excel",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024   # evidence: every type portal.uploads allows, up to 10 MB
 
 
 # --- standards -------------------------------------------------------------------------------------------------
@@ -395,7 +387,11 @@ def _store_sheet_result(sheet: ScoreSheet) -> None:
 def self_assessment_save(*, evaluation: BranchEvaluation, by, entries: dict, narrative: str | None = None,
                          submit: bool = False) -> ScoreSheet:
     _require_step(evaluation, Step.SELF, "保存自评")
-    sheet, _ = ScoreSheet.objects.get_or_create(evaluation=evaluation, kind=SheetKind.SELF, reviewer=by)
+    # One self-assessment per branch, whoever of its secretaries saves it (`reviewer` = who started it);
+    # the evaluation row is locked so two first saves cannot create two sheets.
+    BranchEvaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
+    sheet = ScoreSheet.objects.filter(evaluation=evaluation, kind=SheetKind.SELF).order_by("pk").first() \
+        or ScoreSheet.objects.create(evaluation=evaluation, kind=SheetKind.SELF, reviewer=by)
     _save_lines(sheet, entries, by=by)
     _store_sheet_result(sheet)
     sheet.save()
@@ -415,32 +411,25 @@ def self_assessment_submit(*, evaluation: BranchEvaluation, by, comment: str = "
     return evaluation
 
 
-def validate_upload(upload) -> str:
-    """Check size and the type read from the content (not the file name); returns the detected MIME type."""
-    import magic
-
-    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        raise ValidationError(FILE_TOO_LARGE.format(name=upload.name, mb=MAX_UPLOAD_MB))
-    head = upload.read(8192)
-    upload.seek(0)
-    mime = magic.from_buffer(head, mime=True)
-    if mime not in ALLOWED_MIME:
-        raise ValidationError(FILE_TYPE.format(name=upload.name, mime=mime))
-    return mime
+def _check(uploads) -> list[CheckedUpload]:
+    return check_uploads(list(uploads), max_image_bytes=MAX_UPLOAD_BYTES, max_document_bytes=MAX_UPLOAD_BYTES)
 
 
-def _attach(upload, *, by, **owner) -> Attachment:
-    mime = validate_upload(upload)
-    att = Attachment(original_name=upload.name[:200], content_type=mime, size=upload.size, uploaded_by=by, **owner)
-    att.file.save(upload.name, upload, save=False)
-    att.save()
+def _attach(checked: CheckedUpload, *, by, **owner) -> Attachment:
+    """Store a checked file (portal.uploads) and its record: both or neither."""
+    with stored_upload(checked, prefix="evaluations/evidence") as name:
+        att = Attachment(original_name=checked.original_name, content_type=checked.content_type, size=checked.size,
+                         uploaded_by=by, **owner)
+        att.file.name = name
+        att.save()
     return att
 
 
 @transaction.atomic
 def evidence_add(*, evaluation: BranchEvaluation, by, upload, indicator: Indicator | None = None) -> Attachment:
     _require_step(evaluation, Step.SELF, "上传佐证材料")
-    return _attach(upload, by=by, evaluation=evaluation, indicator=indicator)
+    (checked,) = _check([upload])
+    return _attach(checked, by=by, evaluation=evaluation, indicator=indicator)
 
 
 @transaction.atomic
@@ -617,6 +606,7 @@ def result_adjust(*, evaluation: BranchEvaluation, by, kind: str, reason: str, d
         raise ValidationError(NOT_PUBLISHED)
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
+    checked_files = _check(uploads)
     from_stars = evaluation.stars
     if kind == AdjustmentKind.REVOKE_FOUR_STRONG:
         if not evaluation.four_strong:
@@ -636,8 +626,8 @@ def result_adjust(*, evaluation: BranchEvaluation, by, kind: str, reason: str, d
                            reason=reason.strip(), decided_on=decided_on or timezone.localdate(), by=by)
     adj._history_user = by
     adj.save()
-    for upload in uploads:
-        _attach(upload, by=by, adjustment=adj)
+    for checked in checked_files:
+        _attach(checked, by=by, adjustment=adj)
     from .tasks import notify_adjustment
 
     transaction.on_commit(lambda: notify_adjustment.delay(adj.pk))
@@ -674,10 +664,11 @@ def rectification_report(*, rectification: Rectification, by, text: str, uploads
         raise ValidationError(RECT_CLOSED)
     if not text.strip():
         raise ValidationError({"text": TEXT_REQUIRED})
+    checked_files = _check(uploads)
     update = RectificationUpdate.objects.create(rectification=rectification, kind=UpdateKind.PROGRESS,
                                                 text=text.strip(), by=by)
-    for upload in uploads:
-        _attach(upload, by=by, rectification_update=update)
+    for checked in checked_files:
+        _attach(checked, by=by, rectification_update=update)
     rectification.status = RectificationStatus.REPORTED
     rectification._history_user = by
     rectification.save(update_fields=["status", "updated_at"])

@@ -108,6 +108,10 @@ ROW_ERROR = "第 {row} 行：{message}"
 MISSING_SHEET = "文件中缺少“{name}”工作表。"
 BAD_HEADER = "“指标”工作表的表头应为：{headers}。"
 NOT_XLSX = "无法读取文件，请上传 .xlsx 格式的 Excel 文件。"
+FILE_TOO_BIG = "文件过大：标准文件不能超过 {mb} MB。"
+TOO_MANY_ROWS = "“指标”工作表超过 {n} 行，已拒绝；请检查文件是否正确。"
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_INDICATOR_ROWS = 2000
 
 
 def mapping_text(mapping: dict) -> str:
@@ -207,10 +211,22 @@ def _cell(value) -> str:
 @transaction.atomic
 def import_standard(*, fileobj, organization, year: int, by) -> Standard:
     """Read an XLSX (the export's layout) into a new draft version. All rows valid, or nothing saved."""
+    import io
+    from itertools import islice
+
     from openpyxl import load_workbook
 
+    from portal.uploads import check_zip
+
+    fileobj.seek(0)
+    data = fileobj.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValidationError(FILE_TOO_BIG.format(mb=MAX_IMPORT_BYTES // (1024 * 1024)))
+    if data[:2] != b"PK":
+        raise ValidationError(NOT_XLSX)
+    check_zip(data, name=getattr(fileobj, "name", "") or "标准.xlsx")   # zip bombs: refused before openpyxl unpacks
     try:
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a non-xlsx file
         raise ValidationError(NOT_XLSX) from exc
     for name in ("标准", "指标"):
@@ -218,7 +234,7 @@ def import_standard(*, fileobj, organization, year: int, by) -> Standard:
             raise ValidationError(MISSING_SHEET.format(name=name))
     errors: list[str] = []
     settings: dict = {}
-    for idx, row in enumerate(wb["标准"].iter_rows(min_row=2, values_only=True), start=2):
+    for idx, row in enumerate(islice(wb["标准"].iter_rows(min_row=2, values_only=True), 200), start=2):
         if not row or not _cell(row[0]):
             continue
         key, value = _cell(row[0]), row[1] if len(row) > 1 else None
@@ -240,7 +256,9 @@ def import_standard(*, fileobj, organization, year: int, by) -> Standard:
             msg = exc.messages[0] if isinstance(exc, ValidationError) else str(exc) or "格式不正确"
             errors.append(ROW_ERROR.format(row=idx, message=f"“{key}”{msg}"))
     sheet = wb["指标"]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(islice(sheet.iter_rows(values_only=True), MAX_INDICATOR_ROWS + 2))
+    if len(rows) > MAX_INDICATOR_ROWS + 1:
+        raise ValidationError(TOO_MANY_ROWS.format(n=MAX_INDICATOR_ROWS))
     if not rows or [_cell(c) for c in rows[0][: len(INDICATOR_HEADERS)]] != INDICATOR_HEADERS:
         raise ValidationError(BAD_HEADER.format(headers="、".join(INDICATOR_HEADERS)))
     parsed: list[dict] = []

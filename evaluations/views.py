@@ -1,20 +1,21 @@
 """Pages for 四强 evaluation: thin views that parse input, call one service or selector, and render."""
 from __future__ import annotations
 
-import mimetypes
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
+from portal.concurrency import VERSION_FIELD, SingleSubmitMixin, page_version, stale_message
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
+from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin
 
 from . import selectors, services, standards
@@ -337,6 +338,8 @@ class SelfAssessmentView(PortalPageMixin, View):
             _keep_posted(rows, request.POST)
         return render(request, "evaluations/score_form.html", {
             "ev": ev, "rows": rows, "sheet": sheet, "mode": "self", "errors": errors,
+            "record_version": page_version(sheet),
+            "narrative": request.POST.get("narrative", ev.narrative) if errors else ev.narrative,
             "config": {"criteria": {c.value: c.label for c in Criterion}, "bonusCap": float(ev.cycle.standard.bonus_cap),
                        "deductionCap": float(ev.cycle.standard.deduction_cap)},
         })
@@ -344,6 +347,10 @@ class SelfAssessmentView(PortalPageMixin, View):
     def post(self, request, pk):
         ev = self._get(request, pk)
         submit = "submit" in request.POST
+        sheet = ev.sheets.filter(kind=SheetKind.SELF).first()
+        conflict = stale_message(sheet, request.POST.get(VERSION_FIELD))
+        if conflict:   # someone saved the self-assessment since this page was shown: keep what was typed, save nothing
+            return self.render(request, ev, sheet, errors=[conflict])
         try:
             for key in request.FILES:
                 if key.startswith("f_") and key[2:].isdigit():
@@ -377,6 +384,7 @@ class ScoreSheetView(PortalPageMixin, View):
             _keep_posted(rows, request.POST)
         return render(request, "evaluations/score_form.html", {
             "ev": ev, "rows": rows, "sheet": sheet, "mode": "review", "errors": errors,
+            "record_version": page_version(sheet),
             "locked": sheet.status == SheetStatus.SUBMITTED or ev.step != Step.REVIEW,
             "config": {"criteria": {c.value: c.label for c in Criterion}, "bonusCap": float(ev.cycle.standard.bonus_cap),
                        "deductionCap": float(ev.cycle.standard.deduction_cap)},
@@ -388,6 +396,9 @@ class ScoreSheetView(PortalPageMixin, View):
     def post(self, request, pk):
         sheet = self._get(request, pk)
         submit = "submit" in request.POST
+        conflict = stale_message(sheet, request.POST.get(VERSION_FIELD))
+        if conflict:   # the same sheet saved from another tab or device since this page was shown
+            return self.render(request, sheet, errors=[conflict])
         try:
             services.review_save(sheet=sheet, by=request.user, entries=_entries_from_post(request.POST), submit=submit)
         except ValidationError as exc:
@@ -425,11 +436,8 @@ class AttachmentView(PortalPageMixin, View):
             org = att.adjustment.evaluation.organization
         if not can(request.user, VIEW, org.path):
             raise Http404
-        response = FileResponse(att.file.open("rb"), content_type=att.content_type or
-                                mimetypes.guess_type(att.original_name)[0] or "application/octet-stream",
-                                as_attachment=True, filename=att.original_name)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return protected_file_response(request, att.file, att.original_name, content_type=att.content_type or None,
+                                       as_attachment=True)
 
 
 # --- 整改 ---------------------------------------------------------------------------------------------------------
@@ -460,7 +468,7 @@ def can_any(user, action) -> bool:
     return Organization.objects.restrict(user, action).exists()
 
 
-class RectificationCreateView(PortalPageMixin, RequireActionMixin, View):
+class RectificationCreateView(PortalPageMixin, RequireActionMixin, SingleSubmitMixin, View):
     required_action = REVIEW  # reviewers' findings become rectification items
 
     def get(self, request):

@@ -7,6 +7,7 @@ from django import forms
 
 from branches.forms import DateInput
 from branches.models import Organization
+from portal.concurrency import FormTokenMixin
 from portal.scoping import CHANGE, VIEW
 
 from .lifecycle_models import DuesClass, Grade, MilestoneKind, PayMethod, Stage, StatusKind
@@ -24,7 +25,7 @@ def branch_field(user, action=CHANGE, *, label="党支部", required=True):
     return field
 
 
-class CandidateForm(forms.Form):
+class CandidateForm(FormTokenMixin, forms.Form):
     name = forms.CharField(label="姓名", max_length=40)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices)
     birth_date = forms.DateField(label="出生日期", widget=DateInput())

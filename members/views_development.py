@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from branches.models import Organization
+from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, VIEW
@@ -68,7 +69,7 @@ class DevelopmentListView(LifecycleMixin, View):
         })
 
 
-class CandidateCreateView(RecorderRequiredMixin, LifecycleMixin, View):
+class CandidateCreateView(RecorderRequiredMixin, LifecycleMixin, SingleSubmitMixin, View):
     recorder_required_on = ("GET", "POST")
 
     def _render(self, request, form):

@@ -141,6 +141,30 @@ def conflict_message(instance, seen_version: str) -> str:
     return CONFLICT.format(who="、".join(names), when=when, changes=changes)
 
 
+NO_RECORD = "none"   # the page was shown before the record existed
+
+
+def page_version(instance) -> str:
+    """For pages that are not a ModelForm: the version to put in a hidden `record_version` input."""
+    return version_of(instance) if instance is not None and instance.pk is not None else NO_RECORD
+
+
+def stale_message(instance, seen: str | None) -> str | None:
+    """None if the record is as the page showed it (or the page sent no version); else the conflict message.
+
+    `instance` is the record as it is now (None if it still does not exist).
+    """
+    if not seen:
+        return None
+    if instance is None or instance.pk is None:
+        return None if seen == NO_RECORD else CONFLICT_UNKNOWN
+    if seen == NO_RECORD:   # someone created it since the page was shown
+        return conflict_message(instance, "h0")
+    if seen == current_version(instance):
+        return None
+    return conflict_message(instance, seen)
+
+
 class VersionCheckMixin:
     """For ModelForms editing an existing row: refuse to save over a change made since the form was shown."""
 

@@ -10,7 +10,13 @@ Domain-free. An app validates an upload, stores it, records it, and serves it li
     obj = get_object_or_404(Attachment.objects.restrict(request.user, VIEW), pk=pk)   # the caller's check
     return protected_file_response(request, obj.file, obj.original_name, content_type=obj.content_type)
 
-- The type is read from the bytes (libmagic), never from the name or the browser's Content-Type.
+The one upload validator of the portal: practice, branches (organizational life) and evaluations all call
+`check_upload`; nothing else inspects uploaded bytes.
+
+- The name's extension must be on the allow-list, and the type read from the bytes (libmagic) must be allowed
+  and match it (a PDF named .jpg, a zip named .docx, a script named .pdf are refused); the browser's
+  Content-Type is ignored.
+- Office files are zips: entry count, unpacked size and compression ratio are limited (zip bombs).
 - Images are decoded and re-encoded by Pillow: EXIF/GPS and anything appended after the image data is
   dropped; decompression bombs (huge dimensions in a tiny file) are refused before decoding.
 - SVG, HTML, scripts, archives and every type not allowed are refused.
@@ -42,17 +48,40 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000          # ~ 7300 x 5500; more is refused before decoding
 STORED_IMAGE_MAX_SIDE = 2400
+THUMB_SIDE = 480
 MAX_NAME_LENGTH = 120
+# Office files (docx/xlsx/pptx) are zips: what they would unpack to is limited before anyone opens them.
+MAX_ZIP_ENTRIES = 5000
+MAX_ZIP_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_RATIO = 100                    # per entry, for entries over 1 MB unpacked
 
-IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
-DOCUMENT_TYPES = {
-    "application/pdf": "pdf",
-    "application/msword": "doc",
-    "application/vnd.ms-excel": "xls",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+
+@dataclass(frozen=True)
+class FileType:
+    kind: str                 # "image" or "document"
+    extension: str            # the extension the stored file gets
+    extensions: frozenset     # extensions a file of this type may carry (lower case, no dot)
+    label: str                # for messages
+
+
+IMAGE, DOCUMENT = "image", "document"
+FILE_TYPES = {
+    "image/jpeg": FileType(IMAGE, "jpg", frozenset({"jpg", "jpeg"}), "JPG"),
+    "image/png": FileType(IMAGE, "png", frozenset({"png"}), "PNG"),
+    "image/webp": FileType(IMAGE, "webp", frozenset({"webp"}), "WEBP"),
+    "image/gif": FileType(IMAGE, "gif", frozenset({"gif"}), "GIF"),
+    "application/pdf": FileType(DOCUMENT, "pdf", frozenset({"pdf"}), "PDF"),
+    "application/msword": FileType(DOCUMENT, "doc", frozenset({"doc"}), "Word"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+        FileType(DOCUMENT, "docx", frozenset({"docx"}), "Word"),
+    "application/vnd.ms-excel": FileType(DOCUMENT, "xls", frozenset({"xls"}), "Excel"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+        FileType(DOCUMENT, "xlsx", frozenset({"xlsx"}), "Excel"),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation":
+        FileType(DOCUMENT, "pptx", frozenset({"pptx"}), "PPT"),
 }
+IMAGE_TYPES = {mime: t.extension for mime, t in FILE_TYPES.items() if t.kind == IMAGE}
+DOCUMENT_TYPES = {mime: t.extension for mime, t in FILE_TYPES.items() if t.kind == DOCUMENT}
 # Office files some libmagic versions see only as a zip: told apart by the part that makes them what they are.
 _OOXML_MARKERS = {
     "word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -62,24 +91,26 @@ _OOXML_MARKERS = {
 # Types a browser may show inline; everything else is always a download.
 INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf"}
 
-EMPTY_FILE = "文件为空，请重新选择。"
-TOO_LARGE = "文件过大：{kind}不能超过 {mb} MB。"
-TYPE_REFUSED = "不支持该文件类型：仅可上传 JPG、PNG、WEBP、GIF 图片和 PDF、Word、Excel、PPT 文档（不接受 SVG、网页、压缩包等文件）。"
-IMAGES_ONLY = "此处只能上传图片（JPG、PNG、WEBP、GIF）。"
-IMAGE_BROKEN = "图片已损坏或无法识别。"
-IMAGE_TOO_MANY_PIXELS = "图片尺寸过大（超过 4000 万像素），请缩小后再上传。"
+EMPTY_FILE = "文件“{name}”为空，请重新选择。"
+TOO_LARGE = "文件“{name}”过大：{kind}不能超过 {limit}。"
+TYPE_REFUSED = "文件“{name}”的类型不支持：此处仅可上传{allowed}（不接受 SVG、网页、压缩包、程序等文件）。"
+NAME_MISMATCH = "文件“{name}”的扩展名与实际内容（{actual}）不符，请检查后重新上传。"
+IMAGE_BROKEN = "图片“{name}”已损坏或无法识别。"
+IMAGE_TOO_MANY_PIXELS = "图片“{name}”尺寸过大（超过 4000 万像素），请缩小后再上传。"
+ZIP_BOMB = "文件“{name}”解压后过大或结构异常（疑似压缩炸弹），已拒绝。"
 STORAGE_FAILED = "文件保存失败（存储空间不足或不可写），附件未保存，请稍后重试或联系管理员。"
 FILE_MISSING = "文件不存在或已被移除。"
 
 
 @dataclass
 class CheckedUpload:
-    kind: str               # "image" or "document"
-    content_type: str       # from the content, not the name
-    extension: str          # from the content type
-    content: ContentFile    # what is stored (re-encoded for images)
-    original_name: str      # a label for display and downloads, never a path
+    kind: str                          # "image" or "document"
+    content_type: str                  # from the content, not the name
+    extension: str                     # from the content type
+    content: ContentFile               # what is stored (re-encoded for images)
+    original_name: str                 # a label for display and downloads, never a path
     size: int
+    thumbnail: ContentFile | None = None   # JPEG, THUMB_SIDE px, for images when asked
 
 
 def clean_filename(name: str, *, default: str = "附件") -> str:
@@ -98,50 +129,98 @@ def generated_name(prefix: str, extension: str) -> str:
     now = timezone.now()
     parts = [re.sub(r"[^a-z0-9_-]+", "", p) for p in prefix.lower().split("/")]
     prefix = "/".join(p for p in parts if p) or "uploads"
+    extension = re.sub(r"[^a-z0-9]", "", (extension or "").lower())[:8] or "bin"
     return f"{prefix}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.{extension}"
 
 
 def upload_to(prefix: str):
     """For FileField(upload_to=...): a random name under `prefix`, extension taken from the stored name."""
     def _upload_to(instance, filename):
-        ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-        return generated_name(prefix, re.sub(r"[^a-z0-9]", "", ext)[:8] or "bin")
+        return generated_name(prefix, filename.rsplit(".", 1)[-1] if "." in filename else "bin")
     _upload_to.__name__ = f"upload_to_{re.sub(r'[^a-z0-9_]', '_', prefix)}"
     return _upload_to
 
 
-def detect_type(data: bytes) -> str:
+def describe(types) -> str:
+    """“JPG、PNG 图片和 PDF、Word 文档” for a set of content types."""
+    parts = []
+    for kind, noun in ((IMAGE, "图片"), (DOCUMENT, "文档")):
+        labels = list(dict.fromkeys(FILE_TYPES[m].label for m in FILE_TYPES if m in types and FILE_TYPES[m].kind == kind))
+        if labels:
+            parts.append("、".join(labels) + " " + noun)
+    return "和".join(parts)
+
+
+def _human(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MB"
+    if limit >= 1024:
+        return f"{limit / 1024:g} KB"
+    return f"{limit} 字节"
+
+
+def _extension(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def check_zip(data: bytes, *, name: str = "") -> set[str]:
+    """The member names of a zip, after refusing what would unpack too big (zip bombs) or is broken.
+
+    zipfile never inflates an entry past its declared size, so limiting the declared sizes limits the work.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise ValidationError(ZIP_BOMB.format(name=name), code="zip") from None
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise ValidationError(ZIP_BOMB.format(name=name), code="zip")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.flag_bits & 0x1:  # encrypted entries cannot be checked
+            raise ValidationError(ZIP_BOMB.format(name=name), code="zip")
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+            raise ValidationError(ZIP_BOMB.format(name=name), code="zip")
+    if total > MAX_ZIP_UNPACKED_BYTES:
+        raise ValidationError(ZIP_BOMB.format(name=name), code="zip")
+    return {info.filename for info in infos}
+
+
+def detect_type(data: bytes, *, name: str = "") -> str:
+    """The content type read from the bytes. Zips are checked for bombs before their members are listed."""
     mime = magic.from_buffer(data[:8192], mime=True)
-    if mime in ("application/zip", "application/octet-stream") and data[:2] == b"PK":
-        try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile:
-            return mime
+    if data[:2] == b"PK" and (mime in ("application/zip", "application/octet-stream") or mime in FILE_TYPES):
+        names = check_zip(data, name=name)
         for marker, office_type in _OOXML_MARKERS.items():
             if marker in names:
                 return office_type
+        return "application/zip"
     return mime
 
 
-def _read(upload, limit: int) -> bytes:
+def _read(upload, limit: int, name: str, kind: str = "文件") -> bytes:
     size = getattr(upload, "size", None)
+    too_large = ValidationError(TOO_LARGE.format(name=name, kind=kind, limit=_human(limit)), code="too_large")
     if size is not None and size > limit:
-        raise ValidationError(TOO_LARGE.format(kind="文件", mb=limit // (1024 * 1024)), code="too_large")
+        raise too_large
     upload.seek(0)
     data = upload.read(limit + 1)
+    upload.seek(0)
     if not data:
-        raise ValidationError(EMPTY_FILE, code="empty")
+        raise ValidationError(EMPTY_FILE.format(name=name), code="empty")
     if len(data) > limit:
-        raise ValidationError(TOO_LARGE.format(kind="文件", mb=limit // (1024 * 1024)), code="too_large")
+        raise too_large
     return data
 
 
-def reencode_image(data: bytes, *, max_side: int = STORED_IMAGE_MAX_SIDE) -> tuple[bytes, str]:
-    """Decode and re-encode: metadata and trailing bytes are gone. Returns (bytes, content type)."""
+def reencode_image(data: bytes, *, name: str = "", max_side: int = STORED_IMAGE_MAX_SIDE,
+                   thumbnail: bool = False) -> tuple[bytes, str, bytes | None]:
+    """Decode and re-encode: metadata and trailing bytes are gone. Returns (bytes, content type, thumbnail)."""
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise ValidationError(IMAGE_TOO_MANY_PIXELS, code="bomb")
+                raise ValidationError(IMAGE_TOO_MANY_PIXELS.format(name=name), code="bomb")
             probe.verify()
         with Image.open(io.BytesIO(data)) as img:
             img.load()
@@ -152,41 +231,70 @@ def reencode_image(data: bytes, *, max_side: int = STORED_IMAGE_MAX_SIDE) -> tup
             out = io.BytesIO()
             if has_alpha:
                 img.save(out, "PNG", optimize=True)
-                return out.getvalue(), "image/png"
-            img.save(out, "JPEG", quality=85, optimize=True)
-            return out.getvalue(), "image/jpeg"
+                content_type = "image/png"
+            else:
+                img.save(out, "JPEG", quality=85, optimize=True)
+                content_type = "image/jpeg"
+            thumb = None
+            if thumbnail:
+                small = img.convert("RGB")
+                small.thumbnail((THUMB_SIDE, THUMB_SIDE))
+                thumb_out = io.BytesIO()
+                small.save(thumb_out, "JPEG", quality=80)
+                thumb = thumb_out.getvalue()
+            return out.getvalue(), content_type, thumb
     except ValidationError:
         raise
     except Image.DecompressionBombError:
-        raise ValidationError(IMAGE_TOO_MANY_PIXELS, code="bomb") from None
+        raise ValidationError(IMAGE_TOO_MANY_PIXELS.format(name=name), code="bomb") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise ValidationError(IMAGE_BROKEN, code="broken") from None
+        raise ValidationError(IMAGE_BROKEN.format(name=name), code="broken") from None
 
 
-def check_upload(upload, *, images_only: bool = False, allowed_documents: set[str] | None = None,
+def check_upload(upload, *, images_only: bool = False, allowed_types=None, thumbnail: bool = False,
                  max_image_bytes: int = MAX_IMAGE_BYTES, max_document_bytes: int = MAX_DOCUMENT_BYTES) -> CheckedUpload:
-    """Validate an uploaded file and return what to store. Raises ValidationError with a Chinese message."""
-    original_name = clean_filename(getattr(upload, "name", "") or "")
-    data = _read(upload, max(max_image_bytes, 0 if images_only else max_document_bytes))
-    mime = detect_type(data)
-    if mime in IMAGE_TYPES:
-        if len(data) > max_image_bytes:
-            raise ValidationError(TOO_LARGE.format(kind="图片", mb=max_image_bytes // (1024 * 1024)), code="too_large")
-        stored, content_type = reencode_image(data)
-        ext = IMAGE_TYPES[content_type]
-        return CheckedUpload("image", content_type, ext, ContentFile(stored, name=f"upload.{ext}"),
-                             _with_extension(original_name, ext), len(stored))
+    """Validate an uploaded file and return what to store. Raises ValidationError with a Chinese message.
+
+    In order: the name's extension must be one the allowed types carry; the size is limited; the type is read
+    from the content and must be allowed and match the extension (an image may carry any image extension: it is
+    re-encoded anyway); zips are checked for bombs; images are decoded, re-encoded and optionally thumbnailed.
+    """
+    allowed = set(FILE_TYPES if allowed_types is None else allowed_types) & set(FILE_TYPES)
     if images_only:
-        raise ValidationError(IMAGES_ONLY, code="type")
-    documents = DOCUMENT_TYPES if allowed_documents is None else {k: v for k, v in DOCUMENT_TYPES.items()
-                                                                  if k in allowed_documents}
-    if mime in documents:
-        if len(data) > max_document_bytes:
-            raise ValidationError(TOO_LARGE.format(kind="文档", mb=max_document_bytes // (1024 * 1024)), code="too_large")
-        ext = documents[mime]
-        return CheckedUpload("document", mime, ext, ContentFile(data, name=f"upload.{ext}"),
-                             _with_extension(original_name, ext), len(data))
-    raise ValidationError(TYPE_REFUSED, code="type")
+        allowed &= set(IMAGE_TYPES)
+    original_name = clean_filename(getattr(upload, "name", "") or "")
+    refused = ValidationError(TYPE_REFUSED.format(name=original_name, allowed=describe(allowed)), code="type")
+    ext = _extension(original_name)
+    claimed = [FILE_TYPES[m] for m in allowed if ext in FILE_TYPES[m].extensions]
+    if not claimed:
+        raise refused
+    limits = [max_image_bytes if t.kind == IMAGE else max_document_bytes for t in claimed]
+    kinds = {t.kind for t in claimed}
+    data = _read(upload, max(limits), original_name, kind="图片" if kinds == {IMAGE} else "文档" if kinds == {DOCUMENT} else "文件")
+    mime = detect_type(data, name=original_name)
+    if mime not in allowed:
+        raise refused
+    actual = FILE_TYPES[mime]
+    if ext not in actual.extensions and not (actual.kind == IMAGE and claimed[0].kind == IMAGE):
+        raise ValidationError(NAME_MISMATCH.format(name=original_name, actual=f"{actual.label} {'图片' if actual.kind == IMAGE else '文档'}"),
+                              code="mismatch")
+    limit = max_image_bytes if actual.kind == IMAGE else max_document_bytes
+    if len(data) > limit:
+        raise ValidationError(TOO_LARGE.format(name=original_name, kind="图片" if actual.kind == IMAGE else "文档",
+                                               limit=_human(limit)), code="too_large")
+    if actual.kind == IMAGE:
+        stored, content_type, thumb = reencode_image(data, name=original_name, thumbnail=thumbnail)
+        ext = IMAGE_TYPES[content_type]
+        return CheckedUpload(IMAGE, content_type, ext, ContentFile(stored, name=f"upload.{ext}"),
+                             _with_extension(original_name, ext), len(stored),
+                             ContentFile(thumb, name="thumb.jpg") if thumb is not None else None)
+    return CheckedUpload(DOCUMENT, mime, actual.extension, ContentFile(data, name=f"upload.{actual.extension}"),
+                         original_name, len(data))
+
+
+def check_uploads(uploads, **kwargs) -> list[CheckedUpload]:
+    """Check every file before any is stored: one bad file in a batch stores none."""
+    return [check_upload(u, **kwargs) for u in uploads]
 
 
 def _with_extension(name: str, ext: str) -> str:
@@ -234,10 +342,22 @@ def stored_upload(checked: CheckedUpload, *, prefix: str, storage=None):
         raise
 
 
+@contextmanager
+def stored_thumbnail(checked: CheckedUpload, *, prefix: str, storage=None):
+    """Like stored_upload for the thumbnail of an image; yields "" when there is none."""
+    if checked.thumbnail is None:
+        yield ""
+        return
+    thumb = CheckedUpload(checked.kind, "image/jpeg", "jpg", checked.thumbnail, checked.original_name,
+                          checked.thumbnail.size)
+    with stored_upload(thumb, prefix=prefix, storage=storage) as name:
+        yield name
+
+
 # --- serving -------------------------------------------------------------------------------------------
 
 def protected_file_response(request, fieldfile, filename: str, *, content_type: str | None = None,
-                            as_attachment: bool | None = None) -> FileResponse:
+                            as_attachment: bool | None = None, cache_seconds: int = 0) -> FileResponse:
     """Stream a stored file AFTER the caller has checked the user may see the record it belongs to.
 
     Content type comes from the stored record (or the bytes); only images and PDF may open inline, and even
@@ -262,6 +382,6 @@ def protected_file_response(request, fieldfile, filename: str, *, content_type: 
                             content_type=content_type if inline_ok or as_attachment else "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'self'"
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = f"private, max-age={cache_seconds}" if cache_seconds else "private, no-store"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response

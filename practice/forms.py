@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from portal.concurrency import FormTokenMixin, VersionCheckMixin
 from portal.scoping import CHANGE, MANAGE, VIEW
 
 from .models import (
@@ -46,7 +47,7 @@ def _indent(field):
     field.label_from_instance = lambda o: f"{'　' * (o.depth - 1)}{o.name}"
 
 
-class PracticeForm(forms.ModelForm):
+class PracticeForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
     """Base: sets date widgets and the organization choices for the kind's action."""
 
     kind = ""
@@ -144,7 +145,7 @@ class PostResultForm(forms.Form):
     summary = forms.CharField(label="成效", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class StudyRecordForm(forms.ModelForm):
+class StudyRecordForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
     """A member records her own study (no member field); secretaries/staff choose the member."""
 
     class Meta:

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
 
-from .attachments import check_upload
+from portal.uploads import check_upload, stored_thumbnail, stored_upload
+
 from .models import (
     Attachment,
     Brand,
@@ -108,18 +109,19 @@ def record_restore(*, obj, by) -> None:
 # --- 附件 --------------------------------------------------------------------------------------------
 @transaction.atomic
 def attachment_add(*, owner, upload, caption: str = "", by, images_only: bool = False) -> Attachment:
-    """Validate and store a file for a Brand or a Notice (see practice.attachments for the checks)."""
+    """Validate (portal.uploads.check_upload) and store a file for a Brand or a Notice."""
     field = "brand" if isinstance(owner, Brand) else "notice"
     if Attachment.objects.filter(**{field: owner}, is_active=True).count() >= MAX_ATTACHMENTS:
         raise ValidationError(ATTACHMENT_LIMIT.format(n=MAX_ATTACHMENTS))
-    checked = check_upload(upload, images_only=images_only)
-    att = Attachment(**{field: owner}, kind=checked.kind, content_type=checked.content_type, size=checked.size,
-                     original_name=checked.original_name, caption=caption[:200], uploaded_by=by)
-    att.file.save(checked.content.name, checked.content, save=False)
-    if checked.thumbnail is not None:
-        att.thumbnail.save(checked.thumbnail.name, checked.thumbnail, save=False)
-    att._history_user = by
-    att.save()
+    checked = check_upload(upload, images_only=images_only, thumbnail=True)
+    with stored_upload(checked, prefix="practice/files") as name, \
+            stored_thumbnail(checked, prefix="practice/thumbs") as thumb:
+        att = Attachment(**{field: owner}, kind=checked.kind, content_type=checked.content_type, size=checked.size,
+                         original_name=checked.original_name, caption=caption[:200], uploaded_by=by)
+        att.file.name = name
+        att.thumbnail.name = thumb
+        att._history_user = by
+        att.save()
     return att
 
 

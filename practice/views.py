@@ -9,15 +9,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import ALL, CHANGE, MANAGE, VIEW, can, granted_paths
+from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin
 from portal.xlsx import DATE, Column, Sheet, xlsx_response
 
@@ -197,7 +199,7 @@ class ListView(PortalPageMixin, View):
         })
 
 
-class CreateView(PortalPageMixin, View):
+class CreateView(PortalPageMixin, SingleSubmitMixin, View):
     def _form(self, request, kind, data=None):
         if kind not in KINDS or KINDS[kind].form is None:
             raise Http404
@@ -285,7 +287,7 @@ class DeactivateView(PortalPageMixin, View):
 
 
 # --- study: a member records her own study (phone-first) --------------------------------------------------
-class MyStudyView(PortalPageMixin, View):
+class MyStudyView(PortalPageMixin, SingleSubmitMixin, View):
     def _ctx(self, request, form):
         member = own_member(request.user)
         year = timezone.localdate().year
@@ -313,7 +315,7 @@ class MyStudyView(PortalPageMixin, View):
         return render(request, "practice/study_mine.html", self._ctx(request, form))
 
 
-class StudyCreateView(PortalPageMixin, View):
+class StudyCreateView(PortalPageMixin, SingleSubmitMixin, View):
     """Secretaries and staff record study for members they keep (a member uses MyStudyView)."""
 
     def get(self, request):
@@ -453,14 +455,11 @@ class AttachmentView(PortalPageMixin, View):
                 raise Http404
         elif not can_view_notice(request.user, att.notice):
             raise Http404
-        thumb = request.GET.get("thumb") == "1" and att.thumbnail
-        f = (att.thumbnail if thumb else att.file).open("rb")
-        response = FileResponse(f, content_type="image/jpeg" if thumb else att.content_type,
-                                as_attachment=not att.is_image, filename=att.original_name)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        if request.GET.get("thumb") == "1" and att.thumbnail:
+            return protected_file_response(request, att.thumbnail, att.original_name, content_type="image/jpeg",
+                                           as_attachment=False, cache_seconds=3600)
+        return protected_file_response(request, att.file, att.original_name, content_type=att.content_type,
+                                       as_attachment=not att.is_image, cache_seconds=3600)
 
 
 # --- selection rounds ---------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Writes on report jobs: request, run, fan out, render, fail. Tasks call these with ids; views with objects."""
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import time
@@ -51,6 +52,7 @@ TEMPLATE_ERROR = "报告模板有误，无法排版：{detail}"
 TIMEOUT_ERROR = "生成超时（超过 {seconds} 秒），请稍后重试或联系管理员。"
 RETRIES_EXHAUSTED = "多次重试后仍未成功：{detail}"
 INTERNAL_ERROR = "生成失败：{detail}"
+STORAGE_ERROR = "存储空间不足或不可写，报告文件未保存（未留下不完整的文件）；请联系管理员处理后点“重新生成”。（{detail}）"
 
 
 def validate_request(*, organization, kind: str, period: str) -> str:
@@ -82,6 +84,10 @@ class RequestResult:
     job: ReportJob
     created: bool
     reused: bool  # an earlier finished file for the same data was returned
+    queued: bool = True  # False: the queue (Redis) was unreachable; the job waits and is sent when it is back
+
+
+QUEUE_WAITING = "队列暂不可用，恢复后自动生成"
 
 
 def report_request(*, organization, kind: str, period: str, fmt: str = ReportFormat.PDF, user=None,
@@ -112,13 +118,38 @@ def report_request(*, organization, kind: str, period: str, fmt: str = ReportFor
             requested_by=user if user is not None and user.is_authenticated else None, scheduled=scheduled,
             schedule_name=schedule_name, requested_for=requested_for, stage="排队等待")
         transaction.on_commit(lambda: enqueue(job.pk))
-    return RequestResult(job, created=True, reused=False)
+    if not transaction.get_connection().in_atomic_block:   # on_commit has run: did the queue take it?
+        job.refresh_from_db(fields=["stage"])
+    return RequestResult(job, created=True, reused=False, queued=job.stage != QUEUE_WAITING)
 
 
-def enqueue(job_id: int) -> None:
+def enqueue(job_id: int) -> bool:
+    """Send the job to the queue. If the broker is unreachable the job stays queued (stage says so) and
+    `requeue_waiting` (beat, every few minutes) sends it once the broker is back; the request never fails."""
     from .tasks import run_report
 
-    run_report.delay(job_id)
+    try:
+        run_report.apply_async(args=[job_id], retry=False)
+    except Exception as exc:  # kombu/redis connection errors of many kinds
+        logger.warning("report queue unavailable, job %s kept for later: %s", job_id, exc)
+        ReportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(stage=QUEUE_WAITING)
+        return False
+    ReportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED, stage=QUEUE_WAITING).update(stage="排队等待")
+    return True
+
+
+def requeue_waiting(*, now=None) -> int:
+    """Send again the jobs the queue never took: those marked waiting, and queued ones older than the claim
+    lease (a message lost with a Redis restart). Sending twice is harmless: only one delivery claims a job."""
+    now = now or timezone.now()
+    waiting = ReportJob.objects.filter(status=JobStatus.QUEUED).filter(
+        Q(stage=QUEUE_WAITING) | Q(created_at__lt=now - claim_lease()))
+    sent = 0
+    for job_id in waiting.values_list("pk", flat=True)[:500]:
+        if not enqueue(job_id):
+            break  # still down: try again at the next beat
+        sent += 1
+    return sent
 
 
 # --- claiming and progress ----------------------------------------------------------------------------------
@@ -155,6 +186,8 @@ def readable_error(exc: BaseException) -> str:
         return TEMPLATE_ERROR.format(detail=exc)
     if isinstance(exc, ValidationError):
         return "；".join(exc.messages)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EPERM):
+        return STORAGE_ERROR.format(detail=exc.strerror or exc)
     return INTERNAL_ERROR.format(detail=f"{type(exc).__name__}: {exc}")
 
 

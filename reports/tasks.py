@@ -86,6 +86,12 @@ def run_report(self, job_id: int) -> None:
     _guarded(job_id, lambda: services.report_run(job=job))
 
 
+@shared_task(name="reports.requeue_waiting", acks_late=True, ignore_result=True)
+def requeue_waiting() -> int:
+    """Beat, every 5 minutes: jobs requested while the queue was down are sent now that it answers."""
+    return services.requeue_waiting()
+
+
 @shared_task(name="reports.collect_report_parts", **TASK_OPTIONS)
 def collect_report_parts(self, job_id: int, branch_ids: list[int]) -> None:
     _guarded(job_id, lambda: services.report_collect(job_id=job_id, branch_ids=branch_ids))

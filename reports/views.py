@@ -21,6 +21,7 @@ from .forms import ReportPlanForm, ReportRequestForm, default_period, kinds_for
 from .models import ReportFormat
 
 JOBS_PER_PAGE = 20
+QUEUE_UNAVAILABLE = "报告队列暂时不可用：您的申请已保存，队列恢复后将自动生成，无需重复提交。"
 REQUEST_DENIED = "只有党务工作者和支部书记（委员）可以生成报告；您可以查看和下载已生成的报告。"
 CONTENT_TYPES = {ReportFormat.PDF: "application/pdf",
                  ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -73,6 +74,8 @@ class OrganizationReportsView(PortalPageMixin, View):
             else:
                 if result.reused:
                     messages.info(request, "数据自上次生成以来没有变化，已直接提供此前生成的文件；如需重新排版请点“重新生成”。")
+                elif result.created and not result.queued:
+                    messages.warning(request, QUEUE_UNAVAILABLE)
                 elif result.created:
                     messages.success(request, "已提交生成，进度会在下方自动更新。")
                 else:
@@ -151,7 +154,10 @@ class JobRegenerateView(PortalPageMixin, View):
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
-            messages.success(request, "已重新提交生成。" if result.created else "同一报告正在生成中，请稍候。")
+            if result.created and not result.queued:
+                messages.warning(request, QUEUE_UNAVAILABLE)
+            else:
+                messages.success(request, "已重新提交生成。" if result.created else "同一报告正在生成中，请稍候。")
         return redirect("reports:organization", pk=job.organization_id)
 
 

@@ -220,14 +220,21 @@ class TestAttachments:
             svc.attachment_add(activity=activity, uploaded=SimpleUploadedFile("纪要.pdf", _jpeg()))
 
     def test_wrong_type_refused(self, activity):
-        with pytest.raises(ValidationError, match="不是允许的类型"):
+        with pytest.raises(ValidationError, match="类型不支持"):
             svc.attachment_add(activity=activity, uploaded=SimpleUploadedFile("run.jpg", b"MZ\x90\x00" + b"\x00" * 200))
-        with pytest.raises(ValidationError, match="不是允许的类型"):
+        with pytest.raises(ValidationError, match="类型不支持：此处仅可上传JPG、PNG、WEBP 图片和PDF、Word 文档"):
             svc.attachment_add(activity=activity, uploaded=SimpleUploadedFile("a.html", b"<html><script>x</script></html>"))
 
-    def test_oversize_refused(self, activity, monkeypatch):
-        monkeypatch.setattr("branches.attachments.MAX_BYTES", 1000)
-        with pytest.raises(ValidationError, match="超过"):
+    def test_one_bad_file_in_a_batch_stores_nothing(self, activity, tmp_path):
+        with pytest.raises(ValidationError, match="a.svg"):
+            svc.attachments_add(activity=activity, uploads=[SimpleUploadedFile("现场.jpg", _jpeg()),
+                                                            SimpleUploadedFile("a.svg", b"<svg/>")])
+        assert not activity.attachments.exists()
+        assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+    def test_oversize_refused(self, activity, settings):
+        settings.ORGLIFE_ATTACHMENT_MAX_BYTES = 1000
+        with pytest.raises(ValidationError, match="文档不能超过 1000 字节"):
             svc.attachment_add(activity=activity, uploaded=SimpleUploadedFile("big.pdf", PDF + b"0" * 2000))
 
 

@@ -52,9 +52,9 @@ def test_upload_type_is_read_from_the_content(tree, users):
 
 
 def test_upload_size_limit(tree, users, monkeypatch):
-    monkeypatch.setattr(services, "MAX_UPLOAD_MB", 0)
+    monkeypatch.setattr(services, "MAX_UPLOAD_BYTES", 4)
     r = _rect(tree, users)
-    with pytest.raises(ValidationError, match="超过"):
+    with pytest.raises(ValidationError, match="不能超过"):
         services.rectification_report(rectification=r, by=users.secretary, text="x",
                                       uploads=[SimpleUploadedFile("a.pdf", PDF)])
 

@@ -1,5 +1,6 @@
 """Standards are versioned data: published ones are frozen, copies make new versions; XLSX round trip and import errors."""
 import io
+import zipfile
 from decimal import Decimal as D
 
 import pytest
@@ -7,7 +8,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import Workbook, load_workbook
 
 from evaluations import services, standards
-from evaluations.models import IndicatorKind, StandardStatus
+from evaluations.models import IndicatorKind, Standard, StandardStatus
 from portal.xlsx import write_workbook
 from tests.evaluations.factories import entries, make_cycle
 
@@ -132,6 +133,37 @@ def test_xlsx_import_rejects_a_non_workbook_and_wrong_headers(tree, users):
     buf.seek(0)
     with pytest.raises(ValidationError, match="表头"):
         standards.import_standard(fileobj=buf, organization=tree.root, year=2026, by=users.staff)
+
+
+def _standard_workbook(indicator_rows=0, extra_part=None) -> io.BytesIO:
+    wb = Workbook()
+    wb.active.title = "标准"
+    ws = wb.create_sheet("指标")
+    ws.append(standards.INDICATOR_HEADERS)
+    for i in range(indicator_rows):
+        ws.append([f"X{i}", "", "", "指标", "人工评分", "1"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    if extra_part:
+        with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(*extra_part)
+    buf.seek(0)
+    return buf
+
+
+def test_xlsx_import_refuses_zip_bombs_oversized_files_and_too_many_rows(tree, users, monkeypatch):
+    count = Standard.objects.count()
+    bomb = _standard_workbook(extra_part=("xl/media/padding.bin", b"0" * (50 * 1024 * 1024)))
+    with pytest.raises(ValidationError, match="压缩炸弹"):
+        standards.import_standard(fileobj=bomb, organization=tree.root, year=2026, by=users.staff)
+    big = io.BytesIO(b"PK" + b"0" * (standards.MAX_IMPORT_BYTES + 1))
+    with pytest.raises(ValidationError, match="不能超过 5 MB"):
+        standards.import_standard(fileobj=big, organization=tree.root, year=2026, by=users.staff)
+    monkeypatch.setattr(standards, "MAX_INDICATOR_ROWS", 50)
+    with pytest.raises(ValidationError, match="超过 50 行"):
+        standards.import_standard(fileobj=_standard_workbook(indicator_rows=51), organization=tree.root, year=2026,
+                                  by=users.staff)
+    assert Standard.objects.count() == count
 
 
 @pytest.mark.parametrize("text,mapping", [

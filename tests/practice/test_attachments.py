@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from portal.uploads import check_upload
 from practice import services
-from practice.attachments import check_upload
 from practice.models import Attachment
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_image_is_reencoded_with_thumbnail(brand, users):
     data = att.file.read()
     assert b"<script>" not in data
     assert "passwd" not in att.file.name and ".." not in att.file.name
-    assert att.original_name == "passwd.png"
+    assert att.original_name == "passwd.jpg"   # the label follows what is stored (re-encoded as JPEG)
     with Image.open(att.thumbnail) as t:
         assert max(t.size) <= 480
 
@@ -50,25 +50,27 @@ def test_image_is_reencoded_with_thumbnail(brand, users):
 def test_svg_html_and_executables_are_refused_whatever_the_name(brand, users, data, name):
     with pytest.raises(ValidationError) as exc:
         services.attachment_add(owner=brand, upload=upload(data, name=name), by=users.staff)
-    assert "不支持该文件类型" in exc.value.messages[0]
+    assert "类型不支持" in exc.value.messages[0] or "扩展名与实际内容" in exc.value.messages[0]
     assert not Attachment.objects.exists()
 
 
-def test_broken_image_and_size_limits(monkeypatch):
-    with pytest.raises(ValidationError):
-        check_upload(upload(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50))
-    monkeypatch.setattr("practice.attachments.MAX_IMAGE_BYTES", 100)
-    with pytest.raises(ValidationError) as exc:
-        check_upload(upload(png()))
-    assert "10 MB" in exc.value.messages[0]
-    with pytest.raises(ValidationError):
-        check_upload(upload(b"", name="empty.pdf"))
+def test_broken_image_and_size_limits(brand, users, monkeypatch):
+    with pytest.raises(ValidationError, match="已损坏"):
+        services.attachment_add(owner=brand, upload=upload(png()[:120]), by=users.staff)
+    with pytest.raises(ValidationError, match="图片不能超过 100 字节"):
+        check_upload(upload(png()), max_image_bytes=100, max_document_bytes=10 * 1024 * 1024)
+    with pytest.raises(ValidationError, match="为空"):
+        services.attachment_add(owner=brand, upload=upload(b"", name="empty.pdf"), by=users.staff)
+    assert not Attachment.objects.exists()
 
 
-def test_pdf_is_kept_as_document():
-    checked = check_upload(upload(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", name="x.exe"))
-    assert checked.kind == "document" and checked.content_type == "application/pdf"
-    assert checked.content.name.endswith(".pdf")
+def test_pdf_is_kept_as_document(brand, users):
+    pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+    with pytest.raises(ValidationError, match="类型不支持"):
+        services.attachment_add(owner=brand, upload=upload(pdf, name="x.exe"), by=users.staff)
+    att = services.attachment_add(owner=brand, upload=upload(pdf, name="方案.pdf"), by=users.staff)
+    assert att.kind == "document" and att.content_type == "application/pdf" and not att.thumbnail
+    assert att.file.name.startswith("practice/files/") and att.file.name.endswith(".pdf")
 
 
 def test_served_only_to_users_in_scope(client, brand, users, tree):
@@ -91,7 +93,7 @@ def test_upload_page_rejects_svg_with_a_message(client, brand, users):
     client.force_login(users.secretary)
     resp = client.post(reverse("practice:brand_detail", args=[brand.pk]),
                        {"action": "attach", "file": upload(b'<svg xmlns="http://www.w3.org/2000/svg"/>', "a.svg")})
-    assert resp.status_code == 400 and "不支持该文件类型" in resp.content.decode()
+    assert resp.status_code == 400 and "类型不支持" in resp.content.decode()
     client.force_login(users.reviewer)  # can view, cannot upload
     resp = client.post(reverse("practice:brand_detail", args=[brand.pk]), {"action": "attach", "file": upload(png())})
     assert resp.status_code == 403

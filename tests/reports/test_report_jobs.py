@@ -1,4 +1,6 @@
 """Report jobs: request, reuse of unchanged data, regeneration, claiming, failures, fan-out, schedules."""
+import errno
+import os
 from datetime import date
 from pathlib import Path
 
@@ -248,3 +250,18 @@ def test_generate_report_command_refuses_bad_input(eager, tree):
         call_command("generate_report", organization=tree.a1.code, kind="branch-monthly", period="2025")
     with pytest.raises(CommandError, match="没有编码"):
         call_command("generate_report", organization="NOPE", kind="branch-monthly", period="2025-09")
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS])
+def test_storage_full_or_read_only_fails_the_job_with_a_reason_and_leaves_no_file(run_request, tree, branch_data,
+                                                                                   monkeypatch, error):
+    from reports import storage
+
+    def copy_then_fail(src, dst):
+        Path(dst).write_bytes(b"half a file")   # the disk fills up part way
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(storage.shutil, "copyfile", copy_then_fail)
+    job = run_request(organization=tree.a1, kind="branch-monthly", period="2025-09", fmt="xlsx").job
+    assert job.status == JobStatus.FAILED and "存储空间不足或不可写" in job.error
+    assert not job.file and stored_files(job) == []   # no partial file, no record pointing at a missing one

@@ -1,5 +1,6 @@
 """Two people editing one record never silently overwrite each other; a double-submitted form creates once."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -168,3 +169,147 @@ def test_form_tokens_survive_the_cache_being_down(client, tree, users, settings)
     second = client.post(reverse("members:create"), data)
     assert first.status_code == second.status_code == 302
     assert Member.objects.filter(name="防重1").count() == 1
+
+
+# --- edit forms wired since: activity records, practice records, study records, self-assessment -------------
+
+def test_activity_edit_refuses_a_stale_version_and_keeps_fields_and_marks(client, tree, users, members):
+    from branches import activity_services
+    from branches.models import Activity, ActivityStatus, AttendanceStatus
+    from tests.branches.activity_factories import attend, log
+
+    activity = log(tree.a1, "theme_day", date(2025, 9, 10), status=ActivityStatus.DRAFT, title="原标题")
+    attend(activity, members.a1, AttendanceStatus.PRESENT)
+    url = reverse("branches:activity_edit", args=[activity.pk])
+    client.force_login(users.secretary)
+    data = form_values(client.get(url))
+    assert data[concurrency.VERSION_FIELD]
+    activity_services.activity_update(activity=Activity.objects.get(pk=activity.pk), by=users.staff, title="他人改的标题")
+
+    data.pop("present", None)                      # the secretary un-ticks the member …
+    data[f"exception-{members.a1.pk}"] = "late"    # … and marks her late
+    data.update(title="书记的标题", minutes="")
+    response = client.post(url, {**data, "minutes": "书记写的纪要"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "保存未成功" in page and "“原标题”改为“他人改的标题”" in page
+    assert 'value="书记的标题"' in page and "书记写的纪要" in page
+    assert f'value="{members.a1.pk}" checked' not in page and '<option value="late" selected>' in page
+    activity.refresh_from_db()
+    assert activity.title == "他人改的标题" and activity.minutes != "书记写的纪要"
+    assert activity.attendances.get(member=members.a1).status == AttendanceStatus.PRESENT
+
+    again = form_values(response)   # now carrying the current version: a deliberate overwrite saves
+    again.update(title="书记的标题")
+    assert client.post(url, again).status_code == 302
+    activity.refresh_from_db()
+    assert activity.title == "书记的标题"
+
+
+def test_practice_record_edit_refuses_a_stale_version(client, tree, users):
+    from practice import services as practice_services
+    from practice.models import Brand
+
+    brand = practice_services.brand_create(organization=tree.a1, name="红色引擎", launched_on=date(2024, 1, 1),
+                                           by=users.staff)
+    url = reverse("practice:edit", args=["brand", brand.pk])
+    client.force_login(users.secretary)
+    data = form_values(client.get(url))
+    assert data[concurrency.VERSION_FIELD]
+    practice_services.brand_update(brand=Brand.objects.get(pk=brand.pk), by=users.staff, slogan="他人的口号")
+
+    data.update(name="书记改的名称", slogan="书记的口号")
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "保存未成功" in page and "他人的口号" in page and 'value="书记改的名称"' in page
+    brand.refresh_from_db()
+    assert (brand.name, brand.slogan) == ("红色引擎", "他人的口号")
+    assert client.post(url, form_values(response)).status_code == 302   # deliberate overwrite
+
+
+def test_study_record_edit_refuses_a_stale_version(client, tree, users, members):
+    from practice import services as practice_services
+    from practice.models import StudyRecord
+
+    record = practice_services.study_record_create(member=members.a1, studied_on=date(2025, 3, 1), topic="党章",
+                                                   hours=Decimal("2"), source="xuexi", by=users.staff)
+    url = reverse("practice:study_edit", args=[record.pk])
+    client.force_login(users.secretary)
+    data = form_values(client.get(url))
+    practice_services.study_record_update(record=StudyRecord.objects.get(pk=record.pk), by=users.staff,
+                                          hours=Decimal("3"))
+    data.update(topic="书记改的内容")
+    response = client.post(url, data)
+    assert response.status_code == 200 and "保存未成功" in response.content.decode()
+    record.refresh_from_db()
+    assert (record.topic, record.hours) == ("党章", Decimal("3"))
+
+
+@pytest.fixture
+def self_assessment(tree, users):
+    from tests.evaluations.factories import make_cycle, small_standard
+
+    standard, indicators = small_standard(tree.root, users.staff)
+    return make_cycle(tree.root, standard, users.staff).evaluations.get(organization=tree.a1), indicators
+
+
+def test_self_assessment_refuses_a_save_made_since_the_page_was_shown(client, tree, users, self_assessment):
+    from evaluations import services as ev_services
+    from tests.evaluations.factories import entries
+
+    ev_a1, ind = self_assessment
+    url = reverse("evaluations:self_assessment", args=[ev_a1.pk])
+    client.force_login(users.secretary)
+    data = form_values(client.get(url))
+    assert data[concurrency.VERSION_FIELD] == concurrency.NO_RECORD
+    # A second secretary of the branch saves first: the sheet is created by her.
+    other = grant(UserFactory(username="second_secretary"), tree.a1, "secretary")
+    ev_services.self_assessment_save(evaluation=ev_a1, by=other, entries=entries(ind, P1=20), narrative="她的总结")
+
+    response = client.post(url, {**data, f"p_{ind['P1'].pk}": "15", "narrative": "我的总结", "save": "1"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "保存未成功" in page and 'value="15"' in page and "我的总结" in page
+    ev_a1.refresh_from_db()
+    sheets = ev_a1.sheets.filter(kind="self")
+    assert sheets.count() == 1 and ev_a1.narrative == "她的总结"
+    assert sheets.get().lines.get(indicator=ind["P1"]).points == 20
+
+    again = form_values(response)
+    assert again[concurrency.VERSION_FIELD] not in ("", concurrency.NO_RECORD)
+    response = client.post(url, {**again, f"p_{ind['P1'].pk}": "15", "narrative": "我的总结", "save": "1"})
+    assert response.status_code == 302
+    assert ev_a1.sheets.filter(kind="self").count() == 1   # one self-assessment per branch, whoever saves it
+    assert ev_a1.sheets.get(kind="self").lines.get(indicator=ind["P1"]).points == 15
+
+
+def test_double_submitted_activity_record_creates_one(client, tree, users):
+    from branches.models import Activity
+    from tests.branches.activity_factories import activity_type
+
+    atype = activity_type("theme_day")
+    client.force_login(users.secretary)
+    url = reverse("branches:activity_create")
+    data = form_values(client.get(url, {"organization": tree.a1.pk, "type": atype.pk}))
+    assert data[concurrency.TOKEN_FIELD]
+    data.update(organization=str(tree.a1.pk), activity_type=str(atype.pk), title="防重主题党日", held_on="2025-09-10")
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert Activity.objects.filter(title="防重主题党日").count() == 1
+
+
+def test_double_submitted_practice_record_creates_one(client, tree, users):
+    from practice.models import Brand
+
+    client.force_login(users.secretary)
+    url = reverse("practice:create", args=["brand"])
+    data = form_values(client.get(url))
+    assert data[concurrency.TOKEN_FIELD]
+    data.update(organization=str(tree.a1.pk), name="防重品牌", launched_on="2024-01-01")
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert Brand.objects.filter(name="防重品牌").count() == 1

@@ -110,3 +110,48 @@ def test_without_health_checks_the_first_request_after_a_restart_fails(tree, use
     finally:
         connection.health_check_enabled = connection.settings_dict["CONN_HEALTH_CHECKS"]
         connection.close()
+
+
+@pytest.mark.django_db(transaction=True)   # real commits: the request is sent to the queue after commit
+def test_report_request_with_the_queue_down_is_kept_and_runs_when_it_is_back(client, tree, users, members,
+                                                                            settings, tmp_path, monkeypatch):
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    from portal.celery import app
+    from reports import services, tasks
+    from reports.models import JobStatus, ReportJob
+    from reports.views import QUEUE_UNAVAILABLE
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True   # when the queue answers, tasks run in-process
+    try:
+        _queue_down_then_back(client, tree, users, monkeypatch, services, tasks, JobStatus, ReportJob,
+                              QUEUE_UNAVAILABLE, BrokerDown)
+    finally:
+        app.conf.task_always_eager = eager
+
+
+def _queue_down_then_back(client, tree, users, monkeypatch, services, tasks, JobStatus, ReportJob,
+                          QUEUE_UNAVAILABLE, BrokerDown):
+    send = tasks.run_report.apply_async
+
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.run_report, "apply_async", broker_down)
+    client.force_login(users.secretary)
+    url = reverse("reports:organization", args=[tree.a1.pk])
+    response = client.post(url, {"kind": "branch-monthly", "period": "2025-09", "format": "xlsx"}, follow=True)
+
+    assert response.status_code == 200 and QUEUE_UNAVAILABLE in response.content.decode()
+    job = ReportJob.objects.get()
+    assert job.status == JobStatus.QUEUED and job.stage == services.QUEUE_WAITING   # the request is kept
+    assert services.QUEUE_WAITING in client.get(url).content.decode()               # and the page says why
+    assert tasks.requeue_waiting() == 0                      # beat while still down: nothing lost, nothing sent
+    assert ReportJob.objects.get().status == JobStatus.QUEUED
+
+    monkeypatch.setattr(tasks.run_report, "apply_async", send)   # Redis is back
+    assert tasks.requeue_waiting() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.file and ReportJob.objects.count() == 1

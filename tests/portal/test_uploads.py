@@ -1,6 +1,8 @@
 """portal.uploads: type from content, images re-encoded, hostile files refused, names never paths, safe serving."""
 import errno
 import io
+import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from PIL import Image
 
 from portal import uploads
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parent.parent / "security" / "corpus"   # the shared corpus of hostile inputs
 
 
 def upload(name, data=None, content_type="application/octet-stream"):
@@ -28,26 +30,111 @@ def refused(f, **kwargs) -> str:
     return exc.value.messages[0]
 
 
+def msg(template, name, **kw):
+    return template.format(name=name, **kw)
+
+
+ALL = uploads.describe(uploads.FILE_TYPES)
+
+
 @pytest.mark.parametrize("name,message", [
-    ("page-renamed.jpg", uploads.TYPE_REFUSED),       # HTML renamed .jpg
-    ("drawing.svg", uploads.TYPE_REFUSED),            # SVG can carry script
-    ("drawing-renamed.png", uploads.TYPE_REFUSED),    # SVG renamed .png
-    ("archive.zip", uploads.TYPE_REFUSED),            # archives are not accepted
-    ("archive-renamed.docx", uploads.TYPE_REFUSED),   # a zip is not a Word file because of its name
-    ("script.pdf", uploads.TYPE_REFUSED),             # a shell script renamed .pdf
-    ("bomb-dimensions.png", uploads.IMAGE_TOO_MANY_PIXELS),
-    ("truncated.png", uploads.IMAGE_BROKEN),
-    ("empty.pdf", uploads.EMPTY_FILE),
+    ("page-renamed.jpg", msg(uploads.TYPE_REFUSED, "page-renamed.jpg", allowed=ALL)),      # HTML renamed .jpg
+    ("drawing.svg", msg(uploads.TYPE_REFUSED, "drawing.svg", allowed=ALL)),                # SVG can carry script
+    ("drawing-renamed.png", msg(uploads.TYPE_REFUSED, "drawing-renamed.png", allowed=ALL)),  # SVG renamed .png
+    ("archive.zip", msg(uploads.TYPE_REFUSED, "archive.zip", allowed=ALL)),                # archives are not accepted
+    ("archive-renamed.docx", msg(uploads.TYPE_REFUSED, "archive-renamed.docx", allowed=ALL)),  # a zip is not Word
+    ("script.pdf", msg(uploads.TYPE_REFUSED, "script.pdf", allowed=ALL)),                  # a shell script renamed .pdf
+    ("photo-renamed.pdf", msg(uploads.NAME_MISMATCH, "photo-renamed.pdf", actual="PNG 图片")),  # an image is no PDF
+    ("bomb-dimensions.png", msg(uploads.IMAGE_TOO_MANY_PIXELS, "bomb-dimensions.png")),
+    ("truncated.png", msg(uploads.IMAGE_BROKEN, "truncated.png")),
+    ("empty.pdf", msg(uploads.EMPTY_FILE, "empty.pdf")),
 ])
 def test_hostile_files_are_refused_with_a_chinese_message(name, message):
     # The browser's Content-Type is a lie too: it claims the type the name suggests.
     assert refused(upload(name, content_type="image/jpeg")) == message
 
 
-def test_png_renamed_pdf_is_treated_as_what_it_is():
-    checked = uploads.check_upload(upload("photo-renamed.pdf", content_type="application/pdf"))
-    assert checked.kind == "image" and checked.content_type == "image/jpeg"
-    assert checked.original_name == "photo-renamed.jpg"   # the label follows the content, not the claim
+PDF = (CORPUS / "minimal.pdf").read_bytes()
+PHOTO = (CORPUS / "photo-renamed.pdf").read_bytes()   # a PNG with EXIF/GPS
+
+
+@pytest.mark.parametrize("name", ["报告.exe", "报告", "报告.pdf.exe", "报告.html", "报告.svg", "报告.PDF "])
+def test_extension_must_be_on_the_allow_list(name):
+    if name == "报告.PDF ":   # trailing space and upper case are normalised, not refused
+        assert uploads.check_upload(upload(name, PDF)).original_name == "报告.PDF"
+        return
+    assert "类型不支持" in refused(upload(name, PDF))
+
+
+@pytest.mark.parametrize("name,data,actual", [
+    ("纪要.docx", PDF, "PDF 文档"),
+    ("纪要.jpg", PDF, "PDF 文档"),
+    ("照片.pdf", PHOTO, "PNG 图片"),
+])
+def test_content_must_match_the_extension(name, data, actual):
+    assert refused(upload(name, data)) == msg(uploads.NAME_MISMATCH, name, actual=actual)
+
+
+def test_an_image_under_another_image_extension_is_reencoded_and_relabelled():
+    checked = uploads.check_upload(upload("照片.png", _big_jpeg()))    # phones do this; the bytes are re-encoded anyway
+    assert checked.content_type == "image/jpeg" and checked.original_name == "照片.jpg"
+
+
+def test_allowed_types_narrow_the_list_and_the_message():
+    only = {"image/jpeg", "application/pdf"}
+    assert refused(upload("表.xlsx", _xlsx()), allowed_types=only) == msg(
+        uploads.TYPE_REFUSED, "表.xlsx", allowed="JPG 图片和PDF 文档")
+    assert uploads.check_upload(upload("纪要.pdf", PDF), allowed_types=only).kind == "document"
+    assert "JPG、PNG、WEBP、GIF 图片" in refused(upload("纪要.pdf", PDF), images_only=True)
+
+
+def _xlsx(extra=()):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        for name, data in extra:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_real_office_files_pass():
+    checked = uploads.check_upload(upload("名册.xlsx", _xlsx()))
+    assert (checked.kind, checked.extension) == ("document", "xlsx")
+
+
+@pytest.mark.parametrize("extra", [
+    [("xl/worksheets/sheet1.xml", b"0" * (50 * 1024 * 1024))],                  # one entry, ratio ~1000:1
+    [(f"xl/media/{i}.bin", b"") for i in range(uploads.MAX_ZIP_ENTRIES + 1)],   # too many entries
+])
+def test_office_zip_bombs_are_refused_before_unpacking(extra):
+    data = _xlsx(extra)
+    assert len(data) < 2 * 1024 * 1024
+    assert refused(upload("名册.xlsx", data)) == msg(uploads.ZIP_BOMB, "名册.xlsx")
+
+
+def test_office_zip_whose_total_unpacked_size_is_too_big_is_refused(monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_ZIP_UNPACKED_BYTES", 1000)
+    assert refused(upload("名册.xlsx", _xlsx([("xl/a.xml", os.urandom(2000))]))) == msg(uploads.ZIP_BOMB, "名册.xlsx")
+
+
+def test_images_get_a_thumbnail_when_asked():
+    checked = uploads.check_upload(upload("现场.jpg", _big_jpeg()), thumbnail=True)
+    with Image.open(io.BytesIO(checked.thumbnail.read())) as t:
+        assert max(t.size) == uploads.THUMB_SIDE
+    assert uploads.check_upload(upload("现场.jpg", _big_jpeg())).thumbnail is None
+    assert uploads.check_upload(upload("纪要.pdf", PDF), thumbnail=True).thumbnail is None
+
+
+def _big_jpeg():
+    buf = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (10, 120, 200)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_a_batch_with_one_bad_file_is_refused_as_a_whole():
+    with pytest.raises(ValidationError, match="类型不支持"):
+        uploads.check_uploads([upload("a.pdf", PDF), upload("b.svg", b"<svg/>")])
 
 
 def test_images_are_reencoded_without_metadata_or_trailing_payload():
@@ -59,13 +146,13 @@ def test_images_are_reencoded_without_metadata_or_trailing_payload():
     with Image.open(io.BytesIO(stored)) as img:
         assert img.size == (64, 48)
         assert not img.getexif()
-    png = uploads.check_upload(upload("photo-renamed.pdf")).content.read()
+    png = uploads.check_upload(upload("photo.png", PHOTO)).content.read()
     assert b"SECRET-GPS" not in png
 
 
 def test_oversized_files_are_refused_before_reading_everything():
     big = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * (uploads.MAX_DOCUMENT_BYTES + 1))
-    assert "不能超过 20 MB" in refused(big)
+    assert refused(big) == msg(uploads.TOO_LARGE, "big.pdf", kind="文档", limit="20 MB")
     small_limit = uploads.check_upload  # explicit per-call limits
     with pytest.raises(ValidationError, match="不能超过 1 MB"):
         small_limit(upload("minimal.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1)), max_document_bytes=1024 * 1024)
@@ -75,11 +162,7 @@ def test_a_real_image_made_huge_is_refused_as_a_bomb():
     buf = io.BytesIO()
     Image.new("1", (8000, 6000)).save(buf, "PNG")   # 48 Mpx compresses to a few KB
     assert len(buf.getvalue()) < 200_000
-    assert refused(upload("huge.png", buf.getvalue())) == uploads.IMAGE_TOO_MANY_PIXELS
-
-
-def test_images_only_refuses_documents():
-    assert refused(upload("minimal.pdf"), images_only=True) == uploads.IMAGES_ONLY
+    assert refused(upload("huge.png", buf.getvalue())) == msg(uploads.IMAGE_TOO_MANY_PIXELS, "huge.png")
 
 
 def test_real_documents_pass():
@@ -156,7 +239,7 @@ def test_a_failed_record_leaves_no_orphan_file(tmp_path):
 
 def test_stored_files_are_written_under_generated_names(tmp_path):
     storage = FileSystemStorage(location=tmp_path)
-    checked = uploads.check_upload(upload("photo-renamed.pdf"))
+    checked = uploads.check_upload(upload("photo.png", PHOTO))
     with uploads.stored_upload(checked, prefix="docs", storage=storage) as name:
         pass
     assert name.startswith("docs/") and "photo" not in name and name.endswith(".jpg")
@@ -191,3 +274,15 @@ def test_protected_response_never_serves_html_inline(tmp_path):
 def test_protected_response_for_a_missing_file_is_404():
     with pytest.raises(Http404):
         uploads.protected_file_response(RequestFactory().get("/"), None, "x.pdf")
+
+
+@pytest.mark.django_db
+def test_media_files_are_never_served_straight_from_storage(client, users, settings, tmp_path):
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    name = default_storage.save("activities/1/x.pdf", io.BytesIO(PDF))
+    assert (tmp_path / name).exists()
+    client.force_login(users.superuser)   # not even for someone who may see everything
+    for prefix in (settings.MEDIA_URL, "/media/"):
+        assert client.get(prefix + name).status_code == 404

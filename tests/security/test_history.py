@@ -1,0 +1,35 @@
+"""Nothing lost: every record a person can change keeps its change history (django-simple-history)."""
+from django.apps import apps
+
+DOMAIN_APPS = ("branches", "members", "evaluations", "practice", "reports", "portal")
+
+# Append-only logs and derived/scratch rows: never edited, so a history of them would repeat the row itself.
+NO_HISTORY = {
+    "portal.IdempotencyKey": "scratch: replayed API responses, 24 h",
+    "branches.ApiRequestLog": "append-only log of API use",
+    "branches.Reminder": "append-only log of reminders sent",
+    "members.MembershipMove": "append-only log of moves (the member's own history also records them)",
+    "members.PiiAccess": "append-only audit log of PII access",
+    "evaluations.TransitionLog": "append-only log of workflow steps",
+    "evaluations.AutomaticValue": "derived from records, recomputed on refresh",
+    "evaluations.Attachment": "evidence files are added, never edited or deleted",
+    "evaluations.RectificationUpdate": "append-only progress reports of a rectification",
+    "reports.ReportJob": "job state of a generated file, not an archive record",
+    "reports.ReportPart": "scratch data of a running committee report",
+    "practice.NoticeReceipt": "append-only read receipts",
+}
+
+
+def test_every_domain_model_keeps_history_unless_it_is_an_append_only_log():
+    missing, stale = [], []
+    for model in apps.get_models():
+        label = f"{model._meta.app_label}.{model.__name__}"
+        if model._meta.app_label not in DOMAIN_APPS or model.__name__.startswith("Historical"):
+            continue
+        has_history = hasattr(model, "history")
+        if not has_history and label not in NO_HISTORY:
+            missing.append(label)
+        if has_history and label in NO_HISTORY:
+            stale.append(label)
+    assert not missing, f"add `history = HistoricalRecords()` (or list with a reason in NO_HISTORY): {missing}"
+    assert not stale, f"has history now; remove from NO_HISTORY: {stale}"
