@@ -57,7 +57,7 @@ def results_source(evaluated: list[dict], year: int) -> str:
     cycles = sorted({(p["cycle_year"], p["cycle"]) for p in evaluated if p.get("cycle")})
     if not cycles or all(y == year for y, _ in cycles):
         return ""
-    return "（星级结果采用最近公布的" + "、".join(f"“{name}”" for _, name in cycles) + "结果）"
+    return "（星级结果采用最近公布的" + "、".join(name for _, name in cycles) + "结果）"
 
 
 def _weakness(p: dict) -> tuple[float, list[str]]:

@@ -85,7 +85,7 @@ def test_committee_report_on_a_later_year_names_the_cycle_its_stars_come_from(ru
     """A 2026 report before the 2026 cycle is published shows the 2025 results and says so; the 2025 report
     does not add the note."""
     later = _text(run_request(organization=tree.root, kind="committee-four-strong", period="2026").job)
-    note = f"（星级结果采用最近公布的“{results.name}”结果）".replace(" ", "")
+    note = f"（星级结果采用最近公布的{results.name}结果）".replace(" ", "")
     assert "其中“四强”党支部1个、五星党支部1个" + note in later
     assert "获评“四强”党支部1个" + note in later
     same_year = _text(run_request(organization=tree.root, kind="committee-four-strong", period="2025").job)
