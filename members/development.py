@@ -20,6 +20,9 @@ from .rules import due_months, enforce, evaluate, resolve_meeting, setting_month
 from .services import member_create
 from .status import member_cancel_probation, member_confirm, member_extend_probation
 
+# The org-life vote kind (branches.models.VoteKind) a linked 支部党员大会 must have passed, per milestone.
+VOTE_KIND = {MilestoneKind.BRANCH_VOTE: "admission"}
+
 K = MilestoneKind
 
 # Which stage a step is allowed in, and the stage it moves the candidate to.
@@ -129,7 +132,9 @@ def milestone_record(*, candidate: Candidate, kind: str, on: date, by=None, note
             raise ValidationError(MISSING_BEFORE_VOTE.format(missing="、".join(missing)))
     if kind in VOTE_KINDS:
         meeting_on, meeting_ref = resolve_meeting(meeting=meeting, branch=candidate.branch,
-                                                  meeting_on=meeting_on or on, meeting_ref=meeting_ref)
+                                                  meeting_on=meeting_on or on, meeting_ref=meeting_ref, on=on,
+                                                  vote_kind=VOTE_KIND.get(kind), person=candidate.member,
+                                                  person_name=candidate.name)
     if kind == K.UPPER_APPROVAL and K.BRANCH_VOTE not in done:
         raise ValidationError(NO_VOTE_YET)
     if kind == K.WITHDRAWN and not note.strip():

@@ -92,11 +92,20 @@ def enforce(breaches: list[Breach], *, by, path: str, exception_reason: str = ""
 
 MEETING_REQUIRED = "须选择作出决定的支部党员大会记录，或填写会议日期及会议记录编号。"
 MEETING_WRONG = "所选会议须为本支部已登记的支部党员大会。"
+MEETING_NOT_SUBMITTED = "所选支部党员大会记录尚未提交：提交时核对到会有表决权党员是否过半数，请先提交会议记录。"
+MEETING_OTHER_DAY = "办理日期（{on}）须与所选支部党员大会的召开日期（{held_on}）一致。"
+MEETING_VOTE_FAILED = ("所选支部党员大会对“{subject}”的表决未通过（赞成 {yes} 票，须超过应到会有表决权党员 {should} 人的半数），"
+                       "不能据此办理。")
 
 
-def resolve_meeting(*, meeting, branch, meeting_on: date | None, meeting_ref: str) -> tuple[date, str]:
+def resolve_meeting(*, meeting, branch, meeting_on: date | None, meeting_ref: str, on: date | None = None,
+                    vote_kind: str | None = None, person=None, person_name: str = "") -> tuple[date, str]:
     """The 支部党员大会 behind a vote: an org-life Activity of this branch (preferred), or a date + reference for
-    a meeting not recorded in the portal. Returns (meeting date, reference)."""
+    a meeting not recorded in the portal. Returns (meeting date, reference).
+
+    A linked record must be submitted (quorum is checked on submission), held on the decision date `on`, and,
+    when it recorded a vote of `vote_kind` on this person (`person`, a Member, or `person_name` for an applicant
+    not yet on the registry), one of those votes must have passed: the meeting's quorum and vote rules decide."""
     if meeting is None:
         if not meeting_on or not (meeting_ref or "").strip():
             raise ValidationError({"meeting_ref": MEETING_REQUIRED})
@@ -104,4 +113,19 @@ def resolve_meeting(*, meeting, branch, meeting_on: date | None, meeting_ref: st
     if (meeting.organization_id != branch.pk or meeting.is_deleted
             or not meeting.activity_type.is_general_meeting):
         raise ValidationError({"meeting": MEETING_WRONG})
+    if meeting.status != "submitted":
+        raise ValidationError({"meeting": MEETING_NOT_SUBMITTED})
+    if on is not None and meeting.held_on != on:
+        raise ValidationError({"meeting": MEETING_OTHER_DAY.format(on=on, held_on=meeting.held_on)})
+    if vote_kind:
+        from django.db.models import Q
+
+        about = Q(subject_member=person) if person is not None else Q(pk__in=[])
+        if person_name:
+            about |= Q(subject_member__isnull=True, subject__contains=person_name)
+        votes = list(meeting.votes.filter(about, kind=vote_kind))
+        if votes and not any(v.passed for v in votes):
+            v = votes[-1]
+            raise ValidationError({"meeting": MEETING_VOTE_FAILED.format(
+                subject=v.subject, yes=v.yes + v.written_yes, should=v.should_attend)})
     return meeting.held_on, (meeting_ref or "").strip() or meeting.title[:60]

@@ -59,7 +59,7 @@ def member_confirm(*, member: Member, on: date, meeting=None, meeting_on: date |
     if member.status != MemberStatus.PROBATIONARY:
         raise ValidationError(NOT_PROBATIONARY)
     meeting_on, meeting_ref = resolve_meeting(meeting=meeting, branch=member.branch, meeting_on=meeting_on or on,
-                                              meeting_ref=meeting_ref)
+                                              meeting_ref=meeting_ref, on=on, vote_kind="confirmation", person=member)
     end = member.probation_ends_on or member.joined_on + relativedelta(years=1)
     exceptions = enforce(evaluate(kind=MilestoneKind.CONFIRMATION_VOTE, on=on, anchors={"probation_end": end}),
                          by=by, path=member.branch.path, exception_reason=exception_reason, member=member)
@@ -88,7 +88,7 @@ def member_extend_probation(*, member: Member, on: date, months: int, reason: st
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
     meeting_on, meeting_ref = resolve_meeting(meeting=meeting, branch=member.branch, meeting_on=meeting_on or on,
-                                              meeting_ref=meeting_ref)
+                                              meeting_ref=meeting_ref, on=on)
     if member.status_changes.filter(kind=StatusKind.EXTEND).exists():
         raise ValidationError(ALREADY_EXTENDED)
     enforce(evaluate(kind=MilestoneKind.EXTENSION, on=on, anchors={}, months=months), by=by, path=member.branch.path)
@@ -115,7 +115,7 @@ def member_cancel_probation(*, member: Member, on: date, reason: str, meeting=No
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
     meeting_on, meeting_ref = resolve_meeting(meeting=meeting, branch=member.branch, meeting_on=meeting_on or on,
-                                              meeting_ref=meeting_ref)
+                                              meeting_ref=meeting_ref, on=on)
     change = StatusChange.objects.create(member=member, kind=StatusKind.CANCEL_PROBATION, occurred_on=on,
                                          reason=reason, meeting=meeting, meeting_on=meeting_on, meeting_ref=meeting_ref,
                                          recorded_by=by)

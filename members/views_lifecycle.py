@@ -241,6 +241,8 @@ class BirthdaysView(LifecycleMixin, View):
         rows = []
         for m in qs:
             years = month.year - m.joined_on.year
+            if years < 1:
+                continue  # joined this year (or later): no anniversary yet
             rows.append({"member": m, "day": m.joined_on.day, "years": years,
                          "greeting": GREETING.format(name=m.name, year=month.year, month=month.month,
                                                      day=m.joined_on.day, years=years, branch=m.branch.name)})

@@ -408,7 +408,17 @@ def branch_panel(*, org, today: date | None = None) -> dict:
         Prefetch("recognitions", queryset=BrandRecognition.objects.filter(is_active=True)))[:12])
     honours = list(Honour.objects.filter(under, is_active=True, year__gte=today.year - 3)
                    .select_related("member", "organization")[:12])
-    return {"org": org, "posts": posts, "brands": brands, "honours": honours}
+    # This year's study, training and 联系点 figures: the same summary the reports print, so they agree.
+    summary = _summary([org.pk], date(today.year, 1, 1), today, detail=False)
+    by_key = {f["key"]: f for c in ("political", "leadership") for f in summary[c]["figures"]}
+    year_figures = [by_key[k] for k in PANEL_FIGURES]
+    return {"org": org, "posts": posts, "brands": brands, "honours": honours, "year": today.year,
+            "year_figures": year_figures, "has_year_records": any(f["value"] for f in year_figures)}
+
+
+# The branch page's "本年度学习、培训与联系点" row (keys of _summary figures).
+PANEL_FIGURES = ["study_hours_per_member", "plan_completion", "contest_people", "secretaries_trained",
+                 "training_attended", "contact_visits", "contact_findings"]
 
 
 def member_panel(*, member, year: int) -> dict:

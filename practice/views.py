@@ -723,7 +723,8 @@ def organization_panel(request, org):
         # Committees and 党总支 link to the subtree gallery instead of listing (keeps their page cheap).
         return "practice/panels/organization_link.html", {"org": org}
     data = selectors.branch_panel(org=org)
-    if not (data["posts"] or data["brands"] or data["honours"]) and not can_edit_org(request.user, "post", org):
+    if (not (data["posts"] or data["brands"] or data["honours"] or data["has_year_records"])
+            and not can_edit_org(request.user, "post", org)):
         return None
     data["can_edit"] = can_edit_org(request.user, "post", org)
     return "practice/panels/organization.html", data

@@ -43,11 +43,21 @@ def collect_parts(*, org, branch_ids: list[int], period, today) -> dict[int, dic
             r = results.get(b.pk)
             part.update({"stars": r["stars"] if r else None, "four_strong": bool(r and r["four_strong"]),
                          "total": r["total"] if r else None, "criteria": r["criteria"] if r else None,
-                         "evaluated": bool(r)})
+                         "evaluated": bool(r), "cycle": r["cycle"] if r else None,
+                         "cycle_year": r["year"] if r else None})
         if rect is not None:
             part.update({f"rect_{k}": v for k, v in rect.get(b.pk, {}).items()})
         out[b.pk] = part
     return out
+
+
+def results_source(evaluated: list[dict], year: int) -> str:
+    """Which published cycle(s) the star figures come from, when not (only) the report's own year: a report on
+    an unfinished year shows the latest published results and must say so."""
+    cycles = sorted({(p["cycle_year"], p["cycle"]) for p in evaluated if p.get("cycle")})
+    if not cycles or all(y == year for y, _ in cycles):
+        return ""
+    return "（星级结果采用最近公布的" + "、".join(name for _, name in cycles) + "结果）"
 
 
 def _weakness(p: dict) -> tuple[float, list[str]]:
@@ -113,7 +123,8 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
         text += f"各党支部“三会一课”平均完成率 {pct(completion)}，组织生活平均出席率 {pct(attendance)}。"
     if has_eval:
         text += (f"参加评星定级并公布结果的党支部 {len(evaluated)} 个，其中“四强”党支部 {len(four_strong)} 个"
-                 f"、五星党支部 {stars.get(5, 0)} 个。" if evaluated else "本年度评星定级结果尚未公布。")
+                 f"、五星党支部 {stars.get(5, 0)} 个{results_source(evaluated, period.year)}。" if evaluated
+                 else "本年度评星定级结果尚未公布。")
     overview.paragraphs.append(text)
     overview.stats = [(num(n), "党支部（个）"), (num(members["total"]), "党员（名）")]
     if orglife:
@@ -184,7 +195,7 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
     else:
         rating.paragraphs.append(
             "星级分布：" + "、".join(f"{label} {count} 个" for label, count in distribution)
-            + f"。获评“四强”党支部 {len(four_strong)} 个。")
+            + f"。获评“四强”党支部 {len(four_strong)} 个{results_source(evaluated, period.year)}。")
         rating.tables.append(Table("rating-dist", "星级分布",
                                    [Col("星级", "label"), Col("党支部（个）", "count", "int"), Col("占比", "share", "percent")],
                                    [{"label": label, "count": c, "share": c / len(evaluated)} for label, c in distribution],

@@ -41,4 +41,4 @@ def radar(values: dict[str, float | None], compare: dict[str, float | None] | No
 def star_donut(distribution: list[tuple[str, int]], total_label: str) -> str:
     return charts.donut_chart(distribution, center_label=total_label, center_sublabel="参评支部",
                               colors=(charts.PRIMARY, "#e06c70", charts.GOLD, charts.DARK_GREY, charts.GREY,
-                                      charts.LIGHT_GREY), size=180)
+                                      charts.LIGHT_GREY), size=180, unit="个")

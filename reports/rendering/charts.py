@@ -410,8 +410,17 @@ def radar_chart(
         for i, value in enumerate(first.values):
             if value is None:
                 continue
-            x, y = point(i, fraction_of(value), 12)
-            body.append(_text(x, y + 4, fmt(value), size=10, fill=first.color, weight="bold"))
+            # Beside the dot, off its spoke: to the right of an up/down spoke, above a sideways one, so the
+            # spoke line never runs through the number.
+            x, y = point(i, fraction_of(value))
+            angle = -math.pi / 2 + 2 * math.pi * i / count
+            if abs(math.sin(angle)) >= abs(math.cos(angle)):
+                body.append(_text(x + 6, y + (12 if math.sin(angle) > 0 else -4), fmt(value), size=10,
+                                  anchor="start", fill=first.color, weight="bold", extra=' class="value"'))
+            else:
+                body.append(_text(x + (10 if math.cos(angle) > 0 else -10), y - 6, fmt(value), size=10,
+                                  anchor="start" if math.cos(angle) > 0 else "end", fill=first.color,
+                                  weight="bold", extra=' class="value"'))
     if show_legend:
         body.append(_legend(all_series, center_x=cx, y=16))
     return _svg(width, height, body, title=title, css_class="chart-radar")

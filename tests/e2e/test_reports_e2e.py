@@ -43,7 +43,8 @@ def test_staff_generates_and_downloads_the_committee_report(make_page, live_serv
     page.select_option("select[name=kind]", "committee-four-strong")
     page.fill("input[name=period]", "2025")
     page.check("input[name=format][value=pdf]")
-    page.click("button:has-text('生成')")
+    # Embedded mode renders in the request: allow for a loaded CI machine (15 s was seen to run out at load 9).
+    page.click("button:has-text('生成')", timeout=60_000)
     page.wait_for_load_state("networkidle")
     row = page.locator("tr[data-status=done]").first
     row.wait_for()

@@ -237,3 +237,87 @@ def test_vote_links_to_the_branch_general_meeting_record(tree):
     assert c.member.status == MemberStatus.FULL
     assert c.member.status_changes.get().meeting == confirm_meeting
     assert c.milestones.get(kind=K.CONFIRMATION_VOTE).meeting == confirm_meeting
+
+
+def _vote(meeting, *, kind, subject, passed, member=None, yes=None):
+    """A decision recorded at the meeting (counts frozen as branches.activity_services.vote_record does)."""
+    from branches.models import Vote
+
+    return Vote.objects.create(activity=meeting, kind=kind, subject=subject, subject_member=member,
+                               yes=yes if yes is not None else (9 if passed else 3), should_attend=10, present=9,
+                               passed=passed)
+
+
+def _ready_for_vote(branch):
+    c = development_target(branch)
+    milestone_record(candidate=c, kind=K.TRAINING, on=date(2024, 4, 1), hours=24)
+    milestone_record(candidate=c, kind=K.POLITICAL_REVIEW, on=date(2024, 4, 2))
+    milestone_record(candidate=c, kind=K.INTRODUCERS, on=date(2024, 4, 3),
+                     people=[MemberFactory(branch=branch), MemberFactory(branch=branch)])
+    return c
+
+
+def test_linked_meeting_must_be_submitted_and_held_on_the_decision_date(tree):
+    from branches.models import ActivityStatus
+    from tests.branches.activity_factories import log
+
+    c = _ready_for_vote(tree.a1)
+    draft = log(tree.a1, "general_meeting", date(2024, 6, 1), title="草稿", status=ActivityStatus.DRAFT)
+    with pytest.raises(ValidationError) as exc:
+        milestone_record(candidate=c, kind=K.BRANCH_VOTE, on=date(2024, 6, 1), meeting=draft)
+    assert "尚未提交" in messages(exc)
+    voided = log(tree.a1, "general_meeting", date(2024, 6, 1), title="作废", is_deleted=True)
+    with pytest.raises(ValidationError) as exc:
+        milestone_record(candidate=c, kind=K.BRANCH_VOTE, on=date(2024, 6, 1), meeting=voided)
+    assert "本支部已登记的支部党员大会" in messages(exc)
+    meeting = log(tree.a1, "general_meeting", date(2024, 6, 1), title="讨论接收预备党员")
+    for other_day in (date(2024, 5, 31), date(2024, 6, 2)):
+        with pytest.raises(ValidationError) as exc:
+            milestone_record(candidate=c, kind=K.BRANCH_VOTE, on=other_day, meeting=meeting)
+        assert "须与所选支部党员大会的召开日期（2024-06-01）一致" in messages(exc)
+    assert not c.milestones.filter(kind=K.BRANCH_VOTE).exists()
+    m = milestone_record(candidate=c, kind=K.BRANCH_VOTE, on=date(2024, 6, 1), meeting=meeting)
+    assert m.meeting == meeting and m.meeting_on == date(2024, 6, 1)
+
+
+def test_admission_refused_when_the_linked_meeting_voted_it_down(tree):
+    """The meeting's own vote decides: a failed 接收预备党员 vote on this applicant cannot back the milestone;
+    a vote on someone else does not count either way; a passed vote does."""
+    from branches.models import VoteKind
+    from tests.branches.activity_factories import log
+
+    c = _ready_for_vote(tree.a1)
+    meeting = log(tree.a1, "general_meeting", date(2024, 6, 1), title="讨论接收预备党员")
+    _vote(meeting, kind=VoteKind.ADMISSION, subject="接收某某为预备党员", passed=True)       # another applicant
+    failed = _vote(meeting, kind=VoteKind.ADMISSION, subject=f"接收{c.name}为预备党员", passed=False, yes=4)
+    with pytest.raises(ValidationError) as exc:
+        milestone_record(candidate=c, kind=K.BRANCH_VOTE, on=date(2024, 6, 1), meeting=meeting)
+    assert f"对“接收{c.name}为预备党员”的表决未通过（赞成 4 票，须超过应到会有表决权党员 10 人的半数）" in messages(exc)
+    failed.delete()
+    _vote(meeting, kind=VoteKind.ADMISSION, subject=f"接收{c.name}为预备党员", passed=True)
+    m = milestone_record(candidate=c, kind=K.BRANCH_VOTE, on=date(2024, 6, 1), meeting=meeting)
+    assert m.meeting == meeting
+
+
+def test_confirmation_follows_the_linked_meetings_vote_on_the_member(tree):
+    from branches.models import VoteKind
+    from members.status import member_confirm
+    from tests.branches.activity_factories import log
+    from tests.members.lifecycle_helpers import probationary
+
+    c = probationary(tree.a1)
+    member = c.member
+    meeting = log(tree.a1, "general_meeting", date(2025, 6, 5), title="讨论转正")
+    _vote(meeting, kind=VoteKind.CONFIRMATION, subject="预备党员转正", member=member, passed=False, yes=5)
+    with pytest.raises(ValidationError) as exc:
+        member_confirm(member=member, on=date(2025, 6, 5), meeting=meeting)
+    assert "表决未通过" in messages(exc)
+    member.refresh_from_db()
+    assert member.status == MemberStatus.PROBATIONARY and not member.status_changes.exists()
+    later = log(tree.a1, "general_meeting", date(2025, 6, 20), title="再次讨论转正")
+    _vote(later, kind=VoteKind.CONFIRMATION, subject="预备党员转正", member=member, passed=True)
+    with pytest.raises(ValidationError):   # the decision date must be the meeting's date
+        member_confirm(member=member, on=date(2025, 6, 21), meeting=later)
+    member_confirm(member=member, on=date(2025, 6, 20), meeting=later)
+    member.refresh_from_db()
+    assert member.status == MemberStatus.FULL and member.status_changes.get().meeting == later

@@ -178,3 +178,23 @@ def test_dues_pay_page_queries_do_not_grow(client, tree, users, rows, django_ass
 def test_transfer_initiate_unknown_member_is_404(client, users):
     login(client, users.secretary)
     assert client.get(reverse("members:transfer_initiate", args=[999999])).status_code == 404
+
+
+def test_political_birthdays_list_the_months_anniversaries_in_scope(client, tree, users, members):
+    """政治生日: members whose 入党 date falls in the month, with years since joining and the greeting; not
+    those who joined in that very year; not other branches' members for a secretary; XLSX has the same rows."""
+    MemberFactory(branch=tree.a1, name="三月老党员", joined_on=date(2016, 3, 15))
+    MemberFactory(branch=tree.a1, name="四月党员", joined_on=date(2016, 4, 15))
+    MemberFactory(branch=tree.a1, name="今年入党", joined_on=date(2026, 3, 2))
+    MemberFactory(branch=tree.b1, name="乙支部三月", joined_on=date(2011, 3, 20))
+    login(client, users.secretary)
+    url = reverse("members:birthdays") + "?month=2026-03&greeting=1"
+    html = client.get(url).content.decode()
+    assert "三月老党员" in html and "您已入党10年" in html
+    assert "四月党员" not in html and "今年入党" not in html and "乙支部三月" not in html
+    wb = load_workbook(BytesIO(b"".join(client.get(url + "&format=xlsx").streaming_content)), read_only=True)
+    names = [r[0] for r in wb.active.iter_rows(min_row=2, values_only=True)]
+    assert names == ["三月老党员"]
+    login(client, users.staff)
+    html = client.get(url).content.decode()
+    assert "三月老党员" in html and "乙支部三月" in html and "您已入党15年" in html

@@ -124,3 +124,29 @@ def test_development_count_selector(tree):
     assert development_count(branch_ids=[tree.a1.pk, tree.a2.pk], start=date(2024, 1, 1),
                              end=date(2024, 12, 31)) == {tree.a1.pk: 1.0}
     assert development_count(branch_ids=[tree.a1.pk], start=date(2025, 1, 1), end=date(2025, 12, 31)) == {}
+
+
+def test_org_life_providers_respect_period_edges_and_caps(tree):
+    """Records on the first and last day of the period count, the days outside do not; each item stops at its
+    cap (参加组织生活 2 × 13 = 26 → 24; 谈心谈话 1 × 5 = 5 → 4)."""
+    from branches.models import Talk
+    from tests.branches.activity_factories import attend, log
+
+    a = MemberFactory(branch=tree.a1)
+    start, end = date(2025, 3, 1), date(2025, 3, 31)
+    for day in (date(2025, 2, 28), date(2025, 4, 1)):               # just outside
+        attend(log(tree.a1, "theme_day", day), a)
+    edge_days = [start, end] + [date(2025, 3, d) for d in range(2, 13)]   # 13 meetings inside
+    for day in edge_days:
+        attend(log(tree.a1, "theme_day", day), a)
+    for d in (1, 5, 10, 20, 31):
+        Talk.objects.create(organization=tree.a1, held_on=date(2025, 3, d), topic="谈心").participants.set([a])
+    Talk.objects.create(organization=tree.a1, held_on=date(2025, 4, 1), topic="谈心").participants.set([a])
+    [s] = points.member_scores(members=[a], start=start, end=end, include_base=False)
+    items = {i.item.source: i for i in s.items}
+    assert items["attendance"].count == 13 and items["attendance"].points == D("24")
+    assert items["talk"].count == 5 and items["talk"].points == D("4")
+    assert items["party_lecture"].count == 0 and items["party_lecture"].points == D("0")
+    assert s.total == D("28")
+    [one_day] = points.member_scores(members=[a], start=end, end=end, include_base=False)
+    assert {i.item.source: i.count for i in one_day.items}["attendance"] == 1

@@ -118,3 +118,26 @@ def test_nice_ceiling():
     assert charts.nice_ceiling(87) == (100, 20)
     assert charts.nice_ceiling(6) == (10, 2)
     assert charts.nice_ceiling(0) == (5, 1)
+
+
+def test_radar_value_labels_sit_beside_their_spoke_not_on_it():
+    """Each value label is off its own spoke line (the line used to run through the number)."""
+    root = _parse(charts.radar_chart(("上", "右", "下", "左"), [Series("s", [60, 30, 50, 80])], size=200))
+    values = [el for el in root.iter(f"{SVG}text") if el.get("class") == "value"]
+    assert [v.text for v in values] == ["60", "30", "50", "80"]
+    spoke = next(el for el in root.iter(f"{SVG}line") if el.get("class") == "axis")
+    cx, cy = float(spoke.get("x1")), float(spoke.get("y1"))
+    up, right, down, left = values
+    assert up.get("text-anchor") == "start" and float(up.get("x")) > cx       # right of the vertical spokes
+    assert down.get("text-anchor") == "start" and float(down.get("x")) > cx
+    assert float(right.get("y")) < cy and right.get("text-anchor") == "start"  # above the horizontal ones
+    assert float(left.get("y")) < cy and left.get("text-anchor") == "end"
+
+
+def test_star_donut_legend_keeps_count_and_share_apart():
+    """SVG collapses the double space, so "5 45.5%" read as one number; the count now carries its unit."""
+    from reports.builders.common import star_donut
+
+    root = _parse(star_donut([("五星", 0), ("二星", 5), ("一星", 6)], "11个"))
+    legend = [el.text for el in root.iter(f"{SVG}text") if el.text and el.text.endswith("%")]
+    assert [t.split()[0] for t in legend] == ["0个", "5个", "6个"]

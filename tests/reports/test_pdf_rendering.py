@@ -151,3 +151,16 @@ def test_first_page_renders_to_png(sample_pdf, tmp_path):
                    timeout=60)
     pngs = sorted(ARTIFACTS.glob("sample-page-*.png"))
     assert pngs and pngs[0].read_bytes().startswith(b"\x89PNG")
+
+
+def test_report_paragraphs_drop_spaces_next_to_chinese_so_justification_opens_no_gaps():
+    """WeasyPrint justifies by widening spaces only: a space beside a number in Chinese prose took a whole
+    line's slack. Spaces between Latin words stay."""
+    from reports.templatetags.report_text import cjk_tight
+
+    assert cjk_tight("共 3 个党支部，占 25.0%；书记培训覆盖率 58.3%。") == "共3个党支部，占25.0%；书记培训覆盖率58.3%。"
+    assert cjk_tight("2024年08月 选举产生") == "2024年08月选举产生"
+    assert cjk_tight("见同名 Excel 报表；Noto Sans SC") == "见同名Excel报表；Noto Sans SC"
+    html = render_to_string("reports/pdf/_section.html", {"level": 2, "section": {
+        "id": "s", "title": "一、总体情况", "paragraphs": ["所属党支部 12 个，党员 294 名。"], "items": ["获评 1 次"]}})
+    assert "<p>所属党支部12个，党员294名。</p>" in html and "<li>获评1次</li>" in html

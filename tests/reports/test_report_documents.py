@@ -156,3 +156,27 @@ def test_committee_xlsx_has_every_branch(run_request, tree, members, committee_t
 def test_page_one_png_is_written(annual_pdf):
     png = _png(annual_pdf, "branch-annual-cover")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pdf_html_has_no_inline_styles_and_every_width_class_is_defined(run_request, tree, members, branch_data,
+                                                                         committee_tree, monkeypatch):
+    """CSP forbids style= attributes: the report HTML (tables, charts) sizes columns with .w-N classes from the
+    report's own stylesheet, and each class it uses has a rule there."""
+    import re
+
+    from reports.rendering import pdf as pdf_module
+
+    seen = []
+    real = pdf_module.render_pdf_with_pages
+    monkeypatch.setattr(pdf_module, "render_pdf_with_pages", lambda html, **kw: (seen.append(html), real(html, **kw))[1])
+    for org, kind in ((tree.root, "committee-four-strong"), (tree.a1, "branch-annual")):
+        job = run_request(organization=org, kind=kind, period="2025", fmt="pdf").job
+        assert job.status == JobStatus.DONE, job.error
+    assert len(seen) == 2
+    css = (Path(pdf_module.__file__).parent / "static" / "pdf.css").read_text()
+    defined = set(re.findall(r"col\.w-(\d+)\s*\{\s*width:\s*(\d+)%", css))
+    assert all(a == b for a, b in defined) and {int(a) for a, _ in defined} == set(range(1, 101))
+    for html in seen:
+        assert not re.search(r"\sstyle\s*=", html), re.search(r".{80}\sstyle\s*=.{80}", html)
+        used = {int(n) for n in re.findall(r'<col class="w-(\d+)"', html)}
+        assert used and used <= set(range(1, 101))

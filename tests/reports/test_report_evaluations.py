@@ -79,3 +79,14 @@ def test_committee_report_counts_stars_four_strong_and_weak_branches(run_request
     dist = {r[0]: r[1] for r in wb["星级分布"].iter_rows(min_row=2, values_only=True)}
     assert dist == {"五星": 1, "四星": 0, "三星": 1, "二星": 1, "一星": 0}
     assert [r[0] for r in wb["四强党支部"].iter_rows(min_row=2, values_only=True)] == [tree.a1.name]
+
+
+def test_committee_report_on_a_later_year_names_the_cycle_its_stars_come_from(run_request, tree, results):
+    """A 2026 report before the 2026 cycle is published shows the 2025 results and says so; the 2025 report
+    does not add the note."""
+    later = _text(run_request(organization=tree.root, kind="committee-four-strong", period="2026").job)
+    note = f"（星级结果采用最近公布的{results.name}结果）".replace(" ", "")
+    assert "其中“四强”党支部1个、五星党支部1个" + note in later
+    assert "获评“四强”党支部1个" + note in later
+    same_year = _text(run_request(organization=tree.root, kind="committee-four-strong", period="2025").job)
+    assert "星级结果采用最近公布的" not in same_year
