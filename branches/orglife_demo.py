@@ -1,4 +1,4 @@
-"""Twelve months of organizational-life records for the demo branches; some branches are behind on purpose.
+"""Organizational-life records since January of last year for the demo branches; some branches are behind on purpose.
 
 Deterministic (fixed random seed) and idempotent; rows are bulk-inserted so the whole demo seeds in seconds.
 Dates are relative to today, so "what is due" always has something to show: the demo secretary's branch has held
@@ -89,8 +89,9 @@ def seed_activities(*, stdout=None) -> None:
     for g in groups:
         groups_of.setdefault(g.parent_path, []).append(g)
 
-    start = (today.replace(day=1) - relativedelta(months=11))
-    months = [start + relativedelta(months=i) for i in range(12)]
+    # From January of last year: last year's 四强 cycle, reports and compliance rest on a full year of records.
+    start = date(today.year - 1, 1, 1)
+    months = [start + relativedelta(months=i) for i in range(12 + today.month)]
     used_codes = set(Activity.objects.values_list("checkin_code", flat=True))
     plan = []  # (org, type, day, roster)
 
