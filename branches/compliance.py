@@ -435,7 +435,7 @@ def _evaluate(
     def windows_of(rule: FrequencyRule) -> tuple:
         if rule.per not in windows:
             windows[rule.per] = tuple(
-                (w, w.start, w.end, w.days, tuple(date(y, m, 1) for y, m in window_info(w)[3]), w.end >= today)
+                [w, w.start, w.end, w.days, tuple(date(y, m, 1) for y, m in window_info(w)[3]), w.end >= today]
                 for w in windows_for(rule) if w.start <= today
             )
         return windows[rule.per]
@@ -459,28 +459,32 @@ def _evaluate(
 
     all_windows = [w for ws in windows.values() for w in ws]
     member_windows = any(per_member and wins for plan in plans.values() for _, _, wins, per_member in plan)
-    counts: dict[tuple[int, int], dict[date, int]] = defaultdict(dict)
+    counts: dict[tuple[int, int], tuple[int, ...]] = {}  # (org, type) -> records per month of [lo, hi]
     talks: dict[int, dict[int, dict[date, int]]] = defaultdict(lambda: defaultdict(dict))
     lo = hi = None
     if all_windows:
         lo = min(w[1] for w in all_windows)
         hi = max(w[2] for w in all_windows)
-        # Grouped by day, not by month: no date function per row on the server (date_trunc goes through a
-        # timestamp); records of one organization × type rarely share a day, so the rows are as few.
+        # One row per organization × type with a count column per month of [lo, hi] (conditional aggregation):
+        # the server groups on two integers and returns ~one row per cell, not one per record or per month.
+        month_starts = [m.start for m in windows_ending_in(RulePer.MONTH, lo, hi)]
+        if month_starts and month_starts[0] > lo:
+            month_starts.insert(0, lo.replace(day=1))
+        month_index = {m: i for i, m in enumerate(month_starts)}
+        bounds = [*month_starts[1:], hi + timedelta(days=1)]
+        columns = {f"m{i}": Count("pk", filter=Q(held_on__gte=start, held_on__lt=end))
+                   for i, (start, end) in enumerate(zip(month_starts, bounds, strict=True))}
         rows = (
             Activity.objects.submitted()
             .filter(holders.q("organization"), held_on__gte=lo, held_on__lte=hi)
             .order_by()
-            .values_list("organization_id", "activity_type_id", "held_on")
-            .annotate(n=Count("pk"))
+            .values_list("organization_id", "activity_type_id")
+            .annotate(**columns)
         )
-        first_of: dict[date, date] = {}
-        for org_id, type_id, day, n in rows:
-            month = first_of.get(day)
-            if month is None:
-                month = first_of[day] = day.replace(day=1)
-            per_month = counts[(org_id, type_id)]
-            per_month[month] = per_month.get(month, 0) + n
+        for row in rows:
+            counts[(row[0], row[1])] = row[2:]
+        for spec in all_windows:  # each window's months as positions in those tuples
+            spec.append(tuple(month_index[m] for m in spec[4]))
         if member_windows:
             through = Talk.participants.through
             trows = (
@@ -496,7 +500,6 @@ def _evaluate(
             for branch_id, member_id, month, n in trows:
                 talks[branch_id][member_id][month] = n
 
-    no_counts: dict[date, int] = {}
     # Organizations that existed through every window with the same rule and the same monthly counts get the same
     # figures: computed once, shared as (totals, window results); each cell still gets its own list.
     memo: dict[tuple, tuple] = {}
@@ -509,10 +512,10 @@ def _evaluate(
         est, dis = org.established_on, org.dissolved_on
         whole = lo is None or (est <= lo and (dis is None or dis > hi))  # existed through every window
         for type_id, rule, wins, per_member in plan:
-            monthly = counts.get((oid, type_id), no_counts)
+            monthly = counts.get((oid, type_id))
             key = None
             if whole and not per_member:
-                key = (id(rule), id(wins), tuple(monthly.items()) if monthly else ())
+                key = (id(rule), id(wins), monthly)
                 done = memo.get(key)
                 if done is not None:
                     totals, results = done
@@ -527,12 +530,16 @@ def _evaluate(
 
 
 def _judge(org, rule, wins, whole, est, dis, monthly, members) -> tuple[tuple, tuple]:
-    """((required, held, count, missing, overdue, due_on), window results) of one organization × rule."""
+    """((required, held, count, missing, overdue, due_on), window results) of one organization × rule.
+
+    `monthly`: the organization's records of this type per month of the counted range (None: none at all);
+    `members`: {member id: {first of month: talks}} for a per-member rule, else None.
+    """
     n_min = rule.min_count
     required_total = held_total = count_total = missing = overdue = 0
     due_on = None
     results = []
-    for w, w_start, w_end, w_days, months, is_open in wins:
+    for w, w_start, w_end, w_days, months, is_open, idx in wins:
         fraction = 1.0 if whole else _fraction(est, dis, w_start, w_end, w_days)
         if members is not None:  # per-member rule: members with at least n_min talks in the window
             required = org.branch_member_count if fraction > 0 else 0
@@ -543,12 +550,12 @@ def _judge(org, rule, wins, whole, est, dis, monthly, members) -> tuple[tuple, t
                     held_raw += 1
         else:
             required = n_min if fraction >= 1 else int(n_min * fraction + 0.5)
-            if not monthly:
+            if monthly is None:
                 held_raw = 0
-            elif len(months) == 1:
-                held_raw = monthly.get(months[0], 0)
+            elif len(idx) == 1:
+                held_raw = monthly[idx[0]]
             else:
-                held_raw = sum(monthly.get(k, 0) for k in months)
+                held_raw = sum(monthly[i] for i in idx)
         credited = held_raw if held_raw < required else required
         short = required - credited
         required_total += required
