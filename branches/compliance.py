@@ -342,17 +342,35 @@ def _group_ids_under(paths_qs):
 
 @dataclass
 class _Holders:
-    """The organizations to evaluate (path order) and how to restrict other tables to them in SQL."""
+    """The organizations to evaluate (path order) and how to restrict other tables to them in SQL.
+
+    A few hundred organizations (a page, a subtree): their ids, so the planner uses the foreign-key indexes.
+    Thousands (a province): subqueries of the caller's queryset, hashed once by the server, instead of an id list
+    that costs more to send and plan than the query itself.
+    """
 
     orgs: list[Organization]
     wanted: set[int]
     subqueries: list[QuerySet]  # each `.values("pk")`; together they cover every organization in `orgs`
 
+    def _large(self) -> bool:
+        return len(self.orgs) > ID_LIST_LIMIT
+
     def q(self, field_name: str) -> Q:
+        """`field_name` (an organization foreign key) within all the organizations."""
+        if not self._large():
+            return Q(**{f"{field_name}__in": [o.id for o in self.orgs]})
         cond = Q()
         for sub in self.subqueries:
             cond |= Q(**{f"{field_name}__in": sub})
         return cond
+
+    def holders(self):
+        """The organizations asked for (without groups added below their branches): ids or a subquery."""
+        return self.subqueries[0] if self._large() else [o.id for o in self.orgs if o.id in self.wanted]
+
+
+ID_LIST_LIMIT = 1000
 
 
 def _load(holders_qs: QuerySet[Organization], *, with_groups: bool) -> _Holders:
@@ -376,13 +394,14 @@ def _load(holders_qs: QuerySet[Organization], *, with_groups: bool) -> _Holders:
             groups = list(annotate_for_compliance(Organization.objects.filter(pk__in=missing)))
             subqueries.append(under)
     orgs = sorted([*wanted_orgs, *groups], key=lambda o: o.path) if groups else wanted_orgs
+    holders = _Holders(orgs, have, subqueries)
     # Members of a holder branch (its groups' members among them) or of a holder group under another branch.
     in_branch: dict[int, int] = defaultdict(int)
     in_group: dict[int, int] = defaultdict(int)
     if orgs:
         rows = (
             Member.objects.filter(is_active=True)
-            .filter(Q(branch__in=subqueries[0]) | Q(party_group__in=subqueries[0]))
+            .filter(Q(branch__in=holders.holders()) | Q(party_group__in=holders.holders()))
             .order_by()
             .values_list("branch_id", "party_group_id")
             .annotate(n=Count("pk"))
@@ -396,7 +415,7 @@ def _load(holders_qs: QuerySet[Organization], *, with_groups: bool) -> _Holders:
         o.group_member_count = in_group.get(o.id, 0)
         o.member_count = o.group_member_count if o.kind == OrganizationKind.PARTY_GROUP else o.branch_member_count
         o.has_committee = o.committee_seats >= COMMITTEE_MIN_SEATS
-    return _Holders(orgs, have, subqueries)
+    return holders
 
 
 _HOLDER_CLASS = {kind: "branch" for kind in BRANCH_KINDS} | {OrganizationKind.PARTY_GROUP: "group"}
@@ -490,7 +509,7 @@ def _evaluate(
             trows = (
                 through.objects.filter(
                     talk__is_deleted=False, talk__held_on__gte=lo, talk__held_on__lte=hi,
-                    member__branch__in=holders.subqueries[0], member__is_active=True,
+                    member__branch__in=holders.holders(), member__is_active=True,
                 )
                 .annotate(month=Cast(TruncMonth("talk__held_on"), DateField()))
                 .order_by()

@@ -243,8 +243,10 @@ def per_period(period):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("seed", [11, 12, 13])
-def test_engine_matches_the_naive_reference(seed):
+# id_list_limit 0: the engine restricts other tables by subqueries (its path for thousands of organizations).
+@pytest.mark.parametrize("seed,id_list_limit", [(11, 0), (12, 1000), (13, 0)])
+def test_engine_matches_the_naive_reference(seed, id_list_limit, monkeypatch):
+    monkeypatch.setattr("branches.compliance.ID_LIST_LIMIT", id_list_limit)
     root, mids, branches, groups = build_random_tree(seed)
     everything = Organization.objects.filter(path__startswith=root.path)
     subtree = Organization.objects.filter(path__startswith=mids[1].path)
