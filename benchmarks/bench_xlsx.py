@@ -141,6 +141,7 @@ def main():
     parser.add_argument("--export-rows", type=int, default=150_000)
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cases", default="export,import", help="comma-separated: export, import")
     parser.add_argument("--child")
     parser.add_argument("--rows", type=int)
     parser.add_argument("--trace", action="store_true")
@@ -151,6 +152,8 @@ def main():
 
     results = {}
     for case, rows in (("export", args.export_rows), ("import", args.import_rows)):
+        if case not in args.cases.split(","):
+            continue
         runs = [_spawn(case, rows, False) for _ in range(args.runs)]
         traced = _spawn(case, rows, True)
         med = {k: statistics.median(r[k] for r in runs) for k in ("seconds", "cpu", "rss_peak_mb", "rss_growth_mb")}
@@ -169,7 +172,7 @@ def main():
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     out = {"at": datetime.now(UTC).isoformat(), "commit": commit, "load": os.getloadavg(), "results": results}
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
-    (ROOT / "benchmarks" / "results" / "xlsx.json").write_text(json.dumps(out, ensure_ascii=False, indent=2))
+    (ROOT / "benchmarks" / "results" / f"xlsx-{'-'.join(sorted(results))}.json").write_text(json.dumps(out, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":
