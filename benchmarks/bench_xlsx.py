@@ -12,7 +12,7 @@ slows the code, so its time is not counted). Cases:
   with nothing saved (all-or-nothing), timed too.
 
 Targets (issue 9, N = 5,000): export of 150,000 members ≤ 30 s and ≤ 250 MB; import of 10,000 ≤ 20 s.
-Prints one line per case and writes benchmarks/results/xlsx.json.
+Prints one line per case and writes benchmarks/results/xlsx-<cases>.json (e.g. xlsx-export-import.json).
 """
 from __future__ import annotations
 
