@@ -12,8 +12,10 @@ for none in September.
   required = round(N × days existed / days in window), half up.
 - The effective rule for an organization is the nearest one up the tree (organization=None is the default).
 
-Queries, whatever the number of organizations: organizations (annotated), their groups, types, rules, activity counts and, when a
-per-member rule (谈心谈话) applies, talk counts.
+Queries, whatever the number of organizations: organizations (with committee seats), their groups' ids (and the
+missing groups), active members grouped by branch × group, rules, activity counts grouped by organization × type ×
+day and, when a per-member rule (谈心谈话) has a window in the period, talk counts. Other tables are restricted to
+the organizations by subqueries of the caller's queryset, never by lists of ids.
 """
 from __future__ import annotations
 
@@ -25,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Length, Substr
+from django.db.models import Case, Count, DateField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Length, Substr, TruncMonth
 
 from .models import (
     BRANCH_KINDS,
@@ -174,23 +176,39 @@ def prorated(n: int, fraction: float) -> int:
 # --- rules -----------------------------------------------------------------------------------------------
 
 
+def _rule_resolver(rules: list[FrequencyRule]) -> Callable[[str], dict[int, FrequencyRule]]:
+    """path -> {type id: nearest rule up the tree}; one dict per distinct set of overrides (memoized by path)."""
+    default: dict[int, FrequencyRule] = {}
+    overrides: dict[str, dict[int, FrequencyRule]] = defaultdict(dict)
+    for rule in rules:
+        if rule.organization_id:
+            overrides[rule.organization.path][rule.activity_type_id] = rule
+        else:
+            default[rule.activity_type_id] = rule
+    memo: dict[str, dict[int, FrequencyRule]] = {"": default}
+    steplen = Organization.steplen
+
+    def resolve(path: str) -> dict[int, FrequencyRule]:
+        found = memo.get(path)
+        if found is None:
+            found = resolve(path[:-steplen])
+            if path in overrides:
+                found = {**found, **overrides[path]}
+            memo[path] = found
+        return found
+
+    return resolve
+
+
 def effective_rules(orgs: Iterable[Organization], rules: Iterable[FrequencyRule]) -> dict[int, dict[int, FrequencyRule]]:
     """{org id: {type id: nearest rule up the tree}} from an already-fetched list of rules (no queries)."""
-    by_type: dict[int, list[tuple[str, FrequencyRule]]] = defaultdict(list)
-    for rule in rules:
-        path = rule.organization.path if rule.organization_id else ""
-        by_type[rule.activity_type_id].append((path, rule))
-    for candidates in by_type.values():
-        candidates.sort(key=lambda pr: len(pr[0]), reverse=True)  # nearest (longest path) first
+    rules = list(rules)
+    resolve = _rule_resolver(rules)
+    order = list(dict.fromkeys(r.activity_type_id for r in rules))
     result = {}
     for org in orgs:
-        chosen = {}
-        for type_id, candidates in by_type.items():
-            for path, rule in candidates:
-                if org.path.startswith(path):
-                    chosen[type_id] = rule
-                    break
-        result[org.pk] = chosen
+        chosen = resolve(org.path)
+        result[org.pk] = {t: chosen[t] for t in order if t in chosen}
     return result
 
 
@@ -293,24 +311,26 @@ class ComplianceRow:
 
 
 # --- the engine ------------------------------------------------------------------------------------------
+#
+# Shape (whole tree of a province, N = 5,000 branches, 20,000 holders): the SQL returns grouped rows only
+# (organizations; active members per branch × group; submitted records per organization × type × month; talks per
+# member × month when a per-member rule is judged), filtered by the caller's queryset as a subquery, never by a
+# list of ids. The Python pass then works per distinct (rule set, kind, committee) plan rather than per
+# organization × rule, and treats an organization that existed through every window without date arithmetic.
 
 
 def annotate_for_compliance(qs: QuerySet[Organization]) -> QuerySet[Organization]:
-    """member_count (branch: members; group: group members) and has_committee, as subqueries."""
-    from members.models import Member
-
-    in_branch = Member.objects.filter(branch=OuterRef("pk"), is_active=True).order_by().values("branch")
-    in_group = Member.objects.filter(party_group=OuterRef("pk"), is_active=True).order_by().values("party_group")
+    """committee_seats (current seats of the current term; branches only: groups have no committee), a subquery."""
     seats = (
         CommitteeSeat.objects.filter(term__organization=OuterRef("pk"), term__closed_on__isnull=True, ended_on__isnull=True)
         .order_by()
         .values("term__organization")
     )
     return qs.annotate(
-        branch_member_count=Coalesce(Subquery(in_branch.annotate(c=Count("pk")).values("c")[:1]), Value(0)),
-        group_member_count=Coalesce(Subquery(in_group.annotate(c=Count("pk")).values("c")[:1]), Value(0)),
-        committee_seats=Coalesce(Subquery(seats.annotate(c=Count("pk")).values("c")[:1]), Value(0),
-                                 output_field=IntegerField()),
+        committee_seats=Case(
+            When(kind__in=BRANCH_KINDS, then=Coalesce(Subquery(seats.annotate(c=Count("pk")).values("c")[:1]), Value(0))),
+            default=Value(0), output_field=IntegerField(),
+        ),
     )
 
 
@@ -325,99 +345,259 @@ def _group_ids_under(paths_qs):
     )
 
 
+@dataclass
+class _Holders:
+    """The organizations to evaluate (path order) and how to restrict other tables to them in SQL.
+
+    A few hundred organizations (a page, a subtree): their ids, so the planner uses the foreign-key indexes.
+    Thousands (a province): subqueries of the caller's queryset, hashed once by the server, instead of an id list
+    that costs more to send and plan than the query itself.
+    """
+
+    orgs: list[Organization]
+    wanted: set[int]
+    subqueries: list[QuerySet]  # each `.values("pk")`; together they cover every organization in `orgs`
+
+    def _large(self) -> bool:
+        return len(self.orgs) > ID_LIST_LIMIT
+
+    def q(self, field_name: str) -> Q:
+        """`field_name` (an organization foreign key) within all the organizations."""
+        if not self._large():
+            return Q(**{f"{field_name}__in": [o.id for o in self.orgs]})
+        cond = Q()
+        for sub in self.subqueries:
+            cond |= Q(**{f"{field_name}__in": sub})
+        return cond
+
+    def holders(self):
+        """The organizations asked for (without groups added below their branches): ids or a subquery."""
+        return self.subqueries[0] if self._large() else [o.id for o in self.orgs if o.id in self.wanted]
+
+
+ID_LIST_LIMIT = 1000
+
+
+def _load(holders_qs: QuerySet[Organization], *, with_groups: bool) -> _Holders:
+    """The holders in `holders_qs` (+ the 党小组 under its branches), with member_count and has_committee set.
+
+    Queries: holders; with_groups: the groups' ids, and the groups not already among the holders if any; then the
+    active members grouped by branch × group (one query gives both the branch and the group counts).
+    """
+    from members.models import Member
+
+    holders_qs = holders_qs.filter(kind__in=[*BRANCH_KINDS, OrganizationKind.PARTY_GROUP])
+    wanted_orgs = list(annotate_for_compliance(holders_qs).order_by("path"))
+    have = {o.id for o in wanted_orgs}
+    subqueries = [holders_qs.order_by().values("pk")]
+    groups: list[Organization] = []
+    if with_groups and any(o.kind in BRANCH_KINDS for o in wanted_orgs):
+        # Usually the groups are already among the holders (a whole subtree); fetch only the missing ones.
+        under = _group_ids_under(holders_qs.filter(kind__in=BRANCH_KINDS).order_by().values("path"))
+        missing = set(under.values_list("pk", flat=True)) - have
+        if missing:
+            groups = list(annotate_for_compliance(Organization.objects.filter(pk__in=missing)))
+            subqueries.append(under)
+    orgs = sorted([*wanted_orgs, *groups], key=lambda o: o.path) if groups else wanted_orgs
+    holders = _Holders(orgs, have, subqueries)
+    # Members of a holder branch (its groups' members among them) or of a holder group under another branch.
+    in_branch: dict[int, int] = defaultdict(int)
+    in_group: dict[int, int] = defaultdict(int)
+    if orgs:
+        rows = (
+            Member.objects.filter(is_active=True)
+            .filter(Q(branch__in=holders.holders()) | Q(party_group__in=holders.holders()))
+            .order_by()
+            .values_list("branch_id", "party_group_id")
+            .annotate(n=Count("pk"))
+        )
+        for branch_id, group_id, n in rows:
+            in_branch[branch_id] += n
+            if group_id is not None:
+                in_group[group_id] += n
+    for o in orgs:
+        o.branch_member_count = in_branch.get(o.id, 0)
+        o.group_member_count = in_group.get(o.id, 0)
+        o.member_count = o.group_member_count if o.kind == OrganizationKind.PARTY_GROUP else o.branch_member_count
+        o.has_committee = o.committee_seats >= COMMITTEE_MIN_SEATS
+    return holders
+
+
+_HOLDER_CLASS = {kind: "branch" for kind in BRANCH_KINDS} | {OrganizationKind.PARTY_GROUP: "group"}
+
+
+def _fraction(established_on: date, dissolved_on: date | None, start: date, end: date, days: int) -> float:
+    """existed_fraction() on plain values."""
+    if established_on <= start and (dissolved_on is None or dissolved_on > end):
+        return 1.0
+    first = max(start, established_on)
+    last = end if dissolved_on is None else min(end, dissolved_on - timedelta(days=1))
+    if last < first:
+        return 0.0
+    return ((last - first).days + 1) / days
+
+
 def _evaluate(
-    orgs: list[Organization],
+    holders: _Holders,
     *,
     windows_for: Callable[[FrequencyRule], list[Period]],
     today: date,
     type_ids: set[int] | None = None,
 ) -> dict[int, dict[int, Cell]]:
-    """{org id: {type id: Cell}} for annotated organizations, in 4 queries (3 if no per-member rule applies)."""
-    types = {t.pk: t for t in ActivityType.objects.filter(is_active=True)}
-    rules = effective_rules(orgs, load_rules())
+    """{org id: {type id: Cell}}: rules, activity counts and, when a per-member rule is judged, talk counts."""
+    orgs = holders.orgs
+    rules = load_rules()
+    types: dict[int, ActivityType] = {}
+    for rule in rules:
+        types.setdefault(rule.activity_type_id, rule.activity_type)
+    type_order = list(types)
+    resolve = _rule_resolver(rules)
 
-    # Which windows each (org, type) is judged on, and the date range to count over.
-    plan: dict[tuple[int, int], tuple[FrequencyRule, list[Period]]] = {}
-    lo = hi = None
-    member_rule = False
-    windows_cache: dict[str, list[Period]] = {}
+    # Windows depend on the rule's length only: (period, start, end, days, first days of its months, open?).
+    windows: dict[str, tuple] = {}
+
+    def windows_of(rule: FrequencyRule) -> tuple:
+        if rule.per not in windows:
+            windows[rule.per] = tuple(
+                [w, w.start, w.end, w.days, tuple(date(y, m, 1) for y, m in window_info(w)[3]), w.end >= today]
+                for w in windows_for(rule) if w.start <= today
+            )
+        return windows[rule.per]
+
+    # One plan per distinct (rule set, holder class, committee): [(type id, rule, windows, per-member?)].
+    plans: dict[tuple, list] = {}
+    org_plans = []
     for org in orgs:
-        for type_id, rule in rules[org.pk].items():
-            if type_ids and type_id not in type_ids:
-                continue
-            if type_id not in types or not rule_applies(rule, org):
-                continue
-            if rule.per not in windows_cache:
-                windows_cache[rule.per] = [w for w in windows_for(rule) if w.start <= today]
-            wins = windows_cache[rule.per]
-            plan[(org.pk, type_id)] = (rule, wins)
-            if wins:
-                lo = min(lo or wins[0].start, wins[0].start)
-                hi = max(hi or wins[-1].end, wins[-1].end)
-            member_rule = member_rule or rule.holder == RuleHolder.MEMBER
+        chosen = resolve(org.path)
+        holder_class = _HOLDER_CLASS.get(org.kind)
+        key = (id(chosen), holder_class, org.has_committee)
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = []
+            for type_id in type_order:
+                rule = chosen.get(type_id)
+                if rule is None or (type_ids and type_id not in type_ids) or not rule_applies(rule, org):
+                    continue
+                plan.append((type_id, rule, windows_of(rule), rule.holder == RuleHolder.MEMBER))
+        org_plans.append((org, plan))
 
-    counts: dict[tuple[int, int], dict[tuple[int, int], int]] = defaultdict(dict)
-    talk_counts: dict[int, dict[int, dict[tuple[int, int], int]]] = defaultdict(lambda: defaultdict(dict))
-    if lo is not None:
-        org_ids = [o.pk for o in orgs]
+    all_windows = [w for ws in windows.values() for w in ws]
+    member_windows = any(per_member and wins for plan in plans.values() for _, _, wins, per_member in plan)
+    counts: dict[tuple[int, int], tuple[int, ...]] = {}  # (org, type) -> records per month of [lo, hi]
+    talks: dict[int, dict[int, dict[date, int]]] = defaultdict(lambda: defaultdict(dict))
+    lo = hi = None
+    if all_windows:
+        lo = min(w[1] for w in all_windows)
+        hi = max(w[2] for w in all_windows)
+        # One row per organization × type with a count column per month of [lo, hi] (conditional aggregation):
+        # the server groups on two integers and returns ~one row per cell, not one per record or per month.
+        month_starts = [m.start for m in windows_ending_in(RulePer.MONTH, lo, hi)]
+        if month_starts and month_starts[0] > lo:
+            month_starts.insert(0, lo.replace(day=1))
+        month_index = {m: i for i, m in enumerate(month_starts)}
+        bounds = [*month_starts[1:], hi + timedelta(days=1)]
+        columns = {f"m{i}": Count("pk", filter=Q(held_on__gte=start, held_on__lt=end))
+                   for i, (start, end) in enumerate(zip(month_starts, bounds, strict=True))}
         rows = (
             Activity.objects.submitted()
-            .filter(organization_id__in=org_ids, held_on__gte=lo, held_on__lte=hi)
-            .annotate(y=ExtractYear("held_on"), m=ExtractMonth("held_on"))
+            .filter(holders.q("organization"), held_on__gte=lo, held_on__lte=hi)
             .order_by()
-            .values_list("organization_id", "activity_type_id", "y", "m")
-            .annotate(n=Count("pk"))
+            .values_list("organization_id", "activity_type_id")
+            .annotate(**columns)
         )
-        for org_id, type_id, y, m, n in rows:
-            counts[(org_id, type_id)][(y, m)] = n
-        if member_rule:
+        for row in rows:
+            counts[(row[0], row[1])] = row[2:]
+        for spec in all_windows:  # each window's months as positions in those tuples
+            spec.append(tuple(month_index[m] for m in spec[4]))
+        if member_windows:
             through = Talk.participants.through
             trows = (
                 through.objects.filter(
                     talk__is_deleted=False, talk__held_on__gte=lo, talk__held_on__lte=hi,
-                    member__branch_id__in=org_ids, member__is_active=True,
+                    member__branch__in=holders.holders(), member__is_active=True,
                 )
-                .annotate(y=ExtractYear("talk__held_on"), m=ExtractMonth("talk__held_on"))
+                .annotate(month=Cast(TruncMonth("talk__held_on"), DateField()))
                 .order_by()
-                .values_list("member__branch_id", "member_id", "y", "m")
+                .values_list("member__branch_id", "member_id", "month")
                 .annotate(n=Count("talk_id", distinct=True))
             )
-            for branch_id, member_id, y, m, n in trows:
-                talk_counts[branch_id][member_id][(y, m)] = n
+            for branch_id, member_id, month, n in trows:
+                talks[branch_id][member_id][month] = n
 
-    result: dict[int, dict[int, Cell]] = {o.pk: {} for o in orgs}
-    org_by_id = {o.pk: o for o in orgs}
-    for (org_id, type_id), (rule, wins) in plan.items():
-        org = org_by_id[org_id]
-        cell = Cell(activity_type=types[type_id], rule=rule)
-        monthly = counts.get((org_id, type_id), {})
-        for w in wins:
-            _, w_end, _, months = window_info(w)
-            fraction = existed_fraction(org, w)
-            if rule.holder == RuleHolder.MEMBER:
-                members = talk_counts.get(org_id, {})
-                covered = sum(1 for per_month in members.values()
-                              if sum(per_month.get(k, 0) for k in months) >= rule.min_count)
-                required = org.branch_member_count if fraction > 0 else 0
-                held_raw = covered
-            else:
-                required = prorated(rule.min_count, fraction)
-                held_raw = sum(monthly.get(k, 0) for k in months)
-            credited = min(held_raw, required)
-            short = required - credited
-            is_open = w_end >= today
-            state = "met" if not short else ("due" if is_open else "overdue")
-            cell.required += required
-            cell.held += credited
-            cell.count += held_raw
-            cell.missing += short
-            if short and not is_open:
-                cell.overdue += short
-            if short and is_open and (cell.due_on is None or w_end < cell.due_on):
-                cell.due_on = w_end
-            cell.windows.append(WindowResult(w, required, held_raw, state))
-        result[org_id][type_id] = cell
+    # Organizations that existed through every window with the same rule and the same monthly counts get the same
+    # figures: computed once, shared as (totals, window results); each cell still gets its own list.
+    memo: dict[tuple, tuple] = {}
+    result: dict[int, dict[int, Cell]] = {}
+    for org, plan in org_plans:
+        oid = org.id
+        cells = result[oid] = {}
+        if not plan:
+            continue
+        est, dis = org.established_on, org.dissolved_on
+        whole = lo is None or (est <= lo and (dis is None or dis > hi))  # existed through every window
+        for type_id, rule, wins, per_member in plan:
+            monthly = counts.get((oid, type_id))
+            key = None
+            if whole and not per_member:
+                key = (id(rule), id(wins), monthly)
+                done = memo.get(key)
+                if done is not None:
+                    totals, results = done
+                    cells[type_id] = Cell(types[type_id], rule, *totals, list(results))
+                    continue
+            totals, results = _judge(org, rule, wins, whole, est, dis, monthly,
+                                     talks.get(oid, {}) if per_member else None)
+            if key is not None:
+                memo[key] = (totals, results)
+            cells[type_id] = Cell(types[type_id], rule, *totals, list(results))
     return result
+
+
+def _judge(org, rule, wins, whole, est, dis, monthly, members) -> tuple[tuple, tuple]:
+    """((required, held, count, missing, overdue, due_on), window results) of one organization × rule.
+
+    `monthly`: the organization's records of this type per month of the counted range (None: none at all);
+    `members`: {member id: {first of month: talks}} for a per-member rule, else None.
+    """
+    n_min = rule.min_count
+    required_total = held_total = count_total = missing = overdue = 0
+    due_on = None
+    results = []
+    for w, w_start, w_end, w_days, months, is_open, idx in wins:
+        fraction = 1.0 if whole else _fraction(est, dis, w_start, w_end, w_days)
+        if members is not None:  # per-member rule: members with at least n_min talks in the window
+            required = org.branch_member_count if fraction > 0 else 0
+            month_set = set(months)
+            held_raw = 0
+            for per_month in members.values():
+                if sum(n for k, n in per_month.items() if k in month_set) >= n_min:
+                    held_raw += 1
+        else:
+            required = n_min if fraction >= 1 else int(n_min * fraction + 0.5)
+            if monthly is None:
+                held_raw = 0
+            elif len(idx) == 1:
+                held_raw = monthly[idx[0]]
+            else:
+                held_raw = sum(monthly[i] for i in idx)
+        credited = held_raw if held_raw < required else required
+        short = required - credited
+        required_total += required
+        held_total += credited
+        count_total += held_raw
+        if short:
+            missing += short
+            if is_open:
+                if due_on is None or w_end < due_on:
+                    due_on = w_end
+                state = "due"
+            else:
+                overdue += short
+                state = "overdue"
+        else:
+            state = "met"
+        results.append(WindowResult(w, required, held_raw, state))
+    return (required_total, held_total, count_total, missing, overdue, due_on), tuple(results)
 
 
 def _parent_id_map(orgs: list[Organization]) -> dict[int, int]:
@@ -427,23 +607,30 @@ def _parent_id_map(orgs: list[Organization]) -> dict[int, int]:
 
 
 def _rows(orgs_all: list[Organization], wanted_ids: set[int], cells: dict[int, dict[int, Cell]]) -> list[ComplianceRow]:
-    """Rows for the wanted organizations; each branch row also carries its 党小组' cells (rolled up)."""
+    """Rows for the wanted organizations; each branch row also carries its 党小组' cells (rolled up).
+
+    `orgs_all` is in path order, so a branch's row exists before its groups are rolled into it. A row takes its
+    organization's own cells (nothing else holds them); roll-ups add into them or into a new cell.
+    """
     parent = _parent_id_map(orgs_all)
-    rows = {o.pk: ComplianceRow(o, {}) for o in orgs_all if o.pk in wanted_ids}
+    rows: dict[int, ComplianceRow] = {}
+    out = []
     for org in orgs_all:
-        for type_id, cell in cells[org.pk].items():
-            targets = []
-            if org.pk in rows:
-                targets.append(rows[org.pk])
-            if org.pk in parent and parent[org.pk] in rows and parent[org.pk] != org.pk:
-                targets.append(rows[parent[org.pk]])
-            for row in targets:
-                if type_id in row.cells:
-                    row.cells[type_id].add(cell)
-                else:
-                    row.cells[type_id] = Cell(activity_type=cell.activity_type, rule=cell.rule)
-                    row.cells[type_id].add(cell)
-    return [rows[o.pk] for o in orgs_all if o.pk in rows]
+        oid = org.id
+        own = cells[oid]
+        if oid in wanted_ids:
+            row = rows[oid] = ComplianceRow(org, dict(own))
+            out.append(row)
+        target = rows.get(parent[oid]) if oid in parent else None
+        if target is None or not own:
+            continue
+        tcells = target.cells
+        for type_id, cell in own.items():
+            acc = tcells.get(type_id)
+            if acc is None:
+                acc = tcells[type_id] = Cell(activity_type=cell.activity_type, rule=cell.rule)
+            acc.add(cell)
+    return out
 
 
 def compliance_table(
@@ -456,52 +643,25 @@ def compliance_table(
     """
     period = Period.parse(period) if isinstance(period, str) else period
     today = today or date.today()
-    orgs, wanted = _load_with_groups(organizations_qs.filter(kind__in=[*BRANCH_KINDS, OrganizationKind.PARTY_GROUP]))
-    cells = _evaluate(orgs, windows_for=lambda r: windows_ending_in(r.per, period.start, period.end), today=today,
+    holders = _load(organizations_qs, with_groups=True)
+    cells = _evaluate(holders, windows_for=lambda r: windows_ending_in(r.per, period.start, period.end), today=today,
                       type_ids=set(type_ids) if type_ids else None)
-    return _rows(orgs, wanted, cells)
-
-
-def _load_with_groups(holders: QuerySet[Organization]) -> tuple[list[Organization], set[int]]:
-    """The holders (annotated) and, in a second query, the 党小组 under the branches among them."""
-    wanted = _prepare(list(annotate_for_compliance(holders).order_by("path")))
-    branch_paths = [o.path for o in wanted if o.kind in BRANCH_KINDS]
-    have = {o.pk for o in wanted}
-    groups = []
-    if branch_paths:
-        # Usually the groups are already among the holders (a whole subtree); fetch only the missing ones.
-        group_ids = set(
-            Organization.objects.filter(kind=OrganizationKind.PARTY_GROUP)
-            .annotate(_parent=Substr("path", 1, Length("path") - Organization.steplen))
-            .filter(_parent__in=branch_paths).values_list("pk", flat=True)
-        )
-        missing = group_ids - have
-        groups = _prepare(list(annotate_for_compliance(Organization.objects.filter(pk__in=missing)))) if missing else []
-    orgs = sorted([*wanted, *groups], key=lambda o: o.path)
-    return orgs, have
-
-
-def _prepare(orgs: list[Organization]) -> list[Organization]:
-    for o in orgs:
-        o.member_count = o.group_member_count if o.kind == OrganizationKind.PARTY_GROUP else o.branch_member_count
-        o.has_committee = o.committee_seats >= COMMITTEE_MIN_SEATS
-    return orgs
+    return _rows(holders.orgs, holders.wanted, cells)
 
 
 def _branch_rows(branch_ids: Iterable[int], windows_for, today) -> dict[int, ComplianceRow]:
     branch_ids = list(branch_ids)
-    orgs, _ = _load_with_groups(Organization.objects.filter(pk__in=branch_ids))
-    cells = _evaluate(orgs, windows_for=windows_for, today=today)
-    return {row.organization.pk: row for row in _rows(orgs, set(branch_ids), cells)}
+    holders = _load(Organization.objects.filter(pk__in=branch_ids), with_groups=True)
+    cells = _evaluate(holders, windows_for=windows_for, today=today)
+    return {row.organization.pk: row for row in _rows(holders.orgs, set(branch_ids), cells)}
 
 
 def due_now(*, organizations_qs: QuerySet[Organization], today: date | None = None) -> list[ComplianceRow]:
     """What is due for each organization in the windows that contain `today` (this month, quarter, year)."""
     today = today or date.today()
-    holders = organizations_qs.filter(kind__in=[*BRANCH_KINDS, OrganizationKind.PARTY_GROUP])
-    orgs = _prepare(list(annotate_for_compliance(holders).order_by("path")))
-    cells = _evaluate(orgs, windows_for=lambda r: [Period.containing(r.per, today)], today=today)
-    return [ComplianceRow(o, cells[o.pk]) for o in orgs]
+    holders = _load(organizations_qs, with_groups=False)
+    cells = _evaluate(holders, windows_for=lambda r: [Period.containing(r.per, today)], today=today)
+    return [ComplianceRow(o, cells[o.pk]) for o in holders.orgs]
 
 
 # --- contract functions for evaluations / reports -------------------------------------------------------
