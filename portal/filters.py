@@ -1,5 +1,6 @@
 """Shared FilterSet bases (domain-free)."""
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 
 def scoped_queryset(model_path: str, action: str = "view"):
@@ -18,4 +19,4 @@ def scoped_queryset(model_path: str, action: str = "view"):
 class UpdatedSinceFilterSet(django_filters.FilterSet):
     """Incremental sync: rows changed at or after a timestamp (ISO 8601)."""
 
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label="更新时间起")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("更新时间起"))
