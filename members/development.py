@@ -88,7 +88,7 @@ def candidate_create(*, branch, name: str, gender: str, birth_date: date, applie
 def _check_stage(candidate: Candidate, kind: str) -> str | None:
     stages, target = STEP_STAGES[kind]
     if candidate.stage not in stages:
-        raise ValidationError(WRONG_STAGE.format(step=K(kind).label, stages="、".join(Stage(s).label for s in stages),
+        raise ValidationError(WRONG_STAGE.format(step=K(kind).label, stages="、".join(str(Stage(s).label) for s in stages),
                                                  stage=candidate.get_stage_display()))
     return target
 
@@ -124,7 +124,7 @@ def milestone_record(*, candidate: Candidate, kind: str, on: date, by=None, note
     if kind == K.TRAINING and (hours is None or hours < TRAINING_MIN_HOURS):
         raise ValidationError({"hours": TRAINING_HOURS})
     if kind == K.BRANCH_VOTE:
-        missing = [K(k).label for k in BEFORE_VOTE if k not in done]
+        missing = [str(K(k).label) for k in BEFORE_VOTE if k not in done]
         if missing:
             raise ValidationError(MISSING_BEFORE_VOTE.format(missing="、".join(missing)))
     if kind in VOTE_KINDS:
