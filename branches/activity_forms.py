@@ -26,11 +26,11 @@ from .models import (
 
 # The select shown under an unticked member: what kind of exception it is.
 EXCEPTION_CHOICES = [
-    ("absent", "缺席"),
-    ("leave:sick", "请假（病假）"),
-    ("leave:personal", "请假（事假）"),
-    ("leave:official", "请假（公假）"),
-    ("late", "迟到"),
+    ("absent", _("缺席")),
+    ("leave:sick", _("请假（病假）")),
+    ("leave:personal", _("请假（事假）")),
+    ("leave:official", _("请假（公假）")),
+    ("late", _("迟到")),
 ]
 
 
@@ -169,8 +169,8 @@ class ActivityTypeForm(forms.ModelForm):
         fields = ["name", "code", "counts_for_completion", "takes_attendance"]
 
 
-KIND_CHOICES = [("branches", "党支部（含联合、临时）"), ("groups", "党小组")]
-SORT_CHOICES = [("tree", "按组织顺序"), ("missing", "按缺项数（多→少）"), ("rate", "按完成率（低→高）")]
+KIND_CHOICES = [("branches", _("党支部（含联合、临时）")), ("groups", _("党小组"))]
+SORT_CHOICES = [("tree", _("按组织顺序")), ("missing", _("按缺项数（多→少）")), ("rate", _("按完成率（低→高）"))]
 
 
 def _default_period():

@@ -10,7 +10,7 @@ from portal.filters import UpdatedSinceFilterSet, scoped_queryset
 
 from .models import CommitteeTerm, Organization, OrganizationKind
 
-ACTIVE_CHOICES = [("1", "现有"), ("0", "已撤销"), ("all", "全部")]
+ACTIVE_CHOICES = [("1", _("现有")), ("0", _("已撤销")), ("all", _("全部"))]
 
 
 class OrganizationFilterSet(UpdatedSinceFilterSet):

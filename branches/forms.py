@@ -54,7 +54,7 @@ class TermForm(forms.Form):
         if len({m.pk for m in chosen}) != len(chosen):
             raise forms.ValidationError(_("同一名党员在一届委员会中只能担任一个职务。"))
         if data.get("ends_on") and data.get("started_on") and data["ends_on"] <= data["started_on"]:
-            self.add_error("ends_on", "届满日期必须晚于开始日期。")
+            self.add_error("ends_on", _("届满日期必须晚于开始日期。"))
         return data
 
     def seats(self):
@@ -84,7 +84,7 @@ class GrantForm(forms.Form):
         exists = User.objects.filter(username=data.get("username")).exists()
         if not exists:
             if not data.get("password"):
-                self.add_error("password", "新用户须设置初始密码。")
+                self.add_error("password", _("新用户须设置初始密码。"))
             else:
                 try:
                     validate_password(data["password"])

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -376,6 +377,12 @@ class ActivityCategory(models.TextChoices):
     OTHER = "other", _("其他活动")
 
 
+BUILTIN_ACTIVITY_NAMES = (
+    gettext_noop("支部党员大会"), gettext_noop("支部委员会会议"), gettext_noop("党小组会"), gettext_noop("党课"),
+    gettext_noop("主题党日"), gettext_noop("组织生活会"), gettext_noop("民主评议党员"), gettext_noop("谈心谈话"),
+)
+
+
 class ActivityType(models.Model):
     """A kind of activity; the eight from the 支部工作条例 are seeded, staff may add their own."""
 
@@ -396,7 +403,8 @@ class ActivityType(models.Model):
         ordering = ["order", "id"]
 
     def __str__(self):
-        return self.name
+        # The eight built-in names are UI texts (translated, see BUILTIN_ACTIVITY_NAMES); staff-added ones are data.
+        return gettext(self.name) if self.is_builtin else self.name
 
     @property
     def is_general_meeting(self) -> bool:
