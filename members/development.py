@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.utils.translation import gettext_lazy
 
 from portal.scoping import VIEW
 
@@ -212,10 +213,10 @@ class DueRow:
 
 
 DUE_LISTS = {
-    "talks": "待谈话的入党申请人",
-    "reviews": "到期的半年考察",
-    "probation": "30日内预备期满的预备党员",
-    "approvals": "逾期未审批的接收预备党员决议",
+    "talks": gettext_lazy("待谈话的入党申请人"),
+    "reviews": gettext_lazy("到期的半年考察"),
+    "probation": gettext_lazy("30日内预备期满的预备党员"),
+    "approvals": gettext_lazy("逾期未审批的接收预备党员决议"),
 }
 
 

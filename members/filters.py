@@ -19,7 +19,7 @@ class MemberFilterSet(UpdatedSinceFilterSet):
     party_age_max = django_filters.NumberFilter(label=_("党龄不超过（年）"), method="party_age_max_filter", min_value=0)
     q = django_filters.CharFilter(label=_("姓名/手机号"), method="search")
     active = django_filters.ChoiceFilter(
-        label=_("在册状态"), choices=[("1", "在册"), ("0", "已离开"), ("all", "全部")], method="active_filter",
+        label=_("在册状态"), choices=[("1", _("在册")), ("0", _("已离开")), ("all", _("全部"))], method="active_filter",
         empty_label=None,
     )
     ordering = django_filters.OrderingFilter(

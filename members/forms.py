@@ -46,7 +46,7 @@ class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
         data = super().clean()
         group, branch = data.get("party_group"), data.get("branch")
         if group and branch and group.parent_path != branch.path:
-            self.add_error("party_group", "所选党小组不属于所选党支部。")
+            self.add_error("party_group", _("所选党小组不属于所选党支部。"))
         return data
 
     def service_fields(self) -> dict:
@@ -66,7 +66,7 @@ class MoveForm(forms.Form):
 
 
 class DeactivateForm(forms.Form):
-    KIND_CHOICES = [("transfer_out", "转出到系统外"), ("left", "出党、退党、去世等离开")]
+    KIND_CHOICES = [("transfer_out", _("转出到系统外")), ("left", _("出党、退党、去世等离开"))]
     kind = forms.ChoiceField(label=_("类型"), choices=KIND_CHOICES)
     on = forms.DateField(label=_("日期"), widget=DateInput())
     reason = forms.CharField(label=_("原因"), max_length=200)

@@ -96,7 +96,7 @@ class DueListForm(forms.Form):
 
 
 class CandidateFilterForm(DueListForm):
-    stage = forms.ChoiceField(label=_("阶段"), choices=[("", "（全部）")] + list(Stage.choices), required=False)
+    stage = forms.ChoiceField(label=_("阶段"), choices=[("", _("（全部）"))] + list(Stage.choices), required=False)
     q = forms.CharField(label=_("姓名"), required=False)
 
 
@@ -151,7 +151,7 @@ class TransferForm(forms.Form):
     """The destination inside the system is given by its 组织编码: the page must not list branches outside the
     user's scope (their names are not hers to browse)."""
 
-    KIND_CHOICES = [("internal", "转到系统内其他党支部（须对方接收）"), ("out", "转出到系统外（开具介绍信）")]
+    KIND_CHOICES = [("internal", _("转到系统内其他党支部（须对方接收）")), ("out", _("转出到系统外（开具介绍信）"))]
     kind = forms.ChoiceField(label=_("转接方式"), choices=KIND_CHOICES, widget=forms.RadioSelect, initial="internal")
     to_branch_code = forms.CharField(label=_("转入党支部编码"), max_length=40, required=False,
                                      help_text=_("系统内转接：填写转入党支部的组织编码（向对方党支部或上级党务工作人员索取）"))
@@ -170,7 +170,7 @@ class TransferForm(forms.Form):
             code = (data.get("to_branch_code") or "").strip()
             branch = Organization.objects.active().branches().filter(code__iexact=code).first() if code else None
             if branch is None:
-                self.add_error("to_branch_code", "未找到该编码的在册党支部，请核对。")
+                self.add_error("to_branch_code", _("未找到该编码的在册党支部，请核对。"))
             data["to_branch"] = branch
         return data
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
@@ -53,7 +54,7 @@ class DevelopmentListView(LifecycleMixin, View):
 
 class CandidateCreateView(LifecycleMixin, View):
     def _render(self, request, form):
-        return render(request, "members/form.html", {"form": form, "title": "登记入党申请人"})
+        return render(request, "members/form.html", {"form": form, "title": _("登记入党申请人")})
 
     def dispatch(self, request, *args, **kwargs):
         # Both GET and POST: a role without a branch to write to gets 403, not a form that can never be valid.
@@ -115,7 +116,7 @@ class CandidateDetailView(LifecycleMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已办理并记录。")
+                messages.success(request, _("已办理并记录。"))
                 return redirect(candidate)
         return self._render(request, _candidate(request, pk), form)
 
