@@ -86,7 +86,7 @@ class ObjectionForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    upheld = forms.TypedChoiceField(label=_("处理结果"), choices=[("0", "不予采纳"), ("1", "采纳，退回评审")],
+    upheld = forms.TypedChoiceField(label=_("处理结果"), choices=[("0", _("不予采纳")), ("1", _("采纳，退回评审"))],
                                     coerce=lambda v: v == "1", widget=forms.RadioSelect)
     answer = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -137,7 +137,7 @@ class ProgressForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    decision = forms.ChoiceField(label=_("核验结果"), choices=[("close", "核验通过，销号"), ("send_back", "退回继续整改")],
+    decision = forms.ChoiceField(label=_("核验结果"), choices=[("close", _("核验通过，销号")), ("send_back", _("退回继续整改"))],
                                  widget=forms.RadioSelect)
     text = forms.CharField(label=_("核验意见"), widget=forms.Textarea(attrs={"rows": 2}))
 
