@@ -26,7 +26,7 @@ from .models import (
     VanguardPost,
 )
 
-ACTIVE_CHOICES = [("1", "有效"), ("0", "已停用"), ("all", "全部")]
+ACTIVE_CHOICES = [("1", _("有效")), ("0", _("已停用")), ("all", _("全部"))]
 
 
 class PracticeFilterSet(UpdatedSinceFilterSet):
