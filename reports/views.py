@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
@@ -72,11 +73,11 @@ class OrganizationReportsView(PortalPageMixin, View):
                 apply_validation_error(form, exc)
             else:
                 if result.reused:
-                    messages.info(request, "数据自上次生成以来没有变化，已直接提供此前生成的文件；如需重新排版请点“重新生成”。")
+                    messages.info(request, _("数据自上次生成以来没有变化，已直接提供此前生成的文件；如需重新排版请点“重新生成”。"))
                 elif result.created:
-                    messages.success(request, "已提交生成，进度会在下方自动更新。")
+                    messages.success(request, _("已提交生成，进度会在下方自动更新。"))
                 else:
-                    messages.info(request, "同一报告正在生成中，请稍候。")
+                    messages.info(request, _("同一报告正在生成中，请稍候。"))
                 return redirect("reports:organization", pk=org.pk)
         return self._render(request, org, form, status=400)
 
@@ -151,7 +152,7 @@ class JobRegenerateView(PortalPageMixin, View):
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
-            messages.success(request, "已重新提交生成。" if result.created else "同一报告正在生成中，请稍候。")
+            messages.success(request, _("已重新提交生成。") if result.created else "同一报告正在生成中，请稍候。")
         return redirect("reports:organization", pk=job.organization_id)
 
 
