@@ -34,6 +34,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
@@ -62,14 +63,14 @@ _OOXML_MARKERS = {
 # Types a browser may show inline; everything else is always a download.
 INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf"}
 
-EMPTY_FILE = "文件为空，请重新选择。"
-TOO_LARGE = "文件过大：{kind}不能超过 {mb} MB。"
-TYPE_REFUSED = "不支持该文件类型：仅可上传 JPG、PNG、WEBP、GIF 图片和 PDF、Word、Excel、PPT 文档（不接受 SVG、网页、压缩包等文件）。"
-IMAGES_ONLY = "此处只能上传图片（JPG、PNG、WEBP、GIF）。"
-IMAGE_BROKEN = "图片已损坏或无法识别。"
-IMAGE_TOO_MANY_PIXELS = "图片尺寸过大（超过 4000 万像素），请缩小后再上传。"
-STORAGE_FAILED = "文件保存失败（存储空间不足或不可写），附件未保存，请稍后重试或联系管理员。"
-FILE_MISSING = "文件不存在或已被移除。"
+EMPTY_FILE = _("文件为空，请重新选择。")
+TOO_LARGE = _("文件过大：{kind}不能超过 {mb} MB。")
+TYPE_REFUSED = _("不支持该文件类型：仅可上传 JPG、PNG、WEBP、GIF 图片和 PDF、Word、Excel、PPT 文档（不接受 SVG、网页、压缩包等文件）。")
+IMAGES_ONLY = _("此处只能上传图片（JPG、PNG、WEBP、GIF）。")
+IMAGE_BROKEN = _("图片已损坏或无法识别。")
+IMAGE_TOO_MANY_PIXELS = _("图片尺寸过大（超过 4000 万像素），请缩小后再上传。")
+STORAGE_FAILED = _("文件保存失败（存储空间不足或不可写），附件未保存，请稍后重试或联系管理员。")
+FILE_MISSING = _("文件不存在或已被移除。")
 
 
 @dataclass
