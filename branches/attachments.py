@@ -8,6 +8,7 @@ import magic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
 from .models import AttachmentKind
@@ -25,10 +26,10 @@ ALLOWED = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (AttachmentKind.WORD, {".docx"}),
 }
 
-TOO_LARGE = "文件“{name}”大小 {size:.1f} MB，超过 {limit:.0f} MB 的上限。"
-BAD_TYPE = "文件“{name}”不是允许的类型（照片 JPG/PNG/WEBP、PDF、Word）。"
-NAME_LIES = "文件“{name}”的扩展名与实际内容（{actual}）不符，请检查后重新上传。"
-BROKEN_IMAGE = "照片“{name}”无法读取，可能已损坏。"
+TOO_LARGE = _("文件“{name}”大小 {size:.1f} MB，超过 {limit:.0f} MB 的上限。")
+BAD_TYPE = _("文件“{name}”不是允许的类型（照片 JPG/PNG/WEBP、PDF、Word）。")
+NAME_LIES = _("文件“{name}”的扩展名与实际内容（{actual}）不符，请检查后重新上传。")
+BROKEN_IMAGE = _("照片“{name}”无法读取，可能已损坏。")
 
 
 def sniff(uploaded) -> str:
