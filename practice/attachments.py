@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import magic
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -37,13 +38,13 @@ _OOXML_MARKERS = {
     "ppt/presentation.xml": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 
-TYPE_REFUSED = "不支持该文件类型：仅可上传 JPG/PNG/WEBP/GIF 图片和 PDF、Word、Excel、PPT 文档（不接受 SVG、网页等文件）。"
-EMPTY_FILE = "文件为空。"
-IMAGE_TOO_LARGE = "图片不能超过 10 MB。"
-DOCUMENT_TOO_LARGE = "文档不能超过 20 MB。"
-IMAGE_BROKEN = "图片已损坏或无法识别。"
-IMAGE_TOO_MANY_PIXELS = "图片尺寸过大（超过 4000 万像素）。"
-IMAGES_ONLY = "此处只能上传图片。"
+TYPE_REFUSED = _("不支持该文件类型：仅可上传 JPG/PNG/WEBP/GIF 图片和 PDF、Word、Excel、PPT 文档（不接受 SVG、网页等文件）。")
+EMPTY_FILE = _("文件为空。")
+IMAGE_TOO_LARGE = _("图片不能超过 10 MB。")
+DOCUMENT_TOO_LARGE = _("文档不能超过 20 MB。")
+IMAGE_BROKEN = _("图片已损坏或无法识别。")
+IMAGE_TOO_MANY_PIXELS = _("图片尺寸过大（超过 4000 万像素）。")
+IMAGES_ONLY = _("此处只能上传图片。")
 
 
 @dataclass
