@@ -141,7 +141,7 @@ class DueListView(LifecycleMixin, View):
             branch_ids = [form.cleaned_data["branch"].pk]
         rows = development.due_list(user=request.user, kind=kind, branch_ids=branch_ids)
         if request.GET.get("format") == "xlsx":
-            label = development.DUE_LISTS[kind]
+            label = str(development.DUE_LISTS[kind])
             return xlsx_response(f"{label}.xlsx", [Sheet(label, DUE_COLUMNS, rows)])
         return render(request, "members/development/due.html", {
             "rows": rows, "kind": kind, "lists": development.DUE_LISTS, "form": form,
