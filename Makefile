@@ -9,7 +9,7 @@ XDIST  := $(if $(filter-out 0 1,$(NPROC)),-n auto,)
 PYTEST_ARGS ?=
 ADDR   ?= 127.0.0.1:8000
 
-.PHONY: help bootstrap run test worker beat bench lint migrate demo
+.PHONY: help bootstrap run test worker beat bench lint migrate demo messages
 
 help:
 	@echo "make run      bootstrap, migrate, seed demo data, serve on http://$(ADDR)"
@@ -18,6 +18,7 @@ help:
 	@echo "make migrate  apply migrations    make demo   seed demo data"
 	@echo "make bench    run benchmarks/bench_*.py (DATABASE_URL required)"
 	@echo "make lint     ruff"
+	@echo "make messages  update locale/en/LC_MESSAGES/django.po and compile django.mo (needs GNU gettext)"
 
 bootstrap:
 	scripts/bootstrap.sh run
@@ -54,3 +55,11 @@ bench:
 
 lint: bootstrap
 	$(VENV)/bin/ruff check .
+
+# The English catalog: extract the Chinese msgids into locale/en/LC_MESSAGES/django.po, then compile django.mo
+# (committed, so running the portal never needs gettext). Seed/demo data and tests are not extracted.
+messages: bootstrap
+	@command -v msgfmt >/dev/null 2>&1 || { echo "make messages: needs GNU gettext: sudo apt-get install -y gettext" >&2; exit 1; }
+	$(PY) manage.py makemessages -l en --no-location --no-obsolete -i ".venv/*" -i "tests/*" -i "*/migrations/*" \
+	  -i "var/*" -i "benchmarks/*" -i "*/demo.py"
+	$(PY) manage.py compilemessages -l en -i .venv -i var

@@ -6,6 +6,7 @@ from datetime import date
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
 
@@ -27,11 +28,11 @@ from .models import (
 
 # The select shown under an unticked member: what kind of exception it is.
 EXCEPTION_CHOICES = [
-    ("absent", "缺席"),
-    ("leave:sick", "请假（病假）"),
-    ("leave:personal", "请假（事假）"),
-    ("leave:official", "请假（公假）"),
-    ("late", "迟到"),
+    ("absent", _("缺席")),
+    ("leave:sick", _("请假（病假）")),
+    ("leave:personal", _("请假（事假）")),
+    ("leave:official", _("请假（公假）")),
+    ("late", _("迟到")),
 ]
 
 
@@ -53,12 +54,12 @@ def parse_marks(data, member_ids) -> dict[int, tuple[str, str]]:
 
 
 class ActivityForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
-    organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label="召开组织")
-    guests = forms.CharField(label="列席人员", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="每行一人，如上级党组织参会人员。")
-    photos = forms.FileField(label="照片与附件", required=False,
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("召开组织"))
+    guests = forms.CharField(label=_("列席人员"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("每行一人，如上级党组织参会人员。"))
+    photos = forms.FileField(label=_("照片与附件"), required=False,
                              widget=forms.ClearableFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx"}),
-                             help_text="可用手机拍照上传；支持 JPG/PNG/WEBP、PDF、Word，单个不超过 10 MB。")
+                             help_text=_("可用手机拍照上传；支持 JPG/PNG/WEBP、PDF、Word，单个不超过 10 MB。"))
 
     class Meta:
         model = Activity
@@ -95,13 +96,13 @@ class ActivityForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
 
 
 class VoteForm(forms.Form):
-    kind = forms.ChoiceField(label="事项类型", choices=VoteKind.choices)
-    subject = forms.CharField(label="表决事项", max_length=200)
-    subject_member = forms.ModelChoiceField(label="涉及党员/申请人", queryset=None, required=False)
-    yes = forms.IntegerField(label="赞成", min_value=0)
-    no = forms.IntegerField(label="反对", min_value=0, initial=0)
-    abstain = forms.IntegerField(label="弃权", min_value=0, initial=0)
-    written_yes = forms.IntegerField(label="书面赞成意见", min_value=0, initial=0, required=False)
+    kind = forms.ChoiceField(label=_("事项类型"), choices=VoteKind.choices)
+    subject = forms.CharField(label=_("表决事项"), max_length=200)
+    subject_member = forms.ModelChoiceField(label=_("涉及党员/申请人"), queryset=None, required=False)
+    yes = forms.IntegerField(label=_("赞成"), min_value=0)
+    no = forms.IntegerField(label=_("反对"), min_value=0, initial=0)
+    abstain = forms.IntegerField(label=_("弃权"), min_value=0, initial=0)
+    written_yes = forms.IntegerField(label=_("书面赞成意见"), min_value=0, initial=0, required=False)
 
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,15 +112,15 @@ class VoteForm(forms.Form):
 
 
 class VoidForm(forms.Form):
-    reason = forms.CharField(label="作废原因", max_length=200)
+    reason = forms.CharField(label=_("作废原因"), max_length=200)
 
 
 class TalkForm(FormTokenMixin, forms.Form):
-    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                               initial=timezone.localdate)
-    participants = forms.ModelMultipleChoiceField(label="谈话双方", queryset=None, widget=forms.CheckboxSelectMultiple)
-    topic = forms.CharField(label="谈话主题", max_length=200)
-    note = forms.CharField(label="主要内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    participants = forms.ModelMultipleChoiceField(label=_("谈话双方"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    topic = forms.CharField(label=_("谈话主题"), max_length=200)
+    note = forms.CharField(label=_("主要内容"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,8 +139,8 @@ class PeriodField(forms.CharField):
 
 
 class PeriodCloseForm(forms.Form):
-    organization = forms.ModelChoiceField(label="党组织", queryset=Organization.objects.none())
-    period = PeriodField(label="期间", help_text="如 2025、2025-Q3、2025-09")
+    organization = forms.ModelChoiceField(label=_("党组织"), queryset=Organization.objects.none())
+    period = PeriodField(label=_("期间"), help_text=_("如 2025、2025-Q3、2025-09"))
 
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,17 +148,17 @@ class PeriodCloseForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label="重新开放原因", max_length=200)
+    reason = forms.CharField(label=_("重新开放原因"), max_length=200)
 
 
 class RuleForm(forms.Form):
-    organization = forms.ModelChoiceField(label="适用范围", queryset=Organization.objects.none())
-    activity_type = forms.ModelChoiceField(label="活动类型", queryset=ActivityType.objects.filter(is_active=True))
-    holder = forms.ChoiceField(label="由谁召开", choices=RuleHolder.choices)
-    per = forms.ChoiceField(label="周期", choices=RulePer.choices)
-    min_count = forms.IntegerField(label="至少次数", min_value=0, max_value=31)
-    reason = forms.CharField(label="调整理由", max_length=200, required=False,
-                             help_text="低于上级要求或改变召开主体时必填。")
+    organization = forms.ModelChoiceField(label=_("适用范围"), queryset=Organization.objects.none())
+    activity_type = forms.ModelChoiceField(label=_("活动类型"), queryset=ActivityType.objects.filter(is_active=True))
+    holder = forms.ChoiceField(label=_("由谁召开"), choices=RuleHolder.choices)
+    per = forms.ChoiceField(label=_("周期"), choices=RulePer.choices)
+    min_count = forms.IntegerField(label=_("至少次数"), min_value=0, max_value=31)
+    reason = forms.CharField(label=_("调整理由"), max_length=200, required=False,
+                             help_text=_("低于上级要求或改变召开主体时必填。"))
 
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,8 +171,8 @@ class ActivityTypeForm(forms.ModelForm):
         fields = ["name", "code", "counts_for_completion", "takes_attendance"]
 
 
-KIND_CHOICES = [("branches", "党支部（含联合、临时）"), ("groups", "党小组")]
-SORT_CHOICES = [("tree", "按组织顺序"), ("missing", "按缺项数（多→少）"), ("rate", "按完成率（低→高）")]
+KIND_CHOICES = [("branches", _("党支部（含联合、临时）")), ("groups", _("党小组"))]
+SORT_CHOICES = [("tree", _("按组织顺序")), ("missing", _("按缺项数（多→少）")), ("rate", _("按完成率（低→高）"))]
 
 
 def _default_period():
@@ -183,13 +184,13 @@ class ComplianceFilterSet(django_filters.FilterSet):
     """One FilterSet for the compliance page, its XLSX export and the API: filters the organizations; the
     period, type and sort go to the engine."""
 
-    organization = django_filters.ModelChoiceFilter(label="范围", queryset=Organization.objects.none(),
-                                                    method="in_subtree", empty_label="全部")
-    kind = django_filters.ChoiceFilter(label="组织类型", choices=KIND_CHOICES, method="by_kind", empty_label="党支部（默认）")
-    period = django_filters.CharFilter(label="期间", method="noop", help_text="2025、2025-Q3 或 2025-09")
-    activity_type = django_filters.ModelChoiceFilter(label="活动类型", method="noop", empty_label="全部类型",
+    organization = django_filters.ModelChoiceFilter(label=_("范围"), queryset=Organization.objects.none(),
+                                                    method="in_subtree", empty_label=_("全部"))
+    kind = django_filters.ChoiceFilter(label=_("组织类型"), choices=KIND_CHOICES, method="by_kind", empty_label=_("党支部（默认）"))
+    period = django_filters.CharFilter(label=_("期间"), method="noop", help_text=_("2025、2025-Q3 或 2025-09"))
+    activity_type = django_filters.ModelChoiceFilter(label=_("活动类型"), method="noop", empty_label=_("全部类型"),
                                                      queryset=ActivityType.objects.filter(is_active=True))
-    sort = django_filters.ChoiceFilter(label="排序", choices=SORT_CHOICES, method="noop", empty_label=None)
+    sort = django_filters.ChoiceFilter(label=_("排序"), choices=SORT_CHOICES, method="noop", empty_label=None)
 
     class Meta:
         model = Organization

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.uploads import check_uploads, stored_thumbnail, stored_upload
 
@@ -39,22 +40,22 @@ from .models import (
     VoteKind,
 )
 
-PERIOD_LOCKED = "{period} 已由 {org} 关账，该期间的记录不能再修改；如需更正请联系党务工作者重新开放。"
-WRONG_HOLDER_GROUP = "党小组会须以党小组的名义登记。"
-WRONG_HOLDER_BRANCH = "“{type}”须以党支部的名义登记。"
-TALK_NOT_AN_ACTIVITY = "谈心谈话请在“谈心谈话”中登记。"
-LECTURE_NEEDS = "党课须填写授课人和党课题目。"
-FUTURE_SUBMIT = "活动日期在今天之后，不能提交；可先保存草稿。"
-NOT_GENERAL_MEETING = "只有支部党员大会可以登记表决。"
-ONE_APPLICANT = "接收预备党员和预备党员转正须逐个表决，请选择涉及的党员。"
-TALK_NEEDS_TWO = "谈心谈话须选择谈话双方（至少 2 名党员）。"
-TALK_OTHER_BRANCH = "谈话双方须至少有一名本支部党员。"
-RULE_REASON_REQUIRED = "低于上级要求或改变召开主体时，须填写调整理由。"
-CHECKIN_UNKNOWN = "签到码无效，请核对后重试。"
-CHECKIN_CLOSED = "不在签到时间内（{start:%m月%d日 %H:%M} 至 {end:%H:%M}）。"
-CHECKIN_NOT_MEMBER = "您不在本次活动的应到名单中，请联系书记登记。"
-CHECKIN_NO_MEMBER = "当前账号未关联党员信息，不能签到。"
-ALREADY_CLOSED = "{period} 已关账。"
+PERIOD_LOCKED = _("{period} 已由 {org} 关账，该期间的记录不能再修改；如需更正请联系党务工作者重新开放。")
+WRONG_HOLDER_GROUP = _("党小组会须以党小组的名义登记。")
+WRONG_HOLDER_BRANCH = _("“{type}”须以党支部的名义登记。")
+TALK_NOT_AN_ACTIVITY = _("谈心谈话请在“谈心谈话”中登记。")
+LECTURE_NEEDS = _("党课须填写授课人和党课题目。")
+FUTURE_SUBMIT = _("活动日期在今天之后，不能提交；可先保存草稿。")
+NOT_GENERAL_MEETING = _("只有支部党员大会可以登记表决。")
+ONE_APPLICANT = _("接收预备党员和预备党员转正须逐个表决，请选择涉及的党员。")
+TALK_NEEDS_TWO = _("谈心谈话须选择谈话双方（至少 2 名党员）。")
+TALK_OTHER_BRANCH = _("谈话双方须至少有一名本支部党员。")
+RULE_REASON_REQUIRED = _("低于上级要求或改变召开主体时，须填写调整理由。")
+CHECKIN_UNKNOWN = _("签到码无效，请核对后重试。")
+CHECKIN_CLOSED = _("不在签到时间内（{start:%m月%d日 %H:%M} 至 {end:%H:%M}）。")
+CHECKIN_NOT_MEMBER = _("您不在本次活动的应到名单中，请联系书记登记。")
+CHECKIN_NO_MEMBER = _("当前账号未关联党员信息，不能签到。")
+ALREADY_CLOSED = _("{period} 已关账。")
 
 CHECKIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed on phones
 CHECKIN_EARLY = timedelta(minutes=30)
@@ -142,7 +143,7 @@ def activity_create(*, organization: Organization, activity_type: ActivityType, 
                         checkin_code=_new_code(), **fields)
     activity.full_clean(exclude=["checkin_code"])
     activity._history_user = by
-    for _ in range(5):
+    for _attempt in range(5):
         try:
             with transaction.atomic():
                 activity.save()

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from portal.concurrency import SingleSubmitMixin
@@ -55,7 +56,7 @@ from .quorum import has_vote
 
 NO_CHANGE_RIGHTS = "您只能查看，不能登记或修改该组织的组织生活记录。"
 STATE_BADGES = {"met": "ok", "due": "warn", "overdue": "danger", "none": "muted"}
-STATE_LABELS = {"met": "已完成", "due": "待完成", "overdue": "已逾期", "none": "不要求"}
+STATE_LABELS = {"met": _("已完成"), "due": _("待完成"), "overdue": _("已逾期"), "none": _("不要求")}
 
 
 def _today():
@@ -235,7 +236,7 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
                 apply_validation_error(form, exc)
                 activity = self._activity(request, pk)
             else:
-                messages.success(request, "已提交，计入本期完成情况。" if submit else "草稿已保存。")
+                messages.success(request, _("已提交，计入本期完成情况。") if submit else "草稿已保存。")
                 return redirect(activity)
         on = form.cleaned_data.get("held_on") if hasattr(form, "cleaned_data") and form.cleaned_data.get("held_on") else _today()
         return self._render(request, form, activity, org, on, atype)
@@ -280,13 +281,13 @@ class ActivityActionView(PortalPageMixin, View):
         try:
             if action == "submit":
                 svc.activity_submit(activity=activity, by=request.user)
-                messages.success(request, "已提交。")
+                messages.success(request, _("已提交。"))
             elif action == "void":
                 form = VoidForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError("请填写作废原因。")
                 svc.activity_void(activity=activity, reason=form.cleaned_data["reason"], by=request.user)
-                messages.success(request, "记录已作废，不再计入完成情况。")
+                messages.success(request, _("记录已作废，不再计入完成情况。"))
             elif action == "vote":
                 from members.models import Member
                 form = VoteForm(request.POST, members=Member.objects.filter(branch__path__startswith=activity.organization.path))
@@ -299,7 +300,7 @@ class ActivityActionView(PortalPageMixin, View):
                 messages.success(request, f"表决已登记：{'通过' if vote.passed else '未通过'}。")
             elif action == "upload":
                 svc.attachments_add(activity=activity, uploads=request.FILES.getlist("files"), by=request.user)
-                messages.success(request, "附件已上传。")
+                messages.success(request, _("附件已上传。"))
             else:
                 raise Http404
         except ValidationError as exc:
@@ -434,7 +435,7 @@ class TalkCreateView(PortalPageMixin, SingleSubmitMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "谈心谈话已登记。")
+                messages.success(request, _("谈心谈话已登记。"))
                 return redirect("branches:orglife", org.pk)
         return render(request, "branches/activities/talk_form.html", {"org": org, "form": form})
 
@@ -534,7 +535,7 @@ class PeriodsView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已关账：该期间的记录已锁定。")
+                messages.success(request, _("已关账：该期间的记录已锁定。"))
                 return redirect("branches:periods")
         return render(request, "branches/activities/periods.html", self._ctx(request, form))
 
@@ -564,7 +565,7 @@ class RulesView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "频次要求已保存，对该组织及其下级生效。")
+                messages.success(request, _("频次要求已保存，对该组织及其下级生效。"))
                 return redirect("branches:rules")
         return render(request, "branches/activities/rules.html", self._ctx(request, form))
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from django.db.models import Case, Count, DateField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Length, Substr, TruncMonth
+from django.utils.translation import gettext, pgettext
 
 from .models import (
     BRANCH_KINDS,
@@ -118,10 +119,12 @@ class Period:
     @property
     def label(self) -> str:
         if self.kind == RulePer.YEAR:
-            return f"{self.year}年"
+            return gettext("{year}年").format(year=self.year)
         if self.kind == RulePer.QUARTER:
-            return f"{self.year}年第{QUARTER_NAMES[self.index - 1]}季度"
-        return f"{self.year}年{self.index}月"
+            quarter = (pgettext("quarter", "一"), pgettext("quarter", "二"), pgettext("quarter", "三"),
+                       pgettext("quarter", "四"))[self.index - 1]
+            return gettext("{year}年第{quarter}季度").format(year=self.year, quarter=quarter)
+        return gettext("{year}年{month}月").format(year=self.year, month=self.index)
 
     def __str__(self):
         return self.key

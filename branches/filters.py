@@ -2,6 +2,7 @@
 records (/api/v1/activities/)."""
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from portal.api import wants_tombstones
@@ -15,25 +16,25 @@ def _org_id(description: str) -> dict:
     return {"type": "integer", "description": f"{description}；授权范围外的组织为 400。"}
 
 
-ACTIVE_CHOICES = [("1", "现有"), ("0", "已撤销"), ("all", "全部")]
+ACTIVE_CHOICES = [("1", _("现有")), ("0", _("已撤销")), ("all", _("全部"))]
 
 
 class OrganizationFilterSet(UpdatedSinceFilterSet):
-    kind = django_filters.MultipleChoiceFilter(label="类型", choices=OrganizationKind.choices)
+    kind = django_filters.MultipleChoiceFilter(label=_("类型"), choices=OrganizationKind.choices)
     organization = extend_schema_field(_org_id("所属组织 id（含本级及下级）"))(django_filters.ModelChoiceFilter(
-        label="所属组织 id（含本级及下级）", queryset=scoped_queryset("branches.Organization"), method="in_subtree"
+        label=_("所属组织 id（含本级及下级）"), queryset=scoped_queryset("branches.Organization"), method="in_subtree"
     ))
     parent = extend_schema_field(_org_id("直属上级组织 id（只列其直属下级）"))(django_filters.ModelChoiceFilter(
-        label="直属上级组织 id（只列其直属下级）", queryset=scoped_queryset("branches.Organization"), method="children_of"
+        label=_("直属上级组织 id（只列其直属下级）"), queryset=scoped_queryset("branches.Organization"), method="children_of"
     ))
     active = django_filters.ChoiceFilter(
-        label="状态", choices=ACTIVE_CHOICES, method="active_filter", empty_label=None,
-        help_text="默认只列现有组织；带 updated_since 时默认全部（含已撤销，作为“墓碑”）。",
+        label=_("状态"), choices=ACTIVE_CHOICES, method="active_filter", empty_label=None,
+        help_text=_("默认只列现有组织；带 updated_since 时默认全部（含已撤销，作为“墓碑”）。"),
     )
-    q = django_filters.CharFilter(label="名称/简称/编码", method="search")
+    q = django_filters.CharFilter(label=_("名称/简称/编码"), method="search")
     updated_since = UpdatedSinceFilter(
         method="changed_since",
-        help_text="组织信息或其委员会任期（换届、任期变动）在此时间之后有变动的组织。",
+        help_text=_("组织信息或其委员会任期（换届、任期变动）在此时间之后有变动的组织。"),
     )
 
     class Meta:

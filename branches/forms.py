@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
 
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
 from portal.scoping import MANAGE
@@ -23,20 +24,20 @@ class OrganizationForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
 
 
 class DissolveForm(forms.Form):
-    on = forms.DateField(label="撤销日期", widget=DateInput())
-    reason = forms.CharField(label="撤销原因", max_length=200)
+    on = forms.DateField(label=_("撤销日期"), widget=DateInput())
+    reason = forms.CharField(label=_("撤销原因"), max_length=200)
 
 
 class TermForm(forms.Form):
-    started_on = forms.DateField(label="本届开始（选举）日期", widget=DateInput())
-    ends_on = forms.DateField(label="届满日期", widget=DateInput(), required=False,
-                              help_text="留空按默认任期计算（村、社区 5 年，其他 3 年）。")
-    secretary = forms.ModelChoiceField(label="书记", queryset=None)
-    deputy_secretary = forms.ModelChoiceField(label="副书记", queryset=None, required=False)
-    organization = forms.ModelChoiceField(label="组织委员", queryset=None, required=False)
-    propaganda = forms.ModelChoiceField(label="宣传委员", queryset=None, required=False)
-    discipline = forms.ModelChoiceField(label="纪检委员", queryset=None, required=False)
-    others = forms.ModelMultipleChoiceField(label="其他委员", queryset=None, required=False,
+    started_on = forms.DateField(label=_("本届开始（选举）日期"), widget=DateInput())
+    ends_on = forms.DateField(label=_("届满日期"), widget=DateInput(), required=False,
+                              help_text=_("留空按默认任期计算（村、社区 5 年，其他 3 年）。"))
+    secretary = forms.ModelChoiceField(label=_("书记"), queryset=None)
+    deputy_secretary = forms.ModelChoiceField(label=_("副书记"), queryset=None, required=False)
+    organization = forms.ModelChoiceField(label=_("组织委员"), queryset=None, required=False)
+    propaganda = forms.ModelChoiceField(label=_("宣传委员"), queryset=None, required=False)
+    discipline = forms.ModelChoiceField(label=_("纪检委员"), queryset=None, required=False)
+    others = forms.ModelMultipleChoiceField(label=_("其他委员"), queryset=None, required=False,
                                             widget=forms.SelectMultiple(attrs={"size": 6}))
 
     ROLE_FIELDS = ["secretary", "deputy_secretary", "organization", "propaganda", "discipline"]
@@ -51,9 +52,9 @@ class TermForm(forms.Form):
         data = super().clean()
         chosen = [data.get(f) for f in self.ROLE_FIELDS if data.get(f)] + list(data.get("others") or [])
         if len({m.pk for m in chosen}) != len(chosen):
-            raise forms.ValidationError("同一名党员在一届委员会中只能担任一个职务。")
+            raise forms.ValidationError(_("同一名党员在一届委员会中只能担任一个职务。"))
         if data.get("ends_on") and data.get("started_on") and data["ends_on"] <= data["started_on"]:
-            self.add_error("ends_on", "届满日期必须晚于开始日期。")
+            self.add_error("ends_on", _("届满日期必须晚于开始日期。"))
         return data
 
     def seats(self):
@@ -65,12 +66,12 @@ class TermForm(forms.Form):
 class GrantForm(forms.Form):
     """Create (or reuse) a login and grant it a role on an organization in the staff member's scope."""
 
-    username = forms.CharField(label="用户名", max_length=150)
-    full_name = forms.CharField(label="姓名", max_length=60)
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, required=False,
-                               help_text="新用户必填；已有用户留空。")
-    role = forms.ChoiceField(label="角色", choices=Role.choices)
-    organization = forms.ModelChoiceField(label="授权组织（含下级）", queryset=None)
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    full_name = forms.CharField(label=_("姓名"), max_length=60)
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, required=False,
+                               help_text=_("新用户必填；已有用户留空。"))
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    organization = forms.ModelChoiceField(label=_("授权组织（含下级）"), queryset=None)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,7 +84,7 @@ class GrantForm(forms.Form):
         exists = User.objects.filter(username=data.get("username")).exists()
         if not exists:
             if not data.get("password"):
-                self.add_error("password", "新用户须设置初始密码。")
+                self.add_error("password", _("新用户须设置初始密码。"))
             else:
                 try:
                     validate_password(data["password"])

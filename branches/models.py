@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -16,12 +18,12 @@ from portal.scoping import RestrictedQuerySet
 
 
 class OrganizationKind(models.TextChoices):
-    COMMITTEE = "committee", "基层党委"
-    GENERAL_BRANCH = "general_branch", "党总支"
-    BRANCH = "branch", "党支部"
-    JOINT_BRANCH = "joint_branch", "联合党支部"
-    TEMPORARY_BRANCH = "temporary_branch", "临时党支部"
-    PARTY_GROUP = "party_group", "党小组"
+    COMMITTEE = "committee", _("基层党委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    JOINT_BRANCH = "joint_branch", _("联合党支部")
+    TEMPORARY_BRANCH = "temporary_branch", _("临时党支部")
+    PARTY_GROUP = "party_group", _("党小组")
 
 
 BRANCH_KINDS = (OrganizationKind.BRANCH, OrganizationKind.JOINT_BRANCH, OrganizationKind.TEMPORARY_BRANCH)
@@ -37,9 +39,9 @@ ALLOWED_PARENT_KINDS = {
 
 
 class Locality(models.TextChoices):
-    GENERAL = "general", "机关、企事业单位等"
-    VILLAGE = "village", "村"
-    COMMUNITY = "community", "社区"
+    GENERAL = "general", _("机关、企事业单位等")
+    VILLAGE = "village", _("村")
+    COMMUNITY = "community", _("社区")
 
 
 class OrganizationQuerySet(RestrictedQuerySet, MP_NodeQuerySet):
@@ -66,21 +68,21 @@ class Organization(MP_Node):
     steplen = 4
     node_order_by = None
 
-    name = models.CharField("名称", max_length=120)
-    short_name = models.CharField("简称", max_length=40, blank=True)
-    kind = models.CharField("类型", max_length=20, choices=OrganizationKind.choices)
-    code = models.CharField("组织编码", max_length=32, unique=True)
-    established_on = models.DateField("成立日期")
-    dissolved_on = models.DateField("撤销日期", null=True, blank=True)
-    dissolution_reason = models.CharField("撤销原因", max_length=200, blank=True)
-    units = models.TextField("所在单位", blank=True, help_text="每行一个单位；联合党支部一般不超过 5 个单位。")
-    locality = models.CharField("单位性质", max_length=12, choices=Locality.choices, default=Locality.GENERAL)
+    name = models.CharField(_("名称"), max_length=120)
+    short_name = models.CharField(_("简称"), max_length=40, blank=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=OrganizationKind.choices)
+    code = models.CharField(_("组织编码"), max_length=32, unique=True)
+    established_on = models.DateField(_("成立日期"))
+    dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    dissolution_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    units = models.TextField(_("所在单位"), blank=True, help_text=_("每行一个单位；联合党支部一般不超过 5 个单位。"))
+    locality = models.CharField(_("单位性质"), max_length=12, choices=Locality.choices, default=Locality.GENERAL)
     term_years = models.PositiveSmallIntegerField(
-        "每届任期（年）",
+        _("每届任期（年）"),
         null=True,
         blank=True,
         validators=[MinValueValidator(3), MaxValueValidator(5)],
-        help_text="留空则按默认：村、社区 5 年，其他 3 年。",
+        help_text=_("留空则按默认：村、社区 5 年，其他 3 年。"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -89,8 +91,8 @@ class Organization(MP_Node):
     history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
 
     class Meta:
-        verbose_name = "党组织"
-        verbose_name_plural = "党组织"
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
         indexes = [
             # LIKE 'prefix%' on PostgreSQL needs pattern ops unless the collation is C.
             models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
@@ -137,18 +139,18 @@ class Organization(MP_Node):
 class CommitteeTerm(models.Model):
     """One term (届) of an organization's committee; its end date is when 换届 is due."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="terms", verbose_name="党组织")
-    started_on = models.DateField("本届开始")
-    ends_on = models.DateField("届满日期")
-    closed_on = models.DateField("换届完成日期", null=True, blank=True, help_text="下一届选出后填写；为空表示本届在任。")
-    note = models.CharField("备注", max_length=200, blank=True)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="terms", verbose_name=_("党组织"))
+    started_on = models.DateField(_("本届开始"))
+    ends_on = models.DateField(_("届满日期"))
+    closed_on = models.DateField(_("换届完成日期"), null=True, blank=True, help_text=_("下一届选出后填写；为空表示本届在任。"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "委员会任期"
-        verbose_name_plural = "委员会任期"
+        verbose_name = _("委员会任期")
+        verbose_name_plural = _("委员会任期")
         ordering = ["organization", "-started_on"]
         indexes = [models.Index(fields=["organization", "closed_on"], name="term_current")]
 
@@ -174,13 +176,13 @@ class CommitteeTerm(models.Model):
 
 
 class SeatRole(models.TextChoices):
-    SECRETARY = "secretary", "书记"
-    DEPUTY_SECRETARY = "deputy_secretary", "副书记"
-    ORGANIZATION = "organization", "组织委员"
-    PROPAGANDA = "propaganda", "宣传委员"
-    DISCIPLINE = "discipline", "纪检委员"
-    YOUTH = "youth", "青年委员"
-    MEMBER = "member", "委员"
+    SECRETARY = "secretary", _("书记")
+    DEPUTY_SECRETARY = "deputy_secretary", _("副书记")
+    ORGANIZATION = "organization", _("组织委员")
+    PROPAGANDA = "propaganda", _("宣传委员")
+    DISCIPLINE = "discipline", _("纪检委员")
+    YOUTH = "youth", _("青年委员")
+    MEMBER = "member", _("委员")
 
 
 SEAT_ORDER = [r.value for r in SeatRole]  # 书记 first, then 副书记, committee members
@@ -194,16 +196,16 @@ def seat_order_expression():
 class CommitteeSeat(models.Model):
     """A member holding a seat in a term; seats are kept when a term ends (history)."""
 
-    term = models.ForeignKey(CommitteeTerm, on_delete=models.CASCADE, related_name="seats", verbose_name="任期")
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="seats", verbose_name="党员")
-    role = models.CharField("职务", max_length=20, choices=SeatRole.choices)
-    started_on = models.DateField("任职日期", null=True, blank=True)
-    ended_on = models.DateField("离任日期", null=True, blank=True)
+    term = models.ForeignKey(CommitteeTerm, on_delete=models.CASCADE, related_name="seats", verbose_name=_("任期"))
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="seats", verbose_name=_("党员"))
+    role = models.CharField(_("职务"), max_length=20, choices=SeatRole.choices)
+    started_on = models.DateField(_("任职日期"), null=True, blank=True)
+    ended_on = models.DateField(_("离任日期"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "委员会职务"
-        verbose_name_plural = "委员会职务"
+        verbose_name = _("委员会职务")
+        verbose_name_plural = _("委员会职务")
         ordering = ["term", "role"]
         constraints = [
             models.UniqueConstraint(fields=["term", "member"], name="seat_one_per_member_per_term"),
@@ -217,10 +219,10 @@ class CommitteeSeat(models.Model):
 
 
 class Role(models.TextChoices):
-    STAFF = "staff", "党务工作者"
-    SECRETARY = "secretary", "支部书记/委员"
-    REVIEWER = "reviewer", "评审人员"
-    AGENCY = "agency", "上级机关"
+    STAFF = "staff", _("党务工作者")
+    SECRETARY = "secretary", _("支部书记/委员")
+    REVIEWER = "reviewer", _("评审人员")
+    AGENCY = "agency", _("上级机关")
 
 
 class RoleGrant(models.Model):
@@ -228,7 +230,7 @@ class RoleGrant(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="role_grants")
-    role = models.CharField("角色", max_length=12, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=12, choices=Role.choices)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -236,8 +238,8 @@ class RoleGrant(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "角色授权"
-        verbose_name_plural = "角色授权"
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
         constraints = [models.UniqueConstraint(fields=["user", "organization", "role"], name="grant_unique")]
 
     def __str__(self):
@@ -259,8 +261,8 @@ class ApiClientQuerySet(RestrictedQuerySet):
 
 
 class ApiClientGrant(models.TextChoices):
-    REPORTS = "reports", "申请报告"
-    PII = "pii", "读取个人敏感信息"
+    REPORTS = "reports", _("申请报告")
+    PII = "pii", _("读取个人敏感信息")
 
 
 class ApiClient(models.Model):
@@ -271,31 +273,31 @@ class ApiClient(models.Model):
     `organization` (branches.permissions.granted_paths: the one rule).
     """
 
-    name = models.CharField("名称", max_length=80)
+    name = models.CharField(_("名称"), max_length=80)
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="api_clients", verbose_name="授权范围（含下级）"
+        Organization, on_delete=models.PROTECT, related_name="api_clients", verbose_name=_("授权范围（含下级）")
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_client", editable=False,
         help_text="service account the client acts as (no password, no pages)",
     )
-    token_prefix = models.CharField("令牌前缀", max_length=12, unique=True, editable=False)
+    token_prefix = models.CharField(_("令牌前缀"), max_length=12, unique=True, editable=False)
     token_hash = models.CharField(max_length=64, editable=False)
-    grant_reports = models.BooleanField("可申请报告", default=False)
-    grant_pii = models.BooleanField("可读取身份证号、手机号", default=False)
+    grant_reports = models.BooleanField(_("可申请报告"), default=False)
+    grant_pii = models.BooleanField(_("可读取身份证号、手机号"), default=False)
     throttle_rate = models.CharField(
-        "限流",
+        _("限流"),
         max_length=20,
         blank=True,
-        help_text="如 600/min；留空使用系统默认。",
+        help_text=_("如 600/min；留空使用系统默认。"),
         validators=[RegexValidator(r"^\d+/(s|sec|m|min|h|hour|d|day)$", "限流格式如 600/min、10/s、5000/hour。")],
     )
-    expires_at = models.DateTimeField("有效期至", null=True, blank=True)
-    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -305,8 +307,8 @@ class ApiClient(models.Model):
     history = HistoricalRecords(excluded_fields=["token_hash", "last_used_at"])
 
     class Meta:
-        verbose_name = "接口客户端"
-        verbose_name_plural = "接口客户端"
+        verbose_name = _("接口客户端")
+        verbose_name_plural = _("接口客户端")
         ordering = ["organization__path", "name", "id"]
 
     def __str__(self):
@@ -346,8 +348,8 @@ class ApiRequestLog(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "接口访问记录"
-        verbose_name_plural = "接口访问记录"
+        verbose_name = _("接口访问记录")
+        verbose_name_plural = _("接口访问记录")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["client", "-at"], name="apilog_client_at")]
 
@@ -364,38 +366,45 @@ class ApiRequestLog(models.Model):
 class ActivityCategory(models.TextChoices):
     """What a type is for; drives which form parts show and how compliance counts it."""
 
-    GENERAL_MEETING = "general_meeting", "党员大会"
-    COMMITTEE_MEETING = "committee_meeting", "支委会"
-    GROUP_MEETING = "group_meeting", "党小组会"
-    LECTURE = "lecture", "党课"
-    THEME_DAY = "theme_day", "主题党日"
-    LIFE_MEETING = "life_meeting", "组织生活会"
-    APPRAISAL = "appraisal", "民主评议"
-    TALK = "talk", "谈心谈话"
-    OTHER = "other", "其他活动"
+    GENERAL_MEETING = "general_meeting", _("党员大会")
+    COMMITTEE_MEETING = "committee_meeting", _("支委会")
+    GROUP_MEETING = "group_meeting", _("党小组会")
+    LECTURE = "lecture", _("党课")
+    THEME_DAY = "theme_day", _("主题党日")
+    LIFE_MEETING = "life_meeting", _("组织生活会")
+    APPRAISAL = "appraisal", _("民主评议")
+    TALK = "talk", _("谈心谈话")
+    OTHER = "other", _("其他活动")
+
+
+BUILTIN_ACTIVITY_NAMES = (
+    gettext_noop("支部党员大会"), gettext_noop("支部委员会会议"), gettext_noop("党小组会"), gettext_noop("党课"),
+    gettext_noop("主题党日"), gettext_noop("组织生活会"), gettext_noop("民主评议党员"), gettext_noop("谈心谈话"),
+)
 
 
 class ActivityType(models.Model):
     """A kind of activity; the eight from the 支部工作条例 are seeded, staff may add their own."""
 
-    code = models.SlugField("代码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=40, unique=True)
-    category = models.CharField("类别", max_length=20, choices=ActivityCategory.choices, default=ActivityCategory.OTHER)
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    category = models.CharField(_("类别"), max_length=20, choices=ActivityCategory.choices, default=ActivityCategory.OTHER)
     # 三会一课 + 主题党日: what `completion_rates` measures.
-    counts_for_completion = models.BooleanField("计入“三会一课”完成率", default=False)
-    takes_attendance = models.BooleanField("登记出席", default=True)
-    is_builtin = models.BooleanField("内置类型", default=False, editable=False)
-    is_active = models.BooleanField("启用", default=True)
-    order = models.PositiveSmallIntegerField("排序", default=100)
+    counts_for_completion = models.BooleanField(_("计入“三会一课”完成率"), default=False)
+    takes_attendance = models.BooleanField(_("登记出席"), default=True)
+    is_builtin = models.BooleanField(_("内置类型"), default=False, editable=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "活动类型"
-        verbose_name_plural = "活动类型"
+        verbose_name = _("活动类型")
+        verbose_name_plural = _("活动类型")
         ordering = ["order", "id"]
 
     def __str__(self):
-        return self.name
+        # The eight built-in names are UI texts (translated, see BUILTIN_ACTIVITY_NAMES); staff-added ones are data.
+        return gettext(self.name) if self.is_builtin else self.name
 
     @property
     def is_general_meeting(self) -> bool:
@@ -411,16 +420,16 @@ class ActivityType(models.Model):
 
 
 class RuleHolder(models.TextChoices):
-    BRANCH = "branch", "每个党支部"
-    GROUP = "group", "每个党小组"
-    COMMITTEE = "committee", "设支委会的党支部"
-    MEMBER = "member", "每名党员"
+    BRANCH = "branch", _("每个党支部")
+    GROUP = "group", _("每个党小组")
+    COMMITTEE = "committee", _("设支委会的党支部")
+    MEMBER = "member", _("每名党员")
 
 
 class RulePer(models.TextChoices):
-    MONTH = "month", "每月"
-    QUARTER = "quarter", "每季度"
-    YEAR = "year", "每年"
+    MONTH = "month", _("每月")
+    QUARTER = "quarter", _("每季度")
+    YEAR = "year", _("每年")
 
 
 WINDOWS_PER_YEAR = {RulePer.MONTH: 12, RulePer.QUARTER: 4, RulePer.YEAR: 1}
@@ -430,23 +439,23 @@ class FrequencyRule(models.Model):
     """"At least N per month/quarter/year" for a type. organization=None is the portal-wide default;
     a rule on an organization overrides the default for its whole subtree (nearest one up the tree wins)."""
 
-    activity_type = models.ForeignKey(ActivityType, on_delete=models.CASCADE, related_name="rules", verbose_name="活动类型")
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.CASCADE, related_name="rules", verbose_name=_("活动类型"))
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="frequency_rules",
-        verbose_name="适用范围", help_text="留空为全局默认；选定组织则对其下全部组织生效。",
+        verbose_name=_("适用范围"), help_text=_("留空为全局默认；选定组织则对其下全部组织生效。"),
     )
-    holder = models.CharField("由谁召开", max_length=12, choices=RuleHolder.choices)
-    per = models.CharField("周期", max_length=8, choices=RulePer.choices)
-    min_count = models.PositiveSmallIntegerField("至少次数", help_text="0 表示该范围内不作要求。")
-    reason = models.CharField("调整理由", max_length=200, blank=True)
-    source = models.CharField("依据", max_length=200, blank=True)
+    holder = models.CharField(_("由谁召开"), max_length=12, choices=RuleHolder.choices)
+    per = models.CharField(_("周期"), max_length=8, choices=RulePer.choices)
+    min_count = models.PositiveSmallIntegerField(_("至少次数"), help_text=_("0 表示该范围内不作要求。"))
+    reason = models.CharField(_("调整理由"), max_length=200, blank=True)
+    source = models.CharField(_("依据"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "频次要求"
-        verbose_name_plural = "频次要求"
+        verbose_name = _("频次要求")
+        verbose_name_plural = _("频次要求")
         ordering = ["activity_type__order", "organization_id"]
         constraints = [
             models.UniqueConstraint(fields=["activity_type", "organization"], name="rule_one_per_scope"),
@@ -464,8 +473,8 @@ class FrequencyRule(models.Model):
 
 
 class ActivityStatus(models.TextChoices):
-    DRAFT = "draft", "草稿"
-    SUBMITTED = "submitted", "已提交"
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
 
 
 class ActivityQuerySet(RestrictedQuerySet):
@@ -481,27 +490,27 @@ class ActivityQuerySet(RestrictedQuerySet):
 class Activity(models.Model):
     """One meeting or activity held by a branch or a 党小组."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="activities", verbose_name="党组织")
-    activity_type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="activities", verbose_name="活动类型")
-    title = models.CharField("主题", max_length=120)
-    held_on = models.DateField("日期")
-    starts_at = models.TimeField("开始时间", null=True, blank=True)
-    ends_at = models.TimeField("结束时间", null=True, blank=True)
-    place = models.CharField("地点", max_length=120, blank=True)
-    host = models.ForeignKey("members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="主持人")
-    recorder = models.ForeignKey("members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="记录人")
-    lecturer = models.CharField("授课人", max_length=60, blank=True)
-    lecture_title = models.CharField("党课题目", max_length=120, blank=True)
-    topics = models.TextField("议题", blank=True)
-    minutes = models.TextField("会议纪要", blank=True)
-    resolutions = models.TextField("决议", blank=True)
-    is_election = models.BooleanField("选举会议", default=False, help_text="换届选举：到会须超过应到会有表决权党员的五分之四。")
-    status = models.CharField("状态", max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT)
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="activities", verbose_name=_("党组织"))
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="activities", verbose_name=_("活动类型"))
+    title = models.CharField(_("主题"), max_length=120)
+    held_on = models.DateField(_("日期"))
+    starts_at = models.TimeField(_("开始时间"), null=True, blank=True)
+    ends_at = models.TimeField(_("结束时间"), null=True, blank=True)
+    place = models.CharField(_("地点"), max_length=120, blank=True)
+    host = models.ForeignKey("members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("主持人"))
+    recorder = models.ForeignKey("members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("记录人"))
+    lecturer = models.CharField(_("授课人"), max_length=60, blank=True)
+    lecture_title = models.CharField(_("党课题目"), max_length=120, blank=True)
+    topics = models.TextField(_("议题"), blank=True)
+    minutes = models.TextField(_("会议纪要"), blank=True)
+    resolutions = models.TextField(_("决议"), blank=True)
+    is_election = models.BooleanField(_("选举会议"), default=False, help_text=_("换届选举：到会须超过应到会有表决权党员的五分之四。"))
+    status = models.CharField(_("状态"), max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    checkin_code = models.CharField("签到码", max_length=8, unique=True)
-    is_deleted = models.BooleanField("已作废", default=False)
-    deleted_reason = models.CharField("作废原因", max_length=200, blank=True)
+    checkin_code = models.CharField(_("签到码"), max_length=8, unique=True)
+    is_deleted = models.BooleanField(_("已作废"), default=False)
+    deleted_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -510,8 +519,8 @@ class Activity(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "组织生活记录"
-        verbose_name_plural = "组织生活记录"
+        verbose_name = _("组织生活记录")
+        verbose_name_plural = _("组织生活记录")
         ordering = ["-held_on", "-starts_at", "-id"]
         indexes = [
             # The compliance aggregation: submitted records of a set of organizations in a date range.
@@ -532,36 +541,36 @@ class Activity(models.Model):
 
 
 class AttendanceStatus(models.TextChoices):
-    PRESENT = "present", "出席"
-    LATE = "late", "迟到"
-    LEAVE = "leave", "请假"
-    ABSENT = "absent", "缺席"
+    PRESENT = "present", _("出席")
+    LATE = "late", _("迟到")
+    LEAVE = "leave", _("请假")
+    ABSENT = "absent", _("缺席")
 
 
 PRESENT_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
 
 class LeaveReason(models.TextChoices):
-    SICK = "sick", "病假"
-    PERSONAL = "personal", "事假"
-    OFFICIAL = "official", "公假"
+    SICK = "sick", _("病假")
+    PERSONAL = "personal", _("事假")
+    OFFICIAL = "official", _("公假")
 
 
 class Attendance(models.Model):
     """One expected participant (member) or one 列席 guest (member empty, guest_name set)."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendances", verbose_name="活动")
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="attendances", verbose_name="党员")
-    guest_name = models.CharField("列席人员", max_length=60, blank=True)
-    status = models.CharField("出席情况", max_length=10, choices=AttendanceStatus.choices, default=AttendanceStatus.PRESENT)
-    leave_reason = models.CharField("请假类别", max_length=10, choices=LeaveReason.choices, blank=True)
-    note = models.CharField("备注", max_length=200, blank=True)
-    checked_in_at = models.DateTimeField("扫码签到时间", null=True, blank=True)
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("活动"))
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="attendances", verbose_name=_("党员"))
+    guest_name = models.CharField(_("列席人员"), max_length=60, blank=True)
+    status = models.CharField(_("出席情况"), max_length=10, choices=AttendanceStatus.choices, default=AttendanceStatus.PRESENT)
+    leave_reason = models.CharField(_("请假类别"), max_length=10, choices=LeaveReason.choices, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    checked_in_at = models.DateTimeField(_("扫码签到时间"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "出席情况"
-        verbose_name_plural = "出席情况"
+        verbose_name = _("出席情况")
+        verbose_name_plural = _("出席情况")
         ordering = ["activity", "member__name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["activity", "member"], condition=models.Q(member__isnull=False),
@@ -580,34 +589,34 @@ class Attendance(models.Model):
 
 
 class VoteKind(models.TextChoices):
-    MOTION = "motion", "一般事项"
-    ADMISSION = "admission", "接收预备党员"
-    CONFIRMATION = "confirmation", "预备党员转正"
-    ELECTION = "election", "选举"
+    MOTION = "motion", _("一般事项")
+    ADMISSION = "admission", _("接收预备党员")
+    CONFIRMATION = "confirmation", _("预备党员转正")
+    ELECTION = "election", _("选举")
 
 
 class Vote(models.Model):
     """A decision voted at a 支部党员大会; counts are frozen when it is recorded."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="votes", verbose_name="党员大会")
-    kind = models.CharField("表决事项类型", max_length=16, choices=VoteKind.choices, default=VoteKind.MOTION)
-    subject = models.CharField("表决事项", max_length=200)
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="votes", verbose_name=_("党员大会"))
+    kind = models.CharField(_("表决事项类型"), max_length=16, choices=VoteKind.choices, default=VoteKind.MOTION)
+    subject = models.CharField(_("表决事项"), max_length=200)
     subject_member = models.ForeignKey("members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                       verbose_name="涉及党员/申请人", help_text="接收或转正须逐个表决。")
-    yes = models.PositiveSmallIntegerField("赞成")
-    no = models.PositiveSmallIntegerField("反对", default=0)
-    abstain = models.PositiveSmallIntegerField("弃权", default=0)
-    written_yes = models.PositiveSmallIntegerField("书面赞成意见", default=0, help_text="因故不能到会、会前提交书面意见的有表决权党员。")
-    should_attend = models.PositiveSmallIntegerField("应到会有表决权党员", editable=False)
-    present = models.PositiveSmallIntegerField("实到有表决权党员", editable=False)
-    passed = models.BooleanField("通过", editable=False)
+                                       verbose_name=_("涉及党员/申请人"), help_text=_("接收或转正须逐个表决。"))
+    yes = models.PositiveSmallIntegerField(_("赞成"))
+    no = models.PositiveSmallIntegerField(_("反对"), default=0)
+    abstain = models.PositiveSmallIntegerField(_("弃权"), default=0)
+    written_yes = models.PositiveSmallIntegerField(_("书面赞成意见"), default=0, help_text=_("因故不能到会、会前提交书面意见的有表决权党员。"))
+    should_attend = models.PositiveSmallIntegerField(_("应到会有表决权党员"), editable=False)
+    present = models.PositiveSmallIntegerField(_("实到有表决权党员"), editable=False)
+    passed = models.BooleanField(_("通过"), editable=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "表决"
-        verbose_name_plural = "表决"
+        verbose_name = _("表决")
+        verbose_name_plural = _("表决")
         ordering = ["activity", "id"]
 
     def __str__(self):
@@ -615,9 +624,9 @@ class Vote(models.Model):
 
 
 class AttachmentKind(models.TextChoices):
-    IMAGE = "image", "照片"
+    IMAGE = "image", _("照片")
     PDF = "pdf", "PDF"
-    WORD = "word", "Word 文档"
+    WORD = "word", _("Word 文档")
 
 
 def _attachment_path(instance, filename):
@@ -625,21 +634,21 @@ def _attachment_path(instance, filename):
 
 
 class Attachment(models.Model):
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attachments", verbose_name="活动")
-    file = models.FileField("文件", upload_to=_attachment_path)
-    thumbnail = models.FileField("缩略图", upload_to=_attachment_path, blank=True)
-    original_name = models.CharField("文件名", max_length=200)
-    kind = models.CharField("类型", max_length=8, choices=AttachmentKind.choices)
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("活动"))
+    file = models.FileField(_("文件"), upload_to=_attachment_path)
+    thumbnail = models.FileField(_("缩略图"), upload_to=_attachment_path, blank=True)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=8, choices=AttachmentKind.choices)
     content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
+    size = models.PositiveIntegerField(_("大小（字节）"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    is_deleted = models.BooleanField("已删除", default=False)
+    is_deleted = models.BooleanField(_("已删除"), default=False)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "附件"
-        verbose_name_plural = "附件"
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
         ordering = ["activity", "id"]
 
     def __str__(self):
@@ -653,12 +662,12 @@ class TalkQuerySet(RestrictedQuerySet):
 class Talk(models.Model):
     """谈心谈话: who talked with whom (支委之间、支委和党员、党员之间), every member at least once a year."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="talks", verbose_name="党支部")
-    held_on = models.DateField("日期")
-    participants = models.ManyToManyField("members.Member", related_name="talks", verbose_name="谈话双方")
-    topic = models.CharField("谈话主题", max_length=200)
-    note = models.TextField("主要内容", blank=True)
-    is_deleted = models.BooleanField("已作废", default=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="talks", verbose_name=_("党支部"))
+    held_on = models.DateField(_("日期"))
+    participants = models.ManyToManyField("members.Member", related_name="talks", verbose_name=_("谈话双方"))
+    topic = models.CharField(_("谈话主题"), max_length=200)
+    note = models.TextField(_("主要内容"), blank=True)
+    is_deleted = models.BooleanField(_("已作废"), default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -666,8 +675,8 @@ class Talk(models.Model):
     history = HistoricalRecords(m2m_fields=[participants])
 
     class Meta:
-        verbose_name = "谈心谈话"
-        verbose_name_plural = "谈心谈话"
+        verbose_name = _("谈心谈话")
+        verbose_name_plural = _("谈心谈话")
         ordering = ["-held_on", "-id"]
         indexes = [models.Index(fields=["organization", "held_on"], name="talk_org_date")]
 
@@ -678,20 +687,20 @@ class Talk(models.Model):
 class PeriodClose(models.Model):
     """Staff close a period for a subtree: records held in [start, end] there are locked until reopened."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="period_closes", verbose_name="党组织")
-    period = models.CharField("期间", max_length=10, help_text="如 2025、2025-Q3、2025-09")
-    start = models.DateField("开始")
-    end = models.DateField("结束")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="period_closes", verbose_name=_("党组织"))
+    period = models.CharField(_("期间"), max_length=10, help_text=_("如 2025、2025-Q3、2025-09"))
+    start = models.DateField(_("开始"))
+    end = models.DateField(_("结束"))
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     closed_at = models.DateTimeField(auto_now_add=True)
     reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    reopened_at = models.DateTimeField("重新开放时间", null=True, blank=True)
-    reopen_reason = models.CharField("重新开放原因", max_length=200, blank=True)
+    reopened_at = models.DateTimeField(_("重新开放时间"), null=True, blank=True)
+    reopen_reason = models.CharField(_("重新开放原因"), max_length=200, blank=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "期间关账"
-        verbose_name_plural = "期间关账"
+        verbose_name = _("期间关账")
+        verbose_name_plural = _("期间关账")
         ordering = ["-start", "organization"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "period"], condition=models.Q(reopened_at__isnull=True),
@@ -710,24 +719,24 @@ class Reminder(models.Model):
     """An in-portal notice (提醒) to one user; `key` makes each reminder go out once per period."""
 
     class Kind(models.TextChoices):
-        DUE = "due", "即将到期"
-        OVERDUE = "overdue", "已逾期"
-        STAFF_DIGEST = "staff_digest", "逾期支部周报"
+        DUE = "due", _("即将到期")
+        OVERDUE = "overdue", _("已逾期")
+        STAFF_DIGEST = "staff_digest", _("逾期支部周报")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orglife_reminders")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     key = models.CharField(max_length=120)
-    title = models.CharField("标题", max_length=200)
-    body = models.TextField("内容")
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
     url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "组织生活提醒"
-        verbose_name_plural = "组织生活提醒"
+        verbose_name = _("组织生活提醒")
+        verbose_name_plural = _("组织生活提醒")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="reminder_once_per_key")]
         indexes = [models.Index(fields=["user", "read_at"], name="reminder_unread")]

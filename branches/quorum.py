@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-NO_QUORUM = "到会有表决权的党员 {present} 人，未超过应到会 {should} 人的半数，会议不能作出决定。"
-NO_ELECTION_QUORUM = "选举须到会有表决权的党员超过应到会 {should} 人的五分之四（至少 {needed} 人），实到 {present} 人。"
-NOT_ENOUGH_YES = "赞成 {yes} 票，未超过应到会有表决权党员 {should} 人的半数（至少 {needed} 票），未通过。"
-TOO_MANY_VOTES = "赞成、反对、弃权合计 {total} 票，超过实到有表决权党员 {present} 人。"
+from django.utils.translation import gettext_lazy as _
+
+NO_QUORUM = _("到会有表决权的党员 {present} 人，未超过应到会 {should} 人的半数，会议不能作出决定。")
+NO_ELECTION_QUORUM = _("选举须到会有表决权的党员超过应到会 {should} 人的五分之四（至少 {needed} 人），实到 {present} 人。")
+NOT_ENOUGH_YES = _("赞成 {yes} 票，未超过应到会有表决权党员 {should} 人的半数（至少 {needed} 票），未通过。")
+TOO_MANY_VOTES = _("赞成、反对、弃权合计 {total} 票，超过实到有表决权党员 {present} 人。")
 
 
 def has_vote(member, on_date: date) -> bool:

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from portal.scoping import VIEW
 
@@ -57,28 +59,31 @@ def structure_warnings(org: Organization, *, today: date | None = None) -> list[
     full, total, seats, ends = org.full_member_count, org.member_count, org.seat_count, org.term_ends_on
     if full >= COMMITTEE_REQUIRED_AT and not seats:
         warnings.append(
-            StructureWarning("no_committee", f"正式党员 {full} 名（≥{COMMITTEE_REQUIRED_AT} 名）但未设立支部委员会。", "danger")
+            StructureWarning("no_committee", _("正式党员 {full} 名（≥{required} 名）但未设立支部委员会。").format(full=full, required=COMMITTEE_REQUIRED_AT), "danger")
         )
     elif full >= COMMITTEE_REQUIRED_AT and not (COMMITTEE_SEATS_MIN <= seats <= COMMITTEE_SEATS_MAX):
         warnings.append(
             StructureWarning(
                 "committee_size",
-                f"支部委员会现有委员 {seats} 名，应为 {COMMITTEE_SEATS_MIN}—{COMMITTEE_SEATS_MAX} 名。",
+                _("支部委员会现有委员 {seats} 名，应为 {min}—{max} 名。").format(
+                    seats=seats, min=COMMITTEE_SEATS_MIN, max=COMMITTEE_SEATS_MAX),
             )
         )
     elif seats > COMMITTEE_SEATS_MAX:
-        warnings.append(StructureWarning("committee_size", f"支部委员会现有委员 {seats} 名，一般不超过 7 名。"))
+        warnings.append(StructureWarning("committee_size", _("支部委员会现有委员 {seats} 名，一般不超过 7 名。").format(seats=seats)))
     if total > MAX_BRANCH_MEMBERS:
-        warnings.append(StructureWarning("too_many_members", f"党员 {total} 名，超过 {MAX_BRANCH_MEMBERS} 名，宜分设党支部。"))
+        warnings.append(StructureWarning("too_many_members", _("党员 {total} 名，超过 {max} 名，宜分设党支部。").format(
+            total=total, max=MAX_BRANCH_MEMBERS)))
     if full < 3 and org.kind == "branch":
-        warnings.append(StructureWarning("too_few_full_members", f"正式党员仅 {full} 名，不足 3 名，可考虑成立联合党支部。"))
+        warnings.append(StructureWarning("too_few_full_members", _("正式党员仅 {full} 名，不足 3 名，可考虑成立联合党支部。").format(
+            full=full)))
     if ends:
         if ends < today:
-            warnings.append(StructureWarning("term_overdue", f"本届委员会已于 {ends:%Y年%m月%d日} 届满，换届逾期。", "danger"))
+            warnings.append(StructureWarning("term_overdue", _("本届委员会已于 {date} 届满，换届逾期。").format(date=date_format(ends, _("Y年m月d日"))), "danger"))
         elif ends <= today + timedelta(days=TERM_DUE_WARNING_DAYS):
-            warnings.append(StructureWarning("term_due", f"本届委员会将于 {ends:%Y年%m月%d日} 届满，请准备换届。"))
+            warnings.append(StructureWarning("term_due", _("本届委员会将于 {date} 届满，请准备换届。").format(date=date_format(ends, _("Y年m月d日")))))
     elif seats == 0 and full < COMMITTEE_REQUIRED_AT:
-        warnings.append(StructureWarning("no_secretary", "尚未登记书记（不设支委会的支部也应有书记）。"))
+        warnings.append(StructureWarning("no_secretary", _("尚未登记书记（不设支委会的支部也应有书记）。")))
     return warnings
 
 

@@ -5,13 +5,14 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from .models import ALLOWED_PARENT_KINDS, CommitteeSeat, CommitteeTerm, Organization, OrganizationKind, RoleGrant
 
-PARENT_KIND_ERROR = "{kind}不能设在{parent}之下。"
-DISSOLVE_MEMBERS_ERROR = "该组织仍有 {count} 名在册党员，请先办理组织关系转移后再撤销。"
-TERM_OVERLAP_ERROR = "新一届的开始日期不能早于上一届的开始日期。"
-SEAT_MEMBER_ERROR = "{name} 不是本组织的在册党员，不能担任委员会职务。"
+PARENT_KIND_ERROR = _("{kind}不能设在{parent}之下。")
+DISSOLVE_MEMBERS_ERROR = _("该组织仍有 {count} 名在册党员，请先办理组织关系转移后再撤销。")
+TERM_OVERLAP_ERROR = _("新一届的开始日期不能早于上一届的开始日期。")
+SEAT_MEMBER_ERROR = _("{name} 不是本组织的在册党员，不能担任委员会职务。")
 
 
 def _check_parent(kind: str, parent: Organization | None) -> None:

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from portal.concurrency import SingleSubmitMixin
@@ -99,7 +100,7 @@ class OrganizationCreateView(PortalPageMixin, SingleSubmitMixin, View):
 
     def get(self, request):
         parent = self._parent(request)
-        return render(request, "branches/form.html", {"form": self._form(parent), "parent": parent, "title": "新建下级组织"})
+        return render(request, "branches/form.html", {"form": self._form(parent), "parent": parent, "title": _("新建下级组织")})
 
     def post(self, request):
         parent = self._parent(request)
@@ -112,13 +113,13 @@ class OrganizationCreateView(PortalPageMixin, SingleSubmitMixin, View):
             else:
                 messages.success(request, f"已新建“{org.name}”。")
                 return redirect(org)
-        return render(request, "branches/form.html", {"form": form, "parent": parent, "title": "新建下级组织"})
+        return render(request, "branches/form.html", {"form": form, "parent": parent, "title": _("新建下级组织")})
 
 
 class OrganizationEditView(PortalPageMixin, View):
     def get(self, request, pk):
         org = _managed(request, pk)
-        return render(request, "branches/form.html", {"form": OrganizationForm(instance=org), "org": org, "title": "编辑组织信息"})
+        return render(request, "branches/form.html", {"form": OrganizationForm(instance=org), "org": org, "title": _("编辑组织信息")})
 
     def post(self, request, pk):
         org = _managed(request, pk)
@@ -130,9 +131,9 @@ class OrganizationEditView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已保存。")
+                messages.success(request, _("已保存。"))
                 return redirect(org)
-        return render(request, "branches/form.html", {"form": form, "org": org, "title": "编辑组织信息"})
+        return render(request, "branches/form.html", {"form": form, "org": org, "title": _("编辑组织信息")})
 
 
 class OrganizationDissolveView(PortalPageMixin, View):
@@ -160,7 +161,7 @@ class TermCreateView(PortalPageMixin, View):
 
     def get(self, request, pk):
         org = _managed(request, pk)
-        return render(request, "branches/form.html", {"form": TermForm(organization=org), "org": org, "title": "登记换届（新一届委员会）"})
+        return render(request, "branches/form.html", {"form": TermForm(organization=org), "org": org, "title": _("登记换届（新一届委员会）")})
 
     def post(self, request, pk):
         org = _managed(request, pk)
@@ -172,9 +173,9 @@ class TermCreateView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "新一届委员会已登记。")
+                messages.success(request, _("新一届委员会已登记。"))
                 return redirect(org)
-        return render(request, "branches/form.html", {"form": form, "org": org, "title": "登记换届（新一届委员会）"})
+        return render(request, "branches/form.html", {"form": form, "org": org, "title": _("登记换届（新一届委员会）")})
 
 
 class WarningsView(PortalPageMixin, View):
@@ -206,7 +207,7 @@ class GrantsView(PortalPageMixin, View):
             grant = get_object_or_404(RoleGrant.objects.filter(
                 organization__in=Organization.objects.restrict(request.user, MANAGE)), pk=request.POST["revoke"])
             grant.delete()
-            messages.success(request, "已撤销该授权。")
+            messages.success(request, _("已撤销该授权。"))
             return redirect("branches:grants")
         form = GrantForm(request.POST, user=request.user)
         if form.is_valid():

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _has_role(*roles):
@@ -15,7 +16,7 @@ def _has_role(*roles):
 
 class EvaluationsConfig(AppConfig):
     name = "evaluations"
-    verbose_name = "四强评星"
+    verbose_name = _("四强评星")
 
     def ready(self):
         from portal import extensions, navigation
@@ -25,12 +26,12 @@ class EvaluationsConfig(AppConfig):
 
         extensions.register_organization_panel(organization_panel, order=40)
         extensions.register_home_panel(home_panel, order=40)
-        section = "四强评星"
-        navigation.register("evaluation_cycles", "评星定级", "evaluations:cycle_list", order=40, section=section,
+        section = _("四强评星")
+        navigation.register("evaluation_cycles", _("评星定级"), "evaluations:cycle_list", order=40, section=section,
                             icon="star", visible=_has_role("staff", "secretary", "reviewer"))
-        navigation.register("evaluation_worklist", "我的评审", "evaluations:worklist", order=41, section=section,
+        navigation.register("evaluation_worklist", _("我的评审"), "evaluations:worklist", order=41, section=section,
                             icon="clipboard", visible=_has_role("reviewer", "staff"))
-        navigation.register("evaluation_rectifications", "整改事项", "evaluations:rectification_list", order=42,
+        navigation.register("evaluation_rectifications", _("整改事项"), "evaluations:rectification_list", order=42,
                             section=section, icon="flag", visible=_has_role("staff", "secretary", "reviewer"))
-        navigation.register("evaluation_standards", "评价标准", "evaluations:standard_list", order=43, section=section,
+        navigation.register("evaluation_standards", _("评价标准"), "evaluations:standard_list", order=43, section=section,
                             icon="book", visible=_has_role("staff"))

@@ -1,6 +1,7 @@
 """One FilterSet per list, shared by the page, the export and the API."""
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.filters import UpdatedSinceFilterSet, scoped_queryset
 
@@ -9,10 +10,10 @@ from .models import BranchEvaluation, Cycle, Rectification, RectificationSource,
 
 class RectificationFilterSet(UpdatedSinceFilterSet):
     organization = django_filters.ModelChoiceFilter(queryset=scoped_queryset("branches.Organization"),
-                                                    method="in_subtree", label="组织")
-    status = django_filters.ChoiceFilter(choices=RectificationStatus.choices, label="状态")
-    source = django_filters.ChoiceFilter(choices=RectificationSource.choices, label="来源")
-    overdue = django_filters.BooleanFilter(method="only_overdue", label="仅看逾期")
+                                                    method="in_subtree", label=_("组织"))
+    status = django_filters.ChoiceFilter(choices=RectificationStatus.choices, label=_("状态"))
+    source = django_filters.ChoiceFilter(choices=RectificationSource.choices, label=_("来源"))
+    overdue = django_filters.BooleanFilter(method="only_overdue", label=_("仅看逾期"))
 
     class Meta:
         model = Rectification
@@ -26,11 +27,11 @@ class RectificationFilterSet(UpdatedSinceFilterSet):
 
 
 class BranchEvaluationFilterSet(UpdatedSinceFilterSet):
-    cycle = django_filters.ModelChoiceFilter(queryset=scoped_queryset("evaluations.Cycle"), label="评价周期")
-    step = django_filters.ChoiceFilter(choices=Step.choices, label="环节")
-    year = django_filters.NumberFilter(field_name="cycle__year", label="年度")
+    cycle = django_filters.ModelChoiceFilter(queryset=scoped_queryset("evaluations.Cycle"), label=_("评价周期"))
+    step = django_filters.ChoiceFilter(choices=Step.choices, label=_("环节"))
+    year = django_filters.NumberFilter(field_name="cycle__year", label=_("年度"))
     organization = django_filters.ModelChoiceFilter(queryset=scoped_queryset("branches.Organization"),
-                                                    method="in_subtree", label="组织")
+                                                    method="in_subtree", label=_("组织"))
 
     class Meta:
         model = BranchEvaluation

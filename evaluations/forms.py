@@ -5,6 +5,7 @@ from datetime import date
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization, Role, RoleGrant
 from portal.concurrency import FormTokenMixin
@@ -18,18 +19,18 @@ class DateInput(forms.DateInput):
 
 
 class CycleForm(forms.Form):
-    organization = forms.ModelChoiceField(label="组织评价的党组织", queryset=Organization.objects.none())
-    standard = forms.ModelChoiceField(label="评价标准（已发布版本）", queryset=Standard.objects.none())
-    name = forms.CharField(label="名称", max_length=120)
-    year = forms.IntegerField(label="考核年度", min_value=2000, max_value=2100)
-    kind = forms.ChoiceField(label="类型", choices=CycleKind.choices)
-    self_opens_on = forms.DateField(label="自评开始", widget=DateInput)
-    self_closes_on = forms.DateField(label="自评截止", widget=DateInput)
-    review_opens_on = forms.DateField(label="评审开始", widget=DateInput)
-    review_closes_on = forms.DateField(label="评审截止", widget=DateInput)
-    publicity_days = forms.IntegerField(label="公示天数", min_value=0, max_value=30, initial=5)
-    min_age_months = forms.IntegerField(label="成立不满（月）不参评", min_value=0, max_value=60, initial=12)
-    spread_threshold = forms.DecimalField(label="评审分差提示阈值", min_value=0, max_value=100, initial=10)
+    organization = forms.ModelChoiceField(label=_("组织评价的党组织"), queryset=Organization.objects.none())
+    standard = forms.ModelChoiceField(label=_("评价标准（已发布版本）"), queryset=Standard.objects.none())
+    name = forms.CharField(label=_("名称"), max_length=120)
+    year = forms.IntegerField(label=_("考核年度"), min_value=2000, max_value=2100)
+    kind = forms.ChoiceField(label=_("类型"), choices=CycleKind.choices)
+    self_opens_on = forms.DateField(label=_("自评开始"), widget=DateInput)
+    self_closes_on = forms.DateField(label=_("自评截止"), widget=DateInput)
+    review_opens_on = forms.DateField(label=_("评审开始"), widget=DateInput)
+    review_closes_on = forms.DateField(label=_("评审截止"), widget=DateInput)
+    publicity_days = forms.IntegerField(label=_("公示天数"), min_value=0, max_value=30, initial=5)
+    min_age_months = forms.IntegerField(label=_("成立不满（月）不参评"), min_value=0, max_value=60, initial=12)
+    spread_threshold = forms.DecimalField(label=_("评审分差提示阈值"), min_value=0, max_value=100, initial=10)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,7 +47,7 @@ class CycleForm(forms.Form):
         order = ["self_opens_on", "self_closes_on", "review_opens_on", "review_closes_on"]
         dates = [data.get(k) for k in order]
         if all(dates) and dates != sorted(dates):
-            raise forms.ValidationError("日期应依次为：自评开始 ≤ 自评截止 ≤ 评审开始 ≤ 评审截止。")
+            raise forms.ValidationError(_("日期应依次为：自评开始 ≤ 自评截止 ≤ 评审开始 ≤ 评审截止。"))
         return data
 
 
@@ -56,7 +57,7 @@ class ReviewerChoiceField(forms.ModelChoiceField):
 
 
 class AssignForm(forms.Form):
-    reviewer = ReviewerChoiceField(label="评审人", queryset=get_user_model().objects.none())
+    reviewer = ReviewerChoiceField(label=_("评审人"), queryset=get_user_model().objects.none())
 
     def __init__(self, *args, evaluation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,28 +68,28 @@ class AssignForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    meeting = forms.CharField(label="审定会议", max_length=200, help_text="会议名称、日期或纪要编号")
-    decided_on = forms.DateField(label="审定日期", widget=DateInput, required=False)
-    comment = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    meeting = forms.CharField(label=_("审定会议"), max_length=200, help_text=_("会议名称、日期或纪要编号"))
+    decided_on = forms.DateField(label=_("审定日期"), widget=DateInput, required=False)
+    comment = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(label="退回原因", widget=forms.Textarea(attrs={"rows": 2}))
-    meeting = forms.CharField(label="审定会议", max_length=200, required=False)
+    reason = forms.CharField(label=_("退回原因"), widget=forms.Textarea(attrs={"rows": 2}))
+    meeting = forms.CharField(label=_("审定会议"), max_length=200, required=False)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ObjectionForm(forms.Form):
-    text = forms.CharField(label="异议内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    text = forms.CharField(label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
 class AnswerForm(forms.Form):
-    upheld = forms.TypedChoiceField(label="处理结果", choices=[("0", "不予采纳"), ("1", "采纳，退回评审")],
+    upheld = forms.TypedChoiceField(label=_("处理结果"), choices=[("0", _("不予采纳")), ("1", _("采纳，退回评审"))],
                                     coerce=lambda v: v == "1", widget=forms.RadioSelect)
-    answer = forms.CharField(label="答复", widget=forms.Textarea(attrs={"rows": 2}))
+    answer = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -108,21 +109,21 @@ class MultipleFileField(forms.FileField):
 
 
 class AdjustForm(forms.Form):
-    kind = forms.ChoiceField(label="类型", choices=AdjustmentKind.choices)
-    to_stars = forms.TypedChoiceField(label="调整为", required=False, coerce=int, empty_value=None,
+    kind = forms.ChoiceField(label=_("类型"), choices=AdjustmentKind.choices)
+    to_stars = forms.TypedChoiceField(label=_("调整为"), required=False, coerce=int, empty_value=None,
                                       choices=[("", "—")] + [(str(i), f"{i} 星") for i in range(4, 0, -1)])
-    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}))
-    decided_on = forms.DateField(label="决定日期", widget=DateInput, required=False)
-    evidence = MultipleFileField(label="佐证材料", required=False)
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))
+    decided_on = forms.DateField(label=_("决定日期"), widget=DateInput, required=False)
+    evidence = MultipleFileField(label=_("佐证材料"), required=False)
 
 
 class RectificationForm(FormTokenMixin, forms.Form):
-    organization = forms.ModelChoiceField(label="责任组织", queryset=Organization.objects.none())
-    problem = forms.CharField(label="问题", widget=forms.Textarea(attrs={"rows": 2}))
-    requirement = forms.CharField(label="整改要求", widget=forms.Textarea(attrs={"rows": 2}))
-    due_on = forms.DateField(label="整改期限", widget=DateInput)
-    responsible_person = forms.CharField(label="责任人", max_length=60)
-    source = forms.ChoiceField(label="来源", choices=RectificationSource.choices)
+    organization = forms.ModelChoiceField(label=_("责任组织"), queryset=Organization.objects.none())
+    problem = forms.CharField(label=_("问题"), widget=forms.Textarea(attrs={"rows": 2}))
+    requirement = forms.CharField(label=_("整改要求"), widget=forms.Textarea(attrs={"rows": 2}))
+    due_on = forms.DateField(label=_("整改期限"), widget=DateInput)
+    responsible_person = forms.CharField(label=_("责任人"), max_length=60)
+    source = forms.ChoiceField(label=_("来源"), choices=RectificationSource.choices)
 
     def __init__(self, *args, user, **kwargs):
         from portal.scoping import REVIEW
@@ -132,20 +133,20 @@ class RectificationForm(FormTokenMixin, forms.Form):
 
 
 class ProgressForm(forms.Form):
-    text = forms.CharField(label="整改进展", widget=forms.Textarea(attrs={"rows": 3}))
-    evidence = MultipleFileField(label="佐证材料", required=False)
+    text = forms.CharField(label=_("整改进展"), widget=forms.Textarea(attrs={"rows": 3}))
+    evidence = MultipleFileField(label=_("佐证材料"), required=False)
 
 
 class VerifyForm(forms.Form):
-    decision = forms.ChoiceField(label="核验结果", choices=[("close", "核验通过，销号"), ("send_back", "退回继续整改")],
+    decision = forms.ChoiceField(label=_("核验结果"), choices=[("close", _("核验通过，销号")), ("send_back", _("退回继续整改"))],
                                  widget=forms.RadioSelect)
-    text = forms.CharField(label="核验意见", widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(label=_("核验意见"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class StandardImportForm(forms.Form):
-    organization = forms.ModelChoiceField(label="制定单位", queryset=Organization.objects.none())
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    file = forms.FileField(label="XLSX 文件", help_text="格式同“导出”文件：“标准”和“指标”两个工作表。")
+    organization = forms.ModelChoiceField(label=_("制定单位"), queryset=Organization.objects.none())
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    file = forms.FileField(label=_("XLSX 文件"), help_text=_("格式同“导出”文件：“标准”和“指标”两个工作表。"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,4 +156,4 @@ class StandardImportForm(forms.Form):
 
 
 class CopyForm(forms.Form):
-    year = forms.IntegerField(label="新版本年度", min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("新版本年度"), min_value=2000, max_value=2100)

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from . import services
 from .metrics import get_metric
@@ -95,8 +96,10 @@ def _create_indicators(standard: Standard, rows: list[dict], *, by) -> None:
 
 # --- XLSX -------------------------------------------------------------------------------------------------------
 
-KIND_LABELS = {k.label: k.value for k in IndicatorKind}
-CRITERION_LABELS = {c.label: c.value for c in Criterion}
+# Standard files are Chinese whatever the UI language: map the untranslated (source) labels.
+with translation.override(None):
+    KIND_LABELS = {str(k.label): k.value for k in IndicatorKind}
+    CRITERION_LABELS = {str(c.label): c.value for c in Criterion}
 INDICATOR_HEADERS = ["编号", "上级编号", "考核维度", "指标名称", "类型", "分值/上限", "自动指标", "换算规则", "说明", "评分细则"]
 SETTINGS_KEYS = {"名称": "name", "星级分数线": "bands", "名额比例": "quotas", "否决后最高星级": "veto_max_stars",
                  "四强最低星级": "four_strong_min_stars", "四强单项得分率": "four_strong_ratio",

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from portal.concurrency import VERSION_FIELD, SingleSubmitMixin, page_version, stale_message
@@ -217,7 +218,7 @@ class PublicityView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "异议已提交，党委将在公示期内答复。")
+                messages.success(request, _("异议已提交，党委将在公示期内答复。"))
                 return redirect("evaluations:publicity", pk=cycle.pk)
         return self.get(request, pk, form=form, target=evaluation.pk)
 
@@ -361,7 +362,7 @@ class SelfAssessmentView(PortalPageMixin, View):
                                           narrative=request.POST.get("narrative", ""), submit=submit)
         except ValidationError as exc:
             return self.render(request, ev, ev.sheets.filter(kind=SheetKind.SELF).first(), errors=exc.messages)
-        messages.success(request, "自评已提交，进入上级评审。" if submit else "草稿已保存。")
+        messages.success(request, _("自评已提交，进入上级评审。") if submit else "草稿已保存。")
         return redirect(ev if submit else request.path)
 
 
@@ -403,7 +404,7 @@ class ScoreSheetView(PortalPageMixin, View):
             services.review_save(sheet=sheet, by=request.user, entries=_entries_from_post(request.POST), submit=submit)
         except ValidationError as exc:
             return self.render(request, sheet, errors=exc.messages)
-        messages.success(request, "评分已提交。" if submit else "草稿已保存。")
+        messages.success(request, _("评分已提交。") if submit else "草稿已保存。")
         return redirect("evaluations:worklist" if submit else request.path)
 
 
@@ -488,7 +489,7 @@ class RectificationCreateView(PortalPageMixin, RequireActionMixin, SingleSubmitM
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "整改事项已下达。")
+                messages.success(request, _("整改事项已下达。"))
                 return redirect(rect)
         return render(request, "evaluations/rectification_form.html", {"form": form})
 
@@ -516,7 +517,7 @@ class RectificationDetailView(PortalPageMixin, View):
                 except ValidationError as exc:
                     apply_validation_error(form, exc)
                 else:
-                    messages.success(request, "已记录核验结果。")
+                    messages.success(request, _("已记录核验结果。"))
                     return redirect(rect)
             return self.get(request, pk, verify_form=form)
         if not can_report_rectification(request.user, rect):
@@ -529,7 +530,7 @@ class RectificationDetailView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "整改进展已报告，等待核验。")
+                messages.success(request, _("整改进展已报告，等待核验。"))
                 return redirect(rect)
         return self.get(request, pk, progress_form=form)
 
@@ -552,11 +553,11 @@ class StandardListView(PortalPageMixin, View):
             raise Http404
         org = get_object_or_404(Organization.objects.restrict(request.user, MANAGE), pk=org_pk)
         if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
-            messages.error(request, "年度应为 2000—2100 之间的四位数字。")
+            messages.error(request, _("年度应为 2000—2100 之间的四位数字。"))
             return redirect("evaluations:standard_list")
         year = int(year_text or timezone.localdate().year)
         st = standards.install_default_standard(organization=org, year=year, by=request.user)
-        messages.success(request, "已安装默认标准。")
+        messages.success(request, _("已安装默认标准。"))
         return redirect(st)
 
 
@@ -581,13 +582,13 @@ class StandardDetailView(PortalPageMixin, View):
         try:
             if request.POST.get("action") == "publish":
                 services.standard_publish(standard=st, by=request.user)
-                messages.success(request, "标准已发布并冻结。")
+                messages.success(request, _("标准已发布并冻结。"))
             elif request.POST.get("action") == "copy":
                 form = CopyForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError("请填写有效年度。")
                 st = services.standard_copy(standard=st, by=request.user, year=form.cleaned_data["year"])
-                messages.success(request, "已复制为新的草稿版本，可修改后发布。")
+                messages.success(request, _("已复制为新的草稿版本，可修改后发布。"))
         except ValidationError as exc:
             _flash_error(request, exc)
         return redirect(st)

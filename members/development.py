@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.utils.translation import gettext_lazy
 
 from portal.scoping import VIEW
 
@@ -91,7 +92,7 @@ def candidate_create(*, branch, name: str, gender: str, birth_date: date, applie
 def _check_stage(candidate: Candidate, kind: str) -> str | None:
     stages, target = STEP_STAGES[kind]
     if candidate.stage not in stages:
-        raise ValidationError(WRONG_STAGE.format(step=K(kind).label, stages="、".join(Stage(s).label for s in stages),
+        raise ValidationError(WRONG_STAGE.format(step=K(kind).label, stages="、".join(str(Stage(s).label) for s in stages),
                                                  stage=candidate.get_stage_display()))
     return target
 
@@ -127,7 +128,7 @@ def milestone_record(*, candidate: Candidate, kind: str, on: date, by=None, note
     if kind == K.TRAINING and (hours is None or hours < TRAINING_MIN_HOURS):
         raise ValidationError({"hours": TRAINING_HOURS})
     if kind == K.BRANCH_VOTE:
-        missing = [K(k).label for k in BEFORE_VOTE if k not in done]
+        missing = [str(K(k).label) for k in BEFORE_VOTE if k not in done]
         if missing:
             raise ValidationError(MISSING_BEFORE_VOTE.format(missing="、".join(missing)))
     if kind in VOTE_KINDS:
@@ -217,10 +218,10 @@ class DueRow:
 
 
 DUE_LISTS = {
-    "talks": "待谈话的入党申请人",
-    "reviews": "到期的半年考察",
-    "probation": "30日内预备期满的预备党员",
-    "approvals": "逾期未审批的接收预备党员决议",
+    "talks": gettext_lazy("待谈话的入党申请人"),
+    "reviews": gettext_lazy("到期的半年考察"),
+    "probation": gettext_lazy("30日内预备期满的预备党员"),
+    "approvals": gettext_lazy("逾期未审批的接收预备党员决议"),
 }
 
 

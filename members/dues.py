@@ -14,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import CHANGE, VIEW
 
@@ -24,11 +25,11 @@ CENT = Decimal("0.01")
 REMINDER_MONTHS = 3     # 3 consecutive months unpaid: 批评教育 / reminder
 COMMITTEE_MONTHS = 6    # 6 consecutive months: 党章第九条, flagged for the 支委会 (自行脱党 handling)
 
-FIXED_OUT_OF_RANGE = "核定金额须在 {low} 元至 {high} 元之间。"
-BASE_REQUIRED = "按比例交纳的类别须填写月缴费基数。"
-NO_RATE = "党费比例表中没有“{cls}”的标准，请先维护党费比例。"
-ALREADY_PAID = "{name} {month:%Y年%m月} 的党费已登记缴纳。"
-NOTHING_SELECTED = "请选择要登记的党员。"
+FIXED_OUT_OF_RANGE = _("核定金额须在 {low} 元至 {high} 元之间。")
+BASE_REQUIRED = _("按比例交纳的类别须填写月缴费基数。")
+NO_RATE = _("党费比例表中没有“{cls}”的标准，请先维护党费比例。")
+ALREADY_PAID = _("{name} {month:%Y年%m月} 的党费已登记缴纳。")
+NOTHING_SELECTED = _("请选择要登记的党员。")
 
 
 def month_start(d: date) -> date:

@@ -1,6 +1,7 @@
 """One FilterSet for the member list page, its XLSX export and the API."""
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from portal.filters import UpdatedSinceFilterSet, scoped_queryset
 
@@ -9,23 +10,23 @@ from .models import Member, MemberCategory, MemberStatus
 
 class MemberFilterSet(UpdatedSinceFilterSet):
     organization = django_filters.ModelChoiceFilter(
-        label="所属组织（含下级）", queryset=scoped_queryset("branches.Organization"), method="in_subtree",
-        empty_label="全部",
+        label=_("所属组织（含下级）"), queryset=scoped_queryset("branches.Organization"), method="in_subtree",
+        empty_label=_("全部"),
     )
-    status = django_filters.ChoiceFilter(label="党员身份", choices=MemberStatus.choices, empty_label="全部")
-    category = django_filters.ChoiceFilter(label="党员类别", choices=MemberCategory.choices, empty_label="全部")
-    party_age_min = django_filters.NumberFilter(label="党龄不少于（年）", method="party_age_min_filter", min_value=0)
-    party_age_max = django_filters.NumberFilter(label="党龄不超过（年）", method="party_age_max_filter", min_value=0)
-    q = django_filters.CharFilter(label="姓名/手机号", method="search")
+    status = django_filters.ChoiceFilter(label=_("党员身份"), choices=MemberStatus.choices, empty_label=_("全部"))
+    category = django_filters.ChoiceFilter(label=_("党员类别"), choices=MemberCategory.choices, empty_label=_("全部"))
+    party_age_min = django_filters.NumberFilter(label=_("党龄不少于（年）"), method="party_age_min_filter", min_value=0)
+    party_age_max = django_filters.NumberFilter(label=_("党龄不超过（年）"), method="party_age_max_filter", min_value=0)
+    q = django_filters.CharFilter(label=_("姓名/手机号"), method="search")
     active = django_filters.ChoiceFilter(
-        label="在册状态", choices=[("1", "在册"), ("0", "已离开"), ("all", "全部")], method="active_filter",
+        label=_("在册状态"), choices=[("1", _("在册")), ("0", _("已离开")), ("all", _("全部"))], method="active_filter",
         empty_label=None,
     )
     ordering = django_filters.OrderingFilter(
-        label="排序",
+        label=_("排序"),
         fields=[("name", "name"), ("joined_on", "joined_on"), ("birth_date", "birth_date"), ("branch__path", "branch"),
                 ("updated_at", "updated_at")],
-        empty_label="默认（按支部、姓名）",
+        empty_label=_("默认（按支部、姓名）"),
         field_labels={"name": "姓名", "joined_on": "入党日期", "birth_date": "出生日期", "branch__path": "所在支部",
                       "updated_at": "更新时间"},
     )

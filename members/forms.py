@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from branches.forms import DateInput
 from branches.models import Organization
@@ -14,7 +15,7 @@ def _org_label(o):
 
 
 class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
-    id_number = forms.CharField(label="身份证号", max_length=18, help_text="18 位，系统将校验校验位并加密保存。")
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, help_text=_("18 位，系统将校验校验位并加密保存。"))
 
     class Meta:
         model = Member
@@ -33,7 +34,7 @@ class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
             self.fields["id_number"].required = False
             self.fields["id_number"].help_text = f"当前：{self.instance.id_number_masked or '未填写'}。留空表示不修改。"
             self.fields["branch"].disabled = True
-            self.fields["branch"].help_text = "调整党支部请使用“组织关系调整”。"
+            self.fields["branch"].help_text = _("调整党支部请使用“组织关系调整”。")
 
     def clean_id_number(self):
         value = self.cleaned_data.get("id_number", "")
@@ -45,7 +46,7 @@ class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
         data = super().clean()
         group, branch = data.get("party_group"), data.get("branch")
         if group and branch and group.parent_path != branch.path:
-            self.add_error("party_group", "所选党小组不属于所选党支部。")
+            self.add_error("party_group", _("所选党小组不属于所选党支部。"))
         return data
 
     def service_fields(self) -> dict:
@@ -54,9 +55,9 @@ class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
 
 
 class MoveForm(forms.Form):
-    to_branch = forms.ModelChoiceField(label="调整到党支部", queryset=None)
-    on = forms.DateField(label="调整日期", widget=DateInput())
-    note = forms.CharField(label="说明", max_length=200, required=False)
+    to_branch = forms.ModelChoiceField(label=_("调整到党支部"), queryset=None)
+    on = forms.DateField(label=_("调整日期"), widget=DateInput())
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,14 +66,14 @@ class MoveForm(forms.Form):
 
 
 class DeactivateForm(forms.Form):
-    KIND_CHOICES = [("transfer_out", "转出到系统外"), ("left", "出党、退党、去世等离开")]
-    kind = forms.ChoiceField(label="类型", choices=KIND_CHOICES)
-    on = forms.DateField(label="日期", widget=DateInput())
-    reason = forms.CharField(label="原因", max_length=200)
-    counterpart = forms.CharField(label="转入组织（系统外）", max_length=120, required=False)
-    letter_no = forms.CharField(label="介绍信编号", max_length=60, required=False)
+    KIND_CHOICES = [("transfer_out", _("转出到系统外")), ("left", _("出党、退党、去世等离开"))]
+    kind = forms.ChoiceField(label=_("类型"), choices=KIND_CHOICES)
+    on = forms.DateField(label=_("日期"), widget=DateInput())
+    reason = forms.CharField(label=_("原因"), max_length=200)
+    counterpart = forms.CharField(label=_("转入组织（系统外）"), max_length=120, required=False)
+    letter_no = forms.CharField(label=_("介绍信编号"), max_length=60, required=False)
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）", help_text="请使用导入模板；最多 20000 行，10 MB。")
-    registered_on = forms.DateField(label="建档日期", widget=DateInput(), required=False, help_text="留空为今天。")
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"), help_text=_("请使用导入模板；最多 20000 行，10 MB。"))
+    registered_on = forms.DateField(label=_("建档日期"), widget=DateInput(), required=False, help_text=_("留空为今天。"))

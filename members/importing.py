@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history
 
@@ -43,12 +44,14 @@ MAX_ROWS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 DATE_FIELDS = {"birth_date", "joined_on", "confirmed_on"}
-CHOICES = {
-    "gender": {label: value for value, label in Gender.choices},
-    "category": {label: value for value, label in MemberCategory.choices},
-    "status": {label: value for value, label in MemberStatus.choices},
-    "education": {label: value for value, label in Education.choices},
-}
+# Import files are Chinese whatever the UI language: map the untranslated (source) labels.
+with translation.override(None):
+    CHOICES = {
+        "gender": {str(label): value for value, label in Gender.choices},
+        "category": {str(label): value for value, label in MemberCategory.choices},
+        "status": {str(label): value for value, label in MemberStatus.choices},
+        "education": {str(label): value for value, label in Education.choices},
+    }
 NOT_XLSX = "文件不是有效的 Excel（.xlsx）文件，请使用下载的导入模板。"
 TOO_BIG = "文件过大（超过 10 MB），请分批导入。"
 ZIP_BOMB = "文件解压后体积异常，已拒绝处理。"

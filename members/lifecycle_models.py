@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
@@ -25,33 +26,33 @@ __all__ = [
 # Development pipeline (发展党员)
 # ============================================================================================
 class Stage(models.TextChoices):
-    APPLICANT = "applicant", "入党申请人"
-    ACTIVIST = "activist", "入党积极分子"
-    CANDIDATE = "candidate", "发展对象"
-    PROBATIONARY = "probationary", "预备党员"
-    FULL = "full", "正式党员"
-    CLOSED = "closed", "已终止"
+    APPLICANT = "applicant", _("入党申请人")
+    ACTIVIST = "activist", _("入党积极分子")
+    CANDIDATE = "candidate", _("发展对象")
+    PROBATIONARY = "probationary", _("预备党员")
+    FULL = "full", _("正式党员")
+    CLOSED = "closed", _("已终止")
 
 
 class MilestoneKind(models.TextChoices):
-    APPLICATION = "application", "递交入党申请书"
-    FIRST_TALK = "first_talk", "党组织派人谈话"
-    RECOMMENDATION = "recommendation", "党员推荐、群团组织推优"
-    ACTIVIST_DECISION = "activist_decision", "支委会确定为入党积极分子"
-    CONTACTS_ASSIGNED = "contacts_assigned", "指定培养联系人"
-    ACTIVIST_REVIEW = "activist_review", "培养教育考察（半年）"
-    CANDIDATE_DECISION = "candidate_decision", "支委会确定为发展对象"
-    TRAINING = "training", "短期集中培训"
-    POLITICAL_REVIEW = "political_review", "政治审查"
-    INTRODUCERS = "introducers", "确定入党介绍人"
-    BRANCH_VOTE = "branch_vote", "支部党员大会讨论接收预备党员"
-    UPPER_APPROVAL = "upper_approval", "上级党委审批"
-    OATH = "oath", "入党宣誓"
-    PROBATION_REVIEW = "probation_review", "预备期教育考察（半年）"
-    EXTENSION = "extension", "支部党员大会决定延长预备期"
-    CONFIRMATION_VOTE = "confirmation_vote", "支部党员大会讨论转正"
-    CANCELLED = "cancelled", "取消预备党员资格"
-    WITHDRAWN = "withdrawn", "终止培养"
+    APPLICATION = "application", _("递交入党申请书")
+    FIRST_TALK = "first_talk", _("党组织派人谈话")
+    RECOMMENDATION = "recommendation", _("党员推荐、群团组织推优")
+    ACTIVIST_DECISION = "activist_decision", _("支委会确定为入党积极分子")
+    CONTACTS_ASSIGNED = "contacts_assigned", _("指定培养联系人")
+    ACTIVIST_REVIEW = "activist_review", _("培养教育考察（半年）")
+    CANDIDATE_DECISION = "candidate_decision", _("支委会确定为发展对象")
+    TRAINING = "training", _("短期集中培训")
+    POLITICAL_REVIEW = "political_review", _("政治审查")
+    INTRODUCERS = "introducers", _("确定入党介绍人")
+    BRANCH_VOTE = "branch_vote", _("支部党员大会讨论接收预备党员")
+    UPPER_APPROVAL = "upper_approval", _("上级党委审批")
+    OATH = "oath", _("入党宣誓")
+    PROBATION_REVIEW = "probation_review", _("预备期教育考察（半年）")
+    EXTENSION = "extension", _("支部党员大会决定延长预备期")
+    CONFIRMATION_VOTE = "confirmation_vote", _("支部党员大会讨论转正")
+    CANCELLED = "cancelled", _("取消预备党员资格")
+    WITHDRAWN = "withdrawn", _("终止培养")
 
 
 # Milestones that are decisions of a 支部党员大会: they carry the meeting's date and reference.
@@ -71,25 +72,25 @@ class CandidateQuerySet(RestrictedQuerySet):
 class Candidate(models.Model):
     """A person on the way into the party: 入党申请人 until 转正. Becomes a Member at 上级党委审批."""
 
-    name = models.CharField("姓名", max_length=40)
-    gender = models.CharField("性别", max_length=8, choices=[("male", "男"), ("female", "女")])
-    birth_date = models.DateField("出生日期")
-    ethnicity = models.CharField("民族", max_length=20, default="汉族")
-    phone = models.CharField("手机号", max_length=20, blank=True)
-    education = models.CharField("学历", max_length=16, blank=True)
-    work_unit = models.CharField("工作单位", max_length=120, blank=True)
-    post = models.CharField("职务/岗位", max_length=80, blank=True)
+    name = models.CharField(_("姓名"), max_length=40)
+    gender = models.CharField(_("性别"), max_length=8, choices=[("male", "男"), ("female", "女")])
+    birth_date = models.DateField(_("出生日期"))
+    ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    education = models.CharField(_("学历"), max_length=16, blank=True)
+    work_unit = models.CharField(_("工作单位"), max_length=120, blank=True)
+    post = models.CharField(_("职务/岗位"), max_length=80, blank=True)
     branch = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="candidates",
-                               verbose_name="所在党支部")
-    stage = models.CharField("阶段", max_length=16, choices=Stage.choices, default=Stage.APPLICANT, db_index=True)
-    applied_on = models.DateField("申请日期")
+                               verbose_name=_("所在党支部"))
+    stage = models.CharField(_("阶段"), max_length=16, choices=Stage.choices, default=Stage.APPLICANT, db_index=True)
+    applied_on = models.DateField(_("申请日期"))
     contacts = models.ManyToManyField("members.Member", blank=True, related_name="fostered_candidates",
-                                      verbose_name="培养联系人")
+                                      verbose_name=_("培养联系人"))
     introducers = models.ManyToManyField("members.Member", blank=True, related_name="introduced_candidates",
-                                         verbose_name="入党介绍人")
+                                         verbose_name=_("入党介绍人"))
     member = models.OneToOneField("members.Member", on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="candidate", verbose_name="党员档案")
-    closed_reason = models.CharField("终止原因", max_length=200, blank=True)
+                                  related_name="candidate", verbose_name=_("党员档案"))
+    closed_reason = models.CharField(_("终止原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -97,8 +98,8 @@ class Candidate(models.Model):
     history = HistoricalRecords(m2m_fields=[contacts, introducers])
 
     class Meta:
-        verbose_name = "发展党员对象"
-        verbose_name_plural = "发展党员对象"
+        verbose_name = _("发展党员对象")
+        verbose_name_plural = _("发展党员对象")
         ordering = ["branch_id", "applied_on", "id"]
         indexes = [models.Index(fields=["branch", "stage"], name="candidate_branch_stage")]
 
@@ -113,18 +114,18 @@ class Milestone(models.Model):
     """A dated step of the pipeline. Vote milestones carry the 支部党员大会 that decided them."""
 
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="milestones")
-    kind = models.CharField("环节", max_length=24, choices=MilestoneKind.choices)
-    occurred_on = models.DateField("日期")
-    months = models.PositiveSmallIntegerField("月数", null=True, blank=True, help_text="延长预备期的月数")
-    hours = models.PositiveSmallIntegerField("学时", null=True, blank=True, help_text="短期集中培训学时")
+    kind = models.CharField(_("环节"), max_length=24, choices=MilestoneKind.choices)
+    occurred_on = models.DateField(_("日期"))
+    months = models.PositiveSmallIntegerField(_("月数"), null=True, blank=True, help_text=_("延长预备期的月数"))
+    hours = models.PositiveSmallIntegerField(_("学时"), null=True, blank=True, help_text=_("短期集中培训学时"))
     # The 支部党员大会 that decided a vote milestone: the Activity record when it is in the portal (quorum and
     # vote rules are enforced there), else its date and reference (会议记录编号) for meetings held before.
     meeting = models.ForeignKey("branches.Activity", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+", verbose_name="支部党员大会记录")
-    meeting_on = models.DateField("支部党员大会日期", null=True, blank=True)
-    meeting_ref = models.CharField("会议记录编号", max_length=60, blank=True)
-    votes_for = models.PositiveSmallIntegerField("赞成票", null=True, blank=True)
-    note = models.CharField("说明", max_length=300, blank=True)
+                                related_name="+", verbose_name=_("支部党员大会记录"))
+    meeting_on = models.DateField(_("支部党员大会日期"), null=True, blank=True)
+    meeting_ref = models.CharField(_("会议记录编号"), max_length=60, blank=True)
+    votes_for = models.PositiveSmallIntegerField(_("赞成票"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -132,8 +133,8 @@ class Milestone(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "发展环节"
-        verbose_name_plural = "发展环节"
+        verbose_name = _("发展环节")
+        verbose_name_plural = _("发展环节")
         ordering = ["candidate", "occurred_on", "id"]
         indexes = [models.Index(fields=["kind", "occurred_on"], name="milestone_kind_date")]
 
@@ -145,34 +146,34 @@ class IntervalRule(models.Model):
     """A timing rule of the pipeline, as data (seeded from the 细则; staff may edit values and text)."""
 
     class Measure(models.TextChoices):
-        INTERVAL = "interval", "两个环节之间的间隔"
-        VALUE = "value", "环节自身的月数"
-        SETTING = "setting", "期限设定"
-        DUE = "due", "定期事项"
+        INTERVAL = "interval", _("两个环节之间的间隔")
+        VALUE = "value", _("环节自身的月数")
+        SETTING = "setting", _("期限设定")
+        DUE = "due", _("定期事项")
 
     class Anchor(models.TextChoices):
-        BIRTH = "birth", "出生日期"
-        PROBATION_END = "probation_end", "预备期满日"
-        LAST_REVIEW = "last_review", "上次考察（或确定日期）"
+        BIRTH = "birth", _("出生日期")
+        PROBATION_END = "probation_end", _("预备期满日")
+        LAST_REVIEW = "last_review", _("上次考察（或确定日期）")
 
-    code = models.SlugField("代码", max_length=40, unique=True)
-    title = models.CharField("规则", max_length=80)
-    rule_text = models.CharField("规定原文", max_length=300)
-    source = models.CharField("依据", max_length=120, blank=True)
-    measure = models.CharField("类型", max_length=12, choices=Measure.choices, default=Measure.INTERVAL)
-    milestone = models.CharField("适用环节", max_length=24, choices=MilestoneKind.choices, blank=True)
-    anchor = models.CharField("起算", max_length=24, blank=True,
-                              help_text="环节代码，或 birth / probation_end / last_review")
-    min_months = models.PositiveSmallIntegerField("至少（月）", null=True, blank=True)
-    max_months = models.PositiveSmallIntegerField("至多（月）", null=True, blank=True)
-    allows_exception = models.BooleanField("可经批准例外", default=True)
-    is_active = models.BooleanField("启用", default=True)
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    title = models.CharField(_("规则"), max_length=80)
+    rule_text = models.CharField(_("规定原文"), max_length=300)
+    source = models.CharField(_("依据"), max_length=120, blank=True)
+    measure = models.CharField(_("类型"), max_length=12, choices=Measure.choices, default=Measure.INTERVAL)
+    milestone = models.CharField(_("适用环节"), max_length=24, choices=MilestoneKind.choices, blank=True)
+    anchor = models.CharField(_("起算"), max_length=24, blank=True,
+                              help_text=_("环节代码，或 birth / probation_end / last_review"))
+    min_months = models.PositiveSmallIntegerField(_("至少（月）"), null=True, blank=True)
+    max_months = models.PositiveSmallIntegerField(_("至多（月）"), null=True, blank=True)
+    allows_exception = models.BooleanField(_("可经批准例外"), default=True)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "发展党员时限规则"
-        verbose_name_plural = "发展党员时限规则"
+        verbose_name = _("发展党员时限规则")
+        verbose_name_plural = _("发展党员时限规则")
         ordering = ["id"]
 
     def __str__(self):
@@ -191,15 +192,15 @@ class RuleException(models.Model):
     status_change = models.ForeignKey("members.StatusChange", on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="exceptions")
     rule = models.ForeignKey(IntervalRule, on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField("例外原因", max_length=300)
+    reason = models.CharField(_("例外原因"), max_length=300)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "时限规则例外"
-        verbose_name_plural = "时限规则例外"
+        verbose_name = _("时限规则例外")
+        verbose_name_plural = _("时限规则例外")
 
     def __str__(self):
         return f"{self.rule.title}：{self.reason}"
@@ -209,30 +210,30 @@ class RuleException(models.Model):
 # Dues (党费)
 # ============================================================================================
 class DuesClass(models.TextChoices):
-    IN_SERVICE = "in_service", "在职（税后工资）"
-    RETIRED = "retired", "离退休（养老金）"
-    FARMER = "farmer", "农民"
-    STUDENT = "student", "学生"
-    UNEMPLOYED = "unemployed", "下岗失业"
-    RELIEF = "relief", "低保、救济"
+    IN_SERVICE = "in_service", _("在职（税后工资）")
+    RETIRED = "retired", _("离退休（养老金）")
+    FARMER = "farmer", _("农民")
+    STUDENT = "student", _("学生")
+    UNEMPLOYED = "unemployed", _("下岗失业")
+    RELIEF = "relief", _("低保、救济")
 
 
 class DuesRate(models.Model):
     """One band of the dues table: monthly base ≤ upper_bound (inclusive) → percent, or a fixed amount."""
 
-    dues_class = models.CharField("类别", max_length=16, choices=DuesClass.choices)
-    upper_bound = models.DecimalField("基数上限（含）", max_digits=10, decimal_places=2, null=True, blank=True,
-                                      help_text="留空表示无上限")
-    percent = models.DecimalField("比例（%）", max_digits=5, decimal_places=2, null=True, blank=True)
-    fixed_amount = models.DecimalField("固定金额（元/月）", max_digits=8, decimal_places=2, null=True, blank=True)
-    fixed_min = models.DecimalField("可设定最低（元）", max_digits=8, decimal_places=2, null=True, blank=True)
-    fixed_max = models.DecimalField("可设定最高（元）", max_digits=8, decimal_places=2, null=True, blank=True)
+    dues_class = models.CharField(_("类别"), max_length=16, choices=DuesClass.choices)
+    upper_bound = models.DecimalField(_("基数上限（含）"), max_digits=10, decimal_places=2, null=True, blank=True,
+                                      help_text=_("留空表示无上限"))
+    percent = models.DecimalField(_("比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    fixed_amount = models.DecimalField(_("固定金额（元/月）"), max_digits=8, decimal_places=2, null=True, blank=True)
+    fixed_min = models.DecimalField(_("可设定最低（元）"), max_digits=8, decimal_places=2, null=True, blank=True)
+    fixed_max = models.DecimalField(_("可设定最高（元）"), max_digits=8, decimal_places=2, null=True, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "党费比例"
-        verbose_name_plural = "党费比例"
+        verbose_name = _("党费比例")
+        verbose_name_plural = _("党费比例")
         ordering = ["dues_class", models.F("upper_bound").asc(nulls_last=True)]
 
     def __str__(self):
@@ -243,13 +244,13 @@ class DuesBase(models.Model):
     """A member's dues base from a date on; a new row on each yearly or on-change update (history kept)."""
 
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_bases")
-    dues_class = models.CharField("缴费类别", max_length=16, choices=DuesClass.choices)
-    base = models.DecimalField("月缴费基数（元）", max_digits=10, decimal_places=2, default=Decimal("0"),
+    dues_class = models.CharField(_("缴费类别"), max_length=16, choices=DuesClass.choices)
+    base = models.DecimalField(_("月缴费基数（元）"), max_digits=10, decimal_places=2, default=Decimal("0"),
                                validators=[MinValueValidator(Decimal("0"))])
-    fixed_amount = models.DecimalField("核定金额（元/月）", max_digits=8, decimal_places=2, null=True, blank=True,
-                                       help_text="农民党员等按固定金额缴纳时填写")
-    effective_from = models.DateField("起始月份")
-    note = models.CharField("说明", max_length=200, blank=True)
+    fixed_amount = models.DecimalField(_("核定金额（元/月）"), max_digits=8, decimal_places=2, null=True, blank=True,
+                                       help_text=_("农民党员等按固定金额缴纳时填写"))
+    effective_from = models.DateField(_("起始月份"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -257,8 +258,8 @@ class DuesBase(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "党费基数"
-        verbose_name_plural = "党费基数"
+        verbose_name = _("党费基数")
+        verbose_name_plural = _("党费基数")
         ordering = ["member", "-effective_from", "-id"]
         constraints = [models.UniqueConstraint(fields=["member", "effective_from"], name="dues_base_once_per_month")]
 
@@ -267,11 +268,11 @@ class DuesBase(models.Model):
 
 
 class PayMethod(models.TextChoices):
-    CASH = "cash", "现金"
-    TRANSFER = "transfer", "转账"
-    WECHAT = "wechat", "微信"
-    ALIPAY = "alipay", "支付宝"
-    PAYROLL = "payroll", "工资代扣"
+    CASH = "cash", _("现金")
+    TRANSFER = "transfer", _("转账")
+    WECHAT = "wechat", _("微信")
+    ALIPAY = "alipay", _("支付宝")
+    PAYROLL = "payroll", _("工资代扣")
 
 
 class DuesRecordQuerySet(RestrictedQuerySet):
@@ -283,13 +284,13 @@ class DuesRecord(models.Model):
 
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_records")
     branch = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="+")
-    month = models.DateField("月份")  # first day of the month
-    base = models.DecimalField("基数", max_digits=10, decimal_places=2, null=True, blank=True)
-    percent = models.DecimalField("比例（%）", max_digits=5, decimal_places=2, null=True, blank=True)
-    amount_due = models.DecimalField("应缴（元）", max_digits=10, decimal_places=2, null=True, blank=True)
-    amount_paid = models.DecimalField("实缴（元）", max_digits=10, decimal_places=2, null=True, blank=True)
-    paid_on = models.DateField("缴纳日期", null=True, blank=True)
-    method = models.CharField("方式", max_length=12, choices=PayMethod.choices, blank=True)
+    month = models.DateField(_("月份"))  # first day of the month
+    base = models.DecimalField(_("基数"), max_digits=10, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(_("比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    amount_due = models.DecimalField(_("应缴（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    amount_paid = models.DecimalField(_("实缴（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    paid_on = models.DateField(_("缴纳日期"), null=True, blank=True)
+    method = models.CharField(_("方式"), max_length=12, choices=PayMethod.choices, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
@@ -298,8 +299,8 @@ class DuesRecord(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "党费缴纳记录"
-        verbose_name_plural = "党费缴纳记录"
+        verbose_name = _("党费缴纳记录")
+        verbose_name_plural = _("党费缴纳记录")
         ordering = ["branch_id", "member_id", "month"]
         constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_record_once_per_month")]
         indexes = [models.Index(fields=["branch", "month"], name="dues_branch_month")]
@@ -316,17 +317,17 @@ class DuesRecord(models.Model):
 # Transfers (组织关系转接) and status changes
 # ============================================================================================
 class TransferKind(models.TextChoices):
-    INTERNAL = "internal", "系统内转接"
-    OUT = "out", "转出到系统外"
-    IN = "in", "从系统外转入"
+    INTERNAL = "internal", _("系统内转接")
+    OUT = "out", _("转出到系统外")
+    IN = "in", _("从系统外转入")
 
 
 class TransferStatus(models.TextChoices):
-    PENDING = "pending", "待转入支部接收"
-    ACCEPTED = "accepted", "已接收"
-    RETURNED = "returned", "已退回"
-    CANCELLED = "cancelled", "已撤回"
-    COMPLETED = "completed", "已办结"
+    PENDING = "pending", _("待转入支部接收")
+    ACCEPTED = "accepted", _("已接收")
+    RETURNED = "returned", _("已退回")
+    CANCELLED = "cancelled", _("已撤回")
+    COMPLETED = "completed", _("已办结")
 
 
 class TransferQuerySet(RestrictedQuerySet):
@@ -345,29 +346,29 @@ class TransferQuerySet(RestrictedQuerySet):
 
 class Transfer(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="transfers")
-    kind = models.CharField("类型", max_length=12, choices=TransferKind.choices)
-    status = models.CharField("状态", max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    kind = models.CharField(_("类型"), max_length=12, choices=TransferKind.choices)
+    status = models.CharField(_("状态"), max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING)
     from_branch = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name="转出党支部")
+                                    related_name="+", verbose_name=_("转出党支部"))
     to_branch = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+", verbose_name="转入党支部")
-    counterpart = models.CharField("系统外组织", max_length=120, blank=True)
-    letter_no = models.CharField("介绍信编号", max_length=60, blank=True)
-    initiated_on = models.DateField("发起日期")
+                                  related_name="+", verbose_name=_("转入党支部"))
+    counterpart = models.CharField(_("系统外组织"), max_length=120, blank=True)
+    letter_no = models.CharField(_("介绍信编号"), max_length=60, blank=True)
+    initiated_on = models.DateField(_("发起日期"))
     initiated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                      related_name="+")
-    decided_on = models.DateField("办理日期", null=True, blank=True)
+    decided_on = models.DateField(_("办理日期"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    reason = models.CharField("转接原因", max_length=200, blank=True)
-    return_reason = models.CharField("退回原因", max_length=200, blank=True)
+    reason = models.CharField(_("转接原因"), max_length=200, blank=True)
+    return_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
 
     objects = TransferQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "组织关系转接"
-        verbose_name_plural = "组织关系转接"
+        verbose_name = _("组织关系转接")
+        verbose_name_plural = _("组织关系转接")
         ordering = ["-initiated_on", "-id"]
         constraints = [models.UniqueConstraint(fields=["member"], condition=models.Q(status="pending"),
                                                name="one_pending_transfer_per_member")]
@@ -377,14 +378,14 @@ class Transfer(models.Model):
 
 
 class StatusKind(models.TextChoices):
-    CONFIRM = "confirm", "按期转正"
-    EXTEND = "extend", "延长预备期"
-    CANCEL_PROBATION = "cancel_probation", "取消预备党员资格"
-    PROBATION_DISCIPLINE = "discipline", "留党察看"
-    EXPEL = "expel", "开除党籍（出党）"
-    REMOVE = "remove", "除名（出党）"
-    WITHDRAW = "withdraw", "退党"
-    DEATH = "death", "去世"
+    CONFIRM = "confirm", _("按期转正")
+    EXTEND = "extend", _("延长预备期")
+    CANCEL_PROBATION = "cancel_probation", _("取消预备党员资格")
+    PROBATION_DISCIPLINE = "discipline", _("留党察看")
+    EXPEL = "expel", _("开除党籍（出党）")
+    REMOVE = "remove", _("除名（出党）")
+    WITHDRAW = "withdraw", _("退党")
+    DEATH = "death", _("去世")
 
 
 class StatusChangeQuerySet(RestrictedQuerySet):
@@ -395,15 +396,15 @@ class StatusChange(models.Model):
     """One status decision on a member, with its rule-relevant dates; rows are only ever added."""
 
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="status_changes")
-    kind = models.CharField("类型", max_length=20, choices=StatusKind.choices)
-    occurred_on = models.DateField("决定日期")
-    effective_until = models.DateField("期满日", null=True, blank=True)
-    months = models.PositiveSmallIntegerField("期限（月）", null=True, blank=True)
-    reason = models.CharField("原因/说明", max_length=300, blank=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=StatusKind.choices)
+    occurred_on = models.DateField(_("决定日期"))
+    effective_until = models.DateField(_("期满日"), null=True, blank=True)
+    months = models.PositiveSmallIntegerField(_("期限（月）"), null=True, blank=True)
+    reason = models.CharField(_("原因/说明"), max_length=300, blank=True)
     meeting = models.ForeignKey("branches.Activity", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+", verbose_name="支部党员大会记录")
-    meeting_on = models.DateField("支部党员大会日期", null=True, blank=True)
-    meeting_ref = models.CharField("会议记录编号", max_length=60, blank=True)
+                                related_name="+", verbose_name=_("支部党员大会记录"))
+    meeting_on = models.DateField(_("支部党员大会日期"), null=True, blank=True)
+    meeting_ref = models.CharField(_("会议记录编号"), max_length=60, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -412,8 +413,8 @@ class StatusChange(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "党员身份变化"
-        verbose_name_plural = "党员身份变化"
+        verbose_name = _("党员身份变化")
+        verbose_name_plural = _("党员身份变化")
         ordering = ["member", "occurred_on", "id"]
 
     def __str__(self):
@@ -424,10 +425,10 @@ class StatusChange(models.Model):
 # 民主评议党员
 # ============================================================================================
 class Grade(models.TextChoices):
-    EXCELLENT = "excellent", "优秀"
-    QUALIFIED = "qualified", "合格"
-    BASIC = "basic", "基本合格"
-    UNQUALIFIED = "unqualified", "不合格"
+    EXCELLENT = "excellent", _("优秀")
+    QUALIFIED = "qualified", _("合格")
+    BASIC = "basic", _("基本合格")
+    UNQUALIFIED = "unqualified", _("不合格")
 
 
 class AppraisalRoundQuerySet(RestrictedQuerySet):
@@ -436,18 +437,18 @@ class AppraisalRoundQuerySet(RestrictedQuerySet):
 
 class AppraisalRound(models.Model):
     branch = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="appraisal_rounds",
-                               verbose_name="党支部")
-    year = models.PositiveSmallIntegerField("年度")
-    opened_on = models.DateField("开始日期")
-    decided_on = models.DateField("支部评定日期", null=True, blank=True)
-    is_closed = models.BooleanField("已评定", default=False)
+                               verbose_name=_("党支部"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    opened_on = models.DateField(_("开始日期"))
+    decided_on = models.DateField(_("支部评定日期"), null=True, blank=True)
+    is_closed = models.BooleanField(_("已评定"), default=False)
 
     objects = AppraisalRoundQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "民主评议"
-        verbose_name_plural = "民主评议"
+        verbose_name = _("民主评议")
+        verbose_name_plural = _("民主评议")
         ordering = ["-year", "branch_id"]
         constraints = [models.UniqueConstraint(fields=["branch", "year"], name="one_appraisal_per_branch_year")]
 
@@ -461,21 +462,21 @@ class AppraisalRound(models.Model):
 class AppraisalEntry(models.Model):
     round = models.ForeignKey(AppraisalRound, on_delete=models.PROTECT, related_name="entries")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="appraisals")
-    is_probationary = models.BooleanField("预备党员（参加评议，不评等次）", default=False)
-    self_assessment = models.TextField("个人自评", blank=True)
-    self_grade = models.CharField("自评等次", max_length=12, choices=Grade.choices, blank=True)
-    peer_excellent = models.PositiveSmallIntegerField("互评：优秀票", default=0)
-    peer_qualified = models.PositiveSmallIntegerField("互评：合格票", default=0)
-    peer_basic = models.PositiveSmallIntegerField("互评：基本合格票", default=0)
-    peer_unqualified = models.PositiveSmallIntegerField("互评：不合格票", default=0)
-    grade = models.CharField("支部评定等次", max_length=12, choices=Grade.choices, blank=True)
-    note = models.CharField("备注", max_length=200, blank=True)
+    is_probationary = models.BooleanField(_("预备党员（参加评议，不评等次）"), default=False)
+    self_assessment = models.TextField(_("个人自评"), blank=True)
+    self_grade = models.CharField(_("自评等次"), max_length=12, choices=Grade.choices, blank=True)
+    peer_excellent = models.PositiveSmallIntegerField(_("互评：优秀票"), default=0)
+    peer_qualified = models.PositiveSmallIntegerField(_("互评：合格票"), default=0)
+    peer_basic = models.PositiveSmallIntegerField(_("互评：基本合格票"), default=0)
+    peer_unqualified = models.PositiveSmallIntegerField(_("互评：不合格票"), default=0)
+    grade = models.CharField(_("支部评定等次"), max_length=12, choices=Grade.choices, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "民主评议结果"
-        verbose_name_plural = "民主评议结果"
+        verbose_name = _("民主评议结果")
+        verbose_name_plural = _("民主评议结果")
         ordering = ["round", "member__name", "id"]
         constraints = [models.UniqueConstraint(fields=["round", "member"], name="one_appraisal_entry_per_member")]
 
@@ -491,25 +492,25 @@ class AppraisalEntry(models.Model):
 # 党员积分
 # ============================================================================================
 class PointsDirection(models.TextChoices):
-    BONUS = "bonus", "加分"
-    DEDUCTION = "deduction", "减分"
+    BONUS = "bonus", _("加分")
+    DEDUCTION = "deduction", _("减分")
 
 
 class PointsScheme(models.Model):
     """A points scheme for an organization's subtree (the nearest ancestor's scheme applies)."""
 
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="+",
-                                     null=True, blank=True, verbose_name="适用组织（含下级）",
-                                     help_text="留空表示全系统默认方案")
-    name = models.CharField("方案名称", max_length=80)
-    base_points = models.DecimalField("基础分", max_digits=6, decimal_places=1, default=Decimal("60"))
-    is_active = models.BooleanField("启用", default=True)
+                                     null=True, blank=True, verbose_name=_("适用组织（含下级）"),
+                                     help_text=_("留空表示全系统默认方案"))
+    name = models.CharField(_("方案名称"), max_length=80)
+    base_points = models.DecimalField(_("基础分"), max_digits=6, decimal_places=1, default=Decimal("60"))
+    is_active = models.BooleanField(_("启用"), default=True)
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "党员积分方案"
-        verbose_name_plural = "党员积分方案"
+        verbose_name = _("党员积分方案")
+        verbose_name_plural = _("党员积分方案")
 
     def __str__(self):
         return self.name
@@ -519,20 +520,20 @@ class PointsItem(models.Model):
     """A scoring item: points per occurrence, capped per period; `source` names an automatic provider or 'manual'."""
 
     scheme = models.ForeignKey(PointsScheme, on_delete=models.CASCADE, related_name="items")
-    category = models.CharField("类别", max_length=40)
-    name = models.CharField("项目", max_length=80)
-    direction = models.CharField("加减", max_length=12, choices=PointsDirection.choices, default=PointsDirection.BONUS)
-    points = models.DecimalField("每次分值", max_digits=5, decimal_places=1)
-    cap = models.DecimalField("统计期内上限", max_digits=6, decimal_places=1, null=True, blank=True)
-    source = models.CharField("来源", max_length=40, default="manual",
-                              help_text="manual = 支部书记录入；其他为自动来源代码，如 dues_on_time")
-    order = models.PositiveSmallIntegerField("排序", default=0)
+    category = models.CharField(_("类别"), max_length=40)
+    name = models.CharField(_("项目"), max_length=80)
+    direction = models.CharField(_("加减"), max_length=12, choices=PointsDirection.choices, default=PointsDirection.BONUS)
+    points = models.DecimalField(_("每次分值"), max_digits=5, decimal_places=1)
+    cap = models.DecimalField(_("统计期内上限"), max_digits=6, decimal_places=1, null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=40, default="manual",
+                              help_text=_("manual = 支部书记录入；其他为自动来源代码，如 dues_on_time"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "积分项目"
-        verbose_name_plural = "积分项目"
+        verbose_name = _("积分项目")
+        verbose_name_plural = _("积分项目")
         ordering = ["scheme", "order", "id"]
 
     def __str__(self):
@@ -540,9 +541,9 @@ class PointsItem(models.Model):
 
 
 class EntryStatus(models.TextChoices):
-    PENDING = "pending", "待审核"
-    APPROVED = "approved", "已审核"
-    REJECTED = "rejected", "未通过"
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已审核")
+    REJECTED = "rejected", _("未通过")
 
 
 class PointsEntryQuerySet(RestrictedQuerySet):
@@ -554,22 +555,22 @@ class PointsEntry(models.Model):
 
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="points_entries")
     item = models.ForeignKey(PointsItem, on_delete=models.PROTECT, related_name="entries")
-    occurred_on = models.DateField("日期")
-    quantity = models.PositiveSmallIntegerField("次数", default=1)
-    note = models.CharField("事由", max_length=200)
-    status = models.CharField("审核", max_length=12, choices=EntryStatus.choices, default=EntryStatus.PENDING)
+    occurred_on = models.DateField(_("日期"))
+    quantity = models.PositiveSmallIntegerField(_("次数"), default=1)
+    note = models.CharField(_("事由"), max_length=200)
+    status = models.CharField(_("审核"), max_length=12, choices=EntryStatus.choices, default=EntryStatus.PENDING)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     audited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     audited_at = models.DateTimeField(null=True, blank=True)
-    audit_note = models.CharField("审核意见", max_length=200, blank=True)
+    audit_note = models.CharField(_("审核意见"), max_length=200, blank=True)
 
     objects = PointsEntryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "积分记录"
-        verbose_name_plural = "积分记录"
+        verbose_name = _("积分记录")
+        verbose_name_plural = _("积分记录")
         ordering = ["-occurred_on", "-id"]
         indexes = [models.Index(fields=["member", "occurred_on"], name="points_member_date")]
 

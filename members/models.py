@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal import crypto
@@ -17,32 +18,32 @@ from .validators import mask_id_number, normalize_id_number, validate_phone
 
 
 class Gender(models.TextChoices):
-    MALE = "male", "男"
-    FEMALE = "female", "女"
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
 
 
 class MemberStatus(models.TextChoices):
-    PROBATIONARY = "probationary", "预备党员"
-    FULL = "full", "正式党员"
+    PROBATIONARY = "probationary", _("预备党员")
+    FULL = "full", _("正式党员")
 
 
 class MemberCategory(models.TextChoices):
-    IN_SERVICE = "in_service", "在职"
-    RETIRED = "retired", "离退休"
-    MOBILE = "mobile", "流动党员"
-    STUDENT = "student", "学生"
-    FARMER = "farmer", "农民"
-    UNEMPLOYED = "unemployed", "下岗失业"
-    OTHER = "other", "其他"
+    IN_SERVICE = "in_service", _("在职")
+    RETIRED = "retired", _("离退休")
+    MOBILE = "mobile", _("流动党员")
+    STUDENT = "student", _("学生")
+    FARMER = "farmer", _("农民")
+    UNEMPLOYED = "unemployed", _("下岗失业")
+    OTHER = "other", _("其他")
 
 
 class Education(models.TextChoices):
-    POSTGRADUATE = "postgraduate", "研究生"
-    BACHELOR = "bachelor", "大学本科"
-    COLLEGE = "college", "大学专科"
-    VOCATIONAL = "vocational", "中专"
-    HIGH_SCHOOL = "high_school", "高中"
-    JUNIOR = "junior", "初中及以下"
+    POSTGRADUATE = "postgraduate", _("研究生")
+    BACHELOR = "bachelor", _("大学本科")
+    COLLEGE = "college", _("大学专科")
+    VOCATIONAL = "vocational", _("中专")
+    HIGH_SCHOOL = "high_school", _("高中")
+    JUNIOR = "junior", _("初中及以下")
 
 
 class MemberQuerySet(RestrictedQuerySet):
@@ -76,24 +77,24 @@ class MemberQuerySet(RestrictedQuerySet):
 
 
 class Member(models.Model):
-    name = models.CharField("姓名", max_length=40)
-    gender = models.CharField("性别", max_length=8, choices=Gender.choices)
-    ethnicity = models.CharField("民族", max_length=20, default="汉族")
-    birth_date = models.DateField("出生日期")
-    phone = models.CharField("手机号", max_length=20, blank=True, validators=[validate_phone])
+    name = models.CharField(_("姓名"), max_length=40)
+    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
+    ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
+    birth_date = models.DateField(_("出生日期"))
+    phone = models.CharField(_("手机号"), max_length=20, blank=True, validators=[validate_phone])
     # 身份证号: encrypted at rest; the digest finds duplicates, the mask is what lists show.
-    id_number_encrypted = models.TextField("身份证号（密文）", blank=True, editable=False)
+    id_number_encrypted = models.TextField(_("身份证号（密文）"), blank=True, editable=False)
     id_number_digest = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
-    id_number_masked = models.CharField("身份证号", max_length=20, blank=True, editable=False)
-    education = models.CharField("学历", max_length=16, choices=Education.choices, blank=True)
-    work_unit = models.CharField("工作单位", max_length=120, blank=True)
-    post = models.CharField("职务/岗位", max_length=80, blank=True)
-    category = models.CharField("党员类别", max_length=16, choices=MemberCategory.choices, default=MemberCategory.IN_SERVICE)
-    status = models.CharField("党员身份", max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL)
-    joined_on = models.DateField("入党日期")
-    confirmed_on = models.DateField("转正日期", null=True, blank=True)
+    id_number_masked = models.CharField(_("身份证号"), max_length=20, blank=True, editable=False)
+    education = models.CharField(_("学历"), max_length=16, choices=Education.choices, blank=True)
+    work_unit = models.CharField(_("工作单位"), max_length=120, blank=True)
+    post = models.CharField(_("职务/岗位"), max_length=80, blank=True)
+    category = models.CharField(_("党员类别"), max_length=16, choices=MemberCategory.choices, default=MemberCategory.IN_SERVICE)
+    status = models.CharField(_("党员身份"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL)
+    joined_on = models.DateField(_("入党日期"))
+    confirmed_on = models.DateField(_("转正日期"), null=True, blank=True)
     branch = models.ForeignKey(
-        "branches.Organization", on_delete=models.PROTECT, related_name="members", verbose_name="所在党支部"
+        "branches.Organization", on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党支部")
     )
     party_group = models.ForeignKey(
         "branches.Organization",
@@ -101,22 +102,22 @@ class Member(models.Model):
         null=True,
         blank=True,
         related_name="group_members",
-        verbose_name="所在党小组",
+        verbose_name=_("所在党小组"),
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="member"
     )
-    is_active = models.BooleanField("在册", default=True)
-    left_on = models.DateField("离开日期", null=True, blank=True)
-    left_reason = models.CharField("离开原因", max_length=200, blank=True)
-    joined_branch_on = models.DateField("转入本支部日期", null=True, blank=True)
+    is_active = models.BooleanField(_("在册"), default=True)
+    left_on = models.DateField(_("离开日期"), null=True, blank=True)
+    left_reason = models.CharField(_("离开原因"), max_length=200, blank=True)
+    joined_branch_on = models.DateField(_("转入本支部日期"), null=True, blank=True)
     # --- lifecycle (members/status.py, members/transfers.py keep these consistent) -----------------
-    probation_ends_on = models.DateField("预备期满日期", null=True, blank=True)
-    discipline_from = models.DateField("留党察看起始日", null=True, blank=True)
-    discipline_until = models.DateField("留党察看期满日", null=True, blank=True,
-                                        help_text="留党察看期间没有表决权、选举权和被选举权；期满当日恢复。")
-    mobile_location = models.CharField("流动党员所在地", max_length=120, blank=True)
-    mobile_since = models.DateField("外出流动起始日", null=True, blank=True)
+    probation_ends_on = models.DateField(_("预备期满日期"), null=True, blank=True)
+    discipline_from = models.DateField(_("留党察看起始日"), null=True, blank=True)
+    discipline_until = models.DateField(_("留党察看期满日"), null=True, blank=True,
+                                        help_text=_("留党察看期间没有表决权、选举权和被选举权；期满当日恢复。"))
+    mobile_location = models.CharField(_("流动党员所在地"), max_length=120, blank=True)
+    mobile_since = models.DateField(_("外出流动起始日"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -124,8 +125,8 @@ class Member(models.Model):
     history = HistoricalRecords(excluded_fields=["id_number_encrypted", "id_number_digest"])
 
     class Meta:
-        verbose_name = "党员"
-        verbose_name_plural = "党员"
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
         ordering = ["branch_id", "name", "id"]
         indexes = [
             models.Index(fields=["branch", "is_active", "status"], name="member_branch_status"),
@@ -208,39 +209,39 @@ class Member(models.Model):
 
 
 class MoveKind(models.TextChoices):
-    REGISTERED = "registered", "建档"
-    TRANSFER_IN = "transfer_in", "转入"
-    TRANSFER_OUT = "transfer_out", "转出"
-    TRANSFER = "transfer", "组织关系转接（系统内）"
-    INTERNAL = "internal", "系统内调整"
-    GROUP = "group", "调整党小组"
-    LEFT = "left", "离开"
-    RESTORED = "restored", "恢复在册"
+    REGISTERED = "registered", _("建档")
+    TRANSFER_IN = "transfer_in", _("转入")
+    TRANSFER_OUT = "transfer_out", _("转出")
+    TRANSFER = "transfer", _("组织关系转接（系统内）")
+    INTERNAL = "internal", _("系统内调整")
+    GROUP = "group", _("调整党小组")
+    LEFT = "left", _("离开")
+    RESTORED = "restored", _("恢复在册")
 
 
 class MembershipMove(models.Model):
     """One move in a member's organizational history; rows are only ever added."""
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="moves", verbose_name="党员")
-    kind = models.CharField("类型", max_length=16, choices=MoveKind.choices)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="moves", verbose_name=_("党员"))
+    kind = models.CharField(_("类型"), max_length=16, choices=MoveKind.choices)
     from_organization = models.ForeignKey(
-        "branches.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="原组织"
+        "branches.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("原组织")
     )
     to_organization = models.ForeignKey(
-        "branches.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="新组织"
+        "branches.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("新组织")
     )
-    counterpart = models.CharField("系统外对方组织", max_length=120, blank=True)
-    letter_no = models.CharField("介绍信编号", max_length=60, blank=True)
-    occurred_on = models.DateField("日期")
-    note = models.CharField("说明", max_length=200, blank=True)
+    counterpart = models.CharField(_("系统外对方组织"), max_length=120, blank=True)
+    letter_no = models.CharField(_("介绍信编号"), max_length=60, blank=True)
+    occurred_on = models.DateField(_("日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "组织关系记录"
-        verbose_name_plural = "组织关系记录"
+        verbose_name = _("组织关系记录")
+        verbose_name_plural = _("组织关系记录")
         ordering = ["member", "occurred_on", "id"]
 
     def __str__(self):
@@ -251,9 +252,9 @@ class PiiAccess(models.Model):
     """Every view of a full 身份证号 and every export carrying personal data: who, when, what."""
 
     class Action(models.TextChoices):
-        VIEW_ID = "view_id", "查看完整身份证号"
-        EXPORT = "export", "导出含个人信息的名册"
-        API = "api", "接口读取个人信息"
+        VIEW_ID = "view_id", _("查看完整身份证号")
+        EXPORT = "export", _("导出含个人信息的名册")
+        API = "api", _("接口读取个人信息")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -263,8 +264,8 @@ class PiiAccess(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "个人信息访问记录"
-        verbose_name_plural = "个人信息访问记录"
+        verbose_name = _("个人信息访问记录")
+        verbose_name_plural = _("个人信息访问记录")
         ordering = ["-at"]
 
     def __str__(self):

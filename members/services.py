@@ -6,6 +6,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
 
@@ -13,10 +14,10 @@ from .models import Member, MembershipMove, MemberStatus, MoveKind
 from .rules import setting_months
 from .validators import normalize_id_number, validate_id_number
 
-DUPLICATE_ID_ERROR = "身份证号与在册党员 {name}（{branch}）重复。"
-MOVE_SAME_BRANCH_ERROR = "新党支部与当前党支部相同。"
-MOVE_BEFORE_JOINING_ERROR = "调整日期不能早于转入本支部日期。"
-NOT_ACTIVE_ERROR = "该党员已不在册，不能办理此操作。"
+DUPLICATE_ID_ERROR = _("身份证号与在册党员 {name}（{branch}）重复。")
+MOVE_SAME_BRANCH_ERROR = _("新党支部与当前党支部相同。")
+MOVE_BEFORE_JOINING_ERROR = _("调整日期不能早于转入本支部日期。")
+NOT_ACTIVE_ERROR = _("该党员已不在册，不能办理此操作。")
 
 
 def _check_id_number(member: Member, id_number: str) -> None:

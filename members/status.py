@@ -10,19 +10,20 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from .lifecycle_models import Milestone, MilestoneKind, Stage, StatusChange, StatusKind
 from .models import Member, MemberStatus
 from .rules import enforce, evaluate, resolve_meeting
 from .services import member_deactivate
 
-NOT_PROBATIONARY = "该党员不是预备党员。"
-NOT_ACTIVE = "该党员已不在册。"
-ALREADY_EXTENDED = "该预备党员已延长过一次预备期，不能再次延长；预备期满仍不具备条件的，应取消预备党员资格。"
-DISCIPLINE_ONLY_FULL = "留党察看适用于正式党员；预备党员违反纪律的，应取消预备党员资格。"
-DISCIPLINE_MONTHS = "留党察看期限为一年或两年（最长不超过两年）。"
-ALREADY_DISCIPLINED = "该党员正在留党察看期内。"
-REASON_REQUIRED = "请填写原因。"
+NOT_PROBATIONARY = _("该党员不是预备党员。")
+NOT_ACTIVE = _("该党员已不在册。")
+ALREADY_EXTENDED = _("该预备党员已延长过一次预备期，不能再次延长；预备期满仍不具备条件的，应取消预备党员资格。")
+DISCIPLINE_ONLY_FULL = _("留党察看适用于正式党员；预备党员违反纪律的，应取消预备党员资格。")
+DISCIPLINE_MONTHS = _("留党察看期限为一年或两年（最长不超过两年）。")
+ALREADY_DISCIPLINED = _("该党员正在留党察看期内。")
+REASON_REQUIRED = _("请填写原因。")
 LEAVE_KINDS = (StatusKind.EXPEL, StatusKind.REMOVE, StatusKind.WITHDRAW, StatusKind.DEATH)
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import CHANGE, can
 
@@ -13,16 +14,16 @@ from .lifecycle_models import Transfer, TransferKind, TransferStatus
 from .models import Member, MoveKind
 from .services import member_create, member_deactivate, member_move
 
-PENDING_EXISTS = "该党员已有一笔待接收的组织关系转接。"
-SAME_BRANCH = "转入党支部与当前党支部相同。"
-NOT_A_BRANCH = "只能转入在册的党支部。"
-NOT_PENDING = "该转接已办理，不能重复操作。"
-NOT_YOURS_TO_ACCEPT = "只有转入党支部（或其上级党务工作人员）可以接收或退回。"
-NOT_YOURS_TO_SEND = "只有转出党支部（或其上级党务工作人员）可以发起或撤回。"
-RETURN_REASON = "退回须说明原因。"
-LETTER_REQUIRED = "请填写介绍信编号。"
-COUNTERPART_REQUIRED = "请填写对方党组织名称。"
-NOT_ACTIVE = "该党员已不在册。"
+PENDING_EXISTS = _("该党员已有一笔待接收的组织关系转接。")
+SAME_BRANCH = _("转入党支部与当前党支部相同。")
+NOT_A_BRANCH = _("只能转入在册的党支部。")
+NOT_PENDING = _("该转接已办理，不能重复操作。")
+NOT_YOURS_TO_ACCEPT = _("只有转入党支部（或其上级党务工作人员）可以接收或退回。")
+NOT_YOURS_TO_SEND = _("只有转出党支部（或其上级党务工作人员）可以发起或撤回。")
+RETURN_REASON = _("退回须说明原因。")
+LETTER_REQUIRED = _("请填写介绍信编号。")
+COUNTERPART_REQUIRED = _("请填写对方党组织名称。")
+NOT_ACTIVE = _("该党员已不在册。")
 
 
 @transaction.atomic

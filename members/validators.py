@@ -5,14 +5,15 @@ import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _PATTERN = re.compile(r"^\d{17}[\dX]$")
 
-ID_FORMAT_ERROR = "身份证号应为 18 位，前 17 位为数字，最后一位为数字或 X。"
-ID_CHECKSUM_ERROR = "身份证号校验位不正确，请核对。"
-ID_BIRTH_ERROR = "身份证号中的出生日期无效。"
+ID_FORMAT_ERROR = _("身份证号应为 18 位，前 17 位为数字，最后一位为数字或 X。")
+ID_CHECKSUM_ERROR = _("身份证号校验位不正确，请核对。")
+ID_BIRTH_ERROR = _("身份证号中的出生日期无效。")
 
 
 def normalize_id_number(value: str) -> str:
@@ -56,7 +57,7 @@ def mask_phone(value: str) -> str:
     return value[:3] + "****" + value[-4:]
 
 
-PHONE_ERROR = "手机号应为 11 位数字，以 1 开头。"
+PHONE_ERROR = _("手机号应为 11 位数字，以 1 开头。")
 _PHONE = re.compile(r"^1\d{10}$")
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
@@ -38,7 +39,7 @@ class MemberListView(PortalPageMixin, View):
         qs, filterset = selectors.member_list(user=request.user, filters=request.GET, request=request)
         if request.GET.get("format") == "xlsx":
             if not filterset.is_valid():
-                messages.error(request, "筛选条件有误，未导出。")
+                messages.error(request, _("筛选条件有误，未导出。"))
                 return redirect("members:list")
             return members_xlsx_response(qs)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -68,7 +69,7 @@ class MemberDetailView(PortalPageMixin, View):
 
 class MemberCreateView(PortalPageMixin, SingleSubmitMixin, View):
     def _render(self, request, form):
-        return render(request, "members/form.html", {"form": form, "title": "登记党员"})
+        return render(request, "members/form.html", {"form": form, "title": _("登记党员")})
 
     def get(self, request):
         initial = {}
@@ -113,7 +114,7 @@ class MemberEditView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已保存。")
+                messages.success(request, _("已保存。"))
                 return redirect(member)
         return render(request, "members/form.html", {"form": form, "member": member, "title": f"编辑 {member.name}"})
 
@@ -136,7 +137,7 @@ class MemberMoveView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "组织关系已调整，记录已保存。")
+                messages.success(request, _("组织关系已调整，记录已保存。"))
                 return redirect(member)
         return render(request, "members/form.html", {"form": form, "member": member,
                                                      "title": f"组织关系调整：{member.name}"})
@@ -160,7 +161,7 @@ class MemberDeactivateView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已办理，党员记录保留在历史名册中。")
+                messages.success(request, _("已办理，党员记录保留在历史名册中。"))
                 return redirect(member)
         return render(request, "members/form.html", {"form": form, "member": member,
                                                      "title": f"办理离开：{member.name}", "danger": True})
@@ -175,7 +176,7 @@ class MemberRestoreView(PortalPageMixin, View):
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
-            messages.success(request, "已恢复在册。")
+            messages.success(request, _("已恢复在册。"))
         return redirect(member)
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
@@ -73,7 +74,7 @@ class CandidateCreateView(RecorderRequiredMixin, LifecycleMixin, SingleSubmitMix
     recorder_required_on = ("GET", "POST")
 
     def _render(self, request, form):
-        return render(request, "members/form.html", {"form": form, "title": "登记入党申请人"})
+        return render(request, "members/form.html", {"form": form, "title": _("登记入党申请人")})
 
     def get(self, request):
         return self._render(request, CandidateForm(user=request.user))
@@ -129,7 +130,7 @@ class CandidateDetailView(LifecycleMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已办理并记录。")
+                messages.success(request, _("已办理并记录。"))
                 return redirect(candidate)
         return self._render(request, _candidate(request, pk), form)
 
@@ -154,7 +155,7 @@ class DueListView(LifecycleMixin, View):
             branch_ids = [form.cleaned_data["branch"].pk]
         rows = development.due_list(user=request.user, kind=kind, branch_ids=branch_ids)
         if request.GET.get("format") == "xlsx":
-            label = development.DUE_LISTS[kind]
+            label = str(development.DUE_LISTS[kind])
             return xlsx_response(f"{label}.xlsx", [Sheet(label, DUE_COLUMNS, rows)])
         return render(request, "members/development/due.html", {
             "rows": rows, "kind": kind, "lists": development.DUE_LISTS, "form": form,

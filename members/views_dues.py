@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
@@ -136,7 +137,7 @@ class DuesLedgerView(LifecycleMixin, View):
     def get(self, request):
         form = YearBranchForm(request.GET, user=request.user, branch_required=True)
         if not form.is_valid():
-            messages.error(request, "请选择党支部和年度。")
+            messages.error(request, _("请选择党支部和年度。"))
             return redirect("members:dues")
         branch, year = form.cleaned_data["branch"], form.cleaned_data["year"]
         rows = dues.treasurer_rows(user=request.user, branch=branch, year=year)
@@ -174,7 +175,7 @@ class DuesBaseView(LifecycleMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已核定党费基数，尚未缴纳的月份已按新基数重算。")
+                messages.success(request, _("已核定党费基数，尚未缴纳的月份已按新基数重算。"))
                 return redirect(member)
         return self._render(request, member, form)
 
@@ -183,6 +184,6 @@ class DuesUnmarkView(LifecycleMixin, View):
     def post(self, request, pk):
         record = get_object_or_404(DuesRecord.objects.restrict(request.user, CHANGE).select_related("branch"), pk=pk)
         dues.dues_unmark(record=record, by=request.user)
-        messages.success(request, "已撤销该条缴费登记。")
+        messages.success(request, _("已撤销该条缴费登记。"))
         return redirect(f"{reverse('members:dues_pay')}?branch={record.branch_id}&month={record.month:%Y-%m}")
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
@@ -93,7 +94,7 @@ class TransferInitiateView(LifecycleMixin, View):
                 else:
                     transfers.transfer_out_external(member=member, on=d["on"], counterpart=d["counterpart"],
                                                     letter_no=d["letter_no"], reason=d["reason"], by=request.user)
-                    messages.success(request, "已办理转出，党员记录保留在历史名册中。")
+                    messages.success(request, _("已办理转出，党员记录保留在历史名册中。"))
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
@@ -109,18 +110,18 @@ class TransferDecideView(LifecycleMixin, View):
         try:
             if action == "accept":
                 transfers.transfer_accept(transfer=transfer, on=date.today(), by=request.user)
-                messages.success(request, "已接收，组织关系已转入。")
+                messages.success(request, _("已接收，组织关系已转入。"))
             elif action == "return":
                 form = ReturnForm(request.POST)
                 if not form.is_valid():
-                    messages.error(request, "退回须说明原因。")
+                    messages.error(request, _("退回须说明原因。"))
                     return redirect("members:transfers")
                 transfers.transfer_return(transfer=transfer, on=date.today(), reason=form.cleaned_data["reason"],
                                           by=request.user)
-                messages.success(request, "已退回转出支部。")
+                messages.success(request, _("已退回转出支部。"))
             elif action == "cancel":
                 transfers.transfer_cancel(transfer=transfer, by=request.user)
-                messages.success(request, "已撤回。")
+                messages.success(request, _("已撤回。"))
             else:
                 raise PermissionDenied
         except ValidationError as exc:
@@ -133,7 +134,7 @@ class TransferInView(RecorderRequiredMixin, LifecycleMixin, View):
     recorder_denied_message = "您没有可接收转入党员的党支部。"
 
     def _render(self, request, form):
-        return render(request, "members/form.html", {"form": form, "title": "从系统外转入党员"})
+        return render(request, "members/form.html", {"form": form, "title": _("从系统外转入党员")})
 
     def get(self, request):
         return self._render(request, TransferInForm(user=request.user))
@@ -165,7 +166,7 @@ class MobileView(LifecycleMixin, View):
         form = MobileForm(request.POST)
         if form.is_valid():
             transfers.member_mark_mobile(member=member, by=request.user, **form.cleaned_data)
-            messages.success(request, "已保存流动情况。")
+            messages.success(request, _("已保存流动情况。"))
             return redirect(member)
         return render(request, "members/form.html", {"form": form, "member": member, "title": f"流动党员：{member.name}"})
 
@@ -282,7 +283,7 @@ class AppraisalListView(RecorderRequiredMixin, LifecycleMixin, View):
             else:
                 return redirect(rnd)
         else:
-            messages.error(request, "请选择党支部和年度。")
+            messages.error(request, _("请选择党支部和年度。"))
         return redirect("members:appraisals")
 
 
@@ -339,7 +340,7 @@ class AppraisalDetailView(LifecycleMixin, View):
         except ValidationError as exc:
             rnd.refresh_from_db()
             return self._render(request, rnd, errors=exc.messages, grades=grades)
-        messages.success(request, "已评定并归档。" if request.POST.get("close") == "1" else "已保存。")
+        messages.success(request, _("已评定并归档。") if request.POST.get("close") == "1" else "已保存。")
         return redirect(rnd)
 
 
@@ -402,7 +403,7 @@ class PointsEntriesView(RecorderRequiredMixin, LifecycleMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已录入，待党务工作人员审核后计分。")
+                messages.success(request, _("已录入，待党务工作人员审核后计分。"))
                 return redirect("members:points_entries")
         return render(request, "members/points/entries.html", self._context(request, form))
 

@@ -1,8 +1,9 @@
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 def permission_denied(request, exception=None):
-    message = str(exception) if exception and str(exception) else "您没有执行此操作的权限。"
+    message = str(exception) if exception and str(exception) else _("您没有执行此操作的权限。")
     return render(request, "403.html", {"message": message}, status=403)
 
 

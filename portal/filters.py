@@ -3,9 +3,10 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-TIMESTAMP_OUT_OF_RANGE = "时间超出可用范围。"
+TIMESTAMP_OUT_OF_RANGE = _("时间超出可用范围。")
 
 
 def scoped_queryset(model_path: str, action: str = "view"):
@@ -49,7 +50,7 @@ class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("field_name", "updated_at")
         kwargs.setdefault("lookup_expr", "gte")
-        kwargs.setdefault("label", "更新时间起")
+        kwargs.setdefault("label", _("更新时间起"))
         super().__init__(*args, **kwargs)
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 
 @dataclass
 class Change:
@@ -19,7 +21,7 @@ class HistoryRow:
     changes: list[Change]
 
 
-_ACTIONS = {"+": "创建", "~": "修改", "-": "删除"}
+_ACTIONS = {"+": gettext_lazy("创建"), "~": gettext_lazy("修改"), "-": gettext_lazy("删除")}
 
 
 def _display(record, field_name: str, value) -> str:
@@ -46,7 +48,7 @@ def history_rows(instance, *, limit: int = 30, exclude: tuple[str, ...] = ("upda
                 field = instance._meta.get_field(name)
                 changes.append(Change(str(field.verbose_name), _display(record, name, c.old), _display(record, name, c.new)))
         user = record.history_user
-        who = (user.get_full_name() or user.username) if user else "系统"
+        who = (user.get_full_name() or user.username) if user else gettext_lazy("系统")
         if record.history_type == "~" and not changes:
             continue
         rows.append(HistoryRow(record.history_date, who, _ACTIONS.get(record.history_type, record.history_type), changes))

@@ -6,10 +6,30 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
+from django.utils import translation
 
 log = logging.getLogger(__name__)
 
 TOO_MANY_FAILED_AUTH = "认证失败次数过多，请 {minutes} 分钟后再试。"
+
+
+class SiteLanguageMiddleware:
+    """Serve every request in the site language (settings.LANGUAGE_CODE, from the LANGUAGE variable).
+
+    Unlike django.middleware.locale.LocaleMiddleware this ignores the browser's Accept-Language, so an
+    English-language browser still gets the Chinese portal unless the deployment chose LANGUAGE=en.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
 
 
 class FailedAuthThrottleMiddleware:

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyKey(models.Model):
@@ -17,8 +18,8 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "幂等键"
-        verbose_name_plural = "幂等键"
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
 
     def __str__(self):

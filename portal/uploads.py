@@ -40,6 +40,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
@@ -91,15 +93,15 @@ _OOXML_MARKERS = {
 # Types a browser may show inline; everything else is always a download.
 INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf"}
 
-EMPTY_FILE = "文件“{name}”为空，请重新选择。"
-TOO_LARGE = "文件“{name}”过大：{kind}不能超过 {limit}。"
-TYPE_REFUSED = "文件“{name}”的类型不支持：此处仅可上传{allowed}（不接受 SVG、网页、压缩包、程序等文件）。"
-NAME_MISMATCH = "文件“{name}”的扩展名与实际内容（{actual}）不符，请检查后重新上传。"
-IMAGE_BROKEN = "图片“{name}”已损坏或无法识别。"
-IMAGE_TOO_MANY_PIXELS = "图片“{name}”尺寸过大（超过 4000 万像素），请缩小后再上传。"
-ZIP_BOMB = "文件“{name}”解压后过大或结构异常（疑似压缩炸弹），已拒绝。"
-STORAGE_FAILED = "文件保存失败（存储空间不足或不可写），附件未保存，请稍后重试或联系管理员。"
-FILE_MISSING = "文件不存在或已被移除。"
+EMPTY_FILE = _("文件“{name}”为空，请重新选择。")
+TOO_LARGE = _("文件“{name}”过大：{kind}不能超过 {limit}。")
+TYPE_REFUSED = _("文件“{name}”的类型不支持：此处仅可上传{allowed}（不接受 SVG、网页、压缩包、程序等文件）。")
+NAME_MISMATCH = _("文件“{name}”的扩展名与实际内容（{actual}）不符，请检查后重新上传。")
+IMAGE_BROKEN = _("图片“{name}”已损坏或无法识别。")
+IMAGE_TOO_MANY_PIXELS = _("图片“{name}”尺寸过大（超过 4000 万像素），请缩小后再上传。")
+ZIP_BOMB = _("文件“{name}”解压后过大或结构异常（疑似压缩炸弹），已拒绝。")
+STORAGE_FAILED = _("文件保存失败（存储空间不足或不可写），附件未保存，请稍后重试或联系管理员。")
+FILE_MISSING = _("文件不存在或已被移除。")
 
 
 @dataclass
@@ -144,11 +146,11 @@ def upload_to(prefix: str):
 def describe(types) -> str:
     """“JPG、PNG 图片和 PDF、Word 文档” for a set of content types."""
     parts = []
-    for kind, noun in ((IMAGE, "图片"), (DOCUMENT, "文档")):
+    for kind, noun in ((IMAGE, gettext("图片")), (DOCUMENT, gettext("文档"))):
         labels = list(dict.fromkeys(FILE_TYPES[m].label for m in FILE_TYPES if m in types and FILE_TYPES[m].kind == kind))
         if labels:
-            parts.append("、".join(labels) + " " + noun)
-    return "和".join(parts)
+            parts.append(gettext("、").join(labels) + " " + noun)
+    return gettext("和").join(parts)
 
 
 def _human(limit: int) -> str:
@@ -156,7 +158,7 @@ def _human(limit: int) -> str:
         return f"{limit / (1024 * 1024):g} MB"
     if limit >= 1024:
         return f"{limit / 1024:g} KB"
-    return f"{limit} 字节"
+    return gettext("{n} 字节").format(n=limit)
 
 
 def _extension(name: str) -> str:
@@ -270,17 +272,17 @@ def check_upload(upload, *, images_only: bool = False, allowed_types=None, thumb
         raise refused
     limits = [max_image_bytes if t.kind == IMAGE else max_document_bytes for t in claimed]
     kinds = {t.kind for t in claimed}
-    data = _read(upload, max(limits), original_name, kind="图片" if kinds == {IMAGE} else "文档" if kinds == {DOCUMENT} else "文件")
+    data = _read(upload, max(limits), original_name, kind=gettext("图片") if kinds == {IMAGE} else gettext("文档") if kinds == {DOCUMENT} else gettext("文件"))
     mime = detect_type(data, name=original_name)
     if mime not in allowed:
         raise refused
     actual = FILE_TYPES[mime]
     if ext not in actual.extensions and not (actual.kind == IMAGE and claimed[0].kind == IMAGE):
-        raise ValidationError(NAME_MISMATCH.format(name=original_name, actual=f"{actual.label} {'图片' if actual.kind == IMAGE else '文档'}"),
+        raise ValidationError(NAME_MISMATCH.format(name=original_name, actual=f"{actual.label} {gettext('图片') if actual.kind == IMAGE else gettext('文档')}"),
                               code="mismatch")
     limit = max_image_bytes if actual.kind == IMAGE else max_document_bytes
     if len(data) > limit:
-        raise ValidationError(TOO_LARGE.format(name=original_name, kind="图片" if actual.kind == IMAGE else "文档",
+        raise ValidationError(TOO_LARGE.format(name=original_name, kind=gettext("图片") if actual.kind == IMAGE else gettext("文档"),
                                                limit=_human(limit)), code="too_large")
     if actual.kind == IMAGE:
         stored, content_type, thumb = reencode_image(data, name=original_name, thumbnail=thumbnail)

@@ -8,10 +8,11 @@ from django.db import connection
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-PAGE_ACCESS_DENIED = "该账号仅用于接口访问（上级机关），不能使用门户页面。"
+PAGE_ACCESS_DENIED = _("该账号仅用于接口访问（上级机关），不能使用门户页面。")
 
 
 def has_page_access(user) -> bool:

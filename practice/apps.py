@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PracticeConfig(AppConfig):
     name = "practice"
-    verbose_name = "党建实践"
+    verbose_name = _("党建实践")
 
     def ready(self):
         from portal import extensions
@@ -27,10 +28,10 @@ class PracticeConfig(AppConfig):
         def is_member(user):
             return own_member(user) is not None
 
-        section = "党建实践"
-        navigation.register("practice.study_mine", "我的学习", "practice:study_mine", order=50, section=section,
+        section = _("党建实践")
+        navigation.register("practice.study_mine", _("我的学习"), "practice:study_mine", order=50, section=section,
                             visible=is_member)
-        navigation.register("practice.notices_mine", "通知公告", "practice:notices_mine", order=51, section=section)
-        navigation.register("practice.home", "党建实践概览", "practice:home", order=52, section=section, visible=has_role)
-        navigation.register("practice.brands", "党建品牌", "practice:brand_gallery", order=53, section=section,
+        navigation.register("practice.notices_mine", _("通知公告"), "practice:notices_mine", order=51, section=section)
+        navigation.register("practice.home", _("党建实践概览"), "practice:home", order=52, section=section, visible=has_role)
+        navigation.register("practice.brands", _("党建品牌"), "practice:brand_gallery", order=53, section=section,
                             visible=has_role)

@@ -1,6 +1,7 @@
 """One FilterSet per kind, shared by its list page, its XLSX export and its API endpoint."""
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from portal.filters import UpdatedSinceFilterSet, scoped_queryset
 
@@ -25,16 +26,16 @@ from .models import (
     VanguardPost,
 )
 
-ACTIVE_CHOICES = [("1", "有效"), ("0", "已停用"), ("all", "全部")]
+ACTIVE_CHOICES = [("1", _("有效")), ("0", _("已停用")), ("all", _("全部"))]
 
 
 class PracticeFilterSet(UpdatedSinceFilterSet):
     """Common filters: organization subtree (scoped choices), active state, year on the kind's date field."""
 
     organization = django_filters.ModelChoiceFilter(
-        label="组织（含下级）", queryset=scoped_queryset("branches.Organization"), method="in_subtree"
+        label=_("组织（含下级）"), queryset=scoped_queryset("branches.Organization"), method="in_subtree"
     )
-    year = django_filters.NumberFilter(label="年度", method="in_year", min_value=2000, max_value=2100)
+    year = django_filters.NumberFilter(label=_("年度"), method="in_year", min_value=2000, max_value=2100)
     year_field: str | None = None   # date field (or integer year field) that `year` filters on
     year_is_int = False
     active_field: str | None = "is_active"
@@ -51,7 +52,7 @@ class PracticeFilterSet(UpdatedSinceFilterSet):
         if not self.year_field:
             self.filters.pop("year", None)
 
-    active = django_filters.ChoiceFilter(label="状态", choices=ACTIVE_CHOICES, method="active_filter", empty_label=None)
+    active = django_filters.ChoiceFilter(label=_("状态"), choices=ACTIVE_CHOICES, method="active_filter", empty_label=None)
 
     def in_subtree(self, queryset, name, value):
         if value is None:
@@ -85,7 +86,7 @@ def _search(*fields):
 
 class BrandFilterSet(PracticeFilterSet):
     year_field = "launched_on"
-    q = django_filters.CharFilter(label="品牌名称/口号", method="search")
+    q = django_filters.CharFilter(label=_("品牌名称/口号"), method="search")
     search = _search("name", "slogan")
 
     class Meta:
@@ -95,7 +96,7 @@ class BrandFilterSet(PracticeFilterSet):
 
 class RecognitionFilterSet(PracticeFilterSet):
     year_field = "awarded_on"
-    level = django_filters.ChoiceFilter(label="级别", choices=Level.choices)
+    level = django_filters.ChoiceFilter(label=_("级别"), choices=Level.choices)
 
     class Meta:
         model = BrandRecognition
@@ -105,7 +106,7 @@ class RecognitionFilterSet(PracticeFilterSet):
 class RoundFilterSet(PracticeFilterSet):
     year_field = "year"
     year_is_int = True
-    status = django_filters.ChoiceFilter(label="状态", choices=BrandSelectionRound.Status.choices)
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=BrandSelectionRound.Status.choices)
 
     class Meta:
         model = BrandSelectionRound
@@ -114,8 +115,8 @@ class RoundFilterSet(PracticeFilterSet):
 
 class PostFilterSet(PracticeFilterSet):
     year_field = "starts_on"
-    kind = django_filters.ChoiceFilter(label="类型", choices=PostKind.choices)
-    q = django_filters.CharFilter(label="名称/党员", method="search")
+    kind = django_filters.ChoiceFilter(label=_("类型"), choices=PostKind.choices)
+    q = django_filters.CharFilter(label=_("名称/党员"), method="search")
     def search(self, queryset, name, value):
         # the holders join can repeat a post
         return _search("name", "holders__name")(self, queryset, name, value).distinct()
@@ -127,10 +128,10 @@ class PostFilterSet(PracticeFilterSet):
 
 class StudyRecordFilterSet(PracticeFilterSet):
     year_field = "studied_on"
-    source = django_filters.ChoiceFilter(label="学习方式", choices=StudySource.choices)
-    start = django_filters.DateFilter(label="起始日期", field_name="studied_on", lookup_expr="gte")
-    end = django_filters.DateFilter(label="截止日期", field_name="studied_on", lookup_expr="lte")
-    q = django_filters.CharFilter(label="党员/内容", method="search")
+    source = django_filters.ChoiceFilter(label=_("学习方式"), choices=StudySource.choices)
+    start = django_filters.DateFilter(label=_("起始日期"), field_name="studied_on", lookup_expr="gte")
+    end = django_filters.DateFilter(label=_("截止日期"), field_name="studied_on", lookup_expr="lte")
+    q = django_filters.CharFilter(label=_("党员/内容"), method="search")
     search = _search("member__name", "topic")
 
     class Meta:
@@ -140,7 +141,7 @@ class StudyRecordFilterSet(PracticeFilterSet):
 
 class ContestFilterSet(PracticeFilterSet):
     year_field = "held_on"
-    level = django_filters.ChoiceFilter(label="级别", choices=Level.choices)
+    level = django_filters.ChoiceFilter(label=_("级别"), choices=Level.choices)
 
     class Meta:
         model = KnowledgeContest
@@ -158,7 +159,7 @@ class PlanFilterSet(PracticeFilterSet):
 
 class CourseFilterSet(PracticeFilterSet):
     year_field = "starts_on"
-    kind = django_filters.ChoiceFilter(label="培训类别", choices=TrainingKind.choices)
+    kind = django_filters.ChoiceFilter(label=_("培训类别"), choices=TrainingKind.choices)
 
     class Meta:
         model = TrainingCourse
@@ -177,7 +178,7 @@ class ContactPointFilterSet(PracticeFilterSet):
 class VisitFilterSet(PracticeFilterSet):
     year_field = "visited_on"
     organization = django_filters.ModelChoiceFilter(
-        label="组织（含下级）", queryset=scoped_queryset("branches.Organization"), method="in_subtree",
+        label=_("组织（含下级）"), queryset=scoped_queryset("branches.Organization"), method="in_subtree",
         field_name="contact_point__organization",
     )
 
@@ -189,8 +190,8 @@ class VisitFilterSet(PracticeFilterSet):
 class HonourFilterSet(PracticeFilterSet):
     year_field = "year"
     year_is_int = True
-    kind = django_filters.ChoiceFilter(label="荣誉类别", choices=HonourKind.choices)
-    level = django_filters.ChoiceFilter(label="级别", choices=Level.choices)
+    kind = django_filters.ChoiceFilter(label=_("荣誉类别"), choices=HonourKind.choices)
+    level = django_filters.ChoiceFilter(label=_("级别"), choices=Level.choices)
 
     class Meta:
         model = Honour
@@ -199,8 +200,8 @@ class HonourFilterSet(PracticeFilterSet):
 
 class NoticeFilterSet(PracticeFilterSet):
     year_field = "published_at"
-    audience = django_filters.ChoiceFilter(label="发送对象", choices=Audience.choices)
-    q = django_filters.CharFilter(label="标题", method="search")
+    audience = django_filters.ChoiceFilter(label=_("发送对象"), choices=Audience.choices)
+    q = django_filters.CharFilter(label=_("标题"), method="search")
     search = _search("title")
 
     class Meta:

@@ -6,6 +6,7 @@ import copy
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
 from portal.scoping import CHANGE, MANAGE, VIEW
@@ -82,7 +83,7 @@ class BrandForm(PracticeForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
-        self.fields["parent"].help_text = "子品牌选择所属的总品牌，形成“1+N”品牌矩阵；总品牌留空。"
+        self.fields["parent"].help_text = _("子品牌选择所属的总品牌，形成“1+N”品牌矩阵；总品牌留空。")
 
 
 class RecognitionForm(forms.ModelForm):
@@ -93,8 +94,8 @@ class RecognitionForm(forms.ModelForm):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label="文件", help_text="图片（JPG/PNG/WEBP/GIF，≤10 MB）或 PDF/Word/Excel/PPT（≤20 MB）")
-    caption = forms.CharField(label="说明", max_length=200, required=False)
+    file = forms.FileField(label=_("文件"), help_text=_("图片（JPG/PNG/WEBP/GIF，≤10 MB）或 PDF/Word/Excel/PPT（≤20 MB）"))
+    caption = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
 class RoundForm(PracticeForm):
@@ -106,8 +107,8 @@ class RoundForm(PracticeForm):
 
 
 class EntryForm(forms.Form):
-    brand = forms.ModelChoiceField(label="参评品牌", queryset=Brand.objects.none())
-    statement = forms.CharField(label="申报材料摘要", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    brand = forms.ModelChoiceField(label=_("参评品牌"), queryset=Brand.objects.none())
+    statement = forms.CharField(label=_("申报材料摘要"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, round, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,8 +117,8 @@ class EntryForm(forms.Form):
 
 
 class ScoreForm(forms.Form):
-    score = forms.DecimalField(label="得分", min_value=0, max_value=100, decimal_places=2)
-    comment = forms.CharField(label="评语", max_length=200, required=False)
+    score = forms.DecimalField(label=_("得分"), min_value=0, max_value=100, decimal_places=2)
+    comment = forms.CharField(label=_("评语"), max_length=200, required=False)
 
 
 class PostForm(PracticeForm):
@@ -141,8 +142,8 @@ class PostForm(PracticeForm):
 
 
 class PostResultForm(forms.Form):
-    reported_on = forms.DateField(label="报告日期", widget=DATE, initial=timezone.localdate)
-    summary = forms.CharField(label="成效", widget=forms.Textarea(attrs={"rows": 3}))
+    reported_on = forms.DateField(label=_("报告日期"), widget=DATE, initial=timezone.localdate)
+    summary = forms.CharField(label=_("成效"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class StudyRecordForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
@@ -175,9 +176,9 @@ class ContestForm(PracticeForm):
 
 
 class ContestResultForm(forms.Form):
-    member = forms.ModelChoiceField(label="党员", queryset=None)
-    score = forms.DecimalField(label="成绩", required=False, decimal_places=1, max_digits=6)
-    award = forms.CharField(label="获奖", max_length=40, required=False)
+    member = forms.ModelChoiceField(label=_("党员"), queryset=None)
+    score = forms.DecimalField(label=_("成绩"), required=False, decimal_places=1, max_digits=6)
+    award = forms.CharField(label=_("获奖"), max_length=40, required=False)
 
     def __init__(self, *args, contest, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,9 +195,9 @@ class PlanForm(PracticeForm):
 
 
 class PlanItemForm(forms.Form):
-    planned_on = forms.DateField(label="计划日期", widget=DATE)
-    topic = forms.CharField(label="学习专题", max_length=160)
-    form = forms.CharField(label="形式", max_length=40, required=False)
+    planned_on = forms.DateField(label=_("计划日期"), widget=DATE)
+    topic = forms.CharField(label=_("学习专题"), max_length=160)
+    form = forms.CharField(label=_("形式"), max_length=40, required=False)
 
 
 class CourseForm(PracticeForm):
@@ -208,10 +209,10 @@ class CourseForm(PracticeForm):
 
 
 class AttendanceForm(forms.Form):
-    member = forms.ModelChoiceField(label="学员", queryset=None)
-    attended = forms.BooleanField(label="参训", required=False, initial=True)
-    completed = forms.BooleanField(label="结业", required=False)
-    note = forms.CharField(label="备注", max_length=200, required=False)
+    member = forms.ModelChoiceField(label=_("学员"), queryset=None)
+    attended = forms.BooleanField(label=_("参训"), required=False, initial=True)
+    completed = forms.BooleanField(label=_("结业"), required=False)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
     def __init__(self, *args, course, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -245,7 +246,7 @@ class ContactPointForm(PracticeForm):
     def clean(self):
         data = super().clean()
         if not data.get("contact_user") and not data.get("contact_member"):
-            raise forms.ValidationError("请选择联系人（账号或党员至少填一项）。")
+            raise forms.ValidationError(_("请选择联系人（账号或党员至少填一项）。"))
         return data
 
 
@@ -256,14 +257,14 @@ class ContactRuleForm(forms.ModelForm):
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(label="走访日期", widget=DATE, initial=timezone.localdate)
-    checked = forms.CharField(label="检查内容", widget=forms.Textarea(attrs={"rows": 3}))
-    findings = forms.CharField(label="发现问题（概述）", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    problem = forms.CharField(label="需整改的问题", widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              help_text="填写后将生成整改事项。")
-    requirement = forms.CharField(label="整改要求", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    due_on = forms.DateField(label="整改时限", widget=DATE, required=False)
-    responsible_person = forms.CharField(label="整改责任人", max_length=40, required=False)
+    visited_on = forms.DateField(label=_("走访日期"), widget=DATE, initial=timezone.localdate)
+    checked = forms.CharField(label=_("检查内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    findings = forms.CharField(label=_("发现问题（概述）"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    problem = forms.CharField(label=_("需整改的问题"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                              help_text=_("填写后将生成整改事项。"))
+    requirement = forms.CharField(label=_("整改要求"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    due_on = forms.DateField(label=_("整改时限"), widget=DATE, required=False)
+    responsible_person = forms.CharField(label=_("整改责任人"), max_length=40, required=False)
 
     def clean(self):
         data = super().clean()
@@ -294,7 +295,7 @@ class HonourForm(PracticeForm):
         self.fields["member"].label_from_instance = lambda m: f"{m.name}（{m.branch.short_name or m.branch.name}）"
         if "organization" in self.fields:
             self.fields["organization"].required = False
-            self.fields["organization"].help_text = "集体荣誉选择获奖组织；个人荣誉按党员所在支部自动填写。"
+            self.fields["organization"].help_text = _("集体荣誉选择获奖组织；个人荣誉按党员所在支部自动填写。")
 
 
 class NoticeForm(PracticeForm):
@@ -307,4 +308,4 @@ class NoticeForm(PracticeForm):
 
 
 class DeactivateForm(forms.Form):
-    reason = forms.CharField(label="停用原因", max_length=200)
+    reason = forms.CharField(label=_("停用原因"), max_length=200)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
@@ -32,22 +33,22 @@ class ScopedQuerySet(RestrictedQuerySet):
 class SoftDeletable(models.Model):
     """Records leave lists by deactivation with a reason; the row and its history stay."""
 
-    is_active = models.BooleanField("有效", default=True)
-    deactivated_reason = models.CharField("停用原因", max_length=200, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    deactivated_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
 
     class Meta:
         abstract = True
 
 
 class Level(models.TextChoices):
-    NATIONAL = "national", "全国"
-    PROVINCIAL = "provincial", "省部级"
-    CITY = "city", "市级"
-    COUNTY = "county", "区县级"
-    SYSTEM = "system", "系统内"
-    UNIT = "unit", "本单位"
+    NATIONAL = "national", _("全国")
+    PROVINCIAL = "provincial", _("省部级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("区县级")
+    SYSTEM = "system", _("系统内")
+    UNIT = "unit", _("本单位")
 
 
 # --- 附件 ------------------------------------------------------------------------------------------
@@ -71,26 +72,26 @@ class Attachment(SoftDeletable):
     """A validated file (image or document) belonging to a brand or a notice; served only via a checked view."""
 
     class Kind(models.TextChoices):
-        IMAGE = "image", "图片"
-        DOCUMENT = "document", "文档"
+        IMAGE = "image", _("图片")
+        DOCUMENT = "document", _("文档")
 
     brand = models.ForeignKey("Brand", null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
     notice = models.ForeignKey("Notice", null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
-    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
-    file = models.FileField("文件", upload_to=_attachment_path, max_length=200)
-    thumbnail = models.FileField("缩略图", upload_to=_thumb_path, max_length=200, blank=True)
-    original_name = models.CharField("原文件名", max_length=200)
-    content_type = models.CharField("文件类型", max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
-    caption = models.CharField("说明", max_length=200, blank=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=200)
+    thumbnail = models.FileField(_("缩略图"), upload_to=_thumb_path, max_length=200, blank=True)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    caption = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = AttachmentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "附件"
-        verbose_name_plural = "附件"
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
@@ -112,22 +113,22 @@ class Attachment(SoftDeletable):
 
 # --- 党建品牌 ---------------------------------------------------------------------------------------
 class Brand(SoftDeletable):
-    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="brands", verbose_name="党组织")
+    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="brands", verbose_name=_("党组织"))
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级品牌（1+N）"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级品牌（1+N）")
     )
-    name = models.CharField("品牌名称", max_length=80)
-    slogan = models.CharField("品牌口号", max_length=120, blank=True)
-    meaning = models.TextField("品牌内涵", blank=True)
-    tied_work = models.TextField("结合的业务工作", blank=True)
-    launched_on = models.DateField("创建日期")
+    name = models.CharField(_("品牌名称"), max_length=80)
+    slogan = models.CharField(_("品牌口号"), max_length=120, blank=True)
+    meaning = models.TextField(_("品牌内涵"), blank=True)
+    tied_work = models.TextField(_("结合的业务工作"), blank=True)
+    launched_on = models.DateField(_("创建日期"))
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "党建品牌"
-        verbose_name_plural = "党建品牌"
+        verbose_name = _("党建品牌")
+        verbose_name_plural = _("党建品牌")
         ordering = ["organization__path", "name"]
         indexes = [models.Index(fields=["organization", "is_active"], name="brand_org_active")]
 
@@ -154,18 +155,18 @@ class RecognitionQuerySet(ScopedQuerySet):
 class BrandRecognition(SoftDeletable):
     """A recognition a brand received (优秀党建品牌, 特色品牌...)."""
 
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="recognitions", verbose_name="党建品牌")
-    title = models.CharField("称号", max_length=80, help_text="如：优秀党建品牌、特色品牌")
-    level = models.CharField("级别", max_length=12, choices=Level.choices)
-    awarded_on = models.DateField("认定日期")
-    issuer = models.CharField("认定单位", max_length=80, blank=True)
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="recognitions", verbose_name=_("党建品牌"))
+    title = models.CharField(_("称号"), max_length=80, help_text=_("如：优秀党建品牌、特色品牌"))
+    level = models.CharField(_("级别"), max_length=12, choices=Level.choices)
+    awarded_on = models.DateField(_("认定日期"))
+    issuer = models.CharField(_("认定单位"), max_length=80, blank=True)
 
     objects = RecognitionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "品牌荣誉"
-        verbose_name_plural = "品牌荣誉"
+        verbose_name = _("品牌荣誉")
+        verbose_name_plural = _("品牌荣誉")
         ordering = ["-awarded_on", "id"]
         indexes = [models.Index(fields=["awarded_on"], name="brandrec_awarded")]
 
@@ -177,24 +178,24 @@ class BrandSelectionRound(SoftDeletable):
     """A brand showcase or selection (评选) run by staff over their subtree: entries, scores, results."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "报名中"
-        SCORING = "scoring", "评分中"
-        CLOSED = "closed", "已公布结果"
+        OPEN = "open", _("报名中")
+        SCORING = "scoring", _("评分中")
+        CLOSED = "closed", _("已公布结果")
 
-    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name="组织单位")
-    name = models.CharField("评选名称", max_length=120)
-    year = models.PositiveSmallIntegerField("年度")
-    award_title = models.CharField("授予称号", max_length=80, default="优秀党建品牌")
-    award_count = models.PositiveSmallIntegerField("评出数量", default=3, validators=[MinValueValidator(1)])
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
-    closed_on = models.DateField("结果公布日期", null=True, blank=True)
+    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("组织单位"))
+    name = models.CharField(_("评选名称"), max_length=120)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    award_title = models.CharField(_("授予称号"), max_length=80, default="优秀党建品牌")
+    award_count = models.PositiveSmallIntegerField(_("评出数量"), default=3, validators=[MinValueValidator(1)])
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    closed_on = models.DateField(_("结果公布日期"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "品牌评选"
-        verbose_name_plural = "品牌评选"
+        verbose_name = _("品牌评选")
+        verbose_name_plural = _("品牌评选")
         ordering = ["-year", "-id"]
 
     def __str__(self):
@@ -209,12 +210,12 @@ class EntryQuerySet(RestrictedQuerySet):
 
 
 class BrandEntry(models.Model):
-    round = models.ForeignKey(BrandSelectionRound, on_delete=models.PROTECT, related_name="entries", verbose_name="评选")
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="entries", verbose_name="参评品牌")
-    statement = models.TextField("申报材料摘要", blank=True)
-    average_score = models.DecimalField("平均分", max_digits=5, decimal_places=2, null=True, blank=True)
-    rank = models.PositiveSmallIntegerField("名次", null=True, blank=True)
-    awarded = models.BooleanField("获评", default=False)
+    round = models.ForeignKey(BrandSelectionRound, on_delete=models.PROTECT, related_name="entries", verbose_name=_("评选"))
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="entries", verbose_name=_("参评品牌"))
+    statement = models.TextField(_("申报材料摘要"), blank=True)
+    average_score = models.DecimalField(_("平均分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    rank = models.PositiveSmallIntegerField(_("名次"), null=True, blank=True)
+    awarded = models.BooleanField(_("获评"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -222,8 +223,8 @@ class BrandEntry(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "参评品牌"
-        verbose_name_plural = "参评品牌"
+        verbose_name = _("参评品牌")
+        verbose_name_plural = _("参评品牌")
         ordering = ["rank", "id"]
         constraints = [models.UniqueConstraint(fields=["round", "brand"], name="entry_once_per_round")]
 
@@ -232,17 +233,17 @@ class BrandEntry(models.Model):
 
 
 class BrandScore(models.Model):
-    entry = models.ForeignKey(BrandEntry, on_delete=models.CASCADE, related_name="scores", verbose_name="参评品牌")
-    judge = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name="评委")
-    score = models.DecimalField("得分", max_digits=5, decimal_places=2,
+    entry = models.ForeignKey(BrandEntry, on_delete=models.CASCADE, related_name="scores", verbose_name=_("参评品牌"))
+    judge = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("评委"))
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2,
                                 validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))])
-    comment = models.CharField("评语", max_length=200, blank=True)
+    comment = models.CharField(_("评语"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "评分"
-        verbose_name_plural = "评分"
+        verbose_name = _("评分")
+        verbose_name_plural = _("评分")
         constraints = [models.UniqueConstraint(fields=["entry", "judge"], name="score_once_per_judge")]
 
     def __str__(self):
@@ -251,28 +252,28 @@ class BrandScore(models.Model):
 
 # --- 党员先锋岗 / 党员责任区 ---------------------------------------------------------------------------
 class PostKind(models.TextChoices):
-    POST = "post", "党员先锋岗"
-    AREA = "area", "党员责任区"
+    POST = "post", _("党员先锋岗")
+    AREA = "area", _("党员责任区")
 
 
 class VanguardPost(SoftDeletable):
     """A 党员先锋岗 (a post, the 点) or a 党员责任区 (an area, the 面) with its holders and public 承诺."""
 
-    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="vanguard_posts", verbose_name="党支部")
-    kind = models.CharField("类型", max_length=8, choices=PostKind.choices, default=PostKind.POST)
-    name = models.CharField("名称", max_length=80)
-    scope = models.TextField("岗位职责/责任区范围", blank=True)
-    holders = models.ManyToManyField(MEMBER, related_name="vanguard_posts", verbose_name="党员", blank=True)
-    commitment = models.TextField("公开承诺", blank=True)
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期", null=True, blank=True)
+    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="vanguard_posts", verbose_name=_("党支部"))
+    kind = models.CharField(_("类型"), max_length=8, choices=PostKind.choices, default=PostKind.POST)
+    name = models.CharField(_("名称"), max_length=80)
+    scope = models.TextField(_("岗位职责/责任区范围"), blank=True)
+    holders = models.ManyToManyField(MEMBER, related_name="vanguard_posts", verbose_name=_("党员"), blank=True)
+    commitment = models.TextField(_("公开承诺"), blank=True)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[holders])
 
     class Meta:
-        verbose_name = "党员先锋岗/责任区"
-        verbose_name_plural = "党员先锋岗/责任区"
+        verbose_name = _("党员先锋岗/责任区")
+        verbose_name_plural = _("党员先锋岗/责任区")
         ordering = ["organization__path", "kind", "name"]
         indexes = [models.Index(fields=["organization", "kind", "starts_on"], name="post_org_kind")]
 
@@ -299,24 +300,24 @@ class ResponsibilityArea(VanguardPost):
 
     class Meta:
         proxy = True
-        verbose_name = "党员责任区"
-        verbose_name_plural = "党员责任区"
+        verbose_name = _("党员责任区")
+        verbose_name_plural = _("党员责任区")
 
 
 class PostResult(models.Model):
     """Results a post or area reported (亮成效)."""
 
-    post = models.ForeignKey(VanguardPost, on_delete=models.PROTECT, related_name="results", verbose_name="先锋岗/责任区")
-    reported_on = models.DateField("报告日期")
-    summary = models.TextField("成效")
+    post = models.ForeignKey(VanguardPost, on_delete=models.PROTECT, related_name="results", verbose_name=_("先锋岗/责任区"))
+    reported_on = models.DateField(_("报告日期"))
+    summary = models.TextField(_("成效"))
     reported_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "岗区成效"
-        verbose_name_plural = "岗区成效"
+        verbose_name = _("岗区成效")
+        verbose_name_plural = _("岗区成效")
         ordering = ["-reported_on", "-id"]
 
     def __str__(self):
@@ -325,12 +326,12 @@ class PostResult(models.Model):
 
 # --- 学习 --------------------------------------------------------------------------------------------
 class StudySource(models.TextChoices):
-    XUEXI = "xuexi", "学习强国"
-    BOOK = "book", "书籍"
-    COLLECTIVE = "collective", "集中学习"
-    ONLINE = "online", "网络培训"
-    RED_BASE = "red_base", "红色教育基地"
-    OTHER = "other", "其他"
+    XUEXI = "xuexi", _("学习强国")
+    BOOK = "book", _("书籍")
+    COLLECTIVE = "collective", _("集中学习")
+    ONLINE = "online", _("网络培训")
+    RED_BASE = "red_base", _("红色教育基地")
+    OTHER = "other", _("其他")
 
 
 class StudyRecordQuerySet(ScopedQuerySet):
@@ -344,22 +345,22 @@ class StudyRecordQuerySet(ScopedQuerySet):
 class StudyRecord(SoftDeletable):
     """One member's individual study; `organization` is the member's branch when recorded (scoping)."""
 
-    member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="study_records", verbose_name="党员")
-    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name="党支部")
-    studied_on = models.DateField("学习日期")
-    topic = models.CharField("学习内容", max_length=120)
-    hours = models.DecimalField("学时", max_digits=4, decimal_places=1,
+    member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="study_records", verbose_name=_("党员"))
+    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("党支部"))
+    studied_on = models.DateField(_("学习日期"))
+    topic = models.CharField(_("学习内容"), max_length=120)
+    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1,
                                 validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("24"))])
-    source = models.CharField("学习方式", max_length=12, choices=StudySource.choices)
-    notes = models.TextField("心得笔记", blank=True)
+    source = models.CharField(_("学习方式"), max_length=12, choices=StudySource.choices)
+    notes = models.TextField(_("心得笔记"), blank=True)
     recorded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = StudyRecordQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "学习记录"
-        verbose_name_plural = "学习记录"
+        verbose_name = _("学习记录")
+        verbose_name_plural = _("学习记录")
         ordering = ["-studied_on", "-id"]
         indexes = [
             models.Index(fields=["organization", "studied_on"], name="study_org_date"),
@@ -374,18 +375,18 @@ class StudyRecord(SoftDeletable):
 
 
 class KnowledgeContest(SoftDeletable):
-    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name="组织单位")
-    name = models.CharField("竞赛名称", max_length=120)
-    held_on = models.DateField("举办日期")
-    level = models.CharField("级别", max_length=12, choices=Level.choices, default=Level.UNIT)
-    description = models.TextField("说明", blank=True)
+    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("组织单位"))
+    name = models.CharField(_("竞赛名称"), max_length=120)
+    held_on = models.DateField(_("举办日期"))
+    level = models.CharField(_("级别"), max_length=12, choices=Level.choices, default=Level.UNIT)
+    description = models.TextField(_("说明"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "知识竞赛"
-        verbose_name_plural = "知识竞赛"
+        verbose_name = _("知识竞赛")
+        verbose_name_plural = _("知识竞赛")
         ordering = ["-held_on", "-id"]
 
     def __str__(self):
@@ -396,16 +397,16 @@ class KnowledgeContest(SoftDeletable):
 
 
 class ContestResult(models.Model):
-    contest = models.ForeignKey(KnowledgeContest, on_delete=models.PROTECT, related_name="results", verbose_name="竞赛")
-    member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="contest_results", verbose_name="党员")
-    score = models.DecimalField("成绩", max_digits=6, decimal_places=1, null=True, blank=True)
-    award = models.CharField("获奖", max_length=40, blank=True, help_text="如：一等奖、学习标兵")
+    contest = models.ForeignKey(KnowledgeContest, on_delete=models.PROTECT, related_name="results", verbose_name=_("竞赛"))
+    member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="contest_results", verbose_name=_("党员"))
+    score = models.DecimalField(_("成绩"), max_digits=6, decimal_places=1, null=True, blank=True)
+    award = models.CharField(_("获奖"), max_length=40, blank=True, help_text=_("如：一等奖、学习标兵"))
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "竞赛成绩"
-        verbose_name_plural = "竞赛成绩"
+        verbose_name = _("竞赛成绩")
+        verbose_name_plural = _("竞赛成绩")
         ordering = ["-score", "id"]
         constraints = [models.UniqueConstraint(fields=["contest", "member"], name="contest_result_once")]
 
@@ -416,16 +417,16 @@ class ContestResult(models.Model):
 class StudyPlan(SoftDeletable):
     """学习排档表: a branch's study plan for a year."""
 
-    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="study_plans", verbose_name="党支部")
-    year = models.PositiveSmallIntegerField("年度")
-    title = models.CharField("名称", max_length=120, blank=True)
+    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="study_plans", verbose_name=_("党支部"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    title = models.CharField(_("名称"), max_length=120, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "学习排档表"
-        verbose_name_plural = "学习排档表"
+        verbose_name = _("学习排档表")
+        verbose_name_plural = _("学习排档表")
         ordering = ["-year", "organization__path"]
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="study_plan_once_per_year")]
 
@@ -437,18 +438,18 @@ class StudyPlan(SoftDeletable):
 
 
 class StudyPlanItem(models.Model):
-    plan = models.ForeignKey(StudyPlan, on_delete=models.CASCADE, related_name="items", verbose_name="排档表")
-    planned_on = models.DateField("计划日期")
-    topic = models.CharField("学习专题", max_length=160)
-    form = models.CharField("形式", max_length=40, blank=True, help_text="如：集中学习、专题研讨、读书班")
-    done_on = models.DateField("完成日期", null=True, blank=True)
-    note = models.CharField("完成情况", max_length=200, blank=True)
+    plan = models.ForeignKey(StudyPlan, on_delete=models.CASCADE, related_name="items", verbose_name=_("排档表"))
+    planned_on = models.DateField(_("计划日期"))
+    topic = models.CharField(_("学习专题"), max_length=160)
+    form = models.CharField(_("形式"), max_length=40, blank=True, help_text=_("如：集中学习、专题研讨、读书班"))
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    note = models.CharField(_("完成情况"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "排档事项"
-        verbose_name_plural = "排档事项"
+        verbose_name = _("排档事项")
+        verbose_name_plural = _("排档事项")
         ordering = ["planned_on", "id"]
 
     def __str__(self):
@@ -457,27 +458,27 @@ class StudyPlanItem(models.Model):
 
 # --- 培训 --------------------------------------------------------------------------------------------
 class TrainingKind(models.TextChoices):
-    SECRETARY = "secretary", "党支部书记培训"
-    STAFF = "staff", "党务干部培训"
-    CANDIDATE = "candidate", "发展对象培训"
-    MEMBER = "member", "党员教育培训"
+    SECRETARY = "secretary", _("党支部书记培训")
+    STAFF = "staff", _("党务干部培训")
+    CANDIDATE = "candidate", _("发展对象培训")
+    MEMBER = "member", _("党员教育培训")
 
 
 class TrainingCourse(SoftDeletable):
-    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name="主办组织")
-    name = models.CharField("培训名称", max_length=120)
-    kind = models.CharField("培训类别", max_length=12, choices=TrainingKind.choices)
-    hours = models.DecimalField("学时", max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))])
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期")
-    location = models.CharField("地点/方式", max_length=80, blank=True)
+    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("主办组织"))
+    name = models.CharField(_("培训名称"), max_length=120)
+    kind = models.CharField(_("培训类别"), max_length=12, choices=TrainingKind.choices)
+    hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))])
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    location = models.CharField(_("地点/方式"), max_length=80, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "培训班"
-        verbose_name_plural = "培训班"
+        verbose_name = _("培训班")
+        verbose_name_plural = _("培训班")
         ordering = ["-starts_on", "-id"]
         indexes = [models.Index(fields=["kind", "ends_on"], name="course_kind_end")]
 
@@ -493,17 +494,17 @@ class TrainingCourse(SoftDeletable):
 
 
 class TrainingAttendance(models.Model):
-    course = models.ForeignKey(TrainingCourse, on_delete=models.PROTECT, related_name="attendances", verbose_name="培训班")
-    member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="trainings", verbose_name="学员")
-    attended = models.BooleanField("参训", default=True)
-    completed = models.BooleanField("结业", default=False)
-    note = models.CharField("备注", max_length=200, blank=True)
+    course = models.ForeignKey(TrainingCourse, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("培训班"))
+    member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="trainings", verbose_name=_("学员"))
+    attended = models.BooleanField(_("参训"), default=True)
+    completed = models.BooleanField(_("结业"), default=False)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "参训记录"
-        verbose_name_plural = "参训记录"
+        verbose_name = _("参训记录")
+        verbose_name_plural = _("参训记录")
         ordering = ["member__name", "id"]
         constraints = [models.UniqueConstraint(fields=["course", "member"], name="attendance_once_per_course")]
 
@@ -522,8 +523,8 @@ DEFAULT_MIN_CONTACT_VISITS = 2  # per branch per year unless a ContactVisitRule 
 class ContactVisitRule(models.Model):
     """How many 联系点 visits each branch under `organization` needs per year; the nearest rule applies."""
 
-    organization = models.OneToOneField(ORG, on_delete=models.PROTECT, related_name="+", verbose_name="适用组织（含下级）")
-    min_visits_per_year = models.PositiveSmallIntegerField("每年最少走访次数", default=DEFAULT_MIN_CONTACT_VISITS,
+    organization = models.OneToOneField(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("适用组织（含下级）"))
+    min_visits_per_year = models.PositiveSmallIntegerField(_("每年最少走访次数"), default=DEFAULT_MIN_CONTACT_VISITS,
                                                            validators=[MinValueValidator(1), MaxValueValidator(52)])
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -531,8 +532,8 @@ class ContactVisitRule(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "联系点走访要求"
-        verbose_name_plural = "联系点走访要求"
+        verbose_name = _("联系点走访要求")
+        verbose_name_plural = _("联系点走访要求")
 
     def __str__(self):
         return f"{self.organization} 每年 {self.min_visits_per_year} 次"
@@ -541,20 +542,20 @@ class ContactVisitRule(models.Model):
 class ContactPoint(SoftDeletable):
     """党建联系点: a committee member assigned to a branch for a year (a login account and/or a member record)."""
 
-    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="contact_points", verbose_name="联系党支部")
-    year = models.PositiveSmallIntegerField("年度")
+    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="contact_points", verbose_name=_("联系党支部"))
+    year = models.PositiveSmallIntegerField(_("年度"))
     contact_user = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="contact_points",
-                                     verbose_name="联系人（账号）")
+                                     verbose_name=_("联系人（账号）"))
     contact_member = models.ForeignKey(MEMBER, null=True, blank=True, on_delete=models.PROTECT, related_name="contact_points",
-                                       verbose_name="联系人（党员）")
-    contact_title = models.CharField("联系人职务", max_length=60, blank=True, help_text="如：党委委员、组织委员")
+                                       verbose_name=_("联系人（党员）"))
+    contact_title = models.CharField(_("联系人职务"), max_length=60, blank=True, help_text=_("如：党委委员、组织委员"))
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "党建联系点"
-        verbose_name_plural = "党建联系点"
+        verbose_name = _("党建联系点")
+        verbose_name_plural = _("党建联系点")
         ordering = ["-year", "organization__path"]
         indexes = [models.Index(fields=["organization", "year"], name="contact_org_year")]
         constraints = [
@@ -583,18 +584,18 @@ class VisitQuerySet(ScopedQuerySet):
 
 
 class ContactVisit(SoftDeletable):
-    contact_point = models.ForeignKey(ContactPoint, on_delete=models.PROTECT, related_name="visits", verbose_name="联系点")
-    visited_on = models.DateField("走访日期")
-    checked = models.TextField("检查内容", help_text="如：三会一课记录、党费收缴、阵地建设")
-    findings = models.TextField("发现问题", blank=True)
+    contact_point = models.ForeignKey(ContactPoint, on_delete=models.PROTECT, related_name="visits", verbose_name=_("联系点"))
+    visited_on = models.DateField(_("走访日期"))
+    checked = models.TextField(_("检查内容"), help_text=_("如：三会一课记录、党费收缴、阵地建设"))
+    findings = models.TextField(_("发现问题"), blank=True)
     recorded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = VisitQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "联系点走访"
-        verbose_name_plural = "联系点走访"
+        verbose_name = _("联系点走访")
+        verbose_name_plural = _("联系点走访")
         ordering = ["-visited_on", "-id"]
         indexes = [models.Index(fields=["visited_on"], name="visit_date")]
 
@@ -605,21 +606,21 @@ class ContactVisit(SoftDeletable):
 class ContactFinding(models.Model):
     """A problem found on a visit that must be rectified; linked to an evaluations 整改 item when created."""
 
-    visit = models.ForeignKey(ContactVisit, on_delete=models.PROTECT, related_name="finding_items", verbose_name="走访")
-    problem = models.TextField("问题")
-    requirement = models.TextField("整改要求")
-    due_on = models.DateField("整改时限")
-    responsible_person = models.CharField("整改责任人", max_length=40)
-    rectification_id = models.PositiveBigIntegerField("整改事项编号", null=True, blank=True)
-    pending_rectification = models.BooleanField("待转整改", default=True,
-                                                help_text="整改模块未就绪或转办失败时保留，稍后重试。")
+    visit = models.ForeignKey(ContactVisit, on_delete=models.PROTECT, related_name="finding_items", verbose_name=_("走访"))
+    problem = models.TextField(_("问题"))
+    requirement = models.TextField(_("整改要求"))
+    due_on = models.DateField(_("整改时限"))
+    responsible_person = models.CharField(_("整改责任人"), max_length=40)
+    rectification_id = models.PositiveBigIntegerField(_("整改事项编号"), null=True, blank=True)
+    pending_rectification = models.BooleanField(_("待转整改"), default=True,
+                                                help_text=_("整改模块未就绪或转办失败时保留，稍后重试。"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "走访发现问题"
-        verbose_name_plural = "走访发现问题"
+        verbose_name = _("走访发现问题")
+        verbose_name_plural = _("走访发现问题")
         ordering = ["id"]
 
     def __str__(self):
@@ -628,13 +629,13 @@ class ContactFinding(models.Model):
 
 # --- 荣誉 --------------------------------------------------------------------------------------------
 class HonourKind(models.TextChoices):
-    EXCELLENT_MEMBER = "excellent_member", "优秀共产党员"
-    EXCELLENT_WORKER = "excellent_worker", "优秀党务工作者"
-    ADVANCED_ORG = "advanced_org", "先进基层党组织"
-    RED_FLAG = "red_flag", "红旗党支部"
-    FOUR_STRONG = "four_strong", "“四强”党支部"
-    OTHER_MEMBER = "other_member", "其他个人荣誉"
-    OTHER_ORG = "other_org", "其他集体荣誉"
+    EXCELLENT_MEMBER = "excellent_member", _("优秀共产党员")
+    EXCELLENT_WORKER = "excellent_worker", _("优秀党务工作者")
+    ADVANCED_ORG = "advanced_org", _("先进基层党组织")
+    RED_FLAG = "red_flag", _("红旗党支部")
+    FOUR_STRONG = "four_strong", _("“四强”党支部")
+    OTHER_MEMBER = "other_member", _("其他个人荣誉")
+    OTHER_ORG = "other_org", _("其他集体荣誉")
 
 
 MEMBER_HONOURS = {HonourKind.EXCELLENT_MEMBER, HonourKind.EXCELLENT_WORKER, HonourKind.OTHER_MEMBER}
@@ -643,23 +644,23 @@ MEMBER_HONOURS = {HonourKind.EXCELLENT_MEMBER, HonourKind.EXCELLENT_WORKER, Hono
 class Honour(SoftDeletable):
     """两优一先 and other honours, for a member or an organization; `organization` also scopes member honours."""
 
-    kind = models.CharField("荣誉类别", max_length=20, choices=HonourKind.choices)
-    title = models.CharField("荣誉名称", max_length=120, blank=True, help_text="留空则用荣誉类别")
-    level = models.CharField("级别", max_length=12, choices=Level.choices)
-    year = models.PositiveSmallIntegerField("年度")
-    awarded_on = models.DateField("授予日期", null=True, blank=True)
-    issuer = models.CharField("授予单位", max_length=80, blank=True)
-    citation = models.TextField("事迹简介", blank=True)
+    kind = models.CharField(_("荣誉类别"), max_length=20, choices=HonourKind.choices)
+    title = models.CharField(_("荣誉名称"), max_length=120, blank=True, help_text=_("留空则用荣誉类别"))
+    level = models.CharField(_("级别"), max_length=12, choices=Level.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    awarded_on = models.DateField(_("授予日期"), null=True, blank=True)
+    issuer = models.CharField(_("授予单位"), max_length=80, blank=True)
+    citation = models.TextField(_("事迹简介"), blank=True)
     member = models.ForeignKey(MEMBER, null=True, blank=True, on_delete=models.PROTECT, related_name="honours",
-                               verbose_name="获奖党员")
-    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="honours", verbose_name="组织")
+                               verbose_name=_("获奖党员"))
+    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="honours", verbose_name=_("组织"))
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "荣誉"
-        verbose_name_plural = "荣誉"
+        verbose_name = _("荣誉")
+        verbose_name_plural = _("荣誉")
         ordering = ["-year", "kind", "id"]
         indexes = [models.Index(fields=["organization", "year"], name="honour_org_year")]
 
@@ -683,28 +684,28 @@ class Honour(SoftDeletable):
 
 # --- 通知公告 ----------------------------------------------------------------------------------------
 class Audience(models.TextChoices):
-    ALL = "all", "范围内全部人员"
-    STAFF = "staff", "党务工作人员"
-    SECRETARIES = "secretaries", "党支部书记"
-    MEMBERS = "members", "党员"
+    ALL = "all", _("范围内全部人员")
+    STAFF = "staff", _("党务工作人员")
+    SECRETARIES = "secretaries", _("党支部书记")
+    MEMBERS = "members", _("党员")
 
 
 class Notice(SoftDeletable):
     """A notice from staff to everyone (or one role) in a subtree; recipients see it on their home page."""
 
-    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name="发布范围（含下级）")
-    audience = models.CharField("发送对象", max_length=12, choices=Audience.choices, default=Audience.ALL)
-    title = models.CharField("标题", max_length=120)
-    body = models.TextField("正文")
-    published_at = models.DateTimeField("发布时间", db_index=True)
-    published_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="发布人")
+    organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("发布范围（含下级）"))
+    audience = models.CharField(_("发送对象"), max_length=12, choices=Audience.choices, default=Audience.ALL)
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("正文"))
+    published_at = models.DateTimeField(_("发布时间"), db_index=True)
+    published_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("发布人"))
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "通知公告"
-        verbose_name_plural = "通知公告"
+        verbose_name = _("通知公告")
+        verbose_name_plural = _("通知公告")
         ordering = ["-published_at", "-id"]
 
     def __str__(self):
@@ -717,11 +718,11 @@ class Notice(SoftDeletable):
 class NoticeReceipt(models.Model):
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="receipts")
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notice_receipts")
-    read_at = models.DateTimeField("阅读时间")
+    read_at = models.DateTimeField(_("阅读时间"))
 
     class Meta:
-        verbose_name = "阅读回执"
-        verbose_name_plural = "阅读回执"
+        verbose_name = _("阅读回执")
+        verbose_name_plural = _("阅读回执")
         constraints = [models.UniqueConstraint(fields=["notice", "user"], name="receipt_once")]
 
     def __str__(self):

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from portal.scoping import VIEW
 
@@ -237,10 +238,10 @@ METRICS = {
 
 # --- report summaries --------------------------------------------------------------------------------------
 CRITERIA = [
-    ("political", "政治功能强"),
-    ("leadership", "支部班子强"),
-    ("members", "党员队伍强"),
-    ("role", "作用发挥强"),
+    ("political", gettext_noop("政治功能强")),
+    ("leadership", gettext_noop("支部班子强")),
+    ("members", gettext_noop("党员队伍强")),
+    ("role", gettext_noop("作用发挥强")),
 ]
 
 
@@ -288,14 +289,14 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
     pol = out["political"]
     hours = float(s["hours"] or 0)
     pol["figures"] = [
-        _figure("study_hours", "个人自学学时", round(hours, 1), "学时"),
-        _figure("study_people", "记录自学的党员", s["people"], "人"),
-        _figure("study_hours_per_member", "人均自学学时", round(hours / heads, 1) if heads else 0.0, "学时"),
-        _figure("plan_items", "学习排档事项", plan["n"], "项"),
-        _figure("plan_done", "已完成排档事项", plan["done"], "项"),
-        _figure("plan_completion", "排档完成率", round(plan["done"] / plan["n"], 4) if plan["n"] else 0.0, "%"),
-        _figure("contest_people", "参加知识竞赛", contest_people, "人"),
-        _figure("contest_awards", "竞赛获奖", len(awards), "人次"),
+        _figure("study_hours", gettext_noop("个人自学学时"), round(hours, 1), gettext_noop("学时")),
+        _figure("study_people", gettext_noop("记录自学的党员"), s["people"], gettext_noop("人")),
+        _figure("study_hours_per_member", gettext_noop("人均自学学时"), round(hours / heads, 1) if heads else 0.0, gettext_noop("学时")),
+        _figure("plan_items", gettext_noop("学习排档事项"), plan["n"], gettext_noop("项")),
+        _figure("plan_done", gettext_noop("已完成排档事项"), plan["done"], gettext_noop("项")),
+        _figure("plan_completion", gettext_noop("排档完成率"), round(plan["done"] / plan["n"], 4) if plan["n"] else 0.0, "%"),
+        _figure("contest_people", gettext_noop("参加知识竞赛"), contest_people, gettext_noop("人")),
+        _figure("contest_awards", gettext_noop("竞赛获奖"), len(awards), gettext_noop("人次")),
     ]
     pol["by_source"] = by_source
     pol["items"] = [f"{a.member.name}在“{a.contest.name}”中获{a.award}" for a in awards] if detail else []
@@ -313,17 +314,17 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
     findings = ContactFinding.objects.filter(visit__in=visits)
     fnd = findings.aggregate(n=Count("id"), pending=Count("id", filter=Q(pending_rectification=True)))
     lead["figures"] = [
-        _figure("secretaries_trained", "书记参加书记培训并结业", int(sum(trained.values())), "个支部"),
-        _figure("secretary_training_coverage", "书记培训覆盖率",
+        _figure("secretaries_trained", gettext_noop("书记参加书记培训并结业"), int(sum(trained.values())), gettext_noop("个支部")),
+        _figure("secretary_training_coverage", gettext_noop("书记培训覆盖率"),
                 round(sum(trained.values()) / n_branches, 4) if n_branches else 0.0, "%"),
-        _figure("training_attended", "参训人次", t["attended"], "人次"),
-        _figure("training_completed", "结业人次", t["completed"], "人次"),
-        _figure("contact_visits", "联系点走访", visits.count(), "次"),
-        _figure("contact_covered", "走访达标支部", sum(1 for v in coverage.values() if v >= 1.0), "个"),
-        _figure("contact_coverage", "联系点走访覆盖率",
+        _figure("training_attended", gettext_noop("参训人次"), t["attended"], gettext_noop("人次")),
+        _figure("training_completed", gettext_noop("结业人次"), t["completed"], gettext_noop("人次")),
+        _figure("contact_visits", gettext_noop("联系点走访"), visits.count(), gettext_noop("次")),
+        _figure("contact_covered", gettext_noop("走访达标支部"), sum(1 for v in coverage.values() if v >= 1.0), gettext_noop("个")),
+        _figure("contact_coverage", gettext_noop("联系点走访覆盖率"),
                 round(sum(coverage.values()) / n_branches, 4) if n_branches else 0.0, "%"),
-        _figure("contact_findings", "走访发现问题", fnd["n"], "个"),
-        _figure("contact_findings_pending", "待转整改问题", fnd["pending"], "个"),
+        _figure("contact_findings", gettext_noop("走访发现问题"), fnd["n"], gettext_noop("个")),
+        _figure("contact_findings_pending", gettext_noop("待转整改问题"), fnd["pending"], gettext_noop("个")),
     ]
     if detail:
         lead["items"] = [f"{v.visited_on:%m月%d日} {v.contact_point.contact_name}走访：{v.checked}"
@@ -339,10 +340,10 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
     member_honours = Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
                                            year__range=(start.year, end.year), kind__in=MEMBER_HONOURS)
     mem["figures"] = [
-        _figure("vanguard_posts", "党员先锋岗", counts.get(PostKind.POST, 0), "个"),
-        _figure("responsibility_areas", "党员责任区", counts.get(PostKind.AREA, 0), "个"),
-        _figure("post_holders", "上岗党员", holders, "人"),
-        _figure("member_honours", "党员个人荣誉", member_honours.count(), "项"),
+        _figure("vanguard_posts", gettext_noop("党员先锋岗"), counts.get(PostKind.POST, 0), gettext_noop("个")),
+        _figure("responsibility_areas", gettext_noop("党员责任区"), counts.get(PostKind.AREA, 0), gettext_noop("个")),
+        _figure("post_holders", gettext_noop("上岗党员"), holders, gettext_noop("人")),
+        _figure("member_honours", gettext_noop("党员个人荣誉"), member_honours.count(), gettext_noop("项")),
     ]
     if detail:
         mem["items"] = [f"{p.get_kind_display()}“{p.name}”：{'、'.join(h.name for h in p.holders.all())}"
@@ -357,9 +358,9 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
     org_honours = Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
                                         year__range=(start.year, end.year)).exclude(kind__in=MEMBER_HONOURS)
     role["figures"] = [
-        _figure("brands", "党建品牌", brands.count(), "个"),
-        _figure("brand_recognitions", "品牌获评", recognitions.count(), "次"),
-        _figure("org_honours", "集体荣誉", org_honours.count(), "项"),
+        _figure("brands", gettext_noop("党建品牌"), brands.count(), gettext_noop("个")),
+        _figure("brand_recognitions", gettext_noop("品牌获评"), recognitions.count(), gettext_noop("次")),
+        _figure("org_honours", gettext_noop("集体荣誉"), org_honours.count(), gettext_noop("项")),
     ]
     if detail:
         role["items"] = [f"党建品牌“{b.name}”" + (f"（{b.slogan}）" if b.slogan else "") for b in brands[:20]]

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.uploads import check_upload, stored_thumbnail, stored_upload
 
@@ -43,23 +44,23 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-NOT_A_BRANCH = "请选择党支部（党支部、联合党支部或临时党支部）。"
-FUTURE_DATE = "日期不能晚于今天。"
-MEMBER_INACTIVE = "该党员已不在册，不能新增记录。"
-HOLDER_OUTSIDE = "{name} 不是本支部的在册党员。"
-ROUND_NOT_OPEN = "评选已截止报名。"
-ROUND_NOT_SCORING = "评选不在评分阶段。"
-ROUND_ALREADY_CLOSED = "评选结果已公布。"
-ROUND_NO_ENTRIES = "还没有参评品牌。"
-ROUND_UNSCORED = "还有参评品牌没有评分：{names}。"
-BRAND_OUTSIDE_ROUND = "该品牌不在本次评选的组织范围内。"
-BRAND_ALREADY_ENTERED = "该品牌已报名本次评选。"
-CONTACT_PERSON_REQUIRED = "请选择联系人（账号或党员至少填一项）。"
-VISIT_OUTSIDE_YEAR = "走访日期须在联系点所属年度（{year} 年）内。"
-ATTACHMENT_LIMIT = "附件最多 {n} 个。"
-REASON_REQUIRED = "请填写停用原因。"
-PLAN_ITEM_YEAR = "计划日期须在排档表年度（{year} 年）内。"
-COURSE_MEMBER_OUTSIDE = "学员须是主办组织范围内的在册党员。"
+NOT_A_BRANCH = _("请选择党支部（党支部、联合党支部或临时党支部）。")
+FUTURE_DATE = _("日期不能晚于今天。")
+MEMBER_INACTIVE = _("该党员已不在册，不能新增记录。")
+HOLDER_OUTSIDE = _("{name} 不是本支部的在册党员。")
+ROUND_NOT_OPEN = _("评选已截止报名。")
+ROUND_NOT_SCORING = _("评选不在评分阶段。")
+ROUND_ALREADY_CLOSED = _("评选结果已公布。")
+ROUND_NO_ENTRIES = _("还没有参评品牌。")
+ROUND_UNSCORED = _("还有参评品牌没有评分：{names}。")
+BRAND_OUTSIDE_ROUND = _("该品牌不在本次评选的组织范围内。")
+BRAND_ALREADY_ENTERED = _("该品牌已报名本次评选。")
+CONTACT_PERSON_REQUIRED = _("请选择联系人（账号或党员至少填一项）。")
+VISIT_OUTSIDE_YEAR = _("走访日期须在联系点所属年度（{year} 年）内。")
+ATTACHMENT_LIMIT = _("附件最多 {n} 个。")
+REASON_REQUIRED = _("请填写停用原因。")
+PLAN_ITEM_YEAR = _("计划日期须在排档表年度（{year} 年）内。")
+COURSE_MEMBER_OUTSIDE = _("学员须是主办组织范围内的在册党员。")
 
 MAX_ATTACHMENTS = 30
 

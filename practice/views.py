@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from portal.concurrency import SingleSubmitMixin
@@ -180,7 +181,7 @@ class ListView(PortalPageMixin, View):
         qs, filterset = selectors.practice_list(kind, user=request.user, filters=request.GET, request=request)
         if request.GET.get("format") == "xlsx":
             if not filterset.is_valid():
-                messages.error(request, "筛选条件有误，未导出。")
+                messages.error(request, _("筛选条件有误，未导出。"))
                 return redirect("practice:list", kind=kind)
             return xlsx_response(f"{page_def.title}.xlsx", [Sheet(page_def.title[:31], page_def.columns,
                                                                   qs.iterator(chunk_size=1000) if kind not in ("brand", "post") else qs)])
@@ -223,7 +224,7 @@ class CreateView(PortalPageMixin, SingleSubmitMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已保存。")
+                messages.success(request, _("已保存。"))
                 return redirect(_url_for(kind, obj))
         return render(request, "practice/form.html", {"form": form, "title": KINDS[kind].add_label, "kind": kind})
 
@@ -258,7 +259,7 @@ class EditView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已保存。")
+                messages.success(request, _("已保存。"))
                 return redirect(_url_for(kind, obj))
         return render(request, "practice/form.html", {"form": form, "title": f"编辑：{obj}", "kind": kind, "obj": obj})
 
@@ -275,14 +276,14 @@ class DeactivateView(PortalPageMixin, View):
             raise Http404
         if request.POST.get("restore") == "1":
             services.record_restore(obj=obj, by=request.user)
-            messages.success(request, "已恢复。")
+            messages.success(request, _("已恢复。"))
         else:
             try:
                 services.record_deactivate(obj=obj, reason=request.POST.get("reason", ""), by=request.user)
             except ValidationError as exc:
                 messages.error(request, "；".join(exc.messages))
             else:
-                messages.success(request, "已停用，记录仍保留在历史中。")
+                messages.success(request, _("已停用，记录仍保留在历史中。"))
         return redirect(request.POST.get("next") or reverse("practice:list", args=[kind]))
 
 
@@ -310,7 +311,7 @@ class MyStudyView(PortalPageMixin, SingleSubmitMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "学习记录已保存。")
+                messages.success(request, _("学习记录已保存。"))
                 return redirect("practice:study_mine")
         return render(request, "practice/study_mine.html", self._ctx(request, form))
 
@@ -322,7 +323,7 @@ class StudyCreateView(PortalPageMixin, SingleSubmitMixin, View):
         form = pf.StudyRecordForm(user=request.user)
         if not form.fields["member"].queryset.exists():
             raise PermissionDenied("您没有可记录学习的党员。")
-        return render(request, "practice/form.html", {"form": form, "title": "记录学习", "kind": "study"})
+        return render(request, "practice/form.html", {"form": form, "title": _("记录学习"), "kind": "study"})
 
     def post(self, request):
         form = pf.StudyRecordForm(request.POST, user=request.user)
@@ -332,9 +333,9 @@ class StudyCreateView(PortalPageMixin, SingleSubmitMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "学习记录已保存。")
+                messages.success(request, _("学习记录已保存。"))
                 return redirect("practice:list", kind="study")
-        return render(request, "practice/form.html", {"form": form, "title": "记录学习", "kind": "study"})
+        return render(request, "practice/form.html", {"form": form, "title": _("记录学习"), "kind": "study"})
 
 
 class StudyEditView(PortalPageMixin, View):
@@ -366,7 +367,7 @@ class StudyEditView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已保存。")
+                messages.success(request, _("已保存。"))
                 own = record.member.user_id == request.user.id
                 return redirect("practice:study_mine" if own else "practice:list", *([] if own else ["study"]))
         return self._render(request, form, record)
@@ -404,7 +405,7 @@ class BrandDetailView(PortalPageMixin, View):
                 except ValidationError as exc:
                     apply_validation_error(form, exc)
                 else:
-                    messages.success(request, "材料已上传。")
+                    messages.success(request, _("材料已上传。"))
                     return redirect(brand)
             return render(request, "practice/brand_detail.html", self._ctx(request, brand, attachment_form=form),
                           status=400)
@@ -418,7 +419,7 @@ class BrandDetailView(PortalPageMixin, View):
                 except ValidationError as exc:
                     apply_validation_error(form, exc)
                 else:
-                    messages.success(request, "已登记获评。")
+                    messages.success(request, _("已登记获评。"))
                     return redirect(brand)
             return render(request, "practice/brand_detail.html", self._ctx(request, brand, recognition_form=form),
                           status=400)
@@ -427,7 +428,7 @@ class BrandDetailView(PortalPageMixin, View):
                 raise PermissionDenied("无权删除本品牌的材料。")
             att = get_object_or_404(brand.attachments.filter(is_active=True), pk=request.POST.get("attachment"))
             services.record_deactivate(obj=att, reason="从品牌材料中移除", by=request.user)
-            messages.success(request, "已移除。")
+            messages.success(request, _("已移除。"))
             return redirect(brand)
         raise Http404
 
@@ -497,7 +498,7 @@ class RoundDetailView(PortalPageMixin, View):
                 entry = get_object_or_404(BrandEntry, round=rnd, pk=request.POST.get("entry"))
                 form = pf.ScoreForm(request.POST)
                 if not form.is_valid():
-                    messages.error(request, "得分须为 0 至 100 之间的数。")
+                    messages.error(request, _("得分须为 0 至 100 之间的数。"))
                     return redirect(rnd)
                 services.entry_score(entry=entry, judge=request.user, **form.cleaned_data)
             elif action in ("start_scoring", "close"):
@@ -512,7 +513,7 @@ class RoundDetailView(PortalPageMixin, View):
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
-            messages.success(request, "已保存。")
+            messages.success(request, _("已保存。"))
         return redirect(rnd)
 
 
@@ -537,7 +538,7 @@ class PostDetailView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "成效已记录。")
+                messages.success(request, _("成效已记录。"))
                 return redirect(post)
         return render(request, "practice/post_detail.html", self._ctx(request, post, form), status=400)
 
@@ -562,7 +563,7 @@ class ContestDetailView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "成绩已保存。")
+                messages.success(request, _("成绩已保存。"))
                 return redirect("practice:contest_detail", pk=contest.pk)
         return render(request, "practice/contest_detail.html", self._ctx(request, contest, form), status=400)
 
@@ -617,7 +618,7 @@ class CourseDetailView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "参训记录已保存。")
+                messages.success(request, _("参训记录已保存。"))
                 return redirect("practice:course_detail", pk=course.pk)
         return render(request, "practice/course_detail.html", self._ctx(request, course, form), status=400)
 
@@ -658,7 +659,7 @@ class ContactDetailView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "走访已记录。")
+                messages.success(request, _("走访已记录。"))
                 return redirect(point)
         return render(request, "practice/contact_detail.html", self._ctx(request, point, form), status=400)
 
@@ -694,9 +695,9 @@ class NoticeDetailView(PortalPageMixin, View):
             except ValidationError as exc:
                 messages.error(request, "；".join(exc.messages))
             else:
-                messages.success(request, "附件已上传。")
+                messages.success(request, _("附件已上传。"))
         else:
-            messages.error(request, "请选择文件。")
+            messages.error(request, _("请选择文件。"))
         return redirect(notice)
 
 

@@ -1,15 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
-    verbose_name = "工作报告"
+    verbose_name = _("工作报告")
 
     def ready(self):
         from branches.permissions import has_page_access
         from portal import extensions, navigation
 
-        navigation.register("reports", "工作报告", "reports:index", order=60, section="报告与统计", icon="file",
+        navigation.register("reports", _("工作报告"), "reports:index", order=60, section=_("报告与统计"), icon="file",
                             visible=has_page_access)
         extensions.register_organization_panel(organization_panel, order=60)
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import BRANCH_REPORT_KINDS, COMMITTEE_REPORT_KINDS, KIND_PERIOD, ReportFormat, ReportKind
 from .periods import ReportPeriod
@@ -18,10 +19,10 @@ def default_period(kind: str, today=None) -> str:
 
 
 class ReportRequestForm(forms.Form):
-    kind = forms.ChoiceField(label="报告类型")
-    period = forms.CharField(label="期间", max_length=8,
-                             help_text="年度写 2025，季度写 2025-Q3，月度写 2025-09。")
-    format = forms.ChoiceField(label="格式", choices=ReportFormat.choices, initial=ReportFormat.PDF,
+    kind = forms.ChoiceField(label=_("报告类型"))
+    period = forms.CharField(label=_("期间"), max_length=8,
+                             help_text=_("年度写 2025，季度写 2025-Q3，月度写 2025-09。"))
+    format = forms.ChoiceField(label=_("格式"), choices=ReportFormat.choices, initial=ReportFormat.PDF,
                                widget=forms.RadioSelect)
 
     def __init__(self, *args, organization, **kwargs):
@@ -37,7 +38,7 @@ class ReportRequestForm(forms.Form):
 
 
 class ReportPlanForm(forms.Form):
-    highlights = forms.CharField(label="年度工作亮点（可选）", required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                                 help_text="每段一行，写入报告“基本情况”。")
-    next_year_plan = forms.CharField(label="下一年度工作计划", required=False, widget=forms.Textarea(attrs={"rows": 8}),
-                                     help_text="每条一行，写入年度报告最后一节和述职报告“下一步工作打算”。")
+    highlights = forms.CharField(label=_("年度工作亮点（可选）"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text=_("每段一行，写入报告“基本情况”。"))
+    next_year_plan = forms.CharField(label=_("下一年度工作计划"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
+                                     help_text=_("每条一行，写入年度报告最后一节和述职报告“下一步工作打算”。"))

@@ -4,17 +4,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
 
 
 class ReportKind(models.TextChoices):
-    BRANCH_MONTHLY = "branch-monthly", "月度组织生活情况"
-    BRANCH_QUARTERLY = "branch-quarterly", "季度组织生活情况"
-    BRANCH_ANNUAL = "branch-annual", "年度党支部工作报告"
-    SECRETARY_DUTY = "secretary-duty", "书记抓党建述职报告"
-    COMMITTEE_FOUR_STRONG = "committee-four-strong", "四强党支部建设工作汇报"
+    BRANCH_MONTHLY = "branch-monthly", _("月度组织生活情况")
+    BRANCH_QUARTERLY = "branch-quarterly", _("季度组织生活情况")
+    BRANCH_ANNUAL = "branch-annual", _("年度党支部工作报告")
+    SECRETARY_DUTY = "secretary-duty", _("书记抓党建述职报告")
+    COMMITTEE_FOUR_STRONG = "committee-four-strong", _("四强党支部建设工作汇报")
 
 
 BRANCH_REPORT_KINDS = (ReportKind.BRANCH_MONTHLY, ReportKind.BRANCH_QUARTERLY, ReportKind.BRANCH_ANNUAL,
@@ -36,10 +37,10 @@ class ReportFormat(models.TextChoices):
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "生成中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
 
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -57,41 +58,41 @@ class ReportJob(models.Model):
     (which is why the job has no simple-history table: it is itself a log; state changes are conditional
     UPDATEs from workers)."""
 
-    kind = models.CharField("报告类型", max_length=32, choices=ReportKind.choices)
+    kind = models.CharField(_("报告类型"), max_length=32, choices=ReportKind.choices)
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="report_jobs",
-                                     verbose_name="党组织")
-    period = models.CharField("期间", max_length=8, help_text="2025、2025-Q3 或 2025-09")
-    format = models.CharField("格式", max_length=8, choices=ReportFormat.choices, default=ReportFormat.PDF)
+                                     verbose_name=_("党组织"))
+    period = models.CharField(_("期间"), max_length=8, help_text=_("2025、2025-Q3 或 2025-09"))
+    format = models.CharField(_("格式"), max_length=8, choices=ReportFormat.choices, default=ReportFormat.PDF)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", verbose_name="申请人")
-    scheduled = models.BooleanField("定时生成", default=False)
-    schedule_name = models.CharField("定时任务", max_length=200, blank=True)
-    requested_for = models.CharField("报送对象", max_length=200, blank=True,
-                                     help_text="定时任务生成时记录为谁生成（例如该支部书记）。")
-    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED,
+                                     related_name="+", verbose_name=_("申请人"))
+    scheduled = models.BooleanField(_("定时生成"), default=False)
+    schedule_name = models.CharField(_("定时任务"), max_length=200, blank=True)
+    requested_for = models.CharField(_("报送对象"), max_length=200, blank=True,
+                                     help_text=_("定时任务生成时记录为谁生成（例如该支部书记）。"))
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED,
                               db_index=True)
-    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
-    stage = models.CharField("当前步骤", max_length=60, blank=True)
-    parts_total = models.PositiveIntegerField("分项任务数", default=0)
-    summary_queued = models.BooleanField("已排队汇总", default=False, editable=False)
-    fingerprint = models.CharField("数据指纹", max_length=64, blank=True, db_index=True)
-    file = models.FileField("文件", upload_to="reports/", max_length=255, blank=True)
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    stage = models.CharField(_("当前步骤"), max_length=60, blank=True)
+    parts_total = models.PositiveIntegerField(_("分项任务数"), default=0)
+    summary_queued = models.BooleanField(_("已排队汇总"), default=False, editable=False)
+    fingerprint = models.CharField(_("数据指纹"), max_length=64, blank=True, db_index=True)
+    file = models.FileField(_("文件"), upload_to="reports/", max_length=255, blank=True)
     checksum = models.CharField("SHA-256", max_length=64, blank=True)
-    size = models.PositiveBigIntegerField("文件大小（字节）", null=True, blank=True)
-    page_count = models.PositiveIntegerField("页数", null=True, blank=True)
-    error = models.TextField("失败原因", blank=True)
-    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
-    created_at = models.DateTimeField("申请时间", auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField("开始时间", null=True, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-    collect_ms = models.PositiveIntegerField("取数耗时（毫秒）", null=True, blank=True)
-    render_ms = models.PositiveIntegerField("排版耗时（毫秒）", null=True, blank=True)
+    size = models.PositiveBigIntegerField(_("文件大小（字节）"), null=True, blank=True)
+    page_count = models.PositiveIntegerField(_("页数"), null=True, blank=True)
+    error = models.TextField(_("失败原因"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    collect_ms = models.PositiveIntegerField(_("取数耗时（毫秒）"), null=True, blank=True)
+    render_ms = models.PositiveIntegerField(_("排版耗时（毫秒）"), null=True, blank=True)
 
     objects = ReportJobQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "报告任务"
-        verbose_name_plural = "报告任务"
+        verbose_name = _("报告任务")
+        verbose_name_plural = _("报告任务")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["organization", "kind", "period", "format", "status"], name="report_job_lookup"),
@@ -137,8 +138,8 @@ class ReportPart(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "报告分项"
-        verbose_name_plural = "报告分项"
+        verbose_name = _("报告分项")
+        verbose_name_plural = _("报告分项")
         constraints = [models.UniqueConstraint(fields=["job", "organization"], name="report_part_once")]
 
     def __str__(self):
@@ -153,11 +154,11 @@ class ReportPlan(models.Model):
     """What the secretary writes before generating: next year's plan (and optional highlights) of a branch."""
 
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="report_plans",
-                                      verbose_name="党组织")
-    year = models.PositiveSmallIntegerField("报告年度")
-    highlights = models.TextField("年度工作亮点（可选）", blank=True,
-                                  help_text="写入报告“基本情况”之后；每段一行。")
-    next_year_plan = models.TextField("下一年度工作计划", blank=True, help_text="每条一行，写入报告最后一节。")
+                                      verbose_name=_("党组织"))
+    year = models.PositiveSmallIntegerField(_("报告年度"))
+    highlights = models.TextField(_("年度工作亮点（可选）"), blank=True,
+                                  help_text=_("写入报告“基本情况”之后；每段一行。"))
+    next_year_plan = models.TextField(_("下一年度工作计划"), blank=True, help_text=_("每条一行，写入报告最后一节。"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -166,8 +167,8 @@ class ReportPlan(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "报告填报内容"
-        verbose_name_plural = "报告填报内容"
+        verbose_name = _("报告填报内容")
+        verbose_name_plural = _("报告填报内容")
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="report_plan_once")]
 
     def __str__(self):

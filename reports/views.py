@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
@@ -21,7 +22,7 @@ from .forms import ReportPlanForm, ReportRequestForm, default_period, kinds_for
 from .models import ReportFormat
 
 JOBS_PER_PAGE = 20
-QUEUE_UNAVAILABLE = "报告队列暂时不可用：您的申请已保存，队列恢复后将自动生成，无需重复提交。"
+QUEUE_UNAVAILABLE = _("报告队列暂时不可用：您的申请已保存，队列恢复后将自动生成，无需重复提交。")
 REQUEST_DENIED = "只有党务工作者和支部书记（委员）可以生成报告；您可以查看和下载已生成的报告。"
 CONTENT_TYPES = {ReportFormat.PDF: "application/pdf",
                  ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -73,13 +74,13 @@ class OrganizationReportsView(PortalPageMixin, View):
                 apply_validation_error(form, exc)
             else:
                 if result.reused:
-                    messages.info(request, "数据自上次生成以来没有变化，已直接提供此前生成的文件；如需重新排版请点“重新生成”。")
+                    messages.info(request, _("数据自上次生成以来没有变化，已直接提供此前生成的文件；如需重新排版请点“重新生成”。"))
                 elif result.created and not result.queued:
                     messages.warning(request, QUEUE_UNAVAILABLE)
                 elif result.created:
-                    messages.success(request, "已提交生成，进度会在下方自动更新。")
+                    messages.success(request, _("已提交生成，进度会在下方自动更新。"))
                 else:
-                    messages.info(request, "同一报告正在生成中，请稍候。")
+                    messages.info(request, _("同一报告正在生成中，请稍候。"))
                 return redirect("reports:organization", pk=org.pk)
         return self._render(request, org, form, status=400)
 
@@ -157,7 +158,7 @@ class JobRegenerateView(PortalPageMixin, View):
             if result.created and not result.queued:
                 messages.warning(request, QUEUE_UNAVAILABLE)
             else:
-                messages.success(request, "已重新提交生成。" if result.created else "同一报告正在生成中，请稍候。")
+                messages.success(request, _("已重新提交生成。") if result.created else "同一报告正在生成中，请稍候。")
         return redirect("reports:organization", pk=job.organization_id)
 
 

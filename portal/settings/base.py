@@ -48,7 +48,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # One site language from LANGUAGE (not the browser's Accept-Language): see portal.middleware.SiteLanguageMiddleware.
+    "portal.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -109,8 +110,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = env("LANGUAGE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+
+
+def site_language(value: str) -> str:
+    """LANGUAGE -> a code of LANGUAGES. Accepts "en", "en_US.UTF-8", GNU lists like "en_US:en"; default zh-hans."""
+    code = (value or "").split(":")[0].split(".")[0].replace("_", "-").strip().lower()
+    if code.startswith("en"):
+        return "en"
+    return "zh-hans"
+
+
+# The portal's own texts are written in Chinese (the msgids); locale/en holds the English catalog.
+LANGUAGE_CODE = site_language(env("LANGUAGE", default="zh-hans"))
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

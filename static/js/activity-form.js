@@ -2,6 +2,9 @@
  * No inline scripts (CSP); activity types come from <script type="application/json" id="activity-types">. */
 (function () {
   "use strict";
+  // UI language of the page (<html lang>, from LANGUAGE); the few texts built here carry both versions.
+  var EN = (document.documentElement.lang || "").indexOf("en") === 0;
+  function T(zh, en) { return EN ? en : zh; }
   var form = document.querySelector("[data-activity-form]");
   if (!form) return;
   var types = {};
@@ -53,8 +56,10 @@
     setText("[data-quorum-should]", should);
     setText("[data-quorum-present]", votingPresent);
     setText("[data-quorum-text]", ok
-      ? "已达到" + (election ? "选举（超过五分之四）" : "超过半数") + "的要求，可以作出决定。"
-      : "未达到" + (election ? "超过五分之四" : "超过半数") + "（至少 " + needed + " 人），不能作出决定或表决。");
+      ? T("已达到", "Meets the ") + (election ? T("选举（超过五分之四）", "election (more than four fifths)") : T("超过半数", "more-than-half")) +
+        T("的要求，可以作出决定。", " requirement; the meeting can decide.")
+      : T("未达到", "Does not meet the ") + (election ? T("超过五分之四", "more-than-four-fifths") : T("超过半数", "more-than-half")) +
+        T("（至少 ", " requirement (at least ") + needed + T(" 人），不能作出决定或表决。", "); the meeting cannot decide or vote."));
     quorum.classList.toggle("alert-success", ok);
     quorum.classList.toggle("alert-warn", !ok);
     quorum.classList.remove("alert-info");

@@ -1,6 +1,9 @@
 /* Cycle dashboard: one radar chart (Chart.js, vendored) per branch from {{ radar|json_script:"radar-data" }}. */
 (function () {
   "use strict";
+  // UI language of the page (<html lang>, from LANGUAGE); the few texts built here carry both versions.
+  var EN = (document.documentElement.lang || "").indexOf("en") === 0;
+  function T(zh, en) { return EN ? en : zh; }
   var grid = document.getElementById("radar-grid");
   if (!grid || typeof Chart === "undefined") return;
   var src = document.getElementById(grid.getAttribute("data-radar-source"));
@@ -20,7 +23,7 @@
     box.appendChild(holder); box.appendChild(cap); grid.appendChild(box);
     new Chart(canvas, {
       type: "radar",
-      data: { labels: data.labels, datasets: [{ label: "得分率 %", data: b.values, fill: true,
+      data: { labels: data.labels, datasets: [{ label: T("得分率 %", "Score rate %"), data: b.values, fill: true,
         backgroundColor: "rgba(200, 22, 29, 0.15)", borderColor: "#c8161d", pointBackgroundColor: "#c8161d" }] },
       options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } },
         scales: { r: { min: 0, max: 100, ticks: { stepSize: 25, display: false }, pointLabels: { font: { size: 11 } } } } }

@@ -3,6 +3,9 @@
  * Config comes from {{ config|json_script:"score-config" }}; no inline script (CSP). */
 (function () {
   "use strict";
+  // UI language of the page (<html lang>, from LANGUAGE); the few texts built here carry both versions.
+  var EN = (document.documentElement.lang || "").indexOf("en") === 0;
+  function T(zh, en) { return EN ? en : zh; }
   var form = document.getElementById("score-form");
   if (!form) return;
   var cfgEl = document.getElementById("score-config");
@@ -49,7 +52,7 @@
     form.querySelector('[data-total="bonus"]').textContent = fmt(cappedBonus);
     form.querySelector('[data-total="deduction"]').textContent = fmt(cappedDed);
     form.querySelector('[data-total="total"]').textContent = fmt(total);
-    form.querySelector('[data-total="veto"]').textContent = veto ? "已触发（星级封顶，不得评四强）" : "否";
+    form.querySelector('[data-total="veto"]').textContent = veto ? T("已触发（星级封顶，不得评四强）", "Triggered (stars capped, cannot be four-strong)") : T("否", "No");
   }
 
   form.addEventListener("input", recompute);

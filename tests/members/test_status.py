@@ -75,7 +75,7 @@ def test_leaving_keeps_the_record_and_ends_the_vote(tree, kind):
     m = MemberFactory(branch=tree.a1)
     status.member_leave(member=m, kind=kind, on=date(2026, 5, 1), reason="依规处理")
     m.refresh_from_db()
-    assert not m.is_active and m.left_on == date(2026, 5, 1) and StatusKind(kind).label in m.left_reason
+    assert not m.is_active and m.left_on == date(2026, 5, 1) and str(StatusKind(kind).label) in m.left_reason
     assert m.has_vote_on(date(2026, 4, 30)) and not m.has_vote_on(date(2026, 5, 1))
     assert Member.objects.with_vote_on(date(2026, 4, 30)).filter(pk=m.pk).exists()
     assert not Member.objects.with_vote_on(date(2026, 5, 1)).filter(pk=m.pk).exists()

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
         self.stdout.write(f"已签发接口客户端 #{client.pk}“{client.name}”，范围：{organization.name}（含下级）。")
-        grants = "、".join(["读取"] + [ApiClientGrant(g).label for g in client.grants])
+        grants = "、".join(["读取"] + [str(ApiClientGrant(g).label) for g in client.grants])
         expiry = f"有效期至 {client.expires_at:%Y-%m-%d %H:%M}" if client.expires_at else "长期有效"
         self.stdout.write(f"授权：{grants}；{expiry}。")
         self.stdout.write("令牌只显示这一次，请妥善保存：")

@@ -1,0 +1,276 @@
+"""Language: Chinese by default (unchanged), English via LANGUAGE; the English catalog covers every template string.
+
+The Chinese source texts are the msgids, so the default pages are the source; locale/en holds the English catalog.
+"""
+
+import ast
+import gettext
+import html
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation.template import templatize
+
+from branches.models import Organization
+from members.models import Member
+from portal.settings.base import site_language
+
+ROOT = Path(settings.BASE_DIR)
+PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
+MO = PO.with_suffix(".mo")
+TEMPLATES = ROOT / "templates"
+# Sample content of a PDF layout test (a fixed Chinese document), not UI.
+NOT_UI_TEMPLATES = {"reports/pdf/sample.html"}
+HAN = re.compile(r"[\u3400-\u9fff]+")
+
+
+# --- the catalog ------------------------------------------------------------------------------------------------
+
+def read_po(path: Path) -> list[dict]:
+    """Entries of a .po file as dicts: msgctxt, msgid, msgstr, flags, obsolete."""
+    entries, cur, key = [], None, None
+    for raw in path.read_text(encoding="utf-8").splitlines() + [""]:
+        line = raw.strip()
+        if not line:
+            cur, key = None, None
+            continue
+        if cur is None:
+            cur = {"flags": set(), "obsolete": line.startswith("#~"), "msgctxt": None}
+            entries.append(cur)
+        if line.startswith("#~"):
+            line = line[2:].strip()
+        if line.startswith("#,"):
+            cur["flags"] |= {f.strip() for f in line[2:].split(",")}
+            continue
+        if line.startswith("#"):
+            continue
+        m = re.match(r"^(msgctxt|msgid|msgstr) (\".*\")$", line)
+        if m:
+            key = m.group(1)
+            cur[key] = ast.literal_eval(m.group(2))
+        elif line.startswith('"') and key:
+            cur[key] += ast.literal_eval(line)
+    return [e for e in entries if "msgid" in e]
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    entries = [e for e in read_po(PO) if e["msgid"] and not e["obsolete"]]
+    return {(e["msgctxt"], e["msgid"]): e for e in entries}
+
+
+def template_paths():
+    return sorted(p for p in TEMPLATES.rglob("*.html") if str(p.relative_to(TEMPLATES)) not in NOT_UI_TEMPLATES)
+
+
+def template_msgids(path: Path) -> set[str]:
+    """The msgids makemessages extracts from a template (same templatize() it uses)."""
+    code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+    ids = set()
+    for m in re.finditer(r"""\b(?:gettext|_)\(u?('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\)""", code):
+        ids.add(ast.literal_eval(m.group(1)))
+    return ids
+
+
+def test_catalog_has_no_empty_or_fuzzy_entries(catalog):
+    assert len(catalog) > 1000
+    empty = [k for k, e in catalog.items() if not e["msgstr"].strip()]
+    fuzzy = [k for k, e in catalog.items() if "fuzzy" in e["flags"]]
+    assert not empty, f"untranslated: {empty[:10]}"
+    assert not fuzzy, f"fuzzy: {fuzzy[:10]}"
+
+
+def test_every_string_of_every_template_is_translated(catalog):
+    """A new {% translate %}/{% blocktranslate %} string without an English msgstr fails here."""
+    missing = []
+    for path in template_paths():
+        for msgid in template_msgids(path):
+            entry = catalog.get((None, msgid))
+            if entry is None or not entry["msgstr"].strip() or "fuzzy" in entry["flags"]:
+                missing.append((str(path.relative_to(TEMPLATES)), msgid))
+    assert not missing, f"run makemessages -l en and translate: {missing[:10]}"
+
+
+def test_templates_have_no_unmarked_chinese():
+    """Chinese text in a template must sit inside {% translate %}/{% blocktranslate %} (or _("...") in a tag)."""
+    offenders = []
+    for path in template_paths():
+        src = path.read_text(encoding="utf-8")
+        src = re.sub(r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}|{#.*?#}", "", src, flags=re.S)
+        src = re.sub(r"{%\s*blocktranslate\b.*?{%\s*endblocktranslate\s*%}", "", src, flags=re.S)
+        src = re.sub(r"{%\s*translate\s+(\"[^\"]*\"|'[^']*')[^%]*%}", "", src)
+        src = re.sub(r"""_\(("[^"]*"|'[^']*')\)""", "", src)
+        for m in HAN.finditer(src):
+            offenders.append((str(path.relative_to(TEMPLATES)), m.group(0)))
+    assert not offenders, offenders[:10]
+
+
+def test_placeholders_survive_translation(catalog):
+    for (_ctxt, msgid), e in catalog.items():
+        if "python-format" in e["flags"]:
+            assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(re.findall(r"%\(\w+\)s", e["msgstr"])), msgid
+        if "python-brace-format" in e["flags"]:
+            assert set(re.findall(r"{\w*}", e["msgstr"])) <= set(re.findall(r"{\w*}", msgid)), msgid
+
+
+def test_compiled_catalog_matches_the_po(catalog):
+    """The committed .mo is what Django loads: it must be compiled from the current .po."""
+    with MO.open("rb") as f:
+        mo = gettext.GNUTranslations(f)._catalog
+    for (ctxt, msgid), e in catalog.items():
+        key = f"{ctxt}\x04{msgid}" if ctxt else msgid
+        assert mo.get(key) == e["msgstr"], f"stale django.mo for {msgid!r}: run manage.py compilemessages"
+    assert len([k for k in mo if k]) == len(catalog)
+
+
+# --- choosing the language --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "code"), [
+    ("", "zh-hans"), ("zh-hans", "zh-hans"), ("zh_CN.UTF-8", "zh-hans"), ("fr", "zh-hans"),
+    ("en", "en"), ("EN", "en"), ("en_US.UTF-8", "en"), ("en_US:en", "en"), ("en-gb", "en"),
+])
+def test_language_variable(value, code):
+    assert site_language(value) == code
+
+
+@pytest.mark.django_db
+def test_browser_language_does_not_switch_the_site(client):
+    r = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    body = r.content.decode()
+    assert '<html lang="zh-hans">' in body and "请使用您的工作账号登录。" in body
+    assert r["Content-Language"] == "zh-hans"
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+UI_PARTS = re.compile(
+    r"<(title|h1|h2|h3|th|label|button|dt|summary|legend)\b[^>]*>(.*?)</\1>"
+    r"|<nav\b[^>]*>(.*?)</nav>"
+    r"|class=\"(?:card-title|stat-label|page-title|nav-section|btn\b[^\"]*)\"[^>]*>(.*?)</",
+    re.S,
+)
+
+
+def ui_chinese(body: str, user_data: set[str]) -> set[str]:
+    """Chinese runs in titles, navigation, headings, labels and buttons that are not user data."""
+    body = re.sub(r"<select\b.*?</select>", "", body, flags=re.S)  # options list organizations and people
+    found = set()
+    for m in UI_PARTS.finditer(body):
+        text = html.unescape(re.sub(r"<[^>]+>", " ", next(g for g in m.groups()[1:] if g is not None)))
+        for datum in sorted(user_data, key=len, reverse=True):
+            text = text.replace(datum, " ")
+        found |= set(HAN.findall(text))
+    return found
+
+
+def user_data() -> set[str]:
+    names = set(Organization.objects.values_list("name", flat=True))
+    names |= set(Organization.objects.exclude(short_name="").values_list("short_name", flat=True))
+    names |= set(Member.objects.values_list("name", flat=True))
+    return names
+
+
+def pages(tree, members):
+    org = tree.a1
+    return {
+        "staff": [
+            ("home", [], ["Dashboard", "Organization tree", "Member registry", "General party branch"]),
+            ("branches:tree", [], ["Organization tree", "Show party groups"]),
+            ("branches:detail", [org.pk], ["Members on registry", "Committee (current)", "Register a member"]),
+            ("branches:warnings", [], ["Organization warnings"]),
+            ("members:list", [], ["Member registry", "Export Excel", "Date of birth"]),
+            ("members:detail", [members.a1.pk], ["Member details", "Membership status"]),
+            ("members:create", [], ["Register a member", "Date of birth"]),
+            ("branches:activity_create", [], ["Log organizational life", "Activity type"]),
+            ("branches:compliance", [], ["Organizational life compliance", "Export Excel"]),
+            ("branches:attendance", [], ["Attendance statistics"]),
+            ("evaluations:cycle_list", [], ["Star rating", "No evaluation cycles yet"]),
+            ("evaluations:standard_list", [], ["Evaluation standards"]),
+            ("evaluations:rectification_list", [], ["Rectifications"]),
+            ("reports:organization", [tree.root.pk], ["Work reports", "Generate a report"]),
+            ("members:development", [], ["Member development"]),
+            ("members:transfers", [], ["Membership transfers"]),
+            ("practice:home", [], ["Practice overview", "Strong political function"]),
+        ],
+        "secretary": [
+            ("home", [], ["Shortcuts", "Branch page", "Members on registry"]),
+            ("branches:detail", [org.pk], ["Overview", "Organization code"]),
+            ("members:list", [], ["Member registry"]),
+            ("branches:orglife", [org.pk], ["organizational life", "Heart-to-heart talks"]),
+            ("branches:due", [], ["Organizational life to-do"]),
+        ],
+        "reviewer": [
+            ("home", [], ["Dashboard"]),
+            ("evaluations:worklist", [], ["My reviews"]),
+        ],
+    }
+
+
+@pytest.mark.django_db
+def test_main_pages_of_each_role_in_english(client, settings, tree, users, members):
+    settings.LANGUAGE_CODE = "en"
+    data = user_data()
+    problems = []
+    for role, role_pages in pages(tree, members).items():
+        client.force_login(getattr(users, role))
+        for name, args, expected in role_pages:
+            r = client.get(reverse(name, args=args))
+            assert r.status_code == 200, (role, name, r.status_code)
+            body = r.content.decode()
+            assert '<html lang="en">' in body
+            for text in expected:
+                if text not in body:
+                    problems.append((role, name, f"missing {text!r}"))
+            left = ui_chinese(body, data)
+            if left:
+                problems.append((role, name, sorted(left)))
+    assert not problems, problems
+
+
+@pytest.mark.django_db
+def test_login_and_error_pages_in_english(client, settings, users):
+    settings.LANGUAGE_CODE = "en"
+    r = client.get(reverse("login"))
+    assert "Sign in with your work account." in r.content.decode()
+    assert not HAN.search(r.content.decode())
+    client.force_login(users.secretary)
+    r = client.get("/org/999999/")
+    main = r.content.decode().split('<main id="main"', 1)[1]  # the top bar shows the user's (Chinese) name
+    assert r.status_code == 404 and "The page does not exist or you may not access it" in main
+    assert not HAN.search(main)
+    r = client.get(reverse("branches:grants"))
+    assert r.status_code == 403 and "Access denied" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_choices_and_model_labels_follow_the_language(settings):
+    from django.utils import translation
+
+    from branches.models import OrganizationKind
+
+    with translation.override("en"):
+        assert str(OrganizationKind.GENERAL_BRANCH.label) == "General party branch"
+        assert str(Member._meta.get_field("birth_date").verbose_name) == "Date of birth"
+    with translation.override("zh-hans"):
+        assert str(OrganizationKind.GENERAL_BRANCH.label) == "党总支"
+
+
+@pytest.mark.django_db
+def test_default_language_keeps_the_chinese_texts(client, tree, users, members):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    client.force_login(users.staff)
+    body = client.get(reverse("home")).content.decode()
+    assert '<html lang="zh-hans">' in body
+    for text in ["工作台", "组织架构", "党员名册", "组织建设提醒", "四强党支部建设门户", "在册党员（预备党员 "]:
+        assert text in body
+    body = client.get(reverse("members:list")).content.decode()
+    for text in ["<title>党员名册 - 四强党支部建设门户</title>", "导出 Excel", "出生日期", "没有符合条件的党员。"
+                 if not Member.objects.exists() else "共 3 人"]:
+        assert text in body
+    body = client.get(reverse("branches:detail", args=[tree.a1.pk])).content.decode()
+    for text in ["基本信息", "组织编码", "委员会（现任）", "查看党员名册 ›"]:
+        assert text in body
+    assert not re.search(r"\b(Dashboard|Member registry|Sign out)\b", body)
