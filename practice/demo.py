@@ -1,4 +1,5 @@
-"""Demo practice data for the JB01 tree: one year (2026, up to 1 November) of each kind. Idempotent, deterministic."""
+"""Demo practice data for the JB01 tree: 2026 (up to 1 November) of each kind, and the year before for what the
+2025 四强 cycle and reports measure (study, plans, training, 联系点). Idempotent, deterministic."""
 from __future__ import annotations
 
 import random
@@ -193,5 +194,49 @@ def seed(*, stdout=None) -> None:
                                     by=staff)
         if audience == Audience.ALL and reviewer is not None:
             NoticeReceipt.objects.get_or_create(notice=n, user=reviewer, defaults={"read_at": at + timedelta(hours=2)})
+    _seed_previous_year(root=root, branches=branches, members=members, secretaries=secretaries, staff=staff, rng=rng)
     if stdout:
-        stdout.write(f"党建实践：{len(brands) + 1} 个品牌、{len(records)} 条学习记录、{len(branches)} 个联系点。")
+        stdout.write(f"党建实践：{len(brands) + 1} 个品牌、{len(records)} 条学习记录（{YEAR} 年），{len(branches)} 个联系点；"
+                     f"另含 {YEAR - 1} 年学习、排档、培训与联系点记录。")
+
+
+def _seed_previous_year(*, root, branches, members, secretaries, staff, rng) -> None:
+    """Last year's record: the published 2025 cycle and the default (last-year) reports measure it."""
+    from members.models import Member
+
+    year = YEAR - 1
+
+    def d(month, day):
+        return date(year, month, day)
+
+    records = []
+    for b in branches:
+        for m in members[b.pk]:
+            if m.joined_on and m.joined_on.year > year:
+                continue
+            for _ in range(rng.randint(3, 9)):
+                records.append(StudyRecord(member=m, organization_id=b.pk, topic=rng.choice(TOPICS),
+                                           studied_on=d(rng.randint(1, 12), rng.randint(1, 28)),
+                                           hours=Decimal(rng.choice([1, 1.5, 2, 2, 3, 4])),
+                                           source=rng.choice(SOURCES), recorded_by=staff))
+    bulk_create_with_history(records, StudyRecord, batch_size=500, default_user=staff)
+    for b in branches:
+        plan = services.plan_create(organization=b, year=year, title=f"{b.short_name or b.name} {year} 年理论学习排档表",
+                                    by=staff)
+        for month in range(1, 13):
+            item = services.plan_item_add(plan=plan, planned_on=d(month, 15), topic=TOPICS[(month + b.pk) % len(TOPICS)],
+                                          form=PLAN_FORMS[month % len(PLAN_FORMS)], by=staff)
+            if rng.random() > 0.1:
+                services.plan_item_done(item=item, done_on=d(month, 16), by=staff)
+    course = services.course_create(organization=root, name=f"{year} 年党支部书记轮训班", kind=TrainingKind.SECRETARY,
+                                    hours=Decimal("24"), starts_on=d(5, 12), ends_on=d(5, 14), location="区委党校", by=staff)
+    for i, (_branch_id, member_id) in enumerate(sorted(secretaries.items())):
+        m = Member.objects.select_related("branch").get(pk=member_id)
+        if m.branch.path.startswith(root.path) and m.is_active:
+            services.attendance_set(course=course, member=m, attended=i % 6 != 5, completed=i % 6 not in (4, 5), by=staff)
+    for i, b in enumerate(branches):
+        point = services.contact_point_assign(organization=b, year=year, contact_user=staff, contact_title="工委委员",
+                                              by=staff)
+        for k in range((i + 1) % 3 + 1):
+            services.contact_visit_record(contact_point=point, visited_on=d(2 + k * 4, 8 + i), by=staff,
+                                          checked="三会一课记录、党费收缴、党员学习台账")
