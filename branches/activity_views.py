@@ -9,6 +9,7 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -443,6 +444,9 @@ class TalkCreateView(PortalPageMixin, SingleSubmitMixin, View):
 # --- staff: compliance table, attendance -----------------------------------------------------------------
 
 
+COMPLIANCE_PAGE_SIZE = 100
+
+
 class ComplianceView(PortalPageMixin, View):
     def get(self, request):
         scope = Organization.objects.restrict(request.user, VIEW)
@@ -466,13 +470,17 @@ class ComplianceView(PortalPageMixin, View):
         if request.GET.get("export") == "xlsx":
             from .activity_exports import compliance_xlsx
             return compliance_xlsx(rows=rows, types=types, period=period)
-        for r in rows:
-            r.cell_list = [r.cells.get(t.pk) for t in types]
         summary = {"orgs": len(rows), "behind": sum(1 for r in rows if r.overdue),
                    "required": sum(r.required for r in rows), "held": sum(r.held for r in rows)}
         summary["rate"] = summary["held"] / summary["required"] if summary["required"] else 1
+        # Totals cover every row; the table shows a page of them (a province is 20,000 rows: rendering all of
+        # them took ~35 s, the figures themselves a few seconds).
+        page_obj = Paginator(rows, COMPLIANCE_PAGE_SIZE).get_page(request.GET.get("page"))
+        for r in page_obj.object_list:
+            r.cell_list = [r.cells.get(t.pk) for t in types]
         return render(request, "branches/activities/compliance.html", {
-            "filterset": fs, "rows": rows, "types": types, "period": period, "summary": summary,
+            "filterset": fs, "rows": page_obj.object_list, "page_obj": page_obj, "types": types, "period": period,
+            "summary": summary,
             "badges": STATE_BADGES, "export_query": request.GET.urlencode(),
             "chart": {"labels": [r.organization.short_name or r.organization.name for r in rows[:30]],
                       "required": [r.required for r in rows[:30]], "held": [r.held for r in rows[:30]]},
