@@ -100,9 +100,11 @@ def appraisal_decide(*, round: AppraisalRound, grades: dict[int, str], on: date,
             e.grade = new
             e._history_user = by
             e.save(update_fields=["grade"])
+    fields = ["updated_at"]   # every save of the grid moves the round's version (the page's concurrency check)
     if close:
         rnd.is_closed = True
         rnd.decided_on = on
-        rnd._history_user = by
-        rnd.save(update_fields=["is_closed", "decided_on"])
+        fields += ["is_closed", "decided_on"]
+    rnd._history_user = by
+    rnd.save(update_fields=fields)
     return rnd

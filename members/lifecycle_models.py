@@ -442,6 +442,8 @@ class AppraisalRound(models.Model):
     opened_on = models.DateField(_("开始日期"))
     decided_on = models.DateField(_("支部评定日期"), null=True, blank=True)
     is_closed = models.BooleanField(_("已评定"), default=False)
+    # The grading page's optimistic-concurrency version: bumped by every save of the grid (portal/concurrency.py).
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = AppraisalRoundQuerySet.as_manager()
     history = HistoricalRecords()

@@ -5,12 +5,14 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
+from portal.concurrency import VERSION_FIELD, page_version, stale_message
 from portal.forms import apply_validation_error
 from portal.scoping import CHANGE, MANAGE, VIEW, granted_paths, subtree_q
 from portal.xlsx import DATE, Column, Sheet, xlsx_response
@@ -291,16 +293,23 @@ class AppraisalDetailView(LifecycleMixin, View):
     def _round(self, request, pk):
         return get_object_or_404(AppraisalRound.objects.restrict(request.user, VIEW).select_related("branch"), pk=pk)
 
-    def _render(self, request, rnd, errors=None, grades=None):
+    def _render(self, request, rnd, errors=None, posted=False):
         entries = list(rnd.entries.select_related("member"))
         graded = sum(1 for e in entries if not e.is_probationary)
         for e in entries:
-            e.form_grade = (grades or {}).get(e.pk, e.grade)
+            e.form_grade = e.grade
         summary = {g: sum(1 for e in entries if e.grade == g) for g, _ in GRADE_CHOICES if g}
+        if posted:   # a refused POST: show what the user typed (self grade, peer votes, grade), not the saved values
+            for e in entries:
+                e.form_grade = request.POST.get(f"grade-{e.pk}", e.grade)
+                e.self_grade = request.POST.get(f"self-{e.pk}", e.self_grade)
+                for name in PEER_FIELDS:
+                    setattr(e, f"peer_{name}", request.POST.get(f"{name}-{e.pk}", getattr(e, f"peer_{name}")))
         return render(request, "members/appraisal/detail.html", {
             "round": rnd, "entries": entries, "grades": GRADE_CHOICES, "errors": errors or [],
             "cap": appraisal.excellent_cap(graded), "graded": graded, "summary": summary,
             "can_edit": can_record(request.user, rnd.branch) and not rnd.is_closed,
+            "record_version": page_version(rnd),
         })
 
     def get(self, request, pk):
@@ -319,29 +328,40 @@ class AppraisalDetailView(LifecycleMixin, View):
         rnd = self._round(request, pk)
         if not can_record(request.user, rnd.branch):
             raise PermissionDenied
-        entries = {e.pk: e for e in rnd.entries.select_related("round")}
-        grades = {}
+        close = request.POST.get("close") == "1"
         try:
-            for pk_, e in entries.items():
-                def num(name, pk_=pk_):
-                    raw = request.POST.get(f"{name}-{pk_}", "0") or "0"
-                    if not raw.isdigit():
-                        raise ValidationError("互评票数须为非负整数。")
-                    return int(raw)
-                peer = {k: num(k) for k in ("excellent", "qualified", "basic", "unqualified")}
-                if any(peer.values()) or e.peer_total:
-                    appraisal.appraisal_peer(entry=e, by=request.user, **peer)
-                self_grade = request.POST.get(f"self-{pk_}", "")
-                if self_grade != e.self_grade and self_grade in dict(GRADE_CHOICES):
-                    appraisal.appraisal_self(entry=e, text=e.self_assessment, grade=self_grade, by=request.user)
-                grades[pk_] = request.POST.get(f"grade-{pk_}", "")
-            appraisal.appraisal_decide(round=rnd, grades=grades, on=date.today(), close=request.POST.get("close") == "1",
-                                       by=request.user)
+            # All or nothing: a refused grade leaves no half-saved votes behind.
+            with transaction.atomic():
+                # Lock the round first: a concurrent save of the same grid waits here, then sees the new version.
+                rnd = AppraisalRound.objects.select_for_update().select_related("branch").get(pk=rnd.pk)
+                conflict = stale_message(rnd, request.POST.get(VERSION_FIELD))
+                if conflict:   # someone saved this grid since the page was shown: save nothing, keep what was typed
+                    raise ValidationError(conflict)
+                grades = {}
+                for e in rnd.entries.select_related("round"):
+                    peer = {k: _votes(request.POST.get(f"{k}-{e.pk}")) for k in PEER_FIELDS}
+                    if any(peer.values()) or e.peer_total:
+                        appraisal.appraisal_peer(entry=e, by=request.user, **peer)
+                    self_grade = request.POST.get(f"self-{e.pk}", "")
+                    if self_grade != e.self_grade and self_grade in dict(GRADE_CHOICES):
+                        appraisal.appraisal_self(entry=e, text=e.self_assessment, grade=self_grade, by=request.user)
+                    grades[e.pk] = request.POST.get(f"grade-{e.pk}", "")
+                appraisal.appraisal_decide(round=rnd, grades=grades, on=date.today(), close=close, by=request.user)
         except ValidationError as exc:
             rnd.refresh_from_db()
-            return self._render(request, rnd, errors=exc.messages, grades=grades)
-        messages.success(request, _("已评定并归档。") if request.POST.get("close") == "1" else "已保存。")
+            return self._render(request, rnd, errors=exc.messages, posted=True)
+        messages.success(request, _("已评定并归档。") if close else "已保存。")
         return redirect(rnd)
+
+
+PEER_FIELDS = ("excellent", "qualified", "basic", "unqualified")
+
+
+def _votes(raw) -> int:
+    raw = (raw or "0").strip() or "0"
+    if not raw.isdigit():
+        raise ValidationError("互评票数须为非负整数。")
+    return int(raw)
 
 
 # --------------------------------------------------------------------------------------------

@@ -313,3 +313,103 @@ def test_double_submitted_practice_record_creates_one(client, tree, users):
     assert client.post(url, data).status_code == 302
     assert client.post(url, data).status_code == 302
     assert Brand.objects.filter(name="防重品牌").count() == 1
+
+
+# --- 民主评议 grading grid ------------------------------------------------------------------------
+
+@pytest.fixture
+def appraisal_round(tree):
+    from members.appraisal import appraisal_open
+    from members.models import MemberStatus
+    from tests.members.factories import MemberFactory
+
+    for i in range(6):
+        MemberFactory(branch=tree.a1, name=f"评议{i}")
+    MemberFactory(branch=tree.a1, name="评议预备", status=MemberStatus.PROBATIONARY, confirmed_on=None,
+                  joined_on=date(2025, 9, 1))
+    return appraisal_open(branch=tree.a1, year=2025, on=date(2026, 1, 10))
+
+
+def _graded_entries(rnd):
+    return [e for e in rnd.entries.select_related("member") if not e.is_probationary]
+
+
+def test_appraisal_grid_refuses_a_stale_save_and_keeps_what_was_typed(client, tree, users, appraisal_round):
+    from members.appraisal import appraisal_decide
+    from members.lifecycle_models import AppraisalEntry, AppraisalRound, Grade
+
+    users.staff.first_name = "王主任"
+    users.staff.save()
+    rnd = appraisal_round
+    first, second = _graded_entries(rnd)[:2]
+    url = reverse("members:appraisal", args=[rnd.pk])
+    client.force_login(users.secretary)
+    data = form_values(client.get(url))
+    assert data[concurrency.VERSION_FIELD] == concurrency.version_of(rnd)
+    # Meanwhile someone else saves the grid: the first member is graded 优秀.
+    appraisal_decide(round=AppraisalRound.objects.get(pk=rnd.pk), grades={first.pk: Grade.EXCELLENT},
+                     on=date(2026, 1, 15), close=False, by=users.staff)
+    before = list(AppraisalEntry.objects.filter(round=rnd).order_by("pk").values())
+
+    typed = {f"grade-{e.pk}": Grade.QUALIFIED for e in _graded_entries(rnd)}
+    typed.update({f"excellent-{second.pk}": "7", f"self-{second.pk}": Grade.BASIC})
+    response = client.post(url, {**data, **typed, "close": "0"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "保存未成功" in page and "王主任" in page
+    assert list(AppraisalEntry.objects.filter(round=rnd).order_by("pk").values()) == before   # nothing saved
+    shown = form_values(response)
+    assert shown[f"grade-{first.pk}"] == Grade.QUALIFIED           # the typed grades, not the saved 优秀
+    assert all(shown[k] == v for k, v in typed.items())            # typed votes and self grades too
+    assert shown[concurrency.VERSION_FIELD] == concurrency.version_of(AppraisalRound.objects.get(pk=rnd.pk))
+
+    # The re-rendered page carries the current version: saving again is a deliberate overwrite.
+    response = client.post(url, {**shown, "close": "0"})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.grade == Grade.QUALIFIED and second.peer_excellent == 7 and second.self_grade == Grade.BASIC
+
+
+def test_appraisal_grid_fresh_save_saves_every_grade_and_moves_the_version(client, users, appraisal_round):
+    from members.lifecycle_models import AppraisalRound, Grade
+
+    rnd = appraisal_round
+    url = reverse("members:appraisal", args=[rnd.pk])
+    client.force_login(users.secretary)
+    data = form_values(client.get(url))
+    graded = _graded_entries(rnd)
+    grades = {f"grade-{e.pk}": (Grade.EXCELLENT if i < 2 else Grade.QUALIFIED) for i, e in enumerate(graded)}
+
+    response = client.post(url, {**data, **grades, "close": "0"})
+
+    assert response.status_code == 302
+    assert {e.pk: e.grade for e in _graded_entries(rnd)} == {e.pk: grades[f"grade-{e.pk}"] for e in graded}
+    now = AppraisalRound.objects.get(pk=rnd.pk)
+    assert concurrency.version_of(now) != data[concurrency.VERSION_FIELD]
+    assert now.history.first().history_user == users.secretary
+    # The same page posted a second time is now stale: refused, nothing changed.
+    response = client.post(url, {**data, f"grade-{graded[0].pk}": Grade.BASIC, "close": "0"})
+    assert response.status_code == 200 and "保存未成功" in response.content.decode()
+    assert _graded_entries(rnd)[0].grade == grades[f"grade-{graded[0].pk}"]
+
+
+def test_appraisal_grid_save_is_all_or_nothing(client, users, appraisal_round):
+    from members.lifecycle_models import Grade
+
+    rnd = appraisal_round
+    url = reverse("members:appraisal", args=[rnd.pk])
+    client.force_login(users.secretary)
+    data = form_values(client.get(url))
+    graded = _graded_entries(rnd)
+    # Votes for one member, but three 优秀 out of six: over the one-third cap, so the whole save is refused.
+    posted = {**data, f"qualified-{graded[0].pk}": "9", "close": "0",
+              **{f"grade-{e.pk}": (Grade.EXCELLENT if i < 3 else Grade.QUALIFIED) for i, e in enumerate(graded)}}
+
+    response = client.post(url, posted)
+
+    assert response.status_code == 200 and "三分之一" in response.content.decode()
+    graded[0].refresh_from_db()
+    assert graded[0].peer_qualified == 0 and graded[0].grade == ""   # the votes were not half-saved
+    assert form_values(response)[f"qualified-{graded[0].pk}"] == "9"
