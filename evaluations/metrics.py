@@ -14,8 +14,10 @@ from datetime import date
 
 from django.db.models import Count, F, Q
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-NOT_AVAILABLE = "该自动指标暂不可用：{reason}"
+NOT_AVAILABLE = _("该自动指标暂不可用：{reason}")
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def _compliance():
     try:
         from branches import compliance
     except ImportError as exc:
-        raise MetricUnavailable(NOT_AVAILABLE.format(reason="组织生活统计模块（branches.compliance）尚未安装")) from exc
+        raise MetricUnavailable(NOT_AVAILABLE.format(reason=gettext("组织生活统计模块（branches.compliance）尚未安装"))) from exc
     return compliance
 
 
@@ -159,7 +161,7 @@ def _compliance_func(name):
     def load():
         func = getattr(_compliance(), name, None)
         if func is None:
-            raise MetricUnavailable(NOT_AVAILABLE.format(reason=f"branches.compliance 缺少 {name}"))
+            raise MetricUnavailable(NOT_AVAILABLE.format(reason=gettext("branches.compliance 缺少 {name}").format(name=name)))
         return func
     return load
 

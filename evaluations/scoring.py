@@ -10,15 +10,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 CRITERIA = ("political", "leadership", "members", "role")
 BASE_KINDS = ("manual", "automatic")
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
 
-POINTS_NEGATIVE = "{name}：得分不能为负数。"
-POINTS_OVER_MAX = "{name}：得分 {points} 超过上限 {max}。"
-VETO_POINTS = "{name}：一票否决项只能填 0（未触发）或 1（触发）。"
+POINTS_NEGATIVE = _("{name}：得分不能为负数。")
+POINTS_OVER_MAX = _("{name}：得分 {points} 超过上限 {max}。")
+VETO_POINTS = _("{name}：一票否决项只能填 0（未触发）或 1（触发）。")
 
 
 def q2(value) -> Decimal:

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import MANAGE, REVIEW, can
 from portal.uploads import CheckedUpload, check_uploads, stored_upload
@@ -56,36 +58,36 @@ LEGAL_TRANSITIONS = {
     Step.EXCLUDED: set(),
 }
 
-ILLEGAL_TRANSITION = "当前环节为“{current}”，不能执行“{action}”。"
-STANDARD_FROZEN = "该标准已发布并冻结，不能修改；请复制为新版本后再编辑。"
-STANDARD_NOT_PUBLISHED = "只能使用已发布的评价标准开展评价。"
-STANDARD_EMPTY = "标准至少需要一项人工评分或自动计算指标。"
-UNKNOWN_METRIC = "自动指标“{key}”不存在。"
-METRIC_REQUIRED = "自动计算指标须选择自动指标。"
-CRITERION_REQUIRED = "人工评分和自动计算指标须选择考核维度。"
-BAD_BANDS = "星级分数线须为从高到低的 星级=分数 列表，且最低一档为 0 分。"
-REVIEWER_IS_MEMBER = "{name} 是该支部党员，按回避要求不能担任本支部的评审人。"
-REVIEWER_NO_SCOPE = "{name} 没有该支部的评审权限。"
-REVIEWER_TWICE = "{name} 已是该支部的评审人。"
-NOT_YOUR_SHEET = "这不是您的评分表。"
-SHEET_SUBMITTED = "评分表已提交，不能再修改。"
-NO_REVIEWERS = "尚未分配评审人。"
-REVIEWS_PENDING = "还有 {n} 位评审人未提交评分。"
-REASON_REQUIRED = "请填写原因。"
-MEETING_REQUIRED = "请填写审定会议（名称、日期或纪要编号）。"
-PUBLICITY_RUNNING = "公示期至 {end:%Y年%m月%d日} 结束，公示期满后才能发布结果。"
-OPEN_OBJECTIONS = "还有 {n} 条异议未答复，答复后才能发布结果。"
-OBJECTION_CLOSED = "不在公示期内，不能提出异议。"
-OBJECTION_ANSWERED = "该异议已答复。"
-NOT_A_MEMBER = "只有本党委范围内的党员可以提出异议。"
-NOT_FOUR_STRONG = "该支部当前不是四强党支部。"
-STARS_NOT_LOWER = "调整后的星级必须低于当前星级（当前 {stars} 星）。"
-NOT_PUBLISHED = "只能调整已发布的结果。"
-DUE_IN_PAST = "整改期限不能早于今天。"
-RECT_CLOSED = "该整改事项已销号。"
-RECT_NOT_REPORTED = "支部尚未报告整改进展，不能核验销号。"
-TEXT_REQUIRED = "请填写内容。"
-NO_AUTO_OVERRIDE = "{name} 为自动计算指标，分值由系统根据记录计算。"
+ILLEGAL_TRANSITION = _("当前环节为“{current}”，不能执行“{action}”。")
+STANDARD_FROZEN = _("该标准已发布并冻结，不能修改；请复制为新版本后再编辑。")
+STANDARD_NOT_PUBLISHED = _("只能使用已发布的评价标准开展评价。")
+STANDARD_EMPTY = _("标准至少需要一项人工评分或自动计算指标。")
+UNKNOWN_METRIC = _("自动指标“{key}”不存在。")
+METRIC_REQUIRED = _("自动计算指标须选择自动指标。")
+CRITERION_REQUIRED = _("人工评分和自动计算指标须选择考核维度。")
+BAD_BANDS = _("星级分数线须为从高到低的 星级=分数 列表，且最低一档为 0 分。")
+REVIEWER_IS_MEMBER = _("{name} 是该支部党员，按回避要求不能担任本支部的评审人。")
+REVIEWER_NO_SCOPE = _("{name} 没有该支部的评审权限。")
+REVIEWER_TWICE = _("{name} 已是该支部的评审人。")
+NOT_YOUR_SHEET = _("这不是您的评分表。")
+SHEET_SUBMITTED = _("评分表已提交，不能再修改。")
+NO_REVIEWERS = _("尚未分配评审人。")
+REVIEWS_PENDING = _("还有 {n} 位评审人未提交评分。")
+REASON_REQUIRED = _("请填写原因。")
+MEETING_REQUIRED = _("请填写审定会议（名称、日期或纪要编号）。")
+PUBLICITY_RUNNING = _("公示期至 {end:%Y年%m月%d日} 结束，公示期满后才能发布结果。")
+OPEN_OBJECTIONS = _("还有 {n} 条异议未答复，答复后才能发布结果。")
+OBJECTION_CLOSED = _("不在公示期内，不能提出异议。")
+OBJECTION_ANSWERED = _("该异议已答复。")
+NOT_A_MEMBER = _("只有本党委范围内的党员可以提出异议。")
+NOT_FOUR_STRONG = _("该支部当前不是四强党支部。")
+STARS_NOT_LOWER = _("调整后的星级必须低于当前星级（当前 {stars} 星）。")
+NOT_PUBLISHED = _("只能调整已发布的结果。")
+DUE_IN_PAST = _("整改期限不能早于今天。")
+RECT_CLOSED = _("该整改事项已销号。")
+RECT_NOT_REPORTED = _("支部尚未报告整改进展，不能核验销号。")
+TEXT_REQUIRED = _("请填写内容。")
+NO_AUTO_OVERRIDE = _("{name} 为自动计算指标，分值由系统根据记录计算。")
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024   # evidence: every type portal.uploads allows, up to 10 MB
 
@@ -293,7 +295,7 @@ def cycle_refresh_automatic(*, cycle: Cycle) -> int:
 def _transition(evaluation: BranchEvaluation, to: str, *, action: str, by, comment: str = "") -> TransitionLog:
     current = evaluation.step
     if to not in LEGAL_TRANSITIONS[Step(current)]:
-        raise ValidationError(ILLEGAL_TRANSITION.format(current=Step(current).label, action=action))
+        raise ValidationError(ILLEGAL_TRANSITION.format(current=Step(current).label, action=gettext(action)))
     evaluation.step = to
     evaluation._history_user = by
     evaluation.save()
@@ -303,7 +305,7 @@ def _transition(evaluation: BranchEvaluation, to: str, *, action: str, by, comme
 
 def _require_step(evaluation: BranchEvaluation, step: str, action: str) -> None:
     if evaluation.step != step:
-        raise ValidationError(ILLEGAL_TRANSITION.format(current=Step(evaluation.step).label, action=action))
+        raise ValidationError(ILLEGAL_TRANSITION.format(current=Step(evaluation.step).label, action=gettext(action)))
 
 
 @transaction.atomic
@@ -311,7 +313,7 @@ def evaluation_exclude(*, evaluation: BranchEvaluation, reason: str, by) -> Bran
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
     evaluation.excluded_reason = reason
-    _transition(evaluation, Step.EXCLUDED, action="不参评", by=by, comment=reason)
+    _transition(evaluation, Step.EXCLUDED, action=gettext_noop("不参评"), by=by, comment=reason)
     return evaluation
 
 
@@ -321,7 +323,7 @@ def _parse_points(raw) -> Decimal | None:
     try:
         return Decimal(str(raw).strip())
     except InvalidOperation as exc:
-        raise ValidationError(f"“{raw}”不是有效的分数。") from exc
+        raise ValidationError(gettext("“{raw}”不是有效的分数。").format(raw=raw)) from exc
 
 
 def _save_lines(sheet: ScoreSheet, entries: dict, *, by) -> None:
@@ -386,7 +388,7 @@ def _store_sheet_result(sheet: ScoreSheet) -> None:
 @transaction.atomic
 def self_assessment_save(*, evaluation: BranchEvaluation, by, entries: dict, narrative: str | None = None,
                          submit: bool = False) -> ScoreSheet:
-    _require_step(evaluation, Step.SELF, "保存自评")
+    _require_step(evaluation, Step.SELF, gettext_noop("保存自评"))
     # One self-assessment per branch, whoever of its secretaries saves it (`reviewer` = who started it);
     # the evaluation row is locked so two first saves cannot create two sheets.
     BranchEvaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
@@ -407,7 +409,7 @@ def self_assessment_save(*, evaluation: BranchEvaluation, by, entries: dict, nar
 def self_assessment_submit(*, evaluation: BranchEvaluation, by, comment: str = "") -> BranchEvaluation:
     evaluation.self_submitted_at = timezone.now()
     evaluation.sheets.filter(kind=SheetKind.SELF).update(status=SheetStatus.SUBMITTED, submitted_at=timezone.now())
-    _transition(evaluation, Step.REVIEW, action="提交自评", by=by, comment=comment)
+    _transition(evaluation, Step.REVIEW, action=gettext_noop("提交自评"), by=by, comment=comment)
     return evaluation
 
 
@@ -427,7 +429,7 @@ def _attach(checked: CheckedUpload, *, by, **owner) -> Attachment:
 
 @transaction.atomic
 def evidence_add(*, evaluation: BranchEvaluation, by, upload, indicator: Indicator | None = None) -> Attachment:
-    _require_step(evaluation, Step.SELF, "上传佐证材料")
+    _require_step(evaluation, Step.SELF, gettext_noop("上传佐证材料"))
     (checked,) = _check([upload])
     return _attach(checked, by=by, evaluation=evaluation, indicator=indicator)
 
@@ -438,7 +440,7 @@ def reviewer_assign(*, evaluation: BranchEvaluation, reviewer, by) -> ScoreSheet
     from members.models import Member
 
     if evaluation.step not in (Step.SELF, Step.REVIEW):
-        raise ValidationError(ILLEGAL_TRANSITION.format(current=Step(evaluation.step).label, action="分配评审人"))
+        raise ValidationError(ILLEGAL_TRANSITION.format(current=Step(evaluation.step).label, action=gettext("分配评审人")))
     name = reviewer.get_full_name() or reviewer.get_username()
     if Member.objects.filter(user=reviewer, branch=evaluation.organization, is_active=True).exists():
         raise ValidationError({"reviewer": REVIEWER_IS_MEMBER.format(name=name)})
@@ -456,7 +458,7 @@ def review_save(*, sheet: ScoreSheet, by, entries: dict, submit: bool = False) -
     sheet = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
     if sheet.kind != SheetKind.REVIEW or sheet.reviewer_id != by.pk:
         raise ValidationError(NOT_YOUR_SHEET)
-    _require_step(sheet.evaluation, Step.REVIEW, "评审打分")
+    _require_step(sheet.evaluation, Step.REVIEW, gettext_noop("评审打分"))
     if sheet.status == SheetStatus.SUBMITTED:
         raise ValidationError(SHEET_SUBMITTED)
     _save_lines(sheet, entries, by=by)
@@ -495,7 +497,7 @@ def evaluation_compute(evaluation: BranchEvaluation) -> scoring.Combined:
 
 @transaction.atomic
 def review_close(*, evaluation: BranchEvaluation, by, comment: str = "") -> BranchEvaluation:
-    _require_step(evaluation, Step.REVIEW, "提交党委审定")
+    _require_step(evaluation, Step.REVIEW, gettext_noop("提交党委审定"))
     sheets = evaluation.sheets.filter(kind=SheetKind.REVIEW)
     if not sheets.exists():
         raise ValidationError(NO_REVIEWERS)
@@ -503,7 +505,7 @@ def review_close(*, evaluation: BranchEvaluation, by, comment: str = "") -> Bran
     if pending:
         raise ValidationError(REVIEWS_PENDING.format(n=pending))
     evaluation_compute(evaluation)
-    _transition(evaluation, Step.COMMITTEE, action="提交党委审定", by=by, comment=comment)
+    _transition(evaluation, Step.COMMITTEE, action=gettext_noop("提交党委审定"), by=by, comment=comment)
     return evaluation
 
 
@@ -522,7 +524,7 @@ def committee_approve(*, evaluation: BranchEvaluation, by, meeting: str, decided
     evaluation.committee_decided_on = decided_on or today
     evaluation.publicity_starts_on = today
     evaluation.publicity_ends_on = today + timedelta(days=evaluation.cycle.publicity_days)
-    _transition(evaluation, Step.PUBLICITY, action="党委审定通过", by=by, comment=f"{meeting}。{comment}".strip("。"))
+    _transition(evaluation, Step.PUBLICITY, action=gettext_noop("党委审定通过"), by=by, comment=f"{meeting}。{comment}".strip("。"))
     return evaluation
 
 
@@ -530,10 +532,10 @@ def committee_approve(*, evaluation: BranchEvaluation, by, meeting: str, decided
 def committee_return(*, evaluation: BranchEvaluation, by, reason: str, meeting: str = "") -> BranchEvaluation:
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
-    _require_step(evaluation, Step.COMMITTEE, "退回评审")
+    _require_step(evaluation, Step.COMMITTEE, gettext_noop("退回评审"))
     evaluation.committee_meeting = meeting.strip()
     _reopen_review(evaluation)
-    _transition(evaluation, Step.REVIEW, action="党委退回评审", by=by,
+    _transition(evaluation, Step.REVIEW, action=gettext_noop("党委退回评审"), by=by,
                 comment=f"{reason}（{meeting}）" if meeting else reason)
     return evaluation
 
@@ -576,16 +578,16 @@ def objection_answer(*, objection: Objection, by, upheld: bool, answer: str) -> 
     objection.save()
     if upheld:
         evaluation = objection.evaluation
-        _require_step(evaluation, Step.PUBLICITY, "采纳异议")
+        _require_step(evaluation, Step.PUBLICITY, gettext_noop("采纳异议"))
         _reopen_review(evaluation)
-        _transition(evaluation, Step.REVIEW, action="采纳异议，退回评审", by=by, comment=answer)
+        _transition(evaluation, Step.REVIEW, action=gettext_noop("采纳异议，退回评审"), by=by, comment=answer)
     return objection
 
 
 @transaction.atomic
 def result_publish(*, evaluation: BranchEvaluation, by, comment: str = "", today: date | None = None) -> BranchEvaluation:
     today = today or timezone.localdate()
-    _require_step(evaluation, Step.PUBLICITY, "发布结果")
+    _require_step(evaluation, Step.PUBLICITY, gettext_noop("发布结果"))
     if today <= evaluation.publicity_ends_on and evaluation.cycle.publicity_days:
         raise ValidationError(PUBLICITY_RUNNING.format(end=evaluation.publicity_ends_on))
     open_count = evaluation.objections.filter(status=ObjectionStatus.OPEN).count()
@@ -594,7 +596,7 @@ def result_publish(*, evaluation: BranchEvaluation, by, comment: str = "", today
     evaluation.stars = evaluation.proposed_stars
     evaluation.four_strong = evaluation.proposed_four_strong
     evaluation.published_at = timezone.now()
-    _transition(evaluation, Step.RESULT, action="发布结果", by=by, comment=comment)
+    _transition(evaluation, Step.RESULT, action=gettext_noop("发布结果"), by=by, comment=comment)
     return evaluation
 
 

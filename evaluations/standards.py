@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .metrics import get_metric
@@ -107,12 +109,12 @@ SETTINGS_KEYS = {"名称": "name", "星级分数线": "bands", "名额比例": "
 STARS_CN = {5: "五星", 4: "四星", 3: "三星", 2: "二星", 1: "一星"}
 CN_STARS = {v: k for k, v in STARS_CN.items()}
 
-ROW_ERROR = "第 {row} 行：{message}"
-MISSING_SHEET = "文件中缺少“{name}”工作表。"
-BAD_HEADER = "“指标”工作表的表头应为：{headers}。"
-NOT_XLSX = "无法读取文件，请上传 .xlsx 格式的 Excel 文件。"
-FILE_TOO_BIG = "文件过大：标准文件不能超过 {mb} MB。"
-TOO_MANY_ROWS = "“指标”工作表超过 {n} 行，已拒绝；请检查文件是否正确。"
+ROW_ERROR = _("第 {row} 行：{message}")
+MISSING_SHEET = _("文件中缺少“{name}”工作表。")
+BAD_HEADER = _("“指标”工作表的表头应为：{headers}。")
+NOT_XLSX = _("无法读取文件，请上传 .xlsx 格式的 Excel 文件。")
+FILE_TOO_BIG = _("文件过大：标准文件不能超过 {mb} MB。")
+TOO_MANY_ROWS = _("“指标”工作表超过 {n} 行，已拒绝；请检查文件是否正确。")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_INDICATOR_ROWS = 2000
 
@@ -137,19 +139,19 @@ def parse_mapping(text: str) -> dict:
     if text.startswith("阈值"):
         steps = re.findall(rf"({nums})\s*=\s*({nums})", text)
         if not steps:
-            raise ValueError("阈值规则应写成“阈值 0.95=10；0.8=8”。")
+            raise ValueError(gettext("阈值规则应写成“阈值 0.95=10；0.8=8”。"))
         return {"type": "thresholds", "steps": [[float(a), float(b)] for a, b in steps]}
     if text.startswith("线性"):
         m = re.search(rf"({nums})\s*[~～]\s*({nums})", text)
         if not m:
-            raise ValueError("线性规则应写成“线性 0.5~1”（左为零分点，右为满分点）。")
+            raise ValueError(gettext("线性规则应写成“线性 0.5~1”（左为零分点，右为满分点）。"))
         return {"type": "linear", "zero_at": float(m[1]), "full_at": float(m[2])}
     if text.startswith("每项"):
         m = re.search(nums, text)
         if not m:
-            raise ValueError("每项规则应写成“每项 2”。")
+            raise ValueError(gettext("每项规则应写成“每项 2”。"))
         return {"type": "per_unit", "points": float(m[0])}
-    raise ValueError("换算规则应以“阈值”“线性”或“每项”开头。")
+    raise ValueError(gettext("换算规则应以“阈值”“线性”或“每项”开头。"))
 
 
 def _bands_text(bands) -> str:
@@ -164,7 +166,7 @@ def _parse_bands(text: str) -> list[dict]:
         name, _, value = part.partition("=")
         stars = CN_STARS.get(name.strip())
         if stars is None:
-            raise ValueError("星级分数线应写成“五星=90；四星=80；三星=70；二星=60；一星=0”。")
+            raise ValueError(gettext("星级分数线应写成“五星=90；四星=80；三星=70；二星=60；一星=0”。"))
         rows.append({"stars": stars, "min": float(value)})
     return rows
 
@@ -177,7 +179,7 @@ def _parse_quotas(text: str) -> dict:
         name, _, value = part.partition("=")
         stars = CN_STARS.get(name.strip())
         if stars is None:
-            raise ValueError("名额比例应写成“五星=30”（百分比）。")
+            raise ValueError(gettext("名额比例应写成“五星=30”（百分比）。"))
         result[str(stars)] = float(value.strip().rstrip("%"))
     return result
 
@@ -256,8 +258,8 @@ def import_standard(*, fileobj, organization, year: int, by) -> Standard:
             else:
                 settings[field] = _cell(value)
         except (ValueError, TypeError, InvalidOperation, ValidationError) as exc:
-            msg = exc.messages[0] if isinstance(exc, ValidationError) else str(exc) or "格式不正确"
-            errors.append(ROW_ERROR.format(row=idx, message=f"“{key}”{msg}"))
+            msg = exc.messages[0] if isinstance(exc, ValidationError) else str(exc) or gettext("格式不正确")
+            errors.append(ROW_ERROR.format(row=idx, message=gettext("“{key}”{msg}").format(key=key, msg=msg)))
     sheet = wb["指标"]
     rows = list(islice(sheet.iter_rows(values_only=True), MAX_INDICATOR_ROWS + 2))
     if len(rows) > MAX_INDICATOR_ROWS + 1:
@@ -273,32 +275,33 @@ def import_standard(*, fileobj, organization, year: int, by) -> Standard:
         code, parent, criterion, name, kind, points, metric, mapping, description, guidance = cells
         row_errors = []
         if not code:
-            row_errors.append("编号不能为空")
+            row_errors.append(gettext("编号不能为空"))
         elif code in codes:
-            row_errors.append(f"编号“{code}”重复")
+            row_errors.append(gettext("编号“{code}”重复").format(code=code))
         if parent and parent not in codes:
-            row_errors.append(f"上级编号“{parent}”不存在（上级指标须写在前面）")
+            row_errors.append(gettext("上级编号“{parent}”不存在（上级指标须写在前面）").format(parent=parent))
         if not name:
-            row_errors.append("指标名称不能为空")
+            row_errors.append(gettext("指标名称不能为空"))
         kind_value = KIND_LABELS.get(kind)
         if kind_value is None:
-            row_errors.append(f"类型“{kind}”无效，应为 {'/'.join(KIND_LABELS)}")
+            row_errors.append(gettext("类型“{kind}”无效，应为 {choices}").format(kind=kind, choices="/".join(KIND_LABELS)))
         criterion_value = CRITERION_LABELS.get(criterion, "") if criterion else ""
         if criterion and not criterion_value:
-            row_errors.append(f"考核维度“{criterion}”无效，应为 {'/'.join(CRITERION_LABELS)}")
+            row_errors.append(gettext("考核维度“{criterion}”无效，应为 {choices}").format(
+                criterion=criterion, choices="/".join(CRITERION_LABELS)))
         if kind_value in ("manual", "automatic") and not criterion_value:
-            row_errors.append("人工评分和自动计算指标须填写考核维度")
+            row_errors.append(gettext("人工评分和自动计算指标须填写考核维度"))
         try:
             max_points = Decimal(points or "0")
             if max_points < 0:
                 raise InvalidOperation
         except InvalidOperation:
-            row_errors.append(f"分值“{points}”不是有效的非负数")
+            row_errors.append(gettext("分值“{points}”不是有效的非负数").format(points=points))
             max_points = Decimal(0)
         if metric and get_metric(metric) is None:
-            row_errors.append(f"自动指标“{metric}”不存在")
+            row_errors.append(gettext("自动指标“{metric}”不存在").format(metric=metric))
         if kind_value == "automatic" and not metric:
-            row_errors.append("自动计算指标须填写自动指标")
+            row_errors.append(gettext("自动计算指标须填写自动指标"))
         try:
             mapping_value = parse_mapping(mapping)
         except ValueError as exc:
@@ -313,7 +316,7 @@ def import_standard(*, fileobj, organization, year: int, by) -> Standard:
                            max_points=max_points, metric_key=metric, mapping=mapping_value,
                            description=description, guidance=guidance))
     if not parsed and not errors:
-        errors.append("“指标”工作表没有任何指标。")
+        errors.append(gettext("“指标”工作表没有任何指标。"))
     if errors:
         raise ValidationError(errors)
     name = settings.pop("name", "") or "导入的评价标准"

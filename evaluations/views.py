@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
@@ -105,7 +106,7 @@ class RequireActionMixin:
     def dispatch(self, request, *args, **kwargs):
         user = request.user
         if user.is_authenticated and not (user.is_superuser or can_any(user, self.required_action)):
-            raise PermissionDenied("您没有执行此操作的权限。")
+            raise PermissionDenied(gettext("您没有执行此操作的权限。"))
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -122,7 +123,7 @@ class CycleCreateView(PortalPageMixin, RequireActionMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, f"已创建评价周期，{cycle.evaluations.count()} 个党支部纳入。")
+                messages.success(request, gettext("已创建评价周期，{n} 个党支部纳入。").format(n=cycle.evaluations.count()))
                 return redirect(cycle)
         return render(request, "evaluations/cycle_form.html", {"form": form})
 
@@ -141,7 +142,7 @@ class CycleRefreshView(PortalPageMixin, View):
     def post(self, request, pk):
         cycle = selectors.cycle_get(user=request.user, pk=pk, action=MANAGE)
         n = services.cycle_refresh_automatic(cycle=cycle)
-        messages.success(request, f"已重新计算 {n} 项自动指标。")
+        messages.success(request, gettext("已重新计算 {n} 项自动指标。").format(n=n))
         return redirect(cycle)
 
 
@@ -258,7 +259,7 @@ class EvaluationActionView(PortalPageMixin, View):
     def post(self, request, pk, action):
         ev = selectors.evaluation_get(user=request.user, pk=pk)
         if not can(request.user, MANAGE, ev.organization.path):
-            raise PermissionDenied("只有党务工作者可以执行此操作。")
+            raise PermissionDenied(gettext("只有党务工作者可以执行此操作。"))
         handler = getattr(self, f"do_{action}", None)
         if handler is None:
             raise Http404
@@ -282,50 +283,50 @@ class EvaluationActionView(PortalPageMixin, View):
     def do_assign(self, request, ev):
         data = self._form(AssignForm, request, evaluation=ev)
         services.reviewer_assign(evaluation=ev, reviewer=data["reviewer"], by=request.user)
-        return "已分配评审人。"
+        return gettext("已分配评审人。")
 
     def do_close_review(self, request, ev):
         services.review_close(evaluation=ev, by=request.user)
-        return "已提交党委审定。"
+        return gettext("已提交党委审定。")
 
     def do_approve(self, request, ev):
         data = self._form(MeetingForm, request)
         services.committee_approve(evaluation=ev, by=request.user, meeting=data["meeting"],
                                    decided_on=data["decided_on"], comment=data["comment"])
-        return f"党委审定通过，公示至 {ev.publicity_ends_on:%Y年%m月%d日}。"
+        return gettext("党委审定通过，公示至 {end:%Y年%m月%d日}。").format(end=ev.publicity_ends_on)
 
     def do_return(self, request, ev):
         data = self._form(ReturnForm, request)
         services.committee_return(evaluation=ev, by=request.user, reason=data["reason"], meeting=data["meeting"])
-        return "已退回评审。"
+        return gettext("已退回评审。")
 
     def do_publish(self, request, ev):
         services.result_publish(evaluation=ev, by=request.user)
-        return "结果已发布。"
+        return gettext("结果已发布。")
 
     def do_exclude(self, request, ev):
         data = self._form(ReasonForm, request)
         services.evaluation_exclude(evaluation=ev, reason=data["reason"], by=request.user)
-        return "已设为不参评。"
+        return gettext("已设为不参评。")
 
     def do_answer(self, request, ev):
         objection = get_object_or_404(Objection, pk=request.POST.get("objection"), evaluation=ev)
         data = self._form(AnswerForm, request)
         services.objection_answer(objection=objection, by=request.user, upheld=data["upheld"], answer=data["answer"])
-        return "已答复异议。"
+        return gettext("已答复异议。")
 
     def do_adjust(self, request, ev):
         data = self._form(AdjustForm, request)
         services.result_adjust(evaluation=ev, by=request.user, kind=data["kind"], reason=data["reason"],
                                decided_on=data["decided_on"], to_stars=data["to_stars"], uploads=data["evidence"])
-        return "已调整评定结果，并通知该支部。"
+        return gettext("已调整评定结果，并通知该支部。")
 
 
 class SelfAssessmentView(PortalPageMixin, View):
     def _get(self, request, pk):
         ev = selectors.evaluation_get(user=request.user, pk=pk, action=CHANGE)
         if not can_self_assess(request.user, ev):
-            raise PermissionDenied("当前不在自评环节，或您不能为该支部自评。")
+            raise PermissionDenied(gettext("当前不在自评环节，或您不能为该支部自评。"))
         return ev
 
     def get(self, request, pk):
@@ -362,7 +363,7 @@ class SelfAssessmentView(PortalPageMixin, View):
                                           narrative=request.POST.get("narrative", ""), submit=submit)
         except ValidationError as exc:
             return self.render(request, ev, ev.sheets.filter(kind=SheetKind.SELF).first(), errors=exc.messages)
-        messages.success(request, _("自评已提交，进入上级评审。") if submit else "草稿已保存。")
+        messages.success(request, _("自评已提交，进入上级评审。") if submit else gettext("草稿已保存。"))
         return redirect(ev if submit else request.path)
 
 
@@ -404,7 +405,7 @@ class ScoreSheetView(PortalPageMixin, View):
             services.review_save(sheet=sheet, by=request.user, entries=_entries_from_post(request.POST), submit=submit)
         except ValidationError as exc:
             return self.render(request, sheet, errors=exc.messages)
-        messages.success(request, _("评分已提交。") if submit else "草稿已保存。")
+        messages.success(request, _("评分已提交。") if submit else gettext("草稿已保存。"))
         return redirect("evaluations:worklist" if submit else request.path)
 
 
@@ -507,7 +508,7 @@ class RectificationDetailView(PortalPageMixin, View):
         rect = selectors.rectification_get(user=request.user, pk=pk)
         if request.POST.get("action") == "verify":
             if not can_verify_rectification(request.user, rect):
-                raise PermissionDenied("只有评审人员或党务工作者可以核验销号。")
+                raise PermissionDenied(gettext("只有评审人员或党务工作者可以核验销号。"))
             form = VerifyForm(request.POST)
             if form.is_valid():
                 try:
@@ -521,7 +522,7 @@ class RectificationDetailView(PortalPageMixin, View):
                     return redirect(rect)
             return self.get(request, pk, verify_form=form)
         if not can_report_rectification(request.user, rect):
-            raise PermissionDenied("只有责任支部可以报告整改进展。")
+            raise PermissionDenied(gettext("只有责任支部可以报告整改进展。"))
         form = ProgressForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -586,7 +587,7 @@ class StandardDetailView(PortalPageMixin, View):
             elif request.POST.get("action") == "copy":
                 form = CopyForm(request.POST)
                 if not form.is_valid():
-                    raise ValidationError("请填写有效年度。")
+                    raise ValidationError(gettext("请填写有效年度。"))
                 st = services.standard_copy(standard=st, by=request.user, year=form.cleaned_data["year"])
                 messages.success(request, _("已复制为新的草稿版本，可修改后发布。"))
         except ValidationError as exc:
@@ -617,7 +618,7 @@ class StandardImportView(PortalPageMixin, RequireActionMixin, View):
             except ValidationError as exc:
                 errors = exc.messages
             else:
-                messages.success(request, f"已导入为草稿（{st.indicators.count()} 项指标），核对后请发布。")
+                messages.success(request, gettext("已导入为草稿（{n} 项指标），核对后请发布。").format(n=st.indicators.count()))
                 return redirect(st)
         return render(request, "evaluations/standard_import.html", {"form": form, "errors": errors})
 

@@ -11,7 +11,8 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import VIEW
 
@@ -48,16 +49,16 @@ STATUS_STEPS = (K.EXTENSION, K.CONFIRMATION_VOTE, K.CANCELLED)
 BEFORE_VOTE = (K.TRAINING, K.POLITICAL_REVIEW, K.INTRODUCERS)
 TRAINING_MIN_HOURS = 24  # 短期集中培训 不少于三天或二十四学时 (细则第十五条)
 
-WRONG_STAGE = "“{step}”只能在{stages}阶段办理，该同志目前是{stage}。"
-ALREADY_DONE = "“{step}”已于 {on:%Y-%m-%d} 办理，不能重复。"
-MISSING_BEFORE_VOTE = "提交支部党员大会讨论前须完成：{missing}。"
-NO_VOTE_YET = "尚未召开支部党员大会讨论接收其为预备党员。"
-BEFORE_PREVIOUS = "日期不能早于上一环节（{step}，{on:%Y-%m-%d}）。"
-NEED_TWO_INTRODUCERS = "入党介绍人须为两名正式党员。"
-NEED_CONTACTS = "须指定一至两名培养联系人（党员）。"
-TRAINING_HOURS = f"短期集中培训不少于三天或{TRAINING_MIN_HOURS}学时，请填写学时。"
-FUTURE_DATE = "日期不能晚于今天。"
-REASON_REQUIRED = "请填写原因。"
+WRONG_STAGE = _("“{step}”只能在{stages}阶段办理，该同志目前是{stage}。")
+ALREADY_DONE = _("“{step}”已于 {on:%Y-%m-%d} 办理，不能重复。")
+MISSING_BEFORE_VOTE = _("提交支部党员大会讨论前须完成：{missing}。")
+NO_VOTE_YET = _("尚未召开支部党员大会讨论接收其为预备党员。")
+BEFORE_PREVIOUS = _("日期不能早于上一环节（{step}，{on:%Y-%m-%d}）。")
+NEED_TWO_INTRODUCERS = _("入党介绍人须为两名正式党员。")
+NEED_CONTACTS = _("须指定一至两名培养联系人（党员）。")
+TRAINING_HOURS = _("短期集中培训不少于三天或{hours}学时，请填写学时。")
+FUTURE_DATE = _("日期不能晚于今天。")
+REASON_REQUIRED = _("请填写原因。")
 
 
 def _anchors(candidate: Candidate) -> dict[str, date | None]:
@@ -75,7 +76,7 @@ def candidate_create(*, branch, name: str, gender: str, birth_date: date, applie
                      exception_reason: str = "", **fields) -> Candidate:
     """Register an 入党申请人 with the application milestone; age ≥18 at application is checked (rule data)."""
     if not branch.is_branch:
-        raise ValidationError({"branch": "须选择党支部。"})
+        raise ValidationError({"branch": gettext("须选择党支部。")})
     if applied_on > date.today():
         raise ValidationError({"applied_on": FUTURE_DATE})
     enforce(evaluate(kind=K.APPLICATION, on=applied_on, anchors={"birth": birth_date}), by=by, path=branch.path,
@@ -105,7 +106,7 @@ def milestone_record(*, candidate: Candidate, kind: str, on: date, by=None, note
     """Record one step. Refused (with the rule quoted) when a timing rule is broken and no exception is given."""
     candidate = Candidate.objects.select_for_update(of=("self",)).select_related("branch", "member").get(pk=candidate.pk)
     if kind == K.APPLICATION:
-        raise ValidationError("入党申请在登记申请人时记录。")
+        raise ValidationError(gettext("入党申请在登记申请人时记录。"))
     if on > date.today():
         raise ValidationError({"on": FUTURE_DATE})
     if kind in STATUS_STEPS:
@@ -126,7 +127,7 @@ def milestone_record(*, candidate: Candidate, kind: str, on: date, by=None, note
     if kind == K.INTRODUCERS and (len(people) != 2 or not all(p.has_vote_on(on) for p in people)):
         raise ValidationError({"people": NEED_TWO_INTRODUCERS})
     if kind == K.TRAINING and (hours is None or hours < TRAINING_MIN_HOURS):
-        raise ValidationError({"hours": TRAINING_HOURS})
+        raise ValidationError({"hours": TRAINING_HOURS.format(hours=TRAINING_MIN_HOURS)})
     if kind == K.BRANCH_VOTE:
         missing = [str(K(k).label) for k in BEFORE_VOTE if k not in done]
         if missing:
@@ -262,7 +263,7 @@ def due_list(*, user, kind: str, today: date | None = None, horizon_days: int = 
             members = members.filter(branch_id__in=branch_ids)
         for m in members:
             rows.append(DueRow("probation", m.name, m.branch, m.get_status_display(), m.joined_on, m.probation_ends_on,
-                               m.get_absolute_url(), "已到期，待支部党员大会讨论转正" if m.probation_ends_on < today
+                               m.get_absolute_url(), gettext("已到期，待支部党员大会讨论转正") if m.probation_ends_on < today
                                else ""))
     elif kind == "approvals":
         months = _rule_months("approval_3_months", "max_months", 3)
@@ -272,7 +273,7 @@ def due_list(*, user, kind: str, today: date | None = None, horizon_days: int = 
             vote=Max("milestones__occurred_on", filter=Q(milestones__kind=K.BRANCH_VOTE)))
         for c in qs:
             due = c.vote + relativedelta(months=months)
-            note = "已超过六个月，应重新履行入党手续" if today > c.vote + relativedelta(months=hard) else ""
+            note = gettext("已超过六个月，应重新履行入党手续") if today > c.vote + relativedelta(months=hard) else ""
             rows.append(DueRow("approvals", c.name, c.branch, c.get_stage_display(), c.vote, due,
                                c.get_absolute_url(), note))
     else:

@@ -16,6 +16,8 @@ from django.db.models.functions import Greatest
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import CHANGE, can
 
@@ -44,22 +46,22 @@ REPORT_VERSION = "2026.1"
 PDF_TEMPLATE = "reports/pdf/report.html"
 FANOUT_MAX_TASKS = 64  # one task per branch up to this many branches; beyond, branches are chunked evenly
 
-KIND_NOT_FOR_BRANCH = "“{kind}”只能为党支部生成。"
-KIND_NOT_FOR_COMMITTEE = "“{kind}”只能为基层党委或党总支生成。"
-DISSOLVED = "该组织已撤销，不能生成报告。"
-NOT_ALLOWED = "您无权为该组织生成报告。"
-TEMPLATE_ERROR = "报告模板有误，无法排版：{detail}"
-TIMEOUT_ERROR = "生成超时（超过 {seconds} 秒），请稍后重试或联系管理员。"
-RETRIES_EXHAUSTED = "多次重试后仍未成功：{detail}"
-INTERNAL_ERROR = "生成失败：{detail}"
-STORAGE_ERROR = "存储空间不足或不可写，报告文件未保存（未留下不完整的文件）；请联系管理员处理后点“重新生成”。（{detail}）"
+KIND_NOT_FOR_BRANCH = _("“{kind}”只能为党支部生成。")
+KIND_NOT_FOR_COMMITTEE = _("“{kind}”只能为基层党委或党总支生成。")
+DISSOLVED = _("该组织已撤销，不能生成报告。")
+NOT_ALLOWED = _("您无权为该组织生成报告。")
+TEMPLATE_ERROR = _("报告模板有误，无法排版：{detail}")
+TIMEOUT_ERROR = _("生成超时（超过 {seconds} 秒），请稍后重试或联系管理员。")
+RETRIES_EXHAUSTED = _("多次重试后仍未成功：{detail}")
+INTERNAL_ERROR = _("生成失败：{detail}")
+STORAGE_ERROR = _("存储空间不足或不可写，报告文件未保存（未留下不完整的文件）；请联系管理员处理后点“重新生成”。（{detail}）")
 
 
 def validate_request(*, organization, kind: str, period: str) -> str:
     """The normalized period key, or ValidationError with Chinese field messages."""
     errors = {}
     if kind not in ReportKind.values:
-        errors["kind"] = "请选择报告类型。"
+        errors["kind"] = gettext("请选择报告类型。")
     else:
         label = ReportKind(kind).label
         if kind in BRANCH_REPORT_KINDS and not organization.is_branch:
@@ -101,7 +103,7 @@ def report_request(*, organization, kind: str, period: str, fmt: str = ReportFor
     if user is not None and not can(user, action, organization.path):
         raise ValidationError({"organization": NOT_ALLOWED})
     if fmt not in ReportFormat.values:
-        raise ValidationError({"format": "格式应为 pdf 或 xlsx。"})
+        raise ValidationError({"format": gettext("格式应为 pdf 或 xlsx。")})
     key = validate_request(organization=organization, kind=kind, period=period)
     fingerprint = sources.data_fingerprint(org=organization, kind=kind, period=key, fmt=fmt, version=REPORT_VERSION)
     same = ReportJob.objects.filter(organization=organization, kind=kind, period=key, format=fmt)

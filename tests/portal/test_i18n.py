@@ -274,3 +274,30 @@ def test_default_language_keeps_the_chinese_texts(client, tree, users, members):
     for text in ["基本信息", "组织编码", "委员会（现任）", "查看党员名册 ›"]:
         assert text in body
     assert not re.search(r"\b(Dashboard|Member registry|Sign out)\b", body)
+
+
+@pytest.mark.django_db
+def test_service_refusals_follow_the_language(tree, users):
+    """Errors raised in services (shown on forms and in API 400s) are English under LANGUAGE=en, Chinese by default."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from evaluations import services
+    from tests.evaluations.factories import make_cycle, small_standard
+
+    ev = make_cycle(tree.root, small_standard(tree.root, users.staff)[0], users.staff).evaluations.get(
+        organization=tree.a1)
+    with translation.override("en"), pytest.raises(ValidationError) as en:
+        services.review_close(evaluation=ev, by=users.staff)
+    assert en.value.messages == [
+        "The current step is “Self-assessment”; “Submit for Party committee approval” is not possible now."]
+    with pytest.raises(ValidationError) as zh:
+        services.review_close(evaluation=ev, by=users.staff)
+    assert zh.value.messages == ["当前环节为“自评”，不能执行“提交党委审定”。"]
+    with translation.override("en"):   # module-level messages are lazy: rendered in the language of the response
+        with pytest.raises(ValidationError) as en:
+            services.committee_return(evaluation=ev, by=users.staff, reason=" ")
+        assert en.value.message_dict == {"reason": ["Please give the reason."]}
+    with pytest.raises(ValidationError) as zh:
+        services.committee_return(evaluation=ev, by=users.staff, reason=" ")
+    assert zh.value.message_dict == {"reason": ["请填写原因。"]}
