@@ -144,7 +144,7 @@ def _queue_down_then_back(client, tree, users, monkeypatch, services, tasks, Job
     url = reverse("reports:organization", args=[tree.a1.pk])
     response = client.post(url, {"kind": "branch-monthly", "period": "2025-09", "format": "xlsx"}, follow=True)
 
-    assert response.status_code == 200 and QUEUE_UNAVAILABLE in response.content.decode()
+    assert response.status_code == 200 and str(QUEUE_UNAVAILABLE) in response.content.decode()
     job = ReportJob.objects.get()
     assert job.status == JobStatus.QUEUED and job.stage == services.QUEUE_WAITING   # the request is kept
     assert services.QUEUE_WAITING in client.get(url).content.decode()               # and the page says why
