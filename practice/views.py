@@ -55,61 +55,61 @@ class KindPage:
     columns: list          # portal.xlsx Column: the same cells on the page and in the export
     form: type | None = None
     detail: bool = True    # first column links to the detail page (else to the edit page)
-    add_label: str = "新增"
+    add_label: str = _("新增")
 
 
 KINDS = {
-    "brand": KindPage("党建品牌", [
+    "brand": KindPage(_("党建品牌"), [
         Column("品牌名称", "name", width=20), Column("口号", "slogan", width=24), Column("党组织", _org, width=24),
         Column("上级品牌", lambda b: b.parent.name if b.parent else "", width=16),
         Column("创建日期", "launched_on", number_format=DATE, width=12),
         Column("获评", lambda b: "、".join(r.title for r in b.recognitions.all() if r.is_active), width=24),
-    ], pf.BrandForm, add_label="创建品牌"),
-    "round": KindPage("品牌评选", [
+    ], pf.BrandForm, add_label=_("创建品牌")),
+    "round": KindPage(_("品牌评选"), [
         Column("评选名称", "name", width=28), Column("年度", "year", width=8), Column("组织单位", _org, width=24),
         Column("授予称号", "award_title", width=16), Column("状态", lambda r: r.get_status_display(), width=10),
-    ], pf.RoundForm, add_label="发起评选"),
-    "post": KindPage("党员先锋岗/责任区", [
+    ], pf.RoundForm, add_label=_("发起评选")),
+    "post": KindPage(_("党员先锋岗/责任区"), [
         Column("名称", "name", width=24), Column("类型", lambda p: p.get_kind_display(), width=10),
         Column("党支部", _org, width=24), Column("党员", _holders, width=24),
         Column("公开承诺", "commitment", width=40),
         Column("开始", "starts_on", number_format=DATE, width=12), Column("结束", "ends_on", number_format=DATE, width=12),
-    ], pf.PostForm, add_label="设岗定区"),
-    "study": KindPage("学习记录", [
+    ], pf.PostForm, add_label=_("设岗定区")),
+    "study": KindPage(_("学习记录"), [
         Column("学习内容", "topic", width=30), Column("党员", lambda r: r.member.name, width=10),
         Column("党支部", _org, width=24), Column("日期", "studied_on", number_format=DATE, width=12),
         Column("学时", lambda r: float(r.hours), width=8), Column("方式", lambda r: r.get_source_display(), width=12),
         Column("心得笔记", "notes", width=40),
-    ], None, detail=False, add_label="记录学习"),
-    "contest": KindPage("知识竞赛", [
+    ], None, detail=False, add_label=_("记录学习")),
+    "contest": KindPage(_("知识竞赛"), [
         Column("竞赛名称", "name", width=28), Column("组织单位", _org, width=24),
         Column("日期", "held_on", number_format=DATE, width=12), Column("级别", lambda c: c.get_level_display(), width=10),
-    ], pf.ContestForm, add_label="登记竞赛"),
-    "plan": KindPage("学习排档表", [
+    ], pf.ContestForm, add_label=_("登记竞赛")),
+    "plan": KindPage(_("学习排档表"), [
         Column("排档表", str, width=36), Column("党支部", _org, width=24), Column("年度", "year", width=8),
         Column("事项", "item_count", width=8), Column("已完成", "done_count", width=8),
-    ], pf.PlanForm, add_label="制定排档表"),
-    "course": KindPage("培训班", [
+    ], pf.PlanForm, add_label=_("制定排档表")),
+    "course": KindPage(_("培训班"), [
         Column("培训名称", "name", width=28), Column("类别", lambda c: c.get_kind_display(), width=14),
         Column("主办组织", _org, width=24), Column("学时", lambda c: float(c.hours), width=8),
         Column("开始", "starts_on", number_format=DATE, width=12), Column("结束", "ends_on", number_format=DATE, width=12),
         Column("参训", "attended_count", width=8), Column("结业", "completed_count", width=8),
-    ], pf.CourseForm, add_label="登记培训班"),
-    "contact": KindPage("党建联系点", [
+    ], pf.CourseForm, add_label=_("登记培训班")),
+    "contact": KindPage(_("党建联系点"), [
         Column("联系党支部", _org, width=28), Column("年度", "year", width=8),
         Column("联系人", lambda c: c.contact_name, width=12), Column("职务", "contact_title", width=14),
         Column("走访次数", "visit_count", width=10),
-    ], pf.ContactPointForm, add_label="确定联系点"),
-    "honour": KindPage("荣誉", [
+    ], pf.ContactPointForm, add_label=_("确定联系点")),
+    "honour": KindPage(_("荣誉"), [
         Column("荣誉", lambda h: h.display_title, width=20), Column("级别", lambda h: h.get_level_display(), width=10),
         Column("年度", "year", width=8), Column("获奖党员", lambda h: h.member.name if h.member else "", width=10),
         Column("组织", _org, width=24), Column("授予单位", "issuer", width=20), Column("事迹", "citation", width=40),
-    ], pf.HonourForm, detail=False, add_label="登记荣誉"),
-    "notice": KindPage("通知公告", [
+    ], pf.HonourForm, detail=False, add_label=_("登记荣誉")),
+    "notice": KindPage(_("通知公告"), [
         Column("标题", "title", width=36), Column("发布范围", _org, width=24),
         Column("对象", lambda n: n.get_audience_display(), width=12),
         Column("发布时间", lambda n: timezone.localtime(n.published_at).strftime("%Y-%m-%d %H:%M"), width=18),
-    ], pf.NoticeForm, add_label="发布通知"),
+    ], pf.NoticeForm, add_label=_("发布通知")),
 }
 DETAIL_URLS = {"brand": "brand_detail", "round": "round_detail", "post": "post_detail", "contest": "contest_detail",
                "plan": "plan_detail", "course": "course_detail", "contact": "contact_detail",
@@ -183,8 +183,10 @@ class ListView(PortalPageMixin, View):
             if not filterset.is_valid():
                 messages.error(request, _("筛选条件有误，未导出。"))
                 return redirect("practice:list", kind=kind)
-            return xlsx_response(f"{page_def.title}.xlsx", [Sheet(page_def.title[:31], page_def.columns,
+            return xlsx_response(f"{page_def.title}.xlsx", [Sheet(str(page_def.title)[:31], page_def.columns,
                                                                   qs.iterator(chunk_size=1000) if kind not in ("brand", "post") else qs)])
+        if not qs.ordered:  # a page must be stable between requests: newest first when the kind sets no order
+            qs = qs.order_by("-pk")
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = []
         for obj in page:
