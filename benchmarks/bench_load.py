@@ -38,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -255,11 +256,50 @@ def proc_cpu(pids) -> float:
     return total / tick
 
 
-def postgres_backends() -> list[int]:
-    """Server processes of the other sessions on this database: the gunicorn workers' persistent connections."""
-    with connection.cursor() as cur:
+class PostgresCpu:
+    """CPU time of the PostgreSQL server processes serving this database (the gunicorn workers' connections).
+
+    Persistent connections are replaced every DB_CONN_MAX_AGE (60 s), so the backends are looked up once a
+    second during the run: a backend that appears counts from zero, one that ends keeps the CPU last seen (up to a
+    second of it is missed). Only when PostgreSQL runs on this machine (its processes visible in /proc): else 0."""
+
+    def __init__(self):
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = None
+
+    def _backends(self, cur) -> list[int]:
         cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
         return [row[0] for row in cur.fetchall()]
+
+    def _poll(self, cur, initial=False):
+        for pid in self._backends(cur):
+            cpu = proc_cpu([pid])
+            self.first.setdefault(pid, cpu if initial else 0.0)
+            self.last[pid] = cpu
+
+    def start(self):
+        with connection.cursor() as cur:
+            self._poll(cur, initial=True)
+
+        def loop():
+            from django.db import connections
+            try:
+                with connections["default"].cursor() as cur:
+                    while not self.stop.wait(1.0):
+                        self._poll(cur)
+            finally:
+                connections.close_all()
+        self.thread = threading.Thread(target=loop, daemon=True)
+        self.thread.start()
+
+    def finish(self) -> float:
+        self.stop.set()
+        self.thread.join()
+        with connection.cursor() as cur:
+            self._poll(cur)
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def children(pid) -> list[int]:
@@ -394,14 +434,14 @@ def main(argv=None) -> int:
         runs = []
         for _ in range(args.runs):
             offset = access.stat().st_size
-            pids, pg_pids = children(proc.pid), postgres_backends()
-            cpu_before, pg_before, load_before = proc_cpu(pids), proc_cpu(pg_pids), os.getloadavg()[0]
+            pids, pg_cpu = children(proc.pid), PostgresCpu()
+            cpu_before, load_before = proc_cpu(pids), os.getloadavg()[0]
+            pg_cpu.start()
             result = run_wrk(port, script, args.seconds, args)
+            result["postgres_cpu_s"] = round(pg_cpu.finish(), 2)
             time.sleep(0.5)  # let the workers flush the access log
             result["gunicorn_cpu_s"] = round(proc_cpu(pids) - cpu_before, 2)
-            # Only when PostgreSQL runs on this machine (its processes visible in /proc): else 0.
-            result["postgres_cpu_s"] = round(proc_cpu(pg_pids) - pg_before, 2)
-            result["postgres_backends"] = len(pg_pids)
+            result["postgres_backends_seen"] = len(pg_cpu.last)
             result["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
             result["per_kind"] = access_stats(access, offset)
             runs.append(result)
