@@ -4,7 +4,7 @@
 #
 #   scripts/bootstrap.sh run     runtime system libraries + .venv with the project's dependencies
 #   scripts/bootstrap.sh test    also Chromium, CJK fonts, poppler (pdftoppm) for the test suite
-#   scripts/bootstrap.sh bench   same as run (benchmarks talk to the DATABASE_URL you give them)
+#   scripts/bootstrap.sh bench   same as run, plus wrk for the load test (benchmarks use the DATABASE_URL you give them)
 #
 # Never downloads browsers: Playwright drives Debian's /usr/bin/chromium.
 set -euo pipefail
@@ -22,11 +22,14 @@ die() { printf 'bootstrap: ERROR: %s\n' "$*" >&2; exit 1; }
 # CJK fonts so that Chinese PDFs do not render as boxes; libpq-dev + gcc build psycopg2 (no wheel on PyPI).
 RUN_PKGS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libmagic1 fonts-noto-cjk libpq-dev gcc)
 TEST_PKGS=(chromium fonts-noto-cjk poppler-utils libpq-dev)
+# benchmarks/bench_load.py drives gunicorn with wrk (HTTP load generator in C, scripted in Lua).
+BENCH_PKGS=(wrk)
 # Shared-object names used to check the runtime libraries on a system without dpkg.
 RUN_LIBS=(libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0 libmagic.so.1)
 
 case "$mode" in
-  run|bench) pkgs=("${RUN_PKGS[@]}") ;;
+  run) pkgs=("${RUN_PKGS[@]}") ;;
+  bench) pkgs=("${RUN_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
   test) pkgs=("${RUN_PKGS[@]}" "${TEST_PKGS[@]}") ;;
   *) die "usage: $0 [run|test|bench]" ;;
 esac
