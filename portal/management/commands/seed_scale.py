@@ -14,6 +14,7 @@ STEPS = [
     "members.scale.seed_members",
     "branches.scale.seed_committees",
     "branches.scale.seed_activities",
+    "evaluations.scale.seed_cycle",
 ]
 
 
