@@ -11,18 +11,10 @@ from decimal import Decimal
 
 from . import scoring
 from .models import BranchEvaluation, Cycle, IndicatorKind, Step
-from .services import rules_of
+from .services import items_of, rules_of
 from .standards import install_default_standard
 
 CYCLE_NAME = "{year} 年度党支部“四强”评星定级"
-
-
-def _criterion_max(standard) -> dict[str, Decimal]:
-    maxima = {c: Decimal(0) for c in scoring.CRITERIA}
-    for ind in standard.indicators.filter(kind=IndicatorKind.GROUP, parent__isnull=True):
-        if ind.criterion in maxima:
-            maxima[ind.criterion] += ind.max_points
-    return maxima
 
 
 def seed_cycle(*, ctx, year: int = 2025) -> None:
@@ -36,8 +28,7 @@ def seed_cycle(*, ctx, year: int = 2025) -> None:
         Organization.objects.filter(depth=1).order_by("path").first())
     standard = install_default_standard(organization=root, year=year, by=staff)
     rules = rules_of(standard)
-    maxima = _criterion_max(standard)
-    scale_to_100 = Decimal(100) / (sum(maxima.values()) or Decimal(100))
+    items = items_of(standard.indicators.all())
     period_end = date(year, 12, 31)
     cycle = Cycle(organization=root, standard=standard, year=year, name=CYCLE_NAME.format(year=year), created_by=staff,
                   period_start=date(year, 1, 1), period_end=period_end,
@@ -57,14 +48,24 @@ def seed_cycle(*, ctx, year: int = 2025) -> None:
             rows.append(BranchEvaluation(cycle=cycle, organization_id=org_id, step=Step.EXCLUDED,
                                          excluded_reason=f"成立不满 12 个月（{established_on:%Y年%m月%d日}成立）"))
             continue
+        # A branch's quality (0..1) sets its share of every scored item; few bonuses, rare deductions and vetoes.
         quality = min(0.99, max(0.35, rng.gauss(0.8, 0.1)))
-        criterion = {c: scoring.q2(m * Decimal(str(min(1.0, max(0.0, quality + rng.uniform(-0.05, 0.05))))))
-                     for c, m in maxima.items()}
-        vetoed = rng.random() < 0.005
-        total = scoring.q2(sum(criterion.values(), Decimal(0)) * scale_to_100)
+        points = {}
+        for item in items:
+            if item.kind in (IndicatorKind.MANUAL, IndicatorKind.AUTOMATIC):
+                share = min(1.0, max(0.0, quality + rng.uniform(-0.08, 0.08)))
+                points[item.id] = scoring.q2(item.max_points * Decimal(str(share)))
+            elif item.kind == IndicatorKind.BONUS:
+                points[item.id] = item.max_points if quality > 0.85 and rng.random() < 0.3 else Decimal(0)
+            elif item.kind == IndicatorKind.DEDUCTION:
+                points[item.id] = item.max_points if quality < 0.6 and rng.random() < 0.3 else Decimal(0)
+            else:  # veto
+                points[item.id] = Decimal(1) if rng.random() < 0.001 else Decimal(0)
+        result = scoring.score_sheet(items, points, rules)
+        total, criterion, vetoed = result.total, result.criterion, result.vetoed
         stars = scoring.stars_for(total, rules, vetoed=vetoed)
-        four_strong = scoring.is_four_strong(stars=stars, vetoed=vetoed, criterion=criterion, criterion_max=maxima,
-                                             rules=rules)
+        four_strong = scoring.is_four_strong(stars=stars, vetoed=vetoed, criterion=criterion,
+                                             criterion_max=result.criterion_max, rules=rules)
         spread = scoring.q2(Decimal(str(rng.uniform(0, 6))))
         rows.append(BranchEvaluation(
             cycle=cycle, organization_id=org_id, step=Step.RESULT, narrative=f"{year} 年度支部工作总结。",
