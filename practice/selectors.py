@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from portal.scoping import VIEW
@@ -226,13 +227,13 @@ def study_plan_completion(*, branch_ids, start: date, end: date) -> dict[int, fl
 
 # key -> (label, function); evaluations/metrics.py registers these by importing them.
 METRICS = {
-    "practice.study_hours_per_member": ("人均个人自学学时", study_hours_per_member),
-    "practice.study_plan_completion": ("学习排档表完成率", study_plan_completion),
-    "practice.secretary_training_coverage": ("党支部书记培训覆盖", secretary_training_coverage),
-    "practice.vanguard_post_count": ("党员先锋岗数量", vanguard_post_count),
-    "practice.responsibility_area_count": ("党员责任区数量", responsibility_area_count),
-    "practice.brand_recognition_count": ("党建品牌获评次数", brand_recognition_count),
-    "practice.contact_visit_coverage": ("党建联系点走访覆盖率", contact_visit_coverage),
+    "practice.study_hours_per_member": (_("人均个人自学学时"), study_hours_per_member),
+    "practice.study_plan_completion": (_("学习排档表完成率"), study_plan_completion),
+    "practice.secretary_training_coverage": (_("党支部书记培训覆盖"), secretary_training_coverage),
+    "practice.vanguard_post_count": (_("党员先锋岗数量"), vanguard_post_count),
+    "practice.responsibility_area_count": (_("党员责任区数量"), responsibility_area_count),
+    "practice.brand_recognition_count": (_("党建品牌获评次数"), brand_recognition_count),
+    "practice.contact_visit_coverage": (_("党建联系点走访覆盖率"), contact_visit_coverage),
 }
 
 
