@@ -455,7 +455,7 @@ class AppraisalRound(models.Model):
         constraints = [models.UniqueConstraint(fields=["branch", "year"], name="one_appraisal_per_branch_year")]
 
     def __str__(self):
-        return f"{self.branch.name} {self.year} 年度民主评议"
+        return _("{branch} {year} 年度民主评议").format(branch=self.branch.name, year=self.year)
 
     def get_absolute_url(self):
         return reverse("members:appraisal", args=[self.pk])

@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from portal.scoping import VIEW
 
@@ -394,7 +394,8 @@ def subtree_practice_summary(*, organizations_qs, start: date, end: date) -> dic
               .select_related("organization").annotate(rec=Count("recognitions", filter=Q(
                   recognitions__is_active=True, recognitions__awarded_on__range=(start, end))))
               .filter(rec__gt=0).order_by("-rec", "name")[:10])
-    out["role"]["items"] = [f"{b.organization.name}“{b.name}”获评 {b.rec} 次" for b in brands]
+    out["role"]["items"] = [gettext("{org}“{brand}”获评 {n} 次").format(org=b.organization.name, brand=b.name, n=b.rec)
+                            for b in brands]
     return out
 
 
