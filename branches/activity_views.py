@@ -242,7 +242,7 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
                 apply_validation_error(form, exc)
                 activity = self._activity(request, pk)
             else:
-                messages.success(request, _("已提交，计入本期完成情况。") if submit else "草稿已保存。")
+                messages.success(request, _("已提交，计入本期完成情况。") if submit else _("草稿已保存。"))
                 return redirect(activity)
         on = form.cleaned_data.get("held_on") if hasattr(form, "cleaned_data") and form.cleaned_data.get("held_on") else _today()
         return self._render(request, form, activity, org, on, atype)

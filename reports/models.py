@@ -199,7 +199,7 @@ class ReportPlan(models.Model):
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="report_plan_once")]
 
     def __str__(self):
-        return f"{self.organization} {self.year}年度报告填报"
+        return _("{org} {year}年度报告填报").format(org=self.organization, year=self.year)
 
     def plan_lines(self) -> list[str]:
         return [line.strip() for line in self.next_year_plan.splitlines() if line.strip()]
