@@ -503,5 +503,7 @@ def test_api_errors_in_english(client, settings, users):
     settings.LANGUAGE_CODE = "en"
     r = client.get("/api/v1/no-such-thing/")
     assert r.status_code == 404 and r.json()["detail"] == "No such API endpoint."
+    r = client.get("/api/v1/organizations/", HTTP_AUTHORIZATION="Bearer sz_not-a-real-token-at-all")
+    assert r.status_code == 401 and r.json()["detail"] == "Invalid token."
     settings.LANGUAGE_CODE = "zh-hans"
     assert client.get("/api/v1/no-such-thing/").json()["detail"] == "接口地址不存在。"
