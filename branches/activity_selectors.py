@@ -7,6 +7,7 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractMonth
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import CHANGE, VIEW
 
@@ -24,6 +25,10 @@ from .models import (
     RoleGrant,
     Talk,
 )
+
+# Chart axis labels, one per month.
+MONTH_LABELS = (_("1月"), _("2月"), _("3月"), _("4月"), _("5月"), _("6月"), _("7月"), _("8月"), _("9月"),
+                _("10月"), _("11月"), _("12月"))
 
 
 def activity_list(*, user, action: str = VIEW) -> QuerySet[Activity]:
@@ -81,7 +86,7 @@ def monthly_chart(*, org: Organization, year: int, today: date) -> dict:
                 m = w.window.end.month - 1
                 required[m] += w.required
                 held[m] += min(w.held, w.required)
-    return {"labels": [f"{m}月" for m in range(1, 13)], "required": required, "held": held}
+    return {"labels": [str(label) for label in MONTH_LABELS], "required": required, "held": held}
 
 
 def attendance_trend(*, org_paths: list[str], year: int) -> dict:
@@ -100,7 +105,7 @@ def attendance_trend(*, org_paths: list[str], year: int) -> dict:
     rates = [None] * 12
     for m, total, present in rows:
         rates[m - 1] = round(100 * present / total, 1) if total else None
-    return {"labels": [f"{m}月" for m in range(1, 13)], "rates": rates}
+    return {"labels": [str(label) for label in MONTH_LABELS], "rates": rates}
 
 
 def member_attendance(*, org_qs: QuerySet[Organization], start: date, end: date, limit: int | None = None) -> list[dict]:

@@ -185,7 +185,7 @@ def attendance_set(*, activity: Activity, marks: dict[int, tuple[str, str]], gue
         if member_id not in allowed:
             continue
         if status not in AttendanceStatus.values:
-            raise ValidationError("出席情况无效。")
+            raise ValidationError(_("出席情况无效。"))
         reason = reason if status == AttendanceStatus.LEAVE else ""
         row = existing.get(member_id)
         if row is None:
@@ -253,7 +253,7 @@ def activity_submit(*, activity: Activity, by=None, today: date | None = None) -
 def activity_void(*, activity: Activity, reason: str, by=None) -> Activity:
     """Records are never deleted: a mistaken one is voided with a reason and stops counting."""
     if not reason.strip():
-        raise ValidationError({"reason": "请填写作废原因。"})
+        raise ValidationError({"reason": _("请填写作废原因。")})
     check_not_locked(organization=activity.organization, on=activity.held_on)
     activity.is_deleted, activity.deleted_reason = True, reason.strip()
     activity._history_user = by
@@ -278,7 +278,7 @@ def vote_record(*, activity: Activity, subject: str, yes: int, no: int = 0, abst
         raise ValidationError(q.TOO_MANY_VOTES.format(total=yes + no + abstain, present=quorum.present))
     absent_voting = quorum.should_attend - quorum.present
     if written_yes > absent_voting:
-        raise ValidationError({"written_yes": f"书面意见不能多于未到会的有表决权党员（{absent_voting} 人）。"})
+        raise ValidationError({"written_yes": _("书面意见不能多于未到会的有表决权党员（{n} 人）。").format(n=absent_voting)})
     vote = Vote(activity=activity, kind=kind, subject=subject, subject_member=subject_member, yes=yes, no=no,
                 abstain=abstain, written_yes=written_yes, should_attend=quorum.should_attend, present=quorum.present,
                 passed=q.motion_passes(yes=yes, written_yes=written_yes, should_attend=quorum.should_attend),
@@ -365,7 +365,7 @@ def period_close(*, organization: Organization, period: str, by=None) -> PeriodC
 @transaction.atomic
 def period_reopen(*, close: PeriodClose, reason: str, by=None) -> PeriodClose:
     if not reason.strip():
-        raise ValidationError({"reason": "请填写重新开放的原因。"})
+        raise ValidationError({"reason": _("请填写重新开放的原因。")})
     close.reopened_at, close.reopened_by, close.reopen_reason = timezone.now(), by, reason.strip()
     close._history_user = by
     close.save()

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views import View
 
 from portal.concurrency import SingleSubmitMixin
@@ -55,8 +56,12 @@ from .models import (
 from .permissions import user_roles
 from .quorum import has_vote
 
-NO_CHANGE_RIGHTS = "您只能查看，不能登记或修改该组织的组织生活记录。"
+NO_CHANGE_RIGHTS = _("您只能查看，不能登记或修改该组织的组织生活记录。")
 STATE_BADGES = {"met": "ok", "due": "warn", "overdue": "danger", "none": "muted"}
+# Calendar column heads, Monday first.
+WEEKDAY_NAMES = (pgettext_lazy("weekday", "一"), pgettext_lazy("weekday", "二"), pgettext_lazy("weekday", "三"),
+                 pgettext_lazy("weekday", "四"), pgettext_lazy("weekday", "五"), pgettext_lazy("weekday", "六"),
+                 pgettext_lazy("weekday", "日"))
 STATE_LABELS = {"met": _("已完成"), "due": _("待完成"), "overdue": _("已逾期"), "none": _("不要求")}
 
 
@@ -70,7 +75,7 @@ def _is_staff(user) -> bool:
 
 def _require_manage_somewhere(user):
     if not Organization.objects.restrict(user, MANAGE).exists():
-        raise PermissionDenied("只有党务工作者可以进行此操作。")
+        raise PermissionDenied(_("只有党务工作者可以进行此操作。"))
 
 
 # --- secretary: what is due ------------------------------------------------------------------------------
@@ -191,7 +196,7 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
             atype = ActivityType.objects.filter(pk=request.GET.get("type") or 0).first() \
                 if str(request.GET.get("type") or "").isdigit() else None
             if atype:
-                initial["title"] = f"{_today():%-m}月{atype.name}"
+                initial["title"] = _("{day:%-m}月{type}").format(day=_today(), type=atype.name)
         return ActivityForm(data, files, instance=activity, initial=initial, organizations=orgs, members=members)
 
     def get(self, request, pk=None):
@@ -237,7 +242,7 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
                 apply_validation_error(form, exc)
                 activity = self._activity(request, pk)
             else:
-                messages.success(request, _("已提交，计入本期完成情况。") if submit else "草稿已保存。")
+                messages.success(request, _("已提交，计入本期完成情况。") if submit else _("草稿已保存。"))
                 return redirect(activity)
         on = form.cleaned_data.get("held_on") if hasattr(form, "cleaned_data") and form.cleaned_data.get("held_on") else _today()
         return self._render(request, form, activity, org, on, atype)
@@ -286,7 +291,7 @@ class ActivityActionView(PortalPageMixin, View):
             elif action == "void":
                 form = VoidForm(request.POST)
                 if not form.is_valid():
-                    raise ValidationError("请填写作废原因。")
+                    raise ValidationError(_("请填写作废原因。"))
                 svc.activity_void(activity=activity, reason=form.cleaned_data["reason"], by=request.user)
                 messages.success(request, _("记录已作废，不再计入完成情况。"))
             elif action == "vote":
@@ -298,7 +303,7 @@ class ActivityActionView(PortalPageMixin, View):
                 vote = svc.vote_record(activity=activity, by=request.user, kind=data["kind"], subject=data["subject"],
                                        subject_member=data["subject_member"], yes=data["yes"], no=data["no"] or 0,
                                        abstain=data["abstain"] or 0, written_yes=data["written_yes"] or 0)
-                messages.success(request, f"表决已登记：{'通过' if vote.passed else '未通过'}。")
+                messages.success(request, _("表决已登记：通过。") if vote.passed else _("表决已登记：未通过。"))
             elif action == "upload":
                 svc.attachments_add(activity=activity, uploads=request.FILES.getlist("files"), by=request.user)
                 messages.success(request, _("附件已上传。"))
@@ -380,7 +385,7 @@ class CalendarView(PortalPageMixin, View):
             "org": org, "month": month, "weeks": weeks, "due": due,
             "acts": [a for a in acts if month.start <= a.held_on <= month.end],
             "prev": month.previous().key, "next": month.next().key, "can_change": can(request.user, CHANGE, org.path),
-            "weekday_names": "一二三四五六日",
+            "weekday_names": WEEKDAY_NAMES,
         })
 
 
@@ -451,7 +456,7 @@ class ComplianceView(PortalPageMixin, View):
     def get(self, request):
         scope = Organization.objects.restrict(request.user, VIEW)
         if not scope.exists():
-            raise PermissionDenied("没有可查看的组织。")
+            raise PermissionDenied(_("没有可查看的组织。"))
         fs = ComplianceFilterSet(request.GET or None, queryset=scope, request=request,
                                  scope=scope.exclude(kind="party_group"))
         valid = fs.is_valid() if request.GET else True
@@ -533,7 +538,7 @@ class PeriodsView(PortalPageMixin, View):
                 for m in exc.messages:
                     messages.error(request, m)
             else:
-                messages.success(request, f"{close.organization} {close.period} 已重新开放。")
+                messages.success(request, _("{org} {period} 已重新开放。").format(org=close.organization, period=close.period))
             return redirect("branches:periods")
         form = PeriodCloseForm(request.POST, organizations=managed.exclude(kind="party_group"))
         if form.is_valid():

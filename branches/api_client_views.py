@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from portal.forms import apply_validation_error
@@ -14,7 +15,7 @@ from portal.views import PortalPageMixin
 from . import api_clients
 from .api_client_forms import ApiClientForm
 
-MANAGE_ONLY = "只有党务工作者可以管理接口客户端。"
+MANAGE_ONLY = _("只有党务工作者可以管理接口客户端。")
 
 
 def can_manage_api_clients(user) -> bool:
@@ -66,7 +67,7 @@ class ApiClientRevokeView(_StaffOnly, View):
         try:
             api_clients.api_client_revoke(client=client, by=request.user)
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, _("；").join(exc.messages))
         else:
-            messages.success(request, f"已吊销“{client.name}”，其令牌立即失效。")
+            messages.success(request, _("已吊销“{name}”，其令牌立即失效。").format(name=client.name))
         return redirect("branches:api_clients")

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import MANAGE
 
@@ -16,11 +18,11 @@ from .api.authentication import PREFIX_LENGTH, hash_token, token_prefix
 from .models import ApiClient, ApiClientGrant, ApiRequestLog, Organization
 
 TOKEN_PREFIX = "sz_"
-DISSOLVED_ORGANIZATION = "已撤销的组织不能再签发接口令牌。"
-ALREADY_REVOKED = "该客户端已吊销。"
-TOKEN_TOO_SHORT = f"令牌至少 {PREFIX_LENGTH + 8} 个字符。"
-TOKEN_TAKEN = "该令牌前缀已被其他客户端使用。"
-UNKNOWN_GRANT = "未知的授权：{grant}"
+DISSOLVED_ORGANIZATION = _("已撤销的组织不能再签发接口令牌。")
+ALREADY_REVOKED = _("该客户端已吊销。")
+TOKEN_TOO_SHORT = format_lazy(_("令牌至少 {n} 个字符。"), n=PREFIX_LENGTH + 8)
+TOKEN_TAKEN = _("该令牌前缀已被其他客户端使用。")
+UNKNOWN_GRANT = _("未知的授权：{grant}")
 
 
 def new_token() -> str:

@@ -73,7 +73,7 @@ class OrganizationFilterSet(UpdatedSinceFilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(code__icontains=value))
 
 
-VOID_CHOICES = [("1", "有效"), ("0", "已作废"), ("all", "全部")]
+VOID_CHOICES = [("1", _("有效")), ("0", _("已作废")), ("all", _("全部"))]
 ACTIVITY_ORDERING_FIELDS = ["id", "held_on", "updated_at"]
 
 
@@ -85,28 +85,28 @@ class ActivityFilterSet(UpdatedSinceFilterSet):
     """
 
     organization = extend_schema_field(_org_id("所属组织 id（含本级及下级）"))(django_filters.ModelChoiceFilter(
-        label="所属组织 id（含本级及下级）", queryset=scoped_queryset("branches.Organization"), method="in_subtree",
-        empty_label="全部",
+        label=_("所属组织 id（含本级及下级）"), queryset=scoped_queryset("branches.Organization"), method="in_subtree",
+        empty_label=_("全部"),
     ))
     type = extend_schema_field({
         "type": "string", "description": "活动类型代码，如 general_meeting、committee_meeting、lecture；可重复以选多种类型。",
     })(django_filters.ModelMultipleChoiceFilter(
-        label="活动类型", field_name="activity_type__code", to_field_name="code", queryset=ActivityType.objects.all(),
+        label=_("活动类型"), field_name="activity_type__code", to_field_name="code", queryset=ActivityType.objects.all(),
     ))
-    status = django_filters.ChoiceFilter(label="状态", choices=ActivityStatus.choices, empty_label="全部")
-    held_on_after = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label="活动日期起（含，YYYY-MM-DD）")
-    held_on_before = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label="活动日期止（含，YYYY-MM-DD）")
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=ActivityStatus.choices, empty_label=_("全部"))
+    held_on_after = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label=_("活动日期起（含，YYYY-MM-DD）"))
+    held_on_before = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label=_("活动日期止（含，YYYY-MM-DD）"))
     active = django_filters.ChoiceFilter(
-        label="是否作废", choices=VOID_CHOICES, method="active_filter", empty_label=None,
-        help_text="默认只列有效记录；带 updated_since 时默认全部（含已作废，作为“墓碑”）。",
+        label=_("是否作废"), choices=VOID_CHOICES, method="active_filter", empty_label=None,
+        help_text=_("默认只列有效记录；带 updated_since 时默认全部（含已作废，作为“墓碑”）。"),
     )
-    q = django_filters.CharFilter(label="主题/议题/地点", method="search")
+    q = django_filters.CharFilter(label=_("主题/议题/地点"), method="search")
     ordering = django_filters.OrderingFilter(
-        label="排序", fields=[(f, f) for f in ACTIVITY_ORDERING_FIELDS],
-        field_labels={"id": "编号", "held_on": "活动日期", "updated_at": "更新时间"},
+        label=_("排序"), fields=[(f, f) for f in ACTIVITY_ORDERING_FIELDS],
+        field_labels={"id": _("编号"), "held_on": _("活动日期"), "updated_at": _("更新时间")},
     )
     updated_since = UpdatedSinceFilter(
-        help_text="记录本身或其出席情况在此时间之后有变动（含作废）的记录。",
+        help_text=_("记录本身或其出席情况在此时间之后有变动（含作废）的记录。"),
     )
 
     class Meta:

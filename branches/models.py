@@ -133,7 +133,7 @@ class Organization(MP_Node):
 
     def clean(self):
         if self.dissolved_on and self.dissolved_on < self.established_on:
-            raise ValidationError({"dissolved_on": "撤销日期不能早于成立日期。"})
+            raise ValidationError({"dissolved_on": _("撤销日期不能早于成立日期。")})
 
 
 class CommitteeTerm(models.Model):
@@ -167,12 +167,12 @@ class CommitteeTerm(models.Model):
 
     def clean(self):
         if self.ends_on and self.started_on and self.ends_on <= self.started_on:
-            raise ValidationError({"ends_on": "届满日期必须晚于本届开始日期。"})
+            raise ValidationError({"ends_on": _("届满日期必须晚于本届开始日期。")})
         if self.started_on and self.ends_on:
             years = relativedelta(self.ends_on, self.started_on).years
             # 3-5 years, extension or early 换届 by at most one year with approval.
             if years > 6:
-                raise ValidationError({"ends_on": "每届任期一般为 3 至 5 年，延期不超过 1 年。"})
+                raise ValidationError({"ends_on": _("每届任期一般为 3 至 5 年，延期不超过 1 年。")})
 
 
 class SeatRole(models.TextChoices):
@@ -290,7 +290,7 @@ class ApiClient(models.Model):
         max_length=20,
         blank=True,
         help_text=_("如 600/min；留空使用系统默认。"),
-        validators=[RegexValidator(r"^\d+/(s|sec|m|min|h|hour|d|day)$", "限流格式如 600/min、10/s、5000/hour。")],
+        validators=[RegexValidator(r"^\d+/(s|sec|m|min|h|hour|d|day)$", _("限流格式如 600/min、10/s、5000/hour。"))],
     )
     expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
@@ -465,7 +465,8 @@ class FrequencyRule(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.activity_type}：{self.get_holder_display()}{self.get_per_display()}至少 {self.min_count} 次"
+        return _("{type}：{holder}{per}至少 {n} 次").format(type=self.activity_type, holder=self.get_holder_display(),
+                                                         per=self.get_per_display(), n=self.min_count)
 
     @property
     def per_year(self) -> int:
@@ -620,7 +621,7 @@ class Vote(models.Model):
         ordering = ["activity", "id"]
 
     def __str__(self):
-        return f"{self.subject}（{'通过' if self.passed else '未通过'}）"
+        return (_("{subject}（通过）") if self.passed else _("{subject}（未通过）")).format(subject=self.subject)
 
 
 class AttachmentKind(models.TextChoices):

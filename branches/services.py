@@ -22,12 +22,12 @@ def _check_parent(kind: str, parent: Organization | None) -> None:
             {
                 "parent": PARENT_KIND_ERROR.format(
                     kind=OrganizationKind(kind).label,
-                    parent=OrganizationKind(parent_kind).label if parent_kind else "顶层",
+                    parent=OrganizationKind(parent_kind).label if parent_kind else _("顶层"),
                 )
             }
         )
     if parent and not parent.is_active:
-        raise ValidationError({"parent": "上级组织已撤销，不能在其下新建组织。"})
+        raise ValidationError({"parent": _("上级组织已撤销，不能在其下新建组织。")})
 
 
 @transaction.atomic
@@ -37,7 +37,7 @@ def organization_create(*, parent: Organization | None, by=None, **fields) -> Or
     org = Organization(**fields)
     org.full_clean(exclude=["path", "depth", "numchild"])
     if fields.get("established_on") and parent and fields["established_on"] < parent.established_on:
-        raise ValidationError({"established_on": "成立日期不能早于上级组织的成立日期。"})
+        raise ValidationError({"established_on": _("成立日期不能早于上级组织的成立日期。")})
     org._history_user = by
     if parent is None:
         return Organization.objects.add_root(instance=org)
@@ -60,12 +60,12 @@ def organization_dissolve(*, organization: Organization, on: date, reason: str, 
     from members.models import Member  # members depends on branches; import here keeps files acyclic
 
     if not reason.strip():
-        raise ValidationError({"reason": "撤销组织须填写原因。"})
+        raise ValidationError({"reason": _("撤销组织须填写原因。")})
     remaining = Member.objects.filter(branch__path__startswith=organization.path, is_active=True).count()
     if remaining and not organization.is_group:
         raise ValidationError({"organization": DISSOLVE_MEMBERS_ERROR.format(count=remaining)})
     if on < organization.established_on:
-        raise ValidationError({"on": "撤销日期不能早于成立日期。"})
+        raise ValidationError({"on": _("撤销日期不能早于成立日期。")})
     for org in Organization.objects.filter(path__startswith=organization.path, dissolved_on__isnull=True):
         org.dissolved_on = on
         org.dissolution_reason = reason

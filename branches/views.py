@@ -111,7 +111,7 @@ class OrganizationCreateView(PortalPageMixin, SingleSubmitMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, f"已新建“{org.name}”。")
+                messages.success(request, _("已新建“{name}”。").format(name=org.name))
                 return redirect(org)
         return render(request, "branches/form.html", {"form": form, "parent": parent, "title": _("新建下级组织")})
 
@@ -139,7 +139,7 @@ class OrganizationEditView(PortalPageMixin, View):
 class OrganizationDissolveView(PortalPageMixin, View):
     def get(self, request, pk):
         org = _managed(request, pk)
-        return render(request, "branches/form.html", {"form": DissolveForm(), "org": org, "title": f"撤销“{org.name}”",
+        return render(request, "branches/form.html", {"form": DissolveForm(), "org": org, "title": _("撤销“{name}”").format(name=org.name),
                                                       "danger": True})
 
     def post(self, request, pk):
@@ -151,9 +151,9 @@ class OrganizationDissolveView(PortalPageMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, f"“{org.name}”已撤销，历史记录保留。")
+                messages.success(request, _("“{name}”已撤销，历史记录保留。").format(name=org.name))
                 return redirect(org)
-        return render(request, "branches/form.html", {"form": form, "org": org, "title": f"撤销“{org.name}”", "danger": True})
+        return render(request, "branches/form.html", {"form": form, "org": org, "title": _("撤销“{name}”").format(name=org.name), "danger": True})
 
 
 class TermCreateView(PortalPageMixin, View):
@@ -189,7 +189,7 @@ class GrantsView(PortalPageMixin, View):
 
     def _check(self, request):
         if not Organization.objects.restrict(request.user, MANAGE).exists():
-            raise PermissionDenied("只有党务工作者可以管理用户与角色。")
+            raise PermissionDenied(_("只有党务工作者可以管理用户与角色。"))
 
     def _render(self, request, form):
         grants = RoleGrant.objects.filter(
@@ -220,7 +220,7 @@ class GrantsView(PortalPageMixin, View):
                     user.set_password(data["password"])
                     user.save()
                 services.role_grant(user=user, organization=data["organization"], role=data["role"], by=request.user)
-            messages.success(request, f"已授予 {user.username}“{Role(data['role']).label}”角色。")
+            messages.success(request, _("已授予 {user}“{role}”角色。").format(user=user.username, role=Role(data["role"]).label))
             return redirect("branches:grants")
         return self._render(request, form)
 

@@ -40,7 +40,7 @@ class CycleForm(forms.Form):
             status=StandardStatus.PUBLISHED).select_related("organization")
         year = date.today().year
         self.fields["year"].initial = year - 1
-        self.fields["name"].initial = f"{year - 1} 年度党支部“四强”评星定级"
+        self.fields["name"].initial = _("{year} 年度党支部“四强”评星定级").format(year=year - 1)
 
     def clean(self):
         data = super().clean()
@@ -111,7 +111,7 @@ class MultipleFileField(forms.FileField):
 class AdjustForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=AdjustmentKind.choices)
     to_stars = forms.TypedChoiceField(label=_("调整为"), required=False, coerce=int, empty_value=None,
-                                      choices=[("", "—")] + [(str(i), f"{i} 星") for i in range(4, 0, -1)])
+                                      choices=[("", "—")] + [(str(i), _("{n} 星").format(n=i)) for i in range(4, 0, -1)])
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))
     decided_on = forms.DateField(label=_("决定日期"), widget=DateInput, required=False)
     evidence = MultipleFileField(label=_("佐证材料"), required=False)

@@ -186,16 +186,16 @@ def talk_coverage(*, branch_ids, start: date, end: date) -> dict[int, float]:
     return _LAZY["talk_coverage"]()(branch_ids=branch_ids, year=end.year)
 
 
-register_metric("meeting_completion", "“三会一课”及主题党日完成率", meeting_completion,
+register_metric("meeting_completion", _("“三会一课”及主题党日完成率"), meeting_completion,
                 records_url_name="branches:compliance")
-register_metric("attendance_rate", "组织生活出席率", attendance_rate, records_url_name="branches:activities")
-register_metric("talk_coverage", "谈心谈话覆盖率", talk_coverage, records_url_name="branches:activities")
-register_metric("term_on_time", "按期换届", term_on_time, records_url_name="branches:detail", unit="flag")
-register_metric("committee_complete", "班子健全（支委会/书记配备）", committee_complete,
+register_metric("attendance_rate", _("组织生活出席率"), attendance_rate, records_url_name="branches:activities")
+register_metric("talk_coverage", _("谈心谈话覆盖率"), talk_coverage, records_url_name="branches:activities")
+register_metric("term_on_time", _("按期换届"), term_on_time, records_url_name="branches:detail", unit="flag")
+register_metric("committee_complete", _("班子健全（支委会/书记配备）"), committee_complete,
                 records_url_name="branches:detail", unit="flag")
-register_metric("rectification_on_time", "整改按期销号率", rectification_on_time,
+register_metric("rectification_on_time", _("整改按期销号率"), rectification_on_time,
                 records_url_name="evaluations:branch_rectifications")
-register_metric("rectification_overdue", "逾期未完成整改事项数", rectification_overdue,
+register_metric("rectification_overdue", _("逾期未完成整改事项数"), rectification_overdue,
                 records_url_name="evaluations:branch_rectifications", unit="count")
 
 

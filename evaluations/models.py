@@ -105,7 +105,7 @@ class Standard(models.Model):
         constraints = [models.UniqueConstraint(fields=["organization", "year", "version"], name="standard_version")]
 
     def __str__(self):
-        return f"{self.name}（{self.year} 第 {self.version} 版）"
+        return _("{name}（{year} 第 {version} 版）").format(name=self.name, year=self.year, version=self.version)
 
     def get_absolute_url(self):
         return reverse("evaluations:standard_detail", args=[self.pk])

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import MANAGE, REVIEW, VIEW
 
@@ -32,7 +33,7 @@ from .models import (
 )
 from .permissions import reviewer_scores_visible
 
-STAR_LABELS = {5: "五星", 4: "四星", 3: "三星", 2: "二星", 1: "一星", 0: "无星"}
+STAR_LABELS = {5: _("五星"), 4: _("四星"), 3: _("三星"), 2: _("二星"), 1: _("一星"), 0: _("无星")}
 
 
 def cycle_list(*, user) -> QuerySet[Cycle]:

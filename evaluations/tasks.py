@@ -4,13 +4,14 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.utils.translation import gettext_lazy as _
 
-ADJUSTMENT_SUBJECT = "【四强评星】{branch} 评定结果调整通知"
-ADJUSTMENT_BODY = "{branch}：{kind}。\n调整前：{before}；调整后：{after}。\n原因：{reason}\n决定日期：{on:%Y年%m月%d日}\n"
+ADJUSTMENT_SUBJECT = _("【四强评星】{branch} 评定结果调整通知")
+ADJUSTMENT_BODY = _("{branch}：{kind}。\n调整前：{before}；调整后：{after}。\n原因：{reason}\n决定日期：{on:%Y年%m月%d日}\n")
 
 
 def _stars(n, four_strong=None):
-    return f"{n} 星" if n is not None else "无星级"
+    return _("{n} 星").format(n=n) if n is not None else _("无星级")
 
 
 @shared_task(acks_late=True)

@@ -8,17 +8,18 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
 from .lifecycle_models import AppraisalEntry, AppraisalRound, Grade
 from .models import Member, MemberStatus
 
-ROUND_EXISTS = "{branch} {year} 年度的民主评议已经开始。"
-ROUND_CLOSED = "该年度民主评议已评定，不能再修改。"
-EXCELLENT_CAP = "评为“优秀”的有 {n} 人，超过参加评定人数（{graded} 人）的三分之一（最多 {cap} 人）。"
-PROBATIONARY_NO_GRADE = "{name} 是预备党员，参加评议但不评定等次。"
-GRADE_MISSING = "以下正式党员尚未评定等次：{names}。"
-PEER_NEGATIVE = "互评票数不能为负数。"
+ROUND_EXISTS = _("{branch} {year} 年度的民主评议已经开始。")
+ROUND_CLOSED = _("该年度民主评议已评定，不能再修改。")
+EXCELLENT_CAP = _("评为“优秀”的有 {n} 人，超过参加评定人数（{graded} 人）的三分之一（最多 {cap} 人）。")
+PROBATIONARY_NO_GRADE = _("{name} 是预备党员，参加评议但不评定等次。")
+GRADE_MISSING = _("以下正式党员尚未评定等次：{names}。")
+PEER_NEGATIVE = _("互评票数不能为负数。")
 
 
 def excellent_cap(graded: int) -> int:
@@ -80,7 +81,7 @@ def check_grades(entries: list[AppraisalEntry], grades: dict[int, str], *, final
         errors.append(EXCELLENT_CAP.format(n=n_excellent, graded=len(graded), cap=cap))
     missing = [e.member.name for e in graded if not grades.get(e.pk)]
     if final and missing:
-        errors.append(GRADE_MISSING.format(names="、".join(missing[:10]) + ("等" if len(missing) > 10 else "")))
+        errors.append(GRADE_MISSING.format(names="、".join(missing[:10]) + (str(_("等")) if len(missing) > 10 else "")))
     if errors:
         raise ValidationError(errors)
 

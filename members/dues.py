@@ -195,7 +195,7 @@ class Arrear:
 
     @property
     def level_label(self) -> str:
-        return "连续6个月未交：提交支委会按党章第九条处理" if self.level == "committee" else "连续3个月未交：提醒、批评教育"
+        return _("连续6个月未交：提交支委会按党章第九条处理") if self.level == "committee" else _("连续3个月未交：提醒、批评教育")
 
 
 def arrears(*, user, upto: date | None = None, branch_ids=None) -> list[Arrear]:

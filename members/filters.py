@@ -27,8 +27,8 @@ class MemberFilterSet(UpdatedSinceFilterSet):
         fields=[("name", "name"), ("joined_on", "joined_on"), ("birth_date", "birth_date"), ("branch__path", "branch"),
                 ("updated_at", "updated_at")],
         empty_label=_("默认（按支部、姓名）"),
-        field_labels={"name": "姓名", "joined_on": "入党日期", "birth_date": "出生日期", "branch__path": "所在支部",
-                      "updated_at": "更新时间"},
+        field_labels={"name": _("姓名"), "joined_on": _("入党日期"), "birth_date": _("出生日期"),
+                      "branch__path": _("所在支部"), "updated_at": _("更新时间")},
     )
 
     class Meta:

@@ -32,7 +32,8 @@ class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
         self.fields["party_group"].label_from_instance = lambda o: o.name
         if self.instance.pk:
             self.fields["id_number"].required = False
-            self.fields["id_number"].help_text = f"当前：{self.instance.id_number_masked or '未填写'}。留空表示不修改。"
+            self.fields["id_number"].help_text = _("当前：{value}。留空表示不修改。").format(
+                value=self.instance.id_number_masked or _("未填写"))
             self.fields["branch"].disabled = True
             self.fields["branch"].help_text = _("调整党支部请使用“组织关系调整”。")
 

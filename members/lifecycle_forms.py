@@ -57,7 +57,7 @@ def general_meetings(branch):
 
 
 def _meeting_label(a):
-    return f"{a.held_on:%Y-%m-%d} {a.title}" + ("（草稿，提交后方可引用）" if a.status != "submitted" else "")
+    return f"{a.held_on:%Y-%m-%d} {a.title}" + (str(_("（草稿，提交后方可引用）")) if a.status != "submitted" else "")
 
 
 class MilestoneForm(forms.Form):

@@ -73,7 +73,7 @@ class Candidate(models.Model):
     """A person on the way into the party: 入党申请人 until 转正. Becomes a Member at 上级党委审批."""
 
     name = models.CharField(_("姓名"), max_length=40)
-    gender = models.CharField(_("性别"), max_length=8, choices=[("male", "男"), ("female", "女")])
+    gender = models.CharField(_("性别"), max_length=8, choices=[("male", _("男")), ("female", _("女"))])
     birth_date = models.DateField(_("出生日期"))
     ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
@@ -455,7 +455,7 @@ class AppraisalRound(models.Model):
         constraints = [models.UniqueConstraint(fields=["branch", "year"], name="one_appraisal_per_branch_year")]
 
     def __str__(self):
-        return f"{self.branch.name} {self.year} 年度民主评议"
+        return _("{branch} {year} 年度民主评议").format(branch=self.branch.name, year=self.year)
 
     def get_absolute_url(self):
         return reverse("members:appraisal", args=[self.pk])

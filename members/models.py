@@ -187,23 +187,23 @@ class Member(models.Model):
     def clean(self):
         errors = {}
         if self.confirmed_on and self.joined_on and self.confirmed_on < self.joined_on:
-            errors["confirmed_on"] = "转正日期不能早于入党日期。"
+            errors["confirmed_on"] = _("转正日期不能早于入党日期。")
         if self.status == MemberStatus.FULL and not self.confirmed_on:
-            errors["confirmed_on"] = "正式党员须填写转正日期。"
+            errors["confirmed_on"] = _("正式党员须填写转正日期。")
         if self.status == MemberStatus.PROBATIONARY and self.confirmed_on:
-            errors["confirmed_on"] = "预备党员不应有转正日期。"
+            errors["confirmed_on"] = _("预备党员不应有转正日期。")
         if self.birth_date and self.joined_on and relativedelta(self.joined_on, self.birth_date).years < 18:
-            errors["joined_on"] = "入党时须年满十八岁。"
+            errors["joined_on"] = _("入党时须年满十八岁。")
         if self.birth_date and self.birth_date > date.today():
-            errors["birth_date"] = "出生日期不能晚于今天。"
+            errors["birth_date"] = _("出生日期不能晚于今天。")
         if self.branch_id and not self.branch.is_branch:
-            errors["branch"] = "党员须编入党支部（党支部、联合党支部或临时党支部）。"
+            errors["branch"] = _("党员须编入党支部（党支部、联合党支部或临时党支部）。")
         if self.party_group_id and self.branch_id and self.party_group.parent_path != self.branch.path:
-            errors["party_group"] = "所选党小组不属于该党员所在党支部。"
+            errors["party_group"] = _("所选党小组不属于该党员所在党支部。")
         if self.discipline_from and self.discipline_until and self.discipline_until <= self.discipline_from:
-            errors["discipline_until"] = "留党察看期满日须晚于起始日。"
+            errors["discipline_until"] = _("留党察看期满日须晚于起始日。")
         if not self.is_active and not self.left_reason:
-            errors["left_reason"] = "出党、转出或去世等离开须填写原因。"
+            errors["left_reason"] = _("出党、转出或去世等离开须填写原因。")
         if errors:
             raise ValidationError(errors)
 

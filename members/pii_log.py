@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.permissions import is_staff
@@ -12,7 +13,7 @@ from portal.views import PortalPageMixin
 
 from .models import Member, PiiAccess
 
-STAFF_ONLY = "只有党务工作者可以查看个人信息访问记录。"
+STAFF_ONLY = _("只有党务工作者可以查看个人信息访问记录。")
 
 
 def pii_log(*, user):

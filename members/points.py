@@ -17,16 +17,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .lifecycle_models import EntryStatus, PointsDirection, PointsEntry, PointsItem, PointsScheme
 from .models import Member
 
 MANUAL = "manual"
-ITEM_NOT_MANUAL = "该积分项目由系统自动计算，不能手工录入。"
-ITEM_OTHER_SCHEME = "该积分项目不属于该党员适用的积分方案。"
-ALREADY_AUDITED = "该记录已审核。"
-NOTE_REQUIRED = "请填写事由。"
-FUTURE_DATE = "日期不能晚于今天。"
+ITEM_NOT_MANUAL = _("该积分项目由系统自动计算，不能手工录入。")
+ITEM_OTHER_SCHEME = _("该积分项目不属于该党员适用的积分方案。")
+ALREADY_AUDITED = _("该记录已审核。")
+NOTE_REQUIRED = _("请填写事由。")
+FUTURE_DATE = _("日期不能晚于今天。")
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _dues_on_time(*, member_ids, start: date, end: date) -> dict[int, int]:
     return {pk: paid for pk, (_, paid) in on_time_counts(member_ids=member_ids, start=start, end=end).items()}
 
 
-register_provider("dues_on_time", "按月交纳党费（当月缴清）", _dues_on_time)
+register_provider("dues_on_time", _("按月交纳党费（当月缴清）"), _dues_on_time)
 
 
 def _attended(**activity_filter):
@@ -75,8 +76,8 @@ def _attended(**activity_filter):
     return count
 
 
-register_provider("attendance", "参加“三会一课”、主题党日（出席记录）", _attended(activity_type__counts_for_completion=True))
-register_provider("party_lecture", "参加党课（出席记录）", _attended(activity_type__category="lecture"))
+register_provider("attendance", _("参加“三会一课”、主题党日（出席记录）"), _attended(activity_type__counts_for_completion=True))
+register_provider("party_lecture", _("参加党课（出席记录）"), _attended(activity_type__category="lecture"))
 
 
 def _talks(*, member_ids, start: date, end: date) -> dict[int, int]:
@@ -92,7 +93,7 @@ def _talks(*, member_ids, start: date, end: date) -> dict[int, int]:
     return {row["member_id"]: row["n"] for row in qs}
 
 
-register_provider("talk", "参加谈心谈话（记录）", _talks)
+register_provider("talk", _("参加谈心谈话（记录）"), _talks)
 
 
 # ============================================================================================

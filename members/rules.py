@@ -10,14 +10,15 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import MANAGE, can
 
 from .lifecycle_models import IntervalRule, RuleException
 
-EXCEPTION_HINT = "如确属特殊情况，须由党务工作人员填写例外原因并批准后办理。"
-EXCEPTION_NOT_ALLOWED = "该规定不允许例外。"
-EXCEPTION_NEEDS_STAFF = "只有党务工作人员可以批准例外。"
+EXCEPTION_HINT = _("如确属特殊情况，须由党务工作人员填写例外原因并批准后办理。")
+EXCEPTION_NOT_ALLOWED = _("该规定不允许例外。")
+EXCEPTION_NEEDS_STAFF = _("只有党务工作人员可以批准例外。")
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class Breach:
     @property
     def message(self) -> str:
         tail = "" if self.rule.allows_exception else EXCEPTION_NOT_ALLOWED
-        return f"不符合“{self.rule.title}”（{self.rule.source}：{self.rule.rule_text}）。{self.detail}{tail}"
+        return _("不符合“{title}”（{source}：{text}）。{detail}{tail}").format(
+            title=self.rule.title, source=self.rule.source, text=self.rule.rule_text, detail=self.detail, tail=tail)
 
 
 def rule(code: str) -> IntervalRule:
@@ -54,9 +56,9 @@ def evaluate(*, kind: str, on: date, anchors: dict[str, date | None], months: in
             if months is None:
                 continue
             if r.min_months is not None and months < r.min_months:
-                breaches.append(Breach(r, f"所填 {months} 个月少于 {r.min_months} 个月。"))
+                breaches.append(Breach(r, _("所填 {months} 个月少于 {min} 个月。").format(months=months, min=r.min_months)))
             elif r.max_months is not None and months > r.max_months:
-                breaches.append(Breach(r, f"所填 {months} 个月超过 {r.max_months} 个月。"))
+                breaches.append(Breach(r, _("所填 {months} 个月超过 {max} 个月。").format(months=months, max=r.max_months)))
             continue
         if r.measure != IntervalRule.Measure.INTERVAL:
             continue
@@ -65,10 +67,10 @@ def evaluate(*, kind: str, on: date, anchors: dict[str, date | None], months: in
             continue
         if r.min_months is not None and on < start + relativedelta(months=r.min_months):
             earliest = start + relativedelta(months=r.min_months)
-            breaches.append(Breach(r, f"最早可于 {earliest:%Y-%m-%d} 办理。"))
+            breaches.append(Breach(r, _("最早可于 {on:%Y-%m-%d} 办理。").format(on=earliest)))
         if r.max_months is not None and on > start + relativedelta(months=r.max_months):
             latest = start + relativedelta(months=r.max_months)
-            breaches.append(Breach(r, f"应于 {latest:%Y-%m-%d} 前办理。"))
+            breaches.append(Breach(r, _("应于 {on:%Y-%m-%d} 前办理。").format(on=latest)))
     return breaches
 
 
@@ -90,12 +92,12 @@ def enforce(breaches: list[Breach], *, by, path: str, exception_reason: str = ""
                                          approved_by=by) for b in breaches]
 
 
-MEETING_REQUIRED = "须选择作出决定的支部党员大会记录，或填写会议日期及会议记录编号。"
-MEETING_WRONG = "所选会议须为本支部已登记的支部党员大会。"
-MEETING_NOT_SUBMITTED = "所选支部党员大会记录尚未提交：提交时核对到会有表决权党员是否过半数，请先提交会议记录。"
-MEETING_OTHER_DAY = "办理日期（{on}）须与所选支部党员大会的召开日期（{held_on}）一致。"
-MEETING_VOTE_FAILED = ("所选支部党员大会对“{subject}”的表决未通过（赞成 {yes} 票，须超过应到会有表决权党员 {should} 人的半数），"
-                       "不能据此办理。")
+MEETING_REQUIRED = _("须选择作出决定的支部党员大会记录，或填写会议日期及会议记录编号。")
+MEETING_WRONG = _("所选会议须为本支部已登记的支部党员大会。")
+MEETING_NOT_SUBMITTED = _("所选支部党员大会记录尚未提交：提交时核对到会有表决权党员是否过半数，请先提交会议记录。")
+MEETING_OTHER_DAY = _("办理日期（{on}）须与所选支部党员大会的召开日期（{held_on}）一致。")
+MEETING_VOTE_FAILED = _("所选支部党员大会对“{subject}”的表决未通过（赞成 {yes} 票，须超过应到会有表决权党员 {should} 人的半数），"
+                         "不能据此办理。")
 
 
 def resolve_meeting(*, meeting, branch, meeting_on: date | None, meeting_ref: str, on: date | None = None,

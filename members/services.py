@@ -56,7 +56,7 @@ def member_create(
 def member_update(*, member: Member, by=None, id_number: str | None = None, **fields) -> Member:
     """Edit registry fields. Branch changes go through member_move so history is kept."""
     if "branch" in fields and fields["branch"] != member.branch:
-        raise ValidationError({"branch": "调整党支部请使用“组织关系调整”，以便保留记录。"})
+        raise ValidationError({"branch": _("调整党支部请使用“组织关系调整”，以便保留记录。")})
     old_group = member.party_group_id
     for name, value in fields.items():
         setattr(member, name, value)
@@ -85,7 +85,7 @@ def member_move(*, member: Member, to_branch: Organization, on: date, by=None, n
     if member.joined_branch_on and on < member.joined_branch_on:
         raise ValidationError({"on": MOVE_BEFORE_JOINING_ERROR})
     if not to_branch.is_branch or not to_branch.is_active:
-        raise ValidationError({"to_branch": "只能调整到在册的党支部。"})
+        raise ValidationError({"to_branch": _("只能调整到在册的党支部。")})
     move = MembershipMove.objects.create(
         member=member, kind=kind, from_organization=member.branch, to_organization=to_branch,
         occurred_on=on, note=note, recorded_by=by,
@@ -107,7 +107,7 @@ def member_deactivate(
     if not member.is_active:
         raise ValidationError(NOT_ACTIVE_ERROR)
     if not reason.strip():
-        raise ValidationError({"reason": "请填写原因。"})
+        raise ValidationError({"reason": _("请填写原因。")})
     member.is_active = False
     member.left_on = on
     member.left_reason = reason
@@ -124,7 +124,7 @@ def member_deactivate(
 def member_restore(*, member: Member, on: date, reason: str, by=None) -> Member:
     """Staff undo a deactivation entered by mistake; both steps stay in history."""
     if member.is_active:
-        raise ValidationError("该党员已在册。")
+        raise ValidationError(_("该党员已在册。"))
     _check_id_number(member, "")
     member.is_active = True
     member.left_on = None

@@ -151,7 +151,7 @@ def member_discipline(*, member: Member, on: date, months: int, reason: str, by=
 def member_leave(*, member: Member, kind: str, on: date, reason: str, by=None) -> StatusChange:
     """出党 (开除党籍 / 除名), 退党 or death: the member leaves the registry, the record stays."""
     if kind not in LEAVE_KINDS:
-        raise ValidationError({"kind": "不支持的变化类型。"})
+        raise ValidationError({"kind": _("不支持的变化类型。")})
     _check_active(member)
     if not reason.strip() and kind != StatusKind.DEATH:
         raise ValidationError({"reason": REASON_REQUIRED})

@@ -66,7 +66,7 @@ def transfer_accept(*, transfer: Transfer, on: date, by) -> Transfer:
     if not can(by, CHANGE, transfer.to_branch.path):
         raise PermissionDenied(NOT_YOURS_TO_ACCEPT)
     if on < transfer.initiated_on:
-        raise ValidationError({"on": "接收日期不能早于发起日期。"})
+        raise ValidationError({"on": _("接收日期不能早于发起日期。")})
     member_move(member=transfer.member, to_branch=transfer.to_branch, on=on, by=by, kind=MoveKind.TRANSFER,
                 note=f"组织关系转接（{transfer.reason or '转入'}）"[:200])
     transfer.status = TransferStatus.ACCEPTED

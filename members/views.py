@@ -25,7 +25,7 @@ from .models import Member, PiiAccess
 from .permissions import can_edit, can_export_pii, can_manage, can_see_full_id
 
 PAGE_SIZE = 50
-NO_BRANCH_TO_REGISTER = "您没有可登记党员的党支部。"
+NO_BRANCH_TO_REGISTER = _("您没有可登记党员的党支部。")
 
 
 def _require_change_scope(request) -> None:
@@ -55,7 +55,7 @@ class MemberDetailView(PortalPageMixin, View):
         full_id = None
         if request.GET.get("show_id") == "1":
             if not can_see_full_id(request.user, member):
-                raise PermissionDenied("无权查看完整身份证号。")
+                raise PermissionDenied(_("无权查看完整身份证号。"))
             full_id = member.get_id_number()
             PiiAccess.objects.create(user=request.user, member=member, action=PiiAccess.Action.VIEW_ID,
                                      ip_address=request.META.get("REMOTE_ADDR"))
@@ -89,7 +89,7 @@ class MemberCreateView(PortalPageMixin, SingleSubmitMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, f"已登记党员 {member.name}。")
+                messages.success(request, _("已登记党员 {name}。").format(name=member.name))
                 return redirect(member)
         return self._render(request, form)
 
@@ -101,7 +101,7 @@ class MemberEditView(PortalPageMixin, View):
     def get(self, request, pk):
         member = self._member(request, pk)
         return render(request, "members/form.html", {"form": MemberForm(instance=member, user=request.user),
-                                                     "member": member, "title": f"编辑 {member.name}"})
+                                                     "member": member, "title": _("编辑 {name}").format(name=member.name)})
 
     def post(self, request, pk):
         member = self._member(request, pk)
@@ -116,7 +116,7 @@ class MemberEditView(PortalPageMixin, View):
             else:
                 messages.success(request, _("已保存。"))
                 return redirect(member)
-        return render(request, "members/form.html", {"form": form, "member": member, "title": f"编辑 {member.name}"})
+        return render(request, "members/form.html", {"form": form, "member": member, "title": _("编辑 {name}").format(name=member.name)})
 
 
 class MemberMoveView(PortalPageMixin, View):
@@ -126,7 +126,7 @@ class MemberMoveView(PortalPageMixin, View):
     def get(self, request, pk):
         member = self._member(request, pk)
         return render(request, "members/form.html", {"form": MoveForm(user=request.user), "member": member,
-                                                     "title": f"组织关系调整：{member.name}"})
+                                                     "title": _("组织关系调整：{name}").format(name=member.name)})
 
     def post(self, request, pk):
         member = self._member(request, pk)
@@ -140,7 +140,7 @@ class MemberMoveView(PortalPageMixin, View):
                 messages.success(request, _("组织关系已调整，记录已保存。"))
                 return redirect(member)
         return render(request, "members/form.html", {"form": form, "member": member,
-                                                     "title": f"组织关系调整：{member.name}"})
+                                                     "title": _("组织关系调整：{name}").format(name=member.name)})
 
 
 class MemberDeactivateView(PortalPageMixin, View):
@@ -150,7 +150,7 @@ class MemberDeactivateView(PortalPageMixin, View):
     def get(self, request, pk):
         member = self._member(request, pk)
         return render(request, "members/form.html", {"form": DeactivateForm(initial={"on": date.today()}),
-                                                     "member": member, "title": f"办理离开：{member.name}", "danger": True})
+                                                     "member": member, "title": _("办理离开：{name}").format(name=member.name), "danger": True})
 
     def post(self, request, pk):
         member = self._member(request, pk)
@@ -164,7 +164,7 @@ class MemberDeactivateView(PortalPageMixin, View):
                 messages.success(request, _("已办理，党员记录保留在历史名册中。"))
                 return redirect(member)
         return render(request, "members/form.html", {"form": form, "member": member,
-                                                     "title": f"办理离开：{member.name}", "danger": True})
+                                                     "title": _("办理离开：{name}").format(name=member.name), "danger": True})
 
 
 class MemberRestoreView(PortalPageMixin, View):
@@ -174,7 +174,7 @@ class MemberRestoreView(PortalPageMixin, View):
             services.member_restore(member=member, on=date.today(), reason=request.POST.get("reason", "恢复在册"),
                                     by=request.user)
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, _("；").join(exc.messages))
         else:
             messages.success(request, _("已恢复在册。"))
         return redirect(member)
@@ -198,7 +198,7 @@ class MemberImportView(PortalPageMixin, View):
             except ImportRejected as exc:
                 result = exc.result
             else:
-                messages.success(request, f"导入成功：共 {result.created} 名党员。")
+                messages.success(request, _("导入成功：共 {n} 名党员。").format(n=result.created))
                 return redirect("members:list")
         return render(request, "members/import.html", {"form": form, "result": result})
 
@@ -208,8 +208,8 @@ class MemberExportPiiView(PortalPageMixin, View):
 
     def get(self, request):
         if not can_export_pii(request.user):
-            raise PermissionDenied("无权导出含完整个人信息的名册。")
-        qs, _ = selectors.member_list(user=request.user, filters=request.GET, request=request)
+            raise PermissionDenied(_("无权导出含完整个人信息的名册。"))
+        qs, _filterset = selectors.member_list(user=request.user, filters=request.GET, request=request)
         PiiAccess.objects.create(user=request.user, action=PiiAccess.Action.EXPORT, detail=request.GET.urlencode()[:200],
                                  ip_address=request.META.get("REMOTE_ADDR"))
         return members_xlsx_response(qs, show_pii=True, filename="党员名册（含个人信息）.xlsx")

@@ -28,7 +28,7 @@ class LifecycleMixin(PortalPageMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not has_lifecycle_access(request.user):
-            raise PermissionDenied("您没有党支部工作权限。")
+            raise PermissionDenied(_("您没有党支部工作权限。"))
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -40,7 +40,7 @@ class RecorderRequiredMixin:
     """
 
     recorder_required_on = ("POST",)
-    recorder_denied_message = "您没有可登记的党支部。"
+    recorder_denied_message = _("您没有可登记的党支部。")
 
     def dispatch(self, request, *args, **kwargs):
         if (request.user.is_authenticated and request.method in self.recorder_required_on
@@ -87,7 +87,7 @@ class CandidateCreateView(RecorderRequiredMixin, LifecycleMixin, SingleSubmitMix
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, f"已登记入党申请人 {candidate.name}。")
+                messages.success(request, _("已登记入党申请人 {name}。").format(name=candidate.name))
                 return redirect(candidate)
         return self._render(request, form)
 
@@ -115,7 +115,7 @@ class CandidateDetailView(LifecycleMixin, View):
     def post(self, request, pk):
         candidate = _candidate(request, pk)
         if not can_record(request.user, candidate.branch):
-            raise PermissionDenied("只有本支部书记或上级党务工作人员可以办理。")
+            raise PermissionDenied(_("只有本支部书记或上级党务工作人员可以办理。"))
         form = MilestoneForm(request.POST, candidate=candidate,
                              can_approve=can_approve(request.user, candidate.branch))
         if form.is_valid():

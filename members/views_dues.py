@@ -62,11 +62,11 @@ class DuesGenerateView(LifecycleMixin, View):
 
     def post(self, request):
         if not Organization.objects.restrict(request.user, MANAGE).exists():
-            raise PermissionDenied("只有党务工作人员可以生成党费记录。")
+            raise PermissionDenied(_("只有党务工作人员可以生成党费记录。"))
         form = MonthForm(request.POST)
         month = form.cleaned_data["month"] if form.is_valid() else date.today().replace(day=1)
         n = dues.dues_generate_month(month=month)
-        messages.success(request, f"{month:%Y年%m月}：新生成 {n} 条党费记录（已有的不会重复生成）。")
+        messages.success(request, _("{month:%Y年%m月}：新生成 {n} 条党费记录（已有的不会重复生成）。").format(month=month, n=n))
         return redirect("members:dues")
 
 
@@ -74,7 +74,7 @@ class DuesPayView(RecorderRequiredMixin, LifecycleMixin, View):
     """Phone-friendly: pick branch and month, tap the members who paid, one button."""
 
     recorder_required_on = ("GET", "POST")
-    recorder_denied_message = "您没有可登记党费的党支部。"
+    recorder_denied_message = _("您没有可登记党费的党支部。")
 
     def _context(self, request, form, mark_form=None):
         ctx = {"form": form, "mark_form": mark_form or DuesMarkForm(), "records": None}
@@ -91,7 +91,7 @@ class DuesPayView(RecorderRequiredMixin, LifecycleMixin, View):
         data = request.GET.copy()
         branches = Organization.objects.restrict(request.user, CHANGE).active().branches()
         if not branches.exists():
-            raise PermissionDenied("您没有可登记党费的党支部。")
+            raise PermissionDenied(_("您没有可登记党费的党支部。"))
         if "branch" not in data and branches.count() == 1:
             data["branch"] = branches.first().pk
         form = DuesPayForm(data if data.get("branch") else None, user=request.user)
@@ -109,9 +109,9 @@ class DuesPayView(RecorderRequiredMixin, LifecycleMixin, View):
             try:
                 n = dues.dues_mark_paid(records=records, by=request.user, **mark_form.cleaned_data)
             except ValidationError as exc:
-                messages.error(request, "；".join(exc.messages))
+                messages.error(request, _("；").join(exc.messages))
             else:
-                messages.success(request, f"已登记 {n} 人 {month:%Y年%m月} 党费。")
+                messages.success(request, _("已登记 {n} 人 {month:%Y年%m月} 党费。").format(n=n, month=month))
             return redirect(f"{reverse('members:dues_pay')}?branch={branch.pk}&month={month:%Y-%m}")
         return render(request, "members/dues/pay.html", self._context(request, form, mark_form))
 
@@ -155,7 +155,7 @@ class DuesBaseView(LifecycleMixin, View):
     def _member(self, request, pk):
         member = get_object_or_404(Member.objects.restrict(request.user, VIEW).select_related("branch"), pk=pk)
         if not can_record(request.user, member.branch):
-            raise PermissionDenied("只有本支部书记或上级党务工作人员可以核定党费基数。")
+            raise PermissionDenied(_("只有本支部书记或上级党务工作人员可以核定党费基数。"))
         return member
 
     def _render(self, request, member, form):

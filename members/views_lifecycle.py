@@ -70,14 +70,14 @@ def _member_for(request, pk, *, manage=False):
     member = get_object_or_404(Member.objects.restrict(request.user, VIEW).select_related("branch"), pk=pk)
     allowed = can_approve(request.user, member.branch) if manage else can_record(request.user, member.branch)
     if not allowed:
-        raise PermissionDenied("您无权为该党员办理此事项。")
+        raise PermissionDenied(_("您无权为该党员办理此事项。"))
     return member
 
 
 class TransferInitiateView(LifecycleMixin, View):
     def _render(self, request, member, form):
         return render(request, "members/form.html", {"form": form, "member": member,
-                                                     "title": f"组织关系转接：{member.name}"})
+                                                     "title": _("组织关系转接：{name}").format(name=member.name)})
 
     def get(self, request, pk):
         member = _member_for(request, pk)
@@ -92,7 +92,7 @@ class TransferInitiateView(LifecycleMixin, View):
                 if d["kind"] == "internal":
                     transfers.transfer_initiate(member=member, to_branch=d["to_branch"], on=d["on"], reason=d["reason"],
                                                 letter_no=d["letter_no"], by=request.user)
-                    messages.success(request, f"已发起转接，待{d['to_branch'].name}接收。")
+                    messages.success(request, _("已发起转接，待{branch}接收。").format(branch=d["to_branch"].name))
                 else:
                     transfers.transfer_out_external(member=member, on=d["on"], counterpart=d["counterpart"],
                                                     letter_no=d["letter_no"], reason=d["reason"], by=request.user)
@@ -127,13 +127,13 @@ class TransferDecideView(LifecycleMixin, View):
             else:
                 raise PermissionDenied
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, _("；").join(exc.messages))
         return redirect("members:transfers")
 
 
 class TransferInView(RecorderRequiredMixin, LifecycleMixin, View):
     recorder_required_on = ("GET", "POST")
-    recorder_denied_message = "您没有可接收转入党员的党支部。"
+    recorder_denied_message = _("您没有可接收转入党员的党支部。")
 
     def _render(self, request, form):
         return render(request, "members/form.html", {"form": form, "title": _("从系统外转入党员")})
@@ -152,7 +152,7 @@ class TransferInView(RecorderRequiredMixin, LifecycleMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, f"已转入 {t.member.name}。")
+                messages.success(request, _("已转入 {name}。").format(name=t.member.name))
                 return redirect(t.member)
         return self._render(request, form)
 
@@ -161,7 +161,7 @@ class MobileView(LifecycleMixin, View):
     def get(self, request, pk):
         member = _member_for(request, pk)
         form = MobileForm(initial={"location": member.mobile_location, "since": member.mobile_since or date.today()})
-        return render(request, "members/form.html", {"form": form, "member": member, "title": f"流动党员：{member.name}"})
+        return render(request, "members/form.html", {"form": form, "member": member, "title": _("流动党员：{name}").format(name=member.name)})
 
     def post(self, request, pk):
         member = _member_for(request, pk)
@@ -170,7 +170,7 @@ class MobileView(LifecycleMixin, View):
             transfers.member_mark_mobile(member=member, by=request.user, **form.cleaned_data)
             messages.success(request, _("已保存流动情况。"))
             return redirect(member)
-        return render(request, "members/form.html", {"form": form, "member": member, "title": f"流动党员：{member.name}"})
+        return render(request, "members/form.html", {"form": form, "member": member, "title": _("流动党员：{name}").format(name=member.name)})
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ BRANCH_DECISIONS = (StatusKind.CONFIRM, StatusKind.EXTEND, StatusKind.CANCEL_PRO
 class StatusChangeView(LifecycleMixin, View):
     def _render(self, request, member, form):
         return render(request, "members/status_form.html", {
-            "form": form, "member": member, "title": f"党员身份变化：{member.name}",
+            "form": form, "member": member, "title": _("党员身份变化：{name}").format(name=member.name),
             "changes": member.status_changes.select_related("recorded_by"),
         })
 
@@ -198,7 +198,7 @@ class StatusChangeView(LifecycleMixin, View):
             d = form.cleaned_data
             kind = d["kind"]
             if kind not in BRANCH_DECISIONS and not can_approve(request.user, member.branch):
-                raise PermissionDenied("留党察看、出党、退党须由上级党务工作人员登记。")
+                raise PermissionDenied(_("留党察看、出党、退党须由上级党务工作人员登记。"))
             try:
                 if kind == StatusKind.CONFIRM:
                     status.member_confirm(member=member, on=d["on"], meeting=d["meeting"], meeting_on=d["meeting_on"],
@@ -221,7 +221,7 @@ class StatusChangeView(LifecycleMixin, View):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, f"已登记：{StatusKind(kind).label}。")
+                messages.success(request, _("已登记：{kind}。").format(kind=StatusKind(kind).label))
                 return redirect(member)
         return self._render(request, member, form)
 
@@ -229,7 +229,7 @@ class StatusChangeView(LifecycleMixin, View):
 # --------------------------------------------------------------------------------------------
 # 政治生日
 # --------------------------------------------------------------------------------------------
-GREETING = ("{name}同志：{year}年{month}月{day}日是您的政治生日，您已入党{years}年。"
+GREETING = _("{name}同志：{year}年{month}月{day}日是您的政治生日，您已入党{years}年。"
             "值此之际，{branch}向您致以诚挚的祝贺！请不忘入党初心，牢记党员身份，在本职岗位上发挥先锋模范作用。")
 
 
@@ -265,7 +265,7 @@ class BirthdaysView(LifecycleMixin, View):
 # 民主评议
 # --------------------------------------------------------------------------------------------
 class AppraisalListView(RecorderRequiredMixin, LifecycleMixin, View):
-    recorder_denied_message = "您没有可组织民主评议的党支部。"
+    recorder_denied_message = _("您没有可组织民主评议的党支部。")
 
     def get(self, request):
         rounds = AppraisalRound.objects.restrict(request.user, VIEW).select_related("branch")
@@ -281,7 +281,7 @@ class AppraisalListView(RecorderRequiredMixin, LifecycleMixin, View):
                 rnd = appraisal.appraisal_open(branch=form.cleaned_data["branch"], year=form.cleaned_data["year"],
                                                by=request.user)
             except ValidationError as exc:
-                messages.error(request, "；".join(exc.messages))
+                messages.error(request, _("；").join(exc.messages))
             else:
                 return redirect(rnd)
         else:
@@ -350,7 +350,7 @@ class AppraisalDetailView(LifecycleMixin, View):
         except ValidationError as exc:
             rnd.refresh_from_db()
             return self._render(request, rnd, errors=exc.messages, posted=True)
-        messages.success(request, _("已评定并归档。") if close else "已保存。")
+        messages.success(request, _("已评定并归档。") if close else _("已保存。"))
         return redirect(rnd)
 
 
@@ -360,7 +360,7 @@ PEER_FIELDS = ("excellent", "qualified", "basic", "unqualified")
 def _votes(raw) -> int:
     raw = (raw or "0").strip() or "0"
     if not raw.isdigit():
-        raise ValidationError("互评票数须为非负整数。")
+        raise ValidationError(_("互评票数须为非负整数。"))
     return int(raw)
 
 
@@ -397,7 +397,7 @@ class PointsView(LifecycleMixin, View):
 
 
 class PointsEntriesView(RecorderRequiredMixin, LifecycleMixin, View):
-    recorder_denied_message = "您没有可录入积分的党员。"
+    recorder_denied_message = _("您没有可录入积分的党员。")
 
     def _context(self, request, form=None):
         entries = PointsEntry.objects.restrict(request.user, VIEW).select_related("member", "item", "recorded_by",
@@ -433,11 +433,11 @@ class PointsAuditView(LifecycleMixin, View):
         entry = get_object_or_404(PointsEntry.objects.restrict(request.user, VIEW).select_related("member__branch"),
                                   pk=pk)
         if not can_approve(request.user, entry.member.branch):
-            raise PermissionDenied("只有党务工作人员可以审核积分。")
+            raise PermissionDenied(_("只有党务工作人员可以审核积分。"))
         try:
             points.points_entry_audit(entry=entry, approve=request.POST.get("approve") == "1",
                                       note=request.POST.get("note", "")[:200], by=request.user)
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, _("；").join(exc.messages))
         return redirect("members:points_entries")
 

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
@@ -64,7 +65,7 @@ class ChoiceDisplayField(serializers.CharField):
 # {"code": "validation_error", "detail": "请求参数有误。", "fields": {"field": ["message", ...]}}
 # `fields` is always present ({} when the error is not about particular fields).
 
-VALIDATION_DETAIL = "请求参数有误，请按 fields 中的提示修改。"
+VALIDATION_DETAIL = _("请求参数有误，请按 fields 中的提示修改。")
 CODES = {
     400: "validation_error",
     401: "not_authenticated",
@@ -200,7 +201,7 @@ class ClientGrant(BasePermission):
     """
 
     grant = ""
-    message = "该接口客户端未获得此项授权。"
+    message = _("该接口客户端未获得此项授权。")
 
     @classmethod
     def of(cls, grant: str):
@@ -290,7 +291,7 @@ class IdempotentCreateMixin:
         from .models import IdempotencyKey
 
         if len(key) > 100:
-            raise exceptions.ValidationError({"Idempotency-Key": ["幂等键不超过 100 个字符。"]})
+            raise exceptions.ValidationError({"Idempotency-Key": [_("幂等键不超过 100 个字符。")]})
         fingerprint = hashlib.sha256(
             json.dumps([request.method, request.path, request.data], sort_keys=True, default=str).encode()
         ).hexdigest()
@@ -305,9 +306,9 @@ class IdempotentCreateMixin:
         except IntegrityError:
             record = IdempotencyKey.objects.get(user=request.user, key=key)
             if record.fingerprint != fingerprint:
-                return self._idempotency_error(422, "该 Idempotency-Key 已用于内容不同的请求。")
+                return self._idempotency_error(422, _("该 Idempotency-Key 已用于内容不同的请求。"))
             if record.status_code is None:
-                return self._idempotency_error(409, "使用该 Idempotency-Key 的请求仍在处理中，请稍后重试。")
+                return self._idempotency_error(409, _("使用该 Idempotency-Key 的请求仍在处理中，请稍后重试。"))
             response = Response(record.response_body, status=record.status_code)
             response["Idempotent-Replayed"] = "true"
             return response
@@ -359,7 +360,7 @@ def api_not_found(request, *args, **kwargs):
     """Unknown addresses under /api/v1/ answer in the API's error shape, not with the HTML 404 page."""
     from django.http import JsonResponse
 
-    return JsonResponse({"code": "not_found", "detail": "接口地址不存在。", "fields": {}}, status=404)
+    return JsonResponse({"code": "not_found", "detail": _("接口地址不存在。"), "fields": {}}, status=404)
 
 
 class ApiRootView(APIView):

@@ -33,6 +33,7 @@ from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .history import _display
 
@@ -41,10 +42,10 @@ log = logging.getLogger(__name__)
 VERSION_FIELD = "record_version"
 TOKEN_FIELD = "form_token"
 
-CONFLICT = "保存未成功：在您打开此页之后，{who}于 {when} 修改了这条记录{changes}。您填写的内容仍保留在下方，请核对；确认无误后再次保存将以您的内容为准。"
-CONFLICT_UNKNOWN = "保存未成功：在您打开此页之后，这条记录已被他人修改。您填写的内容仍保留在下方，请刷新页面核对后再保存。"
-DUPLICATE_SUBMIT = "该表单已经提交过，未重复保存。"
-SUBMIT_IN_PROGRESS = "该表单正在处理中，请勿重复提交；请稍候刷新页面查看结果。"
+CONFLICT = _("保存未成功：在您打开此页之后，{who}于 {when} 修改了这条记录{changes}。您填写的内容仍保留在下方，请核对；确认无误后再次保存将以您的内容为准。")
+CONFLICT_UNKNOWN = _("保存未成功：在您打开此页之后，这条记录已被他人修改。您填写的内容仍保留在下方，请刷新页面核对后再保存。")
+DUPLICATE_SUBMIT = _("该表单已经提交过，未重复保存。")
+SUBMIT_IN_PROGRESS = _("该表单正在处理中，请勿重复提交；请稍候刷新页面查看结果。")
 
 TOKEN_TTL = 24 * 3600      # how long a used token is remembered
 PENDING = "__pending__"
@@ -122,7 +123,7 @@ def conflict_message(instance, seen_version: str) -> str:
     names = []
     for record in newer:
         user = record.history_user
-        name = (user.get_full_name() or user.username) if user else "系统"
+        name = (user.get_full_name() or user.username) if user else str(_("系统"))
         if name not in names:
             names.append(name)
     changes = ""
@@ -134,9 +135,10 @@ def conflict_message(instance, seen_version: str) -> str:
                 label = instance._meta.get_field(c.field).verbose_name
             except FieldDoesNotExist:
                 label = c.field
-            parts.append(f"{label}：“{_display(latest, c.field, c.old)}”改为“{_display(latest, c.field, c.new)}”")
+            parts.append(_("{label}：“{old}”改为“{new}”").format(
+                label=label, old=_display(latest, c.field, c.old), new=_display(latest, c.field, c.new)))
         if parts:
-            changes = "（" + "；".join(parts) + "）"
+            changes = _("（{changes}）").format(changes=_("；").join(parts))
     when = timezone.localtime(latest.history_date).strftime("%Y-%m-%d %H:%M")
     return CONFLICT.format(who="、".join(names), when=when, changes=changes)
 
@@ -174,7 +176,7 @@ class VersionCheckMixin:
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields[self.version_field] = forms.CharField(
-                widget=forms.HiddenInput, required=False, initial=version_of(self.instance), label="版本")
+                widget=forms.HiddenInput, required=False, initial=version_of(self.instance), label=_("版本"))
 
     def clean(self):
         data = super().clean()
@@ -202,7 +204,7 @@ class FormTokenMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[TOKEN_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False,
-                                                   initial=secrets.token_urlsafe(16), label="表单标识")
+                                                   initial=secrets.token_urlsafe(16), label=_("表单标识"))
 
     def clean(self):
         data = super().clean()

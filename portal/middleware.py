@@ -7,10 +7,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger(__name__)
 
-TOO_MANY_FAILED_AUTH = "认证失败次数过多，请 {minutes} 分钟后再试。"
+TOO_MANY_FAILED_AUTH = _("认证失败次数过多，请 {minutes} 分钟后再试。")
 
 
 class SiteLanguageMiddleware:

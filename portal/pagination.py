@@ -1,10 +1,11 @@
 """API pagination (named by REST_FRAMEWORK settings; kept apart from portal.api so DRF can import it early)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
-INVALID_PAGE_SIZE = "每页条数须为正整数。"
-INVALID_CURSOR = "分页游标无效，请使用上一页响应中的 next / previous 地址。"
+INVALID_PAGE_SIZE = _("每页条数须为正整数。")
+INVALID_CURSOR = _("分页游标无效，请使用上一页响应中的 next / previous 地址。")
 
 
 class PortalCursorPagination(CursorPagination):

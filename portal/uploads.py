@@ -201,7 +201,7 @@ def detect_type(data: bytes, *, name: str = "") -> str:
     return mime
 
 
-def _read(upload, limit: int, name: str, kind: str = "文件") -> bytes:
+def _read(upload, limit: int, name: str, kind: str = _("文件")) -> bytes:
     size = getattr(upload, "size", None)
     too_large = ValidationError(TOO_LARGE.format(name=name, kind=kind, limit=_human(limit)), code="too_large")
     if size is not None and size > limit:

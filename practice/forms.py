@@ -271,7 +271,7 @@ class VisitForm(forms.Form):
         if data.get("problem"):
             for name in ("requirement", "due_on", "responsible_person"):
                 if not data.get(name):
-                    self.add_error(name, "填写了整改问题时此项必填。")
+                    self.add_error(name, _("填写了整改问题时此项必填。"))
         return data
 
     def problems(self):

@@ -141,11 +141,11 @@ class Brand(SoftDeletable):
     def clean(self):
         if self.parent_id:
             if self.parent_id == self.pk:
-                raise ValidationError({"parent": "品牌不能以自己为上级。"})
+                raise ValidationError({"parent": _("品牌不能以自己为上级。")})
             if self.parent.parent_id:
-                raise ValidationError({"parent": "“1+N”品牌矩阵只有两层：所选上级品牌本身是子品牌。"})
+                raise ValidationError({"parent": _("“1+N”品牌矩阵只有两层：所选上级品牌本身是子品牌。")})
             if self.organization_id and not self.organization.path.startswith(self.parent.organization.path):
-                raise ValidationError({"parent": "子品牌须属于上级品牌所在组织或其下级组织。"})
+                raise ValidationError({"parent": _("子品牌须属于上级品牌所在组织或其下级组织。")})
 
 
 class RecognitionQuerySet(ScopedQuerySet):
@@ -285,7 +285,7 @@ class VanguardPost(SoftDeletable):
 
     def clean(self):
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": "结束日期不能早于开始日期。"})
+            raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
 
 
 class _AreaManager(models.Manager):
@@ -431,7 +431,7 @@ class StudyPlan(SoftDeletable):
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="study_plan_once_per_year")]
 
     def __str__(self):
-        return self.title or f"{self.organization} {self.year} 年学习排档表"
+        return self.title or _("{org} {year} 年学习排档表").format(org=self.organization, year=self.year)
 
     def get_absolute_url(self):
         return reverse("practice:plan_detail", args=[self.pk])
@@ -490,7 +490,7 @@ class TrainingCourse(SoftDeletable):
 
     def clean(self):
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": "结束日期不能早于开始日期。"})
+            raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
 
 
 class TrainingAttendance(models.Model):
@@ -513,7 +513,7 @@ class TrainingAttendance(models.Model):
 
     def clean(self):
         if self.completed and not self.attended:
-            raise ValidationError({"completed": "未参训不能结业。"})
+            raise ValidationError({"completed": _("未参训不能结业。")})
 
 
 # --- 党建联系点 --------------------------------------------------------------------------------------
@@ -536,7 +536,7 @@ class ContactVisitRule(models.Model):
         verbose_name_plural = _("联系点走访要求")
 
     def __str__(self):
-        return f"{self.organization} 每年 {self.min_visits_per_year} 次"
+        return _("{org} 每年 {n} 次").format(org=self.organization, n=self.min_visits_per_year)
 
 
 class ContactPoint(SoftDeletable):
@@ -677,9 +677,9 @@ class Honour(SoftDeletable):
 
     def clean(self):
         if self.kind in MEMBER_HONOURS and not self.member_id:
-            raise ValidationError({"member": "个人荣誉须选择获奖党员。"})
+            raise ValidationError({"member": _("个人荣誉须选择获奖党员。")})
         if self.kind not in MEMBER_HONOURS and self.member_id:
-            raise ValidationError({"member": "集体荣誉不选择党员。"})
+            raise ValidationError({"member": _("集体荣誉不选择党员。")})
 
 
 # --- 通知公告 ----------------------------------------------------------------------------------------
@@ -726,4 +726,4 @@ class NoticeReceipt(models.Model):
         constraints = [models.UniqueConstraint(fields=["notice", "user"], name="receipt_once")]
 
     def __str__(self):
-        return f"{self.user} 已读 {self.notice}"
+        return _("{user} 已读 {notice}").format(user=self.user, notice=self.notice)

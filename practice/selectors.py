@@ -15,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import VIEW
 
@@ -226,13 +227,13 @@ def study_plan_completion(*, branch_ids, start: date, end: date) -> dict[int, fl
 
 # key -> (label, function); evaluations/metrics.py registers these by importing them.
 METRICS = {
-    "practice.study_hours_per_member": ("人均个人自学学时", study_hours_per_member),
-    "practice.study_plan_completion": ("学习排档表完成率", study_plan_completion),
-    "practice.secretary_training_coverage": ("党支部书记培训覆盖", secretary_training_coverage),
-    "practice.vanguard_post_count": ("党员先锋岗数量", vanguard_post_count),
-    "practice.responsibility_area_count": ("党员责任区数量", responsibility_area_count),
-    "practice.brand_recognition_count": ("党建品牌获评次数", brand_recognition_count),
-    "practice.contact_visit_coverage": ("党建联系点走访覆盖率", contact_visit_coverage),
+    "practice.study_hours_per_member": (_("人均个人自学学时"), study_hours_per_member),
+    "practice.study_plan_completion": (_("学习排档表完成率"), study_plan_completion),
+    "practice.secretary_training_coverage": (_("党支部书记培训覆盖"), secretary_training_coverage),
+    "practice.vanguard_post_count": (_("党员先锋岗数量"), vanguard_post_count),
+    "practice.responsibility_area_count": (_("党员责任区数量"), responsibility_area_count),
+    "practice.brand_recognition_count": (_("党建品牌获评次数"), brand_recognition_count),
+    "practice.contact_visit_coverage": (_("党建联系点走访覆盖率"), contact_visit_coverage),
 }
 
 
@@ -393,7 +394,8 @@ def subtree_practice_summary(*, organizations_qs, start: date, end: date) -> dic
               .select_related("organization").annotate(rec=Count("recognitions", filter=Q(
                   recognitions__is_active=True, recognitions__awarded_on__range=(start, end))))
               .filter(rec__gt=0).order_by("-rec", "name")[:10])
-    out["role"]["items"] = [f"{b.organization.name}“{b.name}”获评 {b.rec} 次" for b in brands]
+    out["role"]["items"] = [gettext("{org}“{brand}”获评 {n} 次").format(org=b.organization.name, brand=b.name, n=b.rec)
+                            for b in brands]
     return out
 
 

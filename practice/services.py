@@ -421,7 +421,7 @@ def honour_award(*, kind: str, level: str, year: int, by, member=None, organizat
     if member is not None:
         organization = member.branch
     if organization is None:
-        raise ValidationError({"organization": "请选择获奖组织。"})
+        raise ValidationError({"organization": _("请选择获奖组织。")})
     return _save(Honour(kind=kind, level=level, year=year, member=member, organization=organization, title=title,
                         citation=citation, issuer=issuer, awarded_on=awarded_on), by)
 

@@ -60,55 +60,55 @@ class KindPage:
 
 KINDS = {
     "brand": KindPage(_("党建品牌"), [
-        Column("品牌名称", "name", width=20), Column("口号", "slogan", width=24), Column("党组织", _org, width=24),
-        Column("上级品牌", lambda b: b.parent.name if b.parent else "", width=16),
-        Column("创建日期", "launched_on", number_format=DATE, width=12),
-        Column("获评", lambda b: "、".join(r.title for r in b.recognitions.all() if r.is_active), width=24),
+        Column(_("品牌名称"), "name", width=20), Column(_("口号"), "slogan", width=24), Column(_("党组织"), _org, width=24),
+        Column(_("上级品牌"), lambda b: b.parent.name if b.parent else "", width=16),
+        Column(_("创建日期"), "launched_on", number_format=DATE, width=12),
+        Column(_("获评"), lambda b: "、".join(r.title for r in b.recognitions.all() if r.is_active), width=24),
     ], pf.BrandForm, add_label=_("创建品牌")),
     "round": KindPage(_("品牌评选"), [
-        Column("评选名称", "name", width=28), Column("年度", "year", width=8), Column("组织单位", _org, width=24),
-        Column("授予称号", "award_title", width=16), Column("状态", lambda r: r.get_status_display(), width=10),
+        Column(_("评选名称"), "name", width=28), Column(_("年度"), "year", width=8), Column(_("组织单位"), _org, width=24),
+        Column(_("授予称号"), "award_title", width=16), Column(_("状态"), lambda r: r.get_status_display(), width=10),
     ], pf.RoundForm, add_label=_("发起评选")),
     "post": KindPage(_("党员先锋岗/责任区"), [
-        Column("名称", "name", width=24), Column("类型", lambda p: p.get_kind_display(), width=10),
-        Column("党支部", _org, width=24), Column("党员", _holders, width=24),
-        Column("公开承诺", "commitment", width=40),
-        Column("开始", "starts_on", number_format=DATE, width=12), Column("结束", "ends_on", number_format=DATE, width=12),
+        Column(_("名称"), "name", width=24), Column(_("类型"), lambda p: p.get_kind_display(), width=10),
+        Column(_("党支部"), _org, width=24), Column(_("党员"), _holders, width=24),
+        Column(_("公开承诺"), "commitment", width=40),
+        Column(_("开始"), "starts_on", number_format=DATE, width=12), Column(_("结束"), "ends_on", number_format=DATE, width=12),
     ], pf.PostForm, add_label=_("设岗定区")),
     "study": KindPage(_("学习记录"), [
-        Column("学习内容", "topic", width=30), Column("党员", lambda r: r.member.name, width=10),
-        Column("党支部", _org, width=24), Column("日期", "studied_on", number_format=DATE, width=12),
-        Column("学时", lambda r: float(r.hours), width=8), Column("方式", lambda r: r.get_source_display(), width=12),
-        Column("心得笔记", "notes", width=40),
+        Column(_("学习内容"), "topic", width=30), Column(_("党员"), lambda r: r.member.name, width=10),
+        Column(_("党支部"), _org, width=24), Column(_("日期"), "studied_on", number_format=DATE, width=12),
+        Column(_("学时"), lambda r: float(r.hours), width=8), Column(_("方式"), lambda r: r.get_source_display(), width=12),
+        Column(_("心得笔记"), "notes", width=40),
     ], None, detail=False, add_label=_("记录学习")),
     "contest": KindPage(_("知识竞赛"), [
-        Column("竞赛名称", "name", width=28), Column("组织单位", _org, width=24),
-        Column("日期", "held_on", number_format=DATE, width=12), Column("级别", lambda c: c.get_level_display(), width=10),
+        Column(_("竞赛名称"), "name", width=28), Column(_("组织单位"), _org, width=24),
+        Column(_("日期"), "held_on", number_format=DATE, width=12), Column(_("级别"), lambda c: c.get_level_display(), width=10),
     ], pf.ContestForm, add_label=_("登记竞赛")),
     "plan": KindPage(_("学习排档表"), [
-        Column("排档表", str, width=36), Column("党支部", _org, width=24), Column("年度", "year", width=8),
-        Column("事项", "item_count", width=8), Column("已完成", "done_count", width=8),
+        Column(_("排档表"), str, width=36), Column(_("党支部"), _org, width=24), Column(_("年度"), "year", width=8),
+        Column(_("事项"), "item_count", width=8), Column(_("已完成"), "done_count", width=8),
     ], pf.PlanForm, add_label=_("制定排档表")),
     "course": KindPage(_("培训班"), [
-        Column("培训名称", "name", width=28), Column("类别", lambda c: c.get_kind_display(), width=14),
-        Column("主办组织", _org, width=24), Column("学时", lambda c: float(c.hours), width=8),
-        Column("开始", "starts_on", number_format=DATE, width=12), Column("结束", "ends_on", number_format=DATE, width=12),
-        Column("参训", "attended_count", width=8), Column("结业", "completed_count", width=8),
+        Column(_("培训名称"), "name", width=28), Column(_("类别"), lambda c: c.get_kind_display(), width=14),
+        Column(_("主办组织"), _org, width=24), Column(_("学时"), lambda c: float(c.hours), width=8),
+        Column(_("开始"), "starts_on", number_format=DATE, width=12), Column(_("结束"), "ends_on", number_format=DATE, width=12),
+        Column(_("参训"), "attended_count", width=8), Column(_("结业"), "completed_count", width=8),
     ], pf.CourseForm, add_label=_("登记培训班")),
     "contact": KindPage(_("党建联系点"), [
-        Column("联系党支部", _org, width=28), Column("年度", "year", width=8),
-        Column("联系人", lambda c: c.contact_name, width=12), Column("职务", "contact_title", width=14),
-        Column("走访次数", "visit_count", width=10),
+        Column(_("联系党支部"), _org, width=28), Column(_("年度"), "year", width=8),
+        Column(_("联系人"), lambda c: c.contact_name, width=12), Column(_("职务"), "contact_title", width=14),
+        Column(_("走访次数"), "visit_count", width=10),
     ], pf.ContactPointForm, add_label=_("确定联系点")),
     "honour": KindPage(_("荣誉"), [
-        Column("荣誉", lambda h: h.display_title, width=20), Column("级别", lambda h: h.get_level_display(), width=10),
-        Column("年度", "year", width=8), Column("获奖党员", lambda h: h.member.name if h.member else "", width=10),
-        Column("组织", _org, width=24), Column("授予单位", "issuer", width=20), Column("事迹", "citation", width=40),
+        Column(_("荣誉"), lambda h: h.display_title, width=20), Column(_("级别"), lambda h: h.get_level_display(), width=10),
+        Column(_("年度"), "year", width=8), Column(_("获奖党员"), lambda h: h.member.name if h.member else "", width=10),
+        Column(_("组织"), _org, width=24), Column(_("授予单位"), "issuer", width=20), Column(_("事迹"), "citation", width=40),
     ], pf.HonourForm, detail=False, add_label=_("登记荣誉")),
     "notice": KindPage(_("通知公告"), [
-        Column("标题", "title", width=36), Column("发布范围", _org, width=24),
-        Column("对象", lambda n: n.get_audience_display(), width=12),
-        Column("发布时间", lambda n: timezone.localtime(n.published_at).strftime("%Y-%m-%d %H:%M"), width=18),
+        Column(_("标题"), "title", width=36), Column(_("发布范围"), _org, width=24),
+        Column(_("对象"), lambda n: n.get_audience_display(), width=12),
+        Column(_("发布时间"), lambda n: timezone.localtime(n.published_at).strftime("%Y-%m-%d %H:%M"), width=18),
     ], pf.NoticeForm, add_label=_("发布通知")),
 }
 DETAIL_URLS = {"brand": "brand_detail", "round": "round_detail", "post": "post_detail", "contest": "contest_detail",
@@ -207,7 +207,7 @@ class CreateView(PortalPageMixin, SingleSubmitMixin, View):
         if kind not in KINDS or KINDS[kind].form is None:
             raise Http404
         if not _may_add(request.user, kind):
-            raise PermissionDenied("您没有可登记此类记录的组织。")
+            raise PermissionDenied(_("您没有可登记此类记录的组织。"))
         initial = {}
         if request.GET.get("organization"):
             initial["organization"] = request.GET["organization"]
@@ -240,7 +240,7 @@ class EditView(PortalPageMixin, View):
     def get(self, request, kind, pk):
         obj = self._obj(request, kind)
         form = KINDS[kind].form(instance=obj, user=request.user)
-        return render(request, "practice/form.html", {"form": form, "title": f"编辑：{obj}", "kind": kind, "obj": obj,
+        return render(request, "practice/form.html", {"form": form, "title": _("编辑：{obj}").format(obj=obj), "kind": kind, "obj": obj,
                                                       "history": history_rows(obj)})
 
     def post(self, request, kind, pk):
@@ -263,7 +263,7 @@ class EditView(PortalPageMixin, View):
             else:
                 messages.success(request, _("已保存。"))
                 return redirect(_url_for(kind, obj))
-        return render(request, "practice/form.html", {"form": form, "title": f"编辑：{obj}", "kind": kind, "obj": obj})
+        return render(request, "practice/form.html", {"form": form, "title": _("编辑：{obj}").format(obj=obj), "kind": kind, "obj": obj})
 
 
 class DeactivateView(PortalPageMixin, View):
@@ -283,7 +283,7 @@ class DeactivateView(PortalPageMixin, View):
             try:
                 services.record_deactivate(obj=obj, reason=request.POST.get("reason", ""), by=request.user)
             except ValidationError as exc:
-                messages.error(request, "；".join(exc.messages))
+                messages.error(request, _("；").join(exc.messages))
             else:
                 messages.success(request, _("已停用，记录仍保留在历史中。"))
         return redirect(request.POST.get("next") or reverse("practice:list", args=[kind]))
@@ -305,7 +305,7 @@ class MyStudyView(PortalPageMixin, SingleSubmitMixin, View):
     def post(self, request):
         member = own_member(request.user)
         if member is None:
-            raise PermissionDenied("您的账号未关联党员信息，不能记录个人学习。")
+            raise PermissionDenied(_("您的账号未关联党员信息，不能记录个人学习。"))
         form = pf.StudyRecordForm(request.POST, user=request.user, own_only=True)
         if form.is_valid():
             try:
@@ -324,7 +324,7 @@ class StudyCreateView(PortalPageMixin, SingleSubmitMixin, View):
     def get(self, request):
         form = pf.StudyRecordForm(user=request.user)
         if not form.fields["member"].queryset.exists():
-            raise PermissionDenied("您没有可记录学习的党员。")
+            raise PermissionDenied(_("您没有可记录学习的党员。"))
         return render(request, "practice/form.html", {"form": form, "title": _("记录学习"), "kind": "study"})
 
     def post(self, request):
@@ -346,7 +346,7 @@ class StudyEditView(PortalPageMixin, View):
         record = get_object_or_404(StudyRecord.objects.visible_to(request.user).select_related("member", "organization"),
                                    pk=pk)
         if not can_edit_study(request.user, record):
-            raise PermissionDenied("只能修改本人或本支部的学习记录。")
+            raise PermissionDenied(_("只能修改本人或本支部的学习记录。"))
         return record
 
     def _render(self, request, form, record):
@@ -398,7 +398,7 @@ class BrandDetailView(PortalPageMixin, View):
         action = request.POST.get("action")
         if action == "attach":
             if not can_edit_org(request.user, "brand", brand.organization):
-                raise PermissionDenied("无权上传本品牌的材料。")
+                raise PermissionDenied(_("无权上传本品牌的材料。"))
             form = pf.AttachmentForm(request.POST, request.FILES)
             if form.is_valid():
                 try:
@@ -413,7 +413,7 @@ class BrandDetailView(PortalPageMixin, View):
                           status=400)
         if action == "recognize":
             if not can_edit_org(request.user, "recognition", brand.organization):
-                raise PermissionDenied("品牌获评由上级党务工作人员登记。")
+                raise PermissionDenied(_("品牌获评由上级党务工作人员登记。"))
             form = pf.RecognitionForm(request.POST)
             if form.is_valid():
                 try:
@@ -427,7 +427,7 @@ class BrandDetailView(PortalPageMixin, View):
                           status=400)
         if action == "remove_attachment":
             if not can_edit_org(request.user, "brand", brand.organization):
-                raise PermissionDenied("无权删除本品牌的材料。")
+                raise PermissionDenied(_("无权删除本品牌的材料。"))
             att = get_object_or_404(brand.attachments.filter(is_active=True), pk=request.POST.get("attachment"))
             services.record_deactivate(obj=att, reason="从品牌材料中移除", by=request.user)
             messages.success(request, _("已移除。"))
@@ -492,11 +492,11 @@ class RoundDetailView(PortalPageMixin, View):
                     return render(request, "practice/round_detail.html", self._ctx(request, rnd, entry_form=form),
                                   status=400)
                 if not can(request.user, CHANGE, form.cleaned_data["brand"].organization.path):
-                    raise PermissionDenied("只能为本支部的品牌报名。")
+                    raise PermissionDenied(_("只能为本支部的品牌报名。"))
                 services.round_enter(round=rnd, by=request.user, **form.cleaned_data)
             elif action == "score":
                 if not can_score(request.user, rnd):
-                    raise PermissionDenied("您不是本次评选的评委。")
+                    raise PermissionDenied(_("您不是本次评选的评委。"))
                 entry = get_object_or_404(BrandEntry, round=rnd, pk=request.POST.get("entry"))
                 form = pf.ScoreForm(request.POST)
                 if not form.is_valid():
@@ -505,7 +505,7 @@ class RoundDetailView(PortalPageMixin, View):
                 services.entry_score(entry=entry, judge=request.user, **form.cleaned_data)
             elif action in ("start_scoring", "close"):
                 if not can(request.user, MANAGE, rnd.organization.path):
-                    raise PermissionDenied("只有组织单位的党务工作人员可以推进评选。")
+                    raise PermissionDenied(_("只有组织单位的党务工作人员可以推进评选。"))
                 if action == "start_scoring":
                     services.round_start_scoring(round=rnd, by=request.user)
                 else:
@@ -513,7 +513,7 @@ class RoundDetailView(PortalPageMixin, View):
             else:
                 raise Http404
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, _("；").join(exc.messages))
         else:
             messages.success(request, _("已保存。"))
         return redirect(rnd)
@@ -532,7 +532,7 @@ class PostDetailView(PortalPageMixin, View):
     def post(self, request, pk):
         post = selectors.practice_get("post", user=request.user, pk=pk)
         if not can_edit_org(request.user, "post", post.organization):
-            raise PermissionDenied("无权为该岗区报告成效。")
+            raise PermissionDenied(_("无权为该岗区报告成效。"))
         form = pf.PostResultForm(request.POST)
         if form.is_valid():
             try:
@@ -651,7 +651,7 @@ class ContactDetailView(PortalPageMixin, View):
     def post(self, request, pk):
         point = self._point(request, pk)
         if not can_record_visit(request.user, point):
-            raise PermissionDenied("只有该联系点的联系人或党务工作人员可以记录走访。")
+            raise PermissionDenied(_("只有该联系点的联系人或党务工作人员可以记录走访。"))
         form = pf.VisitForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
@@ -688,14 +688,14 @@ class NoticeDetailView(PortalPageMixin, View):
     def post(self, request, pk):
         notice = self._notice(request, pk)
         if not can(request.user, MANAGE, notice.organization.path):
-            raise PermissionDenied("无权修改该通知。")
+            raise PermissionDenied(_("无权修改该通知。"))
         form = pf.AttachmentForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 services.attachment_add(owner=notice, upload=form.cleaned_data["file"],
                                         caption=form.cleaned_data["caption"], by=request.user)
             except ValidationError as exc:
-                messages.error(request, "；".join(exc.messages))
+                messages.error(request, _("；").join(exc.messages))
             else:
                 messages.success(request, _("附件已上传。"))
         else:

@@ -1,9 +1,12 @@
 """Report jobs: who asked for which document of which organization and period, and where the file is."""
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -51,6 +54,26 @@ class ReportJobQuerySet(RestrictedQuerySet):
 
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
+
+
+# What workers write to ReportJob.stage: stored in Chinese (services compare it), shown through the catalog.
+JOB_STAGES = (
+    gettext_noop("排队等待"), gettext_noop("队列暂不可用，恢复后自动生成"), gettext_noop("开始生成"), gettext_noop("失败"),
+    gettext_noop("分支部统计中"), gettext_noop("汇总排版"), gettext_noop("排版生成文件"), gettext_noop("保存文件"),
+    gettext_noop("已完成"), gettext_noop("汇总全体党支部数据"), gettext_noop("整理报告内容"),
+    gettext_noop("读取组织生活记录"), gettext_noop("读取党员与班子情况"), gettext_noop("读取党员、班子与评星结果"),
+    gettext_noop("读取党建实践记录"), gettext_noop("整理整改与计划"), gettext_noop("读取支部工作数据"),
+    gettext_noop("整理述职提纲"),
+)
+PARTS_STAGE = re.compile(r"^分支部统计 (\d+)/(\d+)$")
+
+
+def stage_label(stage: str) -> str:
+    """The stored (Chinese) progress step in the active language."""
+    m = PARTS_STAGE.match(stage)
+    if m:
+        return gettext("分支部统计 {done}/{total}").format(done=m.group(1), total=m.group(2))
+    return gettext(stage) if stage else ""
 
 
 class ReportJob(models.Model):
@@ -106,6 +129,10 @@ class ReportJob(models.Model):
 
     def get_absolute_url(self):
         return reverse("reports:job", args=[self.pk])
+
+    @property
+    def stage_display(self) -> str:
+        return stage_label(self.stage)
 
     @property
     def is_active(self) -> bool:
@@ -172,7 +199,7 @@ class ReportPlan(models.Model):
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="report_plan_once")]
 
     def __str__(self):
-        return f"{self.organization} {self.year}年度报告填报"
+        return _("{org} {year}年度报告填报").format(org=self.organization, year=self.year)
 
     def plan_lines(self) -> list[str]:
         return [line.strip() for line in self.next_year_plan.splitlines() if line.strip()]

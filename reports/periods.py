@@ -10,11 +10,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-PERIOD_FORMAT_ERROR = "期间格式应为 2025、2025-Q3 或 2025-09。"
-PERIOD_KIND_ERROR = "该报告按{expected}生成，期间应写作 {example}。"
+from django.utils.translation import gettext_lazy as _
+
+PERIOD_FORMAT_ERROR = _("期间格式应为 2025、2025-Q3 或 2025-09。")
+PERIOD_KIND_ERROR = _("该报告按{expected}生成，期间应写作 {example}。")
 QUARTER_NAMES = "一二三四"
 _RE = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")
-EXAMPLES = {"year": ("年度", "2025"), "quarter": ("季度", "2025-Q3"), "month": ("月度", "2025-09")}
+EXAMPLES = {"year": (_("年度"), "2025"), "quarter": (_("季度"), "2025-Q3"), "month": (_("月度"), "2025-09")}
 
 
 @dataclass(frozen=True, order=True)

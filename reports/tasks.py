@@ -8,6 +8,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_init, worker_process_init
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils import translation
 
 from . import services
 from .models import JobStatus, ReportJob
@@ -55,10 +56,18 @@ class ReportTask(Task):
                                  if isinstance(exc, TRANSIENT) else services.readable_error(exc))
 
 
+DOCUMENT_LANGUAGE = "zh-hans"
+
+
 def _guarded(job_id: int, func) -> None:
-    """Run `func`; transient errors propagate (autoretry), anything else fails the job with its reason."""
+    """Run `func`; transient errors propagate (autoretry), anything else fails the job with its reason.
+
+    Documents are built in Chinese whatever the site language (they are submitted upward); the failure reason
+    shown on the page is rendered outside, in the site language.
+    """
     try:
-        func()
+        with translation.override(DOCUMENT_LANGUAGE):
+            func()
     except TRANSIENT:
         raise
     except SoftTimeLimitExceeded:

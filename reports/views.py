@@ -23,7 +23,7 @@ from .models import ReportFormat
 
 JOBS_PER_PAGE = 20
 QUEUE_UNAVAILABLE = _("报告队列暂时不可用：您的申请已保存，队列恢复后将自动生成，无需重复提交。")
-REQUEST_DENIED = "只有党务工作者和支部书记（委员）可以生成报告；您可以查看和下载已生成的报告。"
+REQUEST_DENIED = _("只有党务工作者和支部书记（委员）可以生成报告；您可以查看和下载已生成的报告。")
 CONTENT_TYPES = {ReportFormat.PDF: "application/pdf",
                  ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -130,11 +130,11 @@ class JobDownloadView(PortalPageMixin, View):
     def get(self, request, pk):
         job = selectors.job_get(user=request.user, pk=pk)
         if not job.is_done:
-            raise Http404("报告尚未生成完成。")
+            raise Http404(_("报告尚未生成完成。"))
         try:
             handle = job.file.open("rb")
         except FileNotFoundError as exc:
-            raise Http404("报告文件已不存在，请重新生成。") from exc
+            raise Http404(_("报告文件已不存在，请重新生成。")) from exc
         response = FileResponse(handle, content_type=CONTENT_TYPES[job.format])
         response["Content-Disposition"] = content_disposition(job.download_name)
         response["Cache-Control"] = "private, no-store"
@@ -153,12 +153,12 @@ class JobRegenerateView(PortalPageMixin, View):
             result = services.report_request(organization=job.organization, kind=job.kind, period=job.period,
                                              fmt=job.format, user=request.user, regenerate=True)
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, _("；").join(exc.messages))
         else:
             if result.created and not result.queued:
                 messages.warning(request, QUEUE_UNAVAILABLE)
             else:
-                messages.success(request, _("已重新提交生成。") if result.created else "同一报告正在生成中，请稍候。")
+                messages.success(request, _("已重新提交生成。") if result.created else _("同一报告正在生成中，请稍候。"))
         return redirect("reports:organization", pk=job.organization_id)
 
 
@@ -183,7 +183,7 @@ class PlanView(PortalPageMixin, View):
         form = ReportPlanForm(request.POST)
         if form.is_valid():
             services.plan_save(organization=org, year=year, by=request.user, **form.cleaned_data)
-            messages.success(request, f"已保存{year}年度报告填报内容，重新生成年度报告后生效。")
+            messages.success(request, _("已保存{year}年度报告填报内容，重新生成年度报告后生效。").format(year=year))
             return redirect(reverse("reports:organization", args=[org.pk]))
         return render(request, "reports/plan.html", {"org": org, "year": year, "form": form}, status=400)
 

@@ -6,14 +6,15 @@ import hmac
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from ..models import ApiClient
 
-TOKEN_INVALID = "令牌无效。"
-TOKEN_EXPIRED = "令牌已过期，请联系党务工作者重新签发。"
-TOKEN_REVOKED = "令牌已被吊销。"
+TOKEN_INVALID = _("令牌无效。")
+TOKEN_EXPIRED = _("令牌已过期，请联系党务工作者重新签发。")
+TOKEN_REVOKED = _("令牌已被吊销。")
 PREFIX_LENGTH = 12
 # last_used_at is written at most this often per client: one UPDATE per minute, not per request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)

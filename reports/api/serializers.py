@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from branches.models import Organization
@@ -45,9 +46,9 @@ class ReportJobRequestSerializer(serializers.Serializer):
         if not attrs.get("organization"):
             code = attrs.get("organization_code")
             if not code:
-                raise serializers.ValidationError({"organization": "请提供 organization 或 organization_code。"})
+                raise serializers.ValidationError({"organization": _("请提供 organization 或 organization_code。")})
             org = self.fields["organization"].queryset.filter(code=code).first()
             if org is None:
-                raise serializers.ValidationError({"organization_code": "没有该编码的组织，或不在授权范围内。"})
+                raise serializers.ValidationError({"organization_code": _("没有该编码的组织，或不在授权范围内。")})
             attrs["organization"] = org
         return attrs

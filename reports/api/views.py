@@ -5,6 +5,7 @@ pagination, Idempotency-Key on POST, request log. Token clients need the "report
 """
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -73,11 +74,11 @@ class ReportJobViewSet(IdempotentCreateMixin, _RequestReport, ScopedViewSetMixin
     def file(self, request, pk=None):
         job = self.get_object()
         if not job.is_done:
-            raise Http404("报告尚未生成完成。")
+            raise Http404(_("报告尚未生成完成。"))
         try:
             handle = job.file.open("rb")
         except FileNotFoundError as exc:
-            raise Http404("报告文件已不存在。") from exc
+            raise Http404(_("报告文件已不存在。")) from exc
         response = FileResponse(handle, content_type=CONTENT_TYPES[job.format])
         response["Content-Disposition"] = content_disposition(job.download_name)
         response["Cache-Control"] = "private, no-store"

@@ -9,6 +9,18 @@
   var src = document.getElementById(grid.getAttribute("data-radar-source"));
   if (!src) return;
   var data = JSON.parse(src.textContent);
+  // English criterion names are long: wrap them by words (Chart.js draws an array as lines) so the corners fit.
+  function wrap(label) {
+    if (!EN || label.length <= 10) return label;
+    var lines = [];
+    label.split(" ").forEach(function (word) {
+      var last = lines.length - 1;
+      if (last >= 0 && (lines[last] + " " + word).length <= 10) lines[last] += " " + word;
+      else lines.push(word);
+    });
+    return lines;
+  }
+  var pointLabels = data.labels.map(wrap);
   data.branches.forEach(function (b) {
     var box = document.createElement("figure");
     box.className = "radar-box";
@@ -23,7 +35,7 @@
     box.appendChild(holder); box.appendChild(cap); grid.appendChild(box);
     new Chart(canvas, {
       type: "radar",
-      data: { labels: data.labels, datasets: [{ label: T("得分率 %", "Score rate %"), data: b.values, fill: true,
+      data: { labels: pointLabels, datasets: [{ label: T("得分率 %", "Score rate %"), data: b.values, fill: true,
         backgroundColor: "rgba(200, 22, 29, 0.15)", borderColor: "#c8161d", pointBackgroundColor: "#c8161d" }] },
       options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } },
         scales: { r: { min: 0, max: 100, ticks: { stepSize: 25, display: false }, pointLabels: { font: { size: 11 } } } } }

@@ -301,3 +301,209 @@ def test_service_refusals_follow_the_language(tree, users):
     with pytest.raises(ValidationError) as zh:
         services.committee_return(evaluation=ev, by=users.staff, reason=" ")
     assert zh.value.message_dict == {"reason": ["请填写原因。"]}
+
+
+# --- texts from views, services, filters and report jobs (not templates) -----------------------------------------
+
+CJK_OK_CALLS = {"Column", "Sheet", "xlsx_response", "members_xlsx_response",   # XLSX exchange formats and documents
+                "extend_schema", "extend_schema_field", "OpenApiParameter"}    # OpenAPI description for the agencies
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ngettext", "ngettext_lazy",
+                 "gettext_noop", "format_lazy"}
+STORED_KEYWORDS = {"reason"}   # texts a view hands to a service that stores them (history), in the data language
+SOURCE_EXCEPTIONS = {("branches/filters.py", "{description}；授权范围外的组织为 400。")}   # OpenAPI text only
+
+
+def unwrapped_chinese(path: Path) -> list[str]:
+    """Chinese string literals outside gettext calls (docstrings and the allowed calls above excepted)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+    def call_name(call):
+        f = call.func
+        return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+
+    name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+    found, seen = [], set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str) and HAN.search(node.value)):
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, ast.Expr):
+            continue   # docstring
+        if isinstance(parent, ast.JoinedStr):   # an f-string: one finding, shown with its placeholders
+            if id(parent) in seen:
+                continue
+            seen.add(id(parent))
+            text = ast.unparse(parent)[2:-1]
+        else:
+            text = node.value
+        while parent is not None:
+            if isinstance(parent, ast.Call) and call_name(parent) in GETTEXT_CALLS | CJK_OK_CALLS:
+                break
+            if isinstance(parent, ast.keyword) and parent.arg in STORED_KEYWORDS:
+                break
+            parent = parents.get(parent)
+        else:
+            if (name, text) not in SOURCE_EXCEPTIONS:
+                found.append(f"{name}:{node.lineno}: {text[:50]}")
+    return found
+
+
+def test_unwrapped_chinese_finds_an_f_string(tmp_path):
+    sample = tmp_path / "views.py"
+    sample.write_text('from django.utils.translation import gettext as _\n"""文档。"""\n'
+                      'A = _("已保存。")\nB = f"已登记 {n} 人。"\nC = Column("姓名", "name")\n'
+                      'D = {"x": "未通过"}\n', encoding="utf-8")
+    assert unwrapped_chinese(sample) == ["views.py:4: 已登记 {n} 人。", "views.py:6: 未通过"]
+
+
+def test_views_forms_and_filters_have_no_unwrapped_chinese():
+    """Flash and denial messages, page titles, form and filter labels all go through the catalog."""
+    paths = {p for pattern in ("*/*views*.py", "*/*forms.py", "*/*filters.py", "*/pii_log.py") for p in ROOT.glob(pattern)}
+    assert len(paths) > 20
+    offenders = [o for p in sorted(paths) for o in unwrapped_chinese(p)]
+    assert not offenders, offenders
+
+
+LIFECYCLE_PAGES = [
+    ("members:dues", [], ["Party dues"], ["党费收缴"]),
+    ("members:appraisals", [], ["Democratic appraisal of members"], ["民主评议党员"]),
+    ("members:points", [], ["Member points"], ["党员积分"]),
+    ("members:points_entries", [], ["Points entry and review"], ["积分录入与审核"]),
+    ("members:birthdays", [], ["Political birthdays"], ["政治生日"]),
+    ("members:due", [], ["Member development items due"], ["发展党员到期事项"]),
+    ("members:transfer_initiate", ["a1"], ["Membership transfer: 甲一党员"], ["组织关系转接："]),
+    ("members:status_change", ["a1"], ["Change of membership status: 甲一党员"], ["党员身份变化："]),
+    ("members:mobile", ["a1"], ["Mobile member: 甲一党员"], ["流动党员："]),
+    ("members:edit", ["a1"], ["Edit 甲一党员"], ["编辑 "]),
+    ("members:move", ["a1"], ["Change of branch: 甲一党员"], ["组织关系调整："]),
+    ("members:deactivate", ["a1"], ["Leaving the registry: 甲一党员"], ["办理离开："]),
+]
+
+
+@pytest.mark.django_db
+def test_member_lifecycle_pages_in_english(client, settings, tree, users, members):
+    settings.LANGUAGE_CODE = "en"
+    data = user_data()
+    client.force_login(users.staff)
+    problems = []
+    for name, args, present, absent in LIFECYCLE_PAGES:
+        r = client.get(reverse(name, args=[getattr(members, a).pk for a in args]))
+        assert r.status_code == 200, name
+        body = r.content.decode()
+        problems += [(name, f"missing {t!r}") for t in present if t not in body]
+        problems += [(name, f"still {t!r}") for t in absent if t in body]
+        left = ui_chinese(body, data)
+        if left:
+            problems.append((name, sorted(left)))
+    assert not problems, problems
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.django_db
+def test_lifecycle_flash_messages_and_form_errors_in_english(client, settings, tree, users, members):
+    from members.lifecycle_models import AppraisalRound
+
+    settings.LANGUAGE_CODE = "en"
+    client.force_login(users.secretary)
+    r = client.post(reverse("members:transfer_initiate", args=[members.a1.pk]),
+                    {"kind": "internal", "to_branch_code": tree.b1.code, "on": "2026-01-05", "reason": "调动"},
+                    follow=True)
+    assert _messages(r) == [f"Transfer initiated; waiting for {tree.b1.name} to accept."]
+
+    r = client.post(reverse("members:appraisals"), {"branch": tree.a1.pk, "year": 2025}, follow=True)
+    rnd = AppraisalRound.objects.get(branch=tree.a1, year=2025)
+    body = r.content.decode()
+    assert f"{tree.a1.name} democratic appraisal 2025" in body and "年度民主评议" not in body
+    entry = rnd.entries.first()
+    r = client.post(reverse("members:appraisal", args=[rnd.pk]), {f"excellent-{entry.pk}": "abc"})
+    body = r.content.decode()
+    assert "Peer votes must be whole numbers, zero or more." in body and "互评票数" not in body
+
+    client.force_login(users.staff)
+    r = client.post(reverse("members:dues_generate"), {"month": "2026-01"}, follow=True)
+    assert len(_messages(r)) == 1 and _messages(r)[0].startswith("2026-01: ")
+    assert "new dues records generated" in _messages(r)[0]
+    settings.LANGUAGE_CODE = "zh-hans"
+    r = client.post(reverse("members:dues_generate"), {"month": "2026-01"}, follow=True)
+    assert _messages(r) == ["2026年01月：新生成 0 条党费记录（已有的不会重复生成）。"]
+
+
+@pytest.mark.django_db
+def test_filter_labels_and_validation_errors_follow_the_language(tree, members):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from branches.filters import ActivityFilterSet
+    from members.filters import MemberFilterSet
+
+    with translation.override("en"):
+        form = ActivityFilterSet(data={}).form
+        assert form.fields["q"].label == "Subject / topics / place"
+        assert dict(form.fields["active"].choices)["0"] == "Voided"
+        assert "Branch" in dict(MemberFilterSet(data={}).form.fields["ordering"].choices).values()
+        member = members.a1
+        member.birth_date = member.joined_on
+        with pytest.raises(ValidationError) as exc:
+            member.full_clean()
+        assert "A member must be at least 18 years old on joining." in exc.value.message_dict["joined_on"]
+    with translation.override("zh-hans"):
+        assert ActivityFilterSet(data={}).form.fields["q"].label == "主题/议题/地点"
+
+
+@pytest.mark.django_db
+def test_report_job_stage_is_shown_in_the_site_language(client, settings, tree, users):
+    from reports.models import ReportJob, stage_label
+
+    job = ReportJob.objects.create(kind="branch-monthly", organization=tree.a1, period="2026-01", format="pdf",
+                                   status="running", progress=40, stage="读取组织生活记录", requested_by=users.staff)
+    settings.LANGUAGE_CODE = "en"
+    client.force_login(users.staff)
+    body = client.get(reverse("reports:job", args=[job.pk])).content.decode()
+    assert "Reading organizational-life records" in body and "读取组织生活记录" not in body
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert stage_label("分支部统计 3/12") == "Branch figures 3/12"
+        assert stage_label("") == ""
+    with translation.override("zh-hans"):
+        assert stage_label("分支部统计 3/12") == "分支部统计 3/12"
+
+
+@pytest.mark.django_db
+def test_report_documents_are_built_in_chinese_and_failures_told_in_the_site_language(tree, users):
+    """Report bodies are submitted upward in Chinese whatever LANGUAGE is; the failure shown on the page is not."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from reports import periods, tasks
+    from reports.models import ReportJob
+
+    job = ReportJob.objects.create(kind="branch-monthly", organization=tree.a1, period="2026-01", format="pdf",
+                                   status="running", requested_by=users.staff)
+    seen = []
+
+    def build():
+        seen.append(translation.get_language())
+        raise ValidationError(periods.PERIOD_FORMAT_ERROR)
+
+    with translation.override("en"):
+        tasks._guarded(job.pk, build)
+        assert translation.get_language() == "en"
+    job.refresh_from_db()
+    assert seen == ["zh-hans"]
+    assert job.status == "failed" and job.error == "The period must be written 2025, 2025-Q3 or 2025-09."
+
+
+@pytest.mark.django_db
+def test_api_errors_in_english(client, settings, users):
+    settings.LANGUAGE_CODE = "en"
+    r = client.get("/api/v1/no-such-thing/")
+    assert r.status_code == 404 and r.json()["detail"] == "No such API endpoint."
+    r = client.get("/api/v1/organizations/", HTTP_AUTHORIZATION="Bearer sz_not-a-real-token-at-all")
+    assert r.status_code == 401 and r.json()["detail"] == "Invalid token."
+    settings.LANGUAGE_CODE = "zh-hans"
+    assert client.get("/api/v1/no-such-thing/").json()["detail"] == "接口地址不存在。"

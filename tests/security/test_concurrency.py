@@ -106,7 +106,7 @@ def test_double_submitted_member_form_creates_one_record(client, tree, users):
     assert Member.objects.filter(name="防重1").count() == 1
     assert second["Location"] == first["Location"]  # the repeat lands on the record the first one created
     page = client.get(second["Location"]).content.decode()
-    assert concurrency.DUPLICATE_SUBMIT in page
+    assert str(concurrency.DUPLICATE_SUBMIT) in page
 
 
 def test_a_rejected_submission_releases_its_token(client, tree, users):
