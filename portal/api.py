@@ -63,9 +63,14 @@ class ChoiceLabels:
 
     def label(self, value):
         """What `ChoiceDisplayField` shows: None stays None, an unknown value is shown as itself."""
+        return self.lookup(self.current(), value)
+
+    @staticmethod
+    def lookup(labels: dict, value):
+        """`label` with the dict from `current()` already in hand (many rows, one language lookup)."""
         if value is None:
             return None
-        return str(self.current().get(value, value))
+        return str(labels.get(value, value))
 
 
 class ChoiceDisplayField(serializers.CharField):
@@ -110,6 +115,14 @@ class LeanRepresentationMixin:
 
     def to_representation(self, instance):
         return self.represent(instance)
+
+    def choice_label(self, labels: ChoiceLabels, value):
+        """`labels.label(value)`, the language looked up once per serializer (one page), not once per row."""
+        cache = self.__dict__.setdefault("_label_dicts", {})
+        current = cache.get(id(labels))
+        if current is None:
+            current = cache[id(labels)] = labels.current()
+        return ChoiceLabels.lookup(current, value)
 
     def represent(self, instance) -> dict:
         raise NotImplementedError

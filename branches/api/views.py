@@ -24,6 +24,7 @@ from .serializers import (
     ComplianceRowSerializer,
     OrganizationDetailSerializer,
     OrganizationSerializer,
+    attendance_labels,
     attendance_row,
 )
 
@@ -107,12 +108,14 @@ def attach_attendance_rows(activities) -> None:
     most of the page's CPU. Same order and content as `_attendance()` (members by name, then guests).
     """
     by_activity = {a.pk: [] for a in activities}
+    labels = attendance_labels()
     for activity_id, *row in _attendance().filter(activity_id__in=list(by_activity)).values_list(
         "activity_id", "member_id", "member__name", "guest_name", "status", "leave_reason", "checked_in_at",
     ):
         member_id, member_name, guest_name, status, leave_reason, checked_in_at = row
         by_activity[activity_id].append(attendance_row(
-            member_id, member_name if member_id is not None else guest_name, status, leave_reason, checked_in_at))
+            member_id, member_name if member_id is not None else guest_name, status, leave_reason, checked_in_at,
+            labels=labels))
     for activity in activities:
         activity.attendance_rows = by_activity[activity.pk]
 

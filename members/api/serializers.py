@@ -54,13 +54,13 @@ class MemberSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
         pii = self._pii()
         branch, group = m.branch, m.party_group
         return {
-            "id": m.pk, "name": m.name, "gender": m.gender, "gender_display": GENDER_LABELS.label(m.gender),
+            "id": m.pk, "name": m.name, "gender": m.gender, "gender_display": self.choice_label(GENDER_LABELS, m.gender),
             "ethnicity": m.ethnicity, "birth_date": api_date(m.birth_date),
             "phone": m.phone if pii else mask_phone(m.phone),
             "id_number": m.get_id_number() if pii else m.id_number_masked, "education": m.education,
-            "education_display": EDUCATION_LABELS.label(m.education), "work_unit": m.work_unit, "post": m.post,
-            "category": m.category, "category_display": CATEGORY_LABELS.label(m.category), "status": m.status,
-            "status_display": STATUS_LABELS.label(m.status), "joined_on": api_date(m.joined_on),
+            "education_display": self.choice_label(EDUCATION_LABELS, m.education), "work_unit": m.work_unit, "post": m.post,
+            "category": m.category, "category_display": self.choice_label(CATEGORY_LABELS, m.category), "status": m.status,
+            "status_display": self.choice_label(STATUS_LABELS, m.status), "joined_on": api_date(m.joined_on),
             "confirmed_on": api_date(m.confirmed_on), "party_age": m.party_age, "branch": m.branch_id,
             "branch_code": branch.code, "branch_name": branch.name, "party_group": m.party_group_id,
             "party_group_name": group.name if group is not None else None, "is_active": m.is_active,
