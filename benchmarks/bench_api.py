@@ -1,10 +1,15 @@
 """Benchmark the API list pages and the staff compliance table (run after `manage.py seed_scale --branches N`).
 
-    DATABASE_URL=postgres://... python benchmarks/bench_api.py [--runs 30]
+    DATABASE_URL=postgres://... BENCH_TAG=n5000 python benchmarks/bench_api.py [--runs 30] [--api-only]
+    python benchmarks/bench_api.py --compare benchmarks/results/api-n500.json benchmarks/results/api-n5000.json
 
-In-process (Django test Client, no network): per case a warm-up, then `--runs` timed requests; prints median,
-p95, queries per request and the bare SQL time (the captured SQL re-run on a raw cursor: the floor the page
-cannot beat). One line per case; JSON to benchmarks/results/api.json.
+In-process (Django test Client, no network): per case two warm-ups, then `--runs` timed requests; prints median,
+p95, process CPU per request, queries per request and the bare SQL time (the captured SQL re-run on a raw cursor:
+the floor the page cannot beat). One line per case; JSON to benchmarks/results/api[-BENCH_TAG].json.
+`--compare` reads two such files (small N first) and prints the p95 growth per case against the 1.5× target.
+
+The API cases write: the superuser's /members/ pages and the agency token's PII pages record personal-data
+access (members.PiiAccess), token requests record usage. Run on a writable copy of the seeded database.
 """
 from __future__ import annotations
 
@@ -60,53 +65,96 @@ def bare_sql(captured) -> float:
 def run_case(name, fn, runs, target_ms=None):
     fn()  # warm-up
     fn()
-    times, sql_times, queries = [], [], None
+    times, cpu_times, sql_times, query_counts = [], [], [], set()
     for _ in range(runs):
         with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             fn()
             times.append(time.perf_counter() - t0)
-        queries = len(ctx.captured_queries)
+            cpu_times.append(time.process_time() - c0)
+        query_counts.add(len(ctx.captured_queries))
         sql_times.append(bare_sql(ctx.captured_queries))
     med, p95, sql = statistics.median(times) * 1000, pct(times, 95) * 1000, statistics.median(sql_times) * 1000
+    cpu = statistics.median(cpu_times) * 1000
+    queries = max(query_counts)
     ok = "" if target_ms is None else (" OK" if p95 <= target_ms else f" MISS (target p95 ≤ {target_ms} ms)")
-    print(f"{name:<44} median {med:8.1f} ms  p95 {p95:8.1f} ms  queries {queries:3d}  bare SQL {sql:7.1f} ms"
-          f"  overhead ×{med / sql if sql else 0:.1f}{ok}", flush=True)
-    return {"median_ms": round(med, 1), "p95_ms": round(p95, 1), "queries": queries, "bare_sql_ms": round(sql, 1),
-            "runs": runs, "target_p95_ms": target_ms}
+    varying = "" if len(query_counts) == 1 else f" (queries varied: {sorted(query_counts)})"
+    print(f"{name:<50} median {med:7.1f} ms  p95 {p95:7.1f} ms  CPU {cpu:6.1f} ms  queries {queries:3d}"
+          f"  bare SQL {sql:6.1f} ms  load {os.getloadavg()[0]:4.1f}{ok}{varying}", flush=True)
+    return {"median_ms": round(med, 1), "p95_ms": round(p95, 1), "cpu_ms": round(cpu, 1), "queries": queries,
+            "bare_sql_ms": round(sql, 1), "runs": runs, "target_p95_ms": target_ms,
+            "load": round(os.getloadavg()[0], 2)}
+
+
+GROWTH_TARGET = 1.5
+
+
+def compare(small_file, large_file):
+    """p95 at the large N over p95 at the small N, per case present in both (target ≤ 1.5×)."""
+    small, large = (json.loads(Path(f).read_text()) for f in (small_file, large_file))
+    print(f"small: {small['sizes']} (load {small['load'][0]:.1f}, {small['commit']})")
+    print(f"large: {large['sizes']} (load {large['load'][0]:.1f}, {large['commit']})")
+    for name, big in large["results"].items():
+        little = small["results"].get(name)
+        if little is None or not little["p95_ms"]:
+            continue
+        growth = big["p95_ms"] / little["p95_ms"]
+        verdict = "OK" if growth <= GROWTH_TARGET else f"MISS (target ≤ {GROWTH_TARGET}×)"
+        print(f"{name:<50} p95 {little['p95_ms']:7.1f} → {big['p95_ms']:7.1f} ms  ×{growth:4.2f}  "
+              f"queries {little['queries']} → {big['queries']}  {verdict}")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--period", default="2025-Q3")
+    parser.add_argument("--api-only", action="store_true", help="skip the compliance table cases")
+    parser.add_argument("--compare", nargs=2, metavar=("SMALL_JSON", "LARGE_JSON"))
     args = parser.parse_args()
+    if args.compare:
+        compare(*args.compare)
+        return
     user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
     client = Client()
     client.force_login(user)
     root = Organization.objects.filter(depth=1).order_by("path").first()
     mid = Organization.objects.filter(depth=2).order_by("path").first()
     branches = Organization.objects.filter(kind=OrganizationKind.BRANCH).count()
+    # An agency (上级机关) token on the 2nd-level organization, with the PII grant: the scoped, logged path.
+    from branches.api_clients import api_client_create
+    from branches.models import ApiClient
 
-    def get(url):
+    ApiClient.objects.filter(name="bench agency").delete()
+    _, token = api_client_create(organization=mid, name="bench agency", grants=["pii"])
+    agency = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def get(url, via=client, full_page=True):
         def fn():
-            r = client.get(url, HTTP_ACCEPT="application/json")
+            r = via.get(url, HTTP_ACCEPT="application/json")
             assert r.status_code == 200, (url, r.status_code, r.content[:300])
+            if full_page:  # a full API page, not a suspiciously cheap empty one
+                assert len(r.json()["results"]) == 100, (url, len(r.json()["results"]))
             return r
         return fn
 
+    quarter = "held_on_after=2025-07-01&held_on_before=2025-09-30"
     results = {}
     cases = [
         ("api organizations (whole tree, 100/page)", get(f"/api/v1/organizations/?organization={root.pk}"), 50),
         ("api organizations (2nd-level subtree)", get(f"/api/v1/organizations/?organization={mid.pk}"), 50),
         ("api members (whole tree, 100/page)", get(f"/api/v1/members/?organization={root.pk}"), 50),
         ("api members (2nd-level subtree)", get(f"/api/v1/members/?organization={mid.pk}"), 50),
+        ("api members (agency token + PII, its subtree)", get("/api/v1/members/", agency), 50),
+        ("api activities (one quarter, whole tree)", get(f"/api/v1/activities/?{quarter}"), 50),
+        ("api activities (one quarter, 2nd-level subtree)",
+         get(f"/api/v1/activities/?organization={mid.pk}&{quarter}"), 50),
+        ("api activities (one quarter, by date, token)",
+         get(f"/api/v1/activities/?{quarter}&ordering=held_on", agency), 50),
     ]
-    if client.get("/api/v1/activities/").status_code == 200:
-        cases.append(("api activities (one quarter)",
-                      get("/api/v1/activities/?held_from=2025-07-01&held_to=2025-09-30"), 50))
     for name, fn, target in cases:
         results[name] = run_case(name, fn, args.runs, target)
+    if args.api_only:
+        return finish(results, branches)
 
     # Staff compliance: the whole tree for a quarter, and a 50-row page (first 50 branches with their groups).
     first50 = list(Organization.objects.filter(kind=OrganizationKind.BRANCH).order_by("path").values_list("path", flat=True)[:50])
@@ -124,19 +172,22 @@ def main():
         lambda: compliance_table(organizations_qs=Organization.objects.filter(page_q), period=args.period, today=today),
         args.runs, 150)
     results["compliance page (HTML, staff, quarter)"] = run_case(
-        "compliance page (HTML, superuser, quarter)", get(f"/org/life/compliance/?period={args.period}"), runs, None)
+        "compliance page (HTML, superuser, quarter)", get(f"/org/life/compliance/?period={args.period}", full_page=False), runs, None)
 
+    finish(results, branches)
+
+
+def finish(results, branches):
     sizes = {"branches": branches, "organizations": Organization.objects.count(), "members": Member.objects.count(),
              "activities": Activity.objects.count(), "attendance": Attendance.objects.count()}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     out = {"at": datetime.now(UTC).isoformat(), "commit": commit, "vendor": connection.vendor, "sizes": sizes,
-           "load": os.getloadavg(), "results": results}
+           "load": os.getloadavg(), "cpu_count": os.cpu_count(), "results": results}
     print(f"dataset {sizes}  load {os.getloadavg()[0]:.2f}  commit {commit}")
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
     name = os.environ.get("BENCH_TAG", "")
     (ROOT / "benchmarks" / "results" / f"api{('-' + name) if name else ''}.json").write_text(
         json.dumps(out, ensure_ascii=False, indent=2))
-
 
 if __name__ == "__main__":
     main()

@@ -257,7 +257,14 @@ class PiiAccess(models.Model):
         API = "api", _("接口读取个人信息")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # One member (viewing a full 身份证号, reading one member by API) ...
     member = models.ForeignKey(Member, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # ... or, for an API list page, every member of one branch whose data the answer carried: one row per
+    # (request, branch) instead of one per member. `organization` is that branch at the time of reading and
+    # scopes the row on the log page, as `member`'s branch scopes single-member rows.
+    organization = models.ForeignKey("branches.Organization", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    member_ids = models.JSONField(default=list, blank=True)
     action = models.CharField(max_length=12, choices=Action.choices)
     detail = models.CharField(max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

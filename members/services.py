@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
 
-from .models import Member, MembershipMove, MemberStatus, MoveKind
+from .models import Member, MembershipMove, MemberStatus, MoveKind, PiiAccess
 from .rules import setting_months
 from .validators import normalize_id_number, validate_id_number
 
@@ -136,3 +136,21 @@ def member_restore(*, member: Member, on: date, reason: str, by=None) -> Member:
         recorded_by=by,
     )
     return member
+
+
+def pii_access_record_api(*, user, members, detail: str = "", ip_address: str | None = None) -> list[PiiAccess]:
+    """Record that `user` received the personal data of `members` in one API answer.
+
+    One row per branch of the members read (`organization` = the branch, `member_ids` = who), written in
+    one INSERT: a 100-member page spread over a few branches is a few rows, not 100. A single member also
+    fills `member`, like a full-ID view. The rows scope on the log page by their branch, so staff see exactly
+    the reads of members in their subtree.
+    """
+    by_branch: dict[int, list[int]] = {}
+    for m in members:
+        by_branch.setdefault(m.branch_id, []).append(m.pk)
+    return PiiAccess.objects.bulk_create(
+        PiiAccess(user=user, organization_id=branch_id, member_ids=ids, member_id=ids[0] if len(ids) == 1 else None,
+                  action=PiiAccess.Action.API, detail=detail[:200], ip_address=ip_address)
+        for branch_id, ids in by_branch.items()
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.api import ChoiceDisplayField
+from portal.api import ChoiceDisplayField, ChoiceLabels, LeanRepresentationMixin, api_date, api_datetime
 
 from ..models import (
     Activity,
@@ -32,7 +32,11 @@ class StructureWarningSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=["warn", "danger"])
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+KIND_LABELS = ChoiceLabels(OrganizationKind.choices)
+LOCALITY_LABELS = ChoiceLabels(Locality.choices)
+
+
+class OrganizationSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     kind_display = ChoiceDisplayField(source="kind", choices=OrganizationKind.choices)
     locality_display = ChoiceDisplayField(source="locality", choices=Locality.choices)
     is_active = serializers.BooleanField(read_only=True, help_text="false 表示已撤销（dissolved_on 有值）")
@@ -58,6 +62,19 @@ class OrganizationSerializer(serializers.ModelSerializer):
     def get_warnings(self, org):
         return [{"code": w.code, "message": w.message, "level": w.level} for w in structure_warnings(org)]
 
+    def represent(self, org) -> dict:
+        return {
+            "id": org.pk, "code": org.code, "name": org.name, "short_name": org.short_name, "kind": org.kind,
+            "kind_display": self.choice_label(KIND_LABELS, org.kind), "parent": org.parent_id, "parent_code": org.parent_code,
+            "path": org.path, "depth": org.depth, "established_on": api_date(org.established_on),
+            "dissolved_on": api_date(org.dissolved_on), "dissolution_reason": org.dissolution_reason,
+            "is_active": org.dissolved_on is None, "units": org.units, "locality": org.locality,
+            "locality_display": self.choice_label(LOCALITY_LABELS, org.locality), "term_years": org.term_years,
+            "member_count": org.member_count, "full_member_count": org.full_member_count,
+            "seat_count": org.seat_count, "term_ends_on": api_date(org.term_ends_on),
+            "warnings": self.get_warnings(org), "updated_at": api_datetime(org.updated_at),
+        }
+
 
 class CommitteeSeatSerializer(serializers.ModelSerializer):
     role_display = ChoiceDisplayField(source="role", choices=SeatRole.choices)
@@ -82,6 +99,9 @@ class CommitteeTermSerializer(serializers.ModelSerializer):
 class OrganizationDetailSerializer(OrganizationSerializer):
     terms = CommitteeTermSerializer(many=True, read_only=True, help_text="委员会历届任期，最近的在前")
 
+    def represent(self, org) -> dict:
+        return {**super().represent(org), "terms": self.fields["terms"].to_representation(org.terms.all())}
+
     class Meta(OrganizationSerializer.Meta):
         fields = OrganizationSerializer.Meta.fields + ["terms"]
         read_only_fields = fields
@@ -90,7 +110,12 @@ class OrganizationDetailSerializer(OrganizationSerializer):
 # --- organizational life ---------------------------------------------------------------------------------
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+ATTENDANCE_STATUS_LABELS = ChoiceLabels(AttendanceStatus.choices)
+LEAVE_REASON_LABELS = ChoiceLabels(LeaveReason.choices)
+ACTIVITY_STATUS_LABELS = ChoiceLabels(ActivityStatus.choices)
+
+
+class AttendanceSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     """One expected participant (a member) or one 列席 guest; names only, no personal data."""
 
     member = serializers.IntegerField(source="member_id", read_only=True, allow_null=True,
@@ -112,8 +137,35 @@ class AttendanceSerializer(serializers.ModelSerializer):
     def get_name(self, row) -> str:
         return row.member.name if row.member_id else row.guest_name
 
+    def represent(self, row) -> dict:
+        return attendance_of(row)
 
-class ActivitySerializer(serializers.ModelSerializer):
+
+def attendance_of(row: Attendance) -> dict:
+    return attendance_row(row.member_id, row.member.name if row.member_id else row.guest_name, row.status,
+                          row.leave_reason, row.checked_in_at)
+
+
+def attendance_row(member_id, name, status, leave_reason, checked_in_at, *, labels=None) -> dict:
+    """One attendance entry as the API shows it (from model attributes or from a values_list row).
+
+    `labels`: (status labels, leave-reason labels) of the current language, looked up once per page by callers
+    building many rows (`attendance_labels()`); looking the language up per row was a third of a page's CPU.
+    """
+    status_labels, reason_labels = labels or attendance_labels()
+    return {
+        "member": member_id, "name": name, "is_guest": member_id is None, "status": status,
+        "status_display": ChoiceLabels.lookup(status_labels, status), "leave_reason": leave_reason,
+        "leave_reason_display": ChoiceLabels.lookup(reason_labels, leave_reason),
+        "checked_in_at": api_datetime(checked_in_at),
+    }
+
+
+def attendance_labels() -> tuple[dict, dict]:
+    return ATTENDANCE_STATUS_LABELS.current(), LEAVE_REASON_LABELS.current()
+
+
+class ActivitySerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     organization_code = serializers.CharField(source="organization.code", read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     type = serializers.CharField(source="activity_type.code", read_only=True, help_text="活动类型代码，如 general_meeting")
@@ -140,6 +192,24 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     def get_is_active(self, activity) -> bool:
         return not activity.is_deleted
+
+    def represent(self, a) -> dict:
+        org, atype = a.organization, a.activity_type
+        rows = getattr(a, "attendance_rows", None)
+        if rows is None:  # not loaded by the view (attach_attendance_rows): read the prefetched instances
+            rows = [attendance_of(row) for row in a.attendances.all()]
+        return {
+            "id": a.pk, "organization": a.organization_id, "organization_code": org.code,
+            "organization_name": org.name, "type": atype.code, "type_name": atype.name,
+            "type_category": atype.category, "title": a.title, "held_on": api_date(a.held_on),
+            "starts_at": a.starts_at.isoformat() if a.starts_at is not None else None,
+            "ends_at": a.ends_at.isoformat() if a.ends_at is not None else None, "place": a.place,
+            "topics": a.topics, "lecturer": a.lecturer, "lecture_title": a.lecture_title,
+            "is_election": a.is_election, "status": a.status, "status_display": self.choice_label(ACTIVITY_STATUS_LABELS, a.status),
+            "submitted_at": api_datetime(a.submitted_at), "is_deleted": a.is_deleted,
+            "deleted_reason": a.deleted_reason, "is_active": not a.is_deleted, "attendance": rows,
+            "created_at": api_datetime(a.created_at), "updated_at": api_datetime(a.updated_at),
+        }
 
 
 # --- compliance --------------------------------------------------------------------------------------------

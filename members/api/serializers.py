@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from portal.api import ChoiceDisplayField
+from portal.api import ChoiceDisplayField, ChoiceLabels, LeanRepresentationMixin, api_date, api_datetime
 
 from ..models import Education, Gender, Member, MemberCategory, MemberStatus
 from ..validators import mask_phone
 
+GENDER_LABELS = ChoiceLabels(Gender.choices)
+EDUCATION_LABELS = ChoiceLabels(Education.choices)
+CATEGORY_LABELS = ChoiceLabels(MemberCategory.choices)
+STATUS_LABELS = ChoiceLabels(MemberStatus.choices)
 
-class MemberSerializer(serializers.ModelSerializer):
+
+class MemberSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     education = serializers.ChoiceField(choices=Education.choices, allow_blank=True, read_only=True, label="学历")
     gender_display = ChoiceDisplayField(source="gender", choices=Gender.choices)
     education_display = ChoiceDisplayField(source="education", choices=Education.choices)
@@ -44,3 +49,21 @@ class MemberSerializer(serializers.ModelSerializer):
 
     def get_pii_masked(self, member) -> bool:
         return not self._pii()
+
+    def represent(self, m) -> dict:
+        pii = self._pii()
+        branch, group = m.branch, m.party_group
+        return {
+            "id": m.pk, "name": m.name, "gender": m.gender, "gender_display": self.choice_label(GENDER_LABELS, m.gender),
+            "ethnicity": m.ethnicity, "birth_date": api_date(m.birth_date),
+            "phone": m.phone if pii else mask_phone(m.phone),
+            "id_number": m.get_id_number() if pii else m.id_number_masked, "education": m.education,
+            "education_display": self.choice_label(EDUCATION_LABELS, m.education), "work_unit": m.work_unit, "post": m.post,
+            "category": m.category, "category_display": self.choice_label(CATEGORY_LABELS, m.category), "status": m.status,
+            "status_display": self.choice_label(STATUS_LABELS, m.status), "joined_on": api_date(m.joined_on),
+            "confirmed_on": api_date(m.confirmed_on), "party_age": m.party_age, "branch": m.branch_id,
+            "branch_code": branch.code, "branch_name": branch.name, "party_group": m.party_group_id,
+            "party_group_name": group.name if group is not None else None, "is_active": m.is_active,
+            "left_on": api_date(m.left_on), "left_reason": m.left_reason, "pii_masked": not pii,
+            "updated_at": api_datetime(m.updated_at),
+        }

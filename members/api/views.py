@@ -5,7 +5,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from portal.api import ScopedReadOnlyViewSet
 
-from ..models import Member, PiiAccess
+from ..models import Member
+from ..services import pii_access_record_api
 from .filters import API_ORDERING_FIELDS, MemberApiFilterSet, pii_allowed
 from .serializers import MemberSerializer
 
@@ -38,12 +39,8 @@ class MemberViewSet(ScopedReadOnlyViewSet):
         return serializer
 
     def _log_pii(self, rows):
-        """One row per member read with personal data, written in one statement."""
+        """Who read whose personal data: one row per branch on the page, in one statement."""
         request = self.request
         client = getattr(request.auth, "name", "")
         detail = f"{request.method} {request.get_full_path()}"[:180] + (f" ({client})" if client else "")
-        PiiAccess.objects.bulk_create(
-            PiiAccess(user=request.user, member=m, action=PiiAccess.Action.API, detail=detail[:200],
-                      ip_address=request.META.get("REMOTE_ADDR"))
-            for m in rows
-        )
+        pii_access_record_api(user=request.user, members=rows, detail=detail, ip_address=request.META.get("REMOTE_ADDR"))

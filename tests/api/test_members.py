@@ -3,6 +3,7 @@ import base64
 from datetime import date
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from members.models import MemberStatus, PiiAccess
@@ -36,16 +37,32 @@ def test_fields_masked_without_pii_grant(api, tokens, person):
     assert not PiiAccess.objects.exists()
 
 
-def test_pii_grant_shows_and_logs_every_member_read(api, tokens, person, members):
+def test_pii_grant_shows_and_logs_every_member_read(api, tokens, tree, person, members):
     body = bearer(api, tokens.root).get(URL).json()
     row = next(r for r in body["results"] if r["id"] == person.pk)
     assert row["phone"] == "13812345678" and row["id_number"] == valid_id_number(7) and row["pii_masked"] is False
     logged = PiiAccess.objects.filter(action=PiiAccess.Action.API)
-    assert logged.count() == 4  # person + the three fixture members on that page
-    entry = logged.get(member=person)
-    assert entry.user == tokens.clients.root.user and "党委客户端" in entry.detail
+    # one row per branch on the page (a1, a2, b1), listing every member read: person + the three fixture members
+    by_branch = {e.organization_id: e for e in logged}
+    assert set(by_branch) == {tree.a1.pk, tree.a2.pk, tree.b1.pk}
+    assert sorted(pk for e in logged for pk in e.member_ids) == sorted(r["id"] for r in body["results"])
+    assert sorted(by_branch[tree.b1.pk].member_ids) == sorted([members.b1.pk, person.pk])
+    assert by_branch[tree.b1.pk].member is None and by_branch[tree.a2.pk].member == members.a2  # single → member
+    assert all(e.user == tokens.clients.root.user and "党委客户端" in e.detail for e in logged)
     api.get(f"{URL}{person.pk}/")
-    assert logged.filter(member=person).count() == 2
+    single = logged.get(member=person)
+    assert single.member_ids == [person.pk] and single.organization == tree.b1
+
+
+def test_api_reads_show_on_the_pii_log_only_to_staff_in_scope(client, api, tokens, tree, users, person, members):
+    bearer(api, tokens.root).get(URL)
+    client.force_login(users.staff_a)   # 甲党总支: sees the reads of a1 and a2, not those of b1
+    page = client.get(reverse("members:pii_log")).content.decode()
+    assert members.a1.name in page and tree.a1.name in page and tree.a2.name in page
+    assert person.name not in page and members.b1.name not in page and tree.b1.name not in page
+    client.force_login(users.staff)      # the whole tree: the b1 row names both members read
+    page = client.get(reverse("members:pii_log")).content.decode()
+    assert "2 名党员" in page and person.name in page and members.b1.name in page and "接口读取个人信息" in page
 
 
 def test_people_see_masked_data_unless_allowed_to_export_pii(api, users, person):
