@@ -70,10 +70,9 @@ def follow(activity: Activity):
     yield
     after = _stored_key(activity.pk or pk, lock=False)
     if before != after:
-        if before is not None:
-            shift(before, -1)
-        if after is not None:
-            shift(after, 1)
+        # In key order: two writers moving counts between the same two months lock the rows in the same order.
+        for key, delta in sorted([(k, d) for k, d in ((before, -1), (after, 1)) if k is not None]):
+            shift(key, delta)
 
 
 def shift(key: Key, delta: int) -> None:
