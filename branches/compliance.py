@@ -3,7 +3,7 @@
 Rules (FrequencyRule) say "at least N per month / quarter / year". For a period asked about (a month, a quarter
 or a year) the engine looks at every rule window of the rule's length that *ends* inside that period (a quarterly
 党员大会 is judged in March, June, September and December; a yearly 组织生活会 in December), counts the submitted
-records of each window in one grouped query, and compares window by window: two 支委会 in August do not make up
+records of each window (from ActivityCount, kept by the activity services), and compares window by window: two 支委会 in August do not make up
 for none in September.
 
 - A window that has not started yet is not required. The window containing `today` is "due": its shortfall is
@@ -12,10 +12,11 @@ for none in September.
   required = round(N × days existed / days in window), half up.
 - The effective rule for an organization is the nearest one up the tree (organization=None is the default).
 
-Queries, whatever the number of organizations: organizations (with committee seats), their groups' ids (and the
-missing groups), active members grouped by branch × group, rules, activity counts grouped by organization × type ×
-day and, when a per-member rule (谈心谈话) has a window in the period, talk counts. Other tables are restricted to
-the organizations by subqueries of the caller's queryset, never by lists of ids.
+Queries, whatever the number of organizations: organizations (plain rows); the 党小组 under their branches that
+they miss, only when some are missing; active members per branch × group and committee seats per branch (one
+UNION ALL); rules; ActivityCount rows (organization × type, the period's months as columns) and, when a per-member
+rule (谈心谈话) has a window in the period, talk counts. For thousands of organizations other tables are restricted
+by subqueries of the caller's queryset rather than lists of ids.
 """
 from __future__ import annotations
 
