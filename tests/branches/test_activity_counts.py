@@ -198,3 +198,11 @@ def test_counts_across_a_year_boundary_reach_completion_rates(tree):
     rates = completion_rates(branch_ids=[tree.a1.pk], start=date(2024, 7, 1), end=date(2025, 6, 30), today=TODAY)
     full = completion_rates(branch_ids=[tree.a1.pk], start=date(2025, 1, 1), end=date(2025, 6, 30), today=TODAY)
     assert 0 < rates[tree.a1.pk] < full[tree.a1.pk]
+
+
+@pytest.mark.django_db
+def test_the_demo_data_fills_the_counts():
+    """seed_demo bulk-creates its records: the counts are rebuilt with them."""
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Activity.objects.exists() and ActivityCount.objects.exists()
+    in_step()
