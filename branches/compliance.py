@@ -3,8 +3,8 @@
 Rules (FrequencyRule) say "at least N per month / quarter / year". For a period asked about (a month, a quarter
 or a year) the engine looks at every rule window of the rule's length that *ends* inside that period (a quarterly
 党员大会 is judged in March, June, September and December; a yearly 组织生活会 in December), counts the submitted
-records of each window (from ActivityCount, kept by the activity services), and compares window by window: two 支委会 in August do not make up
-for none in September.
+records of each window (from ActivityCount, kept by the activity services), and compares window by window: two
+支委会 in August do not make up for none in September.
 
 - A window that has not started yet is not required. The window containing `today` is "due": its shortfall is
   missing but not yet overdue. A window that has ended with a shortfall is overdue.
