@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.uploads import check_uploads, stored_thumbnail, stored_upload
 
 from . import quorum as q
+from .activity_counts import follow
 from .compliance import Period
 from .models import (
     BRANCH_KINDS,
@@ -143,13 +144,14 @@ def activity_create(*, organization: Organization, activity_type: ActivityType, 
                         checkin_code=_new_code(), **fields)
     activity.full_clean(exclude=["checkin_code"])
     activity._history_user = by
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                activity.save()
-            break
-        except IntegrityError:  # code collision: draw again
-            activity.checkin_code = _new_code()
+    with follow(activity):
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    activity.save()
+                break
+            except IntegrityError:  # code collision: draw again
+                activity.checkin_code = _new_code()
     if fill_roster and activity_type.takes_attendance:
         Attendance.objects.bulk_create(
             Attendance(activity=activity, member=m, status=AttendanceStatus.PRESENT)
@@ -168,7 +170,8 @@ def activity_update(*, activity: Activity, by=None, **fields) -> Activity:
         check_not_locked(organization=activity.organization, on=activity.held_on)
     activity.full_clean()
     activity._history_user = by
-    activity.save()
+    with follow(activity):  # a new date, type or organization moves the record's count
+        activity.save()
     return activity
 
 
@@ -245,7 +248,8 @@ def activity_submit(*, activity: Activity, by=None, today: date | None = None) -
     activity.submitted_at = timezone.now()
     activity.submitted_by = by
     activity._history_user = by
-    activity.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    with follow(activity):
+        activity.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
     return activity
 
 
@@ -257,7 +261,8 @@ def activity_void(*, activity: Activity, reason: str, by=None) -> Activity:
     check_not_locked(organization=activity.organization, on=activity.held_on)
     activity.is_deleted, activity.deleted_reason = True, reason.strip()
     activity._history_user = by
-    activity.save(update_fields=["is_deleted", "deleted_reason", "updated_at"])
+    with follow(activity):
+        activity.save(update_fields=["is_deleted", "deleted_reason", "updated_at"])
     return activity
 
 

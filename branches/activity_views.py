@@ -467,9 +467,9 @@ class ComplianceView(PortalPageMixin, View):
         rows = compliance_table(organizations_qs=orgs, period=period, today=_today(),
                                 type_ids=[atype.pk] if atype else None)
         if sort == "missing":
-            rows.sort(key=lambda r: (-r.missing, -r.overdue, r.organization.path))
+            rows.sort(key=lambda r: (-r.missing, -r.overdue, r.path))
         elif sort == "rate":
-            rows.sort(key=lambda r: (r.rate, r.organization.path))
+            rows.sort(key=lambda r: (r.rate, r.path))
         types = [t for t in ActivityType.objects.filter(is_active=True) if not atype or t.pk == atype.pk]
         types = [t for t in types if any(t.pk in r.cells for r in rows)]
         if request.GET.get("export") == "xlsx":

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
@@ -35,6 +36,7 @@ class RoleGrantAdmin(SimpleHistoryAdmin):
 
 
 # --- organizational life ---------------------------------------------------------------------------------
+from . import activity_counts  # noqa: E402
 from .models import (  # noqa: E402
     Activity,
     ActivityType,
@@ -73,6 +75,20 @@ class ActivityAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["organization", "host", "recorder"]
     date_hierarchy = "held_on"
     inlines = [AttendanceInline]
+
+    # Edits here bypass the services: the monthly counts the compliance table reads must follow them too.
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic(), activity_counts.follow(obj):
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic(), activity_counts.follow(obj):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
 
 @admin.register(Talk)

@@ -3,8 +3,8 @@
 Rules (FrequencyRule) say "at least N per month / quarter / year". For a period asked about (a month, a quarter
 or a year) the engine looks at every rule window of the rule's length that *ends* inside that period (a quarterly
 党员大会 is judged in March, June, September and December; a yearly 组织生活会 in December), counts the submitted
-records of each window in one grouped query, and compares window by window: two 支委会 in August do not make up
-for none in September.
+records of each window (from ActivityCount, kept by the activity services), and compares window by window: two
+支委会 in August do not make up for none in September.
 
 - A window that has not started yet is not required. The window containing `today` is "due": its shortfall is
   missing but not yet overdue. A window that has ended with a shortfall is overdue.
@@ -12,29 +12,35 @@ for none in September.
   required = round(N × days existed / days in window), half up.
 - The effective rule for an organization is the nearest one up the tree (organization=None is the default).
 
-Queries, whatever the number of organizations: organizations (with committee seats), their groups' ids (and the
-missing groups), active members grouped by branch × group, rules, activity counts grouped by organization × type ×
-day and, when a per-member rule (谈心谈话) has a window in the period, talk counts. Other tables are restricted to
-the organizations by subqueries of the caller's queryset, never by lists of ids.
+Queries, whatever the number of organizations: organizations (plain rows); the 党小组 under their branches that
+they miss, only when some are missing; active members per branch × group and committee seats per branch (one
+UNION ALL); rules; ActivityCount rows (organization × type, the period's months as columns) and, when a per-member
+rule (谈心谈话) has a window in the period, talk counts. For thousands of organizations other tables are restricted
+by subqueries of the caller's queryset rather than lists of ids.
 """
 from __future__ import annotations
 
 import calendar
+import gc
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from django.db.models import Case, Count, DateField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, Length, Substr, TruncMonth
+from django.db import connections
+from django.db.models import BigIntegerField, Count, DateField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Length, Substr, TruncMonth
 from django.utils.translation import gettext, pgettext
 
 from .models import (
     BRANCH_KINDS,
+    MONTH_FIELDS,
     PRESENT_STATUSES,
     Activity,
+    ActivityCount,
     ActivityType,
     Attendance,
     CommitteeSeat,
@@ -236,7 +242,7 @@ def load_rules() -> list[FrequencyRule]:
 # --- results ---------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class WindowResult:
     window: Period
     required: int
@@ -244,9 +250,12 @@ class WindowResult:
     state: str  # "met" | "due" | "overdue"
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
-    """One organization × one activity type over the period."""
+    """One organization × one activity type over the period.
+
+    Read-only once returned: organizations with the same rule, windows and monthly counts share one Cell.
+    """
 
     activity_type: ActivityType
     rule: FrequencyRule | None = None
@@ -266,6 +275,10 @@ class Cell:
             return "due"
         return "met" if self.required else "none"
 
+    def copy(self) -> Cell:
+        return Cell(self.activity_type, self.rule, self.required, self.held, self.count, self.missing, self.overdue,
+                    self.due_on, list(self.windows))
+
     def add(self, other: Cell) -> None:
         self.required += other.required
         self.held += other.held
@@ -277,64 +290,134 @@ class Cell:
         self.windows.extend(other.windows)
 
 
-@dataclass
 class ComplianceRow:
-    organization: Organization
-    cells: dict[int, Cell]
+    """One organization's cells. `organization` is built on first use (a page shows 50 of 20,000 rows);
+    `organization_id`, `path`, `kind` and `member_count` are there without it."""
 
-    def _sum(self, attr: str, completion_only: bool = False) -> int:
-        return sum(getattr(c, attr) for c in self.cells.values()
-                   if not completion_only or c.activity_type.counts_for_completion)
+    def __init__(self, holder: HolderOrg, cells: dict[int, Cell]):
+        self._holder = holder
+        self.cells = cells
+        self._totals = None
+
+    def __repr__(self):
+        return f"<ComplianceRow {self._holder.id} {len(self.cells)} cells>"
+
+    @property
+    def organization(self) -> Organization:
+        return self._holder.instance()
+
+    @property
+    def organization_id(self) -> int:
+        return self._holder.id
+
+    @property
+    def path(self) -> str:
+        return self._holder.path
+
+    @property
+    def kind(self) -> str:
+        return self._holder.kind
+
+    @property
+    def member_count(self) -> int:
+        return self._holder.member_count
+
+    def _sums(self) -> tuple[int, int, int, int, int, int]:
+        """(required, held, missing, overdue, required and held of 三会一课 + 主题党日), computed once."""
+        totals = self._totals
+        if totals is None:
+            required = held = missing = overdue = c_required = c_held = 0
+            for c in self.cells.values():
+                required += c.required
+                held += c.held
+                missing += c.missing
+                overdue += c.overdue
+                if c.activity_type.counts_for_completion:
+                    c_required += c.required
+                    c_held += c.held
+            totals = self._totals = (required, held, missing, overdue, c_required, c_held)
+        return totals
 
     @property
     def required(self) -> int:
-        return self._sum("required")
+        return self._sums()[0]
 
     @property
     def held(self) -> int:
-        return self._sum("held")
+        return self._sums()[1]
 
     @property
     def missing(self) -> int:
-        return self._sum("missing")
+        return self._sums()[2]
 
     @property
     def overdue(self) -> int:
-        return self._sum("overdue")
+        return self._sums()[3]
 
     @property
     def rate(self) -> float:
-        required = self.required
-        return self.held / required if required else 1.0
+        required, held = self._sums()[:2]
+        return held / required if required else 1.0
 
     @property
     def completion_rate(self) -> float:
-        required = self._sum("required", True)
-        return self._sum("held", True) / required if required else 1.0
+        required, held = self._sums()[4:]
+        return held / required if required else 1.0
 
 
 # --- the engine ------------------------------------------------------------------------------------------
 #
-# Shape (whole tree of a province, N = 5,000 branches, 20,000 holders): the SQL returns grouped rows only
-# (organizations; active members per branch × group; submitted records per organization × type × month; talks per
-# member × month when a per-member rule is judged), filtered by the caller's queryset as a subquery, never by a
-# list of ids. The Python pass then works per distinct (rule set, kind, committee) plan rather than per
-# organization × rule, and treats an organization that existed through every window without date arithmetic.
+# Shape (whole tree of a province, N = 5,000 branches, 20,000 holders): the SQL returns plain rows only
+# (organizations as tuples; active members per branch × group; ActivityCount rows — one per organization × type
+# × year with a column per month, kept by the services, so no grouping over the records; talks per member × month
+# when a per-member rule is judged), filtered by the caller's queryset as a subquery, never by a list of ids.
+# The Python pass works per distinct (rule set, kind, committee) plan rather than per organization × rule, treats
+# an organization that existed through every window without date arithmetic, and hands organizations with the
+# same rule, windows and monthly counts the same Cell. No model instance is built per organization: a row builds
+# its Organization when something reads `row.organization`.
+
+# What a row's Organization is built from: everything but long texts and timestamps (tz conversion of 40,000
+# datetimes cost more than the rest of the row); reading one of those on a row's organization loads it then.
+ORG_FIELDS = tuple(f.attname for f in Organization._meta.concrete_fields
+                   if f.attname not in ("units", "dissolution_reason", "created_at", "updated_at"))
+_ORG_ID, _ORG_PATH, _ORG_KIND, _ORG_NUMCHILD, _ORG_EST, _ORG_DIS = (
+    ORG_FIELDS.index(n) for n in ("id", "path", "kind", "numchild", "established_on", "dissolved_on"))
 
 
-def annotate_for_compliance(qs: QuerySet[Organization]) -> QuerySet[Organization]:
-    """committee_seats (current seats of the current term; branches only: groups have no committee), a subquery."""
-    seats = (
-        CommitteeSeat.objects.filter(term__organization=OuterRef("pk"), term__closed_on__isnull=True, ended_on__isnull=True)
-        .order_by()
-        .values("term__organization")
-    )
-    return qs.annotate(
-        committee_seats=Case(
-            When(kind__in=BRANCH_KINDS, then=Coalesce(Subquery(seats.annotate(c=Count("pk")).values("c")[:1]), Value(0))),
-            default=Value(0), output_field=IntegerField(),
-        ),
-    )
+class HolderOrg:
+    """An organization as the engine needs it (a tuple from `.values_list()`), with its counts and committee flag."""
+
+    __slots__ = ("values", "id", "path", "kind", "numchild", "established_on", "dissolved_on", "committee_seats",
+                 "has_committee", "branch_member_count", "group_member_count", "member_count", "_instance")
+
+    def __init__(self, values: tuple):
+        self.values = values
+        self.id = values[_ORG_ID]
+        self.path = values[_ORG_PATH]
+        self.kind = values[_ORG_KIND]
+        self.numchild = values[_ORG_NUMCHILD]
+        self.established_on = values[_ORG_EST]
+        self.dissolved_on = values[_ORG_DIS]
+        self._instance = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def instance(self) -> Organization:
+        org = self._instance
+        if org is None:
+            org = self._instance = Organization.from_db("default", ORG_FIELDS, self.values)
+            org.committee_seats = self.committee_seats
+            org.has_committee = self.has_committee
+            org.branch_member_count = self.branch_member_count
+            org.group_member_count = self.group_member_count
+            org.member_count = self.member_count
+        return org
+
+
+def _holder_rows(qs: QuerySet[Organization]) -> list[HolderOrg]:
+    return [HolderOrg(row) for row in qs.order_by("path").values_list(*ORG_FIELDS)]
 
 
 def _group_ids_under(paths_qs):
@@ -348,6 +431,23 @@ def _group_ids_under(paths_qs):
     )
 
 
+def _misses_groups(orgs: list[HolderOrg]) -> bool:
+    """Whether some branch in `orgs` (path order) has a 党小组 that is not in `orgs`: its numchild (kept by the tree;
+    only groups sit under a branch) is more than its children present. A whole subtree never misses any."""
+    steplen = Organization.steplen
+    group_kind = OrganizationKind.PARTY_GROUP
+    present: dict[str, int] = {}
+    for o in orgs:
+        if o.kind == group_kind:
+            parent = o.path[:-steplen]
+            if parent in present:
+                present[parent] += 1
+        elif o.kind in BRANCH_KINDS:
+            present[o.path] = 0
+    by_path = {o.path: o for o in orgs}
+    return any(by_path[path].numchild != n for path, n in present.items())
+
+
 @dataclass
 class _Holders:
     """The organizations to evaluate (path order) and how to restrict other tables to them in SQL.
@@ -357,7 +457,7 @@ class _Holders:
     that costs more to send and plan than the query itself.
     """
 
-    orgs: list[Organization]
+    orgs: list[HolderOrg]
     wanted: set[int]
     subqueries: list[QuerySet]  # each `.values("pk")`; together they cover every organization in `orgs`
 
@@ -379,50 +479,53 @@ class _Holders:
 
 
 ID_LIST_LIMIT = 1000
+_MEMBERS, _SEATS = 0, 1
 
 
 def _load(holders_qs: QuerySet[Organization], *, with_groups: bool) -> _Holders:
-    """The holders in `holders_qs` (+ the 党小组 under its branches), with member_count and has_committee set.
+    """The holders in `holders_qs` (+ the 党小组 under its branches), with member counts and has_committee set.
 
-    Queries: holders; with_groups: the groups' ids, and the groups not already among the holders if any; then the
-    active members grouped by branch × group (one query gives both the branch and the group counts).
+    Queries: the holders (plain rows); with_groups, when a branch's groups are not all among them, those groups;
+    then one UNION ALL of grouped counts: active members per branch × group and current committee seats per branch.
     """
     from members.models import Member
 
     holders_qs = holders_qs.filter(kind__in=[*BRANCH_KINDS, OrganizationKind.PARTY_GROUP])
-    wanted_orgs = list(annotate_for_compliance(holders_qs).order_by("path"))
-    have = {o.id for o in wanted_orgs}
+    orgs = _holder_rows(holders_qs)
+    have = {o.id for o in orgs}
     subqueries = [holders_qs.order_by().values("pk")]
-    groups: list[Organization] = []
-    if with_groups and any(o.kind in BRANCH_KINDS for o in wanted_orgs):
-        # Usually the groups are already among the holders (a whole subtree); fetch only the missing ones.
+    if with_groups and _misses_groups(orgs):
         under = _group_ids_under(holders_qs.filter(kind__in=BRANCH_KINDS).order_by().values("path"))
-        missing = set(under.values_list("pk", flat=True)) - have
-        if missing:
-            groups = list(annotate_for_compliance(Organization.objects.filter(pk__in=missing)))
+        groups = _holder_rows(Organization.objects.filter(pk__in=under).exclude(pk__in=subqueries[0]))
+        if groups:
             subqueries.append(under)
-    orgs = sorted([*wanted_orgs, *groups], key=lambda o: o.path) if groups else wanted_orgs
+            orgs = sorted([*orgs, *groups], key=lambda o: o.path)
     holders = _Holders(orgs, have, subqueries)
-    # Members of a holder branch (its groups' members among them) or of a holder group under another branch.
     in_branch: dict[int, int] = defaultdict(int)
     in_group: dict[int, int] = defaultdict(int)
+    seat_counts: dict[int, int] = {}
     if orgs:
-        rows = (
-            Member.objects.filter(is_active=True)
-            .filter(Q(branch__in=holders.holders()) | Q(party_group__in=holders.holders()))
-            .order_by()
-            .values_list("branch_id", "party_group_id")
-            .annotate(n=Count("pk"))
-        )
-        for branch_id, group_id, n in rows:
-            in_branch[branch_id] += n
+        # Members of a holder branch (its groups' members among them) or of a holder group, in one scan.
+        members = (Member.objects.filter(holders.q("branch") | holders.q("party_group"), is_active=True).order_by()
+                   .values_list("branch_id", "party_group_id").annotate(what=Value(_MEMBERS), n=Count("*")))
+        seats = (CommitteeSeat.objects.filter(holders.q("term__organization"), term__closed_on__isnull=True,
+                                              ended_on__isnull=True)
+                 .order_by().values_list("term__organization_id")
+                 .annotate(none=Value(None, output_field=BigIntegerField()), what=Value(_SEATS), n=Count("pk")))
+        for org_id, group_id, what, n in _plain_rows(members.union(seats, all=True)):
+            if what == _SEATS:
+                seat_counts[org_id] = n
+                continue
+            in_branch[org_id] += n
             if group_id is not None:
                 in_group[group_id] += n
+    group_kind = OrganizationKind.PARTY_GROUP
     for o in orgs:
-        o.branch_member_count = in_branch.get(o.id, 0)
-        o.group_member_count = in_group.get(o.id, 0)
-        o.member_count = o.group_member_count if o.kind == OrganizationKind.PARTY_GROUP else o.branch_member_count
-        o.has_committee = o.committee_seats >= COMMITTEE_MIN_SEATS
+        o.branch_member_count = b = in_branch.get(o.id, 0)
+        o.group_member_count = g = in_group.get(o.id, 0)
+        o.member_count = g if o.kind == group_kind else b
+        o.committee_seats = c = seat_counts.get(o.id, 0) if o.kind != group_kind else 0
+        o.has_committee = c >= COMMITTEE_MIN_SEATS
     return holders
 
 
@@ -438,6 +541,56 @@ def _fraction(established_on: date, dissolved_on: date | None, start: date, end:
     if last < first:
         return 0.0
     return ((last - first).days + 1) / days
+
+
+def _monthly_counts(holders: _Holders, month_starts: list[date]) -> dict[int, dict[int, tuple[int, ...]]]:
+    """{organization: {type: records per month of `month_starts`}} for the organizations that have any.
+
+    Reads ActivityCount: one row per organization × type × year, the months of the range as columns; a row whose
+    months in the range are all 0 is not sent.
+    """
+    counts: dict[int, dict[int, tuple[int, ...]]] = defaultdict(dict)
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for m in month_starts:
+        by_year[m.year].append(m.month)
+    years = sorted(by_year)
+    if len(years) == 1:  # a year, quarter or month: the columns are the tuple, in order
+        cols = [MONTH_FIELDS[m - 1] for m in by_year[years[0]]]
+        any_held = Q()
+        for c in cols:
+            any_held |= Q(**{f"{c}__gt": 0})
+        rows = (ActivityCount.objects.filter(holders.q("organization"), any_held, year=years[0]).order_by()
+                .values_list("organization_id", "activity_type_id", *cols))
+        for row in _plain_rows(rows):
+            counts[row[0]][row[1]] = row[2:]
+        return counts
+    # Across a year boundary (completion rates over any range): stitch the years' columns.
+    position = {(m.year, m.month): i for i, m in enumerate(month_starts)}
+    rows = (ActivityCount.objects.filter(holders.q("organization"), year__gte=years[0], year__lte=years[-1])
+            .order_by().values_list("organization_id", "activity_type_id", "year", *MONTH_FIELDS))
+    stitched: dict[tuple[int, int], list[int]] = {}
+    for row in _plain_rows(rows):
+        year = row[2]
+        acc = stitched.get((row[0], row[1]))
+        for month in by_year[year]:
+            n = row[2 + month]
+            if n:
+                if acc is None:
+                    acc = stitched[row[0], row[1]] = [0] * len(month_starts)
+                acc[position[year, month]] = n
+    for (org_id, type_id), months in stitched.items():
+        counts[org_id][type_id] = tuple(months)
+    return counts
+
+
+def _plain_rows(qs: QuerySet) -> list[tuple]:
+    """The rows of a `.values_list()` of integers as the driver returns them: skips the ORM's per-value converters
+    (int() on every count), which cost more than the query for 40,000 rows. Integers only: no dates (SQLite)."""
+    compiler = qs.query.get_compiler(using=qs.db)
+    sql, params = compiler.as_sql()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _evaluate(
@@ -467,13 +620,14 @@ def _evaluate(
             )
         return windows[rule.per]
 
-    # One plan per distinct (rule set, holder class, committee): [(type id, rule, windows, per-member?)].
+    # One plan per distinct (rule set, holder class, committee): [(type id, rule, windows, per-member?, memo)], where
+    # memo ({monthly counts: Cell}, one per rule × windows) serves the organizations that existed through every window.
     plans: dict[tuple, list] = {}
+    memos: dict[tuple[int, int], dict] = {}
     org_plans = []
     for org in orgs:
         chosen = resolve(org.path)
-        holder_class = _HOLDER_CLASS.get(org.kind)
-        key = (id(chosen), holder_class, org.has_committee)
+        key = (id(chosen), _HOLDER_CLASS.get(org.kind), org.has_committee)
         plan = plans.get(key)
         if plan is None:
             plan = plans[key] = []
@@ -481,35 +635,24 @@ def _evaluate(
                 rule = chosen.get(type_id)
                 if rule is None or (type_ids and type_id not in type_ids) or not rule_applies(rule, org):
                     continue
-                plan.append((type_id, rule, windows_of(rule), rule.holder == RuleHolder.MEMBER))
-        org_plans.append((org, plan))
+                wins = windows_of(rule)
+                memo = memos.setdefault((id(rule), id(wins)), {})
+                plan.append((type_id, rule, wins, rule.holder == RuleHolder.MEMBER, memo))
+        if plan:
+            org_plans.append((org, plan))
 
     all_windows = [w for ws in windows.values() for w in ws]
-    member_windows = any(per_member and wins for plan in plans.values() for _, _, wins, per_member in plan)
-    counts: dict[tuple[int, int], tuple[int, ...]] = {}  # (org, type) -> records per month of [lo, hi]
+    member_windows = any(per_member and wins for plan in plans.values() for _, _, wins, per_member, _ in plan)
+    counts: dict[int, dict[int, tuple[int, ...]]] = {}  # org -> type -> records per month of [lo, hi]
     talks: dict[int, dict[int, dict[date, int]]] = defaultdict(lambda: defaultdict(dict))
     lo = hi = None
     if all_windows:
         lo = min(w[1] for w in all_windows)
         hi = max(w[2] for w in all_windows)
-        # One row per organization × type with a count column per month of [lo, hi] (conditional aggregation):
-        # the server groups on two integers and returns ~one row per cell, not one per record or per month.
+        # Windows start on the first of a month and end on the last day of one: whole months of ActivityCount.
         month_starts = [m.start for m in windows_ending_in(RulePer.MONTH, lo, hi)]
-        if month_starts and month_starts[0] > lo:
-            month_starts.insert(0, lo.replace(day=1))
         month_index = {m: i for i, m in enumerate(month_starts)}
-        bounds = [*month_starts[1:], hi + timedelta(days=1)]
-        columns = {f"m{i}": Count("pk", filter=Q(held_on__gte=start, held_on__lt=end))
-                   for i, (start, end) in enumerate(zip(month_starts, bounds, strict=True))}
-        rows = (
-            Activity.objects.submitted()
-            .filter(holders.q("organization"), held_on__gte=lo, held_on__lte=hi)
-            .order_by()
-            .values_list("organization_id", "activity_type_id")
-            .annotate(**columns)
-        )
-        for row in rows:
-            counts[(row[0], row[1])] = row[2:]
+        counts = _monthly_counts(holders, month_starts)
         for spec in all_windows:  # each window's months as positions in those tuples
             spec.append(tuple(month_index[m] for m in spec[4]))
         if member_windows:
@@ -527,36 +670,33 @@ def _evaluate(
             for branch_id, member_id, month, n in trows:
                 talks[branch_id][member_id][month] = n
 
-    # Organizations that existed through every window with the same rule and the same monthly counts get the same
-    # figures: computed once, shared as (totals, window results); each cell still gets its own list.
-    memo: dict[tuple, tuple] = {}
+    # Organizations that existed through every window with the same rule and the same monthly counts share one
+    # Cell (read-only; the roll-up of groups into their branch copies before adding).
     result: dict[int, dict[int, Cell]] = {}
+    counts_get = counts.get
+    no_counts: dict[int, tuple[int, ...]] = {}
     for org, plan in org_plans:
         oid = org.id
         cells = result[oid] = {}
-        if not plan:
-            continue
+        org_counts = counts_get(oid, no_counts)
         est, dis = org.established_on, org.dissolved_on
         whole = lo is None or (est <= lo and (dis is None or dis > hi))  # existed through every window
-        for type_id, rule, wins, per_member in plan:
-            monthly = counts.get((oid, type_id))
-            key = None
+        for type_id, rule, wins, per_member, memo in plan:
+            monthly = org_counts.get(type_id)
             if whole and not per_member:
-                key = (id(rule), id(wins), monthly)
-                done = memo.get(key)
-                if done is not None:
-                    totals, results = done
-                    cells[type_id] = Cell(types[type_id], rule, *totals, list(results))
-                    continue
+                cell = memo.get(monthly)
+                if cell is None:
+                    totals, results = _judge(org, rule, wins, True, est, dis, monthly, None)
+                    cell = memo[monthly] = Cell(types[type_id], rule, *totals, results)
+                cells[type_id] = cell
+                continue
             totals, results = _judge(org, rule, wins, whole, est, dis, monthly,
                                      talks.get(oid, {}) if per_member else None)
-            if key is not None:
-                memo[key] = (totals, results)
-            cells[type_id] = Cell(types[type_id], rule, *totals, list(results))
+            cells[type_id] = Cell(types[type_id], rule, *totals, results)
     return result
 
 
-def _judge(org, rule, wins, whole, est, dis, monthly, members) -> tuple[tuple, tuple]:
+def _judge(org, rule, wins, whole, est, dis, monthly, members) -> tuple[tuple, list]:
     """((required, held, count, missing, overdue, due_on), window results) of one organization × rule.
 
     `monthly`: the organization's records of this type per month of the counted range (None: none at all);
@@ -600,40 +740,71 @@ def _judge(org, rule, wins, whole, est, dis, monthly, members) -> tuple[tuple, t
         else:
             state = "met"
         results.append(WindowResult(w, required, held_raw, state))
-    return (required_total, held_total, count_total, missing, overdue, due_on), tuple(results)
+    return (required_total, held_total, count_total, missing, overdue, due_on), results
 
 
-def _parent_id_map(orgs: list[Organization]) -> dict[int, int]:
+def _parent_id_map(orgs) -> dict[int, int]:
     by_path = {o.path: o.pk for o in orgs}
     return {o.pk: by_path[o.parent_path] for o in orgs
             if o.kind == OrganizationKind.PARTY_GROUP and o.parent_path in by_path}
 
 
-def _rows(orgs_all: list[Organization], wanted_ids: set[int], cells: dict[int, dict[int, Cell]]) -> list[ComplianceRow]:
+def _rows(orgs_all: list[HolderOrg], wanted_ids: set[int], cells: dict[int, dict[int, Cell]]) -> list[ComplianceRow]:
     """Rows for the wanted organizations; each branch row also carries its 党小组' cells (rolled up).
 
-    `orgs_all` is in path order, so a branch's row exists before its groups are rolled into it. A row takes its
-    organization's own cells (nothing else holds them); roll-ups add into them or into a new cell.
+    `orgs_all` is in path order, so a branch's row exists before its groups are rolled into it. A row starts with
+    its organization's own (shared) cells; the first roll-up into a type copies that cell, later ones add to it.
     """
-    parent = _parent_id_map(orgs_all)
-    rows: dict[int, ComplianceRow] = {}
+    steplen = Organization.steplen
+    group_kind = OrganizationKind.PARTY_GROUP
+    rows: dict[str, ComplianceRow] = {}  # branch rows by path: where their groups roll up
+    owned: dict[str, set[int]] = {}      # types whose cell a branch row owns (a copy made by a roll-up)
     out = []
     for org in orgs_all:
-        oid = org.id
-        own = cells[oid]
-        if oid in wanted_ids:
-            row = rows[oid] = ComplianceRow(org, dict(own))
+        own = cells.get(org.id)  # a fresh dict per organization: the row takes it
+        if own is None:
+            own = {}
+        if org.kind == group_kind:
+            if org.id in wanted_ids:
+                out.append(ComplianceRow(org, own))
+            if not own:
+                continue
+            parent_path = org.path[:-steplen]
+            target = rows.get(parent_path)
+            if target is None:
+                continue
+            tcells = target.cells
+            mine = owned[parent_path]
+            for type_id, cell in own.items():
+                acc = tcells.get(type_id)
+                if acc is None or type_id not in mine:
+                    if acc is None:
+                        tcells[type_id] = cell.copy()
+                    else:
+                        acc = tcells[type_id] = acc.copy()
+                        acc.add(cell)
+                    mine.add(type_id)
+                else:
+                    acc.add(cell)
+        elif org.id in wanted_ids:
+            row = ComplianceRow(org, own)
             out.append(row)
-        target = rows.get(parent[oid]) if oid in parent else None
-        if target is None or not own:
-            continue
-        tcells = target.cells
-        for type_id, cell in own.items():
-            acc = tcells.get(type_id)
-            if acc is None:
-                acc = tcells[type_id] = Cell(activity_type=cell.activity_type, rule=cell.rule)
-            acc.add(cell)
+            rows[org.path] = row
+            owned[org.path] = set()
     return out
+
+
+@contextmanager
+def _no_gc_pauses():
+    """The engine allocates ~100,000 small objects for a province and frees none of them while it runs: the cyclic
+    collector's passes over them cost ~40 % of the Python time and find nothing. Suspended for the call only."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def compliance_table(
@@ -646,25 +817,28 @@ def compliance_table(
     """
     period = Period.parse(period) if isinstance(period, str) else period
     today = today or date.today()
-    holders = _load(organizations_qs, with_groups=True)
-    cells = _evaluate(holders, windows_for=lambda r: windows_ending_in(r.per, period.start, period.end), today=today,
-                      type_ids=set(type_ids) if type_ids else None)
-    return _rows(holders.orgs, holders.wanted, cells)
+    with _no_gc_pauses():
+        holders = _load(organizations_qs, with_groups=True)
+        cells = _evaluate(holders, windows_for=lambda r: windows_ending_in(r.per, period.start, period.end),
+                          today=today, type_ids=set(type_ids) if type_ids else None)
+        return _rows(holders.orgs, holders.wanted, cells)
 
 
 def _branch_rows(branch_ids: Iterable[int], windows_for, today) -> dict[int, ComplianceRow]:
     branch_ids = list(branch_ids)
-    holders = _load(Organization.objects.filter(pk__in=branch_ids), with_groups=True)
-    cells = _evaluate(holders, windows_for=windows_for, today=today)
-    return {row.organization.pk: row for row in _rows(holders.orgs, set(branch_ids), cells)}
+    with _no_gc_pauses():
+        holders = _load(Organization.objects.filter(pk__in=branch_ids), with_groups=True)
+        cells = _evaluate(holders, windows_for=windows_for, today=today)
+        return {row.organization_id: row for row in _rows(holders.orgs, set(branch_ids), cells)}
 
 
 def due_now(*, organizations_qs: QuerySet[Organization], today: date | None = None) -> list[ComplianceRow]:
     """What is due for each organization in the windows that contain `today` (this month, quarter, year)."""
     today = today or date.today()
-    holders = _load(organizations_qs, with_groups=False)
-    cells = _evaluate(holders, windows_for=lambda r: [Period.containing(r.per, today)], today=today)
-    return [ComplianceRow(o, cells[o.pk]) for o in holders.orgs]
+    with _no_gc_pauses():
+        holders = _load(organizations_qs, with_groups=False)
+        cells = _evaluate(holders, windows_for=lambda r: [Period.containing(r.per, today)], today=today)
+        return [ComplianceRow(o, cells.get(o.id) or {}) for o in holders.orgs]
 
 
 # --- contract functions for evaluations / reports -------------------------------------------------------

@@ -152,6 +152,9 @@ def seed_activities(*, stdout=None) -> None:
             submitted_at=timezone.now() if day < today else None, checkin_code=_code(rng, used_codes),
         ))
     Activity.objects.bulk_create(activities, batch_size=500)
+    from .activity_counts import rebuild
+
+    rebuild()  # bulk_create bypasses the services: the compliance table's monthly counts follow here
     saved = list(Activity.objects.filter(organization__code__startswith="JB01").select_related("activity_type")
                  .order_by("pk"))
     rosters = {(org.pk, t.pk, day): roster for org, t, day, roster in plan}

@@ -100,7 +100,7 @@ def send_staff_digests(*, today: date | None = None) -> int:
         by_user[g.user].append(g.organization)
     sent = 0
     for user, scopes in by_user.items():
-        mine = [r for r in rows if any(r.organization.path.startswith(s.path) for s in scopes)]
+        mine = [r for r in rows if any(r.path.startswith(s.path) for s in scopes)]
         if not mine:
             continue
         mine.sort(key=lambda r: -r.overdue)

@@ -12,6 +12,7 @@ NO_HISTORY = {
     "members.PiiAccess": "append-only audit log of PII access",
     "evaluations.TransitionLog": "append-only log of workflow steps",
     "evaluations.AutomaticValue": "derived from records, recomputed on refresh",
+    "branches.ActivityCount": "derived: counts of the records (which keep history), rebuilt by activity_counts",
     "evaluations.Attachment": "evidence files are added, never edited or deleted",
     "evaluations.RectificationUpdate": "append-only progress reports of a rectification",
     "reports.ReportJob": "job state of a generated file, not an archive record",

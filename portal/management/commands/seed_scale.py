@@ -14,6 +14,7 @@ STEPS = [
     "members.scale.seed_members",
     "branches.scale.seed_committees",
     "branches.scale.seed_activities",
+    "branches.scale.seed_activity_counts",
     "evaluations.scale.seed_cycle",
 ]
 
