@@ -33,7 +33,8 @@ from functools import lru_cache
 from django.db import connections
 from django.db.models import BigIntegerField, Count, DateField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Length, Substr, TruncMonth
-from django.utils.translation import gettext, pgettext
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from .models import (
     BRANCH_KINDS,
@@ -52,10 +53,10 @@ from .models import (
     Talk,
 )
 
-PERIOD_FORMAT_ERROR = "期间格式应为 2025、2025-Q3 或 2025-09。"
+PERIOD_FORMAT_ERROR = gettext_lazy("期间格式应为 2025、2025-Q3 或 2025-09。")
 # Years the portal can reason about: windows step one past the period (year 9999 would overflow `date`).
 PERIOD_MIN_YEAR, PERIOD_MAX_YEAR = 1921, 2100
-PERIOD_YEAR_ERROR = f"期间年份应在 {PERIOD_MIN_YEAR} 至 {PERIOD_MAX_YEAR} 之间。"
+PERIOD_YEAR_ERROR = format_lazy(gettext_lazy("期间年份应在 {low} 至 {high} 之间。"), low=PERIOD_MIN_YEAR, high=PERIOD_MAX_YEAR)
 COMMITTEE_MIN_SEATS = 3  # a 支部委员会 has 3–5 (≤7) members; fewer seats means 书记 only, no 支委会 to convene
 QUARTER_NAMES = "一二三四"
 

@@ -507,3 +507,15 @@ def test_api_errors_in_english(client, settings, users):
     assert r.status_code == 401 and r.json()["detail"] == "Invalid token."
     settings.LANGUAGE_CODE = "zh-hans"
     assert client.get("/api/v1/no-such-thing/").json()["detail"] == "接口地址不存在。"
+
+
+@pytest.mark.django_db
+def test_compliance_period_errors_follow_the_language(client, settings, users):
+    """The period check sits in the compliance engine; its 400 answers in the site language."""
+    client.force_login(users.staff)
+    settings.LANGUAGE_CODE = "en"
+    r = client.get("/api/v1/compliance/", {"period": "0000"})
+    assert r.status_code == 400 and r.json()["fields"]["period"] == ["The period's year must be between 1921 and 2100."]
+    settings.LANGUAGE_CODE = "zh-hans"
+    r = client.get("/api/v1/compliance/", {"period": "0000"})
+    assert r.json()["fields"]["period"] == ["期间年份应在 1921 至 2100 之间。"]
