@@ -6,13 +6,18 @@ Each run is a fresh child process, so peak memory is that run's alone: wall and 
 RSS growth (resource.getrusage) and, in one extra run per case, the peak of Python allocations (tracemalloc; it
 slows the code, so its time is not counted). Cases:
 
-- export: `members_xlsx_response` over the first N members (masked, as most staff see it), the file fully written.
+- export: `members_xlsx_response` over the first N members by id (masked, as most staff see it), the file fully
+  written and streamed. Read-only: it runs on `bench5000` itself (seed_scale --branches 5000 makes 150,000
+  members); the run stops with a message if the database has fewer than N members.
 - import: `import_members` of an N-row file of new members into existing branches, inside a transaction that is
   rolled back afterwards (the database does not grow); then the same file with one bad last row must be rejected
-  with nothing saved (all-or-nothing), timed too.
+  with nothing saved (all-or-nothing), timed too. The file is built with openpyxl's ordinary workbook, which
+  stores it the way Excel/WPS save a filled-in template (shared strings, a <dimension>). It writes (rolled back,
+  plus a `bench-import` superuser if there is none): run it on a copy, e.g. CREATE DATABASE x TEMPLATE bench5000.
 
 Targets (issue 9, N = 5,000): export of 150,000 members ≤ 30 s and ≤ 250 MB; import of 10,000 ≤ 20 s.
-Prints one line per case and writes benchmarks/results/xlsx-<cases>.json (e.g. xlsx-export-import.json).
+Prints one line per case with the 1-minute load average before and after, and writes
+benchmarks/results/xlsx-<cases>.json (e.g. xlsx-export-import.json).
 """
 from __future__ import annotations
 
@@ -48,10 +53,11 @@ def _setup():
 
 def _import_file(rows: int) -> tuple[bytes, bytes]:
     """(good file, same file with a bad last row) of `rows` new members spread over existing branches."""
+    from openpyxl import Workbook
+
     from branches.models import Organization, OrganizationKind
     from members.importing import COLUMNS
     from members.validators import id_check_digit
-    from portal.xlsx import Column, Sheet, write_workbook
 
     codes = list(Organization.objects.filter(kind=OrganizationKind.BRANCH, dissolved_on__isnull=True)
                  .order_by("path").values_list("code", flat=True)[:500])
@@ -65,12 +71,19 @@ def _import_file(rows: int) -> tuple[bytes, bytes]:
                 "工作单位": "基准单位", "职务/岗位": "科员", "党员类别": "在职", "党员身份": "正式党员",
                 "入党日期": "2010-07-01", "转正日期": "2011-07-01", "党支部编码": codes[i % len(codes)], "党小组编码": ""}
 
+    def save(data: list[dict]) -> bytes:
+        wb = Workbook()  # not write-only: shared strings and a <dimension>, as Excel/WPS save files
+        ws = wb.active
+        ws.title = "党员"
+        ws.append(headers)
+        for d in data:
+            ws.append([d[h] for h in headers])
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+
     data = [row(i) for i in range(rows)]
-    columns = [Column(h, h) for h in headers]
-    good, bad = io.BytesIO(), io.BytesIO()
-    write_workbook(good, [Sheet("党员", columns, data)])
-    write_workbook(bad, [Sheet("党员", columns, [*data[:-1], {**data[-1], "出生日期": "不是日期"}])])
-    return good.getvalue(), bad.getvalue()
+    return save(data), save([*data[:-1], {**data[-1], "出生日期": "不是日期"}])
 
 
 def child(case: str, rows: int, trace: bool) -> dict:
@@ -84,6 +97,10 @@ def child(case: str, rows: int, trace: bool) -> dict:
     if case == "export":
         from members.exporting import members_xlsx_response
 
+        available = Member.objects.count()
+        if available < rows:
+            raise SystemExit(f"only {available} members in this database, {rows} asked: seed more branches "
+                             "(seed_scale --branches 5000 makes 150,000)")
         qs = Member.objects.order_by("id")[:rows]
         base = _rss_mb()
         if trace:
@@ -154,8 +171,10 @@ def main():
     for case, rows in (("export", args.export_rows), ("import", args.import_rows)):
         if case not in args.cases.split(","):
             continue
+        load_before = os.getloadavg()[0]
         runs = [_spawn(case, rows, False) for _ in range(args.runs)]
         traced = _spawn(case, rows, True)
+        load = (load_before, os.getloadavg()[0])
         med = {k: statistics.median(r[k] for r in runs) for k in ("seconds", "cpu", "rss_peak_mb", "rss_growth_mb")}
         target = TARGETS[case]
         ok = med["seconds"] <= target["seconds"] and med["rss_peak_mb"] <= target.get("peak_mb", float("inf"))
@@ -165,9 +184,11 @@ def main():
                      f" in {statistics.median(r['reject_seconds'] for r in runs):.1f} s, saved {runs[0].get('saved_after_reject')}")
         print(f"xlsx {case} {rows} rows  median {med['seconds']:.1f} s (cpu {med['cpu']:.1f} s)  peak RSS "
               f"{med['rss_peak_mb']:.0f} MB (+{med['rss_growth_mb']:.0f})  tracemalloc peak "
-              f"{traced.get('tracemalloc_peak_mb', 0):.0f} MB{extra}  {'OK' if ok else 'MISS'} (target {target})",
+              f"{traced.get('tracemalloc_peak_mb', 0):.0f} MB{extra}  load {load[0]:.1f}→{load[1]:.1f}  "
+              f"{'OK' if ok else 'MISS'} (target {target})",
               flush=True)
-        results[case] = {"rows": rows, "runs": runs, "traced": traced, "median": med, "target": target, "ok": ok}
+        results[case] = {"rows": rows, "runs": runs, "traced": traced, "median": med, "target": target, "ok": ok,
+                         "load_1min": load}
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     out = {"at": datetime.now(UTC).isoformat(), "commit": commit, "load": os.getloadavg(), "results": results}

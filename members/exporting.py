@@ -1,37 +1,78 @@
 """XLSX of the member registry and the import template (portal.xlsx streams rows, escapes formulas)."""
 from __future__ import annotations
 
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from portal import crypto
 from portal.xlsx import DATE, INTEGER, Column, Sheet, xlsx_response
 
 from .importing import COLUMNS
+from .models import Education, Gender, MemberCategory, MemberStatus
 from .validators import mask_phone
+
+# The registry is exported from .values() rows, not model instances: 150,000 members build in ~4 µs a row
+# instead of ~30 µs (three model instances each with select_related), and no column can trigger a query per row.
+EXPORT_FIELDS = [
+    "name", "gender", "ethnicity", "birth_date", "phone", "id_number_masked", "education", "work_unit", "post",
+    "category", "status", "joined_on", "confirmed_on", "is_active", "left_reason",
+    "branch__name", "branch__code", "party_group__name",
+]
+PII_FIELDS = ["id_number_encrypted"]
+
+
+def _labels(choices) -> dict[str, str]:
+    """value -> label in the active language, resolved once per export (get_FOO_display translates per call)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _years_since(today: date):
+    """Whole years from a date to `today`, as Member.party_age counts them; memoized (few distinct dates)."""
+    memo: dict[date, int] = {}
+
+    def years(since: date | None) -> int | None:
+        if since is None:
+            return None
+        if since not in memo:
+            memo[since] = relativedelta(today, since).years
+        return memo[since]
+
+    return years
 
 
 def member_columns(*, show_pii: bool = False) -> list[Column]:
+    """Columns over `.values(*EXPORT_FIELDS)` rows (plus PII_FIELDS when show_pii)."""
+    gender, education = _labels(Gender), _labels(Education)
+    category, status = _labels(MemberCategory), _labels(MemberStatus)
+    party_age = _years_since(date.today())
     return [
         Column("姓名", "name", width=10),
-        Column("性别", lambda m: m.get_gender_display(), width=6),
+        Column("性别", lambda m: gender.get(m["gender"], m["gender"]), width=6),
         Column("民族", "ethnicity", width=8),
         Column("出生日期", "birth_date", width=12, number_format=DATE),
-        Column("手机号", (lambda m: m.phone) if show_pii else (lambda m: mask_phone(m.phone)), width=14),
-        Column("身份证号", (lambda m: m.get_id_number()) if show_pii else "id_number_masked", width=22),
-        Column("学历", lambda m: m.get_education_display(), width=10),
+        Column("手机号", "phone" if show_pii else (lambda m: mask_phone(m["phone"])), width=14),
+        Column("身份证号", (lambda m: crypto.decrypt(m["id_number_encrypted"])) if show_pii else "id_number_masked",
+               width=22),
+        Column("学历", lambda m: education.get(m["education"], m["education"]), width=10),
         Column("工作单位", "work_unit", width=24),
         Column("职务/岗位", "post", width=14),
-        Column("党员类别", lambda m: m.get_category_display(), width=10),
-        Column("党员身份", lambda m: m.get_status_display(), width=10),
+        Column("党员类别", lambda m: category.get(m["category"], m["category"]), width=10),
+        Column("党员身份", lambda m: status.get(m["status"], m["status"]), width=10),
         Column("入党日期", "joined_on", width=12, number_format=DATE),
         Column("转正日期", "confirmed_on", width=12, number_format=DATE),
-        Column("党龄", lambda m: m.party_age, width=6, number_format=INTEGER),
-        Column("所在党支部", lambda m: m.branch.name, width=28),
-        Column("党支部编码", lambda m: m.branch.code, width=14),
-        Column("党小组", lambda m: m.party_group.name if m.party_group else "", width=16),
-        Column("在册", lambda m: "是" if m.is_active else f"否（{m.left_reason}）", width=10),
+        Column("党龄", lambda m: party_age(m["confirmed_on"]), width=6, number_format=INTEGER),
+        Column("所在党支部", "branch__name", width=28),
+        Column("党支部编码", "branch__code", width=14),
+        Column("党小组", lambda m: m["party_group__name"] or "", width=16),
+        Column("在册", lambda m: "是" if m["is_active"] else f"否（{m['left_reason']}）", width=10),
     ]
 
 
 def members_xlsx_response(queryset, *, show_pii: bool = False, filename: str = "党员名册.xlsx"):
-    rows = queryset.select_related("branch", "party_group").iterator(chunk_size=2000)
+    """The registry of `queryset` (already scoped and filtered) as a streamed XLSX: one query, rows in chunks."""
+    fields = EXPORT_FIELDS + (PII_FIELDS if show_pii else [])
+    rows = queryset.values(*fields).iterator(chunk_size=2000)
     return xlsx_response(filename, [Sheet("党员名册", member_columns(show_pii=show_pii), rows)])
 
 

@@ -1,10 +1,14 @@
 import io
+from datetime import date, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
-from members.models import PiiAccess
+from members.models import Gender, PiiAccess
 from tests.members.factories import MemberFactory, valid_id_number
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +78,49 @@ def test_import_template_has_the_import_headers(client, users):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     ws = load_workbook(io.BytesIO(body)).worksheets[0]
     assert [c.value for c in ws[1]] == HEADERS
+
+
+def test_export_row_shows_labels_party_age_group_and_leaving(client, tree, users):
+    """Values come from .values() rows: each cell must say what the member page says."""
+    from members.models import Education, MemberCategory, MemberStatus
+
+    kept = MemberFactory(branch=tree.a1, party_group=tree.a1g, name="甲", gender="female", education=Education.BACHELOR,
+                         category=MemberCategory.RETIRED, status=MemberStatus.FULL, confirmed_on=date(2011, 7, 1))
+    MemberFactory(branch=tree.a1, name="乙", status=MemberStatus.PROBATIONARY, confirmed_on=None, is_active=False,
+                  left_reason="转出")
+    client.force_login(users.staff)
+    headers, rows = export(client, active="all")
+    by_name = {r[0]: dict(zip(headers, r, strict=False)) for r in rows}
+    first, second = by_name["甲"], by_name["乙"]
+    assert first["性别"] == kept.get_gender_display() == "女"
+    assert first["学历"] == kept.get_education_display()
+    assert first["党员类别"] == kept.get_category_display() and first["党员身份"] == kept.get_status_display()
+    assert first["党龄"] == kept.party_age
+    assert first["出生日期"] == datetime(1985, 3, 12)
+    assert (first["所在党支部"], first["党支部编码"], first["党小组"]) == (tree.a1.name, tree.a1.code, tree.a1g.name)
+    assert first["在册"] == "是"
+    assert second["党龄"] is None and second["转正日期"] is None and not second["党小组"]
+    assert second["在册"] == "否（转出）"
+
+
+def test_export_labels_follow_the_language(client, tree, users, settings):
+    """Labels are resolved once per export, in the language of the request."""
+    MemberFactory(branch=tree.a1, name="甲", gender="female")
+    client.force_login(users.staff)
+    settings.LANGUAGE_CODE = "en"
+    headers, rows = export(client)
+    with translation.override("en"):
+        expected = str(dict(Gender.choices)[Gender.FEMALE])
+    assert expected != "女"  # the English catalog has it
+    assert rows[0][1] == expected
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_export_queries_do_not_grow_with_rows(client, tree, users, count):
+    MemberFactory.create_batch(count, branch=tree.a1, party_group=tree.a1g)
+    client.force_login(users.staff)
+    with CaptureQueriesContext(connection) as ctx:
+        headers, rows = export(client)
+    assert len(rows) == count
+    member_selects = [q["sql"] for q in ctx.captured_queries if 'FROM "members_member"' in q["sql"]]
+    assert len(member_selects) == 1  # one query for every row: no per-row lookups

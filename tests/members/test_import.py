@@ -13,6 +13,9 @@ from tests.members.factories import MemberFactory, valid_id_number
 
 pytestmark = pytest.mark.django_db
 
+# scope, organizations named by the file, registry duplicates, then the writes (members, history, moves) and savepoints
+IMPORT_QUERIES = 8
+
 
 def row(tree, n, **over):
     data = {"姓名": f"导入{n}", "性别": "女", "民族": "汉族", "出生日期": "1988-04-02", "手机号": f"1390000{n:04d}",
@@ -122,3 +125,45 @@ def test_zip_bomb_is_refused_before_parsing(users):
     assert buf.tell() < 1_000_000  # small on disk, huge unpacked
     buf.seek(0)
     assert rejected(buf, users.staff).file_error == importing.ZIP_BOMB
+
+
+@pytest.mark.parametrize("override,expected", [
+    ({"姓名": "长" * 41}, "姓名"),  # the model's max_length (40), below the generic 120-character cap
+    ({"民族": "族" * 21}, "民族"),
+    ({"入党日期": "2000-07-01", "转正日期": "2001-07-01"}, "入党时须年满十八岁"),  # model clean(): born 1988
+    ({"党员身份": "预备党员"}, "预备党员不应有转正日期"),
+    ({"转正日期": "2011-07-01"}, "转正日期不能早于入党日期"),
+])
+def test_model_rules_still_apply_to_imported_rows(tree, users, override, expected):
+    result = rejected(xlsx([row(tree, 1), row(tree, 2, **override)]), users.staff)
+    assert [e.row for e in result.errors] == [3]
+    assert any(expected in m for m in result.errors[0].messages), result.errors[0].messages
+    assert not Member.objects.filter(name__startswith="导入").exists()
+
+
+def test_date_forms_and_date_cells_are_accepted(tree, users):
+    forms = ["2012-07-01", "2012/07/01", "2012.07.01", "20120701", "2012年07月01日", "2012-7-1", date(2012, 7, 1)]
+    rows = [row(tree, i, 入党日期=form) for i, form in enumerate(forms, 1)]
+    assert import_members(fileobj=xlsx(rows), by=users.staff).created == len(forms)
+    assert set(Member.objects.filter(name__startswith="导入").values_list("joined_on", flat=True)) == {date(2012, 7, 1)}
+
+
+def test_the_same_bad_date_is_reported_on_every_row(tree, users):
+    result = rejected(xlsx([row(tree, 1, 出生日期="1988-02-30"), row(tree, 2, 出生日期="1988-02-30")]), users.staff)
+    assert [e.row for e in result.errors] == [2, 3]
+    assert all("不是有效日期" in e.messages[0] for e in result.errors)
+
+
+def test_every_bad_row_is_listed_not_only_the_first(tree, users):
+    rows = [row(tree, 1), row(tree, 2, 性别="未知"), row(tree, 3), row(tree, 4, 党支部编码="NOPE", 手机号="1")]
+    result = rejected(xlsx(rows), users.staff)
+    assert [e.row for e in result.errors] == [3, 5]
+    assert len(result.errors[1].messages) == 2  # both problems of row 5
+
+
+@pytest.mark.parametrize("count", [1, 25])
+def test_import_queries_do_not_grow_with_rows(tree, users, count, django_assert_num_queries):
+    rows = [row(tree, i, **{"党小组编码": tree.a1g.code if i % 2 else ""}) for i in range(1, count + 1)]
+    f = xlsx(rows)
+    with django_assert_num_queries(IMPORT_QUERIES):
+        assert import_members(fileobj=f, by=users.staff).created == count

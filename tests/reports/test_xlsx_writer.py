@@ -166,3 +166,41 @@ def test_xlsx_response_streams_a_readable_workbook():
     assert int(response["Content-Length"]) == len(body)
     ws = load_workbook(io.BytesIO(body))["统计"]
     assert ws["A2"].value == "第二党支部"
+
+
+def test_other_value_types_round_trip():
+    rows = [{"b": True, "t": dt.time(10, 30), "d": dt.timedelta(hours=30), "at": dt.datetime(2020, 1, 2, 3, 4, 5),
+             "on": dt.date(2024, 2, 29), "long": "长" * 40_000, "nan": float("nan"), "lazy": SimpleNamespace(x=1)}]
+    columns = [Column(k, k) for k in ("b", "t", "d", "at", "on", "long", "nan")] + [Column("obj", "lazy.x")]
+    buffer, _ = _write([Sheet("s", columns, rows)])
+    b, t, d, at, on, long, nan, obj = _read(buffer)["s"][2]
+    assert b.value is True and b.data_type == "b"
+    assert t.value == dt.time(10, 30)
+    assert d.value == dt.timedelta(hours=30)
+    assert at.value == dt.datetime(2020, 1, 2, 3, 4, 5) and at.number_format == "yyyy-mm-dd h:mm:ss"
+    assert on.value == dt.datetime(2024, 2, 29) and on.number_format == "yyyy-mm-dd"
+    assert len(long.value) == 32_767
+    assert nan.value == "nan"  # Excel has no NaN: written as text rather than a corrupt number
+    assert obj.value == 1
+
+
+def test_package_is_well_formed_with_content_types_first():
+    import zipfile
+    from xml.etree import ElementTree
+
+    buffer, _ = _write([Sheet("党员 & <名册>", [Column("a&b", "a", width=8)], [{"a": "x < y & z"}])])
+    with zipfile.ZipFile(buffer) as zf:
+        names = zf.namelist()
+        assert names[0] == "[Content_Types].xml"  # file-type sniffers (libmagic) look at the first entry
+        assert {"xl/workbook.xml", "xl/styles.xml", "xl/worksheets/sheet1.xml", "_rels/.rels"} <= set(names)
+        for name in names:
+            ElementTree.fromstring(zf.read(name))  # every part parses
+    wb = _read(buffer)
+    assert wb.sheetnames == ["党员 & <名册>"]
+    assert [c.value for c in wb.worksheets[0][2]] == ["x < y & z"]
+
+
+def test_no_sheets_still_makes_a_workbook():
+    buffer, counts = _write([])
+    assert counts == []
+    assert _read(buffer).sheetnames == ["Sheet"]
