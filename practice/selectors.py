@@ -268,8 +268,10 @@ def _branch_ids_under(organizations_qs) -> tuple[list[int], list[str]]:
     return list(Organization.objects.filter(q, kind__in=BRANCH_KINDS).values_list("pk", flat=True)), paths
 
 
-def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> dict:
-    """Figures per criterion for a set of branches; `detail` adds the named items a branch report lists."""
+def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, all_criteria: bool = True) -> dict:
+    """Figures per criterion for a set of branches; `detail` adds the named items a branch report lists.
+    all_criteria=False computes only 政治功能强 and 支部班子强 (what the branch page's panel shows); the other
+    criteria keep empty figures."""
     from members.models import Member
 
     out = _empty_summary(start, end)
@@ -331,8 +333,14 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
                          for v in visits.select_related("contact_point__contact_member", "contact_point__contact_user")
                          .order_by("visited_on")[:20]]
 
+    if all_criteria:
+        _members_figures(out["members"], branch_ids, start, end, detail=detail)
+        _role_figures(out["role"], branch_ids, start, end, detail=detail)
+    return out
+
+
+def _members_figures(mem: dict, branch_ids: list[int], start: date, end: date, *, detail: bool) -> None:
     # 党员队伍强: 先锋岗 / 责任区, member honours.
-    mem = out["members"]
     posts = (VanguardPost.objects.filter(organization_id__in=branch_ids, is_active=True, starts_on__lte=end)
              .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)))
     counts = dict(posts.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
@@ -351,8 +359,9 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
         mem["items"] += [f"{h.member.name}获{h.get_level_display()}“{h.display_title}”"
                          for h in member_honours.select_related("member")[:30]]
 
+
+def _role_figures(role: dict, branch_ids: list[int], start: date, end: date, *, detail: bool) -> None:
     # 作用发挥强: brands and their recognitions, collective honours.
-    role = out["role"]
     brands = Brand.objects.filter(organization_id__in=branch_ids, is_active=True, launched_on__lte=end)
     recognitions = BrandRecognition.objects.filter(brand__in=brands, is_active=True, awarded_on__range=(start, end))
     org_honours = Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
@@ -368,7 +377,6 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
                           for r in recognitions.select_related("brand")[:20]]
         role["items"] += [f"{h.organization.name}获{h.get_level_display()}“{h.display_title}”"
                           for h in org_honours.select_related("organization")[:20]]
-    return out
 
 
 def branch_practice_summary(*, branch, start: date, end: date) -> dict:
@@ -410,7 +418,7 @@ def branch_panel(*, org, today: date | None = None) -> dict:
     honours = list(Honour.objects.filter(under, is_active=True, year__gte=today.year - 3)
                    .select_related("member", "organization")[:12])
     # This year's study, training and 联系点 figures: the same summary the reports print, so they agree.
-    summary = _summary([org.pk], date(today.year, 1, 1), today, detail=False)
+    summary = _summary([org.pk], date(today.year, 1, 1), today, detail=False, all_criteria=False)
     by_key = {f["key"]: f for c in ("political", "leadership") for f in summary[c]["figures"]}
     year_figures = [by_key[k] for k in PANEL_FIGURES]
     return {"org": org, "posts": posts, "brands": brands, "honours": honours, "year": today.year,
@@ -443,15 +451,14 @@ def _audiences_for_role(role: str) -> set[str]:
 
 def _positions(user) -> list[tuple[str, set[str]]]:
     """(organization path, audiences) for each place `user` stands in the tree: role grants and membership."""
-    from branches.models import RoleGrant
+    from branches.permissions import role_grants  # the grants already loaded for the request's scope
     from members.models import Member
 
     if not user.is_authenticated:
         return []
     cache = user.__dict__.setdefault("_scope_cache", {})
     if "notice_positions" not in cache:
-        out = [(path, _audiences_for_role(role)) for path, role in
-               RoleGrant.objects.filter(user=user).values_list("organization__path", "role")]
+        out = [(path, _audiences_for_role(role)) for path, role in role_grants(user)]
         out += [(path, {Audience.ALL, Audience.MEMBERS}) for path in
                 Member.objects.filter(user=user, is_active=True).values_list("branch__path", flat=True)]
         cache["notice_positions"] = [(p, a) for p, a in out if a]
