@@ -135,15 +135,19 @@ def branches_with_warnings(*, user, today: date | None = None, limit: int | None
     return result
 
 
-def organization_detail(*, user, pk: int | None = None, path: str | None = None) -> Organization:
-    """One organization (by pk or tree path) with structure and current committee, in a fixed number of queries."""
+def organization_detail(*, user, pk: int | None = None, path: str | None = None,
+                        with_committee: bool = True) -> Organization:
+    """One organization (by pk or tree path) with structure and, unless with_committee=False, its committee terms
+    and current seats prefetched: a fixed number of queries (1, or 3 with the committee)."""
     from django.shortcuts import get_object_or_404
 
-    current_seats = CommitteeSeat.objects.filter(ended_on__isnull=True).select_related("member").order_by(
-        seat_order_expression(), "id")
-    qs = with_structure(Organization.objects.restrict(user, VIEW)).prefetch_related(
-        Prefetch("terms", queryset=CommitteeTerm.objects.prefetch_related(Prefetch("seats", queryset=current_seats)))
-    )
+    qs = with_structure(Organization.objects.restrict(user, VIEW))
+    if with_committee:
+        current_seats = CommitteeSeat.objects.filter(ended_on__isnull=True).select_related("member").order_by(
+            seat_order_expression(), "id")
+        qs = qs.prefetch_related(
+            Prefetch("terms", queryset=CommitteeTerm.objects.prefetch_related(Prefetch("seats", queryset=current_seats)))
+        )
     return get_object_or_404(qs, **({"pk": pk} if path is None else {"path": path}))
 
 

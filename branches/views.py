@@ -36,7 +36,7 @@ class HomeView(PortalPageMixin, View):
             ctx["mode"] = "staff"
         elif Role.SECRETARY in roles:
             path = next(path for path, role in role_grants(user) if role == Role.SECRETARY)  # her first grant
-            branch = selectors.organization_detail(user=user, path=path)
+            branch = selectors.organization_detail(user=user, path=path, with_committee=False)
             ctx.update(mode="secretary", branch=branch, warnings=selectors.structure_warnings(branch),
                        groups=selectors.children_of(branch))
         else:
