@@ -268,10 +268,10 @@ def _branch_ids_under(organizations_qs) -> tuple[list[int], list[str]]:
     return list(Organization.objects.filter(q, kind__in=BRANCH_KINDS).values_list("pk", flat=True)), paths
 
 
-def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, all_criteria: bool = True) -> dict:
+def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, panel: bool = False) -> dict:
     """Figures per criterion for a set of branches; `detail` adds the named items a branch report lists.
-    all_criteria=False computes only 政治功能强 and 支部班子强 (what the branch page's panel shows); the other
-    criteria keep empty figures."""
+    panel=True computes only the figures of PANEL_FIGURES (what the branch page shows), with the same
+    definitions; the other figures are left out and the members / role criteria stay empty."""
     from members.models import Member
 
     out = _empty_summary(start, end)
@@ -280,14 +280,15 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, all
     study = StudyRecord.objects.filter(organization_id__in=branch_ids, is_active=True, studied_on__range=(start, end))
     s = study.aggregate(hours=Sum("hours"), records=Count("id"), people=Count("member", distinct=True))
     heads = Member.objects.filter(branch_id__in=branch_ids, is_active=True).count()
-    by_source = {row["source"]: float(row["h"]) for row in study.values("source").annotate(h=Sum("hours"))}
+    by_source = {} if panel else {row["source"]: float(row["h"]) for row in study.values("source").annotate(h=Sum("hours"))}
     plan = StudyPlanItem.objects.filter(plan__organization_id__in=branch_ids, plan__is_active=True,
                                         planned_on__range=(start, end)).aggregate(
         n=Count("id"), done=Count("id", filter=Q(done_on__isnull=False)))
     results = ContestResult.objects.filter(member__branch_id__in=branch_ids, contest__is_active=True,
                                            contest__held_on__range=(start, end))
     contest_people = results.values("member").distinct().count()
-    awards = list(results.exclude(award="").select_related("member", "contest").order_by("contest__held_on")[:50])
+    awards = [] if panel else list(results.exclude(award="").select_related("member", "contest")
+                                   .order_by("contest__held_on")[:50])
     pol = out["political"]
     hours = float(s["hours"] or 0)
     pol["figures"] = [
@@ -310,7 +311,7 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, all
                                                    course__ends_on__range=(start, end))
     t = attendance.aggregate(attended=Count("id", filter=Q(attended=True)),
                              completed=Count("id", filter=Q(completed=True)))
-    coverage = contact_visit_coverage(branch_ids=branch_ids, start=start, end=end)
+    coverage = {} if panel else contact_visit_coverage(branch_ids=branch_ids, start=start, end=end)
     visits = ContactVisit.objects.filter(contact_point__organization_id__in=branch_ids, is_active=True,
                                          visited_on__range=(start, end))
     findings = ContactFinding.objects.filter(visit__in=visits)
@@ -333,9 +334,12 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, all
                          for v in visits.select_related("contact_point__contact_member", "contact_point__contact_user")
                          .order_by("visited_on")[:20]]
 
-    if all_criteria:
-        _members_figures(out["members"], branch_ids, start, end, detail=detail)
-        _role_figures(out["role"], branch_ids, start, end, detail=detail)
+    if panel:  # figures built from the lists skipped above are not returned
+        for criterion in (pol, lead):
+            criterion["figures"] = [f for f in criterion["figures"] if f["key"] in PANEL_FIGURES]
+        return out
+    _members_figures(out["members"], branch_ids, start, end, detail=detail)
+    _role_figures(out["role"], branch_ids, start, end, detail=detail)
     return out
 
 
@@ -418,7 +422,7 @@ def branch_panel(*, org, today: date | None = None) -> dict:
     honours = list(Honour.objects.filter(under, is_active=True, year__gte=today.year - 3)
                    .select_related("member", "organization")[:12])
     # This year's study, training and 联系点 figures: the same summary the reports print, so they agree.
-    summary = _summary([org.pk], date(today.year, 1, 1), today, detail=False, all_criteria=False)
+    summary = _summary([org.pk], date(today.year, 1, 1), today, detail=False, panel=True)
     by_key = {f["key"]: f for c in ("political", "leadership") for f in summary[c]["figures"]}
     year_figures = [by_key[k] for k in PANEL_FIGURES]
     return {"org": org, "posts": posts, "brands": brands, "honours": honours, "year": today.year,
