@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from portal.scoping import VIEW
 
-from .models import BRANCH_KINDS, CommitteeSeat, CommitteeTerm, Organization, seat_order_expression
+from .models import BRANCH_KINDS, CommitteeSeat, CommitteeTerm, Organization, OrganizationKind, seat_order_expression
 
 # 《中国共产党支部工作条例（试行）》: thresholds counted on 正式党员.
 COMMITTEE_REQUIRED_AT = 7
@@ -87,9 +87,13 @@ def structure_warnings(org: Organization, *, today: date | None = None) -> list[
     return warnings
 
 
-def organization_tree(*, user) -> list[Organization]:
-    """Every organization the user may see, in tree order, with counts (two queries)."""
-    orgs = list(with_structure(Organization.objects.restrict(user, VIEW)).order_by("path"))
+def organization_tree(*, user, groups: bool = True) -> list[Organization]:
+    """Every organization the user may see, in tree order, with counts (one query). groups=False leaves the
+    党小组 out in SQL (three rows in four at scale); no count changes, as a member's `branch` is never a 党小组."""
+    qs = Organization.objects.restrict(user, VIEW)
+    if not groups:
+        qs = qs.exclude(kind=OrganizationKind.PARTY_GROUP)
+    orgs = list(with_structure(qs).order_by("path"))
     # Roll member counts up the tree in Python: one pass over an ordered list, no query per node.
     by_path = {o.path: o for o in orgs}
     for o in orgs:

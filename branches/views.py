@@ -49,19 +49,16 @@ class HomeView(PortalPageMixin, View):
 
 class TreeView(PortalPageMixin, View):
     def get(self, request):
-        orgs = selectors.organization_tree(user=request.user)
         show_groups = request.GET.get("groups") == "1"
+        orgs = selectors.organization_tree(user=request.user, groups=show_groups)
         q = request.GET.get("q", "").strip()
-        if not show_groups:
-            orgs = [o for o in orgs if not o.is_group]
         if q:
             orgs = [o for o in orgs if q in o.name or q in o.code]
         min_depth = min((o.depth for o in orgs), default=1)
         for o in orgs:
             o.indent = o.depth - min_depth
             o.warnings = selectors.structure_warnings(o)
-        return render(request, "branches/tree.html", {"orgs": orgs, "q": q, "show_groups": show_groups,
-                                                      "can_manage_any": bool(Organization.objects.restrict(request.user, MANAGE).exists())})
+        return render(request, "branches/tree.html", {"orgs": orgs, "q": q, "show_groups": show_groups})
 
 
 class OrganizationDetailView(PortalPageMixin, View):

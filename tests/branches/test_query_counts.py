@@ -35,7 +35,7 @@ def test_tree_page(client, tree, users):
     small = count_queries(client, url)
     grow(tree, 8)
     assert count_queries(client, url) == small
-    assert small <= 6  # was 8 before the scope was loaded in one query
+    assert small <= 5  # was 8: the scope in one query, no unused "can manage anything" query
 
 
 def test_branch_page(client, tree, users):
