@@ -61,10 +61,10 @@ def test_branch_detail_of_a_branch(client, tree, users):
     MemberFactory.create_batch(20, branch=tree.a1)
     assert count_queries(client, url) == small
     # the page itself as on a 党总支 page, plus the panels of a 党支部: 组织生活 (due now and this year, 12
-    # queries in branches/compliance.py), practice (17: this year's study/training/联系点 figures), dues and
-    # development, 整改 and 评议, reports. bench_pages.py counted 53 at N=5000 before (scope lookups per action,
-    # practice criteria the panel hides), 47 after.
-    assert small <= 44
+    # queries in branches/compliance.py), practice (12: its lists and this year's study/training/联系点 figures),
+    # dues and development, 整改 and 评议, reports. bench_pages.py counts 53 at N=5000 before this branch (scope
+    # lookups per action, practice figures the panel does not show), 39 after.
+    assert small <= 39
 
 
 def test_member_list(client, tree, users):
