@@ -4,6 +4,8 @@ Pages, exports, the API and reports reach this through portal.scoping (`restrict
 """
 from __future__ import annotations
 
+from django.db.models import CharField, Value
+
 from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
 
 from .models import ApiClient, Organization, Role, RoleGrant
@@ -17,36 +19,51 @@ ROLE_ACTIONS = {
 PAGE_ROLES = {Role.STAFF, Role.SECRETARY, Role.REVIEWER}
 
 
+API_CLIENT = "api_client"  # tag of an ApiClient's row in `_grants`: the agency's rights, not a role grant
+
+
+def _grants(user) -> list[tuple[str, str, bool]]:
+    """(role, organization path, organization active) of every grant `user` holds, and (API_CLIENT, path, active)
+    of each usable API client whose service account `user` is: one query per request, cached on the user object
+    (`request.user` lives for one request; services.role_grant drops the cache)."""
+    cache = user.__dict__.setdefault("_scope_cache", {})
+    if "grants" not in cache:
+        grants = RoleGrant.objects.filter(user=user).order_by().values_list(
+            "pk", "role", "organization__path", "organization__dissolved_on")
+        clients = (
+            ApiClient.objects.usable().filter(user=user).order_by()
+            .annotate(tag=Value(API_CLIENT, output_field=CharField()))
+            .values_list("pk", "tag", "organization__path", "organization__dissolved_on")
+        )
+        rows = sorted(grants.union(clients, all=True), key=lambda r: (r[1] == API_CLIENT, r[0]))  # grants by pk
+        cache["grants"] = [(role, path, dissolved is None) for _pk, role, path, dissolved in rows]
+    return cache["grants"]
+
+
 def granted_paths(user, action: str) -> list[str]:
-    """Resolver named by settings.PORTAL_GRANT_RESOLVER: one query per user and action.
+    """Resolver named by settings.PORTAL_GRANT_RESOLVER: no query of its own (see `_grants`).
 
     An API client (its service account) holds the agency role's rights on its organization while it
     is neither revoked nor expired: the same table of rights as people, no second rule.
     """
-    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
-    paths = (
-        RoleGrant.objects.filter(user=user, role__in=roles, organization__dissolved_on__isnull=True)
-        .order_by()
-        .values_list("organization__path", flat=True)
-    )
+    roles = {role for role, actions in ROLE_ACTIONS.items() if action in actions}
     if Role.AGENCY in roles:
-        clients = (
-            ApiClient.objects.usable()
-            .filter(user=user, organization__dissolved_on__isnull=True)
-            .order_by()
-            .values_list("organization__path", flat=True)
-        )
-        paths = paths.union(clients)
-    return list(paths)
+        roles.add(API_CLIENT)
+    return [path for role, path, active in _grants(user) if active and role in roles]
+
+
+def role_grants(user) -> list[tuple[str, str]]:
+    """(organization path, role) of each role grant of `user` in the order they were made, dissolved organizations
+    included."""
+    if not user.is_authenticated:
+        return []
+    return [(path, role) for role, path, _active in _grants(user) if role != API_CLIENT]
 
 
 def user_roles(user) -> set[str]:
     if not user.is_authenticated:
         return set()
-    cache = user.__dict__.setdefault("_scope_cache", {})
-    if "roles" not in cache:
-        cache["roles"] = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
-    return cache["roles"]
+    return {role for _path, role in role_grants(user)}
 
 
 def has_page_access(user) -> bool:

@@ -18,7 +18,9 @@ from portal.views import PortalPageMixin
 from . import selectors, services
 from .forms import DissolveForm, GrantForm, OrganizationForm, TermForm
 from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationKind, Role, RoleGrant
-from .permissions import can_change, can_manage, user_roles
+from .permissions import can_change, can_manage, role_grants, user_roles
+
+HOME_WARNINGS = 10  # branches with structural warnings listed on a staff home page
 
 
 class HomeView(PortalPageMixin, View):
@@ -30,11 +32,11 @@ class HomeView(PortalPageMixin, View):
         ctx = {"roles": roles}
         if user.is_superuser or Role.STAFF in roles:
             ctx["counts"] = selectors.subtree_counts(user=user)
-            ctx["warnings"] = selectors.branches_with_warnings(user=user)[:10]
+            ctx["warnings"] = selectors.branches_with_warnings(user=user, limit=HOME_WARNINGS)
             ctx["mode"] = "staff"
         elif Role.SECRETARY in roles:
-            grant = RoleGrant.objects.filter(user=user, role=Role.SECRETARY).select_related("organization").first()
-            branch = selectors.organization_detail(user=user, pk=grant.organization_id)
+            path = next(path for path, role in role_grants(user) if role == Role.SECRETARY)  # her first grant
+            branch = selectors.organization_detail(user=user, path=path, with_committee=False)
             ctx.update(mode="secretary", branch=branch, warnings=selectors.structure_warnings(branch),
                        groups=selectors.children_of(branch))
         else:
@@ -47,19 +49,16 @@ class HomeView(PortalPageMixin, View):
 
 class TreeView(PortalPageMixin, View):
     def get(self, request):
-        orgs = selectors.organization_tree(user=request.user)
         show_groups = request.GET.get("groups") == "1"
+        orgs = selectors.organization_tree(user=request.user, groups=show_groups)
         q = request.GET.get("q", "").strip()
-        if not show_groups:
-            orgs = [o for o in orgs if not o.is_group]
         if q:
             orgs = [o for o in orgs if q in o.name or q in o.code]
         min_depth = min((o.depth for o in orgs), default=1)
         for o in orgs:
             o.indent = o.depth - min_depth
             o.warnings = selectors.structure_warnings(o)
-        return render(request, "branches/tree.html", {"orgs": orgs, "q": q, "show_groups": show_groups,
-                                                      "can_manage_any": bool(Organization.objects.restrict(request.user, MANAGE).exists())})
+        return render(request, "branches/tree.html", {"orgs": orgs, "q": q, "show_groups": show_groups})
 
 
 class OrganizationDetailView(PortalPageMixin, View):

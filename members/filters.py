@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.filters import UpdatedSinceFilterSet, scoped_queryset
+from portal.widgets import FastSelect
 
 from .models import Member, MemberCategory, MemberStatus
 
@@ -11,7 +12,7 @@ from .models import Member, MemberCategory, MemberStatus
 class MemberFilterSet(UpdatedSinceFilterSet):
     organization = django_filters.ModelChoiceFilter(
         label=_("所属组织（含下级）"), queryset=scoped_queryset("branches.Organization"), method="in_subtree",
-        empty_label=_("全部"),
+        empty_label=_("全部"), widget=FastSelect,
     )
     status = django_filters.ChoiceFilter(label=_("党员身份"), choices=MemberStatus.choices, empty_label=_("全部"))
     category = django_filters.ChoiceFilter(label=_("党员类别"), choices=MemberCategory.choices, empty_label=_("全部"))

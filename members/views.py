@@ -22,7 +22,7 @@ from .exporting import import_template_response, members_xlsx_response
 from .forms import DeactivateForm, ImportForm, MemberForm, MoveForm
 from .importing import ImportRejected, import_members
 from .models import Member, PiiAccess
-from .permissions import can_edit, can_export_pii, can_manage, can_see_full_id
+from .permissions import can_edit, can_export_pii, can_manage, can_record_somewhere, can_see_full_id
 
 PAGE_SIZE = 50
 NO_BRANCH_TO_REGISTER = _("您没有可登记党员的党支部。")
@@ -43,8 +43,11 @@ class MemberListView(PortalPageMixin, View):
                 return redirect("members:list")
             return members_xlsx_response(qs)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        filterset.form.fields.pop("updated_since", None)  # an API concern; keeps the page's filter bar short
-        can_add = Organization.objects.restrict(request.user, CHANGE).exists()
+        fields = filterset.form.fields
+        fields.pop("updated_since", None)  # an API concern; keeps the page's filter bar short
+        # The organization choices only need what their labels show (the filter already resolved the chosen one).
+        fields["organization"].queryset = fields["organization"].queryset.only("pk", "path", "depth", "name")
+        can_add = can_record_somewhere(request.user)  # no query: the scope is loaded once per request
         return render(request, "members/list.html", {"filter": filterset, "page_obj": page, "can_add": can_add,
                                                      "total": page.paginator.count})
 

@@ -269,8 +269,10 @@ def _branch_ids_under(organizations_qs) -> tuple[list[int], list[str]]:
     return list(Organization.objects.filter(q, kind__in=BRANCH_KINDS).values_list("pk", flat=True)), paths
 
 
-def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> dict:
-    """Figures per criterion for a set of branches; `detail` adds the named items a branch report lists."""
+def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, panel: bool = False) -> dict:
+    """Figures per criterion for a set of branches; `detail` adds the named items a branch report lists.
+    panel=True computes only the figures of PANEL_FIGURES (what the branch page shows), with the same
+    definitions; the other figures are left out and the members / role criteria stay empty."""
     from members.models import Member
 
     out = _empty_summary(start, end)
@@ -279,14 +281,15 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
     study = StudyRecord.objects.filter(organization_id__in=branch_ids, is_active=True, studied_on__range=(start, end))
     s = study.aggregate(hours=Sum("hours"), records=Count("id"), people=Count("member", distinct=True))
     heads = Member.objects.filter(branch_id__in=branch_ids, is_active=True).count()
-    by_source = {row["source"]: float(row["h"]) for row in study.values("source").annotate(h=Sum("hours"))}
+    by_source = {} if panel else {row["source"]: float(row["h"]) for row in study.values("source").annotate(h=Sum("hours"))}
     plan = StudyPlanItem.objects.filter(plan__organization_id__in=branch_ids, plan__is_active=True,
                                         planned_on__range=(start, end)).aggregate(
         n=Count("id"), done=Count("id", filter=Q(done_on__isnull=False)))
     results = ContestResult.objects.filter(member__branch_id__in=branch_ids, contest__is_active=True,
                                            contest__held_on__range=(start, end))
     contest_people = results.values("member").distinct().count()
-    awards = list(results.exclude(award="").select_related("member", "contest").order_by("contest__held_on")[:50])
+    awards = [] if panel else list(results.exclude(award="").select_related("member", "contest")
+                                   .order_by("contest__held_on")[:50])
     pol = out["political"]
     hours = float(s["hours"] or 0)
     pol["figures"] = [
@@ -309,7 +312,7 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
                                                    course__ends_on__range=(start, end))
     t = attendance.aggregate(attended=Count("id", filter=Q(attended=True)),
                              completed=Count("id", filter=Q(completed=True)))
-    coverage = contact_visit_coverage(branch_ids=branch_ids, start=start, end=end)
+    coverage = {} if panel else contact_visit_coverage(branch_ids=branch_ids, start=start, end=end)
     visits = ContactVisit.objects.filter(contact_point__organization_id__in=branch_ids, is_active=True,
                                          visited_on__range=(start, end))
     findings = ContactFinding.objects.filter(visit__in=visits)
@@ -332,8 +335,17 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
                          for v in visits.select_related("contact_point__contact_member", "contact_point__contact_user")
                          .order_by("visited_on")[:20]]
 
+    if panel:  # figures built from the lists skipped above are not returned
+        for criterion in (pol, lead):
+            criterion["figures"] = [f for f in criterion["figures"] if f["key"] in PANEL_FIGURES]
+        return out
+    _members_figures(out["members"], branch_ids, start, end, detail=detail)
+    _role_figures(out["role"], branch_ids, start, end, detail=detail)
+    return out
+
+
+def _members_figures(mem: dict, branch_ids: list[int], start: date, end: date, *, detail: bool) -> None:
     # 党员队伍强: 先锋岗 / 责任区, member honours.
-    mem = out["members"]
     posts = (VanguardPost.objects.filter(organization_id__in=branch_ids, is_active=True, starts_on__lte=end)
              .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)))
     counts = dict(posts.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
@@ -352,8 +364,9 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
         mem["items"] += [f"{h.member.name}获{h.get_level_display()}“{h.display_title}”"
                          for h in member_honours.select_related("member")[:30]]
 
+
+def _role_figures(role: dict, branch_ids: list[int], start: date, end: date, *, detail: bool) -> None:
     # 作用发挥强: brands and their recognitions, collective honours.
-    role = out["role"]
     brands = Brand.objects.filter(organization_id__in=branch_ids, is_active=True, launched_on__lte=end)
     recognitions = BrandRecognition.objects.filter(brand__in=brands, is_active=True, awarded_on__range=(start, end))
     org_honours = Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
@@ -369,7 +382,6 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool) -> 
                           for r in recognitions.select_related("brand")[:20]]
         role["items"] += [f"{h.organization.name}获{h.get_level_display()}“{h.display_title}”"
                           for h in org_honours.select_related("organization")[:20]]
-    return out
 
 
 def branch_practice_summary(*, branch, start: date, end: date) -> dict:
@@ -412,7 +424,7 @@ def branch_panel(*, org, today: date | None = None) -> dict:
     honours = list(Honour.objects.filter(under, is_active=True, year__gte=today.year - 3)
                    .select_related("member", "organization")[:12])
     # This year's study, training and 联系点 figures: the same summary the reports print, so they agree.
-    summary = _summary([org.pk], date(today.year, 1, 1), today, detail=False)
+    summary = _summary([org.pk], date(today.year, 1, 1), today, detail=False, panel=True)
     by_key = {f["key"]: f for c in ("political", "leadership") for f in summary[c]["figures"]}
     year_figures = [by_key[k] for k in PANEL_FIGURES]
     return {"org": org, "posts": posts, "brands": brands, "honours": honours, "year": today.year,
@@ -445,15 +457,14 @@ def _audiences_for_role(role: str) -> set[str]:
 
 def _positions(user) -> list[tuple[str, set[str]]]:
     """(organization path, audiences) for each place `user` stands in the tree: role grants and membership."""
-    from branches.models import RoleGrant
+    from branches.permissions import role_grants  # the grants already loaded for the request's scope
     from members.models import Member
 
     if not user.is_authenticated:
         return []
     cache = user.__dict__.setdefault("_scope_cache", {})
     if "notice_positions" not in cache:
-        out = [(path, _audiences_for_role(role)) for path, role in
-               RoleGrant.objects.filter(user=user).values_list("organization__path", "role")]
+        out = [(path, _audiences_for_role(role)) for path, role in role_grants(user)]
         out += [(path, {Audience.ALL, Audience.MEMBERS}) for path in
                 Member.objects.filter(user=user, is_active=True).values_list("branch__path", flat=True)]
         cache["notice_positions"] = [(p, a) for p, a in out if a]

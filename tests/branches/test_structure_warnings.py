@@ -57,3 +57,52 @@ def test_term_due_and_overdue(tree, ends_in_days, code):
 def test_left_members_do_not_count(tree):
     MemberFactory.create_batch(7, branch=tree.a1, is_active=False, left_reason="转出")
     assert "no_committee" not in codes(tree.a1)
+
+
+# --- the warned-branch list filters in SQL: it must pick exactly the branches the Python checks warn -------------
+# (full, probationary, seats, term end in days from TODAY or None, kind)
+CASES = [
+    (0, 0, 0, None, "branch"),              # too few full members, no secretary
+    (3, 0, 1, 200, "branch"),               # nothing
+    (7, 0, 0, None, "branch"),              # no committee
+    (7, 0, 2, 200, "branch"),               # committee too small
+    (7, 0, 3, 200, "branch"),               # nothing
+    (3, 5, 8, 200, "branch"),               # more than 7 seats
+    (3, 0, 1, -1, "branch"),                # term overdue
+    (3, 0, 1, 90, "branch"),                # term due
+    (3, 0, 1, 91, "branch"),                # nothing
+    (2, 0, 1, 200, "joint_branch"),         # too few full members only counts for a 党支部: nothing
+    (0, 0, 0, None, "temporary_branch"),    # no secretary
+    (3, 48, 1, 200, "branch"),              # 51 members
+]
+
+
+def test_warned_branches_filtered_in_sql_match_the_python_checks(tree, users):
+    from branches.selectors import branches_with_warnings
+    from branches.services import organization_dissolve
+    from tests.branches.factories import make_org
+
+    for full, probationary, seats, ends_in, kind in CASES:
+        org = make_org(tree.ga, kind=kind)
+        people = MemberFactory.create_batch(full, branch=org)
+        people += MemberFactory.create_batch(probationary, branch=org, status=MemberStatus.PROBATIONARY,
+                                             confirmed_on=None, joined_on=date(2026, 1, 1))
+        if seats:
+            roles = [SeatRole.SECRETARY] + [SeatRole.MEMBER] * (seats - 1)
+            term_start(organization=org, started_on=date(2024, 1, 1),
+                       ends_on=TODAY + timedelta(days=ends_in), seats=list(zip(people, roles, strict=False)))
+    gone = make_org(tree.ga)  # dissolved: never listed, though it would be warned
+    organization_dissolve(organization=gone, on=date(2026, 1, 1), reason="撤销")
+
+    everything = with_structure(Organization.objects.active().branches()).order_by("path")
+    expected = [(o.pk, [w.code for w in structure_warnings(o, today=TODAY)]) for o in everything]
+    expected = [(pk, ws) for pk, ws in expected if ws]
+    got = [(o.pk, [w.code for w in ws]) for o, ws in branches_with_warnings(user=users.superuser, today=TODAY)]
+    assert got == expected
+    assert len(got) >= 9  # the cases above warn 9 new branches, besides the fixture's
+    assert gone.pk not in {pk for pk, _ in got}
+    assert branches_with_warnings(user=users.superuser, today=TODAY, limit=3) == \
+        branches_with_warnings(user=users.superuser, today=TODAY)[:3]
+    # Scope still applies: a 党总支's staff sees only warned branches of her subtree.
+    scoped = {o.pk for o, _ in branches_with_warnings(user=users.staff_a, today=TODAY)}
+    assert scoped == {pk for pk, _ in got if Organization.objects.get(pk=pk).path.startswith(tree.ga.path)}

@@ -86,3 +86,19 @@ def test_term_longer_than_allowed_is_refused(tree, members):
     with pytest.raises(ValidationError):
         term_start(organization=tree.a1, started_on=date(2020, 1, 1), ends_on=date(2028, 1, 1),
                    seats=[(members.a1, SeatRole.SECRETARY)])
+
+
+def test_tree_page_counts_are_the_same_with_and_without_groups(client, tree, users):
+    """党小组 are left out in SQL unless asked for; the members counted up the tree do not change."""
+    from django.urls import reverse
+
+    MemberFactory.create_batch(3, branch=tree.a1, party_group=tree.a1g)
+    MemberFactory.create_batch(2, branch=tree.b1)
+    client.force_login(users.staff)
+    without = client.get(reverse("branches:tree")).context["orgs"]
+    with_groups = client.get(reverse("branches:tree"), {"groups": "1"}).context["orgs"]
+    assert tree.a1g.pk not in {o.pk for o in without}
+    assert tree.a1g.pk in {o.pk for o in with_groups}
+    counts = {o.pk: o.subtree_member_count for o in with_groups}
+    assert {o.pk: o.subtree_member_count for o in without} == {pk: n for pk, n in counts.items() if pk != tree.a1g.pk}
+    assert counts[tree.root.pk] == 5 and counts[tree.ga.pk] == 3 and counts[tree.a1.pk] == 3

@@ -138,3 +138,23 @@ def test_summaries_are_grouped_by_criterion(tree, members, study, users):
     assert sub["branches"] == 2
     assert set(sub["per_branch"]) == {tree.a1.pk, tree.a2.pk}
     assert {f["key"]: f["value"] for f in sub["role"]["figures"]}["brands"] == 1
+
+
+def test_branch_panel_figures_are_the_summary_figures(tree, members, study, users, django_assert_max_num_queries):
+    """The branch page computes only the figures it shows (fewer queries), with the reports' definitions."""
+    study(members.a1, hours=Decimal("6"))
+    plan = services.plan_create(organization=tree.a1, year=2026, by=users.staff)
+    item = services.plan_item_add(plan=plan, planned_on=date(2026, 2, 1), topic="t", by=users.staff)
+    services.plan_item_done(item=item, done_on=date(2026, 2, 2), by=users.staff)
+    services.plan_item_add(plan=plan, planned_on=date(2026, 3, 1), topic="t2", by=users.staff)
+    _visits(tree.a1, 3, users)
+    full = selectors._summary([tree.a1.pk], Y0, Y1, detail=False)
+    with django_assert_max_num_queries(9):  # political 4, leadership 5
+        panel = selectors._summary([tree.a1.pk], Y0, Y1, detail=False, panel=True)
+    for criterion in ("political", "leadership"):
+        expected = [f for f in full[criterion]["figures"] if f["key"] in selectors.PANEL_FIGURES]
+        assert panel[criterion]["figures"] == expected
+    keys = {f["key"] for c in ("political", "leadership") for f in panel[c]["figures"]}
+    assert keys == set(selectors.PANEL_FIGURES)
+    values = {f["key"]: f["value"] for c in ("political", "leadership") for f in panel[c]["figures"]}
+    assert values["plan_completion"] == 0.5 and values["contact_visits"] == 3
