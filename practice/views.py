@@ -34,6 +34,7 @@ from .permissions import (
     can_record_visit,
     can_score,
     can_view_notice,
+    can_view_org,
     editable_study_records,
     own_member,
 )
@@ -147,6 +148,16 @@ def _url_for(kind, obj):
     return reverse("practice:edit", args=[kind, obj.pk])
 
 
+def _row_url(user, kind, obj) -> str | None:
+    """A list row's link, or None when its target would refuse `user`: kinds without a detail page link
+    to their edit page, which needs the right to edit (practice.permissions), not just to view."""
+    if kind not in DETAIL_URLS:
+        allowed = can_edit_study(user, obj) if kind == "study" else can_edit_org(user, kind, obj.organization)
+        if not allowed:
+            return None
+    return _url_for(kind, obj)
+
+
 def _may_add(user, kind) -> bool:
     from branches.models import Organization
 
@@ -194,7 +205,7 @@ class ListView(PortalPageMixin, View):
             for col in page_def.columns:
                 value = col.value(obj) if callable(col.value) else getattr(obj, col.value, "")
                 cells.append("" if value is None else value)
-            rows.append({"obj": obj, "url": _url_for(kind, obj), "cells": cells})
+            rows.append({"obj": obj, "url": _row_url(request.user, kind, obj), "cells": cells})
         return render(request, "practice/list.html", {
             "kind": kind, "page_def": page_def, "filter": filterset, "page_obj": page, "rows": rows,
             "headers": [c.header for c in page_def.columns], "can_add": _may_add(request.user, kind),
@@ -380,6 +391,7 @@ class BrandDetailView(PortalPageMixin, View):
     def _ctx(self, request, brand, **extra):
         atts = list(brand.attachments.filter(is_active=True))
         ctx = {"brand": brand, "can_edit": can_edit_org(request.user, "brand", brand.organization),
+               "parent_visible": brand.parent is not None and can_view_org(request.user, brand.parent.organization),
                "can_recognize": can_edit_org(request.user, "recognition", brand.organization),
                "children": brand.children.filter(is_active=True).select_related("organization"),
                "recognitions": brand.recognitions.filter(is_active=True),

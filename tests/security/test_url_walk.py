@@ -11,10 +11,11 @@ from contextlib import contextmanager
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from . import walker
+from . import crawler, walker
 from .conftest import CANARIES
 from .helpers import form_values
 
@@ -245,3 +246,18 @@ def test_every_post_without_csrf_token_is_refused(world, eps):
         if response.status_code != 403:
             failures.append(describe(ep, url, response))
     assert not failures, "\n".join(failures)
+
+
+# Dead links: as each demo role (the accounts seed_demo creates), follow every link the pages show, from home.
+# `agency` is API-only (its pages answer 403 by design), so it has no links to follow.
+CRAWL_ROLES = ("staff", "secretary", "reviewer", "member")
+
+
+@pytest.mark.parametrize("role", CRAWL_ROLES)
+def test_every_link_a_role_is_shown_can_be_followed(world, role):
+    """A link its viewer cannot open (403/404) is a bug: the page must show plain text or hide the action."""
+    client = as_user(get_user_model().objects.get(username=role))
+    result = crawler.crawl(client)
+    assert not result.dead, f"{len(result.dead)} dead link(s) for {role}:\n" + "\n".join(result.dead)
+    assert result.fetched > 10, "the crawl reached almost nothing"
+    assert not result.bounded, f"the crawl stopped at {crawler.MAX_PAGES} pages: cap more routes"
