@@ -217,6 +217,7 @@ ERROR_DESCRIPTIONS = {
     "401": "未提供令牌，或令牌无效、已过期、已吊销",
     "403": "无权执行此操作",
     "404": "不存在，或不在授权范围内",
+    "415": "请求体格式不受支持（请使用 application/json）",
     "429": "请求过于频繁；Retry-After 头给出需等待的秒数",
 }
 
@@ -233,6 +234,8 @@ class PortalAutoSchema(AutoSchema):
             codes.insert(0, "400")  # bad filters on lists, bad bodies on writes
         if "{" in self.path:
             codes.append("404")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("415")  # a body that is not JSON (or form data)
         if self.method == "POST":
             codes += ["409", "422"]
         for code in codes:
