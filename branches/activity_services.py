@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.stored_files import atomic_with_files
 from portal.uploads import check_uploads, stored_thumbnail, stored_upload
 
 from . import quorum as q
@@ -308,7 +309,7 @@ def attachment_max_bytes() -> int:
     return getattr(settings, "ORGLIFE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 
-@transaction.atomic
+@atomic_with_files
 def attachments_add(*, activity: Activity, uploads, by=None) -> list[Attachment]:
     """Check every file first (one bad file stores none), then store each with its record."""
     check_not_locked(organization=activity.organization, on=activity.held_on)

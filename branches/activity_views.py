@@ -10,7 +10,6 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, VIEW, can
+from portal.stored_files import atomic_with_files
 from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin
 
@@ -221,7 +221,7 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
             photos = data.pop("photos", []) or []
             guests = data.pop("guests", "").splitlines()
             try:
-                with transaction.atomic():
+                with atomic_with_files():     # a failed later step removes the photos stored before it
                     if activity is None:
                         org = data.pop("organization")
                         activity = svc.activity_create(organization=org, activity_type=data.pop("activity_type"),

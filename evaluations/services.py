@@ -17,6 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import MANAGE, REVIEW, can
+from portal.stored_files import atomic_with_files
 from portal.uploads import CheckedUpload, check_uploads, stored_upload
 
 from . import scoring
@@ -418,7 +419,7 @@ def _check(uploads) -> list[CheckedUpload]:
 
 
 def _attach(checked: CheckedUpload, *, by, **owner) -> Attachment:
-    """Store a checked file (portal.uploads) and its record: both or neither."""
+    """Store a checked file (portal.uploads) and its record: both or neither (callers use atomic_with_files)."""
     with stored_upload(checked, prefix="evaluations/evidence") as name:
         att = Attachment(original_name=checked.original_name, content_type=checked.content_type, size=checked.size,
                          uploaded_by=by, **owner)
@@ -427,7 +428,7 @@ def _attach(checked: CheckedUpload, *, by, **owner) -> Attachment:
     return att
 
 
-@transaction.atomic
+@atomic_with_files
 def evidence_add(*, evaluation: BranchEvaluation, by, upload, indicator: Indicator | None = None) -> Attachment:
     _require_step(evaluation, Step.SELF, gettext_noop("上传佐证材料"))
     (checked,) = _check([upload])
@@ -600,7 +601,7 @@ def result_publish(*, evaluation: BranchEvaluation, by, comment: str = "", today
     return evaluation
 
 
-@transaction.atomic
+@atomic_with_files
 def result_adjust(*, evaluation: BranchEvaluation, by, kind: str, reason: str, decided_on: date | None = None,
                   to_stars: int | None = None, uploads=()) -> ResultAdjustment:
     """Dynamic management: revoke 四强 or lower the star level, with reason and evidence; the branch is notified."""
@@ -660,7 +661,7 @@ def rectification_create(*, organization, problem: str, requirement: str, due_on
     return rect
 
 
-@transaction.atomic
+@atomic_with_files
 def rectification_report(*, rectification: Rectification, by, text: str, uploads=()) -> RectificationUpdate:
     if rectification.status == RectificationStatus.CLOSED:
         raise ValidationError(RECT_CLOSED)

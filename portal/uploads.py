@@ -4,6 +4,7 @@ Domain-free. An app validates an upload, stores it, records it, and serves it li
 
     checked = check_upload(request.FILES["file"], images_only=False)        # ValidationError in Chinese
     with stored_upload(checked, prefix="activities") as name:               # file written, or nothing at all
+                                                          # (inside an atomic_with_files block, see stored_files)
         Attachment.objects.create(activity=a, file=name, original_name=checked.original_name,
                                   content_type=checked.content_type, size=checked.size)
     ...
@@ -22,6 +23,8 @@ The one upload validator of the portal: practice, branches (organizational life)
 - SVG, HTML, scripts, archives and every type not allowed are refused.
 - The uploaded file name is a label only; storage names are random (`<prefix>/<yyyy>/<mm>/<uuid>.<ext>`).
 - A failed write (disk full, read-only volume) leaves no partial file; a failed record leaves no orphan file.
+  Services store inside `portal.stored_files.atomic_with_files` (not plain transaction.atomic): then a later
+  failure of the same transaction (the third file of a batch, a later step) removes the files stored before it.
 """
 from __future__ import annotations
 
@@ -43,6 +46,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from portal.stored_files import track
 
 log = logging.getLogger(__name__)
 
@@ -313,6 +318,7 @@ def write_file(content, *, name: str, storage=None) -> str:
     saved = None
     try:
         saved = storage.save(name, content)
+        track(saved, storage)        # removed again if the enclosing atomic_with_files block rolls back
         return saved
     except Exception as exc:
         log.error("upload write failed for %s: %s", name, exc)

@@ -14,6 +14,7 @@ from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.stored_files import atomic_with_files
 from portal.uploads import check_upload, stored_thumbnail, stored_upload
 
 from .models import (
@@ -108,7 +109,7 @@ def record_restore(*, obj, by) -> None:
 
 
 # --- 附件 --------------------------------------------------------------------------------------------
-@transaction.atomic
+@atomic_with_files
 def attachment_add(*, owner, upload, caption: str = "", by, images_only: bool = False) -> Attachment:
     """Validate (portal.uploads.check_upload) and store a file for a Brand or a Notice."""
     field = "brand" if isinstance(owner, Brand) else "notice"
