@@ -457,8 +457,10 @@ class ComplianceView(PortalPageMixin, View):
         scope = Organization.objects.restrict(request.user, VIEW)
         if not scope.exists():
             raise PermissionDenied(_("没有可查看的组织。"))
+        # The 范围 choices list every organization in scope (5,000 for a province): only what the option and the
+        # subtree filter read (a deferred field still loads on access).
         fs = ComplianceFilterSet(request.GET or None, queryset=scope, request=request,
-                                 scope=scope.exclude(kind="party_group"))
+                                 scope=scope.exclude(kind="party_group").only("pk", "name", "path"))
         valid = fs.is_valid() if request.GET else True
         period = fs.get_period()
         atype = fs.form.cleaned_data.get("activity_type") if valid and request.GET else None
