@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
+from portal.widgets import FastSelect
 
 from .compliance import Period
 from .models import (
@@ -185,7 +186,7 @@ class ComplianceFilterSet(django_filters.FilterSet):
     period, type and sort go to the engine."""
 
     organization = django_filters.ModelChoiceFilter(label=_("范围"), queryset=Organization.objects.none(),
-                                                    method="in_subtree", empty_label=_("全部"))
+                                                    method="in_subtree", empty_label=_("全部"), widget=FastSelect)
     kind = django_filters.ChoiceFilter(label=_("组织类型"), choices=KIND_CHOICES, method="by_kind", empty_label=_("党支部（默认）"))
     period = django_filters.CharFilter(label=_("期间"), method="noop", help_text=_("2025、2025-Q3 或 2025-09"))
     activity_type = django_filters.ModelChoiceFilter(label=_("活动类型"), method="noop", empty_label=_("全部类型"),

@@ -452,13 +452,22 @@ class TalkCreateView(PortalPageMixin, SingleSubmitMixin, View):
 COMPLIANCE_PAGE_SIZE = 100
 
 
+def _rule_title(rule, memo: dict[int, str]) -> str:
+    title = memo.get(rule.pk)
+    if title is None:
+        title = memo[rule.pk] = f"{rule.get_per_display()}≥{rule.min_count}"
+    return title
+
+
 class ComplianceView(PortalPageMixin, View):
     def get(self, request):
         scope = Organization.objects.restrict(request.user, VIEW)
         if not scope.exists():
             raise PermissionDenied(_("没有可查看的组织。"))
+        # The 范围 choices list every organization in scope (5,000 for a province): only what the option and the
+        # subtree filter read (a deferred field still loads on access).
         fs = ComplianceFilterSet(request.GET or None, queryset=scope, request=request,
-                                 scope=scope.exclude(kind="party_group"))
+                                 scope=scope.exclude(kind="party_group").only("pk", "name", "path"))
         valid = fs.is_valid() if request.GET else True
         period = fs.get_period()
         atype = fs.form.cleaned_data.get("activity_type") if valid and request.GET else None
@@ -481,8 +490,11 @@ class ComplianceView(PortalPageMixin, View):
         # Totals cover every row; the table shows a page of them (a province is 20,000 rows: rendering all of
         # them took ~35 s, the figures themselves a few seconds).
         page_obj = Paginator(rows, COMPLIANCE_PAGE_SIZE).get_page(request.GET.get("page"))
+        # (cell, its rule as "每季度≥1"): the label once per rule, not get_per_display() per cell of the page
+        rule_titles: dict[int, str] = {}
         for r in page_obj.object_list:
-            r.cell_list = [r.cells.get(t.pk) for t in types]
+            cells = [r.cells.get(t.pk) for t in types]
+            r.cell_list = [(c, _rule_title(c.rule, rule_titles) if c else None) for c in cells]
         return render(request, "branches/activities/compliance.html", {
             "filterset": fs, "rows": page_obj.object_list, "page_obj": page_obj, "types": types, "period": period,
             "summary": summary,

@@ -600,10 +600,12 @@ def _evaluate(
     windows_for: Callable[[FrequencyRule], list[Period]],
     today: date,
     type_ids: set[int] | None = None,
+    rules: list[FrequencyRule] | None = None,
 ) -> dict[int, dict[int, Cell]]:
-    """{org id: {type id: Cell}}: rules, activity counts and, when a per-member rule is judged, talk counts."""
+    """{org id: {type id: Cell}}: rules (unless given), activity counts and, when a per-member rule is judged, talk
+    counts."""
     orgs = holders.orgs
-    rules = load_rules()
+    rules = load_rules() if rules is None else rules
     types: dict[int, ActivityType] = {}
     for rule in rules:
         types.setdefault(rule.activity_type_id, rule.activity_type)
@@ -840,6 +842,24 @@ def due_now(*, organizations_qs: QuerySet[Organization], today: date | None = No
         holders = _load(organizations_qs, with_groups=False)
         cells = _evaluate(holders, windows_for=lambda r: [Period.containing(r.per, today)], today=today)
         return [ComplianceRow(o, cells.get(o.id) or {}) for o in holders.orgs]
+
+
+def due_now_and_table(
+    *, organizations_qs: QuerySet[Organization], period: Period, today: date | None = None,
+) -> tuple[list[ComplianceRow], list[ComplianceRow]]:
+    """`due_now(...)` and `compliance_table(..., period=period)` for the same organizations (the organization
+    page's panel shows both), from one load of the organizations, their members and seats, and the rules."""
+    today = today or date.today()
+    with _no_gc_pauses():
+        holders = _load(organizations_qs, with_groups=True)
+        rules = load_rules()
+        # due_now judges the organizations asked for, without the groups added below their branches
+        own = _Holders([o for o in holders.orgs if o.id in holders.wanted], holders.wanted, holders.subqueries[:1])
+        due = _evaluate(own, windows_for=lambda r: [Period.containing(r.per, today)], today=today, rules=rules)
+        cells = _evaluate(holders, windows_for=lambda r: windows_ending_in(r.per, period.start, period.end),
+                          today=today, rules=rules)
+        return ([ComplianceRow(o, due.get(o.id) or {}) for o in own.orgs],
+                _rows(holders.orgs, holders.wanted, cells))
 
 
 # --- contract functions for evaluations / reports -------------------------------------------------------

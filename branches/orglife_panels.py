@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from .compliance import Period, compliance_table, due_now
+from .compliance import Period, compliance_table, due_now, due_now_and_table
 from .models import BRANCH_KINDS, Organization, OrganizationKind, Reminder, RulePer
 from .permissions import user_roles
 
@@ -38,9 +38,8 @@ def organization_panel(request, org):
     if org.kind not in (*BRANCH_KINDS, OrganizationKind.PARTY_GROUP):
         return None
     today = timezone.localdate()
-    rows = due_now(organizations_qs=Organization.objects.filter(pk=org.pk), today=today)
-    year_rows = compliance_table(organizations_qs=Organization.objects.filter(pk=org.pk),
-                                 period=Period.containing(RulePer.YEAR, today), today=today)
+    rows, year_rows = due_now_and_table(organizations_qs=Organization.objects.filter(pk=org.pk),
+                                        period=Period.containing(RulePer.YEAR, today), today=today)
     from portal.scoping import CHANGE, can
 
     return "branches/activities/panel_org.html", {

@@ -19,6 +19,7 @@ from branches.compliance import (
     completion_rates,
     compliance_table,
     due_now,
+    due_now_and_table,
     existed_fraction,
     prorated,
     windows_ending_in,
@@ -275,6 +276,14 @@ def test_engine_matches_the_naive_reference(seed, id_list_limit, monkeypatch):
         want = reference(list(everything), windows_for_per=lambda per, d=today: [Period.containing(per, d)],
                          today=today, with_groups=False, rollup=False)
         assert got == want, (seed, today)
+
+    # The organization page's panel: due now and a period's table from one load, as the two separate calls give.
+    single = [Organization.objects.filter(pk=branches[0].pk), Organization.objects.filter(pk=lone_group.pk)]
+    for qs in (everything, subtree, scattered, *single):
+        for today, period in ((TODAY, "2026"), (date(2025, 12, 31), "2025"), (date(2025, 7, 1), "2025-Q3")):
+            due, table = due_now_and_table(organizations_qs=qs, period=Period.parse(period), today=today)
+            assert engine(due) == engine(due_now(organizations_qs=qs, today=today)), (seed, today)
+            assert engine(table) == engine(compliance_table(organizations_qs=qs, period=period, today=today))
 
     ids = [b.pk for b in branches]
     rates = completion_rates(branch_ids=ids, start=date(2025, 1, 1), end=date(2025, 12, 31), today=TODAY)

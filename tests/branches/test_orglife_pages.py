@@ -171,6 +171,55 @@ def test_compliance_table_is_paged_and_totals_cover_every_row(client, tree, user
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["tree", "missing", "rate"])
+def test_compliance_page_totals_equal_the_sum_over_all_rows_across_pages(client, tree, users, monkeypatch, sort):
+    """Ten branches over four pages of three: the summary is the sum over every row (not the page), and the pages
+    together are the engine's rows in the page's order."""
+    from branches import activity_views
+    from branches.compliance import Period, compliance_table
+
+    monkeypatch.setattr(activity_views, "COMPLIANCE_PAGE_SIZE", 3)
+    for i in range(7):
+        b = make_org(tree.gb, name=f"新增支部{i}")
+        MemberFactory(branch=b)
+        for month in range(1, 1 + i):  # 0..6 主题党日: different missing counts and rates
+            log(b, "theme_day", date(2025, month, 10))
+    log(tree.b1, "theme_day", D)
+    client.force_login(users.staff)
+    url = reverse("branches:compliance") + f"?period=2025&sort={sort}"
+    pages = [client.get(url + f"&page={n}") for n in (1, 2, 3, 4)]
+    assert [len(p.context["rows"]) for p in pages] == [3, 3, 3, 1]
+    today = activity_views._today()
+    rows = compliance_table(organizations_qs=pages[0].context["filterset"].qs, period=Period.parse("2025"), today=today)
+    if sort == "missing":
+        rows.sort(key=lambda r: (-r.missing, -r.overdue, r.path))
+    elif sort == "rate":
+        rows.sort(key=lambda r: (r.rate, r.path))
+    shown = [(r.organization_id, r.required, r.held, r.missing, r.overdue) for p in pages for r in p.context["rows"]]
+    assert shown == [(r.organization_id, r.required, r.held, r.missing, r.overdue) for r in rows]
+    required, held = sum(r.required for r in rows), sum(r.held for r in rows)
+    assert held == 1 + sum(range(7)) and required > held
+    for p in pages:
+        summary = p.context["summary"]
+        assert summary["orgs"] == 10
+        assert (summary["required"], summary["held"]) == (required, held)
+        assert summary["behind"] == sum(1 for r in rows if r.overdue)
+        assert summary["rate"] == held / required
+        # the figures on the page are the totals, not the page's
+        assert f"{held}/{required}" in p.content.decode()
+
+
+@pytest.mark.django_db
+def test_compliance_scope_select_lists_the_scope_and_filters_by_it(client, tree, users):
+    client.force_login(users.staff)
+    resp = client.get(reverse("branches:compliance") + f"?period=2025&organization={tree.b1.pk}")
+    html = resp.content.decode()
+    assert f'<option value="{tree.b1.pk}" selected>{tree.b1.name}</option>' in html
+    assert f'<option value="{tree.a1.pk}">{tree.a1.name}</option>' in html
+    assert [r.organization_id for r in resp.context["rows"]] == [tree.b1.pk]
+
+
+@pytest.mark.django_db
 class TestComplianceQueries:
     @pytest.mark.parametrize("extra", [0, 25])
     def test_compliance_table_queries_do_not_grow_with_branches(self, client, tree, users, extra,
