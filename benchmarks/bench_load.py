@@ -49,6 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._proc import proc_cpu  # noqa: E402
+
 if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
     print("bench_load: set DATABASE_URL to a seeded PostgreSQL database (manage.py seed_scale)", file=sys.stderr)
     raise SystemExit(1)
@@ -241,19 +243,6 @@ def lua_table(weighted) -> str:
         return json.dumps(v, ensure_ascii=True)  # a JSON string literal is a valid Lua string literal (ASCII only)
     return "{\n" + ",\n".join("  {" + s(p) + ", {" + ", ".join(f"[{s(k)}] = {s(v)}" for k, v in h.items()) + "}}"
                               for p, h in weighted) + "\n}"
-
-
-def proc_cpu(pids) -> float:
-    """utime + stime in seconds of the given processes (Linux /proc)."""
-    total = 0
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (FileNotFoundError, IndexError, ValueError):
-            pass
-    return total / tick
 
 
 class PostgresCpu:

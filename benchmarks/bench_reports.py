@@ -44,6 +44,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._proc import proc_cpu  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 os.environ.setdefault("DJANGO_DEBUG", "0")  # DEBUG would keep every query in memory and time it
 
@@ -99,18 +102,6 @@ def html_of(document):
 
 BROKER = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
 FINISHED = (JobStatus.DONE, JobStatus.FAILED)
-
-
-def proc_cpu(pids) -> float:
-    """utime + stime (seconds) of the given processes, from /proc (Linux)."""
-    tick, total = os.sysconf("SC_CLK_TCK"), 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (FileNotFoundError, IndexError, ValueError):
-            pass
-    return total / tick
 
 
 def pool_pids(pid) -> list[int]:

@@ -21,11 +21,9 @@ by subqueries of the caller's queryset rather than lists of ids.
 from __future__ import annotations
 
 import calendar
-import gc
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -35,6 +33,8 @@ from django.db.models import BigIntegerField, Count, DateField, Q, QuerySet, Val
 from django.db.models.functions import Cast, Length, Substr, TruncMonth
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy, pgettext
+
+from portal.perf import gc_paused
 
 from .models import (
     BRANCH_KINDS,
@@ -797,19 +797,6 @@ def _rows(orgs_all: list[HolderOrg], wanted_ids: set[int], cells: dict[int, dict
     return out
 
 
-@contextmanager
-def _no_gc_pauses():
-    """The engine allocates ~100,000 small objects for a province and frees none of them while it runs: the cyclic
-    collector's passes over them cost ~40 % of the Python time and find nothing. Suspended for the call only."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def compliance_table(
     *, organizations_qs: QuerySet[Organization], period: Period | str, today: date | None = None,
     type_ids: Iterable[int] | None = None,
@@ -820,7 +807,7 @@ def compliance_table(
     """
     period = Period.parse(period) if isinstance(period, str) else period
     today = today or date.today()
-    with _no_gc_pauses():
+    with gc_paused():
         holders = _load(organizations_qs, with_groups=True)
         cells = _evaluate(holders, windows_for=lambda r: windows_ending_in(r.per, period.start, period.end),
                           today=today, type_ids=set(type_ids) if type_ids else None)
@@ -829,7 +816,7 @@ def compliance_table(
 
 def _branch_rows(branch_ids: Iterable[int], windows_for, today) -> dict[int, ComplianceRow]:
     branch_ids = list(branch_ids)
-    with _no_gc_pauses():
+    with gc_paused():
         holders = _load(Organization.objects.filter(pk__in=branch_ids), with_groups=True)
         cells = _evaluate(holders, windows_for=windows_for, today=today)
         return {row.organization_id: row for row in _rows(holders.orgs, set(branch_ids), cells)}
@@ -838,7 +825,7 @@ def _branch_rows(branch_ids: Iterable[int], windows_for, today) -> dict[int, Com
 def due_now(*, organizations_qs: QuerySet[Organization], today: date | None = None) -> list[ComplianceRow]:
     """What is due for each organization in the windows that contain `today` (this month, quarter, year)."""
     today = today or date.today()
-    with _no_gc_pauses():
+    with gc_paused():
         holders = _load(organizations_qs, with_groups=False)
         cells = _evaluate(holders, windows_for=lambda r: [Period.containing(r.per, today)], today=today)
         return [ComplianceRow(o, cells.get(o.id) or {}) for o in holders.orgs]
@@ -850,7 +837,7 @@ def due_now_and_table(
     """`due_now(...)` and `compliance_table(..., period=period)` for the same organizations (the organization
     page's panel shows both), from one load of the organizations, their members and seats, and the rules."""
     today = today or date.today()
-    with _no_gc_pauses():
+    with gc_paused():
         holders = _load(organizations_qs, with_groups=True)
         rules = load_rules()
         # due_now judges the organizations asked for, without the groups added below their branches

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from portal.api import wants_tombstones
+from portal.api import ActiveByDefaultMixin
 from portal.filters import UpdatedSinceFilter, UpdatedSinceFilterSet, scoped_queryset
 
 from .models import Activity, ActivityStatus, ActivityType, CommitteeTerm, Organization, OrganizationKind
@@ -19,7 +19,7 @@ def _org_id(description: str) -> dict:
 ACTIVE_CHOICES = [("1", _("现有")), ("0", _("已撤销")), ("all", _("全部"))]
 
 
-class OrganizationFilterSet(UpdatedSinceFilterSet):
+class OrganizationFilterSet(ActiveByDefaultMixin, UpdatedSinceFilterSet):
     kind = django_filters.MultipleChoiceFilter(label=_("类型"), choices=OrganizationKind.choices)
     organization = extend_schema_field(_org_id("所属组织 id（含本级及下级）"))(django_filters.ModelChoiceFilter(
         label=_("所属组织 id（含本级及下级）"), queryset=scoped_queryset("branches.Organization"), method="in_subtree"
@@ -40,12 +40,6 @@ class OrganizationFilterSet(UpdatedSinceFilterSet):
     class Meta:
         model = Organization
         fields = ["kind"]
-
-    def __init__(self, data=None, *args, **kwargs):
-        if data is not None and not data.get("active"):
-            data = data.copy()
-            data["active"] = "all" if wants_tombstones(data) else "1"
-        super().__init__(data, *args, **kwargs)
 
     def in_subtree(self, queryset, name, value):
         return queryset if value is None else queryset.filter(path__startswith=value.path)
@@ -77,7 +71,7 @@ VOID_CHOICES = [("1", _("有效")), ("0", _("已作废")), ("all", _("全部"))]
 ACTIVITY_ORDERING_FIELDS = ["id", "held_on", "updated_at"]
 
 
-class ActivityFilterSet(UpdatedSinceFilterSet):
+class ActivityFilterSet(ActiveByDefaultMixin, UpdatedSinceFilterSet):
     """Organizational-life records (组织生活记录): by organization subtree, type, status, date range, text.
 
     Voided records (作废) are left out unless asked for; with updated_since they come back as tombstones
@@ -112,12 +106,6 @@ class ActivityFilterSet(UpdatedSinceFilterSet):
     class Meta:
         model = Activity
         fields = ["status"]
-
-    def __init__(self, data=None, *args, **kwargs):
-        if data is not None and not data.get("active"):
-            data = data.copy()
-            data["active"] = "all" if wants_tombstones(data) else "1"
-        super().__init__(data, *args, **kwargs)
 
     def in_subtree(self, queryset, name, value):
         return queryset if value is None else queryset.filter(organization__path__startswith=value.path)

@@ -307,6 +307,17 @@ def wants_tombstones(data) -> bool:
     return data is not None and bool(data.get("updated_since")) and not data.get("active")
 
 
+class ActiveByDefaultMixin:
+    """For a FilterSet with an `active` filter: without one in the query, list only current rows ("1"), or every
+    row ("all") when the caller syncs with updated_since and needs the tombstones."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("active"):
+            data = data.copy()
+            data["active"] = "all" if wants_tombstones(data) else "1"
+        super().__init__(data, *args, **kwargs)
+
+
 # --- Base viewsets --------------------------------------------------------------------------------------
 
 

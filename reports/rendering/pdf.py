@@ -18,12 +18,10 @@ fetched. No network access (a report can never be made to request an internal UR
 """
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import tempfile
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -34,6 +32,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
+
+from portal.perf import gc_paused
 
 logger = logging.getLogger(__name__)
 
@@ -156,23 +156,6 @@ def warm_up() -> None:
     get_renderer()
 
 
-@contextmanager
-def _gc_paused():
-    """Pause Python's cyclic GC during a render.
-
-    WeasyPrint allocates hundreds of thousands of small objects (boxes, cffi handles) per document;
-    generation-0/1 collections over them cost about 40 % of a warm render of the sample report. The
-    garbage is collected right after, so the peak memory stays that of one document.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _default_base_url() -> str:
     base_dir = getattr(settings, "BASE_DIR", None)
     return (Path(base_dir).resolve().as_uri() + "/") if base_dir else RENDERING_DIR.as_uri() + "/"
@@ -186,7 +169,7 @@ def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
 def render_pdf_with_pages(html: str, *, base_url: str | None = None) -> tuple[bytes, int]:
     """Like render_pdf, also returning the number of pages laid out."""
     renderer = get_renderer()
-    with _render_lock, _gc_paused():
+    with _render_lock, gc_paused():
         document = weasyprint.HTML(
             string=html, base_url=base_url or _default_base_url(), url_fetcher=renderer.url_fetcher,
         ).render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
