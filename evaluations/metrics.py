@@ -151,7 +151,7 @@ def rectification_overdue(*, branch_ids, start: date, end: date) -> dict[int, fl
 
 def _compliance():
     try:
-        from branches import compliance
+        from orglife import compliance
     except ImportError as exc:
         raise MetricUnavailable(NOT_AVAILABLE.format(reason=gettext("组织生活统计模块（branches.compliance）尚未安装"))) from exc
     return compliance
@@ -187,7 +187,7 @@ def talk_coverage(*, branch_ids, start: date, end: date) -> dict[int, float]:
 
 
 register_metric("meeting_completion", _("“三会一课”及主题党日完成率"), meeting_completion,
-                records_url_name="branches:compliance")
+                records_url_name="orglife:compliance")
 register_metric("attendance_rate", _("组织生活出席率"), attendance_rate, records_url_name="branches:activities")
 register_metric("talk_coverage", _("谈心谈话覆盖率"), talk_coverage, records_url_name="branches:activities")
 register_metric("term_on_time", _("按期换届"), term_on_time, records_url_name="branches:detail", unit="flag")

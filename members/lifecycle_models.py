@@ -120,7 +120,7 @@ class Milestone(models.Model):
     hours = models.PositiveSmallIntegerField(_("学时"), null=True, blank=True, help_text=_("短期集中培训学时"))
     # The 支部党员大会 that decided a vote milestone: the Activity record when it is in the portal (quorum and
     # vote rules are enforced there), else its date and reference (会议记录编号) for meetings held before.
-    meeting = models.ForeignKey("branches.Activity", on_delete=models.PROTECT, null=True, blank=True,
+    meeting = models.ForeignKey("orglife.Activity", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("支部党员大会记录"))
     meeting_on = models.DateField(_("支部党员大会日期"), null=True, blank=True)
     meeting_ref = models.CharField(_("会议记录编号"), max_length=60, blank=True)
@@ -401,7 +401,7 @@ class StatusChange(models.Model):
     effective_until = models.DateField(_("期满日"), null=True, blank=True)
     months = models.PositiveSmallIntegerField(_("期限（月）"), null=True, blank=True)
     reason = models.CharField(_("原因/说明"), max_length=300, blank=True)
-    meeting = models.ForeignKey("branches.Activity", on_delete=models.PROTECT, null=True, blank=True,
+    meeting = models.ForeignKey("orglife.Activity", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("支部党员大会记录"))
     meeting_on = models.DateField(_("支部党员大会日期"), null=True, blank=True)
     meeting_ref = models.CharField(_("会议记录编号"), max_length=60, blank=True)

@@ -34,7 +34,7 @@ def _demo_year(branch) -> int:
 
     from . import sources
 
-    models = sources._optional("branches.models")
+    models = sources._optional("orglife.models")
     activity = getattr(models, "Activity", None)
     if activity is not None:
         busiest = (activity.objects.filter(organization__path__startswith=branch.path).order_by()

@@ -1,7 +1,7 @@
 """Where report figures come from: one small function per section, each calling the owning app's selector.
 
 Reports never compute a figure of their own: completion, attendance and 谈心谈话 coverage come from
-branches.compliance (the engine behind the compliance pages), members and committees from the branches and
+orglife.compliance (the engine behind the compliance pages), members and committees from the branches and
 members selectors' querysets, star levels / 四强 / 整改 from evaluations, practice figures from
 practice.selectors. An app that is not installed (yet) makes its function return ``None``; the builders
 then print a "暂无数据" section instead of failing. Only a missing module counts as "not installed": any
@@ -44,7 +44,7 @@ def _optional(module: str):
 
 
 def has_orglife() -> bool:
-    return _optional("branches.compliance") is not None
+    return _optional("orglife.compliance") is not None
 
 
 def has_evaluations() -> bool:
@@ -56,12 +56,12 @@ def has_practice() -> bool:
     return sel is not None and hasattr(sel, "branch_practice_summary")
 
 
-# --- organizational life (branches.compliance) --------------------------------------------------------------
+# --- organizational life (orglife.compliance) --------------------------------------------------------------
 
 
 def org_life_rates(*, branch_ids: list[int], period: ReportPeriod) -> dict[int, dict] | None:
     """{branch id: {"completion", "attendance", "talks"}} as fractions 0..1, from the compliance engine."""
-    compliance = _optional("branches.compliance")
+    compliance = _optional("orglife.compliance")
     if compliance is None:
         return None
     completion = compliance.completion_rates(branch_ids=branch_ids, start=period.start, end=period.end)
@@ -73,7 +73,7 @@ def org_life_rates(*, branch_ids: list[int], period: ReportPeriod) -> dict[int, 
 
 def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
     """Per activity type held / required over the period (the compliance page's row), plus the same by month."""
-    compliance = _optional("branches.compliance")
+    compliance = _optional("orglife.compliance")
     if compliance is None:
         return None
     from branches.models import Organization
@@ -113,7 +113,7 @@ def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
 
 def activities(*, branch, period: ReportPeriod, limit: int = 200) -> list[dict] | None:
     """Submitted records of the branch and its 党小组 in the period, with attendance counts."""
-    models = _optional("branches.models")
+    models = _optional("orglife.models")
     if models is None or not hasattr(models, "Activity"):
         return None
     Activity = models.Activity
@@ -326,7 +326,7 @@ def _fingerprint_sources():
             Q(from_organization__path__startswith=p) | Q(to_organization__path__startswith=p)), "pk"),
         ("plan", lambda p: ReportPlan.objects.filter(organization__path__startswith=p), "updated_at"),
     ]
-    branch_models = _optional("branches.models")
+    branch_models = _optional("orglife.models")
     for name in ("Activity", "Talk", "FrequencyRule"):
         model = getattr(branch_models, name, None)
         if model is None:

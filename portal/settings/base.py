@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "portal",
     "branches",
     "members",
+    "orglife",
     "evaluations",
     "reports",
     "practice",
