@@ -354,3 +354,14 @@ class ApiRequestLog(models.Model):
 
     def __str__(self):
         return f"{self.client_id} {self.method} {self.path} {self.status}"
+
+
+# Members sit above branches (members.Member.branch points here): branches reaches the registry through that
+# relation, never by importing members (issue #15). The two statuses are members.MemberStatus's values.
+MEMBER_FULL = "full"
+MEMBER_PROBATIONARY = "probationary"
+
+
+def member_model():
+    """members.Member, found through the reverse relation of Member.branch (related_name "members")."""
+    return Organization._meta.get_field("members").related_model

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.scoping import RestrictedQuerySet
+from portal.scoping import ALL, RestrictedQuerySet, granted_paths, subtree_q
 
 __all__ = [
     "Stage", "MilestoneKind", "Candidate", "Milestone", "IntervalRule", "RuleException",
@@ -334,7 +334,6 @@ class TransferQuerySet(RestrictedQuerySet):
     """Scoped on either side: the out-branch and the in-branch both see the transfer."""
 
     def restrict(self, user, action="view"):
-        from portal.scoping import ALL, granted_paths, subtree_q
 
         paths = granted_paths(user, action)
         if paths is ALL:

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind
 from branches.permissions import user_roles
+from portal.scoping import CHANGE, can
 
 from .compliance import Period, compliance_table, due_now, due_now_and_table
 from .models import Reminder, RulePer
@@ -42,7 +43,6 @@ def organization_panel(request, org):
     today = timezone.localdate()
     rows, year_rows = due_now_and_table(organizations_qs=Organization.objects.filter(pk=org.pk),
                                         period=Period.containing(RulePer.YEAR, today), today=today)
-    from portal.scoping import CHANGE, can
 
     return "orglife/panel_org.html", {
         "org": org, "row": rows[0] if rows else None, "year_row": year_rows[0] if year_rows else None,

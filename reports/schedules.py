@@ -11,14 +11,16 @@ import logging
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from branches.models import CommitteeSeat, Organization, RoleGrant
+
 from .models import BRANCH_REPORT_KINDS, KIND_PERIOD, ReportKind
 from .periods import ReportPeriod
+from .services import report_request
 
 logger = logging.getLogger(__name__)
 
 def targets(kind: str):
     """(organization, who it is for) for every active organization `kind` is written for."""
-    from branches.models import CommitteeSeat, Organization, RoleGrant
 
     if kind in BRANCH_REPORT_KINDS:
         orgs = list(Organization.objects.active().branches().order_by("path"))
@@ -35,8 +37,6 @@ def targets(kind: str):
 
 
 def request_scheduled(*, kind: str, schedule_name: str = "", fmt: str = "pdf", today=None) -> int:
-    from .services import report_request
-
     period = ReportPeriod.previous_completed(KIND_PERIOD[kind], today or timezone.localdate())
     count = 0
     for org, person in targets(kind):

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import CHANGE, can
+from portal.xlsx import write_workbook
 
 from . import sources
 from .builders.branch import BuildContext, build_branch_annual, build_branch_periodic, build_secretary_duty
@@ -125,13 +127,17 @@ def report_request(*, organization, kind: str, period: str, fmt: str = ReportFor
     return RequestResult(job, created=True, reused=False, queued=job.stage != QUEUE_WAITING)
 
 
+def _task(name: str):
+    """A reports task by its registered name: tasks.py imports this module, so this module does not import tasks.py
+    (issue #15: no import cycle). Celery's autodiscovery has registered it by the time anything is queued."""
+    return current_app.tasks[name]
+
+
 def enqueue(job_id: int) -> bool:
     """Send the job to the queue. If the broker is unreachable the job stays queued (stage says so) and
     `requeue_waiting` (beat, every few minutes) sends it once the broker is back; the request never fails."""
-    from .tasks import run_report
-
     try:
-        run_report.apply_async(args=[job_id], retry=False)
+        _task("reports.run_report").apply_async(args=[job_id], retry=False)
     except Exception as exc:  # kombu/redis connection errors of many kinds
         logger.warning("report queue unavailable, job %s kept for later: %s", job_id, exc)
         ReportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(stage=QUEUE_WAITING)
@@ -235,8 +241,7 @@ def report_fan_out(*, job: ReportJob) -> None:
     the summary. Parts already written (a redelivered job) are not collected again."""
     from celery import group
 
-    from .tasks import collect_report_parts
-
+    collect_report_parts = _task("reports.collect_report_parts")
     branch_ids = sources.branches_under(job.organization)
     done = set(ReportPart.objects.filter(job=job).values_list("organization_id", flat=True))
     ReportJob.objects.filter(pk=job.pk).update(parts_total=len(branch_ids), stage="分支部统计中",
@@ -271,8 +276,7 @@ def report_collect(*, job_id: int, branch_ids: list[int]) -> None:
 
 def report_parts_finished(*, job_id: int) -> None:
     """Exactly one caller moves the job from collecting to rendering and queues the summary."""
-    from .tasks import render_committee_report
-
+    render_committee_report = _task("reports.render_committee_report")
     if ReportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, summary_queued=False).update(
             summary_queued=True, stage="汇总排版"):
         render_committee_report.delay(job_id)  # parts are committed already (tasks run in autocommit)
@@ -292,7 +296,6 @@ def report_render_committee(*, job: ReportJob) -> None:
 def render_document(document: Document, fmt: str, target) -> int | None:
     """Write `document` as PDF or XLSX to the local path `target`; returns the PDF page count."""
     if fmt == ReportFormat.XLSX:
-        from portal.xlsx import write_workbook
 
         write_workbook(str(target), sheets(document))
         return None
