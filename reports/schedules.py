@@ -15,7 +15,6 @@ from branches.models import CommitteeSeat, Organization, RoleGrant
 
 from .models import BRANCH_REPORT_KINDS, KIND_PERIOD, ReportKind
 from .periods import ReportPeriod
-from .services import report_request
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +36,8 @@ def targets(kind: str):
 
 
 def request_scheduled(*, kind: str, schedule_name: str = "", fmt: str = "pdf", today=None) -> int:
+    from .services import report_request
+
     period = ReportPeriod.previous_completed(KIND_PERIOD[kind], today or timezone.localdate())
     count = 0
     for org, person in targets(kind):

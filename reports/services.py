@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -127,17 +126,13 @@ def report_request(*, organization, kind: str, period: str, fmt: str = ReportFor
     return RequestResult(job, created=True, reused=False, queued=job.stage != QUEUE_WAITING)
 
 
-def _task(name: str):
-    """A reports task by its registered name: tasks.py imports this module, so this module does not import tasks.py
-    (issue #15: no import cycle). Celery's autodiscovery has registered it by the time anything is queued."""
-    return current_app.tasks[name]
-
-
 def enqueue(job_id: int) -> bool:
     """Send the job to the queue. If the broker is unreachable the job stays queued (stage says so) and
     `requeue_waiting` (beat, every few minutes) sends it once the broker is back; the request never fails."""
+    from .tasks import run_report
+
     try:
-        _task("reports.run_report").apply_async(args=[job_id], retry=False)
+        run_report.apply_async(args=[job_id], retry=False)
     except Exception as exc:  # kombu/redis connection errors of many kinds
         logger.warning("report queue unavailable, job %s kept for later: %s", job_id, exc)
         ReportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(stage=QUEUE_WAITING)
@@ -241,7 +236,8 @@ def report_fan_out(*, job: ReportJob) -> None:
     the summary. Parts already written (a redelivered job) are not collected again."""
     from celery import group
 
-    collect_report_parts = _task("reports.collect_report_parts")
+    from .tasks import collect_report_parts
+
     branch_ids = sources.branches_under(job.organization)
     done = set(ReportPart.objects.filter(job=job).values_list("organization_id", flat=True))
     ReportJob.objects.filter(pk=job.pk).update(parts_total=len(branch_ids), stage="分支部统计中",
@@ -276,7 +272,8 @@ def report_collect(*, job_id: int, branch_ids: list[int]) -> None:
 
 def report_parts_finished(*, job_id: int) -> None:
     """Exactly one caller moves the job from collecting to rendering and queues the summary."""
-    render_committee_report = _task("reports.render_committee_report")
+    from .tasks import render_committee_report
+
     if ReportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, summary_queued=False).update(
             summary_queued=True, stage="汇总排版"):
         render_committee_report.delay(job_id)  # parts are committed already (tasks run in autocommit)

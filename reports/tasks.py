@@ -12,7 +12,6 @@ from django.utils import translation
 
 from . import services
 from .models import JobStatus, ReportJob
-from .schedules import request_scheduled
 
 logger = logging.getLogger(__name__)
 
@@ -119,4 +118,6 @@ def render_committee_report(self, job_id: int) -> None:
              max_retries=MAX_RETRIES)
 def scheduled_reports(kind: str, schedule_name: str = "", fmt: str = "pdf") -> int:
     """Beat entry: request `kind` for the last completed period for every organization it applies to."""
+    from .schedules import request_scheduled
+
     return request_scheduled(kind=kind, schedule_name=schedule_name, fmt=fmt)
