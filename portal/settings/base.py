@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # PostgreSQL down or restarting: 503 + Retry-After (Chinese page; JSON under /api/) instead of a 500.
+    "portal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # One site language from LANGUAGE (not the browser's Accept-Language): see portal.middleware.SiteLanguageMiddleware.
     "portal.middleware.SiteLanguageMiddleware",
@@ -96,6 +98,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Seconds a client is asked to wait (Retry-After) when the database cannot be reached.
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=15)
 
 AUTHENTICATION_BACKENDS = [
     # AxesBackend refuses locked-out attempts and, being a ModelBackend too, can load session users.
