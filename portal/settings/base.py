@@ -207,6 +207,11 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
 # Above the longest task's hard limit, so a long report is not redelivered while still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Report jobs: the running task writes a heartbeat this often; a running job silent for STALL_AFTER is stalled
+# (worker killed): reports.check_stalled (beat, every minute) tells the requester and requeues it.
+REPORTS_HEARTBEAT_SECONDS = env.int("REPORTS_HEARTBEAT_SECONDS", default=15)
+REPORTS_STALL_AFTER_SECONDS = env.int("REPORTS_STALL_AFTER_SECONDS", default=90)
+REPORTS_MAX_STALLS = env.int("REPORTS_MAX_STALLS", default=3)
 # Web requests publish with portal.queue.send_fast: no connection retries, this connect timeout (seconds).
 CELERY_PUBLISH_CONNECT_TIMEOUT = env.float("CELERY_PUBLISH_CONNECT_TIMEOUT", default=0.5)
 CELERY_TIMEZONE = TIME_ZONE
