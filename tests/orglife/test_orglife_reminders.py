@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from notifications.tasks import deliver_pending
 from orglife.models import Reminder
 from orglife.reminders import send_secretary_reminders, send_staff_digests
 from orglife.tasks import send_orglife_reminders
@@ -26,6 +27,8 @@ def mailboxes(users):
 def test_secretary_digest_once_per_window(tree, mailboxes):
     log(tree.a1, "theme_day", date(2026, 9, 5))
     assert send_secretary_reminders(today=TODAY) == 1
+    assert not mail.outbox   # queued in the outbox, sent by its worker
+    deliver_pending()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["sec@example.org"]
     titles = list(Reminder.objects.filter(user=mailboxes.secretary).values_list("title", flat=True))
     assert any("主题党日" in t and "到期" in t for t in titles)
@@ -35,6 +38,7 @@ def test_secretary_digest_once_per_window(tree, mailboxes):
         organization__in=[tree.a1, tree.a1g]).exists()
     # rerun: nothing new, nothing sent
     assert send_secretary_reminders(today=TODAY) == 0
+    deliver_pending()
     assert len(mail.outbox) == 1
 
 
@@ -44,6 +48,7 @@ def test_nothing_due_soon_sends_nothing(tree, mailboxes):
 
     FrequencyRule.objects.update(min_count=0)
     assert send_secretary_reminders(today=TODAY) == 0
+    deliver_pending()
     assert not mail.outbox
 
 
