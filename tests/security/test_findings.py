@@ -1,0 +1,91 @@
+"""One test per finding of issue #17 (an outside test's scope and PII holes); each failed on main before the fix."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from branches.models import Role
+from evaluations import services as ev_services
+from evaluations.models import Standard, StandardStatus
+from tests.branches.factories import UserFactory, grant
+from tests.evaluations.factories import entries, make_cycle, small_standard
+
+
+def login(client, user):
+    client.force_login(get_user_model().objects.get(pk=user.pk))
+
+
+def xlsx_text(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    wb = load_workbook(io.BytesIO(body), read_only=True)
+    return "\n".join(" ".join("" if v is None else str(v) for v in row)
+                     for ws in wb.worksheets for row in ws.iter_rows(values_only=True))
+
+
+# --- 1. cycle export is scoped ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def root_cycle(tree, users):
+    st, ind = small_standard(tree.root, users.staff)
+    cycle = make_cycle(tree.root, st, users.staff)
+    other_sec = grant(UserFactory(username="sec_b1", first_name="乙一书记"), tree.b1, Role.SECRETARY)
+    for org, sec in ((tree.a1, users.secretary), (tree.b1, other_sec)):
+        ev = cycle.evaluations.get(organization=org)
+        ev_services.self_assessment_save(evaluation=ev, by=sec, entries=entries(ind, P1=20), submit=True)
+    return cycle
+
+
+def test_cycle_export_holds_only_the_branches_the_viewer_manages(client, users, tree, root_cycle):
+    login(client, users.staff_a)     # staff of 甲党总支; the cycle belongs to the 党委
+    response = client.get(reverse("evaluations:cycle_export", args=[root_cycle.pk]))
+    assert response.status_code == 200
+    text = xlsx_text(response)
+    assert tree.a1.name in text                   # her own branch's self-assessment
+    assert tree.b1.name not in text and "乙一书记" not in text   # another 党总支's branch and its scorer
+
+
+def test_cycle_export_of_the_owner_still_has_every_branch(client, users, tree, root_cycle):
+    login(client, users.staff)
+    text = xlsx_text(client.get(reverse("evaluations:cycle_export", args=[root_cycle.pk])))
+    assert tree.a1.name in text and tree.b1.name in text
+
+
+def test_cycle_export_refused_without_a_managed_branch(client, users, root_cycle):
+    login(client, users.reviewer)
+    assert client.get(reverse("evaluations:cycle_export", args=[root_cycle.pk])).status_code == 404
+
+
+# --- 2. an ancestor's standards and cycles are read-only -----------------------------------------------------------
+
+def test_ancestor_standard_is_visible_but_not_writable(client, users, tree):
+    draft, _ = small_standard(tree.root, users.staff, publish=False)
+    url = draft.get_absolute_url()
+    login(client, users.staff_a)
+    assert client.get(url).status_code == 200                      # sees the 党委's standard
+    assert client.post(url, {"action": "publish"}).status_code == 404
+    assert client.post(url, {"action": "copy", "year": 2026}).status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == StandardStatus.DRAFT
+    assert Standard.objects.filter(organization=tree.root).count() == 1
+    assert not Standard.objects.restrict(users.staff_a, "manage").filter(pk=draft.pk).exists()
+    assert Standard.objects.restrict(users.staff_a, "view").filter(pk=draft.pk).exists()
+
+
+def test_ancestor_cycle_cannot_be_recomputed_from_below(client, users, root_cycle):
+    login(client, users.staff_a)
+    assert client.get(root_cycle.get_absolute_url()).status_code == 200
+    assert client.post(reverse("evaluations:cycle_refresh", args=[root_cycle.pk])).status_code == 404
+    login(client, users.staff)
+    assert client.post(reverse("evaluations:cycle_refresh", args=[root_cycle.pk])).status_code == 302
+
+
+def test_own_subtree_standard_stays_manageable(client, users, tree):
+    own, _ = small_standard(tree.ga, users.staff_a, publish=False)
+    login(client, users.staff_a)
+    assert client.post(own.get_absolute_url(), {"action": "publish"}).status_code == 302
+    own.refresh_from_db()
+    assert own.status == StandardStatus.PUBLISHED
