@@ -19,6 +19,7 @@ from branches.models import Organization
 from portal.scoping import CHANGE
 
 from .models import Education, Gender, Member, MemberCategory, MembershipMove, MemberStatus, MoveKind
+from .services import duplicate_id_messages, pii_access_record
 from .validators import validate_id_number, validate_phone
 
 # (header, attribute, required)
@@ -253,11 +254,13 @@ def import_members(*, fileobj, by, registered_on: date | None = None) -> ImportR
             result.errors.append(RowError(rownum, errors))
     # Duplicates against the registry: one query for all digests.
     digests = {m.id_number_digest: rownum for rownum, m in parsed}
-    for other in Member.objects.filter(id_number_digest__in=digests, is_active=True).select_related("branch"):
-        result.errors.append(RowError(digests[other.id_number_digest],
-                                      [f"身份证号与在册党员 {other.name}（{other.branch.name}）重复。"]))
+    others = list(Member.objects.filter(id_number_digest__in=digests, is_active=True).select_related("branch"))
+    texts, accesses = duplicate_id_messages(others=others, by=by, detail="批量导入时身份证号重复核对")
+    for other in others:
+        result.errors.append(RowError(digests[other.id_number_digest], [texts[other.pk]]))
     if result.errors:
         result.errors.sort(key=lambda e: e.row)
+        pii_access_record(accesses)   # nothing of the file is saved, the naming of in-scope holders is logged
         raise ImportRejected(result)
     with transaction.atomic():
         members = [m for _, m in parsed]

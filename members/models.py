@@ -258,6 +258,7 @@ class PiiAccess(models.Model):
         VIEW_ID = "view_id", _("查看完整身份证号")
         EXPORT = "export", _("导出含个人信息的名册")
         API = "api", _("接口读取个人信息")
+        DUPLICATE = "duplicate", _("身份证号重复提示中显示持有人")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     # One member (viewing a full 身份证号, reading one member by API) ...

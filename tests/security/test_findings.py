@@ -89,3 +89,61 @@ def test_own_subtree_standard_stays_manageable(client, users, tree):
     assert client.post(own.get_absolute_url(), {"action": "publish"}).status_code == 302
     own.refresh_from_db()
     assert own.status == StandardStatus.PUBLISHED
+
+
+# --- 3. a duplicate 身份证号 outside the uploader's scope is reported anonymously -----------------------------------
+
+def _import_file(tree, id_number):
+    from datetime import date
+
+    from tests.members.test_import import row, xlsx
+
+    return xlsx([row(tree, 1, 身份证号=id_number, 出生日期=date(1988, 4, 2).isoformat())])
+
+
+def test_import_duplicate_outside_scope_names_nobody_and_inside_is_logged(tree, users):
+    from datetime import date
+
+    from members.importing import ImportRejected, import_members
+    from members.models import PiiAccess
+    from tests.members.factories import MemberFactory, valid_id_number
+
+    outside_id, inside_id = valid_id_number(105, date(1988, 4, 2)), valid_id_number(106, date(1988, 4, 2))
+    MemberFactory(branch=tree.b1, name="域外持有人", with_id=outside_id)
+    MemberFactory(branch=tree.a1, name="域内持有人", with_id=inside_id)
+    with pytest.raises(ImportRejected) as exc:
+        import_members(fileobj=_import_file(tree, outside_id), by=users.secretary)   # secretary of 甲一支部
+    text = " ".join(m for e in exc.value.result.errors for m in e.messages)
+    assert "重复" in text and "域外持有人" not in text and tree.b1.name not in text
+    assert not PiiAccess.objects.exists()
+    with pytest.raises(ImportRejected) as exc:
+        import_members(fileobj=_import_file(tree, inside_id), by=users.secretary)
+    text = " ".join(m for e in exc.value.result.errors for m in e.messages)
+    assert "域内持有人" in text
+    logged = PiiAccess.objects.get()
+    assert logged.user_id == users.secretary.pk and logged.member.name == "域内持有人"
+
+
+def test_member_form_duplicate_outside_scope_names_nobody(client, tree, users):
+    from members.models import PiiAccess
+    from tests.members.factories import MemberFactory, valid_id_number
+
+    MemberFactory(branch=tree.b1, name="域外持有人", with_id=valid_id_number(7))
+    mine = MemberFactory(branch=tree.a1, name="本支部党员", with_id=valid_id_number(8))
+    login(client, users.secretary)
+    page = client.get(reverse("members:edit", args=[mine.pk]))
+    from tests.security.helpers import form_values
+
+    data = form_values(page)
+    data["id_number"] = valid_id_number(7)
+    response = client.post(reverse("members:edit", args=[mine.pk]), data)
+    body = response.content.decode()
+    assert response.status_code == 200 and "重复" in body
+    assert "域外持有人" not in body and tree.b1.name not in body
+    assert not PiiAccess.objects.exists()
+    data["id_number"] = valid_id_number(8)   # unchanged: no clash with oneself
+    MemberFactory(branch=tree.a1, name="域内持有人", with_id=valid_id_number(9))
+    data["id_number"] = valid_id_number(9)
+    body = client.post(reverse("members:edit", args=[mine.pk]), data).content.decode()
+    assert "域内持有人" in body
+    assert PiiAccess.objects.filter(user=users.secretary, member__name="域内持有人").count() == 1
