@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 from portal import crypto
 from portal.scoping import RestrictedQuerySet
 
-from .validators import mask_id_number, normalize_id_number, validate_phone
+from .validators import mask_id_number, mask_phone, normalize_id_number, validate_phone
 
 
 class Gender(models.TextChoices):
@@ -123,6 +123,7 @@ class Member(models.Model):
 
     objects = MemberQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["id_number_encrypted", "id_number_digest"])
+    history_masks = {"phone": mask_phone}   # 修改记录 masks what the page masks (portal.history)
 
     class Meta:
         verbose_name = _("党员")

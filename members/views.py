@@ -64,7 +64,7 @@ class MemberDetailView(PortalPageMixin, View):
                                      ip_address=request.META.get("REMOTE_ADDR"))
         from portal.extensions import member_panels
         return render(request, "members/detail.html", {
-            "member": member, "full_id": full_id, "history": history_rows(member),
+            "member": member, "full_id": full_id, "history": history_rows(member, reveal=can_edit(request.user, member)),
             "can_edit": can_edit(request.user, member), "can_manage": can_manage(request.user, member),
             "can_see_full_id": can_see_full_id(request.user, member), "panels": member_panels(request, member),
         })

@@ -147,3 +147,22 @@ def test_member_form_duplicate_outside_scope_names_nobody(client, tree, users):
     body = client.post(reverse("members:edit", args=[mine.pk]), data).content.decode()
     assert "域内持有人" in body
     assert PiiAccess.objects.filter(user=users.secretary, member__name="域内持有人").count() == 1
+
+
+# --- 4. 修改记录 masks what the page masks ---------------------------------------------------------------------------
+
+def test_history_masks_phone_for_read_only_roles(client, tree, users):
+    from members import services as member_services
+    from tests.members.factories import MemberFactory
+
+    m = MemberFactory(branch=tree.a1, name="改号党员", phone="18045669541")
+    m.history.all().delete()
+    m.save()                                    # a creation record to diff against
+    member_services.member_update(member=m, by=users.staff, phone="18045669999")
+    login(client, users.reviewer)               # read-only over the whole tree: the page masks the phone
+    body = client.get(m.get_absolute_url()).content.decode()
+    assert "18045669541" not in body and "18045669999" not in body
+    assert "180****9999" in body                # the change is still shown, masked
+    login(client, users.secretary)              # keeps the branch's registry: sees it in full, as on the page
+    body = client.get(m.get_absolute_url()).content.decode()
+    assert "18045669541" in body and "18045669999" in body
