@@ -14,6 +14,7 @@ from branches.models import Organization
 from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
+from portal.netaddr import client_ip
 from portal.scoping import CHANGE, MANAGE
 from portal.views import PortalPageMixin
 
@@ -61,7 +62,7 @@ class MemberDetailView(PortalPageMixin, View):
                 raise PermissionDenied(_("无权查看完整身份证号。"))
             full_id = member.get_id_number()
             PiiAccess.objects.create(user=request.user, member=member, action=PiiAccess.Action.VIEW_ID,
-                                     ip_address=request.META.get("REMOTE_ADDR"))
+                                     ip_address=client_ip(request))
         from portal.extensions import member_panels
         return render(request, "members/detail.html", {
             "member": member, "full_id": full_id, "history": history_rows(member, reveal=can_edit(request.user, member)),
@@ -214,5 +215,5 @@ class MemberExportPiiView(PortalPageMixin, View):
             raise PermissionDenied(_("无权导出含完整个人信息的名册。"))
         qs, _filterset = selectors.member_list(user=request.user, filters=request.GET, request=request)
         PiiAccess.objects.create(user=request.user, action=PiiAccess.Action.EXPORT, detail=request.GET.urlencode()[:200],
-                                 ip_address=request.META.get("REMOTE_ADDR"))
+                                 ip_address=client_ip(request))
         return members_xlsx_response(qs, show_pii=True, filename="党员名册（含个人信息）.xlsx")

@@ -174,6 +174,12 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 API_FAILED_AUTH_LIMIT = env.int("API_FAILED_AUTH_LIMIT", default=20)
 API_FAILED_AUTH_WINDOW = env.int("API_FAILED_AUTH_WINDOW", default=600)
+# Failures of any credential from one address after which further failures answer 429 (valid tokens still pass).
+API_FAILED_AUTH_ADDRESS_LIMIT = env.int("API_FAILED_AUTH_ADDRESS_LIMIT", default=200)
+# Reverse proxies whose X-Forwarded-For names the client (addresses or CIDR networks, comma-separated); the
+# log-in lockout, the API throttle and the PII log key on that address (portal/netaddr.py). Empty: REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "portal.netaddr.client_ip"
 
 # --- Field encryption for 身份证号 ---------------------------------------------------------------
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation: prepend a new key, run

@@ -14,6 +14,8 @@ from evaluations.models import Standard, StandardStatus
 from tests.branches.factories import UserFactory, grant
 from tests.evaluations.factories import entries, make_cycle, small_standard
 
+pytestmark = pytest.mark.django_db
+
 
 def login(client, user):
     client.force_login(get_user_model().objects.get(pk=user.pk))
@@ -166,3 +168,82 @@ def test_history_masks_phone_for_read_only_roles(client, tree, users):
     login(client, users.secretary)              # keeps the branch's registry: sees it in full, as on the page
     body = client.get(m.get_absolute_url()).content.decode()
     assert "18045669541" in body and "18045669999" in body
+
+
+# --- 5. one search rule for page, export and API: no phone digits without the PII right ---------------------------
+
+def test_member_search_matches_phone_only_with_the_pii_right(client, tree, users):
+    from tests.members.factories import MemberFactory
+
+    MemberFactory(branch=tree.a1, name="号码甲某", phone="13912345678")
+    url = reverse("members:list")
+    login(client, users.staff)                   # staff of the whole tree, without the PII (export) right
+    assert "号码甲某" in client.get(url, {"q": "号码"}).content.decode()          # name search works
+    assert "号码甲某" not in client.get(url, {"q": "2345"}).content.decode()
+    assert "号码甲某" not in xlsx_text(client.get(url, {"q": "2345", "format": "xlsx"}))
+    assert client.get("/api/v1/members/", {"q": "2345"}).json()["results"] == []
+    login(client, users.superuser)               # holds the right: phone search works on page and export alike
+    assert "号码甲某" in client.get(url, {"q": "2345"}).content.decode()
+    assert "号码甲某" in xlsx_text(client.get(url, {"q": "2345", "format": "xlsx"}))
+
+
+def test_member_list_export_link_has_one_question_mark(client, users, tree):
+    login(client, users.staff)
+    body = client.get(reverse("members:list"), {"status": "full"}).content.decode()
+    assert "??" not in body and "?status=full&amp;format=xlsx" in body
+
+
+# --- 6. one address locks nobody else out -----------------------------------------------------------------------
+
+@pytest.fixture
+def throttle(settings):
+    from django.core.cache import cache
+
+    settings.API_FAILED_AUTH_LIMIT = 5
+    settings.API_FAILED_AUTH_ADDRESS_LIMIT = 8
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]     # the documented reverse proxy
+    cache.clear()
+    yield settings
+    cache.clear()
+
+
+def test_bad_tokens_never_refuse_a_valid_token_from_the_same_address(client, tree, throttle):
+    from branches.api_clients import api_client_create
+
+    _, token = api_client_create(organization=tree.gb, name="有效客户端")
+    proxy = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    for i in range(30):                       # many guesses, many and repeated tokens, one client address
+        client.get("/api/v1/organizations/", HTTP_AUTHORIZATION=f"Bearer guess-{i % 6}", **proxy)
+    assert client.get("/api/v1/organizations/", HTTP_AUTHORIZATION="Bearer guess-0", **proxy).status_code == 429
+    assert client.get("/api/v1/organizations/", HTTP_AUTHORIZATION=f"Bearer {token}", **proxy).status_code == 200
+    # Everyone else behind the same proxy is another client: not throttled by those failures.
+    other = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.9"}
+    assert client.get("/api/v1/organizations/", HTTP_AUTHORIZATION="Bearer guess-0", **other).status_code == 401
+
+
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy(rf, throttle):
+    from portal.netaddr import client_ip
+
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.2")) == "1.2.3.4"
+    assert client_ip(rf.get("/", REMOTE_ADDR="192.0.2.5", HTTP_X_FORWARDED_FOR="1.2.3.4")) == "192.0.2.5"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="junk")) == "10.0.0.1"
+    throttle.TRUSTED_PROXIES = []
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4")) == "10.0.0.1"
+
+
+def test_login_lockout_behind_the_proxy_is_per_username_and_client(client, throttle):
+    from django.conf import settings
+
+    UserFactory(username="zhangsan").save()
+    user = get_user_model().objects.get(username="zhangsan")
+    user.set_password("test-pass-123")
+    user.save()
+
+    def attempt(password, client_address):
+        return client.post(reverse("login"), {"username": "zhangsan", "password": password},
+                           REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=client_address)
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt("wrong", "203.0.113.7")                          # someone trying to lock zhangsan out
+    assert attempt("test-pass-123", "203.0.113.7").status_code == 429
+    assert attempt("test-pass-123", "198.51.100.9").status_code == 302   # zhangsan, from her own address
