@@ -476,3 +476,4 @@ class ApiRootView(APIView):
         links["schema"] = request.build_absolute_uri(reverse("api-schema"))
         links["docs"] = request.build_absolute_uri(reverse("api-docs"))
         return Response(links)
+

@@ -247,3 +247,59 @@ def test_login_lockout_behind_the_proxy_is_per_username_and_client(client, throt
         attempt("wrong", "203.0.113.7")                          # someone trying to lock zhangsan out
     assert attempt("test-pass-123", "203.0.113.7").status_code == 429
     assert attempt("test-pass-123", "198.51.100.9").status_code == 302   # zhangsan, from her own address
+
+
+# --- 7. the schema says what the answers hold -------------------------------------------------------------------
+
+RFC3339_TIME = r"^\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+
+
+@pytest.fixture
+def root_token(tree):
+    from branches.api_clients import api_client_create
+
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_client_create(organization=tree.root, name='全树', grants=['pii'])[1]}"}
+
+
+def _conforms(prop: dict, value) -> bool:
+    import re
+
+    if value is None:
+        return bool(prop.get("nullable"))
+    if prop.get("format") == "time" and not re.match(RFC3339_TIME, value):
+        return False
+    return not prop.get("pattern") or bool(re.search(prop["pattern"], value))
+
+
+def test_activity_times_and_honour_member_conform_to_the_schema(client, tree, root_token):
+    from datetime import date, time
+
+    from practice.models import Honour
+    from tests.branches.activity_factories import log
+
+    log(tree.a1, "general_meeting", date(2026, 3, 2), starts_at=time(14, 30), ends_at=None)
+    Honour.objects.create(kind=Honour._meta.get_field("kind").choices[0][0], level="county", year=2026,
+                          organization=tree.a1)
+    schema = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    row = client.get("/api/v1/activities/", **root_token).json()["results"][0]
+    assert row["starts_at"] == "14:30:00"
+    assert _conforms(schema["Activity"]["properties"]["starts_at"], row["starts_at"])
+    assert _conforms(schema["Activity"]["properties"]["ends_at"], row["ends_at"])
+    honour = client.get("/api/v1/practice/honours/", **root_token).json()["results"][0]
+    assert honour["member_name"] is None
+    assert _conforms(schema["Honour"]["properties"]["member_name"], honour["member_name"])
+
+
+@pytest.mark.parametrize("url,query", [
+    ("/api/v1/organizations/", "updated_since="),
+    ("/api/v1/members/", "updated_since="),
+    ("/api/v1/compliance/", "period="),
+    ("/api/v1/evaluation-cycles/", "year=0.5"),
+    ("/api/v1/branch-results/", "year=0.5"),
+    ("/api/v1/evaluation-cycles/", "year="),
+    ("/api/v1/activities/", "organization="),
+])
+def test_empty_or_fractional_typed_filters_are_400(client, tree, root_token, url, query):
+    response = client.get(f"{url}?{query}", **root_token)
+    assert response.status_code == 400, response.content
+    assert query.split("=")[0] in response.json()["fields"]
