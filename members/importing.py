@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 
 from branches.models import Organization
 from portal.scoping import CHANGE
+from portal.xlsx import is_formula_like
 
 from .models import Education, Gender, Member, MemberCategory, MembershipMove, MemberStatus, MoveKind
 from .services import duplicate_id_messages, pii_access_record
@@ -59,7 +60,7 @@ ZIP_BOMB = "文件解压后体积异常，已拒绝处理。"
 TOO_MANY_ROWS = "数据行数超过上限 {max} 行，请分批导入。"
 EMPTY = "文件中没有数据行。"
 BAD_HEADERS = "表头与模板不一致：缺少 {missing}。请使用下载的导入模板。"
-FORMULA = "“{header}”不能是公式，请填写数值。"
+FORMULA = "“{header}”不能是公式：不能以 = + - @ 或制表符、换行开头（电子表格会当作公式执行），请删去该字符。"
 
 
 @dataclass
@@ -138,10 +139,11 @@ def _parse_row(raw, index: dict[str, int], dates: dict) -> tuple[dict, list[str]
         i = index.get(header)
         value = raw[i] if i is not None and i < len(raw) else None
         if isinstance(value, str):
-            value = value.strip()
-            if value.startswith("="):
+            # = + - @ (and a leading tab, CR or LF) make a spreadsheet run the text as a formula, also after blanks.
+            if is_formula_like(value) or is_formula_like(value.strip()):
                 errors.append(FORMULA.format(header=header))
                 continue
+            value = value.strip()
         if value is None or value == "":
             if required:
                 errors.append(f"“{header}”不能为空。")

@@ -179,6 +179,11 @@ API_FAILED_AUTH_ADDRESS_LIMIT = env.int("API_FAILED_AUTH_ADDRESS_LIMIT", default
 # Reverse proxies whose X-Forwarded-For names the client (addresses or CIDR networks, comma-separated); the
 # log-in lockout, the API throttle and the PII log key on that address (portal/netaddr.py). Empty: REMOTE_ADDR.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# API tokens expire after this many days unless issued with another validity; answers warn this many days before.
+API_TOKEN_DEFAULT_EXPIRY_DAYS = env.int("API_TOKEN_DEFAULT_EXPIRY_DAYS", default=365)
+API_TOKEN_EXPIRY_WARNING_DAYS = env.int("API_TOKEN_EXPIRY_WARNING_DAYS", default=30)
+# Production settings set this: the fixed demo token is then never issued and never accepted.
+PORTAL_PRODUCTION = False
 AXES_CLIENT_IP_CALLABLE = "portal.netaddr.client_ip"
 
 # --- Field encryption for 身份证号 ---------------------------------------------------------------

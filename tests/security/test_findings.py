@@ -303,3 +303,109 @@ def test_empty_or_fractional_typed_filters_are_400(client, tree, root_token, url
     response = client.get(f"{url}?{query}", **root_token)
     assert response.status_code == 400, response.content
     assert query.split("=")[0] in response.json()["fields"]
+
+
+# --- 8. hardening ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cell", ["+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1", " =1"])
+def test_import_refuses_every_formula_prefix(tree, users, cell):
+    from members.importing import ImportRejected, import_members
+    from tests.members.test_import import row, xlsx
+
+    with pytest.raises(ImportRejected) as exc:
+        import_members(fileobj=xlsx([row(tree, 1, 工作单位=cell)]), by=users.staff)
+    assert "不能是公式" in " ".join(exc.value.result.errors[0].messages)
+
+
+def test_export_stores_formula_like_text_as_text(client, tree, users):
+    from tests.members.factories import MemberFactory
+
+    MemberFactory(branch=tree.a1, name="公式甲", work_unit="+1+1")
+    MemberFactory(branch=tree.a1, name="公式乙", work_unit="@SUM(A1)")
+    login(client, users.staff)
+    response = client.get(reverse("members:list"), {"format": "xlsx"})
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    wb = load_workbook(io.BytesIO(body))
+    cells = [c for row in wb.active.iter_rows() for c in row if c.value in ("+1+1", "@SUM(A1)")]
+    assert len(cells) == 2 and all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+
+def test_tokens_expire_by_default_and_answers_warn_before(client, tree, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from branches.api_clients import api_client_create
+
+    settings.API_TOKEN_DEFAULT_EXPIRY_DAYS = 365
+    api_client, token = api_client_create(organization=tree.gb, name="默认有效期")
+    assert api_client.expires_at is not None
+    assert abs(api_client.expires_at - timezone.now() - timedelta(days=365)) < timedelta(minutes=1)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    response = client.get("/api/v1/organizations/", **auth)
+    assert response.status_code == 200 and "Warning" not in response
+    api_client.expires_at = timezone.now() + timedelta(days=10)
+    api_client.save(update_fields=["expires_at"])
+    response = client.get("/api/v1/organizations/", **auth)
+    assert response.status_code == 200
+    assert response["Warning"].startswith('299 - "API token expires at ') and "9 days left" in response["Warning"]
+    assert response["Token-Expires"]
+
+
+def test_demo_token_is_never_active_under_production_settings(client, tree, settings):
+    from branches.api.authentication import DEMO_API_TOKEN
+    from branches.api_clients import api_client_create
+
+    settings.PORTAL_PRODUCTION = False
+    api_client_create(organization=tree.root, name="演示", token=DEMO_API_TOKEN)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {DEMO_API_TOKEN}"}
+    assert client.get("/api/v1/organizations/", **auth).status_code == 200
+    settings.PORTAL_PRODUCTION = True      # a demo database under production settings
+    assert client.get("/api/v1/organizations/", **auth).status_code == 401
+
+
+def test_seed_never_issues_the_demo_token_under_production_settings(tree, settings):
+    from branches import demo
+    from branches.models import ApiClient
+
+    settings.DEBUG, settings.PORTAL_DEMO, settings.PORTAL_PRODUCTION = False, True, True
+    tree.root.code = demo.ROOT_CODE
+    tree.root.save(update_fields=["code"])
+    demo.seed_api_client()
+    seeded = ApiClient.objects.get(name=demo.DEMO_API_CLIENT_NAME)
+    from branches.api.authentication import hash_token
+
+    assert seeded.token_hash != hash_token(demo.DEMO_API_TOKEN)
+
+
+def test_users_change_their_own_password_in_chinese(client, tree):
+    person = UserFactory(username="lisi")
+    person.set_password("old-pass-2026x")
+    person.save()
+    client.force_login(person)
+    page = client.get(reverse("password_change"))
+    assert page.status_code == 200 and "修改密码" in page.content.decode()
+    response = client.post(reverse("password_change"), {"old_password": "old-pass-2026x",
+                                                        "new_password1": "new-pass-2026y",
+                                                        "new_password2": "new-pass-2026y"})
+    assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
+    person.refresh_from_db()
+    assert person.check_password("new-pass-2026y")
+    assert "修改密码" in client.get(reverse("home")).content.decode()    # reachable from every page
+
+
+def test_forgotten_password_is_reset_by_mail(client, tree, mailoutbox):
+    import re
+
+    person = UserFactory(username="wangwu", email="wangwu@example.org")
+    person.set_password("old-pass-2026x")
+    person.save()
+    assert client.post(reverse("password_reset"), {"email": "wangwu@example.org"}).status_code == 302
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/[^\s]+/)", mailoutbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    assert "设置新密码" in form.content.decode()
+    done = client.post(form.redirect_chain[-1][0], {"new_password1": "reset-pass-2026z",
+                                                    "new_password2": "reset-pass-2026z"})
+    assert done.status_code == 302
+    person.refresh_from_db()
+    assert person.check_password("reset-pass-2026z")
