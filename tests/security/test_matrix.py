@@ -118,7 +118,9 @@ OWN_WRITES_ALLOWED: dict[tuple[str, str], str] = {
        ("reviewer", "member", "nobody", "staff", "secretary")},
 }
 # Pages whose path parameter is typed by people (not an object id): a wrong value answers a Chinese message.
-FREE_TEXT_PARAM = {"branches:checkin_code"}
+FREE_TEXT_PARAM = {"branches:checkin_code", "password_reset_confirm"}
+# Admin pages anyone may open (the admin's own log-in, log-out and translation catalog).
+ADMIN_PUBLIC = {"admin:login", "admin:logout", "admin:javascript-catalog"}
 # Pages public by design to everyone under an organization, beyond the viewer's own role scope.
 PUBLIC_UNDER_ORGANIZATION = {"evaluations:publicity", "practice:notice_detail"}
 NOT_POSTED = {"logout"}   # would end the walking principal's session
@@ -136,6 +138,7 @@ class Principal:
     read_only: bool = True
     forbidden_names: set = field(default_factory=set)
     forbidden_phones: set = field(default_factory=set)
+    phone_probe: tuple = ()      # (digits of a visible member's phone, their name): searching must not find them
 
     def client(self) -> Client:
         if self.token:
@@ -175,9 +178,8 @@ def matrix(walk_world, django_db_blocker):
             if m is None:
                 continue
             m.set_id_number(valid_id_number(900 + n, m.birth_date))
-            Member.objects.filter(pk=m.pk).update(
-                name=SENTINEL.format(n=n), phone=f"1990{n:07d}", id_number_encrypted=m.id_number_encrypted,
-                id_number_digest=m.id_number_digest, id_number_masked=m.id_number_masked)
+            m.name, m.phone = SENTINEL.format(n=n), f"1990{n:07d}"
+            m.save()     # through history: 修改记录 now holds the sentinel name and phone too
             sentinels[m.pk] = (SENTINEL.format(n=n), f"1990{n:07d}", m.get_id_number())
         z1, z2 = Organization.objects.get(code="JB01-Z1"), Organization.objects.get(code="JB01-Z2")
         z2_branch = next(b for b in branches if b.path.startswith(z2.path))
@@ -208,6 +210,9 @@ def matrix(walk_world, django_db_blocker):
                            .values_list("pk", flat=True)) if not p.token else set()
             p.forbidden_names = {sentinels[pk][0] for pk in sentinels if pk not in visible}
             p.forbidden_phones = {sentinels[pk][1] for pk in sentinels if pk not in editable}
+            if visible:    # nobody here holds the PII right: phone digits must not find a member
+                name, phone, _ = sentinels[min(visible)]
+                p.phone_probe = (phone[3:9], name)
         superuser = walk_world.superuser
         yield World(principals=principals, superuser=superuser, sentinel_ids={v[2] for v in sentinels.values()},
                     canary_pk=walk_world.canary.pk)
@@ -383,6 +388,18 @@ def test_matrix(matrix, eps, name):
             world.stats["leaks"] += 1
             failures.append(f"leak {sorted(found)[:3]}: GET {ep.name} {url} {query or ''}")
 
+    def check_phone_search(ep, url):
+        digits, person = p.phone_probe
+        for extra in ({}, {"format": "xlsx"}):
+            found = client.get(url, {"q": digits, **extra})
+            world.stats["requests"] += 1
+            if found.status_code == 200 and person in body_text(found):
+                nothing = client.get(url, {"q": "无此内容ZZ", **extra})
+                world.stats["requests"] += 1
+                if person not in body_text(nothing):
+                    world.stats["leaks"] += 1
+                    failures.append(f"phone search: GET {ep.name} {url}?q={digits} {extra} finds {person}")
+
     def check_no_write(ep, url, method, data):
         before = rows_total()
         response = send(client, method, url, data)
@@ -394,7 +411,7 @@ def test_matrix(matrix, eps, name):
 
     for ep in eps:
         if ep.is_admin:
-            if name in ("staff", "token_general"):    # one page principal and one token are enough for the admin
+            if name in ("staff", "token_general") and ep.name not in ADMIN_PUBLIC:    # one page principal and one token are enough for the admin
                 url = ep.url(walker.fill(ep, None, in_scope=False) or {}) if ep.params else ep.url({})
                 response = client.get(url)
                 world.stats["requests"] += 1
@@ -419,6 +436,9 @@ def test_matrix(matrix, eps, name):
             if not ep.object_params:
                 hostile = {q: world.canary_pk for q in HOSTILE_QUERIES}
                 check_content(ep, url, client.get(url, hostile), hostile)
+                check_content(ep, url, client.get(url, {"format": "xlsx"}), {"format": "xlsx"})   # exports
+                if p.phone_probe:
+                    check_phone_search(ep, url)
         # 3. no write beyond the action granted: objects the principal may only view
         if ep.name in NOT_POSTED or (p.name, ep.name) in OWN_WRITES_ALLOWED:
             continue
