@@ -174,7 +174,8 @@ def matrix(walk_world, django_db_blocker):
         branches = [o for o in Organization.objects.active().order_by("path") if o.is_branch]
         sentinels = {}
         for n, branch in enumerate(branches):
-            m = Member.objects.filter(branch=branch, is_active=True, user__isnull=True).order_by("-pk").first()
+            # The lowest id of its branch: the member the walk opens first for a scope (detail, history, edit).
+            m = Member.objects.filter(branch=branch, is_active=True, user__isnull=True).order_by("pk").first()
             if m is None:
                 continue
             m.set_id_number(valid_id_number(900 + n, m.birth_date))
