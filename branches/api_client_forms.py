@@ -14,7 +14,7 @@ class ApiClientForm(forms.Form):
         help_text=_("默认只读；个人敏感信息（完整身份证号、手机号）每次读取都会记录。"),
     )
     expires_days = forms.IntegerField(label=_("有效天数"), min_value=1, max_value=3650, initial=365, required=False,
-                                      help_text=_("留空表示长期有效（不建议）。"))
+                                      help_text=_("留空则按系统默认有效期（365 天），到期前 30 天起接口响应会带提醒。"))
     throttle_rate = forms.CharField(label=_("限流"), max_length=20, required=False,
                                     help_text=_("如 600/min；留空使用系统默认。"),
                                     validators=ApiClient._meta.get_field("throttle_rate").validators)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +24,8 @@ ALREADY_REVOKED = _("该客户端已吊销。")
 TOKEN_TOO_SHORT = format_lazy(_("令牌至少 {n} 个字符。"), n=PREFIX_LENGTH + 8)
 TOKEN_TAKEN = _("该令牌前缀已被其他客户端使用。")
 UNKNOWN_GRANT = _("未知的授权：{grant}")
+# An HTTP header value (ASCII only): the agency's developers read it in their logs.
+TOKEN_EXPIRES_SOON = "API token expires at {at} ({days} days left): ask the portal's staff for a new token"
 
 
 def new_token() -> str:
@@ -65,7 +68,8 @@ def api_client_create(
         grant_reports=ApiClientGrant.REPORTS in grants,
         grant_pii=ApiClientGrant.PII in grants,
         throttle_rate=throttle_rate or "",
-        expires_at=timezone.now() + timedelta(days=expires_days) if expires_days else None,
+        # Every token expires: without a choice, after API_TOKEN_DEFAULT_EXPIRY_DAYS (warned before, see below).
+        expires_at=timezone.now() + timedelta(days=expires_days or settings.API_TOKEN_DEFAULT_EXPIRY_DAYS),
         created_by=by,
     )
     client.full_clean(exclude=["user"])
@@ -82,6 +86,18 @@ def api_client_revoke(*, client: ApiClient, by=None) -> ApiClient:
     client.revoked_by = by
     client.save(update_fields=["revoked_at", "revoked_by"])
     return client
+
+
+def token_expiry_warning(client, *, now=None) -> str:
+    """The warning an API answer carries when its token expires within API_TOKEN_EXPIRY_WARNING_DAYS ("" otherwise)."""
+    expires_at = getattr(client, "expires_at", None)
+    if expires_at is None:
+        return ""
+    left = expires_at - (now or timezone.now())
+    if left > timedelta(days=settings.API_TOKEN_EXPIRY_WARNING_DAYS):
+        return ""
+    return TOKEN_EXPIRES_SOON.format(at=timezone.localtime(expires_at).isoformat(timespec="minutes"),
+                                     days=max(left.days, 0))
 
 
 def api_client_list(*, user) -> QuerySet[ApiClient]:

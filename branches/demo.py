@@ -56,8 +56,9 @@ def seed(*, stdout=None) -> None:
 
 
 DEMO_API_CLIENT_NAME = "区委组织部数据平台（演示）"
-# A fixed token so README's curl examples work against the demo; only ever set when DEBUG or PORTAL_DEMO.
-DEMO_API_TOKEN = "demo-agency-token-2026"
+# A fixed token so README's curl examples work against the demo; only ever set when DEBUG or PORTAL_DEMO, never
+# under production settings (which also refuse it at authentication: branches/api/authentication.py).
+from .api.authentication import DEMO_API_TOKEN  # noqa: E402
 
 
 def seed_api_client(*, stdout=None) -> None:
@@ -72,7 +73,7 @@ def seed_api_client(*, stdout=None) -> None:
             stdout.write("接口客户端（演示）已存在；令牌见 README（演示环境：demo-agency-token-2026）。")
         return
     root = Organization.objects.get(code=ROOT_CODE)
-    fixed = settings.DEBUG or getattr(settings, "PORTAL_DEMO", False)
+    fixed = (settings.DEBUG or getattr(settings, "PORTAL_DEMO", False)) and not settings.PORTAL_PRODUCTION
     client, token = api_client_create(organization=root, name=DEMO_API_CLIENT_NAME, grants=["reports"],
                                       token=DEMO_API_TOKEN if fixed else None)
     if stdout:

@@ -313,6 +313,12 @@ class ApiClient(models.Model):
     def __str__(self):
         return self.name
 
+    def expiry_warning(self) -> str:
+        """The warning an API answer carries while the token expires within API_TOKEN_EXPIRY_WARNING_DAYS."""
+        from .api_clients import token_expiry_warning
+
+        return token_expiry_warning(self)
+
     def has_grant(self, grant: str) -> bool:
         return {ApiClientGrant.REPORTS: self.grant_reports, ApiClientGrant.PII: self.grant_pii}.get(grant, False)
 

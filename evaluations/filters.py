@@ -3,7 +3,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters import UpdatedSinceFilterSet, scoped_queryset
+from portal.filters import IntegerFilter, UpdatedSinceFilterSet, scoped_queryset
 
 from .models import BranchEvaluation, Cycle, Rectification, RectificationSource, RectificationStatus, Step
 
@@ -29,7 +29,7 @@ class RectificationFilterSet(UpdatedSinceFilterSet):
 class BranchEvaluationFilterSet(UpdatedSinceFilterSet):
     cycle = django_filters.ModelChoiceFilter(queryset=scoped_queryset("evaluations.Cycle"), label=_("评价周期"))
     step = django_filters.ChoiceFilter(choices=Step.choices, label=_("环节"))
-    year = django_filters.NumberFilter(field_name="cycle__year", label=_("年度"))
+    year = IntegerFilter(field_name="cycle__year", label=_("年度"))
     organization = django_filters.ModelChoiceFilter(queryset=scoped_queryset("branches.Organization"),
                                                     method="in_subtree", label=_("组织"))
 
@@ -42,6 +42,8 @@ class BranchEvaluationFilterSet(UpdatedSinceFilterSet):
 
 
 class CycleFilterSet(UpdatedSinceFilterSet):
+    year = IntegerFilter(label=_("年度"))
+
     class Meta:
         model = Cycle
         fields = ["year", "kind"]

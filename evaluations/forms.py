@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization, Role, RoleGrant
 from portal.concurrency import FormTokenMixin
-from portal.scoping import MANAGE, REVIEW
+from portal.scoping import MANAGE, REVIEW, VIEW
 
 from .models import AdjustmentKind, CycleKind, RectificationSource, Standard, StandardStatus
 
@@ -36,7 +36,8 @@ class CycleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.restrict(user, MANAGE).exclude(
             kind="party_group").order_by("path")
-        self.fields["standard"].queryset = Standard.objects.restrict(user, MANAGE).filter(
+        # Using a published (frozen) standard of one's own or an ancestor's organization changes nothing of it.
+        self.fields["standard"].queryset = Standard.objects.restrict(user, VIEW).filter(
             status=StandardStatus.PUBLISHED).select_related("organization")
         year = date.today().year
         self.fields["year"].initial = year - 1

@@ -51,11 +51,17 @@ def default_bands():
 
 
 class ScopeUpQuerySet(RestrictedQuerySet):
-    """Rows placed on an organization that a user sees from below too (a cycle of the 党委 is visible to a branch)."""
+    """Rows placed on an organization that a user sees from below too (a cycle of the 党委 is visible to a branch).
+
+    Only VIEW reaches upward: seeing an ancestor's standard or cycle never means changing it. Every other action
+    (MANAGE, CHANGE, REVIEW) covers the rows placed on the user's own subtrees only.
+    """
 
     scope_path_field = "organization__path"
 
     def restrict(self, user, action: str = "view"):
+        if action != "view":
+            return super().restrict(user, action)
         paths = granted_paths(user, action)
         if paths is ALL:
             return self

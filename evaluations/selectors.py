@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
-from portal.scoping import MANAGE, REVIEW, VIEW
+from portal.scoping import MANAGE, REVIEW, VIEW, can
 
 from . import scoring
 from .filters import RectificationFilterSet
@@ -104,13 +104,17 @@ def cycle_dashboard(*, user, cycle: Cycle) -> Dashboard:
                   open_objections=Count("objections", filter=Q(objections__status="open")))
         .order_by("organization__path"))
     manager = user.is_superuser or bool(Cycle.objects.restrict(user, MANAGE).filter(pk=cycle.pk).exists())
+    for e in evaluations:
+        # Staff above a branch (not only the cycle's owner) see its proposed result from 党委审定 on.
+        e.managed = manager or can(user, MANAGE, e.organization.path)
     maxima = criterion_maxima(cycle.standard.indicators.all())
     total = len(evaluations) or 1
     counts = Counter(e.step for e in evaluations)
     progress = [(s.label, counts.get(s, 0), counts.get(s, 0) / total) for s in STEP_ORDER]
     if counts.get(Step.EXCLUDED):
         progress.append((Step.EXCLUDED.label, counts[Step.EXCLUDED], counts[Step.EXCLUDED] / total))
-    shown = [e for e in evaluations if e.total is not None and (manager or e.step in (Step.PUBLICITY, Step.RESULT))]
+    shown = [e for e in evaluations if e.total is not None and (manager or e.step in (Step.PUBLICITY, Step.RESULT)
+                                                                or e.managed and e.step == Step.COMMITTEE)]
     for e in shown:
         e.shown_stars = e.stars if e.step == Step.RESULT else e.proposed_stars
         e.shown_four_strong = e.four_strong if e.step == Step.RESULT else e.proposed_four_strong
@@ -131,6 +135,28 @@ def cycle_dashboard(*, user, cycle: Cycle) -> Dashboard:
     }
     return Dashboard(cycle=cycle, evaluations=evaluations, progress=progress, distribution=distribution,
                      ranking=ranking, quota=quota, radar=radar, criterion_max=maxima)
+
+
+def cycle_export_allowed(*, user, cycle: Cycle) -> bool:
+    """Staff export the scores of the branches they manage in a cycle (also a cycle of their 党委)."""
+    return user.is_superuser or BranchEvaluation.objects.restrict(user, MANAGE).filter(cycle=cycle).exists()
+
+
+def cycle_export_data(*, user, cycle: Cycle) -> tuple[Dashboard, list, QuerySet[ScoreSheet]]:
+    """What the score export holds for `user`: the ranked results and submitted score sheets of the branches they
+    manage only, and of those only the results they may see now (the dashboard's rule: before 公示 only the
+    cycle's owner, or staff above the branch from 党委审定 on)."""
+    dash = cycle_dashboard(user=user, cycle=cycle)
+    owner = user.is_superuser or Cycle.objects.restrict(user, MANAGE).filter(pk=cycle.pk).exists()
+    managed = set(BranchEvaluation.objects.restrict(user, MANAGE).filter(cycle=cycle).values_list("pk", flat=True))
+    rows = [e for e in dash.ranking if e.pk in managed]
+    # A branch's self-assessment is on its page for staff above it; reviewers' scores only with the result.
+    reviews_of = managed if owner else {e.pk for e in rows}
+    sheets = (ScoreSheet.objects.filter(evaluation__in=managed, status=SheetStatus.SUBMITTED)
+              .filter(Q(kind=SheetKind.SELF) | Q(evaluation__in=reviews_of))
+              .select_related("evaluation__organization", "reviewer")
+              .order_by("evaluation__organization__path", "kind", "pk"))
+    return dash, rows, sheets
 
 
 def evaluation_get(*, user, pk: int, action: str = VIEW) -> BranchEvaluation:

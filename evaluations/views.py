@@ -51,7 +51,6 @@ from .models import (
     ScoreSheet,
     SheetKind,
     SheetStatus,
-    Standard,
     Step,
 )
 from .permissions import (
@@ -98,7 +97,7 @@ def _flash_error(request, exc: ValidationError):
 class CycleListView(PortalPageMixin, View):
     def get(self, request):
         cycles = selectors.cycle_list(user=request.user)
-        can_create = request.user.is_superuser or Standard.objects.restrict(request.user, MANAGE).exists()
+        can_create = request.user.is_superuser or can_any(request.user, MANAGE)
         return render(request, "evaluations/cycle_list.html", {"cycles": cycles, "can_create": can_create})
 
 
@@ -138,6 +137,7 @@ class CycleDashboardView(PortalPageMixin, View):
         dash = selectors.cycle_dashboard(user=request.user, cycle=cycle)
         return render(request, "evaluations/cycle_dashboard.html", {
             "cycle": cycle, "dash": dash, "can_manage": can(request.user, MANAGE, cycle.organization.path),
+            "can_export": selectors.cycle_export_allowed(user=request.user, cycle=cycle),
             "criteria": [c.label for c in Criterion], "radar": dash.radar,
         })
 
@@ -155,8 +155,10 @@ class CycleExportView(PortalPageMixin, View):
 
     def get(self, request, pk):
 
-        cycle = selectors.cycle_get(user=request.user, pk=pk, action=MANAGE)
-        dash = selectors.cycle_dashboard(user=request.user, cycle=cycle)
+        cycle = selectors.cycle_get(user=request.user, pk=pk)
+        if not selectors.cycle_export_allowed(user=request.user, cycle=cycle):
+            raise Http404
+        dash, rows, sheets = selectors.cycle_export_data(user=request.user, cycle=cycle)
         crit_cols = [Column(Criterion(c).label, (lambda e, i=i: e.criteria[i]), number_format=DECIMAL)
                      for i, c in enumerate(CRITERIA)]
         results = Sheet("评定结果", [
@@ -167,10 +169,7 @@ class CycleExportView(PortalPageMixin, View):
             Column("一票否决", lambda e: "是" if e.vetoed else ""),
             Column("评审分差", "spread", number_format=DECIMAL),
             Column("分差超阈值", lambda e: "是" if e.spread_flagged else ""),
-        ], dash.ranking)
-        sheets = (ScoreSheet.objects.filter(evaluation__cycle=cycle, status=SheetStatus.SUBMITTED)
-                  .select_related("evaluation__organization", "reviewer").order_by("evaluation__organization__path",
-                                                                                 "kind", "pk"))
+        ], rows)
         scores = Sheet("评分明细", [
             Column("党支部", "evaluation.organization.name", width=28),
             Column("类型", lambda s: s.get_kind_display()),

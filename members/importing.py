@@ -17,8 +17,10 @@ from simple_history.utils import bulk_create_with_history
 
 from branches.models import Organization
 from portal.scoping import CHANGE
+from portal.xlsx import is_formula_like
 
 from .models import Education, Gender, Member, MemberCategory, MembershipMove, MemberStatus, MoveKind
+from .services import duplicate_id_messages, pii_access_record
 from .validators import validate_id_number, validate_phone
 
 # (header, attribute, required)
@@ -58,7 +60,7 @@ ZIP_BOMB = "文件解压后体积异常，已拒绝处理。"
 TOO_MANY_ROWS = "数据行数超过上限 {max} 行，请分批导入。"
 EMPTY = "文件中没有数据行。"
 BAD_HEADERS = "表头与模板不一致：缺少 {missing}。请使用下载的导入模板。"
-FORMULA = "“{header}”不能是公式，请填写数值。"
+FORMULA = "“{header}”不能是公式：不能以 = + - @ 或制表符、换行开头（电子表格会当作公式执行），请删去该字符。"
 
 
 @dataclass
@@ -137,10 +139,11 @@ def _parse_row(raw, index: dict[str, int], dates: dict) -> tuple[dict, list[str]
         i = index.get(header)
         value = raw[i] if i is not None and i < len(raw) else None
         if isinstance(value, str):
-            value = value.strip()
-            if value.startswith("="):
+            # = + - @ (and a leading tab, CR or LF) make a spreadsheet run the text as a formula, also after blanks.
+            if is_formula_like(value) or is_formula_like(value.strip()):
                 errors.append(FORMULA.format(header=header))
                 continue
+            value = value.strip()
         if value is None or value == "":
             if required:
                 errors.append(f"“{header}”不能为空。")
@@ -253,11 +256,13 @@ def import_members(*, fileobj, by, registered_on: date | None = None) -> ImportR
             result.errors.append(RowError(rownum, errors))
     # Duplicates against the registry: one query for all digests.
     digests = {m.id_number_digest: rownum for rownum, m in parsed}
-    for other in Member.objects.filter(id_number_digest__in=digests, is_active=True).select_related("branch"):
-        result.errors.append(RowError(digests[other.id_number_digest],
-                                      [f"身份证号与在册党员 {other.name}（{other.branch.name}）重复。"]))
+    others = list(Member.objects.filter(id_number_digest__in=digests, is_active=True).select_related("branch"))
+    texts, accesses = duplicate_id_messages(others=others, by=by, detail="批量导入时身份证号重复核对")
+    for other in others:
+        result.errors.append(RowError(digests[other.id_number_digest], [texts[other.pk]]))
     if result.errors:
         result.errors.sort(key=lambda e: e.row)
+        pii_access_record(accesses)   # nothing of the file is saved, the naming of in-scope holders is logged
         raise ImportRejected(result)
     with transaction.atomic():
         members = [m for _, m in parsed]

@@ -13,6 +13,8 @@ from simple_history.models import HistoricalRecords
 
 from portal.scoping import ALL, RestrictedQuerySet, granted_paths, subtree_q
 
+from .validators import mask_phone
+
 __all__ = [
     "Stage", "MilestoneKind", "Candidate", "Milestone", "IntervalRule", "RuleException",
     "DuesClass", "DuesRate", "DuesBase", "DuesRecord", "PayMethod",
@@ -96,6 +98,7 @@ class Candidate(models.Model):
 
     objects = CandidateQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[contacts, introducers])
+    history_masks = {"phone": mask_phone}   # 修改记录 masks what the page masks (portal.history)
 
     class Meta:
         verbose_name = _("发展党员对象")

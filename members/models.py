@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 from portal import crypto
 from portal.scoping import RestrictedQuerySet
 
-from .validators import mask_id_number, normalize_id_number, validate_phone
+from .validators import mask_id_number, mask_phone, normalize_id_number, validate_phone
 
 
 class Gender(models.TextChoices):
@@ -123,6 +123,7 @@ class Member(models.Model):
 
     objects = MemberQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["id_number_encrypted", "id_number_digest"])
+    history_masks = {"phone": mask_phone}   # 修改记录 masks what the page masks (portal.history)
 
     class Meta:
         verbose_name = _("党员")
@@ -258,6 +259,7 @@ class PiiAccess(models.Model):
         VIEW_ID = "view_id", _("查看完整身份证号")
         EXPORT = "export", _("导出含个人信息的名册")
         API = "api", _("接口读取个人信息")
+        DUPLICATE = "duplicate", _("身份证号重复提示中显示持有人")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     # One member (viewing a full 身份证号, reading one member by API) ...

@@ -1,6 +1,7 @@
 """Writes on the member registry. Every move is recorded in MembershipMove, never overwritten."""
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
+from portal.scoping import VIEW
 
 from .models import Member, MembershipMove, MemberStatus, MoveKind, PiiAccess
 from .rules import setting_months
@@ -20,14 +22,67 @@ MOVE_BEFORE_JOINING_ERROR = _("调整日期不能早于转入本支部日期。"
 NOT_ACTIVE_ERROR = _("该党员已不在册，不能办理此操作。")
 
 
-def _check_id_number(member: Member, id_number: str) -> None:
+DUPLICATE_ID_OUTSIDE_ERROR = _("身份证号与您管理范围以外的一名在册党员重复，请联系上级党组织核实。")
+
+
+class DuplicateIdNumber(ValidationError):
+    """A 身份证号 already on the registry. Carries the PII-access rows to write once the transaction is gone."""
+
+    def __init__(self, message, *, accesses=()):
+        super().__init__({"id_number": message})
+        self.accesses = list(accesses)
+
+
+def duplicate_id_messages(*, others, by, detail: str) -> tuple[dict[int, str], list[PiiAccess]]:
+    """For each registered member holding a number being entered: the message the entering user may see.
+
+    Only a member inside `by`'s view scope is named (name and branch), and that naming is a disclosure of
+    personal data, so it comes with an unsaved `PiiAccess` row; a member outside the scope is reported
+    without anything identifying them (who holds a given number is itself personal data).
+    """
+    others = list(others)
+    visible = set(Member.objects.restrict(by, VIEW).filter(pk__in=[o.pk for o in others]).values_list("pk", flat=True)
+                  ) if by is not None and others else set()
+    messages, accesses = {}, []
+    for other in others:
+        if other.pk in visible:
+            messages[other.pk] = str(DUPLICATE_ID_ERROR).format(name=other.name, branch=other.branch.name)
+            accesses.append(PiiAccess(user=by, member=other, organization_id=other.branch_id, member_ids=[other.pk],
+                                      action=PiiAccess.Action.DUPLICATE, detail=detail[:200]))
+        else:
+            messages[other.pk] = str(DUPLICATE_ID_OUTSIDE_ERROR)
+    return messages, accesses
+
+
+def pii_access_record(accesses) -> None:
+    """Write PII-access rows (outside the refused write's transaction, so a refusal is still logged)."""
+    if accesses:
+        PiiAccess.objects.bulk_create(accesses)
+
+
+def logs_duplicate_disclosure(service):
+    """Outermost decorator of a service that may raise DuplicateIdNumber: the access rows are written after the
+    service's own transaction has rolled back, then the error goes on to the caller."""
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except DuplicateIdNumber as exc:
+            pii_access_record(exc.accesses)
+            raise
+    return wrapper
+
+
+def _check_id_number(member: Member, id_number: str, *, by=None) -> None:
     digest = member.id_number_digest
     clash = Member.objects.filter(id_number_digest=digest, is_active=True).exclude(pk=member.pk).select_related("branch")
     other = clash.first()
     if digest and other:
-        raise ValidationError({"id_number": DUPLICATE_ID_ERROR.format(name=other.name, branch=other.branch.name)})
+        messages, accesses = duplicate_id_messages(others=[other], by=by, detail="登记/编辑时身份证号重复核对")
+        raise DuplicateIdNumber(messages[other.pk], accesses=accesses)
 
 
+@logs_duplicate_disclosure
 @transaction.atomic
 def member_create(
     *, by=None, id_number: str = "", registered_on: date | None = None, move_kind: str = MoveKind.REGISTERED,
@@ -42,7 +97,7 @@ def member_create(
         # 预备期 counts from the 支部大会 vote (= 入党日期); its length is data (IntervalRule probation_1_year).
         member.probation_ends_on = member.joined_on + relativedelta(months=setting_months("probation_1_year", 12))
     member.full_clean(exclude=["user"])
-    _check_id_number(member, id_number)
+    _check_id_number(member, id_number, by=by)
     member._history_user = by
     member.save()
     MembershipMove.objects.create(
@@ -52,6 +107,7 @@ def member_create(
     return member
 
 
+@logs_duplicate_disclosure
 @transaction.atomic
 def member_update(*, member: Member, by=None, id_number: str | None = None, **fields) -> Member:
     """Edit registry fields. Branch changes go through member_move so history is kept."""
@@ -62,7 +118,7 @@ def member_update(*, member: Member, by=None, id_number: str | None = None, **fi
         setattr(member, name, value)
     if id_number is not None and normalize_id_number(id_number) != member.get_id_number():
         member.set_id_number(validate_id_number(id_number) if id_number else "")
-        _check_id_number(member, id_number)
+        _check_id_number(member, id_number, by=by)
     member.full_clean(exclude=["user"])
     member._history_user = by
     member.save()
@@ -120,12 +176,13 @@ def member_deactivate(
     return member
 
 
+@logs_duplicate_disclosure
 @transaction.atomic
 def member_restore(*, member: Member, on: date, reason: str, by=None) -> Member:
     """Staff undo a deactivation entered by mistake; both steps stay in history."""
     if member.is_active:
         raise ValidationError(_("该党员已在册。"))
-    _check_id_number(member, "")
+    _check_id_number(member, "", by=by)
     member.is_active = True
     member.left_on = None
     member.left_reason = ""

@@ -15,6 +15,7 @@ from portal.concurrency import SingleSubmitMixin
 from portal.extensions import member_panels
 from portal.forms import apply_validation_error
 from portal.history import history_rows
+from portal.netaddr import client_ip
 from portal.scoping import CHANGE, MANAGE
 from portal.views import PortalPageMixin
 
@@ -62,9 +63,9 @@ class MemberDetailView(PortalPageMixin, View):
                 raise PermissionDenied(_("无权查看完整身份证号。"))
             full_id = member.get_id_number()
             PiiAccess.objects.create(user=request.user, member=member, action=PiiAccess.Action.VIEW_ID,
-                                     ip_address=request.META.get("REMOTE_ADDR"))
+                                     ip_address=client_ip(request))
         return render(request, "members/detail.html", {
-            "member": member, "full_id": full_id, "history": history_rows(member),
+            "member": member, "full_id": full_id, "history": history_rows(member, reveal=can_edit(request.user, member)),
             "can_edit": can_edit(request.user, member), "can_manage": can_manage(request.user, member),
             "can_see_full_id": can_see_full_id(request.user, member), "panels": member_panels(request, member),
         })
@@ -214,5 +215,5 @@ class MemberExportPiiView(PortalPageMixin, View):
             raise PermissionDenied(_("无权导出含完整个人信息的名册。"))
         qs, _filterset = selectors.member_list(user=request.user, filters=request.GET, request=request)
         PiiAccess.objects.create(user=request.user, action=PiiAccess.Action.EXPORT, detail=request.GET.urlencode()[:200],
-                                 ip_address=request.META.get("REMOTE_ADDR"))
+                                 ip_address=client_ip(request))
         return members_xlsx_response(qs, show_pii=True, filename="党员名册（含个人信息）.xlsx")

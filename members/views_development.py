@@ -104,7 +104,7 @@ class CandidateDetailView(LifecycleMixin, View):
     def _render(self, request, candidate, form):
         return render(request, "members/development/detail.html", {
             "candidate": candidate, "form": form, "can_record": can_record(request.user, candidate.branch),
-            "history": history_rows(candidate),
+            "history": history_rows(candidate, reveal=can_record(request.user, candidate.branch)),
         })
 
     def get(self, request, pk):

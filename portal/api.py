@@ -345,6 +345,11 @@ class ScopedViewSetMixin:
             auth = request.auth
         except exceptions.APIException:
             auth = None
+        warning = getattr(auth, "expiry_warning", None)
+        text = warning() if warning is not None else ""
+        if text:   # RFC 7234 "299 Miscellaneous persistent warning"; clients log it, the answer is unchanged
+            response["Warning"] = '299 - "{}"'.format(text.replace('"', "'"))
+            response["Token-Expires"] = auth.expires_at.isoformat()
         record = getattr(auth, "record_request", None)
         if record is not None:
             try:
@@ -476,3 +481,4 @@ class ApiRootView(APIView):
         links["schema"] = request.build_absolute_uri(reverse("api-schema"))
         links["docs"] = request.build_absolute_uri(reverse("api-docs"))
         return Response(links)
+

@@ -5,6 +5,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 TIMESTAMP_OUT_OF_RANGE = _("时间超出可用范围。")
 
@@ -40,6 +42,13 @@ class UtcIsoDateTimeField(IsoDateTimeField):
             return value.astimezone(UTC)
         except (OverflowError, ValueError):
             raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (a year, a count): `year=0.5` is bad input (400), not a filter that matches nothing."""
+
+    field_class = forms.IntegerField
 
 
 class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):

@@ -35,7 +35,15 @@ def _display(record, field_name: str, value) -> str:
     return str(value)
 
 
-def history_rows(instance, *, limit: int = 30, exclude: tuple[str, ...] = ("updated_at",)) -> list[HistoryRow]:
+def history_rows(instance, *, limit: int = 30, exclude: tuple[str, ...] = ("updated_at",),
+                 reveal: bool = False) -> list[HistoryRow]:
+    """The record's changes, newest first.
+
+    History must mask what the page masks: a model lists its personal-data fields in `history_masks`
+    ({field: function(value) -> masked text}); their old and new values are masked unless the caller passes
+    `reveal=True` (the same right under which its page shows them in full).
+    """
+    masks = {} if reveal else dict(getattr(type(instance), "history_masks", {}))
     records = list(instance.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
     rows = []
     for i, record in enumerate(records[:limit]):
@@ -46,7 +54,10 @@ def history_rows(instance, *, limit: int = 30, exclude: tuple[str, ...] = ("upda
             for c in delta.changes:
                 name = c.field
                 field = instance._meta.get_field(name)
-                changes.append(Change(str(field.verbose_name), _display(record, name, c.old), _display(record, name, c.new)))
+                old, new = c.old, c.new
+                if name in masks:
+                    old, new = (masks[name](v) if v not in (None, "") else v for v in (old, new))
+                changes.append(Change(str(field.verbose_name), _display(record, name, old), _display(record, name, new)))
         user = record.history_user
         who = (user.get_full_name() or user.username) if user else gettext_lazy("系统")
         if record.history_type == "~" and not changes:

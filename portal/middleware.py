@@ -1,6 +1,7 @@
 """Site-wide request guards that know no domain model."""
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from .netaddr import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +101,33 @@ class FailedAuthThrottleMiddleware:
     """Rate-limit failed authentication on the API, whatever the scheme (Bearer token, session, basic).
 
     DRF runs its throttles only after authentication succeeds, so a guessed token that fails is never
-    throttled by them; django-axes covers the login form only. This counts unauthenticated 401/403
-    answers under API_PATH_PREFIX per client address and, past API_FAILED_AUTH_LIMIT within
-    API_FAILED_AUTH_WINDOW seconds, answers 429 before the view runs. A cache outage disables it (logged).
+    throttled by them; django-axes covers the login form only. Failed (unauthenticated 401/403) answers under
+    API_PATH_PREFIX are counted per client address (portal.netaddr: behind a trusted proxy, the forwarded
+    address) AND credential (a digest of the Authorization header, else the session cookie):
+
+    - one credential failing API_FAILED_AUTH_LIMIT times within API_FAILED_AUTH_WINDOW seconds from one address
+      answers 429 before the view runs — for that credential from that address only;
+    - an address whose failures of any credential pass API_FAILED_AUTH_ADDRESS_LIMIT gets 429 instead of 401 for
+      further failures, but every request still runs, so a valid token is always served: nobody's failures
+      (other people behind the same proxy, someone guessing) refuse a valid token.
+
+    A cache outage disables it (logged).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    @staticmethod
+    def _credential(request) -> str:
+        raw = request.META.get("HTTP_AUTHORIZATION", "") or request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+        return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:32]
+
+    @staticmethod
+    def _throttled(window: int):
+        response = JsonResponse({"code": "throttled", "detail": TOO_MANY_FAILED_AUTH.format(minutes=max(window // 60, 1))},
+                                status=429, json_dumps_params={"ensure_ascii": False})
+        response["Retry-After"] = str(window)
+        return response
 
     def __call__(self, request):
         prefix = getattr(settings, "API_PATH_PREFIX", "/api/")
@@ -112,23 +135,25 @@ class FailedAuthThrottleMiddleware:
             return self.get_response(request)
         limit = settings.API_FAILED_AUTH_LIMIT
         window = settings.API_FAILED_AUTH_WINDOW
-        key = f"failed-auth:{request.META.get('REMOTE_ADDR', '')}"
+        address = client_ip(request)
+        pair_key = f"failed-auth:{address}:{self._credential(request)}"
+        address_key = f"failed-auth-addr:{address}"
         try:
-            failures = cache.get(key, 0)
+            failures = cache.get(pair_key, 0)
         except Exception:
             log.warning("cache unavailable: failed-auth throttle is off")
             return self.get_response(request)
         if failures >= limit:
-            response = JsonResponse({"code": "throttled", "detail": TOO_MANY_FAILED_AUTH.format(minutes=window // 60)},
-                                    status=429, json_dumps_params={"ensure_ascii": False})
-            response["Retry-After"] = str(window)
-            return response
+            return self._throttled(window)
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if response.status_code in (401, 403) and not (user and user.is_authenticated):
             try:
-                if not cache.add(key, 1, window):
-                    cache.incr(key)
+                for key in (pair_key, address_key):
+                    if not cache.add(key, 1, window):
+                        cache.incr(key)
+                if cache.get(address_key, 0) > settings.API_FAILED_AUTH_ADDRESS_LIMIT:
+                    return self._throttled(window)
             except Exception:
                 pass
         return response

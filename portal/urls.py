@@ -33,6 +33,7 @@ urlpatterns = [
     path("favicon.ico", portal_views.favicon),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *portal_views.password_urls(),   # change one's own password; reset it by e-mail
     path("org/", include("branches.urls")),
     path("org/", include("orglife.urls")),
     path("members/", include("members.urls")),

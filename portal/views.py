@@ -70,3 +70,35 @@ def _broker_status() -> str:
 def favicon(request):
     """Browsers ask for /favicon.ico; resolved per request so the hashed static name is used in production."""
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
+# --- Passwords: Django's own views, the portal's Chinese pages -------------------------------------------------
+
+def password_urls():
+    """Change one's own password (logged in) and reset a forgotten one by e-mail (the address on the account)."""
+    from django.contrib.auth import views as auth_views
+    from django.urls import path
+
+    form = "registration/password_form.html"
+    message = "registration/password_message.html"
+    return [
+        path("accounts/password/", auth_views.PasswordChangeView.as_view(template_name=form, extra_context={
+            "title": _("修改密码"), "submit": _("保存新密码"), "lead": _("请先输入当前密码，再设置新密码（至少 10 位，不能全是数字）。")}),
+            name="password_change"),
+        path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(template_name=message, extra_context={
+            "title": _("密码已修改"), "message": _("新密码已生效，下次登录请使用新密码。")}), name="password_change_done"),
+        path("accounts/password/reset/", auth_views.PasswordResetView.as_view(
+            template_name=form, email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt", extra_context={
+                "title": _("找回密码"), "submit": _("发送重置邮件"),
+                "lead": _("输入账号登记的电子邮箱，我们会把重置密码的链接发到该邮箱。")}), name="password_reset"),
+        path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
+            template_name=message, extra_context={"title": _("邮件已发送"), "message": _(
+                "如果该邮箱登记在某个账号上，重置链接已发出，请查收（也请看看垃圾邮件）。")}), name="password_reset_done"),
+        path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+            template_name=form, extra_context={"title": _("设置新密码"), "submit": _("保存新密码")}),
+            name="password_reset_confirm"),
+        path("accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(
+            template_name=message, extra_context={"title": _("密码已重置"), "message": _("新密码已生效，请用它登录。")}),
+            name="password_reset_complete"),
+    ]

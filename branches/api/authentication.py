@@ -5,6 +5,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -16,6 +17,7 @@ TOKEN_INVALID = _("令牌无效。")
 TOKEN_EXPIRED = _("令牌已过期，请联系党务工作者重新签发。")
 TOKEN_REVOKED = _("令牌已被吊销。")
 PREFIX_LENGTH = 12
+DEMO_API_TOKEN = "demo-agency-token-2026"   # README's demo token: refused under production settings
 # last_used_at is written at most this often per client: one UPDATE per minute, not per request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
@@ -50,6 +52,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         )
         if client is None or not hmac.compare_digest(client.token_hash, hash_token(token)):
             raise exceptions.AuthenticationFailed(TOKEN_INVALID)
+        if settings.PORTAL_PRODUCTION and hmac.compare_digest(token, DEMO_API_TOKEN):
+            raise exceptions.AuthenticationFailed(TOKEN_INVALID)   # a demo database copied into production
         now = timezone.now()
         if client.revoked_at is not None:
             raise exceptions.AuthenticationFailed(TOKEN_REVOKED)

@@ -6,10 +6,9 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from portal.api import client_has_grant, wants_tombstones
+from portal.api import wants_tombstones
 
 from ..filters import MemberFilterSet
-from ..permissions import can_export_pii
 
 API_ORDERING_FIELDS = ["id", "name", "joined_on", "updated_at"]
 
@@ -40,15 +39,3 @@ class MemberApiFilterSet(MemberFilterSet):
             data = data.copy()
             data["active"] = "all"  # members who left since the last pull come back with is_active=false
         super().__init__(data, *args, **kwargs)
-
-    def search(self, queryset, name, value):
-        # Without the PII right, searching by phone number would reveal numbers one digit at a time.
-        if self.request is not None and not pii_allowed(self.request):
-            value = value.strip()
-            return queryset.filter(name__icontains=value) if value else queryset
-        return super().search(queryset, name, value)
-
-
-def pii_allowed(request) -> bool:
-    """Token clients: the explicit PII grant. People: the right to export personal data (same as the XLSX)."""
-    return client_has_grant(request, "pii", default=can_export_pii(request.user))

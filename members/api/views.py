@@ -4,10 +4,12 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from portal.api import ScopedReadOnlyViewSet
+from portal.netaddr import client_ip
 
+from ..filters import pii_allowed
 from ..models import Member
 from ..services import pii_access_record_api
-from .filters import API_ORDERING_FIELDS, MemberApiFilterSet, pii_allowed
+from .filters import API_ORDERING_FIELDS, MemberApiFilterSet
 from .serializers import MemberSerializer
 
 
@@ -43,4 +45,4 @@ class MemberViewSet(ScopedReadOnlyViewSet):
         request = self.request
         client = getattr(request.auth, "name", "")
         detail = f"{request.method} {request.get_full_path()}"[:180] + (f" ({client})" if client else "")
-        pii_access_record_api(user=request.user, members=rows, detail=detail, ip_address=request.META.get("REMOTE_ADDR"))
+        pii_access_record_api(user=request.user, members=rows, detail=detail, ip_address=client_ip(request))

@@ -25,6 +25,7 @@ class ComplianceApiFilterSet(ComplianceFilterSet):
             label="期间：2026（全年）、2026-Q3（季度）或 2026-09（月）；默认本年", method="noop",
         )
     )
+    period.empty_is_error = True   # `period=` is not a period (portal.api.StrictFilterBackend)
     # Agencies know types by code (as /api/v1/activities/ shows and filters them), not by the page's id.
     type = extend_schema_field(OpenApiTypes.STR)(django_filters.ModelChoiceFilter(
         label="只统计某一活动类型（代码，如 general_meeting）", method="noop", to_field_name="code",

@@ -76,7 +76,20 @@ def attendance_labels() -> tuple[dict, dict]:
     return ATTENDANCE_STATUS_LABELS.current(), LEAVE_REASON_LABELS.current()
 
 
+# Local wall-clock time of a meeting (Asia/Shanghai), "14:30:00": not an RFC 3339 `format: time`, which needs an
+# offset. The schema says what the answer holds.
+LOCAL_TIME_SCHEMA = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?$", "nullable": True,
+                     "example": "14:30:00", "description": "当地时间（北京时间）时:分:秒，未填写为 null"}
+
+
+@extend_schema_field(LOCAL_TIME_SCHEMA)
+class LocalTimeField(serializers.TimeField):
+    pass
+
+
 class ActivitySerializer(LeanRepresentationMixin, serializers.ModelSerializer):
+    starts_at = LocalTimeField(read_only=True, allow_null=True)
+    ends_at = LocalTimeField(read_only=True, allow_null=True)
     organization_code = serializers.CharField(source="organization.code", read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     type = serializers.CharField(source="activity_type.code", read_only=True, help_text="活动类型代码，如 general_meeting")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.db.models import F
 from django.utils import timezone
 from django_filters import utils as filter_utils
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
 from branches.models import Organization
 from portal.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from portal.filter_backends import StrictFilterBackend
 from portal.pagination import PortalCursorPagination
 
 from ..compliance import PERIOD_MAX_YEAR, PERIOD_MIN_YEAR, compliance_table
@@ -114,11 +114,11 @@ class ComplianceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
     queryset = Organization.objects.all()
     serializer_class = ComplianceRowSerializer
     filterset_class = ComplianceApiFilterSet
-    filter_backends = [DjangoFilterBackend]  # fixed tree order: no ?ordering=
+    filter_backends = [StrictFilterBackend]  # fixed tree order: no ?ordering=
     pagination_class = CompliancePagination
 
     def list(self, request, *args, **kwargs):
-        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        filterset = StrictFilterBackend().get_filterset(request, self.get_queryset(), self)
         if not filterset.is_valid():
             raise filter_utils.translate_validation(filterset.errors)
         period = filterset.get_period()

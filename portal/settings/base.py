@@ -181,6 +181,17 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 API_FAILED_AUTH_LIMIT = env.int("API_FAILED_AUTH_LIMIT", default=20)
 API_FAILED_AUTH_WINDOW = env.int("API_FAILED_AUTH_WINDOW", default=600)
+# Failures of any credential from one address after which further failures answer 429 (valid tokens still pass).
+API_FAILED_AUTH_ADDRESS_LIMIT = env.int("API_FAILED_AUTH_ADDRESS_LIMIT", default=200)
+# Reverse proxies whose X-Forwarded-For names the client (addresses or CIDR networks, comma-separated); the
+# log-in lockout, the API throttle and the PII log key on that address (portal/netaddr.py). Empty: REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# API tokens expire after this many days unless issued with another validity; answers warn this many days before.
+API_TOKEN_DEFAULT_EXPIRY_DAYS = env.int("API_TOKEN_DEFAULT_EXPIRY_DAYS", default=365)
+API_TOKEN_EXPIRY_WARNING_DAYS = env.int("API_TOKEN_EXPIRY_WARNING_DAYS", default=30)
+# Production settings set this: the fixed demo token is then never issued and never accepted.
+PORTAL_PRODUCTION = False
+AXES_CLIENT_IP_CALLABLE = "portal.netaddr.client_ip"
 
 # --- Field encryption for 身份证号 ---------------------------------------------------------------
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation: prepend a new key, run
@@ -242,7 +253,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "portal.filter_backends.StrictFilterBackend",   # a typed filter given empty is a 400, not "no filter"
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -12,6 +12,7 @@ if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50:
 if DEMO_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("生产环境必须通过 FIELD_ENCRYPTION_KEYS 设置自己的身份证号加密密钥。")
 
+PORTAL_PRODUCTION = True   # the demo API token is never issued nor accepted (branches/demo.py, authentication)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)

@@ -14,6 +14,7 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True  # serve from finders; no collectstatic in tests
 # Many tests make anonymous API calls from one address; the failed-auth throttle is tested with its own limit.
 API_FAILED_AUTH_LIMIT = 10_000
+API_FAILED_AUTH_ADDRESS_LIMIT = 100_000
 
 # Parallel test processes (pytest-xdist) each get their own Redis database for the cache, so one test's
 # cache.clear() or keys never touch another process's tests. The broker stays as configured.

@@ -113,7 +113,7 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class HonourSerializer(OrgMixin, serializers.ModelSerializer):
-    member_name = serializers.CharField(source="member.name", read_only=True, default=None)
+    member_name = serializers.CharField(source="member.name", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Honour

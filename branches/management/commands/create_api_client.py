@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="客户端名称，如“区委组织部数据平台”")
         parser.add_argument("--grant", action="append", default=[], choices=ApiClientGrant.values,
                             help="额外授权：reports（申请报告）、pii（读取身份证号、手机号）；可重复")
-        parser.add_argument("--expires-days", type=int, default=None, help="有效天数；不填则长期有效")
+        parser.add_argument("--expires-days", type=int, default=None, help="有效天数；不填则为 API_TOKEN_DEFAULT_EXPIRY_DAYS（默认 365）")
         parser.add_argument("--throttle", default="", help="限流，如 600/min；不填用系统默认")
 
     def handle(self, *args, **options):
