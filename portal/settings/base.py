@@ -244,6 +244,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/schema/ and /api/docs/: anonymous users only when API_DOCS_REQUIRE_LOGIN is off (portal.api.ApiDocsAccess).
+    "SERVE_PERMISSIONS": ["portal.api.ApiDocsAccess"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -266,6 +268,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Portal ---------------------------------------------------------------------------------------
+# An intranet portal describes its API only to people who have logged in (a session or a Bearer token).
+API_DOCS_REQUIRE_LOGIN = env.bool("API_DOCS_REQUIRE_LOGIN", default=True)
 # portal/ knows no domain model: the scoping mechanism asks this function which subtrees a user holds.
 PORTAL_GRANT_RESOLVER = "branches.permissions.granted_paths"
 
