@@ -6,6 +6,7 @@ from branches.forms import DateInput
 from branches.models import Organization
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
 from portal.scoping import CHANGE, MANAGE
+from portal.widgets import NarrowedSelect
 
 from .models import Member
 from .validators import id_birth_date, id_gender, id_mismatches, validate_id_number
@@ -29,8 +30,15 @@ class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
         scope = Organization.objects.restrict(user, CHANGE).active()
         self.fields["branch"].queryset = scope.branches()
         self.fields["branch"].label_from_instance = _org_label
-        self.fields["party_group"].queryset = scope.groups()
-        self.fields["party_group"].label_from_instance = lambda o: o.name
+        # 党小组 are named alike in every branch ("第一党小组"): each is shown under its branch, and only the
+        # chosen branch's groups are offered.
+        groups = scope.groups()
+        branches = {o.path: o for o in scope.branches().only("pk", "path", "name")}
+        self.fields["party_group"].widget = NarrowedSelect(narrow_by="branch", parents={
+            g.pk: branches[g.parent_path].pk for g in groups.only("pk", "path") if g.parent_path in branches})
+        self.fields["party_group"].queryset = groups  # after the widget: hands it the choices
+        self.fields["party_group"].label_from_instance = lambda o: (
+            f"{branches[o.parent_path].name} / {o.name}" if o.parent_path in branches else o.name)
         # Both are in the ID number: left blank, they are filled from it; given, they must agree with it.
         for name in ("birth_date", "gender"):
             self.fields[name].required = False

@@ -77,3 +77,15 @@ def test_server_error_page_is_the_portals_own(rf):
 
     response = server_error(rf.get("/"))
     assert response.status_code == 500 and "系统暂时出现问题" in response.content.decode()
+
+
+def test_member_form_group_picker_shows_the_branch_and_is_narrowed_by_it(client, tree, users):
+    from tests.branches.factories import make_org
+
+    other = make_org(tree.a2, name="甲一第一党小组")  # the same name under another branch
+    client.force_login(users.staff)
+    html = client.get(reverse("members:create") + f"?branch={tree.a1.pk}").content.decode()
+    select = re.search(r'<select name="party_group".*?</select>', html, re.S).group(0)
+    assert 'data-narrow-by="branch"' in select
+    assert f'<option value="{tree.a1g.pk}" data-parent="{tree.a1.pk}">{tree.a1.name} / {tree.a1g.name}</option>' in select
+    assert f'<option value="{other.pk}" data-parent="{tree.a2.pk}">{tree.a2.name} / {other.name}</option>' in select
