@@ -13,6 +13,8 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from portal.demo_calendar import in_time
+
 from .activity_services import CHECKIN_ALPHABET
 from .compliance import Period
 from .models import (
@@ -134,7 +136,7 @@ def seed_activities(*, stdout=None) -> None:
     for org, t, day, roster in plan:
         title = {
             "committee_meeting": f"{day.month}月支委会：研究部署当月工作",
-            "theme_day": f"{day.month}月主题党日：{rng.choice(THEMES)}",
+            "theme_day": f"{day.month}月主题党日：{in_time(rng.choice(THEMES), day)}",
             "group_meeting": f"{day.month}月党小组学习会",
             "general_meeting": f"{Period.containing(RulePer.QUARTER, day).label}支部党员大会",
             "lecture": f"党课：{rng.choice(LECTURES)}",

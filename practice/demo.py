@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from portal.demo_calendar import in_time
+
 from . import services
 from .models import (
     Audience,
@@ -112,8 +114,8 @@ def seed(*, stdout=None) -> None:
     for b in branches:
         for m in members[b.pk]:
             for _ in range(rng.randint(2, 8)):
-                records.append(StudyRecord(member=m, organization_id=b.pk, topic=rng.choice(TOPICS),
-                                           studied_on=_d(rng.randint(1, 10), rng.randint(1, 28)),
+                topic, on = rng.choice(TOPICS), _d(rng.randint(1, 10), rng.randint(1, 28))
+                records.append(StudyRecord(member=m, organization_id=b.pk, topic=in_time(topic, on), studied_on=on,
                                            hours=Decimal(rng.choice([1, 1.5, 2, 2, 3, 4])),
                                            source=rng.choice(SOURCES), recorded_by=staff))
     bulk_create_with_history(records, StudyRecord, batch_size=500, default_user=staff)
@@ -137,7 +139,8 @@ def seed(*, stdout=None) -> None:
         plan = services.plan_create(organization=b, year=YEAR, title=f"{b.short_name or b.name} {YEAR} 年理论学习排档表",
                                     by=staff)
         for month in range(1, 13):
-            item = services.plan_item_add(plan=plan, planned_on=_d(month, 15), topic=TOPICS[(month + b.pk) % len(TOPICS)],
+            item = services.plan_item_add(plan=plan, planned_on=_d(month, 15),
+                                          topic=in_time(TOPICS[(month + b.pk) % len(TOPICS)], _d(month, 15)),
                                           form=PLAN_FORMS[month % len(PLAN_FORMS)], by=staff)
             if month <= 10 and rng.random() > 0.12:
                 services.plan_item_done(item=item, done_on=_d(month, 16), by=staff)
@@ -215,8 +218,8 @@ def _seed_previous_year(*, root, branches, members, secretaries, staff, rng) -> 
             if m.joined_on and m.joined_on.year > year:
                 continue
             for _ in range(rng.randint(3, 9)):
-                records.append(StudyRecord(member=m, organization_id=b.pk, topic=rng.choice(TOPICS),
-                                           studied_on=d(rng.randint(1, 12), rng.randint(1, 28)),
+                topic, on = rng.choice(TOPICS), d(rng.randint(1, 12), rng.randint(1, 28))
+                records.append(StudyRecord(member=m, organization_id=b.pk, topic=in_time(topic, on), studied_on=on,
                                            hours=Decimal(rng.choice([1, 1.5, 2, 2, 3, 4])),
                                            source=rng.choice(SOURCES), recorded_by=staff))
     bulk_create_with_history(records, StudyRecord, batch_size=500, default_user=staff)
@@ -224,7 +227,8 @@ def _seed_previous_year(*, root, branches, members, secretaries, staff, rng) -> 
         plan = services.plan_create(organization=b, year=year, title=f"{b.short_name or b.name} {year} 年理论学习排档表",
                                     by=staff)
         for month in range(1, 13):
-            item = services.plan_item_add(plan=plan, planned_on=d(month, 15), topic=TOPICS[(month + b.pk) % len(TOPICS)],
+            item = services.plan_item_add(plan=plan, planned_on=d(month, 15),
+                                          topic=in_time(TOPICS[(month + b.pk) % len(TOPICS)], d(month, 15)),
                                           form=PLAN_FORMS[month % len(PLAN_FORMS)], by=staff)
             if rng.random() > 0.1:
                 services.plan_item_done(item=item, done_on=d(month, 16), by=staff)

@@ -44,9 +44,19 @@
     }
   }
 
+  // A table wider than its box scrolls inside .table-wrap; say so, or on a phone the cut-off columns look missing.
+  function markScrollable(scope) {
+    (scope || document).querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var wide = wrap.scrollWidth > wrap.clientWidth + 1;
+      wrap.classList.toggle("has-overflow", wide);
+      if (wide) wrap.setAttribute("data-scroll-hint", document.body.getAttribute("data-scroll-hint") || "⇆");
+    });
+  }
+
   function enhance(scope) {
     if (!scope || !scope.querySelectorAll) return;
     applyWidths(scope);
+    markScrollable(scope);
   }
 
   function setTreeNode(li, expanded) {
@@ -155,6 +165,8 @@
       else el.form.submit();
     }
   });
+
+  window.addEventListener("resize", function () { markScrollable(document); });
 
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && document.body.classList.contains("nav-open")) setNav(false);

@@ -89,3 +89,13 @@ def test_member_form_group_picker_shows_the_branch_and_is_narrowed_by_it(client,
     assert 'data-narrow-by="branch"' in select
     assert f'<option value="{tree.a1g.pk}" data-parent="{tree.a1.pk}">{tree.a1.name} / {tree.a1g.name}</option>' in select
     assert f'<option value="{other.pk}" data-parent="{tree.a2.pk}">{tree.a2.name} / {other.name}</option>' in select
+
+
+def test_demo_topics_respect_the_calendar():
+    from datetime import date
+
+    from portal.demo_calendar import in_time
+
+    assert in_time("学习贯彻党的二十届四中全会精神", date(2025, 9, 14)) == "学习贯彻党的二十届三中全会精神"
+    assert in_time("学习贯彻党的二十届四中全会精神", date(2025, 11, 5)) == "学习贯彻党的二十届四中全会精神"
+    assert in_time("学习二十届三中全会精神", date(2024, 3, 1)) == "学习二十大精神"
