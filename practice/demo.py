@@ -244,3 +244,28 @@ def _seed_previous_year(*, root, branches, members, secretaries, staff, rng) -> 
         for k in range((i + 1) % 3 + 1):
             services.contact_visit_record(contact_point=point, visited_on=d(2 + k * 4, 8 + i), by=staff,
                                           checked="三会一课记录、党费收缴、党员学习台账")
+
+    # 先锋岗, honours and a contest in the year itself, so last year's reports have practice to show.
+    for b in branches[::2]:
+        people = members[b.pk]
+        if len(people) < 4:
+            continue
+        name, kind = POSTS[0]
+        post = services.post_create(organization=b, kind=kind, name=f"{year} 年{name}", starts_on=d(2, 20), by=staff,
+                                    holders=rng.sample(people, 2), scope="政策咨询与窗口服务。",
+                                    commitment="亮身份、亮承诺、亮成效：办件零差错，群众零投诉。", ends_on=d(12, 31))
+        services.post_result_add(post=post, reported_on=d(12, 20), by=staff,
+                                 summary="全年办结群众诉求全部按期完成，收到表扬信 2 封。")
+    honoured = rng.sample([m for ms in members.values() for m in ms], 5)
+    for m in honoured:
+        services.honour_award(kind=HonourKind.EXCELLENT_MEMBER, level=Level.COUNTY, year=year, member=m,
+                              awarded_on=d(6, 27), issuer="中共滨江区委", by=staff,
+                              citation="立足岗位作表率，发挥了党员先锋模范作用。")
+    services.honour_award(kind=HonourKind.ADVANCED_ORG, level=Level.COUNTY, year=year, organization=branches[1],
+                          awarded_on=d(6, 27), issuer="中共滨江区委", citation="组织生活规范，党员教育管理扎实。", by=staff)
+    contest = services.contest_create(organization=root, name=f"{year} 年党纪学习教育知识竞赛", held_on=d(6, 18),
+                                      level=Level.COUNTY, by=staff)
+    for m in sorted(rng.sample([m for ms in members.values() for m in ms], 20), key=lambda x: x.pk):
+        score = Decimal(rng.randint(72, 100))
+        award = "一等奖" if score >= 97 else "二等奖" if score >= 92 else "三等奖" if score >= 88 else ""
+        services.contest_result_set(contest=contest, member=m, score=score, award=award, by=staff)
