@@ -17,9 +17,10 @@ from .standards import install_default_standard
 CYCLE_2025 = "2025 年度党支部“四强”评星定级"
 CYCLE_2026 = "2026 年度党支部“四强”评星定级"
 DEMO_BRANCH = "JB01-Z1-01"
-# Branch quality in the demo, 0..1: drives the (seeded) manual scores so the ranking looks plausible.
-QUALITY = {"JB01-Z1-01": 0.93, "JB01-Z1-02": 0.88, "JB01-Z1-03": 0.8, "JB01-Z1-04": 0.62, "JB01-Z2-01": 0.9,
-           "JB01-Z2-02": 0.85, "JB01-Z2-03": 0.7, "JB01-Z2-04": 0.75, "JB01-Z3-01": 0.95, "JB01-Z3-02": 0.78,
+# Branch quality in the demo, 0..1: drives the (seeded) manual scores so the ranking looks plausible; the two best
+# are 四强 branches in 2025.
+QUALITY = {"JB01-Z1-01": 0.93, "JB01-Z1-02": 0.88, "JB01-Z1-03": 0.8, "JB01-Z1-04": 0.62, "JB01-Z2-01": 0.97,
+           "JB01-Z2-02": 0.85, "JB01-Z2-03": 0.7, "JB01-Z2-04": 0.75, "JB01-Z3-01": 0.99, "JB01-Z3-02": 0.78,
            "JB01-Z3-03": 0.68, "JB01-Z3-04": 0.55}
 
 

@@ -23,7 +23,7 @@ VIEWPORTS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "
 # ASCII words allowed in the Chinese UI: names of formats, standards and protocols people use as they are.
 ALLOWED_ASCII = {"API", "OpenAPI", "Excel", "XLSX", "xlsx", "PDF", "DOCX", "Word", "CSV", "Bearer", "Authorization",
                  "curl", "ID", "QR", "Redis", "JSON", "URL", "HTTP", "HTTPS", "Swagger", "UI", "Token", "SQL", "MB",
-                 "KB", "GB", "OK"}
+                 "KB", "GB", "OK", "min"}  # "min": rate limits written as 600/min
 CHROME = "th, label, button, .page-title, .nav-link, .card-title, .stat-label, legend, summary, .btn, .empty, .help"
 
 PAGE_FACTS = """() => {

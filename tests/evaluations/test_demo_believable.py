@@ -9,13 +9,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo():
-    from branches.demo import seed as seed_tree
-    from evaluations.demo import seed as seed_evaluations
-    from members.demo import seed as seed_members
+    """seed_demo's steps up to the evaluations (reports left out): automatic indicators read the activities."""
+    from django.utils.module_loading import import_string
 
-    seed_tree()
-    seed_members()
-    seed_evaluations()
+    from portal.management.commands.seed_demo import SEEDERS
+
+    for dotted in SEEDERS[: SEEDERS.index("evaluations.demo.seed") + 1]:
+        import_string(dotted)()
 
 
 def test_2025_steps_are_spread_over_weeks_by_the_right_people(demo):
@@ -34,14 +34,13 @@ def test_2025_steps_are_spread_over_weeks_by_the_right_people(demo):
 
 
 def test_at_least_one_branch_is_four_strong_in_2025(demo):
-    assert BranchEvaluation.objects.filter(cycle__year=2025, four_strong=True).exists()
+    results = BranchEvaluation.objects.filter(cycle__year=2025).values_list("organization__code", "stars", "four_strong")
+    assert any(four_strong for _, _, four_strong in results), list(results)
 
 
 def test_2025_has_practice_records(demo):
-    from practice.demo import seed as seed_practice
     from practice.models import Honour, KnowledgeContest, VanguardPost
 
-    seed_practice()
     assert VanguardPost.objects.filter(starts_on__year=2025).exists()
     assert Honour.objects.filter(year=2025).count() >= 5
     assert KnowledgeContest.objects.filter(held_on__year=2025).exists()
