@@ -34,6 +34,10 @@ class HomeView(PortalPageMixin, View):
         from portal.views import has_page_access
 
         if request.user.is_authenticated and not has_page_access(request.user):
+            if request.method not in ("GET", "HEAD"):
+                from django.http import HttpResponseNotAllowed
+
+                return HttpResponseNotAllowed(["GET", "HEAD"])
             return self.api_home(request)
         return super().dispatch(request, *args, **kwargs)
 

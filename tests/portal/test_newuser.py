@@ -99,3 +99,9 @@ def test_demo_topics_respect_the_calendar():
     assert in_time("学习贯彻党的二十届四中全会精神", date(2025, 9, 14)) == "学习贯彻党的二十届三中全会精神"
     assert in_time("学习贯彻党的二十届四中全会精神", date(2025, 11, 5)) == "学习贯彻党的二十届四中全会精神"
     assert in_time("学习二十届三中全会精神", date(2024, 3, 1)) == "学习二十大精神"
+
+
+def test_the_agency_landing_page_changes_nothing(users):
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(users.agency)
+    assert client.post(reverse("home")).status_code == 405

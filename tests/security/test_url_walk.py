@@ -249,7 +249,8 @@ def test_every_post_without_csrf_token_is_refused(world, eps):
 
 
 # Dead links: as each demo role (the accounts seed_demo creates), follow every link the pages show, from home.
-# `agency` is API-only (its pages answer 403 by design), so it has no links to follow.
+# `agency` is API-only (its pages answer 403 by design; its home is the API landing page, whose every link is
+# followed in tests/portal/test_newuser.py), so it has no pages to crawl here.
 CRAWL_ROLES = ("staff", "secretary", "reviewer", "member")
 
 
