@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
-from portal.widgets import FastSelect
+from portal.widgets import FastSelect, tree_label
 
 from .compliance import Period
 from .models import (
@@ -79,6 +79,7 @@ class ActivityForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["photos"].widget.attrs["multiple"] = True
         self.fields["organization"].queryset = organizations if organizations is not None else Organization.objects.none()
+        self.fields["organization"].label_from_instance = tree_label  # "第一党小组" under its branch
         self.fields["activity_type"].queryset = ActivityType.objects.filter(is_active=True).exclude(
             category=ActivityCategory.TALK)
         if members is not None:
@@ -146,6 +147,7 @@ class PeriodCloseForm(forms.Form):
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
+        self.fields["organization"].label_from_instance = tree_label
 
 
 class ReopenForm(forms.Form):
@@ -164,6 +166,7 @@ class RuleForm(forms.Form):
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
+        self.fields["organization"].label_from_instance = tree_label
 
 
 class ActivityTypeForm(forms.ModelForm):
@@ -200,6 +203,7 @@ class ComplianceFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, scope=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         self.filters["organization"].queryset = scope if scope is not None else Organization.objects.none()
+        self.filters["organization"].field.label_from_instance = tree_label
         self.form.fields["period"].widget.attrs["placeholder"] = _default_period()
 
     def in_subtree(self, qs, name, value):

@@ -60,3 +60,13 @@ class NarrowedSelect(FastSelect):
         if key in self.parents:
             option["attrs"]["data-parent"] = str(self.parents[key])
         return option
+
+
+def tree_label(node) -> str:
+    """A tree node in a picker listed in tree order: indented under its parent (full-width spaces per level).
+
+    The level comes from the materialized path (treebeard's steplen) so pickers loaded with .only("pk", "name",
+    "path") cost no query per option."""
+    steplen = getattr(node, "steplen", 0)
+    depth = len(node.path) // steplen if steplen and "path" in node.__dict__ else node.depth
+    return f"{'　' * max(depth - 1, 0)}{node.name}"

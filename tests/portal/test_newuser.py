@@ -105,3 +105,11 @@ def test_the_agency_landing_page_changes_nothing(users):
     client = Client(enforce_csrf_checks=False)
     client.force_login(users.agency)
     assert client.post(reverse("home")).status_code == 405
+
+
+def test_evaluation_organization_pickers_show_the_tree(tree, users):
+    from evaluations.forms import CycleForm
+
+    field = CycleForm(user=users.staff).fields["organization"]
+    labels = [label for _, label in field.choices][1:]
+    assert labels[:3] == [tree.root.name, f"　{tree.ga.name}", f"　　{tree.a1.name}"]
