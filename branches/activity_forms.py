@@ -203,7 +203,6 @@ class ComplianceFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, scope=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         self.filters["organization"].queryset = scope if scope is not None else Organization.objects.none()
-        self.filters["organization"].field.label_from_instance = tree_label
         self.form.fields["period"].widget.attrs["placeholder"] = _default_period()
 
     def in_subtree(self, qs, name, value):
