@@ -12,7 +12,7 @@ ADDR   ?= 127.0.0.1:8000
 .PHONY: help bootstrap run test worker beat bench lint migrate demo messages
 
 help:
-	@echo "make run      bootstrap, migrate, seed demo data, serve on http://$(ADDR)"
+	@echo "make run      bootstrap, migrate, seed demo data, serve on http://$(ADDR) with a Celery worker (ADDR=host:port)"
 	@echo "make test     bootstrap (incl. Chromium), run the test suite"
 	@echo "make worker   Celery worker       make beat   Celery beat (DatabaseScheduler)"
 	@echo "make migrate  apply migrations    make demo   seed demo data"
@@ -23,10 +23,11 @@ help:
 bootstrap:
 	scripts/bootstrap.sh run
 
+# ADDR=0.0.0.0:8080 serves on another address/port (add the host name to DJANGO_ALLOWED_HOSTS).
 run: bootstrap
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(ADDR)
+	scripts/run_embedded.sh $(ADDR)
 
 test:
 	scripts/bootstrap.sh test

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from portal.scoping import MANAGE
+from portal.scoping import MANAGE, VIEW
 
 from .api.authentication import PREFIX_LENGTH, hash_token, token_prefix
 from .models import ApiClient, ApiClientGrant, ApiRequestLog, Organization
@@ -103,6 +103,19 @@ def token_expiry_warning(client, *, now=None) -> str:
 def api_client_list(*, user) -> QuerySet[ApiClient]:
     """Clients whose organization the user manages (staff of that subtree)."""
     return ApiClient.objects.restrict(user, MANAGE).select_related("organization", "created_by", "revoked_by")
+
+
+def api_clients_for_agency(*, user, days: int = 30) -> QuerySet[ApiClient]:
+    """The clients issued inside an agency user's scope, with their usage: requests in the last `days` and in all."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=days)
+    return (ApiClient.objects.restrict(user, VIEW).select_related("organization")
+            .annotate(recent_requests=Count("requests", filter=Q(requests__at__gte=since)),
+                      total_requests=Count("requests")))
 
 
 def api_request_log(*, client: ApiClient, limit: int = 200) -> QuerySet[ApiRequestLog]:

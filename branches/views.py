@@ -21,11 +21,33 @@ from .forms import DissolveForm, GrantForm, OrganizationForm, TermForm
 from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationKind, Role, RoleGrant
 from .permissions import can_change, can_manage, role_grants, user_roles
 
-HOME_WARNINGS = 10  # branches with structural warnings listed on a staff home page
+HOME_WARNINGS = 10
+API_USAGE_DAYS = 30  # branches with structural warnings listed on a staff home page
 
 
 class HomeView(PortalPageMixin, View):
-    """A home page per role: staff see their subtree, secretaries their branch, reviewers their scope."""
+    """A home page per role: staff see their subtree, secretaries their branch, reviewers their scope.
+
+    API-only accounts (上级机关) have no portal pages: their home is a landing page with their clients' tokens,
+    scopes, expiry and usage, and the API documentation: nothing they cannot open."""
+
+    def dispatch(self, request, *args, **kwargs):
+        from portal.views import has_page_access
+
+        if request.user.is_authenticated and not has_page_access(request.user):
+            if request.method not in ("GET", "HEAD"):
+                from django.http import HttpResponseNotAllowed
+
+                return HttpResponseNotAllowed(["GET", "HEAD"])
+            return self.api_home(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def api_home(self, request):
+        from .api_clients import api_clients_for_agency
+
+        clients = list(api_clients_for_agency(user=request.user, days=API_USAGE_DAYS))
+        return render(request, "branches/api_home.html", {
+            "clients": clients, "usage_days": API_USAGE_DAYS, "is_agency": Role.AGENCY in user_roles(request.user)})
 
     def get(self, request):
         user = request.user

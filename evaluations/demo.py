@@ -19,9 +19,10 @@ from .standards import install_default_standard
 CYCLE_2025 = "2025 年度党支部“四强”评星定级"
 CYCLE_2026 = "2026 年度党支部“四强”评星定级"
 DEMO_BRANCH = "JB01-Z1-01"
-# Branch quality in the demo, 0..1: drives the (seeded) manual scores so the ranking looks plausible.
-QUALITY = {"JB01-Z1-01": 0.93, "JB01-Z1-02": 0.88, "JB01-Z1-03": 0.8, "JB01-Z1-04": 0.62, "JB01-Z2-01": 0.9,
-           "JB01-Z2-02": 0.85, "JB01-Z2-03": 0.7, "JB01-Z2-04": 0.75, "JB01-Z3-01": 0.95, "JB01-Z3-02": 0.78,
+# Branch quality in the demo, 0..1: drives the (seeded) manual scores so the ranking looks plausible; the two best
+# are 四强 branches in 2025.
+QUALITY = {"JB01-Z1-01": 0.93, "JB01-Z1-02": 0.88, "JB01-Z1-03": 0.8, "JB01-Z1-04": 0.62, "JB01-Z2-01": 0.97,
+           "JB01-Z2-02": 0.85, "JB01-Z2-03": 0.7, "JB01-Z2-04": 0.75, "JB01-Z3-01": 0.99, "JB01-Z3-02": 0.78,
            "JB01-Z3-03": 0.68, "JB01-Z3-04": 0.55}
 
 
@@ -38,6 +39,35 @@ def _manual_entries(ev, rng, quality, jitter=0.06):
             pts = Decimal(5) if quality < 0.6 and ind.kind == IndicatorKind.DEDUCTION and not ind.metric_key else Decimal(0)
         entries[ind.pk] = {"points": str(pts), "note": ""}
     return entries
+
+
+def _spread_over_weeks(cycle) -> None:
+    """The 2025 steps happened over weeks, as in a real cycle, not in the second seed_demo ran: self-assessments
+    submitted through the self window (5–20 January), reviews in the review window (21 January – 10 February), the
+    committee's decision on 12 February and publication on 19 February 2026."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from .models import ScoreSheet, TransitionLog
+
+    def at(day: date, minutes: int) -> datetime:
+        return timezone.make_aware(datetime.combine(day, time(9, 0)) + timedelta(minutes=minutes))
+
+    evaluations = list(cycle.evaluations.exclude(step=Step.EXCLUDED).order_by("organization__path"))
+    for i, ev in enumerate(evaluations):
+        submitted = at(date(2026, 1, 6) + timedelta(days=i % 12), 37 * i)
+        reviewed = at(date(2026, 1, 22) + timedelta(days=(2 * i) % 18), 23 * i)
+        BranchEvaluation.objects.filter(pk=ev.pk).update(self_submitted_at=submitted,
+                                                         published_at=at(date(2026, 2, 19), 30))
+        ScoreSheet.objects.filter(evaluation=ev, kind=SheetKind.SELF).update(submitted_at=submitted)
+        for n, sheet in enumerate(ScoreSheet.objects.filter(evaluation=ev, kind=SheetKind.REVIEW).order_by("pk")):
+            ScoreSheet.objects.filter(pk=sheet.pk).update(submitted_at=reviewed + timedelta(days=2 * n))
+        steps = {Step.REVIEW: submitted, Step.COMMITTEE: reviewed + timedelta(days=3),
+                 Step.PUBLICITY: at(date(2026, 2, 12), 15 + i), Step.RESULT: at(date(2026, 2, 19), 30)}
+        for log in TransitionLog.objects.filter(evaluation=ev):
+            if log.to_step in steps:
+                TransitionLog.objects.filter(pk=log.pk).update(at=steps[log.to_step])
 
 
 def seed(*, stdout=None) -> None:
@@ -77,6 +107,8 @@ def seed(*, stdout=None) -> None:
         services.committee_approve(evaluation=ev, by=staff, meeting="滨江区机关工委 2026 年第 2 次委员会议",
                                    decided_on=date(2026, 2, 12), today=date(2026, 2, 13))
         services.result_publish(evaluation=ev, by=staff, today=date(2026, 2, 19))
+
+    _spread_over_weeks(cycle)
 
     # 2026: in progress. The demo secretary's branch waits for the reviewer; others are spread over the steps.
     standard_2026 = install_default_standard(organization=root, year=2026, by=staff)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Organization, Role, RoleGrant
 from portal.concurrency import FormTokenMixin
 from portal.scoping import MANAGE, REVIEW, VIEW
+from portal.widgets import tree_label
 
 from .models import AdjustmentKind, CycleKind, RectificationSource, Standard, StandardStatus
 
@@ -37,6 +38,7 @@ class CycleForm(forms.Form):
         self.fields["organization"].queryset = Organization.objects.restrict(user, MANAGE).exclude(
             kind="party_group").order_by("path")
         # Using a published (frozen) standard of one's own or an ancestor's organization changes nothing of it.
+        self.fields["organization"].label_from_instance = tree_label
         self.fields["standard"].queryset = Standard.objects.restrict(user, VIEW).filter(
             status=StandardStatus.PUBLISHED).select_related("organization")
         year = date.today().year
@@ -130,6 +132,7 @@ class RectificationForm(FormTokenMixin, forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.restrict(user, REVIEW).active().branches()
+        self.fields["organization"].label_from_instance = tree_label
 
 
 class ProgressForm(forms.Form):
@@ -152,6 +155,7 @@ class StandardImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.restrict(user, MANAGE).exclude(
             kind="party_group").order_by("path")
+        self.fields["organization"].label_from_instance = tree_label
         self.fields["year"].initial = date.today().year
 
 

@@ -47,6 +47,19 @@ class Metric:
         return ""
 
 
+def value_display(metric_key: str, value: float | None) -> str:
+    """An automatic figure as people read it: rates as percentages (0.946 -> 94.6%), flags as 是/否, counts plainly."""
+    if value is None:
+        return "—"
+    metric = _registry.get(metric_key)
+    unit = metric.unit if metric else "rate"
+    if unit == "flag":
+        return gettext("是") if value else gettext("否")
+    if unit == "count":
+        return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+    return f"{value * 100:.1f}%"
+
+
 class MetricUnavailable(Exception):
     """The provider's module is missing (another app's part not merged yet)."""
 

@@ -15,6 +15,7 @@ from portal.scoping import MANAGE, REVIEW, VIEW, can
 
 from . import scoring
 from .filters import RectificationFilterSet
+from .metrics import value_display
 from .models import (
     CRITERIA,
     STEP_ORDER,
@@ -190,6 +191,8 @@ def scoring_rows(*, evaluation: BranchEvaluation, sheet: ScoreSheet | None, self
         ind.line = lines.get(ind.pk)
         ind.self_line = self_lines.get(ind.pk)
         ind.auto = autos.get(ind.pk)
+        if ind.auto is not None:
+            ind.auto.display = value_display(ind.metric_key, ind.auto.value)
         ind.evidence = evidence.get(ind.pk, [])
     return indicators
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from django.utils import translation
 
 from portal import crypto
 from portal.xlsx import DATE, INTEGER, Column, Sheet, xlsx_response
@@ -78,27 +79,77 @@ def members_xlsx_response(queryset, *, show_pii: bool = False, filename: str = "
 
 TEMPLATE_EXAMPLE = {
     "姓名": "张三", "性别": "男", "民族": "汉族", "出生日期": "1985-03-12", "手机号": "13800138000",
-    "身份证号": "110101198503120014", "学历": "大学本科", "工作单位": "示例单位", "职务/岗位": "科员",
+    "身份证号": "110101198503120017", "学历": "大学本科", "工作单位": "示例单位", "职务/岗位": "科员",
     "党员类别": "在职", "党员身份": "正式党员", "入党日期": "2008-07-01", "转正日期": "2009-07-01",
     "党支部编码": "（填写党支部编码）", "党小组编码": "",
 }
 
 
-def import_template_response():
+TEMPLATE_SHEET = "党员"
+BRANCH_CODES_SHEET = "可用党支部编码"
+GROUP_CODES_SHEET = "可用党小组编码"
+TEXT_COLUMNS = {"身份证号", "手机号"}  # Excel turns 18 digits typed into a General cell into 3.2E+17
+
+
+def _path_names(org, names_by_path: dict[str, str]) -> str:
+    """"甲党总支 / 甲一支部": the ancestors below the root, top first."""
+    return " / ".join(names_by_path[p] for p in reversed(org.ancestor_paths()[1:])
+                      if p in names_by_path and len(p) > org.steplen)
+
+
+def import_template_response(*, user):
+    """The import template for `user`: text-formatted ID/phone columns, a drop-down on every choice column, and
+    sheets listing the 党支部/党小组 codes the user may import into (their CHANGE scope, active only)."""
+    from branches.models import Organization
+    from portal.scoping import CHANGE
+    from portal.xlsx import TEXT, ListValidation
+
+    active = Organization.objects.restrict(user, CHANGE).active()
+    scope = list(active.branches() | active.groups())
+    names = {o.path: o.name for o in Organization.objects.filter(
+        path__in={p for o in scope for p in o.ancestor_paths()}).only("path", "name")}
+    branches = [o for o in scope if o.is_branch]
+    groups = [o for o in scope if o.is_group]
+    branch_rows = [{"编码": o.code, "名称": o.name, "所属": _path_names(o, names)}
+                   for o in branches]
+    group_rows = [{"编码": o.code, "名称": o.name, "所属党支部": names.get(o.parent_path, ""),
+                   "所属党支部编码": next((b.code for b in branches if b.path == o.parent_path), "")} for o in groups]
+
     headers = [h for h, _, _ in COLUMNS]
     notes = {h: ("必填" if required else "选填") for h, _, required in COLUMNS}
-    columns = [Column(h, h, width=16) for h in headers]
-    rows = [TEMPLATE_EXAMPLE]
+    notes["性别"] = notes["出生日期"] = "选填，留空则按身份证号填写；填写时须与身份证号一致"
+    columns = [Column(h, h, width=20 if h in TEXT_COLUMNS else 16, number_format=TEXT if h in TEXT_COLUMNS else None)
+               for h in headers]
+    example = dict(TEMPLATE_EXAMPLE)
+    if branches:
+        example["党支部编码"] = branches[0].code
+    with translation.override(None):  # the file is Chinese whatever the UI language
+        choice = {header: [str(label) for _, label in model_choices.choices] for header, model_choices in (
+            ("性别", Gender), ("学历", Education), ("党员类别", MemberCategory), ("党员身份", MemberStatus))}
+    validations = [ListValidation(h, choices=values, error=f"请从下拉列表中选择：{'、'.join(values)}")
+                   for h, values in choice.items()]
+    if branches:
+        validations.append(ListValidation("党支部编码", source=f"'{BRANCH_CODES_SHEET}'!$A$2:$A${len(branches) + 1}",
+                                          error=f"请填写“{BRANCH_CODES_SHEET}”表中的编码。"))
+    if groups:
+        validations.append(ListValidation("党小组编码", source=f"'{GROUP_CODES_SHEET}'!$A$2:$A${len(groups) + 1}",
+                                          error=f"请填写“{GROUP_CODES_SHEET}”表中的编码，且须属于所填党支部。"))
     help_rows = [
-        {"项目": h, "说明": notes[h] + ("；日期格式 2020-07-01" if "日期" in h else "")} for h in headers
-    ] + [
-        {"项目": "性别", "说明": "男 / 女"},
-        {"项目": "党员身份", "说明": "预备党员 / 正式党员"},
-        {"项目": "党员类别", "说明": "在职 / 离退休 / 流动党员 / 学生 / 农民 / 下岗失业 / 其他"},
-        {"项目": "学历", "说明": "研究生 / 大学本科 / 大学专科 / 中专 / 高中 / 初中及以下"},
+        {"项目": h, "说明": notes[h] + ("；日期格式 2020-07-01" if "日期" in h else "")
+                            + ("；该列为文本格式，请勿改为数字或“常规”格式" if h in TEXT_COLUMNS else "")}
+        for h in headers
+    ] + [{"项目": h, "说明": "下拉选择：" + " / ".join(values)} for h, values in choice.items()] + [
+        {"项目": "编码", "说明": f"党支部编码见“{BRANCH_CODES_SHEET}”表，党小组编码见“{GROUP_CODES_SHEET}”表（仅列出您可导入的组织）。"},
+        {"项目": "身份证号显示为 3.2E+17",
+         "说明": "说明该单元格被 Excel 当作数字，后几位已丢失：把该列设为“文本”格式后重新输入或粘贴，或在号码前加英文单引号 '。"},
         {"项目": "规则", "说明": "全部行校验通过才会导入；任何一行有误则不导入，并列出每一行的问题。删除示例行后填写。"},
     ]
     return xlsx_response("党员导入模板.xlsx", [
-        Sheet("党员", columns, rows),
-        Sheet("填写说明", [Column("项目", "项目", width=14), Column("说明", "说明", width=80)], help_rows),
+        Sheet(TEMPLATE_SHEET, columns, [example], validations=validations),
+        Sheet("填写说明", [Column("项目", "项目", width=24), Column("说明", "说明", width=90)], help_rows),
+        Sheet(BRANCH_CODES_SHEET, [Column("编码", "编码", width=18, number_format=TEXT), Column("名称", "名称", width=30),
+                                   Column("所属", "所属", width=40)], branch_rows),
+        Sheet(GROUP_CODES_SHEET, [Column("编码", "编码", width=18, number_format=TEXT), Column("名称", "名称", width=24),
+                                  Column("所属党支部", "所属党支部", width=30),
+                                  Column("所属党支部编码", "所属党支部编码", width=18, number_format=TEXT)], group_rows),
     ])

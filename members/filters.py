@@ -3,7 +3,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters import UpdatedSinceFilterSet, scoped_queryset
+from portal.filters import OrderingFilter, UpdatedSinceFilterSet, scoped_queryset
 from portal.widgets import FastSelect
 
 from .models import Member, MemberCategory, MemberStatus
@@ -35,7 +35,7 @@ class MemberFilterSet(UpdatedSinceFilterSet):
         label=_("在册状态"), choices=[("1", _("在册")), ("0", _("已离开")), ("all", _("全部"))], method="active_filter",
         empty_label=None,
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("排序"),
         fields=[("name", "name"), ("joined_on", "joined_on"), ("birth_date", "birth_date"), ("branch__path", "branch"),
                 ("updated_at", "updated_at")],

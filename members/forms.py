@@ -1,13 +1,15 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from branches.forms import DateInput
 from branches.models import Organization
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
 from portal.scoping import CHANGE, MANAGE
+from portal.widgets import NarrowedSelect
 
 from .models import Member
-from .validators import validate_id_number
+from .validators import id_birth_date, id_gender, id_mismatches, validate_id_number
 
 
 def _org_label(o):
@@ -28,8 +30,19 @@ class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
         scope = Organization.objects.restrict(user, CHANGE).active()
         self.fields["branch"].queryset = scope.branches()
         self.fields["branch"].label_from_instance = _org_label
-        self.fields["party_group"].queryset = scope.groups()
-        self.fields["party_group"].label_from_instance = lambda o: o.name
+        # 党小组 are named alike in every branch ("第一党小组"): each is shown under its branch, and only the
+        # chosen branch's groups are offered.
+        groups = scope.groups()
+        branches = {o.path: o for o in scope.branches().only("pk", "path", "name")}
+        self.fields["party_group"].widget = NarrowedSelect(narrow_by="branch", parents={
+            g.pk: branches[g.parent_path].pk for g in groups.only("pk", "path") if g.parent_path in branches})
+        self.fields["party_group"].queryset = groups  # after the widget: hands it the choices
+        self.fields["party_group"].label_from_instance = lambda o: (
+            f"{branches[o.parent_path].name} / {o.name}" if o.parent_path in branches else o.name)
+        # Both are in the ID number: left blank, they are filled from it; given, they must agree with it.
+        for name in ("birth_date", "gender"):
+            self.fields[name].required = False
+            self.fields[name].help_text = _("留空则按身份证号填写。")
         if self.instance.pk:
             self.fields["id_number"].required = False
             self.fields["id_number"].help_text = _("当前：{value}。留空表示不修改。").format(
@@ -45,10 +58,31 @@ class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        id_number = "" if "id_number" in self.errors else data.get("id_number") or self._stored_id_number()
+        if id_number:
+            for name, message in id_mismatches(id_number, birth_date=data.get("birth_date"),
+                                               gender=data.get("gender")).items():
+                self.add_error(name, message)
+            if not data.get("birth_date") and "birth_date" not in self.errors:
+                data["birth_date"] = id_birth_date(id_number)
+            if not data.get("gender") and "gender" not in self.errors:
+                data["gender"] = id_gender(id_number)
+        for name in ("birth_date", "gender"):
+            if not data.get(name) and name not in self.errors and "id_number" not in self.errors:
+                self.add_error(name, self.fields[name].error_messages["required"])
         group, branch = data.get("party_group"), data.get("branch")
         if group and branch and group.parent_path != branch.path:
             self.add_error("party_group", _("所选党小组不属于所选党支部。"))
         return data
+
+    def _stored_id_number(self) -> str:
+        """The saved number, only to check birth date and gender against it (never shown)."""
+        if not (self.instance.pk and self.instance.id_number_encrypted):
+            return ""
+        try:
+            return validate_id_number(self.instance.get_id_number())
+        except (ValidationError, ValueError):
+            return ""
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

@@ -4,6 +4,7 @@ Errors name the spreadsheet row number and say what to fix, in Chinese.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -21,14 +22,14 @@ from portal.xlsx import is_formula_like
 
 from .models import Education, Gender, Member, MemberCategory, MembershipMove, MemberStatus, MoveKind
 from .services import duplicate_id_messages, pii_access_record
-from .validators import validate_id_number, validate_phone
+from .validators import id_birth_date, id_gender, id_mismatches, validate_id_number, validate_phone
 
 # (header, attribute, required)
 COLUMNS = [
     ("姓名", "name", True),
-    ("性别", "gender", True),
+    ("性别", "gender", False),  # left blank: from the ID number
     ("民族", "ethnicity", False),
-    ("出生日期", "birth_date", True),
+    ("出生日期", "birth_date", False),  # left blank: from the ID number
     ("手机号", "phone", False),
     ("身份证号", "id_number", True),
     ("学历", "education", False),
@@ -42,6 +43,7 @@ COLUMNS = [
     ("党小组编码", "group_code", False),
 ]
 HEADERS = [c[0] for c in COLUMNS]
+_HEADER_OF = {attr: header for header, attr, _ in COLUMNS}
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
@@ -61,6 +63,20 @@ TOO_MANY_ROWS = "数据行数超过上限 {max} 行，请分批导入。"
 EMPTY = "文件中没有数据行。"
 BAD_HEADERS = "表头与模板不一致：缺少 {missing}。请使用下载的导入模板。"
 FORMULA = "“{header}”不能是公式：不能以 = + - @ 或制表符、换行开头（电子表格会当作公式执行），请删去该字符。"
+EXCEL_NUMBER = ("“{header}”被 Excel 当作数字保存（{shown}），超过 15 位的数字已丢失，无法还原。请把该列设置为“文本”格式"
+                "后重新输入或粘贴（或在号码前加英文单引号 '），也可直接使用下载的导入模板（该列已是文本格式）。")
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+
+
+def excel_mangled(value) -> str:
+    """How a number-typed ID cell shows in Excel ("3.20101E+17"), or "" when the cell is text as it should be."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, (int, float)):
+        return f"{value:.5E}" if value >= 1e15 else ""  # Excel's General format shows 6 significant digits
+    if isinstance(value, str) and _SCIENTIFIC.match(value.strip()):
+        return value.strip()
+    return ""
 
 
 @dataclass
@@ -164,6 +180,9 @@ def _parse_row(raw, index: dict[str, int], dates: dict) -> tuple[dict, list[str]
                     raise ValueError(f"“{header}”应为：{'、'.join(CHOICES[attr])}（实际为“{value}”）")
                 value = CHOICES[attr][str(value)]
             elif attr == "id_number":
+                shown = excel_mangled(value)
+                if shown:
+                    raise ValueError(EXCEL_NUMBER.format(header=header, shown=shown))
                 value = validate_id_number(str(value))
             elif attr == "phone":
                 value = str(value).split(".")[0]
@@ -182,6 +201,16 @@ def _parse_row(raw, index: dict[str, int], dates: dict) -> tuple[dict, list[str]
             errors.append(str(exc))
             continue
         data[attr] = value
+    if data.get("id_number"):
+        # The ID number holds birth date and gender: blanks are filled from it, given values must agree.
+        for attr, message in id_mismatches(data["id_number"], birth_date=data.get("birth_date"),
+                                           gender=data.get("gender")).items():
+            errors.append(f"“{_HEADER_OF[attr]}”：{message}")
+        data.setdefault("birth_date", id_birth_date(data["id_number"]))
+        data.setdefault("gender", id_gender(data["id_number"]))
+    else:
+        errors.extend(f"“{_HEADER_OF[attr]}”不能为空。" for attr in ("gender", "birth_date")
+                      if attr not in data and not any(_HEADER_OF[attr] in e for e in errors))
     return data, errors
 
 

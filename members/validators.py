@@ -28,6 +28,28 @@ def id_birth_date(value: str) -> date:
     return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
 
 
+ID_BIRTH_MISMATCH = _("出生日期与身份证号不一致：身份证号中的出生日期为 {born}。")
+ID_GENDER_MISMATCH = _("性别与身份证号不一致：身份证号第 17 位表示“{gender}”。")
+
+
+def id_gender(value: str) -> str:
+    """GB 11643: the 17th digit is odd for men, even for women. Returns a members.models.Gender value."""
+    return "male" if int(value[16]) % 2 else "female"
+
+
+def id_mismatches(id_number: str, *, birth_date: date | None, gender: str | None) -> dict[str, str]:
+    """Field -> error text where the given birth date or gender contradicts a (valid) ID number; blanks are not errors."""
+    from .models import Gender
+
+    errors = {}
+    born = id_birth_date(id_number)
+    if birth_date and birth_date != born:
+        errors["birth_date"] = ID_BIRTH_MISMATCH.format(born=born.isoformat())
+    if gender and gender != id_gender(id_number):
+        errors["gender"] = ID_GENDER_MISMATCH.format(gender=Gender(id_gender(id_number)).label)
+    return errors
+
+
 def validate_id_number(value: str) -> str:
     value = normalize_id_number(value)
     if not _PATTERN.match(value):

@@ -188,7 +188,7 @@ class MemberImportView(PortalPageMixin, View):
     def get(self, request):
         _require_change_scope(request)
         if request.GET.get("template") == "1":
-            return import_template_response()
+            return import_template_response(user=request.user)
         return render(request, "members/import.html", {"form": ImportForm()})
 
     def post(self, request):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind
 from members.models import Member
+from portal.demo_calendar import in_time
 
 from .compliance import Period
 from .models import Activity, ActivityStatus, ActivityType, Attendance, AttendanceStatus, LeaveReason, RulePer, Talk
@@ -123,7 +124,7 @@ def seed_activities(*, stdout=None) -> None:
     for org, t, day, roster in plan:
         title = {
             "committee_meeting": f"{day.month}月支委会：研究部署当月工作",
-            "theme_day": f"{day.month}月主题党日：{rng.choice(THEMES)}",
+            "theme_day": f"{day.month}月主题党日：{in_time(rng.choice(THEMES), day)}",
             "group_meeting": f"{day.month}月党小组学习会",
             "general_meeting": f"{Period.containing(RulePer.QUARTER, day).label}支部党员大会",
             "lecture": f"党课：{rng.choice(LECTURES)}",

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from branches.filters import _org_id
 from portal.api import ActiveByDefaultMixin
-from portal.filters import UpdatedSinceFilter, UpdatedSinceFilterSet, scoped_queryset
+from portal.filters import OrderingFilter, UpdatedSinceFilter, UpdatedSinceFilterSet, scoped_queryset
 
 from .models import Activity, ActivityStatus, ActivityType
 
@@ -38,7 +38,7 @@ class ActivityFilterSet(ActiveByDefaultMixin, UpdatedSinceFilterSet):
         help_text=_("默认只列有效记录；带 updated_since 时默认全部（含已作废，作为“墓碑”）。"),
     )
     q = django_filters.CharFilter(label=_("主题/议题/地点"), method="search")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("排序"), fields=[(f, f) for f in ACTIVITY_ORDERING_FIELDS],
         field_labels={"id": _("编号"), "held_on": _("活动日期"), "updated_at": _("更新时间")},
     )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind
 from members.models import Member
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
-from portal.widgets import FastSelect
+from portal.widgets import FastSelect, tree_label
 
 from .compliance import Period
 from .models import (
@@ -78,6 +78,7 @@ class ActivityForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["photos"].widget.attrs["multiple"] = True
         self.fields["organization"].queryset = organizations if organizations is not None else Organization.objects.none()
+        self.fields["organization"].label_from_instance = tree_label  # "第一党小组" under its branch
         self.fields["activity_type"].queryset = ActivityType.objects.filter(is_active=True).exclude(
             category=ActivityCategory.TALK)
         if members is not None:
@@ -144,6 +145,7 @@ class PeriodCloseForm(forms.Form):
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
+        self.fields["organization"].label_from_instance = tree_label
 
 
 class ReopenForm(forms.Form):
@@ -162,6 +164,7 @@ class RuleForm(forms.Form):
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
+        self.fields["organization"].label_from_instance = tree_label
 
 
 class ActivityTypeForm(forms.ModelForm):

@@ -286,6 +286,15 @@ class ClientGrant(BasePermission):
         return client_has_grant(request, self.grant, default=True)
 
 
+class ApiDocsAccess(BasePermission):
+    """/api/schema/ and /api/docs/: anyone logged in (session or Bearer token) unless API_DOCS_REQUIRE_LOGIN is off."""
+
+    def has_permission(self, request, view):
+        from django.conf import settings
+
+        return not settings.API_DOCS_REQUIRE_LOGIN or bool(request.user and request.user.is_authenticated)
+
+
 def client_has_grant(request, grant: str, *, default: bool) -> bool:
     """Whether the token client holds `grant`; `default` for session users (no client)."""
     has = getattr(request.auth, "has_grant", None)

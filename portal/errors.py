@@ -2,7 +2,6 @@ import sys
 
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.defaults import server_error as django_server_error
 
 from .middleware import database_unavailable_response, is_database_unavailable
 
@@ -17,7 +16,11 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request, template_name="500.html"):
-    """500, unless the uncaught error is a lost database connection: then 503 + Retry-After (no 500 page)."""
+    """The portal's own 500 page, rendered without context processors (the database may be what failed); a lost
+    database connection answers 503 + Retry-After instead."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
     if is_database_unavailable(sys.exc_info()[1]):
         return database_unavailable_response(request)
-    return django_server_error(request, template_name)
+    return HttpResponseServerError(loader.get_template(template_name).render())

@@ -11,6 +11,13 @@ from drf_spectacular.utils import extend_schema_field
 TIMESTAMP_OUT_OF_RANGE = _("时间超出可用范围。")
 
 
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter's OrderingFilter with the portal's own "(descending)" label: django-filter ships zh_CN only,
+    which Django's zh-hans never loads, so its label leaked English ("姓名 (descending)") into the Chinese UI."""
+
+    descending_fmt = _("%s（降序）")
+
+
 def scoped_queryset(model_path: str, action: str = "view"):
     """A ModelChoiceFilter queryset callable: only choices the requesting user may see."""
     from django.apps import apps

@@ -95,6 +95,11 @@ def items_for(request) -> list[NavItem]:
     user = getattr(request, "user", None)
     if user is None:
         return []
+    if getattr(user, "pk", None) is not None:
+        from portal.views import has_page_access
+
+        if not has_page_access(user):
+            return []  # API-only accounts: every page but their landing page would answer 403
     path = getattr(request, "path", "") or ""
     visible: list[tuple[NavEntry, str]] = []
     for entry in entries():

@@ -28,6 +28,21 @@ class PortalPageMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+def login_for_api_docs(view):
+    """Swagger UI is a page: a visitor who is not logged in goes to the login form (the schema itself answers 401)."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if settings.API_DOCS_REQUIRE_LOGIN and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @never_cache
 @require_GET
 def healthz(request):

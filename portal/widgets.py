@@ -36,3 +36,37 @@ class FastSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(str(p) for p in parts))
+
+
+class NarrowedSelect(FastSelect):
+    """A picker of child objects narrowed by the parent picked in another field of the same form (党小组 by 党支部).
+
+    `parents` maps each option's value to its parent's value; the options carry it as data-parent and
+    static/js/portal.js shows only the chosen parent's children (all of them while no parent is chosen)."""
+
+    def __init__(self, *, narrow_by: str, parents: dict | None = None, attrs=None):
+        super().__init__(attrs)
+        self.narrow_by = narrow_by
+        self.parents = parents or {}
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-narrow-by"] = self.narrow_by
+        return context
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        key = getattr(value, "value", value)
+        if key in self.parents:
+            option["attrs"]["data-parent"] = str(self.parents[key])
+        return option
+
+
+def tree_label(node) -> str:
+    """A tree node in a picker listed in tree order: indented under its parent (full-width spaces per level).
+
+    The level comes from the materialized path (treebeard's steplen) so pickers loaded with .only("pk", "name",
+    "path") cost no query per option."""
+    steplen = getattr(node, "steplen", 0)
+    depth = len(node.path) // steplen if steplen and "path" in node.__dict__ else node.depth
+    return f"{'　' * max(depth - 1, 0)}{node.name}"

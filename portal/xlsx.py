@@ -82,11 +82,24 @@ class Column:
     number_format: str | None = None
 
 
+@dataclass(frozen=True)
+class ListValidation:
+    """A drop-down on a column's data cells: `choices` inline (≤255 characters) or `source`, a range such as
+    "'编码'!$A$2:$A$40". Other values are refused by Excel/LibreOffice with `error`."""
+
+    header: str
+    choices: Sequence[str] = ()
+    source: str = ""
+    error: str = ""
+    rows: int = 20_000
+
+
 @dataclass
 class Sheet:
     title: str
     columns: Sequence[Column]
     rows: Iterable[Any] = field(default_factory=tuple)
+    validations: Sequence[ListValidation] = ()
 
 
 def is_formula_like(text: str) -> bool:
@@ -242,11 +255,14 @@ def _other_cell(ref: str, value: Any, styles: _Styles, number_format: str | None
     return _text_cell(ref, str(value))  # lazy translations, enums, UUIDs, ...
 
 
-def _sheet_head(columns: Sequence[Column], tab_selected: bool) -> str:
+def _sheet_head(columns: Sequence[Column], tab_selected: bool, styles: _Styles) -> str:
     selected = ' tabSelected="1"' if tab_selected else ""
+    # A TEXT column is text-formatted as a whole, so numbers typed later (ID numbers) stay text in Excel.
     cols = "".join(
-        f'<col min="{i}" max="{i}" width="{float(c.width)!r}" customWidth="1"/>'
-        for i, c in enumerate(columns, 1) if c.width
+        f'<col min="{i}" max="{i}" width="{float(c.width or 9.140625)!r}"'
+        + (' customWidth="1"' if c.width else "")
+        + (f' style="{styles.for_format(TEXT)}"' if c.number_format == TEXT else "") + "/>"
+        for i, c in enumerate(columns, 1) if c.width or c.number_format == TEXT
     )
     return (
         f'{_XML}<worksheet xmlns="{_NS}" xmlns:r="{_NS_R}">'
@@ -262,33 +278,51 @@ def _sheet_head(columns: Sequence[Column], tab_selected: bool) -> str:
 def _write_sheet(out: IO[bytes], sheet: Sheet, styles: _Styles, *, tab_selected: bool) -> int:
     columns = list(sheet.columns)
     letters = [column_letter(i) for i in range(len(columns))]
-    out.write(_sheet_head(columns, tab_selected).encode())
+    out.write(_sheet_head(columns, tab_selected, styles).encode())
     if columns:
         header = "".join(_text_cell(f"{letter}1", str(c.header), _Styles.HEADER) for letter, c in zip(letters, columns, strict=True))
         out.write(f'<row r="1">{header}</row>'.encode())
 
-    plan = [(_accessor(c), letter, c.number_format) for c, letter in zip(columns, letters, strict=True)]
+    plan = [(_accessor(c), letter, c.number_format, styles.for_format(TEXT) if c.number_format == TEXT else 0)
+            for c, letter in zip(columns, letters, strict=True)]
     count, buffer = 0, []
     append = buffer.append
     for count, row in enumerate(sheet.rows, 1):
         r = count + 1
         append(f'<row r="{r}">')
-        for get, letter, number_format in plan:
+        for get, letter, number_format, text_style in plan:
             value = get(row)
             if value is None:
                 continue
             if type(value) is str:
                 if value:
-                    append(_text_cell(f"{letter}{r}", value))
+                    append(_text_cell(f"{letter}{r}", value, text_style))
             else:
                 append(_other_cell(f"{letter}{r}", value, styles, number_format))
         append("</row>")
         if count % _FLUSH_ROWS == 0:
             out.write("".join(buffer).encode("utf-8", "replace"))
             buffer.clear()
-    buffer.append("</sheetData></worksheet>")
+    buffer.append("</sheetData>" + _validations_xml(sheet.validations, columns, letters) + "</worksheet>")
     out.write("".join(buffer).encode("utf-8", "replace"))
     return count
+
+
+def _validations_xml(validations: Sequence[ListValidation], columns: Sequence[Column], letters: list[str]) -> str:
+    if not validations:
+        return ""
+    letter_of = {str(c.header): letter for c, letter in zip(columns, letters, strict=True)}
+    items = []
+    for v in validations:
+        letter = letter_of[v.header]
+        formula = v.source or '"' + ",".join(v.choices) + '"'
+        if not v.source and len(formula) > 257:
+            raise ValueError(f"inline list of {v.header!r} exceeds Excel's 255 characters: use a source range")
+        error = (f' errorTitle={quoteattr(str(v.header))} error={quoteattr(v.error)}' if v.error else "")
+        items.append(f'<dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1"{error} '
+                     f'sqref="{letter}2:{letter}{v.rows + 1}"><formula1>{escape(formula)}</formula1></dataValidation>')
+    return f'<dataValidations count="{len(items)}">{"".join(items)}</dataValidations>'
+
 
 
 def _package_parts(titles: list[str]) -> dict[str, str]:

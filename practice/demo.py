@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history
 
 from branches.models import CommitteeSeat, Organization, SeatRole
 from members.models import Member
+from portal.demo_calendar import in_time
 
 from . import services
 from .models import (
@@ -113,8 +114,8 @@ def seed(*, stdout=None) -> None:
     for b in branches:
         for m in members[b.pk]:
             for _ in range(rng.randint(2, 8)):
-                records.append(StudyRecord(member=m, organization_id=b.pk, topic=rng.choice(TOPICS),
-                                           studied_on=_d(rng.randint(1, 10), rng.randint(1, 28)),
+                topic, on = rng.choice(TOPICS), _d(rng.randint(1, 10), rng.randint(1, 28))
+                records.append(StudyRecord(member=m, organization_id=b.pk, topic=in_time(topic, on), studied_on=on,
                                            hours=Decimal(rng.choice([1, 1.5, 2, 2, 3, 4])),
                                            source=rng.choice(SOURCES), recorded_by=staff))
     bulk_create_with_history(records, StudyRecord, batch_size=500, default_user=staff)
@@ -138,7 +139,8 @@ def seed(*, stdout=None) -> None:
         plan = services.plan_create(organization=b, year=YEAR, title=f"{b.short_name or b.name} {YEAR} 年理论学习排档表",
                                     by=staff)
         for month in range(1, 13):
-            item = services.plan_item_add(plan=plan, planned_on=_d(month, 15), topic=TOPICS[(month + b.pk) % len(TOPICS)],
+            item = services.plan_item_add(plan=plan, planned_on=_d(month, 15),
+                                          topic=in_time(TOPICS[(month + b.pk) % len(TOPICS)], _d(month, 15)),
                                           form=PLAN_FORMS[month % len(PLAN_FORMS)], by=staff)
             if month <= 10 and rng.random() > 0.12:
                 services.plan_item_done(item=item, done_on=_d(month, 16), by=staff)
@@ -215,8 +217,8 @@ def _seed_previous_year(*, root, branches, members, secretaries, staff, rng) -> 
             if m.joined_on and m.joined_on.year > year:
                 continue
             for _ in range(rng.randint(3, 9)):
-                records.append(StudyRecord(member=m, organization_id=b.pk, topic=rng.choice(TOPICS),
-                                           studied_on=d(rng.randint(1, 12), rng.randint(1, 28)),
+                topic, on = rng.choice(TOPICS), d(rng.randint(1, 12), rng.randint(1, 28))
+                records.append(StudyRecord(member=m, organization_id=b.pk, topic=in_time(topic, on), studied_on=on,
                                            hours=Decimal(rng.choice([1, 1.5, 2, 2, 3, 4])),
                                            source=rng.choice(SOURCES), recorded_by=staff))
     bulk_create_with_history(records, StudyRecord, batch_size=500, default_user=staff)
@@ -224,7 +226,8 @@ def _seed_previous_year(*, root, branches, members, secretaries, staff, rng) -> 
         plan = services.plan_create(organization=b, year=year, title=f"{b.short_name or b.name} {year} 年理论学习排档表",
                                     by=staff)
         for month in range(1, 13):
-            item = services.plan_item_add(plan=plan, planned_on=d(month, 15), topic=TOPICS[(month + b.pk) % len(TOPICS)],
+            item = services.plan_item_add(plan=plan, planned_on=d(month, 15),
+                                          topic=in_time(TOPICS[(month + b.pk) % len(TOPICS)], d(month, 15)),
                                           form=PLAN_FORMS[month % len(PLAN_FORMS)], by=staff)
             if rng.random() > 0.1:
                 services.plan_item_done(item=item, done_on=d(month, 16), by=staff)
@@ -240,3 +243,28 @@ def _seed_previous_year(*, root, branches, members, secretaries, staff, rng) -> 
         for k in range((i + 1) % 3 + 1):
             services.contact_visit_record(contact_point=point, visited_on=d(2 + k * 4, 8 + i), by=staff,
                                           checked="三会一课记录、党费收缴、党员学习台账")
+
+    # 先锋岗, honours and a contest in the year itself, so last year's reports have practice to show.
+    for b in branches[::2]:
+        people = members[b.pk]
+        if len(people) < 4:
+            continue
+        name, kind = POSTS[0]
+        post = services.post_create(organization=b, kind=kind, name=f"{year} 年{name}", starts_on=d(2, 20), by=staff,
+                                    holders=rng.sample(people, 2), scope="政策咨询与窗口服务。",
+                                    commitment="亮身份、亮承诺、亮成效：办件零差错，群众零投诉。", ends_on=d(12, 31))
+        services.post_result_add(post=post, reported_on=d(12, 20), by=staff,
+                                 summary="全年办结群众诉求全部按期完成，收到表扬信 2 封。")
+    honoured = rng.sample([m for ms in members.values() for m in ms], 5)
+    for m in honoured:
+        services.honour_award(kind=HonourKind.EXCELLENT_MEMBER, level=Level.COUNTY, year=year, member=m,
+                              awarded_on=d(6, 27), issuer="中共滨江区委", by=staff,
+                              citation="立足岗位作表率，发挥了党员先锋模范作用。")
+    services.honour_award(kind=HonourKind.ADVANCED_ORG, level=Level.COUNTY, year=year, organization=branches[1],
+                          awarded_on=d(6, 27), issuer="中共滨江区委", citation="组织生活规范，党员教育管理扎实。", by=staff)
+    contest = services.contest_create(organization=root, name=f"{year} 年党纪学习教育知识竞赛", held_on=d(6, 18),
+                                      level=Level.COUNTY, by=staff)
+    for m in sorted(rng.sample([m for ms in members.values() for m in ms], 20), key=lambda x: x.pk):
+        score = Decimal(rng.randint(72, 100))
+        award = "一等奖" if score >= 97 else "二等奖" if score >= 92 else "三等奖" if score >= 88 else ""
+        services.contest_result_set(contest=contest, member=m, score=score, award=award, by=staff)

@@ -97,7 +97,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded demo runs a Celery worker beside runserver (`make run`): WAL lets readers and the one writer
+    # work at once, IMMEDIATE transactions take the write lock up front (no deadlocked read->write upgrades), and
+    # a writer waits up to 20 s for the other process instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Seconds a client is asked to wait (Retry-After) when the database cannot be reached.
 DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=15)
@@ -208,6 +212,9 @@ else:
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+# CELERY_BROKER_URL=filesystem:// (what `make run` sets when there is no Redis): kombu's filesystem transport,
+# messages are files under var/celery-broker/, so the embedded demo runs reports on a real worker like production.
+CELERY_FILESYSTEM_DIR = Path(env("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "celery-broker")))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -218,6 +225,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
 # Above the longest task's hard limit, so a long report is not redelivered while still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    (CELERY_FILESYSTEM_DIR / "processed").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(data_folder_in=str(CELERY_FILESYSTEM_DIR),
+                                           data_folder_out=str(CELERY_FILESYSTEM_DIR),
+                                           processed_folder=str(CELERY_FILESYSTEM_DIR / "processed"),
+                                           store_processed=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Report jobs: the running task writes a heartbeat this often; a running job silent for STALL_AFTER is stalled
 # (worker killed): reports.check_stalled (beat, every minute) tells the requester and requeues it.
@@ -277,6 +290,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/schema/ and /api/docs/: anonymous users only when API_DOCS_REQUIRE_LOGIN is off (portal.api.ApiDocsAccess).
+    "SERVE_PERMISSIONS": ["portal.api.ApiDocsAccess"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -299,6 +314,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Portal ---------------------------------------------------------------------------------------
+# An intranet portal describes its API only to people who have logged in (a session or a Bearer token).
+API_DOCS_REQUIRE_LOGIN = env.bool("API_DOCS_REQUIRE_LOGIN", default=True)
 # portal/ knows no domain model: the scoping mechanism asks this function which subtrees a user holds.
 PORTAL_GRANT_RESOLVER = "branches.permissions.granted_paths"
 

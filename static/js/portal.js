@@ -44,9 +44,19 @@
     }
   }
 
+  // A table wider than its box scrolls inside .table-wrap; say so, or on a phone the cut-off columns look missing.
+  function markScrollable(scope) {
+    (scope || document).querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var wide = wrap.scrollWidth > wrap.clientWidth + 1;
+      wrap.classList.toggle("has-overflow", wide);
+      if (wide) wrap.setAttribute("data-scroll-hint", document.body.getAttribute("data-scroll-hint") || "⇆");
+    });
+  }
+
   function enhance(scope) {
     if (!scope || !scope.querySelectorAll) return;
     applyWidths(scope);
+    markScrollable(scope);
   }
 
   function setTreeNode(li, expanded) {
@@ -124,6 +134,30 @@
     }
   });
 
+  // Pickers narrowed by a parent picker (portal.widgets.NarrowedSelect): only the chosen parent's children.
+  function narrow(select) {
+    var form = select.form;
+    var parent = form && form.elements.namedItem(select.getAttribute("data-narrow-by"));
+    var chosen = parent && "value" in parent ? parent.value : "";
+    Array.prototype.forEach.call(select.options, function (option) {
+      var owner = option.getAttribute("data-parent");
+      var hide = !!(chosen && owner && owner !== chosen);
+      option.hidden = hide;
+      option.disabled = hide;
+      if (hide && option.selected) select.value = "";
+    });
+  }
+  function narrowAll(root) {
+    (root || document).querySelectorAll("select[data-narrow-by]").forEach(narrow);
+  }
+
+  document.addEventListener("change", function (event) {
+    var changed = event.target;
+    if (changed instanceof Element && changed.form && changed.name) {
+      changed.form.querySelectorAll('select[data-narrow-by="' + changed.name + '"]').forEach(narrow);
+    }
+  });
+
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el instanceof Element && el.hasAttribute("data-autosubmit") && el.form) {
@@ -132,15 +166,21 @@
     }
   });
 
+  window.addEventListener("resize", function () { markScrollable(document); });
+
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && document.body.classList.contains("nav-open")) setNav(false);
   });
 
-  document.addEventListener("htmx:load", function (event) { enhance(event.detail && event.detail.elt); });
+  document.addEventListener("htmx:load", function (event) {
+    enhance(event.detail && event.detail.elt);
+    narrowAll(event.detail && event.detail.elt);
+  });
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+    document.addEventListener("DOMContentLoaded", function () { enhance(document); narrowAll(document); });
   } else {
     enhance(document);
+    narrowAll(document);
   }
 })();

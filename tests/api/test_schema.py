@@ -24,6 +24,7 @@ def test_spectacular_validates_without_warnings(tmp_path):
 
 
 def test_schema_and_docs_are_served_without_a_cdn(client, users):
+    login(client, users.staff)
     assert client.get("/api/schema/").status_code == 200
     page = client.get("/api/docs/").content.decode()
     assert "swagger-ui-bundle.js" in page and "cdn" not in page.lower()
@@ -49,8 +50,8 @@ def test_api_conforms_to_its_schema(tokens, members, monkeypatch, mode):
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        api_schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
         headers = {"Authorization": f"Bearer {tokens.root}"}
+        api_schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application(), headers=headers)
         operations = [result.ok() for result in api_schema.get_all_operations()]
         assert len(operations) >= 4
         for operation in operations:
@@ -72,6 +73,20 @@ def _run(operation, mode, headers):
         case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance, negative_data_rejection])
 
     check()
+
+
+def test_schema_and_docs_require_login_by_default(client, users, tokens):
+    assert client.get("/api/schema/").status_code == 401
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/accounts/login/?next=/api/docs/")
+    # An API client reads the schema with its token.
+    assert client.get("/api/schema/", HTTP_AUTHORIZATION=f"Bearer {tokens.root}").status_code == 200
+
+
+def test_schema_and_docs_can_be_public(client, users, settings):
+    settings.API_DOCS_REQUIRE_LOGIN = False
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
 
 
 def test_session_user_sees_docs(client, users):

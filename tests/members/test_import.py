@@ -18,7 +18,7 @@ IMPORT_QUERIES = 8
 
 
 def row(tree, n, **over):
-    data = {"姓名": f"导入{n}", "性别": "女", "民族": "汉族", "出生日期": "1988-04-02", "手机号": f"1390000{n:04d}",
+    data = {"姓名": f"导入{n}", "性别": "男" if (100 + n) % 2 else "女",  # as the ID number's 17th digit says "民族": "汉族", "出生日期": "1988-04-02", "手机号": f"1390000{n:04d}",
             "身份证号": valid_id_number(100 + n, date(1988, 4, 2)), "学历": "大学本科", "工作单位": "单位",
             "职务/岗位": "科员", "党员类别": "在职", "党员身份": "正式党员", "入党日期": "2012-07-01",
             "转正日期": "2013-07-01", "党支部编码": tree.a1.code, "党小组编码": ""}
@@ -167,3 +167,35 @@ def test_import_queries_do_not_grow_with_rows(tree, users, count, django_assert_
     f = xlsx(rows)
     with django_assert_num_queries(IMPORT_QUERIES):
         assert import_members(fileobj=f, by=users.staff).created == count
+
+
+# --- What a new user trips over (issue #22) ------------------------------------------------------------------------
+
+def test_birth_date_and_gender_are_checked_against_the_id_number(tree, users):
+    # The ID encodes 1988-04-02 and a man (101 is odd); the row says 1989-04-02 and 女.
+    result = rejected(xlsx([row(tree, 1, 出生日期="1989-04-02", 性别="女")]), users.staff)
+    text = " ".join(result.errors[0].messages)
+    assert "身份证号中的出生日期为 1988-04-02" in text and "表示“男”" in text
+    assert not Member.objects.filter(name="导入1").exists()
+
+
+def test_blank_birth_date_and_gender_are_filled_from_the_id_number(tree, users):
+    import_members(fileobj=xlsx([row(tree, 2, 出生日期="", 性别="")]), by=users.staff)
+    member = Member.objects.get(name="导入2")
+    assert (member.birth_date, member.gender) == (date(1988, 4, 2), "female")
+
+
+def test_blank_birth_date_without_an_id_number_is_an_error(tree, users):
+    result = rejected(xlsx([row(tree, 1, 出生日期="", 身份证号="")]), users.staff)
+    assert "“出生日期”不能为空。" in result.errors[0].messages
+
+
+@pytest.mark.parametrize("cell,shown", [
+    (110101198804020101, "1.10101E+17"),       # the number as Excel stores it (last digits lost)
+    (1.10101198804021e17, "1.10101E+17"),
+    ("3.20101E+17", "3.20101E+17"),             # the text Excel shows, pasted back
+])
+def test_an_id_number_excel_turned_into_a_number_says_how_to_fix_it(tree, users, cell, shown):
+    result = rejected(xlsx([row(tree, 1, 身份证号=cell)]), users.staff)
+    text = " ".join(result.errors[0].messages)
+    assert f"被 Excel 当作数字保存（{shown}）" in text and "“文本”格式" in text

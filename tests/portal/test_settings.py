@@ -125,8 +125,9 @@ def test_servers_come_from_the_environment():
     assert values["cache"].endswith("RedisCache")
 
 
-def test_dev_defaults_to_debug_and_base_does_not():
-    assert print_settings("portal.settings.dev")["debug"] is True
+def test_dev_shows_the_portal_error_pages_unless_a_developer_asks_for_debug():
+    assert print_settings("portal.settings.dev")["debug"] is False
+    assert print_settings("portal.settings.dev", DJANGO_DEBUG="1")["debug"] is True
     assert print_settings("portal.settings.base")["debug"] is False
 
 

@@ -90,7 +90,7 @@ def test_conflict_message_without_history_still_refuses(tree):
 
 def member_create_data(client, tree, n=1):
     data = form_values(client.get(reverse("members:create")))
-    data.update(name=f"防重{n}", gender="male", ethnicity="汉族", birth_date="1985-03-12", phone="",
+    data.update(name=f"防重{n}", gender="male" if n % 2 else "female", ethnicity="汉族", birth_date="1985-03-12", phone="",
                 id_number=valid_id_number(700 + n), category="in_service", status="full", joined_on="2010-07-01",
                 confirmed_on="2011-07-01", branch=str(tree.a1.pk), party_group="")
     return data
