@@ -14,7 +14,7 @@ from portal.extensions import home_panels, organization_panels
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import MANAGE, VIEW
-from portal.views import PortalPageMixin
+from portal.views import PortalPageMixin, has_page_access
 
 from . import selectors, services
 from .forms import DissolveForm, GrantForm, OrganizationForm, TermForm
@@ -32,8 +32,6 @@ class HomeView(PortalPageMixin, View):
     scopes, expiry and usage, and the API documentation: nothing they cannot open."""
 
     def dispatch(self, request, *args, **kwargs):
-        from portal.views import has_page_access
-
         if request.user.is_authenticated and not has_page_access(request.user):
             if request.method not in ("GET", "HEAD"):
                 from django.http import HttpResponseNotAllowed

@@ -6,8 +6,10 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.utils import translation
 
+from branches.models import Organization
 from portal import crypto
-from portal.xlsx import DATE, INTEGER, Column, Sheet, xlsx_response
+from portal.scoping import CHANGE
+from portal.xlsx import DATE, INTEGER, TEXT, Column, ListValidation, Sheet, xlsx_response
 
 from .importing import COLUMNS
 from .models import Education, Gender, MemberCategory, MemberStatus
@@ -100,10 +102,6 @@ def _path_names(org, names_by_path: dict[str, str]) -> str:
 def import_template_response(*, user):
     """The import template for `user`: text-formatted ID/phone columns, a drop-down on every choice column, and
     sheets listing the 党支部/党小组 codes the user may import into (their CHANGE scope, active only)."""
-    from branches.models import Organization
-    from portal.scoping import CHANGE
-    from portal.xlsx import TEXT, ListValidation
-
     active = Organization.objects.restrict(user, CHANGE).active()
     scope = list(active.branches() | active.groups())
     names = {o.path: o.name for o in Organization.objects.filter(
