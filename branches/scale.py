@@ -15,19 +15,23 @@ def _child_path(parent_path: str, index: int) -> str:
 def seed_tree(*, ctx) -> None:
     rng, n = ctx.rng, ctx.branches
     second = max(1, n // 100)
-    root = Organization(name="中共某省直机关工作委员会", kind=OrganizationKind.COMMITTEE, code="S0", depth=1,
-                        path=_child_path("", 1), numchild=second, established_on=date(1990, 7, 1))
+    # Beside any tree already there (the growth test scales the demo): the next free root position.
+    last_root = Organization.objects.get_last_root_node()
+    position = Organization._str2int(last_root.path) + 1 if last_root else 1
+    prefix = "S0" if position == 1 else f"S{position}"
+    root = Organization(name="中共某省直机关工作委员会", kind=OrganizationKind.COMMITTEE, code=prefix, depth=1,
+                        path=_child_path("", position), numchild=second, established_on=date(1990, 7, 1))
     orgs = [root]
     per = [n // second + (1 if i < n % second else 0) for i in range(second)]
     branch_rows = []
     for i in range(second):
         kind = OrganizationKind.COMMITTEE if i % 3 == 0 else OrganizationKind.GENERAL_BRANCH
-        mid = Organization(name=f"第{i + 1}机关{'党委' if kind == 'committee' else '党总支'}", kind=kind, code=f"S0-{i + 1:03d}",
+        mid = Organization(name=f"第{i + 1}机关{'党委' if kind == 'committee' else '党总支'}", kind=kind, code=f"{prefix}-{i + 1:03d}",
                            depth=2, path=_child_path(root.path, i + 1), numchild=per[i], established_on=date(1995, 1, 1))
         orgs.append(mid)
         for j in range(per[i]):
             est = date(2000, 1, 1) + timedelta(days=rng.randint(0, 8000))
-            b = Organization(name=f"第{i + 1}单位第{j + 1}党支部", kind=OrganizationKind.BRANCH, code=f"S0-{i + 1:03d}-{j + 1:04d}",
+            b = Organization(name=f"第{i + 1}单位第{j + 1}党支部", kind=OrganizationKind.BRANCH, code=f"{prefix}-{i + 1:03d}-{j + 1:04d}",
                              depth=3, path=_child_path(mid.path, j + 1), numchild=GROUPS_PER_BRANCH, established_on=est)
             orgs.append(b)
             branch_rows.append(b)
@@ -45,17 +49,17 @@ def seed_committees(*, ctx) -> None:
 
     rng = ctx.rng
     # Ordered by path and sized by position, not by id: ids differ between databases, the seed must not.
-    branches = list(Organization.objects.filter(kind=OrganizationKind.BRANCH).order_by("path").values_list("id", flat=True))
+    branches = list(ctx.organizations().filter(kind=OrganizationKind.BRANCH).order_by("path").values_list("id", flat=True))
     seat_count = {bid: 3 + (i % 3) for i, bid in enumerate(branches)}
     terms = []
     for bid in branches:
         start = date(2023, 1, 1) + timedelta(days=rng.randint(0, 900))
         terms.append(CommitteeTerm(organization_id=bid, started_on=start, ends_on=start + timedelta(days=3 * 365)))
     CommitteeTerm.objects.bulk_create(terms, batch_size=5000)
-    term_by_branch = dict(CommitteeTerm.objects.values_list("organization_id", "id"))
+    term_by_branch = dict(CommitteeTerm.objects.filter(organization__in=branches).values_list("organization_id", "id"))
     roles = [SeatRole.SECRETARY, SeatRole.ORGANIZATION, SeatRole.PROPAGANDA, SeatRole.DISCIPLINE, SeatRole.DEPUTY_SECRETARY]
     seats, taken = [], {}
-    for mid, bid in Member.objects.filter(status=MemberStatus.FULL).order_by("branch_id", "id").values_list("id", "branch_id").iterator(chunk_size=20000):
+    for mid, bid in Member.objects.filter(status=MemberStatus.FULL, branch__in=branches).order_by("branch_id", "id").values_list("id", "branch_id").iterator(chunk_size=20000):
         i = taken.get(bid, 0)
         if i < seat_count[bid]:
             seats.append(CommitteeSeat(term_id=term_by_branch[bid], member_id=mid, role=roles[i], started_on=date(2023, 1, 1)))
@@ -105,14 +109,15 @@ def seed_activities(*, ctx, year: int = 2025) -> None:
         return
     by_branch: dict[int, list[int]] = {}
     by_group: dict[int, list[int]] = {}
-    for mid, bid, gid in Member.objects.filter(is_active=True).order_by("id").values_list("id", "branch_id", "party_group_id").iterator(chunk_size=50000):
+    scale_orgs = ctx.organizations()
+    for mid, bid, gid in Member.objects.filter(is_active=True, branch__in=scale_orgs).order_by("id").values_list("id", "branch_id", "party_group_id").iterator(chunk_size=50000):
         by_branch.setdefault(bid, []).append(mid)
         if gid:
             by_group.setdefault(gid, []).append(mid)
     seats: dict[int, list[int]] = {}
-    for bid, mid in CommitteeSeat.objects.filter(ended_on__isnull=True).values_list("term__organization_id", "member_id"):
+    for bid, mid in CommitteeSeat.objects.filter(ended_on__isnull=True, term__organization__in=scale_orgs).values_list("term__organization_id", "member_id"):
         seats.setdefault(bid, []).append(mid)
-    orgs = list(Organization.objects.filter(kind__in=[OrganizationKind.BRANCH, OrganizationKind.PARTY_GROUP])
+    orgs = list(scale_orgs.filter(kind__in=[OrganizationKind.BRANCH, OrganizationKind.PARTY_GROUP])
                 .order_by("path").values_list("id", "kind"))
     next_id = (Activity.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     first_id = next_id

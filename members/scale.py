@@ -20,9 +20,9 @@ PER_BRANCH = 30
 def seed_members(*, ctx) -> None:
     rng = ctx.rng
     groups: dict[int, list[int]] = {}
-    for gid, path in Organization.objects.filter(kind=OrganizationKind.PARTY_GROUP).values_list("id", "path"):
+    for gid, path in ctx.organizations().filter(kind=OrganizationKind.PARTY_GROUP).values_list("id", "path"):
         groups.setdefault(path[:-Organization.steplen], []).append(gid)
-    branches = list(Organization.objects.filter(kind=OrganizationKind.BRANCH).values_list("id", "path"))
+    branches = list(ctx.organizations().filter(kind=OrganizationKind.BRANCH).values_list("id", "path"))
     now = timezone.now()
 
     def rows():

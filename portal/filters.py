@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
+from portal.pickers import PickerFilterSetMixin
+
 TIMESTAMP_OUT_OF_RANGE = _("时间超出可用范围。")
 
 
@@ -54,7 +56,7 @@ class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
         super().__init__(*args, **kwargs)
 
 
-class UpdatedSinceFilterSet(django_filters.FilterSet):
+class UpdatedSinceFilterSet(PickerFilterSetMixin, django_filters.FilterSet):
     """Incremental sync: rows changed at or after a timestamp (ISO 8601)."""
 
     updated_since = UpdatedSinceFilter()
