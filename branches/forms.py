@@ -4,6 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
+from portal.pickers import PickersMixin
 from portal.scoping import MANAGE
 
 from .models import Organization, Role, SeatRole
@@ -63,7 +64,7 @@ class TermForm(forms.Form):
         return seats
 
 
-class GrantForm(forms.Form):
+class GrantForm(PickersMixin, forms.Form):
     """Create (or reuse) a login and grant it a role on an organization in the staff member's scope."""
 
     username = forms.CharField(label=_("用户名"), max_length=150)

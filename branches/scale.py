@@ -15,19 +15,23 @@ def _child_path(parent_path: str, index: int) -> str:
 def seed_tree(*, ctx) -> None:
     rng, n = ctx.rng, ctx.branches
     second = max(1, n // 100)
-    root = Organization(name="中共某省直机关工作委员会", kind=OrganizationKind.COMMITTEE, code="S0", depth=1,
-                        path=_child_path("", 1), numchild=second, established_on=date(1990, 7, 1))
+    # Beside any tree already there (the growth test scales the demo): the next free root position.
+    last_root = Organization.objects.get_last_root_node()
+    position = Organization._str2int(last_root.path) + 1 if last_root else 1
+    prefix = "S0" if position == 1 else f"S{position}"
+    root = Organization(name="中共某省直机关工作委员会", kind=OrganizationKind.COMMITTEE, code=prefix, depth=1,
+                        path=_child_path("", position), numchild=second, established_on=date(1990, 7, 1))
     orgs = [root]
     per = [n // second + (1 if i < n % second else 0) for i in range(second)]
     branch_rows = []
     for i in range(second):
         kind = OrganizationKind.COMMITTEE if i % 3 == 0 else OrganizationKind.GENERAL_BRANCH
-        mid = Organization(name=f"第{i + 1}机关{'党委' if kind == 'committee' else '党总支'}", kind=kind, code=f"S0-{i + 1:03d}",
+        mid = Organization(name=f"第{i + 1}机关{'党委' if kind == 'committee' else '党总支'}", kind=kind, code=f"{prefix}-{i + 1:03d}",
                            depth=2, path=_child_path(root.path, i + 1), numchild=per[i], established_on=date(1995, 1, 1))
         orgs.append(mid)
         for j in range(per[i]):
             est = date(2000, 1, 1) + timedelta(days=rng.randint(0, 8000))
-            b = Organization(name=f"第{i + 1}单位第{j + 1}党支部", kind=OrganizationKind.BRANCH, code=f"S0-{i + 1:03d}-{j + 1:04d}",
+            b = Organization(name=f"第{i + 1}单位第{j + 1}党支部", kind=OrganizationKind.BRANCH, code=f"{prefix}-{i + 1:03d}-{j + 1:04d}",
                              depth=3, path=_child_path(mid.path, j + 1), numchild=GROUPS_PER_BRANCH, established_on=est)
             orgs.append(b)
             branch_rows.append(b)

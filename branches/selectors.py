@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Substr
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from portal.scoping import VIEW
+from portal.scoping import ALL, VIEW, granted_paths, subtree_q
 
 from .models import (
     BRANCH_KINDS,
@@ -113,6 +115,41 @@ def organization_tree(*, user, groups: bool = True) -> list[Organization]:
             anc = by_path.get(o.path[:i])
             if anc is not None:
                 anc.subtree_member_count += o.member_count
+    return orgs
+
+
+def organization_level(*, user, parent: Organization | None = None, groups: bool = False, q: str = "",
+                       limit: int = 500) -> list[Organization]:
+    """The tree a level at a time: the viewer's top organizations and their children, or one organization and its
+    children, or the matches of a search (at most `limit`), in tree order with member counts of each subtree.
+
+    The work is proportional to the rows shown, not to the tree: at province scale the whole tree is 200,000 rows."""
+    Member = member_model()
+    scope = Organization.objects.restrict(user, VIEW)
+    if not groups:
+        scope = scope.exclude(kind=OrganizationKind.PARTY_GROUP)
+    if q:
+        rows = scope.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__istartswith=q))
+    elif parent is not None:
+        rows = scope.filter(path__startswith=parent.path, depth__lte=parent.depth + 1)
+    else:
+        heads = granted_paths(user, VIEW)
+        if heads is ALL:
+            heads = list(Organization.objects.filter(depth=1).values_list("path", flat=True))
+        step = Organization.steplen
+        rows = scope.filter(reduce(or_, (Q(path__startswith=p, depth__lte=len(p) // step + 1) for p in heads),
+                                   Q(pk__in=[])))
+    orgs = list(with_structure(rows).order_by("path")[:limit])
+    # Members of each shown organization's subtree: one grouped count per depth shown (one or two), not one per row.
+    counts: dict[str, int] = {}
+    step = Organization.steplen
+    for depth in {o.depth for o in orgs}:
+        paths = [o.path for o in orgs if o.depth == depth]
+        counts.update(Member.objects.filter(is_active=True).filter(subtree_q(paths, "branch__path"))
+                      .annotate(prefix=Substr("branch__path", 1, depth * step)).values("prefix")
+                      .annotate(n=Count("pk")).values_list("prefix", "n"))
+    for o in orgs:
+        o.subtree_member_count = counts.get(o.path, 0)
     return orgs
 
 

@@ -68,17 +68,25 @@ class HomeView(PortalPageMixin, View):
 
 
 class TreeView(PortalPageMixin, View):
+    """The tree a level at a time (top organizations and their children; ?parent= opens one), or a search."""
+
     def get(self, request):
         show_groups = request.GET.get("groups") == "1"
-        orgs = selectors.organization_tree(user=request.user, groups=show_groups)
-        q = request.GET.get("q", "").strip()
-        if q:
-            orgs = [o for o in orgs if q in o.name or q in o.code]
+        q = request.GET.get("q", "").strip()[:40]
+        parent = None
+        if request.GET.get("parent", "").isdigit():
+            parent = get_object_or_404(Organization.objects.restrict(request.user, VIEW), pk=request.GET["parent"])
+        orgs = selectors.organization_level(user=request.user, parent=parent, groups=show_groups, q=q)
         min_depth = min((o.depth for o in orgs), default=1)
+        deepest = max((o.depth for o in orgs), default=1)
         for o in orgs:
-            o.indent = o.depth - min_depth
+            o.indent = 0 if q else o.depth - min_depth
             o.warnings = selectors.structure_warnings(o)
-        return render(request, "branches/tree.html", {"orgs": orgs, "q": q, "show_groups": show_groups})
+            o.can_open = not q and o.depth == deepest and o.numchild > 0 and (show_groups or o.kind != "branch")
+        ancestors = (Organization.objects.restrict(request.user, VIEW).filter(path__in=parent.ancestor_paths()[1:])
+                     .order_by("path") if parent else [])
+        return render(request, "branches/tree.html", {"orgs": orgs, "q": q, "show_groups": show_groups,
+                                                       "parent": parent, "ancestors": ancestors})
 
 
 class OrganizationDetailView(PortalPageMixin, View):

@@ -39,3 +39,6 @@ class MembersConfig(AppConfig):
         extensions.register_member_panel(panels.member_panel, order=20)
         extensions.register_organization_panel(panels.organization_panel, order=40)
         extensions.register_home_panel(panels.home_panel, order=30)
+        from . import pickers
+
+        pickers.register()

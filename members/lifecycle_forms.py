@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.forms import DateInput
 from branches.models import Organization
 from portal.concurrency import FormTokenMixin
+from portal.pickers import PickersMixin
 from portal.scoping import CHANGE, VIEW
 
 from .lifecycle_models import DuesClass, Grade, Milestone, MilestoneKind, PayMethod, Stage, StatusKind
@@ -88,7 +89,7 @@ class MilestoneForm(forms.Form):
             del self.fields["exception_reason"]
 
 
-class DueListForm(forms.Form):
+class DueListForm(PickersMixin, forms.Form):
     branch = forms.ModelChoiceField(label=_("党支部"), queryset=None, required=False, empty_label=_("（全部）"))
 
     def __init__(self, *args, user, **kwargs):
@@ -126,7 +127,7 @@ class DuesMarkForm(forms.Form):
     method = forms.ChoiceField(label=_("方式"), choices=PayMethod.choices, initial=PayMethod.WECHAT)
 
 
-class YearBranchForm(forms.Form):
+class YearBranchForm(PickersMixin, forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
 
     def __init__(self, *args, user, action=VIEW, branch_required=False, **kwargs):
@@ -176,7 +177,7 @@ class TransferForm(forms.Form):
         return data
 
 
-class TransferInForm(forms.Form):
+class TransferInForm(PickersMixin, forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=40)
     gender = forms.ChoiceField(label=_("性别"), choices=Gender.choices)
     birth_date = forms.DateField(label=_("出生日期"), widget=DateInput())
@@ -220,7 +221,7 @@ class StatusForm(forms.Form):
         self.fields["meeting"].label_from_instance = _meeting_label
 
 
-class PointsEntryForm(forms.Form):
+class PointsEntryForm(PickersMixin, forms.Form):
     member = forms.ModelChoiceField(label=_("党员"), queryset=Member.objects.none())
     item = forms.ModelChoiceField(label=_("积分项目"), queryset=None)
     occurred_on = forms.DateField(label=_("日期"), widget=DateInput(), initial=date.today)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind
 from members.models import Member
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
+from portal.pickers import PickerFilterSetMixin, PickersMixin
 from portal.widgets import FastSelect, tree_label
 
 from .compliance import Period
@@ -53,7 +54,7 @@ def parse_marks(data, member_ids) -> dict[int, tuple[str, str]]:
     return marks
 
 
-class ActivityForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
+class ActivityForm(PickersMixin, VersionCheckMixin, FormTokenMixin, forms.ModelForm):
     organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("召开组织"))
     guests = forms.CharField(label=_("列席人员"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=_("每行一人，如上级党组织参会人员。"))
@@ -182,7 +183,7 @@ def _default_period():
     return Period.containing(RulePer.YEAR, today).key
 
 
-class ComplianceFilterSet(django_filters.FilterSet):
+class ComplianceFilterSet(PickerFilterSetMixin, django_filters.FilterSet):
     """One FilterSet for the compliance page, its XLSX export and the API: filters the organizations; the
     period, type and sort go to the engine."""
 

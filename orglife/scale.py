@@ -48,14 +48,15 @@ def seed_activities(*, ctx, year: int = 2025) -> None:
         return
     by_branch: dict[int, list[int]] = {}
     by_group: dict[int, list[int]] = {}
-    for mid, bid, gid in Member.objects.filter(is_active=True).order_by("id").values_list("id", "branch_id", "party_group_id").iterator(chunk_size=50000):
+    scale_orgs = ctx.organizations()
+    for mid, bid, gid in Member.objects.filter(is_active=True, branch__in=scale_orgs).order_by("id").values_list("id", "branch_id", "party_group_id").iterator(chunk_size=50000):
         by_branch.setdefault(bid, []).append(mid)
         if gid:
             by_group.setdefault(gid, []).append(mid)
     seats: dict[int, list[int]] = {}
-    for bid, mid in CommitteeSeat.objects.filter(ended_on__isnull=True).values_list("term__organization_id", "member_id"):
+    for bid, mid in CommitteeSeat.objects.filter(ended_on__isnull=True, term__organization__in=scale_orgs).values_list("term__organization_id", "member_id"):
         seats.setdefault(bid, []).append(mid)
-    orgs = list(Organization.objects.filter(kind__in=[OrganizationKind.BRANCH, OrganizationKind.PARTY_GROUP])
+    orgs = list(scale_orgs.filter(kind__in=[OrganizationKind.BRANCH, OrganizationKind.PARTY_GROUP])
                 .order_by("path").values_list("id", "kind"))
     next_id = (Activity.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     first_id = next_id

@@ -501,8 +501,10 @@ class AttendanceView(PortalPageMixin, View):
         orgs = fs.qs
         branches = sel.branch_attendance(org_qs=orgs, start=period.start, end=period.end)
         lowest = sel.member_attendance(org_qs=orgs, start=period.start, end=period.end, limit=20)
-        trend = sel.attendance_trend(org_paths=[o.path for o in scope if o.depth == min(x.depth for x in scope)][:20]
-                                     if scope.exists() else [], year=period.year)
+        # The trend draws the viewer's top level (at most 20 lines): two indexed reads, not a walk of the scope.
+        top_depth = scope.order_by("depth").values_list("depth", flat=True).first()
+        top_paths = list(scope.filter(depth=top_depth).order_by("path").values_list("path", flat=True)[:20])
+        trend = sel.attendance_trend(org_paths=top_paths, year=period.year)
         return render(request, "orglife/attendance.html", {
             "filterset": fs, "period": period, "branches": branches, "lowest": lowest, "chart": {"attendance": trend},
         })

@@ -8,6 +8,8 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from portal.pickers import PickerFilterSetMixin
+
 TIMESTAMP_OUT_OF_RANGE = _("时间超出可用范围。")
 
 
@@ -70,7 +72,7 @@ class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
         super().__init__(*args, **kwargs)
 
 
-class UpdatedSinceFilterSet(django_filters.FilterSet):
+class UpdatedSinceFilterSet(PickerFilterSetMixin, django_filters.FilterSet):
     """Incremental sync: rows changed at or after a timestamp (ISO 8601)."""
 
     updated_since = UpdatedSinceFilter()

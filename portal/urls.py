@@ -9,6 +9,7 @@ from evaluations.api.urls import router as evaluations_router
 from members.api.urls import router as members_router
 from orglife.api.urls import router as orglife_router
 from portal import api as portal_api
+from portal import pickers
 from portal import views as portal_views
 from practice.api.urls import router as practice_router
 from reports.api.urls import router as reports_router
@@ -30,6 +31,7 @@ api_v1 = [
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz/", portal_views.healthz, name="healthz"),
+    path("pick/<slug:name>/", pickers.pick, name="pick"),
     path("favicon.ico", portal_views.favicon),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

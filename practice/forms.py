@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Organization
 from members.models import Member
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
+from portal.pickers import PickersMixin
 from portal.scoping import ALL, CHANGE, MANAGE, VIEW, granted_paths, subtree_q
 
 from .models import (
@@ -48,7 +49,7 @@ def _indent(field):
     field.label_from_instance = lambda o: f"{'　' * (o.depth - 1)}{o.name}"
 
 
-class PracticeForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
+class PracticeForm(PickersMixin, VersionCheckMixin, FormTokenMixin, forms.ModelForm):
     """Base: sets date widgets and the organization choices for the kind's action."""
 
     kind = ""
@@ -141,12 +142,12 @@ class PostForm(PracticeForm):
         self.fields["holders"].label_from_instance = lambda m: f"{m.name}（{m.branch.short_name or m.branch.name}）"
 
 
-class PostResultForm(forms.Form):
+class PostResultForm(PickersMixin, forms.Form):
     reported_on = forms.DateField(label=_("报告日期"), widget=DATE, initial=timezone.localdate)
     summary = forms.CharField(label=_("成效"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class StudyRecordForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
+class StudyRecordForm(PickersMixin, VersionCheckMixin, FormTokenMixin, forms.ModelForm):
     """A member records her own study (no member field); secretaries/staff choose the member."""
 
     class Meta:
@@ -175,7 +176,7 @@ class ContestForm(PracticeForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class ContestResultForm(forms.Form):
+class ContestResultForm(PickersMixin, forms.Form):
     member = forms.ModelChoiceField(label=_("党员"), queryset=None)
     score = forms.DecimalField(label=_("成绩"), required=False, decimal_places=1, max_digits=6)
     award = forms.CharField(label=_("获奖"), max_length=40, required=False)
@@ -208,7 +209,7 @@ class CourseForm(PracticeForm):
         fields = ["organization", "name", "kind", "hours", "starts_on", "ends_on", "location"]
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(PickersMixin, forms.Form):
     member = forms.ModelChoiceField(label=_("学员"), queryset=None)
     attended = forms.BooleanField(label=_("参训"), required=False, initial=True)
     completed = forms.BooleanField(label=_("结业"), required=False)
@@ -255,7 +256,7 @@ class ContactRuleForm(forms.ModelForm):
         fields = ["min_visits_per_year"]
 
 
-class VisitForm(forms.Form):
+class VisitForm(PickersMixin, forms.Form):
     visited_on = forms.DateField(label=_("走访日期"), widget=DATE, initial=timezone.localdate)
     checked = forms.CharField(label=_("检查内容"), widget=forms.Textarea(attrs={"rows": 3}))
     findings = forms.CharField(label=_("发现问题（概述）"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

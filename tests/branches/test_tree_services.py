@@ -95,10 +95,42 @@ def test_tree_page_counts_are_the_same_with_and_without_groups(client, tree, use
     MemberFactory.create_batch(3, branch=tree.a1, party_group=tree.a1g)
     MemberFactory.create_batch(2, branch=tree.b1)
     client.force_login(users.staff)
-    without = client.get(reverse("branches:tree")).context["orgs"]
-    with_groups = client.get(reverse("branches:tree"), {"groups": "1"}).context["orgs"]
+    top = {o.pk: o.subtree_member_count for o in client.get(reverse("branches:tree")).context["orgs"]}
+    without = client.get(reverse("branches:tree"), {"parent": tree.a1.pk}).context["orgs"]
+    with_groups = client.get(reverse("branches:tree"), {"parent": tree.a1.pk, "groups": "1"}).context["orgs"]
     assert tree.a1g.pk not in {o.pk for o in without}
     assert tree.a1g.pk in {o.pk for o in with_groups}
     counts = {o.pk: o.subtree_member_count for o in with_groups}
     assert {o.pk: o.subtree_member_count for o in without} == {pk: n for pk, n in counts.items() if pk != tree.a1g.pk}
-    assert counts[tree.root.pk] == 5 and counts[tree.ga.pk] == 3 and counts[tree.a1.pk] == 3
+    assert top[tree.root.pk] == 5 and top[tree.ga.pk] == 3 and counts[tree.a1.pk] == 3
+
+
+# --- the tree page, a level at a time -------------------------------------------------------------------------
+
+
+def _tree_rows(client, **params):
+    response = client.get("/org/", params)
+    assert response.status_code == 200
+    return [o.pk for o in response.context["orgs"]]
+
+
+def test_tree_page_shows_the_top_two_levels_and_opens_one_organization(client, tree, users, members):
+    client.force_login(users.staff)
+    assert _tree_rows(client) == [tree.root.pk, tree.ga.pk, tree.gb.pk]
+    assert _tree_rows(client, parent=tree.ga.pk) == [tree.ga.pk, tree.a1.pk, tree.a2.pk]
+    opened = client.get("/org/", {"parent": tree.ga.pk}).context["orgs"]
+    assert {o.pk: o.subtree_member_count for o in opened} == {tree.ga.pk: 2, tree.a1.pk: 1, tree.a2.pk: 1}
+    assert _tree_rows(client, parent=tree.a1.pk, groups=1) == [tree.a1.pk, tree.a1g.pk]
+
+
+def test_tree_page_starts_at_each_grant_and_never_opens_outside_it(client, tree, users):
+    client.force_login(users.staff_a)                      # 甲党总支
+    assert _tree_rows(client) == [tree.ga.pk, tree.a1.pk, tree.a2.pk]
+    assert client.get("/org/", {"parent": tree.gb.pk}).status_code == 404
+    assert _tree_rows(client, q="乙") == []
+
+
+def test_tree_search_finds_matches_at_any_depth(client, tree, users):
+    client.force_login(users.staff)
+    assert _tree_rows(client, q="甲一") == [tree.a1.pk]
+    assert _tree_rows(client, q="甲一", groups=1) == [tree.a1.pk, tree.a1g.pk]

@@ -18,13 +18,3 @@ def test_same_markup_as_django_select(value):
     got = FastSelect(choices=CHOICES, attrs=attrs).render("organization", value, attrs={"id": "id_org"})
     assert _lines(got) == _lines(expected)
     assert "&lt;一&gt;" in got and "<一>" not in got  # labels are escaped
-
-
-def test_member_list_lists_the_scope_as_options(client, tree, users):
-    client.force_login(users.staff_a)
-    html = client.get("/members/", {"organization": tree.a1.pk}).content.decode()
-    select = html[html.index('<select name="organization"'):]
-    select = select[:select.index("</select>")]
-    assert f'<option value="{tree.a1.pk}" selected>' in select
-    assert f'value="{tree.a1g.pk}"' in select and f'value="{tree.ga.pk}"' in select
-    assert f'value="{tree.b1.pk}"' not in select  # outside her 党总支

@@ -99,6 +99,7 @@ COVERAGE: dict[str, str] = {
     "practice-notice-detail": WALK,
     "api/v1/^.*/$": "JSON 404 catch-all: walked",
     "api-schema": AUTH, "api-docs": AUTH,
+    "pick": LIST,
 }
 # Whole groups covered by one rule (route prefix -> how).
 COVERAGE_PREFIXES = {

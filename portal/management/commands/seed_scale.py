@@ -26,6 +26,12 @@ class ScaleContext:
         self.stdout = stdout
         self.data: dict = {}
 
+    def organizations(self):
+        """The organizations this seed made (its own root's subtree): steps never touch a tree already there."""
+        from branches.models import Organization
+
+        return Organization.objects.filter(path__startswith=self.data["root_path"])
+
 
 class Command(BaseCommand):
     help = "生成大规模测试数据（基准测试用）"

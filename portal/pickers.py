@@ -1,0 +1,137 @@
+"""Search-as-you-type pickers for choices too many to draw: organizations of a whole tree, members of a subtree.
+
+A <select> of every organization a 党委's staff may see is 20,000 options at province scale: most of a page's HTML and
+time. A picker draws only the chosen value; the browser asks `/pick/<name>/?q=…` (static/js/picker.js) for at most
+LIMIT matches, each shown with its path. Apps register what can be picked (domain-free here; branches registers
+organizations, members registers members, in their AppConfig.ready()):
+
+    register_picker("organization", queryset=lambda user, action: Organization.objects.restrict(user, action),
+                    search=lambda qs, q: qs.filter(name__icontains=q), labels=organization_labels)
+
+`labels(objects) -> list[str]` names a page of results at once (one query for all their paths, not one each).
+The form field keeps its own queryset and validates the submitted id against it, so the picker only offers; it
+never widens what a form accepts. `use_pickers(form)` swaps the widget of every single-choice model field whose
+model is registered; a FilterSet gets it through PickerFilterSetMixin.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+LIMIT = 20
+ACTIONS = ("view", "change", "manage")
+
+
+@dataclass(frozen=True)
+class Picker:
+    name: str
+    model: type
+    queryset: Callable        # (user, action) -> QuerySet, already scoped
+    search: Callable          # (queryset, q) -> QuerySet
+    labels: Callable          # (list of objects) -> list[str]
+
+
+_pickers: dict[str, Picker] = {}
+
+
+def register_picker(name: str, *, model, queryset, search, labels) -> None:
+    _pickers[name] = Picker(name, model, queryset, search, labels)
+
+
+def picker_for_model(model) -> Picker | None:
+    return next((p for p in _pickers.values() if p.model is model), None)
+
+
+class PickerWidget(forms.Widget):
+    """A text box that searches, and a hidden input that carries the chosen id; only the chosen option is drawn."""
+
+    def __init__(self, picker: str, *, action: str = "view", attrs=None):
+        super().__init__(attrs)
+        self.picker = picker
+        self.action = action
+        self.choices = ()
+
+    def _chosen_label(self, value) -> str:
+        if value in (None, ""):
+            return ""
+        picker = _pickers[self.picker]
+        queryset = getattr(self.choices, "queryset", None)
+        obj = queryset.filter(pk=value).first() if queryset is not None else None
+        return picker.labels([obj])[0] if obj is not None else ""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        input_id = attrs.get("id", f"id_{name}")
+        value = "" if value is None else str(value)
+        url = reverse("pick", args=[self.picker]) + f"?action={self.action}"
+        empty = getattr(self.choices, "field", None)
+        empty_label = getattr(empty, "empty_label", None) or ""
+        return mark_safe(
+            f'<span class="picker" data-picker-url="{escape(url)}">'
+            f'<input type="hidden" name="{escape(name)}" id="{escape(input_id)}" value="{escape(value)}">'
+            f'<input type="search" class="picker-input" autocomplete="off" aria-label="{escape(str(_("输入名称搜索")))}"'
+            f' placeholder="{escape(empty_label or str(_("输入名称搜索")))}" value="{escape(self._chosen_label(value))}">'
+            f'<span class="picker-results" role="listbox" hidden></span></span>')
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+def use_pickers(form, *, action: str = "view"):
+    """Draw every registered model's single-choice field of `form` as a picker (multiple choices stay lists)."""
+    for field in form.fields.values():
+        if not isinstance(field, forms.ModelChoiceField) or isinstance(field, forms.ModelMultipleChoiceField):
+            continue
+        picker = picker_for_model(field.queryset.model) if field.queryset is not None else None
+        if picker is None:
+            continue
+        widget = PickerWidget(picker.name, action=action, attrs=field.widget.attrs)
+        widget.choices = field.choices
+        field.widget = widget
+    return form
+
+
+class PickersMixin:
+    """A form whose organization/member fields are drawn as pickers, however its subclasses set their querysets:
+    the widgets are swapped when the first field is drawn or cleaned, after every __init__ has run."""
+
+    def __getitem__(self, name):
+        if not self.__dict__.get("_pickers_used"):
+            self._pickers_used = True
+            use_pickers(self)
+        return super().__getitem__(name)
+
+
+class PickerFilterSetMixin:
+    """A FilterSet whose organization/member filters are pickers."""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_pickers_used", False):
+            use_pickers(form)
+            form._pickers_used = True
+        return form
+
+
+@login_required
+def pick(request, name: str):
+    picker = _pickers.get(name)
+    action = request.GET.get("action", "view")
+    if picker is None or action not in ACTIONS:
+        raise Http404
+    rows = picker.queryset(request.user, action)
+    q = request.GET.get("q", "").strip()[:50]
+    if q:
+        rows = picker.search(rows, q)
+    objects = list(rows[:LIMIT])
+    return JsonResponse({"results": [{"id": o.pk, "label": label}
+                                     for o, label in zip(objects, picker.labels(objects), strict=True)]})
