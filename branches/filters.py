@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from portal.api import ActiveByDefaultMixin
-from portal.filters import OrderingFilter, UpdatedSinceFilter, UpdatedSinceFilterSet, scoped_queryset
+from portal.filters import UpdatedSinceFilter, UpdatedSinceFilterSet, scoped_queryset
 
 from .models import CommitteeTerm, Organization, OrganizationKind
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from django.db import connection
 from django.utils import timezone
 
-from branches.models import CommitteeSeat, Organization, OrganizationKind
+from branches.models import CommitteeSeat, OrganizationKind
 from members.models import Member
 from portal.bulk import copy_rows
 

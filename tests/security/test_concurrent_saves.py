@@ -15,8 +15,9 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from orglife import services as activity_services, services
 from branches.models import Organization
+from orglife import services
+from orglife import services as activity_services
 from orglife.models import Activity, ActivityStatus, ActivityType
 from portal import concurrency
 from tests.orglife.activity_factories import log
