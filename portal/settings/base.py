@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "evaluations",
     "reports",
     "practice",
+    "selfservice",
 ]
 
 MIDDLEWARE = [
