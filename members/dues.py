@@ -211,6 +211,15 @@ def arrears(*, user, upto: date | None = None, branch_ids=None) -> list[Arrear]:
     return sorted(result, key=lambda a: (-a.months, a.member.branch_id, a.member.name))
 
 
+def arrears_all(*, upto: date | None = None) -> list[Arrear]:
+    """The 欠缴名单 rule over every active member, for the daily reminders (no viewer: not for pages)."""
+    upto = month_start(upto or date.today())
+    found = _unpaid_runs(DuesRecord.objects.filter(month__gte=upto - relativedelta(months=11), month__lte=upto,
+                                                   member__is_active=True))
+    members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
+    return [Arrear(members[pk], *found[pk]) for pk in found]
+
+
 def member_arrear(*, member: Member, upto: date | None = None) -> Arrear | None:
     """The member's own arrears by the same rule as the 欠缴名单 (≥3 consecutive unpaid months), or None."""
     upto = month_start(upto or date.today())

@@ -37,6 +37,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("practice/", include("practice.urls")),
     path("mine/", include("selfservice.urls")),
+    path("inbox/", include("inbox.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

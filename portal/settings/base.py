@@ -39,10 +39,13 @@ INSTALLED_APPS = [
     "portal",
     "branches",
     "members",
+    # The outbox (messages to users, one delivery row per channel): above members, below organizational life.
+    "notifications",
     "evaluations",
     "reports",
     "practice",
     "selfservice",
+    "inbox",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "inbox.context_processors.unread",
             ],
         },
     },
@@ -211,6 +215,14 @@ CELERY_BEAT_SCHEDULE: dict = {}
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# A dead mail server must not hold an outbox run (and its row lock) for long: fail, retry later.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# --- Outbox (notifications/) ------------------------------------------------------------------------
+# Retry n waits BASE * 2**(n-1) seconds (capped at MAX); after MAX_ATTEMPTS failures a delivery is `failed`.
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=6 * 3600)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
