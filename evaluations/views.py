@@ -13,10 +13,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from portal.concurrency import VERSION_FIELD, SingleSubmitMixin, page_version, stale_message
+from portal.concurrency import VERSION_FIELD, SingleSubmitMixin, check_unchanged, page_version, stale_message
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
+from portal.stored_files import atomic_with_files
 from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin
 
@@ -354,13 +355,18 @@ class SelfAssessmentView(PortalPageMixin, View):
         if conflict:   # someone saved the self-assessment since this page was shown: keep what was typed, save nothing
             return self.render(request, ev, sheet, errors=[conflict])
         try:
-            for key in request.FILES:
-                if key.startswith("f_") and key[2:].isdigit():
-                    for f in request.FILES.getlist(key):
-                        services.evidence_add(evaluation=ev, by=request.user, upload=f,
-                                              indicator=ev.cycle.standard.indicators.get(pk=int(key[2:])))
-            services.self_assessment_save(evaluation=ev, by=request.user, entries=_entries_from_post(request.POST),
-                                          narrative=request.POST.get("narrative", ""), submit=submit)
+            with atomic_with_files():   # a refused save keeps no evidence rows and no stored files
+                # Checked again under locks (evaluation, then sheet): a save arriving at the same instant waits
+                # here and then sees this one's version instead of overwriting it.
+                BranchEvaluation.objects.select_for_update().filter(pk=ev.pk).first()
+                check_unchanged(ev.sheets.filter(kind=SheetKind.SELF).first(), request.POST.get(VERSION_FIELD))
+                for key in request.FILES:
+                    if key.startswith("f_") and key[2:].isdigit():
+                        for f in request.FILES.getlist(key):
+                            services.evidence_add(evaluation=ev, by=request.user, upload=f,
+                                                  indicator=ev.cycle.standard.indicators.get(pk=int(key[2:])))
+                services.self_assessment_save(evaluation=ev, by=request.user, entries=_entries_from_post(request.POST),
+                                              narrative=request.POST.get("narrative", ""), submit=submit)
         except ValidationError as exc:
             return self.render(request, ev, ev.sheets.filter(kind=SheetKind.SELF).first(), errors=exc.messages)
         messages.success(request, _("自评已提交，进入上级评审。") if submit else gettext("草稿已保存。"))
@@ -402,7 +408,10 @@ class ScoreSheetView(PortalPageMixin, View):
         if conflict:   # the same sheet saved from another tab or device since this page was shown
             return self.render(request, sheet, errors=[conflict])
         try:
-            services.review_save(sheet=sheet, by=request.user, entries=_entries_from_post(request.POST), submit=submit)
+            with atomic_with_files():
+                check_unchanged(sheet, request.POST.get(VERSION_FIELD))   # under a row lock, with the write
+                services.review_save(sheet=sheet, by=request.user, entries=_entries_from_post(request.POST),
+                                     submit=submit)
         except ValidationError as exc:
             return self.render(request, sheet, errors=exc.messages)
         messages.success(request, _("评分已提交。") if submit else gettext("草稿已保存。"))

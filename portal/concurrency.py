@@ -10,6 +10,14 @@ without one). On save, if the row changed since the form was shown, the form is 
 message naming who changed what (from django-simple-history); the user's input stays in the form and the
 hidden version moves to the current one, so saving again is a conscious overwrite.
 
+The comparison in `clean()` gives the early message but proves nothing: two saves arriving together both
+pass it. The check that counts runs again when the row is written, inside the service's transaction: the
+form leaves the version it saw on its instance, and a `pre_save` receiver (`enforce_seen_version`, wired in
+PortalConfig.ready) locks the row (`SELECT … FOR UPDATE`), re-reads its version and refuses the write with
+`ConflictError` (a ValidationError, so views show it like any service error) if it moved. A concurrent save
+of the same row waits on the lock, then sees the winner's version. Pages that are not ModelForms call
+`check_unchanged(instance, seen)` inside their transaction for the same guarantee.
+
 Create forms — one line on the form and one on the view:
 
     class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm): ...
@@ -30,7 +38,8 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections, router
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +49,7 @@ from .history import _display
 log = logging.getLogger(__name__)
 
 VERSION_FIELD = "record_version"
+SEEN_ATTR = "_portal_seen_version"   # set on a form's instance by VersionCheckMixin.clean, read by pre_save
 TOKEN_FIELD = "form_token"
 
 CONFLICT = _("保存未成功：在您打开此页之后，{who}于 {when} 修改了这条记录{changes}。您填写的内容仍保留在下方，请核对；确认无误后再次保存将以您的内容为准。")
@@ -79,12 +89,56 @@ def version_of(instance) -> str:
     return _encode(_latest_history_id(instance))
 
 
-def current_version(instance) -> str:
-    """The version of the row in the database now (one query)."""
+def current_version(instance, *, lock: bool = False) -> str:
+    """The version of the row in the database now (one query; with `lock`, the row stays locked until commit)."""
     model = type(instance)
+    rows = model._default_manager.filter(pk=instance.pk)
+    if lock:
+        rows = rows.select_for_update()
     if _has_field(model, "updated_at"):
-        return _encode(model._default_manager.filter(pk=instance.pk).values_list("updated_at", flat=True).first())
+        return _encode(rows.values_list("updated_at", flat=True).first())
+    if lock:
+        rows.values_list("pk", flat=True).first()   # lock the row: its history rows are written under it
     return _encode(_latest_history_id(instance))
+
+
+class ConflictError(ValidationError):
+    """The row changed since the page was shown; `current` is its version now (for the re-rendered form)."""
+
+    def __init__(self, message, *, current: str = ""):
+        super().__init__(message, code="conflict")
+        self.current = current
+
+
+def check_unchanged(instance, seen: str | None) -> None:
+    """Inside a transaction: lock `instance`'s row and raise ConflictError if it is not at version `seen`.
+
+    The lock holds until the transaction ends, so the caller's write cannot interleave with another one.
+    """
+    if not seen or instance is None or instance.pk is None:
+        if seen and seen != NO_RECORD and (instance is None or instance.pk is None):
+            raise ConflictError(CONFLICT_UNKNOWN)
+        return
+    if seen == NO_RECORD:   # the page was shown before the record existed; it exists now
+        raise ConflictError(conflict_message(instance, "h0"), current=current_version(instance))
+    connection = connections[router.db_for_write(type(instance))]
+    if not connection.in_atomic_block:
+        raise RuntimeError("check_unchanged() must run inside the transaction that writes the row")
+    now = current_version(instance, lock=True)
+    if now != seen:
+        raise ConflictError(conflict_message(instance, seen), current=now)
+
+
+def enforce_seen_version(sender, instance, raw=False, **kwargs) -> None:
+    """pre_save: a row edited through a VersionCheckMixin form is written only if still at the version shown.
+
+    Checked once per instance (later saves in the same transaction are the service's own follow-ups; the
+    row lock taken here covers them).
+    """
+    seen = instance.__dict__.pop(SEEN_ATTR, None)
+    if raw or not seen or instance.pk is None:
+        return
+    check_unchanged(instance, seen)
 
 
 def _latest_history_id(instance):
@@ -189,11 +243,18 @@ class VersionCheckMixin:
             return data
         now = current_version(self.instance)
         if seen != now:
-            self.add_error(None, conflict_message(self.instance, seen))
+            self.add_error(None, ConflictError(conflict_message(self.instance, seen), current=now))
+        else:
+            # Checked again, under a row lock, when the service saves this instance (enforce_seen_version).
+            self.instance.__dict__[SEEN_ATTR] = seen
+        return data
+
+    def add_error(self, field, error):
+        if isinstance(error, ConflictError) and error.current and self.version_field in self.fields:
             # Re-rendered form carries the current version: the next save is a deliberate overwrite.
             self.data = self.data.copy()
-            self.data[self.add_prefix(self.version_field)] = now
-        return data
+            self.data[self.add_prefix(self.version_field)] = error.current
+        super().add_error(field, error)
 
 
 # --- one-time form tokens ----------------------------------------------------------------------------

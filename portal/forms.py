@@ -6,5 +6,7 @@ def apply_validation_error(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
+    elif getattr(exc, "current", None) is not None:   # portal.concurrency.ConflictError: keep its version
+        form.add_error(None, exc)
     else:
         form.add_error(None, exc.messages)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from branches.models import Reminder
 from branches.reminders import send_secretary_reminders, send_staff_digests
 from branches.tasks import send_orglife_reminders
+from notifications.tasks import deliver_pending
 from tests.branches.activity_factories import log
 
 TODAY = date(2026, 11, 25)  # November's 主题党日 is due within 7 days; October's was missed
@@ -26,6 +27,8 @@ def mailboxes(users):
 def test_secretary_digest_once_per_window(tree, mailboxes):
     log(tree.a1, "theme_day", date(2026, 9, 5))
     assert send_secretary_reminders(today=TODAY) == 1
+    assert not mail.outbox   # queued in the outbox, sent by its worker
+    deliver_pending()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["sec@example.org"]
     titles = list(Reminder.objects.filter(user=mailboxes.secretary).values_list("title", flat=True))
     assert any("主题党日" in t and "到期" in t for t in titles)
@@ -35,6 +38,7 @@ def test_secretary_digest_once_per_window(tree, mailboxes):
         organization__in=[tree.a1, tree.a1g]).exists()
     # rerun: nothing new, nothing sent
     assert send_secretary_reminders(today=TODAY) == 0
+    deliver_pending()
     assert len(mail.outbox) == 1
 
 
@@ -44,6 +48,7 @@ def test_nothing_due_soon_sends_nothing(tree, mailboxes):
 
     FrequencyRule.objects.update(min_count=0)
     assert send_secretary_reminders(today=TODAY) == 0
+    deliver_pending()
     assert not mail.outbox
 
 

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = _("消息")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .channels import EmailChannel, register
+
+        register(EmailChannel())
