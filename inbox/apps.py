@@ -19,4 +19,12 @@ class InboxConfig(AppConfig):
 
         for channel in PUSH_CHANNELS:
             register(channel)
+        from django.db.models.signals import post_save
+
+        from practice.models import Notice, NoticeReceipt
+
+        from . import signals
+
+        post_save.connect(signals.notice_saved, sender=Notice, dispatch_uid="inbox.notice_saved")
+        post_save.connect(signals.receipt_saved, sender=NoticeReceipt, dispatch_uid="inbox.receipt_saved")
         navigation.register("inbox", _("站内消息"), "inbox:list", order=0, section=_("我的"), icon="bell")

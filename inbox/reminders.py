@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from branches.compliance import due_now
+from branches.compliance import Period, compliance_table
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind, Role
 from branches.selectors import structure_warnings, warning_candidates_q, with_structure
 from members import dues as dues_rules
@@ -47,31 +47,36 @@ def _send(counter, user, **kw):
 
 
 def orglife(counter, today: date) -> None:
+    """This year's rule windows (branches.compliance): ended windows with a shortfall are overdue; the open one is
+    due when it ends within a week. A new message when the overdue shortfall grows, not every day."""
     orgs = Organization.objects.active().filter(kind__in=[*BRANCH_KINDS, OrganizationKind.PARTY_GROUP])
     overdue_by_branch: dict[int, list[str]] = defaultdict(list)
     branches = {}
-    for row in due_now(organizations_qs=orgs, today=today):
+    for row in compliance_table(organizations_qs=orgs, period=Period.parse(str(today.year)), today=today):
         org = row.organization
         branch = org if org.kind in BRANCH_KINDS else Organization.objects.get(path=org.path[:-Organization.steplen])
         branches[branch.pk] = branch
         for cell in row.cells.values():
-            soon = cell.state == "due" and cell.due_on and cell.due_on <= today + timedelta(days=SOON_DAYS)
-            if cell.state != "overdue" and not soon:
+            soon = cell.missing > cell.overdue and cell.due_on and cell.due_on <= today + timedelta(days=SOON_DAYS)
+            if not cell.overdue and not soon:
                 continue
             what = f"{org.name}：{cell.activity_type.name}"
-            if cell.state == "overdue":
-                overdue_by_branch[branch.pk].append(what)
+            if cell.overdue:
+                overdue_by_branch[branch.pk].append(f"{what}（少开 {cell.overdue} 次）")
+                kind, title = "orglife.overdue", f"{what}已逾期，少开 {cell.overdue} 次"
+                key = f"orglife:overdue:{org.pk}:{cell.activity_type.pk}:{today.year}:{cell.overdue}"
+            else:
+                kind, title = "orglife.due", f"{what}将于 {cell.due_on:%m月%d日} 到期"
+                key = f"orglife:due:{org.pk}:{cell.activity_type.pk}:{cell.due_on}"
             for user in _holders(branch, Role.SECRETARY):
-                _send(counter, user, kind="orglife.overdue" if cell.state == "overdue" else "orglife.due",
-                      title=f"{what}{'已逾期' if cell.state == 'overdue' else f'将于 {cell.due_on:%m月%d日} 到期'}",
-                      text=f"本期已开 {cell.count} 次，还差 {cell.missing} 次。", link=reverse("branches:due"),
-                      key=f"orglife:{cell.state}:{org.pk}:{cell.activity_type.pk}:{today:%Y-%m}")
+                _send(counter, user, kind=kind, title=title, text=f"今年已开 {cell.count} 次。",
+                      link=reverse("branches:due"), key=key)
     for branch_id, items in overdue_by_branch.items():
         branch = branches[branch_id]
         for user in _holders(branch, Role.STAFF):
             _send(counter, user, kind="orglife.overdue", title=f"{branch.name}：组织生活逾期 {len(items)} 项",
                   text="\n".join(items), link=branch.get_absolute_url(),
-                  key=f"orglife:staff:{branch.pk}:{today:%Y-%m}")
+                  key=f"orglife:staff:{branch.pk}:{today.year}:{len(items)}")
 
 
 def terms(counter, today: date) -> None:
