@@ -16,7 +16,7 @@ from collections import Counter
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 
 from notifications.channels import Channel, PermanentFailure
 from notifications.models import Delivery, DeliveryState, Urgency
@@ -55,13 +55,13 @@ def site_url(link: str) -> str:
 def push_text(messages, *, group: bool) -> tuple[str, str]:
     """(title, text) for one push of `messages`: counts by kind and a link; never a name, amount or ID."""
     counts = Counter(str(kind_of(m.kind).label) for m in messages)
-    what = _g("、").join(f"{label} {n} " + _g("项") for label, n in counts.items())
+    what = gettext("、").join(f"{label} {n} " + gettext("项") for label, n in counts.items())
     link = site_url(messages[0].link if len(messages) == 1 and messages[0].link else "/inbox/")
-    title = _g("四强党建门户提醒")
+    title = gettext("四强党建门户提醒")
     if group:
-        text = _g("本组织有新的待办：{what}。请相关同志登录门户查看处理：{link}").format(what=what, link=link)
+        text = gettext("本组织有新的待办：{what}。请相关同志登录门户查看处理：{link}").format(what=what, link=link)
     else:
-        text = _g("您有新的消息：{what}。请登录门户查看：{link}").format(what=what, link=link)
+        text = gettext("您有新的消息：{what}。请登录门户查看：{link}").format(what=what, link=link)
     return title, text
 
 
