@@ -27,4 +27,7 @@ class InboxConfig(AppConfig):
 
         post_save.connect(signals.notice_saved, sender=Notice, dispatch_uid="inbox.notice_saved")
         post_save.connect(signals.receipt_saved, sender=NoticeReceipt, dispatch_uid="inbox.receipt_saved")
-        navigation.register("inbox", _("站内消息"), "inbox:list", order=0, section=_("我的"), icon="bell")
+        from portal.views import has_page_access
+
+        navigation.register("inbox", _("站内消息"), "inbox:list", order=0, section=_("我的"), icon="bell",
+                            visible=lambda u: u.is_authenticated and has_page_access(u))

@@ -37,6 +37,8 @@ READ_ONLY_WRITE_ALLOWED: dict[tuple[str, str], str] = {
     **{(role, name): "every party member logs their own study (学习记录), whatever their role"
        for role in ("reviewer", "member") for name in ("practice:study_create", "practice:study_mine")},
     **{(role, "branches:reminders"): "marking one's own reminders read" for role in ("reviewer", "member")},
+    **{(role, name): "one's own messages (mark read) and one's own channel settings"
+       for role in ("reviewer", "member") for name in ("inbox:open", "inbox:read_all", "inbox:preferences")},
     ("member", "mine:study"): "a member writes her own 民主评议 自评 on 我的 (her entry only, found by her login)",
     ("reviewer", "evaluations:rectification_create"): "reviewers' findings become rectification items (整改)",
 }
