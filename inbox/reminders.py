@@ -8,7 +8,8 @@ Who gets what:
 - 换届 overdue or due within 90 days (branches.selectors.structure_warnings): secretaries and staff above.
 - 党费: a member with unpaid past months (her own); secretaries: members ≥3 months in arrears (members.dues rule).
 - 政治生日 this month: the member herself.
-- 民主评议 open without her 自评: the member; 评价 自评/评审 closing within 7 days: secretaries / reviewers.
+- 民主评议 open without her 自评: the member; 评价 自评/评审 closing within 7 days: secretaries / reviewers;
+  a score sheet not yet submitted in an open cycle: its scorer.
 - 整改 past its deadline: the responsible organization's secretaries; transfers awaiting acceptance: secretaries
   of the receiving branch.
 """
@@ -123,7 +124,7 @@ def member_matters(counter, today: date) -> None:
 
 
 def evaluations(counter, today: date) -> None:
-    from evaluations.models import Cycle, Rectification
+    from evaluations.models import Cycle, Rectification, ScoreSheet, SheetStatus
 
     soon = today + timedelta(days=SOON_DAYS)
     for cycle in Cycle.objects.filter(closed_at__isnull=True).select_related("organization"):
@@ -137,6 +138,11 @@ def evaluations(counter, today: date) -> None:
                 for user in users:
                     _send(counter, user, kind="evaluations.deadline", title=f"{cycle.name}：{what}将于 {closes:%m月%d日} 截止",
                           link=cycle.get_absolute_url(), key=f"cycle:{cycle.pk}:{what}")
+    for sheet in (ScoreSheet.objects.filter(status=SheetStatus.DRAFT, evaluation__cycle__closed_at__isnull=True)
+                  .select_related("evaluation__organization", "reviewer")):
+        org = sheet.evaluation.organization
+        _send(counter, sheet.reviewer, kind="evaluations.score", title=f"{org.name}：有一份评分待完成",
+              link=sheet.evaluation.get_absolute_url(), key=f"sheet:{sheet.pk}")
     for item in Rectification.objects.overdue(today).select_related("organization"):
         for user in _holders(item.organization, Role.SECRETARY):
             _send(counter, user, kind="evaluations.rectification", title=f"{item.organization.name}：整改已过期限，待销号",
