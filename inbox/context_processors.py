@@ -2,8 +2,8 @@ from django.utils.functional import SimpleLazyObject
 
 
 def unread(request):
-    """The header's bell: `inbox_unread` (one query) and `inbox_shown` (the user may use pages), both computed
-    only when a page draws them."""
+    """`inbox_shown`: whether the header draws the bell (the user may use pages); computed only when drawn. The
+    unread count itself is fetched by htmx from inbox:badge, so pages run no query for it."""
     user = getattr(request, "user", None)
 
     def shown():
@@ -11,11 +11,4 @@ def unread(request):
 
         return bool(user is not None and user.is_authenticated and has_page_access(user))
 
-    def count():
-        if not shown():
-            return 0
-        from .services import unread_count
-
-        return unread_count(user)
-
-    return {"inbox_unread": SimpleLazyObject(count), "inbox_shown": SimpleLazyObject(shown)}
+    return {"inbox_shown": SimpleLazyObject(shown)}

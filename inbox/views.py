@@ -68,3 +68,10 @@ class PreferencesView(PortalPageMixin, View):
         services.preferences_set(user=request.user, enabled={n: request.POST.get(n) == "on" for n in names})
         flash.success(request, _("接收设置已保存。"))
         return redirect("inbox:preferences")
+
+
+class BadgeView(PortalPageMixin, View):
+    """The header bell's unread count, fetched by htmx after the page loads (pages themselves run no query)."""
+
+    def get(self, request):
+        return render(request, "inbox/_badge.html", {"unread": services.unread_count(request.user)})

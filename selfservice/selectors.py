@@ -18,19 +18,15 @@ from members.lifecycle_models import AppraisalEntry, DuesRecord, EntryStatus, Po
 from members.models import Member, MembershipMove
 from practice import selectors as practice_selectors
 from practice.models import ContestResult, StudyRecord
+from practice.permissions import own_member as practice_own_member
 
 UPCOMING_DAYS = 60
 
 
 def own_member(user) -> Member | None:
-    """The active member record linked to `user` (cached on the user for the request), or None."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    cache = user.__dict__.setdefault("_scope_cache", {})
-    if "own_member" not in cache:
-        cache["own_member"] = (Member.objects.filter(user=user, is_active=True)
-                               .select_related("branch", "party_group").first())
-    return cache["own_member"]
+    """The active member record linked to `user`, or None: practice's lookup, cached on the user for the request
+    (the navigation asks on every page; one query serves both apps)."""
+    return practice_own_member(user)
 
 
 def has_member_record(user) -> bool:

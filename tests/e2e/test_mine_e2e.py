@@ -68,6 +68,7 @@ def test_member_path_on_a_phone(live_server, make_page, world):
     page.locator('[data-testid="inbox-list"]').get_by_role("button", name="查看").first.click()
     page.wait_for_url(base + world.notice.get_absolute_url())
     assert "请各支部按时开展" in page.content()
+    page.locator('[data-testid="unread-none"]').wait_for(state="attached")      # the bell's count was fetched
     assert page.locator('[data-testid="unread-count"]').count() == 0
     page.shot("notice")
     # dues

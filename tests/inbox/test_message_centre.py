@@ -39,7 +39,8 @@ class TestInbox:
         login(client, people.alice)
         body = client.get(reverse("inbox:list")).content.decode()
         assert "给王芳的消息" in body and "给李强的消息" not in body
-        assert 'data-testid="unread-count">1<' in client.get(reverse("mine:home")).content.decode()
+        assert reverse("inbox:badge") in client.get(reverse("mine:home")).content.decode()    # the bell asks
+        assert 'data-testid="unread-count">1<' in client.get(reverse("inbox:badge")).content.decode()
 
     def test_opening_marks_read_and_follows_the_link(self, client, people):
         m = services.notify(recipient=people.alice, kind="members.arrears", title="t", link="/mine/dues/")
@@ -48,7 +49,7 @@ class TestInbox:
         assert response.status_code == 302 and response["Location"] == "/mine/dues/"
         m.refresh_from_db()
         assert m.read_at is not None
-        assert 'data-testid="unread-count"' not in client.get(reverse("inbox:list")).content.decode()
+        assert 'data-testid="unread-count"' not in client.get(reverse("inbox:badge")).content.decode()
 
     def test_someone_elses_message_is_404_and_stays_unread(self, client, people):
         m = services.notify(recipient=people.bob, kind="members.arrears", title="t", link="/mine/")
