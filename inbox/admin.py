@@ -6,6 +6,8 @@ from .models import ChannelConfig, Preference
 
 
 class ChannelConfigForm(forms.ModelForm):
+    url = forms.URLField(label=ChannelConfig._meta.get_field("url").verbose_name, max_length=500, assume_scheme="https",
+                         help_text=ChannelConfig._meta.get_field("url").help_text)
     secret = forms.CharField(label=_("加签密钥"), required=False, widget=forms.PasswordInput(render_value=False),
                              help_text=_("钉钉机器人“加签”密钥；留空则不修改"))
 

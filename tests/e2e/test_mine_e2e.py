@@ -15,7 +15,8 @@ def world(tree, users):
     from types import SimpleNamespace
 
     from branches import activity_services as svc
-    from branches.models import AttendanceStatus
+    from branches.models import ActivityType, AttendanceStatus, FrequencyRule
+    from branches.orglife_defaults import seed_defaults
     from members.lifecycle_models import DuesRecord
     from practice import services as practice_services
     from practice.models import Audience
@@ -23,6 +24,7 @@ def world(tree, users):
     from tests.branches.factories import UserFactory
     from tests.members.factories import MemberFactory
 
+    seed_defaults(ActivityType, FrequencyRule)      # idempotent: the rows a data migration seeds, if a flush took them
     user = UserFactory(username="wangfang")
     member = MemberFactory(branch=tree.a1, party_group=tree.a1g, name="王芳", user=user)
     today = timezone.localdate()

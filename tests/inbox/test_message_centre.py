@@ -81,7 +81,8 @@ class TestInbox:
         assert not Preference.objects.filter(user=people.bob).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+# transaction: the notice fans out on commit; serialized_rollback puts back the rows data migrations seeded.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_notice_reaches_each_recipient_and_reading_it_marks_the_message(client, tree, users):
     alice = UserFactory(username="alice")
     MemberFactory(branch=tree.a1, name="甲支部王芳", user=alice)
