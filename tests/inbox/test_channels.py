@@ -191,3 +191,17 @@ def test_dingtalk_sign_matches_the_documented_algorithm():
     url = dingtalk_signed_url("https://oapi.dingtalk.com/robot/send?access_token=T", "SEC1", timestamp_ms=1700000000000)
     digest = hmac.new(b"SEC1", b"1700000000000\nSEC1", hashlib.sha256).digest()
     assert url.endswith("&timestamp=1700000000000&sign=" + urllib.parse.quote_plus(base64.b64encode(digest)))
+
+
+@pytest.mark.django_db
+def test_a_group_robot_gets_one_digest_for_everyone_in_its_organization(tree, person, receiver):
+    other = UserFactory(username="lisi")
+    MemberFactory(branch=tree.a2, name="李四", user=other)
+    configure(tree, PushKind.WECOM, receiver.url + "/group", digest_at=time(8, 30))
+    for user in (person, other, person):
+        services.notify(recipient=user, kind="orglife.overdue", title=SECRET_TITLE, link="/org/life/", urgent=False,
+                        now=NOON, key=f"{user.pk}-{Message.objects.count()}")
+    slot = datetime(2026, 3, 11, 8, 30, tzinfo=TZ)
+    run(slot)
+    assert len(receiver.accepted) == 1 and "3" in receiver.accepted[0][1]["markdown"]["content"]
+    assert set(Delivery.objects.filter(channel="wecom").values_list("state", flat=True)) == {DeliveryState.SENT}
