@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from portal.queue import send_fast
+
 from . import channels as registry
 from .models import Delivery, DeliveryState, Message, Urgency
 
@@ -18,7 +20,7 @@ def _schedule_delivery() -> None:
     from .tasks import deliver_pending  # tasks import services: keep the cycle out of module import
 
     try:
-        deliver_pending.delay()
+        send_fast(deliver_pending)   # a request never waits on a broker that is down
     except Exception:   # broker down: beat runs deliver_pending every minute, the rows wait in the database
         log.warning("outbox: could not queue deliver_pending; beat will pick the deliveries up")
 

@@ -46,3 +46,4 @@ urlpatterns = [
 
 handler403 = "portal.errors.permission_denied"
 handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"

@@ -31,8 +31,13 @@ class PortalPageMixin(LoginRequiredMixin):
 @never_cache
 @require_GET
 def healthz(request):
-    """Liveness for load balancers and compose: the database must answer; the broker is reported."""
-    status = {"database": "ok"}
+    """Health for load balancers and compose, each dependency reported on its own.
+
+    `database`: ok | unavailable — decides the status (503 when unavailable: no page works without it).
+    `broker`: ok | unavailable | not_configured — reported only (pages work without Redis; report requests
+    and messages are kept and sent when it is back), checked with a 0.5 s connect timeout.
+    """
+    status = {"database": "ok", "broker": _broker_status()}
     code = 200
     try:
         with connection.cursor() as cursor:
@@ -40,7 +45,26 @@ def healthz(request):
     except Exception:  # any database error means unhealthy
         status["database"] = "unavailable"
         code = 503
-    return JsonResponse(status, status=code)
+    response = JsonResponse(status, status=code)
+    if code == 503:
+        response["Retry-After"] = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
+    return response
+
+
+def _broker_status() -> str:
+    from .celery import app
+    from .queue import publish_timeout
+
+    if not app.conf.broker_url or app.conf.task_always_eager:
+        return "not_configured"
+    timeout = publish_timeout()
+    try:
+        with app.connection_for_write(connect_timeout=timeout, transport_options={
+                "max_retries": 0, "socket_connect_timeout": timeout, "socket_timeout": timeout}) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+    except Exception:
+        return "unavailable"
+    return "ok"
 
 
 def favicon(request):

@@ -63,7 +63,7 @@ JOB_STAGES = (
     gettext_noop("已完成"), gettext_noop("汇总全体党支部数据"), gettext_noop("整理报告内容"),
     gettext_noop("读取组织生活记录"), gettext_noop("读取党员与班子情况"), gettext_noop("读取党员、班子与评星结果"),
     gettext_noop("读取党建实践记录"), gettext_noop("整理整改与计划"), gettext_noop("读取支部工作数据"),
-    gettext_noop("整理述职提纲"),
+    gettext_noop("整理述职提纲"), gettext_noop("生成中断，已自动重新排队"),
 )
 PARTS_STAGE = re.compile(r"^分支部统计 (\d+)/(\d+)$")
 
@@ -105,6 +105,9 @@ class ReportJob(models.Model):
     page_count = models.PositiveIntegerField(_("页数"), null=True, blank=True)
     error = models.TextField(_("失败原因"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+    # Written every REPORTS_HEARTBEAT_SECONDS by the task running the job; a stale one means the worker died.
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    stalls = models.PositiveSmallIntegerField(_("中断次数"), default=0)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

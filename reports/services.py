@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from notifications.services import message_send
+from portal.queue import send_fast
 from portal.scoping import CHANGE, can
 
 from . import sources
@@ -107,6 +109,12 @@ def report_request(*, organization, kind: str, period: str, fmt: str = ReportFor
     key = validate_request(organization=organization, kind=kind, period=period)
     fingerprint = sources.data_fingerprint(org=organization, kind=kind, period=key, fmt=fmt, version=REPORT_VERSION)
     same = ReportJob.objects.filter(organization=organization, kind=kind, period=key, format=fmt)
+    stalled = same.filter(stalled_q()).values_list("pk", flat=True).first()
+    if stalled is not None:   # asking again for a job whose worker died is allowed: it is requeued now
+        report_requeue_stalled(job_id=stalled)
+        job = ReportJob.objects.get(pk=stalled)
+        if job.status == JobStatus.QUEUED:
+            return RequestResult(job, created=True, reused=False, queued=job.stage != QUEUE_WAITING)
     with transaction.atomic():
         active = same.active().select_for_update().first()
         if active is not None:
@@ -127,11 +135,11 @@ def report_request(*, organization, kind: str, period: str, fmt: str = ReportFor
 
 def enqueue(job_id: int) -> bool:
     """Send the job to the queue. If the broker is unreachable the job stays queued (stage says so) and
-    `requeue_waiting` (beat, every few minutes) sends it once the broker is back; the request never fails."""
+    `requeue_waiting` (beat, every minute) sends it once the broker is back; the request never fails."""
     from .tasks import run_report
 
     try:
-        run_report.apply_async(args=[job_id], retry=False)
+        send_fast(run_report, args=[job_id])   # raises within ~0.5 s when Redis is down (portal/queue.py)
     except Exception as exc:  # kombu/redis connection errors of many kinds
         logger.warning("report queue unavailable, job %s kept for later: %s", job_id, exc)
         ReportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(stage=QUEUE_WAITING)
@@ -162,14 +170,74 @@ def claim_lease() -> timedelta:
     return timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 660) + 60)
 
 
-def report_claim(*, job_id: int, retry: bool = False) -> bool:
-    """queued -> running by one conditional UPDATE; a retry or redelivery may also take a running job back."""
+def report_claim(*, job_id: int, retry: bool = False, redelivered: bool = False) -> bool:
+    """queued -> running by one conditional UPDATE. The task's own retry may take its running job back; a
+    redelivered message (its worker was lost) only a job whose heartbeat stopped — never one still running."""
     now = timezone.now()
     claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=now - claim_lease())
     if retry:
         claimable |= Q(status=JobStatus.RUNNING)
+    elif redelivered:
+        claimable |= stalled_q(now)
     return bool(ReportJob.objects.filter(claimable, pk=job_id).update(
-        status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, stage="开始生成", error=""))
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, stage="开始生成",
+        error=""))
+
+
+# --- heartbeat and stalled jobs -------------------------------------------------------------------------------
+
+STALLED_STAGE = "生成中断，已自动重新排队"
+STALLED_TITLE = _("报告生成中断，已自动重新排队")
+STALLED_TEXT = _("“{job}”在生成过程中中断（处理它的工作进程意外退出），系统已自动重新排队，完成后可在报告页面下载，无需重复申请。")
+STALLED_GIVEN_UP = _("生成多次中断（工作进程意外退出 {count} 次），已停止自动重试；请联系管理员，或稍后点“重新生成”。")
+
+
+def report_heartbeat(job_id: int) -> None:
+    ReportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+
+
+def stalled_q(now=None) -> Q:
+    """Running branch-report jobs whose heartbeat stopped (committee jobs run as many part tasks, see README)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.REPORTS_STALL_AFTER_SECONDS)
+    return Q(status=JobStatus.RUNNING, kind__in=BRANCH_REPORT_KINDS) & (
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+
+
+def report_requeue_stalled(*, job_id: int, now=None) -> bool:
+    """A stalled job: back to the queue (or failed after REPORTS_MAX_STALLS), and its requester is told.
+
+    One conditional UPDATE decides: two checks (or a check and a re-request) at once requeue it once. The
+    rerun writes the job's one deterministic file name (reports.storage), so there is still exactly one file.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        job = ReportJob.objects.filter(stalled_q(now), pk=job_id).select_for_update(of=("self",)) \
+            .select_related("organization", "requested_by").first()
+        if job is None:
+            return False
+        job.stalls += 1
+        give_up = job.stalls >= settings.REPORTS_MAX_STALLS
+        if give_up:
+            job.status, job.stage, job.finished_at = JobStatus.FAILED, "失败", now
+            job.error = str(STALLED_GIVEN_UP).format(count=job.stalls)
+        else:
+            job.status, job.stage, job.progress, job.heartbeat_at = JobStatus.QUEUED, STALLED_STAGE, 0, None
+        job.save(update_fields=["stalls", "status", "stage", "progress", "heartbeat_at", "error", "finished_at"])
+        logger.warning("report job %s stalled (heartbeat stopped), %s", job.pk, "failed" if give_up else "requeued")
+        if job.requested_by is not None:
+            name = f"{job.organization.name} {job.get_kind_display()} {job.period}"
+            message_send(recipient=job.requested_by, kind="reports.stalled", title=str(STALLED_TITLE),
+                         text=job.error if give_up else str(STALLED_TEXT).format(job=name),
+                         link=job.get_absolute_url(), key=f"reports.stalled:{job.pk}:{job.stalls}")
+        if not give_up:
+            transaction.on_commit(lambda: enqueue(job.pk))
+    return True
+
+
+def check_stalled(*, now=None) -> int:
+    """Beat, every minute: requeue every stalled job (see report_requeue_stalled)."""
+    ids = list(ReportJob.objects.filter(stalled_q(now)).values_list("pk", flat=True)[:200])
+    return sum(report_requeue_stalled(job_id=pk, now=now) for pk in ids)
 
 
 def report_progress(job_id: int, percent: int, stage: str) -> None:

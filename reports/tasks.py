@@ -79,7 +79,42 @@ def _guarded(job_id: int, func) -> None:
 
 def _redelivered(task) -> bool:
     info = task.request.delivery_info or {}
-    return bool(task.request.retries or info.get("redelivered"))
+    return bool(info.get("redelivered"))
+
+
+class heartbeat:
+    """While the job runs, a thread writes its heartbeat every REPORTS_HEARTBEAT_SECONDS (own DB connection).
+
+    It dies with the worker process, which is the point: a killed worker's job stops beating and
+    check_stalled requeues it, instead of it showing "生成中" until the broker's visibility timeout.
+    """
+
+    def __init__(self, job_id: int):
+        import threading
+
+        self.job_id, self.stop = job_id, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True, name=f"heartbeat-{job_id}")
+
+    def _run(self):
+        from django.db import connection
+
+        try:
+            while not self.stop.wait(settings.REPORTS_HEARTBEAT_SECONDS):
+                try:
+                    services.report_heartbeat(self.job_id)
+                except Exception:  # database blip: the next beat tries again
+                    logger.warning("report job %s: heartbeat not written", self.job_id, exc_info=True)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        services.report_heartbeat(self.job_id)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
 
 
 TASK_OPTIONS = dict(bind=True, base=ReportTask, acks_late=True, reject_on_worker_lost=True,
@@ -89,10 +124,17 @@ TASK_OPTIONS = dict(bind=True, base=ReportTask, acks_late=True, reject_on_worker
 
 @shared_task(name="reports.run_report", **TASK_OPTIONS)
 def run_report(self, job_id: int) -> None:
-    if not services.report_claim(job_id=job_id, retry=_redelivered(self)):
+    if not services.report_claim(job_id=job_id, retry=bool(self.request.retries), redelivered=_redelivered(self)):
         return  # another delivery has it, or it is finished
     job = ReportJob.objects.select_related("organization").get(pk=job_id)
-    _guarded(job_id, lambda: services.report_run(job=job))
+    with heartbeat(job_id):
+        _guarded(job_id, lambda: services.report_run(job=job))
+
+
+@shared_task(name="reports.check_stalled", acks_late=True, ignore_result=True)
+def check_stalled() -> int:
+    """Beat, every minute: running jobs whose heartbeat stopped are requeued and their requesters told."""
+    return services.check_stalled()
 
 
 @shared_task(name="reports.requeue_waiting", acks_late=True, ignore_result=True)
@@ -103,7 +145,8 @@ def requeue_waiting() -> int:
 
 @shared_task(name="reports.collect_report_parts", **TASK_OPTIONS)
 def collect_report_parts(self, job_id: int, branch_ids: list[int]) -> None:
-    _guarded(job_id, lambda: services.report_collect(job_id=job_id, branch_ids=branch_ids))
+    with heartbeat(job_id):
+        _guarded(job_id, lambda: services.report_collect(job_id=job_id, branch_ids=branch_ids))
 
 
 @shared_task(name="reports.render_committee_report", **TASK_OPTIONS)
@@ -111,7 +154,8 @@ def render_committee_report(self, job_id: int) -> None:
     job = ReportJob.objects.select_related("organization").get(pk=job_id)
     if job.status != JobStatus.RUNNING:
         return
-    _guarded(job_id, lambda: services.report_render_committee(job=job))
+    with heartbeat(job_id):
+        _guarded(job_id, lambda: services.report_render_committee(job=job))
 
 
 @shared_task(name="reports.scheduled_reports", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True,

@@ -23,9 +23,14 @@ pg_dump --format=custom --no-owner --no-privileges --dbname="$DATABASE_URL" --fi
 mv "$DUMP.partial" "$DUMP"   # a half-written dump never looks like a finished one
 echo "database: $DUMP"
 
+# Media AFTER the dump, on purpose (README, "Backups and restore"): a file is written before the row naming it
+# commits and is never rewritten in place nor deleted while a row names it, so every file the dump references
+# already exists now and is archived. Files added meanwhile are harmless extras (orphan_files lists them).
 if [ -n "${MEDIA_ROOT:-}" ] && [ -d "$MEDIA_ROOT" ]; then
   MEDIA="$DIR/portal-$STAMP-media.tar.gz"
-  tar -czf "$MEDIA.partial" -C "$MEDIA_ROOT" .
+  # Unfinished writes (*.part, report outputs before their atomic rename) are not data; GNU tar exits 1 when a
+  # file changed while read (a new upload): that archive is still complete for the dump, so 1 is accepted.
+  tar -czf "$MEDIA.partial" --exclude='*.part' -C "$MEDIA_ROOT" . || [ $? -eq 1 ]
   mv "$MEDIA.partial" "$MEDIA"
   echo "media:    $MEDIA"
 else

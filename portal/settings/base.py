@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # PostgreSQL down or restarting: 503 + Retry-After (Chinese page; JSON under /api/) instead of a 500.
+    "portal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # One site language from LANGUAGE (not the browser's Accept-Language): see portal.middleware.SiteLanguageMiddleware.
     "portal.middleware.SiteLanguageMiddleware",
@@ -99,6 +101,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Seconds a client is asked to wait (Retry-After) when the database cannot be reached.
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=15)
 
 AUTHENTICATION_BACKENDS = [
     # AxesBackend refuses locked-out attempts and, being a ModelBackend too, can load session users.
@@ -206,6 +210,13 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
 # Above the longest task's hard limit, so a long report is not redelivered while still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Report jobs: the running task writes a heartbeat this often; a running job silent for STALL_AFTER is stalled
+# (worker killed): reports.check_stalled (beat, every minute) tells the requester and requeues it.
+REPORTS_HEARTBEAT_SECONDS = env.int("REPORTS_HEARTBEAT_SECONDS", default=15)
+REPORTS_STALL_AFTER_SECONDS = env.int("REPORTS_STALL_AFTER_SECONDS", default=90)
+REPORTS_MAX_STALLS = env.int("REPORTS_MAX_STALLS", default=3)
+# Web requests publish with portal.queue.send_fast: no connection retries, this connect timeout (seconds).
+CELERY_PUBLISH_CONNECT_TIMEOUT = env.float("CELERY_PUBLISH_CONNECT_TIMEOUT", default=0.5)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Seeded into django-celery-beat's tables (editable in admin) by `manage.py sync_schedules`.

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import connection
 from pypdf import PdfReader
 
+from notifications.models import Message
+from reports import services
 from reports.models import JobStatus, ReportJob
 from reports.services import report_request
 from reports.storage import stored_files
@@ -48,10 +50,13 @@ def broker():
 
 
 class Worker:
-    def __init__(self, *, database_url, media_root, log: Path, publish_delay=0.0, concurrency=1):
+    def __init__(self, *, database_url, media_root, log: Path, publish_delay=0.0, concurrency=1,
+                 visibility_timeout=4, heartbeat_seconds=1):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.reports.worker_settings", "DATABASE_URL": database_url,
                "MEDIA_ROOT": str(media_root), "REPORTS_TEST_PUBLISH_DELAY": str(publish_delay),
-               "CELERY_VISIBILITY_TIMEOUT": "4", "PYTHONUNBUFFERED": "1"}
+               "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout), "PYTHONUNBUFFERED": "1",
+               # a redelivered message may take the job once its heartbeat is this old (the dead worker's)
+               "REPORTS_HEARTBEAT_SECONDS": str(heartbeat_seconds), "REPORTS_STALL_AFTER_SECONDS": "3"}
         self.log = log
         self.handle = open(log, "ab")
         self.proc = subprocess.Popen(
@@ -151,3 +156,36 @@ def test_worker_killed_mid_write_is_redelivered_and_leaves_one_file(start_worker
     assert stored_files(job) == [Path(job.file.name).name]  # exactly one file, the leftover removed
     reader = PdfReader(io.BytesIO(Path(job.file.path).read_bytes()))
     assert len(reader.pages) == job.page_count
+
+
+def test_killed_worker_with_the_production_visibility_timeout_is_requeued_by_the_stall_check(
+        start_worker, tree, users, branch_data, media_root, settings):
+    """Production visibility timeout (900 s): Redis would redeliver after 15 minutes. The heartbeat stops
+    with the worker; the stall check tells the requester and requeues the job within seconds; one file."""
+    settings.REPORTS_STALL_AFTER_SECONDS = 3
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] == 900
+    first = start_worker(publish_delay=30, visibility_timeout=900)
+    job = report_request(organization=tree.a1, kind="branch-annual", period="2025", user=users.secretary).job
+    folder = Path(media_root) / "reports" / tree.a1.code / str(job.pk)
+    wait_for(lambda: folder.is_dir() and any(p.name.endswith(".part") for p in folder.iterdir()), 90,
+             "the temporary file", first.log)
+    time.sleep(4)
+    assert services.check_stalled() == 0          # a slow job that still beats is left alone
+    first.kill()
+    killed = time.monotonic()
+    assert ReportJob.objects.get(pk=job.pk).status == JobStatus.RUNNING
+    wait_for(lambda: services.check_stalled() == 1, 30, "the stall check to requeue the job")
+    detected = time.monotonic() - killed
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and job.stage == services.STALLED_STAGE and job.stalls == 1
+    assert services.check_stalled() == 0          # idempotent: requeued once
+    notice = Message.objects.get(recipient=users.secretary, kind="reports.stalled")
+    assert "重新排队" in notice.title and notice.deliveries.count() <= 1
+
+    second = start_worker(visibility_timeout=900)
+    job = wait_for(lambda: finished(job.pk), 120, "the requeued job", second.log)
+    assert job.status == JobStatus.DONE, job.error
+    assert job.attempts == 2
+    assert stored_files(job) == [Path(job.file.name).name]  # exactly one file, the killed run's leftover removed
+    print(f"killed worker: stall detected and requeued {detected:.1f}s after the kill "
+          f"(stall threshold 3 s; production 90 s + beat ≤60 s), done {time.monotonic() - killed:.1f}s after")

@@ -73,3 +73,66 @@ def test_a_backup_restored_into_an_empty_database_serves_the_same_data(tree, use
             cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [restored_name])
             cur.execute(f'DROP DATABASE IF EXISTS "{restored_name}"')
         admin.close()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_resolves_every_file_a_row_references(tree, users, tmp_path, settings):
+    """Every FileField value in the restored database (history tables included) names a file in the restored
+    media; unfinished `.part` files are not archived."""
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from branches.models import Attachment
+    from portal.management.commands.orphan_files import referenced_names
+    from reports.models import JobStatus, ReportJob
+    from tests.branches.activity_factories import log
+
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = str(media)
+    from branches.models import ActivityType
+
+    ActivityType.objects.get_or_create(code="theme_day", defaults={"name": "主题党日"})
+    activity = log(tree.a1, "theme_day", date(2025, 9, 10))
+    for i in range(3):
+        name = default_storage.save(f"activities/2025/photo{i}.pdf", ContentFile(b"%PDF-1.4 " + bytes([i])))
+        Attachment.objects.create(activity=activity, file=name, original_name=f"p{i}.pdf", kind="pdf",
+                                  content_type="application/pdf", size=10)
+    report = default_storage.save(f"reports/{tree.a1.code}/1/branch-annual-2025.pdf", ContentFile(b"%PDF-1.4 r"))
+    ReportJob.objects.create(organization=tree.a1, kind="branch-annual", period="2025", status=JobStatus.DONE,
+                             file=report)
+    (media / "reports" / "x.pdf.part").write_bytes(b"half")       # a write in progress
+    referenced = referenced_names()
+    assert len(referenced) >= 4
+
+    original_name = connection.settings_dict["NAME"]
+    restored_name = f"{original_name}_files"
+    run("backup.sh", tmp_path / "out", env={"DATABASE_URL": url_for(), "MEDIA_ROOT": str(media)})
+    dump = next((tmp_path / "out").glob("portal-*.dump"))
+    media_tar = next((tmp_path / "out").glob("portal-*-media.tar.gz"))
+    admin = admin_connection()
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{restored_name}"')
+        cur.execute(f'CREATE DATABASE "{restored_name}"')
+    try:
+        restored_media = tmp_path / "restored-media"
+        run("restore.sh", dump, media_tar, env={"DATABASE_URL": url_for(restored_name),
+                                                "MEDIA_ROOT": str(restored_media)})
+        connection.close()
+        connection.settings_dict["NAME"] = restored_name
+        try:
+            restored = referenced_names()
+        finally:
+            connection.close()
+            connection.settings_dict["NAME"] = original_name
+        assert restored == referenced
+        missing = [n for n in restored if not (restored_media / n).is_file()]
+        assert missing == []
+        assert not list(restored_media.rglob("*.part"))
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [restored_name])
+            cur.execute(f'DROP DATABASE IF EXISTS "{restored_name}"')
+        admin.close()

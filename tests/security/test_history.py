@@ -1,7 +1,7 @@
 """Nothing lost: every record a person can change keeps its change history (django-simple-history)."""
 from django.apps import apps
 
-DOMAIN_APPS = ("branches", "members", "evaluations", "practice", "reports", "portal")
+DOMAIN_APPS = ("branches", "members", "evaluations", "practice", "reports", "portal", "notifications")
 
 # Append-only logs and derived/scratch rows: never edited, so a history of them would repeat the row itself.
 NO_HISTORY = {
@@ -18,6 +18,8 @@ NO_HISTORY = {
     "reports.ReportJob": "job state of a generated file, not an archive record",
     "reports.ReportPart": "scratch data of a running committee report",
     "practice.NoticeReceipt": "append-only read receipts",
+    "notifications.Message": "append-only outbox: a notice sent to a user; only read_at changes",
+    "notifications.Delivery": "delivery state of a message; attempts and last_error are its own log",
 }
 
 
