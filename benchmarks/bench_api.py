@@ -38,9 +38,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from branches.compliance import compliance_table  # noqa: E402
-from branches.models import Activity, Attendance, Organization, OrganizationKind  # noqa: E402
+from branches.models import Organization, OrganizationKind  # noqa: E402
 from members.models import Member  # noqa: E402
+from orglife.compliance import compliance_table  # noqa: E402
+from orglife.models import Activity, Attendance  # noqa: E402
 
 
 def pct(values, p):

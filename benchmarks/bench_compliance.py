@@ -34,9 +34,10 @@ from django.db import connection  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from branches import activity_counts  # noqa: E402
-from branches.compliance import compliance_table  # noqa: E402
-from branches.models import BRANCH_KINDS, Activity, ActivityType, Organization, OrganizationKind  # noqa: E402
+from branches.models import BRANCH_KINDS, Organization, OrganizationKind  # noqa: E402
+from orglife import counts as activity_counts  # noqa: E402
+from orglife.compliance import compliance_table  # noqa: E402
+from orglife.models import Activity, ActivityType  # noqa: E402
 
 
 def ensure_records(year: int, months: int) -> int:

@@ -77,10 +77,3 @@ def seed_api_client(*, stdout=None) -> None:
                                       token=DEMO_API_TOKEN if fixed else None)
     if stdout:
         stdout.write(f"接口客户端“{client.name}”令牌：{token}（curl -H 'Authorization: Bearer {token}' …/api/v1/organizations/）")
-
-
-def seed_activities(*, stdout=None) -> None:
-    """Twelve months of organizational-life records (see branches/orglife_demo.py)."""
-    from .orglife_demo import seed_activities as _seed
-
-    _seed(stdout=stdout)

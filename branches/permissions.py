@@ -8,7 +8,7 @@ from django.db.models import CharField, Value
 
 from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
 
-from .models import ApiClient, Organization, Role, RoleGrant
+from .models import ApiClient, Organization, Role, RoleGrant, member_model
 
 ROLE_ACTIONS = {
     Role.STAFF: {VIEW, CHANGE, MANAGE, REVIEW},
@@ -72,7 +72,7 @@ def has_page_access(user) -> bool:
         return False
     if user.is_superuser or user_roles(user) & PAGE_ROLES:
         return True
-    from members.models import Member  # members depends on branches; a local import keeps files acyclic
+    Member = member_model()
 
     return Member.objects.filter(user=user, is_active=True).exists()
 

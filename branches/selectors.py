@@ -11,7 +11,17 @@ from django.utils.translation import gettext as _
 
 from portal.scoping import VIEW
 
-from .models import BRANCH_KINDS, CommitteeSeat, CommitteeTerm, Organization, OrganizationKind, seat_order_expression
+from .models import (
+    BRANCH_KINDS,
+    MEMBER_FULL,
+    MEMBER_PROBATIONARY,
+    CommitteeSeat,
+    CommitteeTerm,
+    Organization,
+    OrganizationKind,
+    member_model,
+    seat_order_expression,
+)
 
 # 《中国共产党支部工作条例（试行）》: thresholds counted on 正式党员.
 COMMITTEE_REQUIRED_AT = 7
@@ -29,7 +39,7 @@ class StructureWarning:
 
 def with_structure(qs: QuerySet[Organization]) -> QuerySet[Organization]:
     """Annotate member counts and the current committee term: what structural checks need."""
-    from members.models import Member, MemberStatus
+    Member = member_model()
 
     active = Member.objects.filter(branch=OuterRef("pk"), is_active=True).order_by().values("branch")
     current_terms = CommitteeTerm.objects.filter(organization=OuterRef("pk"), closed_on__isnull=True).order_by(
@@ -43,7 +53,7 @@ def with_structure(qs: QuerySet[Organization]) -> QuerySet[Organization]:
     return qs.annotate(
         member_count=Coalesce(Subquery(active.annotate(c=Count("pk")).values("c")[:1]), Value(0)),
         full_member_count=Coalesce(
-            Subquery(active.filter(status=MemberStatus.FULL).annotate(c=Count("pk")).values("c")[:1]), Value(0)
+            Subquery(active.filter(status=MEMBER_FULL).annotate(c=Count("pk")).values("c")[:1]), Value(0)
         ),
         term_ends_on=Subquery(current_terms.values("ends_on")[:1]),
         seat_count=Coalesce(Subquery(seats.annotate(c=Count("pk")).values("c")[:1]), Value(0)),
@@ -156,7 +166,7 @@ def organization_detail(*, user, pk: int | None = None, path: str | None = None,
 
 
 def children_of(org: Organization) -> QuerySet[Organization]:
-    from members.models import Member
+    Member = member_model()
 
     in_group = Member.objects.filter(party_group=OuterRef("pk"), is_active=True).order_by().values("party_group")
     return (
@@ -168,7 +178,7 @@ def children_of(org: Organization) -> QuerySet[Organization]:
 
 def subtree_counts(*, user) -> dict:
     """Headline counts for a staff home page."""
-    from members.models import Member, MemberStatus
+    Member = member_model()
 
     orgs = Organization.objects.restrict(user, VIEW).active()
     agg = orgs.aggregate(
@@ -177,6 +187,6 @@ def subtree_counts(*, user) -> dict:
         general=Count("pk", filter=Q(kind="general_branch")),
     )
     members = Member.objects.restrict(user, VIEW).active().aggregate(
-        total=Count("pk"), probationary=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY))
+        total=Count("pk"), probationary=Count("pk", filter=Q(status=MEMBER_PROBATIONARY))
     )
     return {**agg, "members": members["total"], "probationary": members["probationary"]}

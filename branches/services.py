@@ -7,7 +7,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .models import ALLOWED_PARENT_KINDS, CommitteeSeat, CommitteeTerm, Organization, OrganizationKind, RoleGrant
+from .models import (
+    ALLOWED_PARENT_KINDS,
+    CommitteeSeat,
+    CommitteeTerm,
+    Organization,
+    OrganizationKind,
+    RoleGrant,
+    member_model,
+)
 
 PARENT_KIND_ERROR = _("{kind}不能设在{parent}之下。")
 DISSOLVE_MEMBERS_ERROR = _("该组织仍有 {count} 名在册党员，请先办理组织关系转移后再撤销。")
@@ -57,7 +65,7 @@ def organization_update(*, organization: Organization, by=None, **fields) -> Org
 @transaction.atomic
 def organization_dissolve(*, organization: Organization, on: date, reason: str, by=None) -> Organization:
     """Dissolve an organization and its 党小组; history and records are kept."""
-    from members.models import Member  # members depends on branches; import here keeps files acyclic
+    Member = member_model()
 
     if not reason.strip():
         raise ValidationError({"reason": _("撤销组织须填写原因。")})

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from portal.concurrency import SingleSubmitMixin
+from portal.extensions import home_panels, organization_panels
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import MANAGE, VIEW
@@ -45,7 +46,6 @@ class HomeView(PortalPageMixin, View):
         else:
             # A member without a role: no subtree tiles; the 我的 panel (selfservice) takes the page.
             ctx["mode"] = "member"
-        from portal.extensions import home_panels
         ctx["panels"] = home_panels(request, ctx)
         return render(request, "branches/home.html", ctx)
 
@@ -81,7 +81,6 @@ class OrganizationDetailView(PortalPageMixin, View):
             "history": history_rows(org),
             "child_kinds": [k for k, parents in ALLOWED_PARENT_KINDS.items() if org.kind in parents],
         }
-        from portal.extensions import organization_panels
         ctx["panels"] = organization_panels(request, org)
         return render(request, "branches/detail.html", ctx)
 

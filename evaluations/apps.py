@@ -20,9 +20,13 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self):
         from portal import extensions, navigation
+        from practice import hooks as practice_hooks
 
         from . import metrics  # noqa: F401  (registers the automatic metrics)
         from .panels import home_panel, organization_panel
+        from .services import rectification_create
+
+        practice_hooks.register_rectification_create(rectification_create)  # 联系点 findings become 整改 items
 
         extensions.register_organization_panel(organization_panel, order=40)
         extensions.register_home_panel(home_panel, order=40)

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
+from branches.models import Organization
+
 from . import services
 from .models import BranchEvaluation, Cycle, IndicatorKind, SheetKind, Step
 from .standards import install_default_standard
@@ -39,7 +41,6 @@ def _manual_entries(ev, rng, quality, jitter=0.06):
 
 
 def seed(*, stdout=None) -> None:
-    from branches.models import Organization
 
     if Cycle.objects.filter(name=CYCLE_2025).exists() or not Organization.objects.filter(code="JB01").exists():
         return

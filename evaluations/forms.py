@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization, Role, RoleGrant
 from portal.concurrency import FormTokenMixin
-from portal.scoping import MANAGE
+from portal.scoping import MANAGE, REVIEW
 
 from .models import AdjustmentKind, CycleKind, RectificationSource, Standard, StandardStatus
 
@@ -126,7 +126,6 @@ class RectificationForm(FormTokenMixin, forms.Form):
     source = forms.ChoiceField(label=_("来源"), choices=RectificationSource.choices)
 
     def __init__(self, *args, user, **kwargs):
-        from portal.scoping import REVIEW
 
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.restrict(user, REVIEW).active().branches()

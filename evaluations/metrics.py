@@ -17,6 +17,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import CommitteeTerm, Organization
+from branches.selectors import structure_warnings, with_structure
+from orglife import compliance
+from practice import selectors as practice_selectors
+
 NOT_AVAILABLE = _("该自动指标暂不可用：{reason}")
 
 
@@ -86,7 +91,6 @@ def term_on_time(*, branch_ids, start: date, end: date) -> dict[int, float]:
     A term is late in the period if it ended on or before the period end and was closed after its end date (or is
     still open), and the lateness reached into the period. A branch with no term at all scores 0.
     """
-    from branches.models import CommitteeTerm
 
     late = (
         CommitteeTerm.objects.filter(organization_id__in=branch_ids, ends_on__lt=end)
@@ -107,8 +111,6 @@ def committee_complete(*, branch_ids, start: date, end: date) -> dict[int, float
 
     Judged on the current committee (the registry keeps seats, not a day-by-day history of sizes).
     """
-    from branches.models import Organization
-    from branches.selectors import structure_warnings, with_structure
 
     result = {}
     for org in with_structure(Organization.objects.filter(pk__in=branch_ids)):
@@ -146,20 +148,12 @@ def rectification_overdue(*, branch_ids, start: date, end: date) -> dict[int, fl
     return {bid: by_id.get(bid, 0.0) for bid in branch_ids}
 
 
-# --- providers from branches/compliance.py (organizational life), imported lazily ------------------------------
-
-
-def _compliance():
-    try:
-        from branches import compliance
-    except ImportError as exc:
-        raise MetricUnavailable(NOT_AVAILABLE.format(reason=gettext("组织生活统计模块（branches.compliance）尚未安装"))) from exc
-    return compliance
+# --- providers from orglife/compliance.py (organizational life) --------------------------------------------------
 
 
 def _compliance_func(name):
     def load():
-        func = getattr(_compliance(), name, None)
+        func = getattr(compliance, name, None)
         if func is None:
             raise MetricUnavailable(NOT_AVAILABLE.format(reason=gettext("branches.compliance 缺少 {name}").format(name=name)))
         return func
@@ -187,7 +181,7 @@ def talk_coverage(*, branch_ids, start: date, end: date) -> dict[int, float]:
 
 
 register_metric("meeting_completion", _("“三会一课”及主题党日完成率"), meeting_completion,
-                records_url_name="branches:compliance")
+                records_url_name="orglife:compliance")
 register_metric("attendance_rate", _("组织生活出席率"), attendance_rate, records_url_name="branches:activities")
 register_metric("talk_coverage", _("谈心谈话覆盖率"), talk_coverage, records_url_name="branches:activities")
 register_metric("term_on_time", _("按期换届"), term_on_time, records_url_name="branches:detail", unit="flag")
@@ -201,7 +195,6 @@ register_metric("rectification_overdue", _("逾期未完成整改事项数"), re
 
 # --- providers from practice/ (brands, 先锋岗, study, training, 联系点); shown on the branch page ------------------
 def _register_practice() -> None:
-    from practice import selectors as practice_selectors
 
     units = {"practice.study_hours_per_member": "count", "practice.vanguard_post_count": "count",
              "practice.responsibility_area_count": "count", "practice.brand_recognition_count": "count",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.scoping import ALL, RestrictedQuerySet, granted_paths, subtree_q
+from portal.uploads import generated_name
 
 STEPLEN = 4  # branches.models.Organization.steplen (treebeard), repeated to keep this file free of tree logic
 
@@ -347,7 +348,6 @@ class AutomaticValue(models.Model):
 
 def evidence_path(instance, filename):
     # The uploaded name is never a path (services store under portal.uploads.generated_name already).
-    from portal.uploads import generated_name
 
     return generated_name("evaluations/evidence", filename.rsplit(".", 1)[-1] if "." in filename else "bin")
 

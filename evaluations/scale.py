@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from branches.models import Organization, OrganizationKind
+
 from . import scoring
 from .models import BranchEvaluation, Cycle, IndicatorKind, Step
 from .services import items_of, rules_of
@@ -20,7 +22,6 @@ CYCLE_NAME = "{year} 年度党支部“四强”评星定级"
 def seed_cycle(*, ctx, year: int = 2025) -> None:
     from django.contrib.auth import get_user_model
 
-    from branches.models import Organization, OrganizationKind
 
     rng = ctx.rng
     staff, _ = get_user_model().objects.get_or_create(username="scale-staff", defaults={"first_name": "基准测试"})

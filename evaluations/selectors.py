@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import Organization
 from portal.scoping import MANAGE, REVIEW, VIEW
 
 from . import scoring
@@ -176,7 +177,6 @@ def reviewer_worklist(*, user) -> QuerySet[ScoreSheet]:
 
 def branch_scorecard(*, user, org_pk: int):
     """A branch's results across cycles (newest first), its adjustments and its open 整改 items."""
-    from branches.models import Organization
 
     org = get_object_or_404(Organization.objects.restrict(user, VIEW), pk=org_pk)
     evaluations = list(

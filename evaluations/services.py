@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import Organization
+from members.models import Member
 from portal.scoping import MANAGE, REVIEW, can
 from portal.stored_files import atomic_with_files
 from portal.uploads import CheckedUpload, check_uploads, stored_upload
@@ -231,7 +233,6 @@ def cycle_create(*, organization, standard: Standard, year: int, name: str, by, 
     """Open a cycle on a frozen standard; every active branch in scope gets its evaluation (or is excluded)."""
     if not standard.is_frozen:
         raise ValidationError({"standard": STANDARD_NOT_PUBLISHED})
-    from branches.models import Organization
 
     period_start = period_start or date(year, 1, 1)
     period_end = period_end or date(year, 12, 31)
@@ -438,7 +439,6 @@ def evidence_add(*, evaluation: BranchEvaluation, by, upload, indicator: Indicat
 @transaction.atomic
 def reviewer_assign(*, evaluation: BranchEvaluation, reviewer, by) -> ScoreSheet:
     """Assign a reviewer; members of the branch itself are refused (回避)."""
-    from members.models import Member
 
     if evaluation.step not in (Step.SELF, Step.REVIEW):
         raise ValidationError(ILLEGAL_TRANSITION.format(current=Step(evaluation.step).label, action=gettext("分配评审人")))
@@ -543,7 +543,6 @@ def committee_return(*, evaluation: BranchEvaluation, by, reason: str, meeting: 
 
 def may_object(user, evaluation: BranchEvaluation) -> bool:
     """Members (a login linked to an active member) of any branch under the cycle's organization may object."""
-    from members.models import Member
 
     return Member.objects.filter(user=user, is_active=True,
                                  branch__path__startswith=evaluation.cycle.organization.path).exists()

@@ -14,6 +14,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.uploads import check_zip
+from portal.xlsx import Column, Sheet
+
 from . import services
 from .metrics import get_metric
 from .models import Criterion, Indicator, IndicatorKind, Standard
@@ -185,7 +188,6 @@ def _parse_quotas(text: str) -> dict:
 
 
 def export_sheets(standard: Standard):
-    from portal.xlsx import Column, Sheet
 
     settings_rows = [
         ("名称", standard.name), ("年度", standard.year), ("版本", standard.version),
@@ -221,7 +223,6 @@ def import_standard(*, fileobj, organization, year: int, by) -> Standard:
 
     from openpyxl import load_workbook
 
-    from portal.uploads import check_zip
 
     fileobj.seek(0)
     data = fileobj.read(MAX_IMPORT_BYTES + 1)

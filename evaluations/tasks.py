@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import Role, RoleGrant
+
 ADJUSTMENT_SUBJECT = _("【四强评星】{branch} 评定结果调整通知")
 ADJUSTMENT_BODY = _("{branch}：{kind}。\n调整前：{before}；调整后：{after}。\n原因：{reason}\n决定日期：{on:%Y年%m月%d日}\n")
 
@@ -17,7 +19,6 @@ def _stars(n, four_strong=None):
 @shared_task(acks_late=True)
 def notify_adjustment(adjustment_id: int) -> int:
     """Tell the branch's secretaries (and staff above it) by e-mail that its result was lowered or revoked."""
-    from branches.models import Role, RoleGrant
 
     from .models import ResultAdjustment
 

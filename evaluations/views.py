@@ -13,6 +13,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from branches.models import Organization
+from members.models import Member
 from portal.concurrency import VERSION_FIELD, SingleSubmitMixin, check_unchanged, page_version, stale_message
 from portal.forms import apply_validation_error
 from portal.history import history_rows
@@ -20,6 +22,7 @@ from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
 from portal.stored_files import atomic_with_files
 from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin
+from portal.xlsx import DECIMAL, Column, Sheet, xlsx_response
 
 from . import selectors, services, standards
 from .forms import (
@@ -151,7 +154,6 @@ class CycleExportView(PortalPageMixin, View):
     """All scores of the cycle: one row per branch and reviewer, plus the result columns."""
 
     def get(self, request, pk):
-        from portal.xlsx import DECIMAL, Column, Sheet, xlsx_response
 
         cycle = selectors.cycle_get(user=request.user, pk=pk, action=MANAGE)
         dash = selectors.cycle_dashboard(user=request.user, cycle=cycle)
@@ -189,7 +191,6 @@ class PublicityView(PortalPageMixin, View):
         if cycle is None:
             raise Http404
         visible = Cycle.objects.restrict(request.user, VIEW).filter(pk=pk).exists()
-        from members.models import Member
 
         member = Member.objects.filter(user=request.user, is_active=True,
                                        branch__path__startswith=cycle.organization.path).exists()
@@ -459,7 +460,6 @@ class RectificationListView(PortalPageMixin, View):
         filters = request.GET.copy()
         org = None
         if org_pk is not None:
-            from branches.models import Organization
 
             org = get_object_or_404(Organization.objects.restrict(request.user, VIEW), pk=org_pk)
             filters["organization"] = str(org.pk)
@@ -474,7 +474,6 @@ class RectificationListView(PortalPageMixin, View):
 
 
 def can_any(user, action) -> bool:
-    from branches.models import Organization
 
     return Organization.objects.restrict(user, action).exists()
 
@@ -556,7 +555,6 @@ class StandardListView(PortalPageMixin, View):
 
     def post(self, request):
         """Install the default standard (built from the domain rules) for an organization the user manages."""
-        from branches.models import Organization
 
         org_pk, year_text = request.POST.get("organization", ""), request.POST.get("year", "")
         if not org_pk.isdigit():
@@ -606,7 +604,6 @@ class StandardDetailView(PortalPageMixin, View):
 
 class StandardExportView(PortalPageMixin, View):
     def get(self, request, pk):
-        from portal.xlsx import xlsx_response
 
         st = selectors.standard_get(user=request.user, pk=pk)
         return xlsx_response(f"{st.name}-{st.year}-v{st.version}.xlsx", standards.export_sheets(st))

@@ -23,12 +23,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from branches.compliance import Period, compliance_table
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind, Role
 from branches.selectors import structure_warnings, warning_candidates_q, with_structure
 from members import dues as dues_rules
 from members.lifecycle_models import AppraisalEntry, DuesRecord, Transfer, TransferStatus
 from members.models import Member
+from orglife.compliance import Period, compliance_table
 
 from .services import notify
 
@@ -71,7 +71,7 @@ def orglife(counter, today: date) -> None:
                 key = f"orglife:due:{org.pk}:{cell.activity_type.pk}:{cell.due_on}"
             for user in _holders(branch, Role.SECRETARY):
                 _send(counter, user, kind=kind, title=title, text=f"今年已开 {cell.count} 次。",
-                      link=reverse("branches:due"), key=key)
+                      link=reverse("orglife:due"), key=key)
     for branch_id, items in overdue_by_branch.items():
         branch = branches[branch_id]
         for user in _holders(branch, Role.STAFF):

@@ -11,7 +11,7 @@ from branches.models import Organization
 from portal.concurrency import FormTokenMixin
 from portal.scoping import CHANGE, VIEW
 
-from .lifecycle_models import DuesClass, Grade, MilestoneKind, PayMethod, Stage, StatusKind
+from .lifecycle_models import DuesClass, Grade, Milestone, MilestoneKind, PayMethod, Stage, StatusKind
 from .models import Education, Gender, Member, MemberStatus
 
 
@@ -48,12 +48,12 @@ STEP_CHOICES = [(k.value, k.label) for k in MilestoneKind if k != MilestoneKind.
 
 
 def general_meetings(branch):
-    """The branch's recorded 支部党员大会 (org-life Activity), newest first."""
-    from branches.models import Activity, ActivityCategory
+    """The branch's recorded 支部党员大会 (org-life Activity), newest first.
 
-    return (Activity.objects.filter(organization=branch, is_deleted=False,
-                                    activity_type__category=ActivityCategory.GENERAL_MEETING)
-            .order_by("-held_on", "-id"))
+    Organizational life sits above members: the model is reached through the milestone's foreign key, not an import.
+    """
+    Activity = Milestone._meta.get_field("meeting").related_model
+    return Activity.objects.general_meetings(branch)
 
 
 def _meeting_label(a):

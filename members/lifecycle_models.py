@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.scoping import RestrictedQuerySet
+from portal.scoping import ALL, RestrictedQuerySet, granted_paths, subtree_q
 
 __all__ = [
     "Stage", "MilestoneKind", "Candidate", "Milestone", "IntervalRule", "RuleException",
@@ -120,7 +120,7 @@ class Milestone(models.Model):
     hours = models.PositiveSmallIntegerField(_("学时"), null=True, blank=True, help_text=_("短期集中培训学时"))
     # The 支部党员大会 that decided a vote milestone: the Activity record when it is in the portal (quorum and
     # vote rules are enforced there), else its date and reference (会议记录编号) for meetings held before.
-    meeting = models.ForeignKey("branches.Activity", on_delete=models.PROTECT, null=True, blank=True,
+    meeting = models.ForeignKey("orglife.Activity", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("支部党员大会记录"))
     meeting_on = models.DateField(_("支部党员大会日期"), null=True, blank=True)
     meeting_ref = models.CharField(_("会议记录编号"), max_length=60, blank=True)
@@ -334,7 +334,6 @@ class TransferQuerySet(RestrictedQuerySet):
     """Scoped on either side: the out-branch and the in-branch both see the transfer."""
 
     def restrict(self, user, action="view"):
-        from portal.scoping import ALL, granted_paths, subtree_q
 
         paths = granted_paths(user, action)
         if paths is ALL:
@@ -401,7 +400,7 @@ class StatusChange(models.Model):
     effective_until = models.DateField(_("期满日"), null=True, blank=True)
     months = models.PositiveSmallIntegerField(_("期限（月）"), null=True, blank=True)
     reason = models.CharField(_("原因/说明"), max_length=300, blank=True)
-    meeting = models.ForeignKey("branches.Activity", on_delete=models.PROTECT, null=True, blank=True,
+    meeting = models.ForeignKey("orglife.Activity", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("支部党员大会记录"))
     meeting_on = models.DateField(_("支部党员大会日期"), null=True, blank=True)
     meeting_ref = models.CharField(_("会议记录编号"), max_length=60, blank=True)

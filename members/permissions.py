@@ -1,7 +1,7 @@
 """Who may do what with member records; pages, exports and the API all ask here."""
 from __future__ import annotations
 
-from portal.scoping import CHANGE, MANAGE, VIEW, can
+from portal.scoping import CHANGE, MANAGE, VIEW, can, granted_paths
 
 from .models import Member
 
@@ -34,7 +34,6 @@ def can_export_pii(user) -> bool:
 # read (VIEW). Objects outside the user's scope are 404 (restricted querysets); a missing right is 403.
 def has_lifecycle_access(user) -> bool:
     """Lifecycle pages need a role on some organization (a plain member account sees its own record only)."""
-    from portal.scoping import granted_paths
 
     return bool(granted_paths(user, VIEW))
 
@@ -46,7 +45,6 @@ def can_record(user, organization) -> bool:
 
 def can_record_somewhere(user) -> bool:
     """Some branch to record for: pages that only write (and the POST side of list pages) need one."""
-    from portal.scoping import granted_paths
 
     return bool(user.is_superuser or granted_paths(user, CHANGE))
 

@@ -58,44 +58,6 @@ def _dues_on_time(*, member_ids, start: date, end: date) -> dict[int, int]:
 register_provider("dues_on_time", _("按月交纳党费（当月缴清）"), _dues_on_time)
 
 
-def _attended(**activity_filter):
-    """A provider counting a member's attendance (出席/迟到) at submitted org-life records matching the filter."""
-
-    def count(*, member_ids, start: date, end: date) -> dict[int, int]:
-        from django.db.models import Count
-
-        from branches.models import PRESENT_STATUSES, ActivityStatus, Attendance
-
-        qs = (Attendance.objects.filter(member_id__in=member_ids, status__in=PRESENT_STATUSES,
-                                        activity__is_deleted=False, activity__status=ActivityStatus.SUBMITTED,
-                                        activity__held_on__gte=start, activity__held_on__lte=end,
-                                        **{f"activity__{k}": v for k, v in activity_filter.items()})
-              .values("member_id").annotate(n=Count("activity_id", distinct=True)))
-        return {row["member_id"]: row["n"] for row in qs}
-
-    return count
-
-
-register_provider("attendance", _("参加“三会一课”、主题党日（出席记录）"), _attended(activity_type__counts_for_completion=True))
-register_provider("party_lecture", _("参加党课（出席记录）"), _attended(activity_type__category="lecture"))
-
-
-def _talks(*, member_ids, start: date, end: date) -> dict[int, int]:
-    """谈心谈话 a member took part in (org-life Talk records, not voided)."""
-    from django.db.models import Count
-
-    from branches.models import Talk
-
-    through = Talk.participants.through
-    qs = (through.objects.filter(member_id__in=member_ids, talk__is_deleted=False, talk__held_on__gte=start,
-                                 talk__held_on__lte=end)
-          .order_by().values("member_id").annotate(n=Count("talk_id", distinct=True)))
-    return {row["member_id"]: row["n"] for row in qs}
-
-
-register_provider("talk", _("参加谈心谈话（记录）"), _talks)
-
-
 # ============================================================================================
 # Scheme and totals
 # ============================================================================================

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from branches.models import Organization, OrganizationKind
+from branches.models import CommitteeSeat, CommitteeTerm, Organization, OrganizationKind, SeatRole
 from portal import crypto
 from portal.bulk import copy_rows
 
@@ -52,3 +52,26 @@ def seed_members(*, ctx) -> None:
                "updated_at", "mobile_location"]
     total = copy_rows(Member, columns, rows())
     ctx.stdout.write(f"  党员 {total} 名")
+
+
+def seed_committees(*, ctx) -> None:
+    """One current term per branch with 3–5 seats taken from its full members."""
+    rng = ctx.rng
+    # Ordered by path and sized by position, not by id: ids differ between databases, the seed must not.
+    branches = list(Organization.objects.filter(kind=OrganizationKind.BRANCH).order_by("path").values_list("id", flat=True))
+    seat_count = {bid: 3 + (i % 3) for i, bid in enumerate(branches)}
+    terms = []
+    for bid in branches:
+        start = date(2023, 1, 1) + timedelta(days=rng.randint(0, 900))
+        terms.append(CommitteeTerm(organization_id=bid, started_on=start, ends_on=start + timedelta(days=3 * 365)))
+    CommitteeTerm.objects.bulk_create(terms, batch_size=5000)
+    term_by_branch = dict(CommitteeTerm.objects.values_list("organization_id", "id"))
+    roles = [SeatRole.SECRETARY, SeatRole.ORGANIZATION, SeatRole.PROPAGANDA, SeatRole.DISCIPLINE, SeatRole.DEPUTY_SECRETARY]
+    seats, taken = [], {}
+    for mid, bid in Member.objects.filter(status=MemberStatus.FULL).order_by("branch_id", "id").values_list("id", "branch_id").iterator(chunk_size=20000):
+        i = taken.get(bid, 0)
+        if i < seat_count[bid]:
+            seats.append(CommitteeSeat(term_id=term_by_branch[bid], member_id=mid, role=roles[i], started_on=date(2023, 1, 1)))
+            taken[bid] = i + 1
+    CommitteeSeat.objects.bulk_create(seats, batch_size=10000)
+    ctx.stdout.write(f"  委员会 {len(terms)} 届，职务 {len(seats)} 个")

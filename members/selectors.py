@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from branches.models import Organization
 from portal.scoping import VIEW
 
 from .filters import MemberFilterSet
@@ -29,7 +30,6 @@ def member_detail(*, user, pk: int, action: str = VIEW) -> Member:
 # ============================================================================================
 def points_average(*, branch_ids, start, end) -> dict[int, float]:
     """Average 党员积分 total of each branch's active members over [start, end]."""
-    from branches.models import Organization
 
     from .points import branch_ranking
 

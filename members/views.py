@@ -12,6 +12,7 @@ from django.views import View
 
 from branches.models import Organization
 from portal.concurrency import SingleSubmitMixin
+from portal.extensions import member_panels
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE
@@ -62,7 +63,6 @@ class MemberDetailView(PortalPageMixin, View):
             full_id = member.get_id_number()
             PiiAccess.objects.create(user=request.user, member=member, action=PiiAccess.Action.VIEW_ID,
                                      ip_address=request.META.get("REMOTE_ADDR"))
-        from portal.extensions import member_panels
         return render(request, "members/detail.html", {
             "member": member, "full_id": full_id, "history": history_rows(member),
             "can_edit": can_edit(request.user, member), "can_manage": can_manage(request.user, member),

@@ -7,16 +7,18 @@ from branches.api.urls import router as branches_router
 from branches.views import HomeView
 from evaluations.api.urls import router as evaluations_router
 from members.api.urls import router as members_router
+from orglife.api.urls import router as orglife_router
 from portal import api as portal_api
 from portal import views as portal_views
 from practice.api.urls import router as practice_router
 from reports.api.urls import router as reports_router
 
-API_ROUTERS = [branches_router, members_router, evaluations_router, reports_router, practice_router]
+API_ROUTERS = [branches_router, orglife_router, members_router, evaluations_router, reports_router, practice_router]
 
 api_v1 = [
     path("", portal_api.ApiRootView.as_view(routers=API_ROUTERS), name="api-root"),
     path("", include("branches.api.urls")),
+    path("", include("orglife.api.urls")),
     path("", include("members.api.urls")),
     path("", include("evaluations.api.urls")),
     path("", include("reports.api.urls")),
@@ -32,6 +34,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", include("branches.urls")),
+    path("org/", include("orglife.urls")),
     path("members/", include("members.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("reports/", include("reports.urls")),

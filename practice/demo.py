@@ -10,6 +10,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from branches.models import CommitteeSeat, Organization, SeatRole
+from members.models import Member
+
 from . import services
 from .models import (
     Audience,
@@ -52,8 +55,6 @@ def _d(month, day):
 
 
 def seed(*, stdout=None) -> None:
-    from branches.models import CommitteeSeat, Organization, SeatRole
-    from members.models import Member
 
     if not Organization.objects.filter(code="JB01").exists() or not Member.objects.exists():
         return
@@ -202,7 +203,6 @@ def seed(*, stdout=None) -> None:
 
 def _seed_previous_year(*, root, branches, members, secretaries, staff, rng) -> None:
     """Last year's record: the published 2025 cycle and the default (last-year) reports measure it."""
-    from members.models import Member
 
     year = YEAR - 1
 

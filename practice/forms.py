@@ -8,8 +8,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import Organization
+from members.models import Member
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
-from portal.scoping import CHANGE, MANAGE, VIEW
+from portal.scoping import ALL, CHANGE, MANAGE, VIEW, granted_paths, subtree_q
 
 from .models import (
     Brand,
@@ -32,14 +34,12 @@ DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def _orgs(user, action, *, branches_only=False):
-    from branches.models import Organization
 
     qs = Organization.objects.restrict(user, action).active()
     return qs.branches() if branches_only else qs.exclude(kind="party_group")
 
 
 def _members(user, action=CHANGE):
-    from members.models import Member
 
     return Member.objects.restrict(user, action).filter(is_active=True).select_related("branch").order_by("branch__path", "name")
 
@@ -232,7 +232,6 @@ class ContactPointForm(PracticeForm):
         super().__init__(*args, user=user, **kwargs)
         from django.contrib.auth import get_user_model
 
-        from portal.scoping import ALL, granted_paths, subtree_q
 
         # Contacts are people holding a role within the staff member's subtree (committee members, staff).
         users = get_user_model().objects.filter(is_active=True)

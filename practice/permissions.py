@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from members.models import Member
 from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
 
 from .models import ContactPoint, StudyRecord
@@ -38,7 +39,6 @@ def own_member(user):
         return None
     cache = user.__dict__.setdefault("_scope_cache", {})
     if "practice_member" not in cache:
-        from members.models import Member
 
         cache["practice_member"] = (
             Member.objects.filter(user=user, is_active=True).select_related("branch").first()
@@ -69,7 +69,6 @@ def editable_study_records(user):
 
 def study_members(user):
     """Members `user` may record study for: herself, plus members of branches she keeps."""
-    from members.models import Member
 
     if not user.is_authenticated:
         return Member.objects.none()

@@ -18,6 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, Role, SeatRole
+from branches.permissions import role_grants
+from members.models import Member
 from portal.scoping import VIEW
 
 from . import filters as f
@@ -112,7 +115,6 @@ def study_hours_per_member(*, branch_ids, start: date, end: date) -> dict[int, f
     """个人自学学时 per active member: hours of active study records dated in [start, end], recorded while the
     member was in the branch, divided by the branch's active members now. 0.0 for a branch without members."""
     result = _zeros(branch_ids)
-    from members.models import Member
 
     hours = dict(StudyRecord.objects.filter(organization_id__in=result, is_active=True,
                                             studied_on__range=(start, end))
@@ -127,7 +129,6 @@ def study_hours_per_member(*, branch_ids, start: date, end: date) -> dict[int, f
 
 def _current_secretaries(branch_ids) -> dict[int, int]:
     """branch id -> member id of its current 书记 (open term, seat not ended)."""
-    from branches.models import CommitteeSeat, SeatRole
 
     seats = CommitteeSeat.objects.filter(term__organization_id__in=branch_ids, term__closed_on__isnull=True,
                                          role=SeatRole.SECRETARY, ended_on__isnull=True)
@@ -198,7 +199,6 @@ def required_visits(*, branch_paths: dict[int, str], start: date, end: date) -> 
 
 def contact_visit_coverage(*, branch_ids, start: date, end: date) -> dict[int, float]:
     """联系点 coverage: visits made in [start, end] to the branch / visits required (capped at 1.0)."""
-    from branches.models import Organization
 
     result = _zeros(branch_ids)
     paths = dict(Organization.objects.filter(pk__in=result).values_list("pk", "path"))
@@ -258,7 +258,6 @@ def _empty_summary(start, end):
 
 
 def _branch_ids_under(organizations_qs) -> tuple[list[int], list[str]]:
-    from branches.models import BRANCH_KINDS, Organization
 
     paths = list(organizations_qs.values_list("path", flat=True))
     if not paths:
@@ -273,7 +272,6 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, pan
     """Figures per criterion for a set of branches; `detail` adds the named items a branch report lists.
     panel=True computes only the figures of PANEL_FIGURES (what the branch page shows), with the same
     definitions; the other figures are left out and the members / role criteria stay empty."""
-    from members.models import Member
 
     out = _empty_summary(start, end)
     n_branches = len(branch_ids)
@@ -449,7 +447,6 @@ def member_panel(*, member, year: int) -> dict:
 
 # --- notices ----------------------------------------------------------------------------------------------
 def _audiences_for_role(role: str) -> set[str]:
-    from branches.models import Role
 
     return {Role.STAFF: {Audience.ALL, Audience.STAFF}, Role.SECRETARY: {Audience.ALL, Audience.SECRETARIES},
             Role.REVIEWER: {Audience.ALL}}.get(role, set())
@@ -457,8 +454,6 @@ def _audiences_for_role(role: str) -> set[str]:
 
 def _positions(user) -> list[tuple[str, set[str]]]:
     """(organization path, audiences) for each place `user` stands in the tree: role grants and membership."""
-    from branches.permissions import role_grants  # the grants already loaded for the request's scope
-    from members.models import Member
 
     if not user.is_authenticated:
         return []
@@ -495,7 +490,6 @@ def home_notices(*, user, limit: int = 8) -> list[Notice]:
 
 def notice_recipients(*, notice: Notice) -> QuerySet:
     """Everyone the notice is addressed to (users), by role grant or membership within its subtree."""
-    from branches.models import Role
 
     User = get_user_model()
     path = notice.organization.path

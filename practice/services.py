@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.stored_files import atomic_with_files
 from portal.uploads import check_upload, stored_thumbnail, stored_upload
 
+from . import hooks
 from .models import (
     Attachment,
     Brand,
@@ -381,13 +382,12 @@ def contact_visit_record(*, contact_point: ContactPoint, visited_on: date, check
 
 
 def finding_to_rectification(*, finding: ContactFinding, by) -> bool:
-    """Hand a finding to evaluations as a 整改 item. Imported lazily: practice never depends on evaluations at
-    import time. Returns False (finding stays `pending_rectification`) when that service is not available."""
+    """Hand a finding to evaluations as a 整改 item, through the hook evaluations registers (practice/hooks.py):
+    practice sits below evaluations. Returns False (finding stays `pending_rectification`) when none is registered."""
     if finding.rectification_id:
         return True
-    try:
-        from evaluations.services import rectification_create
-    except ImportError:
+    rectification_create = hooks.rectification_create()
+    if rectification_create is None:
         return False
     try:
         with transaction.atomic():

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from branches.models import Organization
 from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
@@ -159,7 +160,6 @@ def _row_url(user, kind, obj) -> str | None:
 
 
 def _may_add(user, kind) -> bool:
-    from branches.models import Organization
 
     if kind == "study":
         return own_member(user) is not None or Organization.objects.restrict(user, CHANGE).exists()
@@ -170,7 +170,6 @@ class HomeView(PortalPageMixin, View):
     """Overview: links to every kind, this year's figures for the user's scope."""
 
     def get(self, request):
-        from branches.models import Organization
 
         year = timezone.localdate().year
         paths = granted_paths(request.user, VIEW)

@@ -5,6 +5,9 @@ from contextlib import contextmanager
 
 from django.utils import timezone
 
+from branches.models import Organization
+from portal.celery import app
+
 DEMO_BRANCH = "JB01-Z1-01"  # 区委办公室党支部, the demo secretary's branch
 DEMO_ROOT = "JB01"
 PLAN = """坚持把政治建设摆在首位，落实“第一议题”制度，每月开展一次集中学习。
@@ -18,7 +21,6 @@ HIGHLIGHTS = "支部围绕服务区委中心工作，组织党员在重要文稿
 @contextmanager
 def _in_process():
     """Run report tasks here even when a broker is configured, so seeding needs no worker."""
-    from portal.celery import app
 
     old = app.conf.task_always_eager
     app.conf.task_always_eager = True
@@ -34,7 +36,7 @@ def _demo_year(branch) -> int:
 
     from . import sources
 
-    models = sources._optional("branches.models")
+    models = sources.orglife_models
     activity = getattr(models, "Activity", None)
     if activity is not None:
         busiest = (activity.objects.filter(organization__path__startswith=branch.path).order_by()
@@ -45,7 +47,6 @@ def _demo_year(branch) -> int:
 
 
 def seed(*, stdout=None) -> None:
-    from branches.models import Organization
 
     from .models import ReportJob, ReportPlan
     from .services import report_request

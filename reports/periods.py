@@ -1,4 +1,4 @@
-"""Report periods written "2025", "2025-Q3", "2025-09" (the same grammar as branches.compliance.Period).
+"""Report periods written "2025", "2025-Q3", "2025-09" (the same grammar as orglife.compliance.Period).
 
 Kept here as a small value type so that reports parse and label periods even where the organizational-life
 engine is not installed; sources.py hands the key string to that engine, which parses it again.

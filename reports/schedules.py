@@ -11,6 +11,8 @@ import logging
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from branches.models import CommitteeSeat, Organization, RoleGrant
+
 from .models import BRANCH_REPORT_KINDS, KIND_PERIOD, ReportKind
 from .periods import ReportPeriod
 
@@ -18,7 +20,6 @@ logger = logging.getLogger(__name__)
 
 def targets(kind: str):
     """(organization, who it is for) for every active organization `kind` is written for."""
-    from branches.models import CommitteeSeat, Organization, RoleGrant
 
     if kind in BRANCH_REPORT_KINDS:
         orgs = list(Organization.objects.active().branches().order_by("path"))

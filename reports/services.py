@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.services import message_send
 from portal.queue import send_fast
 from portal.scoping import CHANGE, can
+from portal.xlsx import write_workbook
 
 from . import sources
 from .builders.branch import BuildContext, build_branch_annual, build_branch_periodic, build_secretary_duty
@@ -360,7 +361,6 @@ def report_render_committee(*, job: ReportJob) -> None:
 def render_document(document: Document, fmt: str, target) -> int | None:
     """Write `document` as PDF or XLSX to the local path `target`; returns the PDF page count."""
     if fmt == ReportFormat.XLSX:
-        from portal.xlsx import write_workbook
 
         write_workbook(str(target), sheets(document))
         return None

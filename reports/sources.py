@@ -1,21 +1,30 @@
 """Where report figures come from: one small function per section, each calling the owning app's selector.
 
 Reports never compute a figure of their own: completion, attendance and 谈心谈话 coverage come from
-branches.compliance (the engine behind the compliance pages), members and committees from the branches and
+orglife.compliance (the engine behind the compliance pages), members and committees from the branches and
 members selectors' querysets, star levels / 四强 / 整改 from evaluations, practice figures from
-practice.selectors. An app that is not installed (yet) makes its function return ``None``; the builders
-then print a "暂无数据" section instead of failing. Only a missing module counts as "not installed": any
-other error propagates and fails the job with its reason.
+practice.selectors. Reports sit on top of every app and import them plainly (issue #15; they were found
+through importlib before, which hid the dependency and silently returned nothing when a module moved). The
+has_*() checks and the builders' "暂无数据" sections stay for a figure an app does not provide.
 """
 from __future__ import annotations
 
 import hashlib
-import importlib
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q
+
+from branches.models import CommitteeSeat, CommitteeTerm, Organization, seat_order_expression
+from branches.selectors import structure_warnings, with_structure
+from evaluations import models as evaluation_models_mod
+from evaluations import selectors as evaluation_selectors
+from members.models import Education, Member, MemberCategory, MembershipMove, MemberStatus
+from orglife import compliance as orglife_compliance
+from orglife import models as orglife_models
+from practice import models as practice_models
+from practice import selectors as practice_selectors
 
 from .periods import ReportPeriod
 
@@ -29,39 +38,25 @@ UNAVAILABLE = {
 }
 
 
-def _optional(module: str):
-    """The module, or None when it (or the app providing it) is not installed."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            return None
-        raise
-    except ImportError as exc:  # e.g. "cannot import name Activity from branches.models" before orglife lands
-        if exc.name and module.startswith(exc.name.split(".")[0]):
-            return None
-        raise
-
-
 def has_orglife() -> bool:
-    return _optional("branches.compliance") is not None
+    return orglife_compliance is not None
 
 
 def has_evaluations() -> bool:
-    return _optional("evaluations.models") is not None and hasattr(_optional("evaluations.models"), "BranchEvaluation")
+    return evaluation_models_mod is not None and hasattr(evaluation_models_mod, "BranchEvaluation")
 
 
 def has_practice() -> bool:
-    sel = _optional("practice.selectors")
+    sel = practice_selectors
     return sel is not None and hasattr(sel, "branch_practice_summary")
 
 
-# --- organizational life (branches.compliance) --------------------------------------------------------------
+# --- organizational life (orglife.compliance) --------------------------------------------------------------
 
 
 def org_life_rates(*, branch_ids: list[int], period: ReportPeriod) -> dict[int, dict] | None:
     """{branch id: {"completion", "attendance", "talks"}} as fractions 0..1, from the compliance engine."""
-    compliance = _optional("branches.compliance")
+    compliance = orglife_compliance
     if compliance is None:
         return None
     completion = compliance.completion_rates(branch_ids=branch_ids, start=period.start, end=period.end)
@@ -73,10 +68,9 @@ def org_life_rates(*, branch_ids: list[int], period: ReportPeriod) -> dict[int, 
 
 def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
     """Per activity type held / required over the period (the compliance page's row), plus the same by month."""
-    compliance = _optional("branches.compliance")
+    compliance = orglife_compliance
     if compliance is None:
         return None
-    from branches.models import Organization
 
     rows = compliance.compliance_table(organizations_qs=Organization.objects.filter(pk=branch.pk), period=period.key)
     if not rows:
@@ -113,7 +107,7 @@ def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
 
 def activities(*, branch, period: ReportPeriod, limit: int = 200) -> list[dict] | None:
     """Submitted records of the branch and its 党小组 in the period, with attendance counts."""
-    models = _optional("branches.models")
+    models = orglife_models
     if models is None or not hasattr(models, "Activity"):
         return None
     Activity = models.Activity
@@ -136,7 +130,6 @@ def activities(*, branch, period: ReportPeriod, limit: int = 200) -> list[dict] 
 
 def member_structure(*, org, on: date) -> dict:
     """Active members under `org`: totals and shares by status, category, gender, education, age band."""
-    from members.models import Education, Member, MemberCategory, MemberStatus
 
     qs = Member.objects.within(org.path).active()
     rows = list(qs.values_list("status", "category", "gender", "education", "birth_date"))
@@ -167,7 +160,6 @@ def member_structure(*, org, on: date) -> dict:
 
 def member_changes(*, org, period: ReportPeriod) -> dict:
     """Moves touching `org`'s subtree in the period, and members admitted / confirmed in it."""
-    from members.models import Member, MembershipMove
 
     inside = Q(from_organization__path__startswith=org.path) | Q(to_organization__path__startswith=org.path)
     moves = list(MembershipMove.objects.filter(inside, occurred_on__gte=period.start, occurred_on__lte=period.end)
@@ -189,8 +181,6 @@ def member_changes(*, org, period: ReportPeriod) -> dict:
 
 def committee(*, branch, on: date) -> dict:
     """The branch's current committee (organization_detail's prefetch) and its structural warnings."""
-    from branches.models import CommitteeSeat, CommitteeTerm, Organization, seat_order_expression
-    from branches.selectors import structure_warnings, with_structure
 
     org = with_structure(Organization.objects.filter(pk=branch.pk)).get()
     term = CommitteeTerm.objects.filter(organization=branch, closed_on__isnull=True).order_by("-started_on").first()
@@ -211,8 +201,6 @@ def committee(*, branch, on: date) -> dict:
 
 def committee_overview(*, branch_ids: list[int], on: date) -> dict[int, dict]:
     """Per branch: has a committee, term overdue, member counts, structural warnings (one query)."""
-    from branches.models import Organization
-    from branches.selectors import structure_warnings, with_structure
 
     out = {}
     for org in with_structure(Organization.objects.filter(pk__in=branch_ids)):
@@ -232,10 +220,10 @@ def committee_overview(*, branch_ids: list[int], on: date) -> dict[int, dict]:
 
 def evaluation_results(*, branch_ids: list[int], year: int) -> dict[int, dict] | None:
     """Published results of the latest cycle of `year` (or before) per branch: stars, 四强, total, criteria %."""
-    models = _optional("evaluations.models")
+    models = evaluation_models_mod
     if models is None or not hasattr(models, "BranchEvaluation"):
         return None
-    selectors = _optional("evaluations.selectors")
+    selectors = evaluation_selectors
     BranchEvaluation, Step = models.BranchEvaluation, models.Step
     evaluations = (BranchEvaluation.objects.filter(organization_id__in=branch_ids, step=Step.RESULT,
                                                    cycle__year__lte=year)
@@ -264,7 +252,7 @@ def evaluation_results(*, branch_ids: list[int], year: int) -> dict[int, dict] |
 
 def rectifications(*, org, period: ReportPeriod, today: date) -> dict | None:
     """整改 items of `org`'s subtree for the period: table rows and counts by state (overdue = open past due)."""
-    models = _optional("evaluations.models")
+    models = evaluation_models_mod
     if models is None or not hasattr(models, "Rectification"):
         return None
     Rectification, Status = models.Rectification, models.RectificationStatus
@@ -294,14 +282,14 @@ def rectifications(*, org, period: ReportPeriod, today: date) -> dict | None:
 
 
 def practice_branch(*, branch, period: ReportPeriod) -> dict | None:
-    sel = _optional("practice.selectors")
+    sel = practice_selectors
     if sel is None or not hasattr(sel, "branch_practice_summary"):
         return None
     return sel.branch_practice_summary(branch=branch, start=period.start, end=period.end)
 
 
 def practice_subtree(*, organizations_qs, period: ReportPeriod) -> dict | None:
-    sel = _optional("practice.selectors")
+    sel = practice_selectors
     if sel is None or not hasattr(sel, "subtree_practice_summary"):
         return None
     return sel.subtree_practice_summary(organizations_qs=organizations_qs, start=period.start, end=period.end)
@@ -312,8 +300,6 @@ def practice_subtree(*, organizations_qs, period: ReportPeriod) -> dict | None:
 
 def _fingerprint_sources():
     """(label, queryset factory taking a path) for every record kind a report reads, where installed."""
-    from branches.models import CommitteeSeat, CommitteeTerm, Organization
-    from members.models import Member, MembershipMove
 
     from .models import ReportPlan
 
@@ -326,7 +312,7 @@ def _fingerprint_sources():
             Q(from_organization__path__startswith=p) | Q(to_organization__path__startswith=p)), "pk"),
         ("plan", lambda p: ReportPlan.objects.filter(organization__path__startswith=p), "updated_at"),
     ]
-    branch_models = _optional("branches.models")
+    branch_models = orglife_models
     for name in ("Activity", "Talk", "FrequencyRule"):
         model = getattr(branch_models, name, None)
         if model is None:
@@ -336,7 +322,7 @@ def _fingerprint_sources():
             sources.append((name, lambda p, m=model: m.objects.all(), field))
         else:
             sources.append((name, lambda p, m=model: m.objects.filter(organization__path__startswith=p), field))
-    evaluation_models = _optional("evaluations.models")
+    evaluation_models = evaluation_models_mod
     for name in ("BranchEvaluation", "Rectification"):
         model = getattr(evaluation_models, name, None)
         if model is not None:
@@ -348,7 +334,7 @@ def _practice_sources():
     """Practice models placed on an organization and stamped with updated_at (brands, posts, study...)."""
     from django.apps import apps
 
-    if not apps.is_installed("practice") or _optional("practice.models") is None:
+    if not apps.is_installed("practice") or practice_models is None:
         return []
     out = []
     for model in apps.get_app_config("practice").get_models():
@@ -373,7 +359,7 @@ def data_fingerprint(*, org, kind: str, period: str, fmt: str, version: str) -> 
 
 def rectification_counts(*, branch_ids: list[int], today: date) -> dict[int, dict] | None:
     """Per branch: open, overdue and closed 整改 items (one grouped query)."""
-    models = _optional("evaluations.models")
+    models = evaluation_models_mod
     if models is None or not hasattr(models, "Rectification"):
         return None
     Rectification, Status = models.Rectification, models.RectificationStatus
@@ -389,6 +375,5 @@ def rectification_counts(*, branch_ids: list[int], today: date) -> dict[int, dic
 
 def branches_under(org) -> list[int]:
     """Active branches (党支部 / 联合 / 临时) in `org`'s subtree, in tree order."""
-    from branches.models import Organization
 
     return list(Organization.objects.within(org.path).active().branches().order_by("path").values_list("pk", flat=True))

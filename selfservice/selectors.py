@@ -10,12 +10,13 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from branches import compliance
-from branches.models import Activity, ActivityCategory, Attendance, AttendanceStatus, CommitteeSeat
+from branches.models import CommitteeSeat
 from members import dues as dues_rules
 from members import points as points_rules
 from members.lifecycle_models import AppraisalEntry, DuesRecord, EntryStatus, PointsEntry
 from members.models import Member, MembershipMove
+from orglife import compliance
+from orglife.models import Activity, ActivityCategory, Attendance, AttendanceStatus
 from practice import selectors as practice_selectors
 from practice.models import ContestResult, StudyRecord
 from practice.permissions import own_member as practice_own_member
@@ -70,7 +71,7 @@ def _seated(member: Member, on: date) -> set[int]:
 
 def orglife(*, member: Member, year: int | None = None, now=None) -> dict:
     """Her meetings this year (status per record), the year's counts and 出席率, and upcoming ones with check-in."""
-    from branches.activity_services import checkin_window
+    from orglife.services import checkin_window
 
     now = now or timezone.now()
     today = timezone.localdate(now)

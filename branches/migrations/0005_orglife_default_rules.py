@@ -3,7 +3,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from branches.orglife_defaults import seed_defaults
+    from orglife.defaults import seed_defaults
 
     seed_defaults(apps.get_model("branches", "ActivityType"), apps.get_model("branches", "FrequencyRule"))
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "members",
     # The outbox (messages to users, one delivery row per channel): above members, below organizational life.
     "notifications",
+    "orglife",
     "evaluations",
     "reports",
     "practice",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from branches.models import Organization
 from reports import sources
 
 from .branch import CN_NUM, BuildContext
@@ -21,7 +22,6 @@ TOP_COUNT = 10
 
 def collect_parts(*, org, branch_ids: list[int], period, today) -> dict[int, dict]:
     """Figures for each branch of a chunk: a fixed number of queries whatever the chunk size."""
-    from branches.models import Organization
 
     branches = list(Organization.objects.filter(pk__in=branch_ids).only("pk", "name", "path", "depth"))
     group_paths = {b.path[: (org.depth + 1) * Organization.steplen] for b in branches if b.depth > org.depth + 1}
@@ -86,7 +86,6 @@ def _weakness(p: dict) -> tuple[float, list[str]]:
 
 def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
     org, period = ctx.org, ctx.period
-    from branches.models import Organization
 
     ctx.step(82, "汇总全体党支部数据")
     n = len(parts)

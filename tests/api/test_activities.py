@@ -5,11 +5,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from branches.activity_services import activity_void, attendance_set
-from branches.models import Activity, ActivityStatus, AttendanceStatus
+from orglife.models import Activity, ActivityStatus, AttendanceStatus
+from orglife.services import activity_void, attendance_set
 from tests.api.conftest import bearer, ids
-from tests.branches.activity_factories import attend, log
 from tests.members.factories import MemberFactory
+from tests.orglife.activity_factories import attend, log
 
 URL = "/api/v1/activities/"
 FIELDS = {

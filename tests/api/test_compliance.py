@@ -4,10 +4,11 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from branches.compliance import PERIOD_FORMAT_ERROR, PERIOD_YEAR_ERROR, compliance_table
-from branches.models import ActivityStatus, Organization
+from branches.models import Organization
+from orglife.compliance import PERIOD_FORMAT_ERROR, PERIOD_YEAR_ERROR, compliance_table
+from orglife.models import ActivityStatus
 from tests.api.conftest import bearer
-from tests.branches.activity_factories import log
+from tests.orglife.activity_factories import log
 
 URL = "/api/v1/compliance/"
 ROW_FIELDS = {"organization", "period", "period_kind", "period_start", "period_end", "rules", "required", "done",

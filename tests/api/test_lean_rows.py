@@ -10,16 +10,19 @@ import pytest
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 
-from branches.api.serializers import ActivitySerializer, AttendanceSerializer, OrganizationSerializer
-from branches.api.views import _attendance, _with_parent
-from branches.models import Activity, AttendanceStatus, LeaveReason, Organization
+from branches.api.serializers import OrganizationSerializer
+from branches.api.views import _with_parent
+from branches.models import Organization
 from branches.selectors import with_structure
 from branches.services import term_start
 from members.api.serializers import MemberSerializer
 from members.models import Member, MemberStatus
+from orglife.api.serializers import ActivitySerializer, AttendanceSerializer
+from orglife.api.views import _attendance
+from orglife.models import Activity, AttendanceStatus, LeaveReason
 from tests.api.conftest import bearer
-from tests.branches.activity_factories import attend, log
 from tests.members.factories import MemberFactory, valid_id_number
+from tests.orglife.activity_factories import attend, log
 
 pytestmark = pytest.mark.django_db
 

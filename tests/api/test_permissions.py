@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from tests.api.conftest import bearer, ids, login
-from tests.branches.activity_factories import attend, log
+from tests.orglife.activity_factories import attend, log
 
 ORGS, MEMBERS = "/api/v1/organizations/", "/api/v1/members/"
 ACTIVITIES, COMPLIANCE = "/api/v1/activities/", "/api/v1/compliance/"

@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 
 from branches.services import term_start
 from tests.api.conftest import bearer, login
-from tests.branches.activity_factories import attend, log
 from tests.branches.factories import make_org
 from tests.members.factories import MemberFactory
+from tests.orglife.activity_factories import attend, log
 
 # token: client lookup, granted_paths (one UNION query), the page, the usage-log insert
 TOKEN_LIST_QUERIES = 4

@@ -4,7 +4,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from branches.models import Activity, Attendance, Organization, OrganizationKind
+from branches.models import Organization, OrganizationKind
+from orglife.models import Activity, Attendance
 
 
 def _seed(seed=2026):
@@ -24,8 +25,8 @@ def test_every_branch_and_group_gets_a_year_of_records_with_attendance():
     assert Activity.objects.filter(organization__kind=OrganizationKind.PARTY_GROUP, activity_type__code="group_meeting").exists()
     assert Attendance.objects.count() > 10 * activities
     # The monthly counts the compliance engine reads are filled by the seed (COPY bypasses the services).
-    from branches.activity_counts import differences
-    from branches.models import ActivityCount
+    from orglife.counts import differences
+    from orglife.models import ActivityCount
 
     assert ActivityCount.objects.exists() and differences() == []
     # Attendance points at members of the activity's own branch.

@@ -14,15 +14,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 def world(tree, users):
     from types import SimpleNamespace
 
-    from branches import activity_services as svc
-    from branches.models import ActivityType, AttendanceStatus, FrequencyRule
-    from branches.orglife_defaults import seed_defaults
     from members.lifecycle_models import DuesRecord
+    from orglife import services as svc
+    from orglife.defaults import seed_defaults
+    from orglife.models import ActivityType, AttendanceStatus, FrequencyRule
     from practice import services as practice_services
     from practice.models import Audience
-    from tests.branches.activity_factories import activity_type
     from tests.branches.factories import UserFactory
     from tests.members.factories import MemberFactory
+    from tests.orglife.activity_factories import activity_type
 
     seed_defaults(ActivityType, FrequencyRule)      # idempotent: the rows a data migration seeds, if a flush took them
     user = UserFactory(username="wangfang")
@@ -39,7 +39,7 @@ def world(tree, users):
 
 
 def test_member_path_on_a_phone(live_server, make_page, world):
-    from branches import activity_services as svc
+    from orglife import services as svc
 
     page = make_page(phone=True)
     login(page, live_server, "wangfang")

@@ -18,11 +18,12 @@ HOME = "JB01-Z1-01"
 def demo(settings, tmp_path):
     from branches import demo as branches_demo
     from members import demo as members_demo
+    from orglife import demo as orglife_demo
 
     settings.MEDIA_ROOT = str(tmp_path)
     branches_demo.seed()
     members_demo.seed()
-    branches_demo.seed_activities()
+    orglife_demo.seed_activities()
 
 
 def login(make_page, base, username, *, phone=False):
@@ -78,7 +79,7 @@ def test_secretary_logs_committee_meeting_on_phone_and_staff_sees_it(live_server
     assert not page.errors, page.errors
     page.screenshot(path=str(ARTIFACTS / "04-secretary-submitted.png"), full_page=True)
 
-    from branches.models import Activity, AttendanceStatus
+    from orglife.models import Activity, AttendanceStatus
 
     a = Activity.objects.get(organization__code=HOME, activity_type__code="committee_meeting",
                              held_on=timezone.localdate())

@@ -213,7 +213,7 @@ def test_due_lists(tree, users, members):
 
 # --- vote milestones link to the 支部党员大会 record ------------------------------------------------------
 def test_vote_links_to_the_branch_general_meeting_record(tree):
-    from tests.branches.activity_factories import log
+    from tests.orglife.activity_factories import log
 
     c = development_target(tree.a1)
     milestone_record(candidate=c, kind=K.TRAINING, on=date(2024, 4, 1), hours=24)
@@ -241,7 +241,7 @@ def test_vote_links_to_the_branch_general_meeting_record(tree):
 
 def _vote(meeting, *, kind, subject, passed, member=None, yes=None):
     """A decision recorded at the meeting (counts frozen as branches.activity_services.vote_record does)."""
-    from branches.models import Vote
+    from orglife.models import Vote
 
     return Vote.objects.create(activity=meeting, kind=kind, subject=subject, subject_member=member,
                                yes=yes if yes is not None else (9 if passed else 3), should_attend=10, present=9,
@@ -258,8 +258,8 @@ def _ready_for_vote(branch):
 
 
 def test_linked_meeting_must_be_submitted_and_held_on_the_decision_date(tree):
-    from branches.models import ActivityStatus
-    from tests.branches.activity_factories import log
+    from orglife.models import ActivityStatus
+    from tests.orglife.activity_factories import log
 
     c = _ready_for_vote(tree.a1)
     draft = log(tree.a1, "general_meeting", date(2024, 6, 1), title="草稿", status=ActivityStatus.DRAFT)
@@ -283,8 +283,8 @@ def test_linked_meeting_must_be_submitted_and_held_on_the_decision_date(tree):
 def test_admission_refused_when_the_linked_meeting_voted_it_down(tree):
     """The meeting's own vote decides: a failed 接收预备党员 vote on this applicant cannot back the milestone;
     a vote on someone else does not count either way; a passed vote does."""
-    from branches.models import VoteKind
-    from tests.branches.activity_factories import log
+    from orglife.models import VoteKind
+    from tests.orglife.activity_factories import log
 
     c = _ready_for_vote(tree.a1)
     meeting = log(tree.a1, "general_meeting", date(2024, 6, 1), title="讨论接收预备党员")
@@ -300,10 +300,10 @@ def test_admission_refused_when_the_linked_meeting_voted_it_down(tree):
 
 
 def test_confirmation_follows_the_linked_meetings_vote_on_the_member(tree):
-    from branches.models import VoteKind
     from members.status import member_confirm
-    from tests.branches.activity_factories import log
+    from orglife.models import VoteKind
     from tests.members.lifecycle_helpers import probationary
+    from tests.orglife.activity_factories import log
 
     c = probationary(tree.a1)
     member = c.member

@@ -96,8 +96,8 @@ def test_custom_provider_registry(tree):
 
 
 def test_points_from_org_life_records(tree):
-    from branches.models import ActivityStatus, AttendanceStatus, Talk
-    from tests.branches.activity_factories import attend, log
+    from orglife.models import ActivityStatus, AttendanceStatus, Talk
+    from tests.orglife.activity_factories import attend, log
 
     a, b = MemberFactory(branch=tree.a1, name="甲"), MemberFactory(branch=tree.a1, name="乙")
     for month in (1, 2, 3):
@@ -129,8 +129,8 @@ def test_development_count_selector(tree):
 def test_org_life_providers_respect_period_edges_and_caps(tree):
     """Records on the first and last day of the period count, the days outside do not; each item stops at its
     cap (参加组织生活 2 × 13 = 26 → 24; 谈心谈话 1 × 5 = 5 → 4)."""
-    from branches.models import Talk
-    from tests.branches.activity_factories import attend, log
+    from orglife.models import Talk
+    from tests.orglife.activity_factories import attend, log
 
     a = MemberFactory(branch=tree.a1)
     start, end = date(2025, 3, 1), date(2025, 3, 31)

@@ -153,8 +153,8 @@ def test_delivery_is_queued_after_commit(smtp, django_capture_on_commit_callback
 @pytest.mark.django_db
 def test_reminder_with_smtp_down_is_sent_once_when_it_is_back(smtp, tree, users):
     """The issue's case: before, the reminder was saved as e-mailed, the mail failed, and no run sent it again."""
-    from branches.reminders import send_secretary_reminders
-    from tests.branches.activity_factories import log
+    from orglife.reminders import send_secretary_reminders
+    from tests.orglife.activity_factories import log
 
     users.secretary.email = "sec@example.org"
     users.secretary.save()

@@ -11,8 +11,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from branches.models import Activity, ActivityCount, Organization, Talk
+from branches.models import Organization
 from members.models import Member
+from orglife.models import Activity, ActivityCount, Talk
 
 pytestmark = [
     pytest.mark.django_db,

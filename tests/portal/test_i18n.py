@@ -184,9 +184,9 @@ def pages(tree, members):
             ("members:list", [], ["Member registry", "Export Excel", "Date of birth"]),
             ("members:detail", [members.a1.pk], ["Member details", "Membership status"]),
             ("members:create", [], ["Register a member", "Date of birth"]),
-            ("branches:activity_create", [], ["Log organizational life", "Activity type"]),
-            ("branches:compliance", [], ["Organizational life compliance", "Export Excel"]),
-            ("branches:attendance", [], ["Attendance statistics"]),
+            ("orglife:activity_create", [], ["Log organizational life", "Activity type"]),
+            ("orglife:compliance", [], ["Organizational life compliance", "Export Excel"]),
+            ("orglife:attendance", [], ["Attendance statistics"]),
             ("evaluations:cycle_list", [], ["Star rating", "No evaluation cycles yet"]),
             ("evaluations:standard_list", [], ["Evaluation standards"]),
             ("evaluations:rectification_list", [], ["Rectifications"]),
@@ -199,8 +199,8 @@ def pages(tree, members):
             ("home", [], ["Shortcuts", "Branch page", "Members on registry"]),
             ("branches:detail", [org.pk], ["Overview", "Organization code"]),
             ("members:list", [], ["Member registry"]),
-            ("branches:orglife", [org.pk], ["organizational life", "Heart-to-heart talks"]),
-            ("branches:due", [], ["Organizational life to-do"]),
+            ("orglife:orglife", [org.pk], ["organizational life", "Heart-to-heart talks"]),
+            ("orglife:due", [], ["Organizational life to-do"]),
         ],
         "reviewer": [
             ("home", [], ["Dashboard"]),
@@ -437,8 +437,8 @@ def test_filter_labels_and_validation_errors_follow_the_language(tree, members):
     from django.core.exceptions import ValidationError
     from django.utils import translation
 
-    from branches.filters import ActivityFilterSet
     from members.filters import MemberFilterSet
+    from orglife.filters import ActivityFilterSet
 
     with translation.override("en"):
         form = ActivityFilterSet(data={}).form

@@ -14,12 +14,12 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from PIL import Image
 
-from branches import activity_services as svc
-from branches.models import Attachment as ActivityAttachment
+from orglife import services as svc
+from orglife.models import Attachment as ActivityAttachment
 from portal.management.commands.orphan_files import orphan_files
 from portal.stored_files import atomic_with_files, tracking
 from portal.uploads import write_file
-from tests.branches.activity_factories import activity_type
+from tests.orglife.activity_factories import activity_type
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

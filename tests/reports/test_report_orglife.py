@@ -7,12 +7,12 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from branches import compliance
-from branches.models import ActivityType, FrequencyRule
-from branches.orglife_defaults import seed_defaults
+from orglife import compliance
+from orglife.defaults import seed_defaults
+from orglife.models import ActivityType, FrequencyRule
 from reports.builders.document import format_value
 from reports.models import JobStatus
-from tests.branches.activity_factories import attend, log
+from tests.orglife.activity_factories import attend, log
 
 pytestmark = pytest.mark.django_db
 

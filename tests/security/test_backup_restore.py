@@ -85,14 +85,14 @@ def test_a_restore_resolves_every_file_a_row_references(tree, users, tmp_path, s
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from branches.models import Attachment
+    from orglife.models import Attachment
     from portal.management.commands.orphan_files import referenced_names
     from reports.models import JobStatus, ReportJob
-    from tests.branches.activity_factories import log
+    from tests.orglife.activity_factories import log
 
     media = tmp_path / "media"
     settings.MEDIA_ROOT = str(media)
-    from branches.models import ActivityType
+    from orglife.models import ActivityType
 
     ActivityType.objects.get_or_create(code="theme_day", defaults={"name": "主题党日"})
     activity = log(tree.a1, "theme_day", date(2025, 9, 10))

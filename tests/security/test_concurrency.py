@@ -174,13 +174,13 @@ def test_form_tokens_survive_the_cache_being_down(client, tree, users, settings)
 # --- edit forms wired since: activity records, practice records, study records, self-assessment -------------
 
 def test_activity_edit_refuses_a_stale_version_and_keeps_fields_and_marks(client, tree, users, members):
-    from branches import activity_services
-    from branches.models import Activity, ActivityStatus, AttendanceStatus
-    from tests.branches.activity_factories import attend, log
+    from orglife import services as activity_services
+    from orglife.models import Activity, ActivityStatus, AttendanceStatus
+    from tests.orglife.activity_factories import attend, log
 
     activity = log(tree.a1, "theme_day", date(2025, 9, 10), status=ActivityStatus.DRAFT, title="原标题")
     attend(activity, members.a1, AttendanceStatus.PRESENT)
-    url = reverse("branches:activity_edit", args=[activity.pk])
+    url = reverse("orglife:activity_edit", args=[activity.pk])
     client.force_login(users.secretary)
     data = form_values(client.get(url))
     assert data[concurrency.VERSION_FIELD]
@@ -287,12 +287,12 @@ def test_self_assessment_refuses_a_save_made_since_the_page_was_shown(client, tr
 
 
 def test_double_submitted_activity_record_creates_one(client, tree, users):
-    from branches.models import Activity
-    from tests.branches.activity_factories import activity_type
+    from orglife.models import Activity
+    from tests.orglife.activity_factories import activity_type
 
     atype = activity_type("theme_day")
     client.force_login(users.secretary)
-    url = reverse("branches:activity_create")
+    url = reverse("orglife:activity_create")
     data = form_values(client.get(url, {"organization": tree.a1.pk, "type": atype.pk}))
     assert data[concurrency.TOKEN_FIELD]
     data.update(organization=str(tree.a1.pk), activity_type=str(atype.pk), title="防重主题党日", held_on="2025-09-10")

@@ -15,10 +15,11 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from branches import activity_services, services
-from branches.models import Activity, ActivityStatus, ActivityType, Organization
+from orglife import services as activity_services, services
+from branches.models import Organization
+from orglife.models import Activity, ActivityStatus, ActivityType
 from portal import concurrency
-from tests.branches.activity_factories import log
+from tests.orglife.activity_factories import log
 
 from .helpers import form_values
 
@@ -102,7 +103,7 @@ def test_two_simultaneous_activity_saves_one_wins(monkeypatch, tree, users):
         c = Client()
         c.force_login(user)
         clients.append(c)
-    url = reverse("branches:activity_edit", args=[activity.pk])
+    url = reverse("orglife:activity_edit", args=[activity.pk])
     for trial in range(TRIALS):
         posts = []
         for i, c in enumerate(clients):

@@ -1,18 +1,18 @@
 """Nothing lost: every record a person can change keeps its change history (django-simple-history)."""
 from django.apps import apps
 
-DOMAIN_APPS = ("branches", "members", "evaluations", "practice", "reports", "portal", "notifications")
+DOMAIN_APPS = ("branches", "members", "orglife", "evaluations", "practice", "reports", "portal", "notifications")
 
 # Append-only logs and derived/scratch rows: never edited, so a history of them would repeat the row itself.
 NO_HISTORY = {
     "portal.IdempotencyKey": "scratch: replayed API responses, 24 h",
     "branches.ApiRequestLog": "append-only log of API use",
-    "branches.Reminder": "append-only log of reminders sent",
+    "orglife.Reminder": "append-only log of reminders sent",
     "members.MembershipMove": "append-only log of moves (the member's own history also records them)",
     "members.PiiAccess": "append-only audit log of PII access",
     "evaluations.TransitionLog": "append-only log of workflow steps",
     "evaluations.AutomaticValue": "derived from records, recomputed on refresh",
-    "branches.ActivityCount": "derived: counts of the records (which keep history), rebuilt by activity_counts",
+    "orglife.ActivityCount": "derived: counts of the records (which keep history), rebuilt by activity_counts",
     "evaluations.Attachment": "evidence files are added, never edited or deleted",
     "evaluations.RectificationUpdate": "append-only progress reports of a rectification",
     "reports.ReportJob": "job state of a generated file, not an archive record",

@@ -36,16 +36,16 @@ ANONYMOUS_ALLOWED = {
 READ_ONLY_WRITE_ALLOWED: dict[tuple[str, str], str] = {
     **{(role, name): "every party member logs their own study (学习记录), whatever their role"
        for role in ("reviewer", "member") for name in ("practice:study_create", "practice:study_mine")},
-    **{(role, "branches:reminders"): "marking one's own reminders read" for role in ("reviewer", "member")},
     **{(role, name): "one's own messages (mark read) and one's own channel settings"
        for role in ("reviewer", "member") for name in ("inbox:open", "inbox:read_all", "inbox:preferences")},
     ("member", "mine:study"): "a member writes her own 民主评议 自评 on 我的 (her entry only, found by her login)",
+    **{(role, "orglife:reminders"): "marking one's own reminders read" for role in ("reviewer", "member")},
     ("reviewer", "evaluations:rectification_create"): "reviewers' findings become rectification items (整改)",
 }
 READ_ONLY_ROLES = ("reviewer", "member", "agency", "plain_user")
 # Pages whose path parameter is typed by people (not an object id): a wrong value answers a Chinese message.
 FREE_TEXT_PARAM_ALLOWED = {
-    "branches:checkin_code": "check-in by meeting code: an unknown code shows 签到码无效 (200), nothing is revealed",
+    "orglife:checkin_code": "check-in by meeting code: an unknown code shows 签到码无效 (200), nothing is revealed",
 }
 # Pages public by design to everyone under an organization, outside the viewer's own role scope.
 PUBLIC_UNDER_ORGANIZATION = {

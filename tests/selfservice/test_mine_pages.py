@@ -6,15 +6,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from branches import activity_services as svc
-from branches import compliance
-from branches.models import ActivityStatus, AttendanceStatus
 from members.lifecycle_models import AppraisalEntry, DuesRecord
 from members.models import PiiAccess
-from tests.branches.activity_factories import activity_type, attend, log
+from orglife import compliance
+from orglife import services as svc
+from orglife.models import ActivityStatus, AttendanceStatus
 from tests.branches.factories import UserFactory
 from tests.members.factories import MemberFactory, valid_id_number
 from tests.members.lifecycle_helpers import login
+from tests.orglife.activity_factories import activity_type, attend, log
 
 MINE_PAGES = ["mine:home", "mine:profile", "mine:orglife", "mine:dues", "mine:study"]
 
@@ -123,7 +123,7 @@ class TestOrgLife:
         login(client, two.alice.user)
         ups = {u.activity.pk: u for u in client.get(reverse("mine:orglife")).context["upcoming"]}
         assert ups[a.pk].can_check_in and not ups[later.pk].can_check_in and other.pk not in ups
-        done = client.get(reverse("branches:checkin_code", args=[a.checkin_code]))
+        done = client.get(reverse("orglife:checkin_code", args=[a.checkin_code]))
         assert reverse("mine:orglife") in done.content.decode()          # success page leads back to 我的
         ups = {u.activity.pk: u for u in client.get(reverse("mine:orglife")).context["upcoming"]}
         assert ups[a.pk].status == AttendanceStatus.PRESENT

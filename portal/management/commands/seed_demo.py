@@ -8,7 +8,7 @@ SEEDERS = [
     "branches.demo.seed",
     "members.demo.seed",
     "branches.demo.seed_api_client",
-    "branches.demo.seed_activities",
+    "orglife.demo.seed_activities",
     "members.demo.seed_lifecycle",
     "practice.demo.seed",
     "evaluations.demo.seed",

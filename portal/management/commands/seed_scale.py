@@ -12,9 +12,9 @@ from django.utils.module_loading import import_string
 STEPS = [
     "branches.scale.seed_tree",
     "members.scale.seed_members",
-    "branches.scale.seed_committees",
-    "branches.scale.seed_activities",
-    "branches.scale.seed_activity_counts",
+    "members.scale.seed_committees",
+    "orglife.scale.seed_activities",
+    "orglife.scale.seed_activity_counts",
     "evaluations.scale.seed_cycle",
 ]
 

@@ -1,0 +1,132 @@
+"""/api/v1/activities/ (organizational-life records with attendance) and /api/v1/compliance/ (per organization
+and period, from orglife.compliance)."""
+from __future__ import annotations
+
+from django.db.models import F
+from django.utils import timezone
+from django_filters import utils as filter_utils
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+
+from branches.models import Organization
+from portal.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from portal.pagination import PortalCursorPagination
+
+from ..compliance import PERIOD_MAX_YEAR, PERIOD_MIN_YEAR, compliance_table
+from ..filters import ACTIVITY_ORDERING_FIELDS, ActivityFilterSet
+from ..models import Activity, Attendance
+from .filters import PERIOD_PATTERN, ComplianceApiFilterSet
+from .serializers import ActivitySerializer, ComplianceRowSerializer, attendance_labels, attendance_row
+
+
+def _attendance():
+    """Members by name, then 列席 guests; only the columns shown (no member's personal data is read)."""
+    return (
+        Attendance.objects.select_related("member")
+        .only("id", "activity_id", "member_id", "member__id", "member__name", "guest_name", "status",
+              "leave_reason", "checked_in_at")
+        .order_by(F("member__name").asc(nulls_last=True), "guest_name", "id")
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="组织生活记录列表（授权范围内）",
+        description="授权范围内党组织（党支部、党小组等）的“三会一课”、主题党日等组织生活记录，含出席情况。"
+        "默认只列有效记录（草稿与已提交；只有已提交的记录计入完成情况）；带 updated_since 时同时返回其后作废的记录"
+        "（is_deleted=true、is_active=false，作为“墓碑”）。出席情况只含姓名，不含身份证号、手机号。",
+    ),
+    retrieve=extend_schema(summary="组织生活记录详情", description="已作废的记录同样可以读取（is_deleted=true）。"),
+)
+class ActivityViewSet(ScopedReadOnlyViewSet):
+    queryset = Activity.objects.select_related("organization", "activity_type").defer("minutes", "resolutions")
+    serializer_class = ActivitySerializer
+    filterset_class = ActivityFilterSet
+    ordering = "id"
+    ordering_fields = ACTIVITY_ORDERING_FIELDS
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            attach_attendance_rows(page)
+        return page
+
+    def get_object(self):
+        activity = super().get_object()
+        attach_attendance_rows([activity])
+        return activity
+
+
+def attach_attendance_rows(activities) -> None:
+    """Each activity's attendance as API rows, for a whole page in one query of plain tuples.
+
+    A page of 100 records carries ~1,500 attendance rows; as model instances (attendance + member) they were
+    most of the page's CPU. Same order and content as `_attendance()` (members by name, then guests).
+    """
+    by_activity = {a.pk: [] for a in activities}
+    labels = attendance_labels()
+    for activity_id, *row in _attendance().filter(activity_id__in=list(by_activity)).values_list(
+        "activity_id", "member_id", "member__name", "guest_name", "status", "leave_reason", "checked_in_at",
+    ):
+        member_id, member_name, guest_name, status, leave_reason, checked_in_at = row
+        by_activity[activity_id].append(attendance_row(
+            member_id, member_name if member_id is not None else guest_name, status, leave_reason, checked_in_at,
+            labels=labels))
+    for activity in activities:
+        activity.attendance_rows = by_activity[activity.pk]
+
+
+class CompliancePagination(PortalCursorPagination):
+    ordering = "path"  # tree order; each page's organizations are evaluated together
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="组织生活完成情况（按组织、期间）",
+        description=(
+            "按《支部工作条例》及本门户设置的频次要求，统计每个党支部（或党小组）在某一期间的组织生活完成情况："
+            "每项要求的应开展、计入完成、实际开展、尚缺与逾期次数，以及总体情况。\n\n"
+            "- 期间 `period`：`2026` 为全年、`2026-Q3` 为第三季度、`2026-09` 为 9 月；默认本年。"
+            "期间内结束的每个考核窗口分别比较（8 月多开的支委会不能抵 9 月），尚未开始的窗口不作要求，"
+            "进行中的窗口有缺口为“待完成”（due），已结束的为“已逾期”（overdue）。\n"
+            "- 范围 `organization`：某一组织及其全部下级；默认授权范围内全部。"
+            "`kind=groups` 时按党小组列出，默认按党支部列出（党支部一行含其党小组的党小组会）。\n"
+            "- 只统计已提交、未作废的记录。按树序分页。"
+        ),
+        parameters=[
+            OpenApiParameter("period", str, pattern=PERIOD_PATTERN, required=False, examples=[
+                OpenApiExample("季度", value="2026-Q3"), OpenApiExample("全年", value="2026"),
+                OpenApiExample("月", value="2026-09"),
+            ], description="期间：2026（全年）、2026-Q3（第三季度）或 2026-09（9 月）；默认本年。"
+                           f"格式不对或年份不在 {PERIOD_MIN_YEAR}–{PERIOD_MAX_YEAR} 之间为 400。"),
+            OpenApiParameter("organization", int, required=False,
+                             description="范围：组织 id，统计它及其全部下级；默认授权范围内全部。授权范围外的组织为 400。"),
+            OpenApiParameter("kind", str, enum=["branches", "groups"], required=False,
+                             description="按党支部（branches，默认；含联合、临时党支部）或按党小组（groups）列出。"),
+            OpenApiParameter("type", str, required=False,
+                             description="只统计某一活动类型（代码，如 general_meeting、committee_meeting）。"),
+        ],
+        responses=ComplianceRowSerializer(many=True),
+    ),
+)
+class ComplianceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Organization.objects.all()
+    serializer_class = ComplianceRowSerializer
+    filterset_class = ComplianceApiFilterSet
+    filter_backends = [DjangoFilterBackend]  # fixed tree order: no ?ordering=
+    pagination_class = CompliancePagination
+
+    def list(self, request, *args, **kwargs):
+        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        period = filterset.get_period()
+        atype = filterset.form.cleaned_data.get("type")
+        page = self.paginate_queryset(filterset.qs.only("pk", "path"))
+        rows = compliance_table(
+            organizations_qs=Organization.objects.filter(pk__in=[o.pk for o in page]),
+            period=period, today=timezone.localdate(), type_ids=[atype.pk] if atype else None,
+        )
+        serializer = self.get_serializer(rows, many=True, context={**self.get_serializer_context(), "period": period})
+        return self.get_paginated_response(serializer.data)

@@ -1,0 +1,444 @@
+"""Organizational life (组织生活): activity types, frequency rules, records, attendance, votes, attachments,
+谈心谈话, closed periods and reminders. Moved from branches/ (issue #15); tables renamed branches_* → orglife_*."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from branches.models import Organization
+from portal.scoping import RestrictedQuerySet
+
+# =============================================================================================
+# Organizational life (组织生活): activity types, frequency rules, records, attendance, votes,
+# attachments, 谈心谈话, closed periods and reminders.
+# =============================================================================================
+
+
+class ActivityCategory(models.TextChoices):
+    """What a type is for; drives which form parts show and how compliance counts it."""
+
+    GENERAL_MEETING = "general_meeting", _("党员大会")
+    COMMITTEE_MEETING = "committee_meeting", _("支委会")
+    GROUP_MEETING = "group_meeting", _("党小组会")
+    LECTURE = "lecture", _("党课")
+    THEME_DAY = "theme_day", _("主题党日")
+    LIFE_MEETING = "life_meeting", _("组织生活会")
+    APPRAISAL = "appraisal", _("民主评议")
+    TALK = "talk", _("谈心谈话")
+    OTHER = "other", _("其他活动")
+
+
+BUILTIN_ACTIVITY_NAMES = (
+    gettext_noop("支部党员大会"), gettext_noop("支部委员会会议"), gettext_noop("党小组会"), gettext_noop("党课"),
+    gettext_noop("主题党日"), gettext_noop("组织生活会"), gettext_noop("民主评议党员"), gettext_noop("谈心谈话"),
+)
+
+
+class ActivityType(models.Model):
+    """A kind of activity; the eight from the 支部工作条例 are seeded, staff may add their own."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    category = models.CharField(_("类别"), max_length=20, choices=ActivityCategory.choices, default=ActivityCategory.OTHER)
+    # 三会一课 + 主题党日: what `completion_rates` measures.
+    counts_for_completion = models.BooleanField(_("计入“三会一课”完成率"), default=False)
+    takes_attendance = models.BooleanField(_("登记出席"), default=True)
+    is_builtin = models.BooleanField(_("内置类型"), default=False, editable=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("活动类型")
+        verbose_name_plural = _("活动类型")
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        # The eight built-in names are UI texts (translated, see BUILTIN_ACTIVITY_NAMES); staff-added ones are data.
+        return gettext(self.name) if self.is_builtin else self.name
+
+    @property
+    def is_general_meeting(self) -> bool:
+        return self.category == ActivityCategory.GENERAL_MEETING
+
+    @property
+    def is_lecture(self) -> bool:
+        return self.category == ActivityCategory.LECTURE
+
+    @property
+    def is_talk(self) -> bool:
+        return self.category == ActivityCategory.TALK
+
+
+class RuleHolder(models.TextChoices):
+    BRANCH = "branch", _("每个党支部")
+    GROUP = "group", _("每个党小组")
+    COMMITTEE = "committee", _("设支委会的党支部")
+    MEMBER = "member", _("每名党员")
+
+
+class RulePer(models.TextChoices):
+    MONTH = "month", _("每月")
+    QUARTER = "quarter", _("每季度")
+    YEAR = "year", _("每年")
+
+
+WINDOWS_PER_YEAR = {RulePer.MONTH: 12, RulePer.QUARTER: 4, RulePer.YEAR: 1}
+
+
+class FrequencyRule(models.Model):
+    """"At least N per month/quarter/year" for a type. organization=None is the portal-wide default;
+    a rule on an organization overrides the default for its whole subtree (nearest one up the tree wins)."""
+
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.CASCADE, related_name="rules", verbose_name=_("活动类型"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="frequency_rules",
+        verbose_name=_("适用范围"), help_text=_("留空为全局默认；选定组织则对其下全部组织生效。"),
+    )
+    holder = models.CharField(_("由谁召开"), max_length=12, choices=RuleHolder.choices)
+    per = models.CharField(_("周期"), max_length=8, choices=RulePer.choices)
+    min_count = models.PositiveSmallIntegerField(_("至少次数"), help_text=_("0 表示该范围内不作要求。"))
+    reason = models.CharField(_("调整理由"), max_length=200, blank=True)
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("频次要求")
+        verbose_name_plural = _("频次要求")
+        ordering = ["activity_type__order", "organization_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity_type", "organization"], name="rule_one_per_scope"),
+            models.UniqueConstraint(
+                fields=["activity_type"], condition=models.Q(organization__isnull=True), name="rule_one_default"
+            ),
+        ]
+
+    def __str__(self):
+        return _("{type}：{holder}{per}至少 {n} 次").format(type=self.activity_type, holder=self.get_holder_display(),
+                                                         per=self.get_per_display(), n=self.min_count)
+
+    @property
+    def per_year(self) -> int:
+        return self.min_count * WINDOWS_PER_YEAR[self.per]
+
+
+class ActivityStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+
+
+class ActivityQuerySet(RestrictedQuerySet):
+    scope_path_field = "organization__path"
+
+    def live(self):
+        return self.filter(is_deleted=False)
+
+    def submitted(self):
+        return self.filter(is_deleted=False, status=ActivityStatus.SUBMITTED)
+
+    def general_meetings(self, branch):
+        """The branch's recorded 支部党员大会 (drafts too), newest first: what a 入党/转正 vote milestone may cite."""
+        return (self.filter(organization=branch, is_deleted=False, activity_type__category=ActivityCategory.GENERAL_MEETING)
+                .order_by("-held_on", "-id"))
+
+
+class Activity(models.Model):
+    """One meeting or activity held by a branch or a 党小组."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="activities", verbose_name=_("党组织"))
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="activities", verbose_name=_("活动类型"))
+    title = models.CharField(_("主题"), max_length=120)
+    held_on = models.DateField(_("日期"))
+    starts_at = models.TimeField(_("开始时间"), null=True, blank=True)
+    ends_at = models.TimeField(_("结束时间"), null=True, blank=True)
+    place = models.CharField(_("地点"), max_length=120, blank=True)
+    host = models.ForeignKey("members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("主持人"))
+    recorder = models.ForeignKey("members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("记录人"))
+    lecturer = models.CharField(_("授课人"), max_length=60, blank=True)
+    lecture_title = models.CharField(_("党课题目"), max_length=120, blank=True)
+    topics = models.TextField(_("议题"), blank=True)
+    minutes = models.TextField(_("会议纪要"), blank=True)
+    resolutions = models.TextField(_("决议"), blank=True)
+    is_election = models.BooleanField(_("选举会议"), default=False, help_text=_("换届选举：到会须超过应到会有表决权党员的五分之四。"))
+    status = models.CharField(_("状态"), max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    checkin_code = models.CharField(_("签到码"), max_length=8, unique=True)
+    is_deleted = models.BooleanField(_("已作废"), default=False)
+    deleted_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ActivityQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("组织生活记录")
+        verbose_name_plural = _("组织生活记录")
+        ordering = ["-held_on", "-starts_at", "-id"]
+        indexes = [
+            # The compliance aggregation: submitted records of a set of organizations in a date range.
+            models.Index(fields=["organization", "held_on", "activity_type"], name="activity_org_date",
+                         condition=models.Q(is_deleted=False, status="submitted")),
+            models.Index(fields=["held_on"], name="activity_held_on"),
+        ]
+
+    def __str__(self):
+        return f"{self.held_on:%Y-%m-%d} {self.activity_type} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("orglife:activity_detail", args=[self.pk])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == ActivityStatus.SUBMITTED
+
+
+MONTH_FIELDS = tuple(f"m{i}" for i in range(1, 13))
+
+
+class ActivityCount(models.Model):
+    """Submitted, not voided records per organization × type × month: what the compliance engine reads.
+
+    One row per organization × type × year with a column per month, so the whole tree for any period is one row
+    per cell to read, with no grouping (a province's year is ~45,000 rows here against ~680,000 records).
+    Kept in step by `orglife.counts.follow` inside every service that writes a record (same
+    transaction); `manage.py activity_counts --check/--rebuild` and a nightly task compare it with the records.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    m1 = models.PositiveIntegerField(default=0)
+    m2 = models.PositiveIntegerField(default=0)
+    m3 = models.PositiveIntegerField(default=0)
+    m4 = models.PositiveIntegerField(default=0)
+    m5 = models.PositiveIntegerField(default=0)
+    m6 = models.PositiveIntegerField(default=0)
+    m7 = models.PositiveIntegerField(default=0)
+    m8 = models.PositiveIntegerField(default=0)
+    m9 = models.PositiveIntegerField(default=0)
+    m10 = models.PositiveIntegerField(default=0)
+    m11 = models.PositiveIntegerField(default=0)
+    m12 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "activity_type", "year"], name="activity_count_key"),
+        ]
+        indexes = [models.Index(fields=["year", "organization"], name="activity_count_year")]
+
+    def __str__(self):
+        return f"{self.organization_id}/{self.activity_type_id}/{self.year}"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("出席")
+    LATE = "late", _("迟到")
+    LEAVE = "leave", _("请假")
+    ABSENT = "absent", _("缺席")
+
+
+PRESENT_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
+class LeaveReason(models.TextChoices):
+    SICK = "sick", _("病假")
+    PERSONAL = "personal", _("事假")
+    OFFICIAL = "official", _("公假")
+
+
+class Attendance(models.Model):
+    """One expected participant (member) or one 列席 guest (member empty, guest_name set)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("活动"))
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="attendances", verbose_name=_("党员"))
+    guest_name = models.CharField(_("列席人员"), max_length=60, blank=True)
+    status = models.CharField(_("出席情况"), max_length=10, choices=AttendanceStatus.choices, default=AttendanceStatus.PRESENT)
+    leave_reason = models.CharField(_("请假类别"), max_length=10, choices=LeaveReason.choices, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    checked_in_at = models.DateTimeField(_("扫码签到时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("出席情况")
+        verbose_name_plural = _("出席情况")
+        ordering = ["activity", "member__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "member"], condition=models.Q(member__isnull=False),
+                                    name="attendance_one_per_member"),
+            models.CheckConstraint(condition=models.Q(member__isnull=False) | ~models.Q(guest_name=""),
+                                   name="attendance_member_or_guest"),
+        ]
+        indexes = [models.Index(fields=["member", "status"], name="attendance_member")]
+
+    def __str__(self):
+        return f"{self.member or self.guest_name} {self.get_status_display()}"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.member_id is None
+
+
+class VoteKind(models.TextChoices):
+    MOTION = "motion", _("一般事项")
+    ADMISSION = "admission", _("接收预备党员")
+    CONFIRMATION = "confirmation", _("预备党员转正")
+    ELECTION = "election", _("选举")
+
+
+class Vote(models.Model):
+    """A decision voted at a 支部党员大会; counts are frozen when it is recorded."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="votes", verbose_name=_("党员大会"))
+    kind = models.CharField(_("表决事项类型"), max_length=16, choices=VoteKind.choices, default=VoteKind.MOTION)
+    subject = models.CharField(_("表决事项"), max_length=200)
+    subject_member = models.ForeignKey("members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                       verbose_name=_("涉及党员/申请人"), help_text=_("接收或转正须逐个表决。"))
+    yes = models.PositiveSmallIntegerField(_("赞成"))
+    no = models.PositiveSmallIntegerField(_("反对"), default=0)
+    abstain = models.PositiveSmallIntegerField(_("弃权"), default=0)
+    written_yes = models.PositiveSmallIntegerField(_("书面赞成意见"), default=0, help_text=_("因故不能到会、会前提交书面意见的有表决权党员。"))
+    should_attend = models.PositiveSmallIntegerField(_("应到会有表决权党员"), editable=False)
+    present = models.PositiveSmallIntegerField(_("实到有表决权党员"), editable=False)
+    passed = models.BooleanField(_("通过"), editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("表决")
+        verbose_name_plural = _("表决")
+        ordering = ["activity", "id"]
+
+    def __str__(self):
+        return (_("{subject}（通过）") if self.passed else _("{subject}（未通过）")).format(subject=self.subject)
+
+
+class AttachmentKind(models.TextChoices):
+    IMAGE = "image", _("照片")
+    PDF = "pdf", "PDF"
+    WORD = "word", _("Word 文档")
+
+
+def _attachment_path(instance, filename):
+    return f"activities/{instance.activity_id}/{filename}"
+
+
+class Attachment(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("活动"))
+    file = models.FileField(_("文件"), upload_to=_attachment_path)
+    thumbnail = models.FileField(_("缩略图"), upload_to=_attachment_path, blank=True)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=8, choices=AttachmentKind.choices)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    is_deleted = models.BooleanField(_("已删除"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["activity", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class TalkQuerySet(RestrictedQuerySet):
+    scope_path_field = "organization__path"
+
+
+class Talk(models.Model):
+    """谈心谈话: who talked with whom (支委之间、支委和党员、党员之间), every member at least once a year."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="talks", verbose_name=_("党支部"))
+    held_on = models.DateField(_("日期"))
+    participants = models.ManyToManyField("members.Member", related_name="talks", verbose_name=_("谈话双方"))
+    topic = models.CharField(_("谈话主题"), max_length=200)
+    note = models.TextField(_("主要内容"), blank=True)
+    is_deleted = models.BooleanField(_("已作废"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TalkQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[participants])
+
+    class Meta:
+        verbose_name = _("谈心谈话")
+        verbose_name_plural = _("谈心谈话")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["organization", "held_on"], name="talk_org_date")]
+
+    def __str__(self):
+        return f"{self.held_on:%Y-%m-%d} {self.topic}"
+
+
+class PeriodClose(models.Model):
+    """Staff close a period for a subtree: records held in [start, end] there are locked until reopened."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="period_closes", verbose_name=_("党组织"))
+    period = models.CharField(_("期间"), max_length=10, help_text=_("如 2025、2025-Q3、2025-09"))
+    start = models.DateField(_("开始"))
+    end = models.DateField(_("结束"))
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    closed_at = models.DateTimeField(auto_now_add=True)
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reopened_at = models.DateTimeField(_("重新开放时间"), null=True, blank=True)
+    reopen_reason = models.CharField(_("重新开放原因"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("期间关账")
+        verbose_name_plural = _("期间关账")
+        ordering = ["-start", "organization"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "period"], condition=models.Q(reopened_at__isnull=True),
+                                    name="period_close_one_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.period}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.reopened_at is None
+
+
+class Reminder(models.Model):
+    """An in-portal notice (提醒) to one user; `key` makes each reminder go out once per period."""
+
+    class Kind(models.TextChoices):
+        DUE = "due", _("即将到期")
+        OVERDUE = "overdue", _("已逾期")
+        STAFF_DIGEST = "staff_digest", _("逾期支部周报")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orglife_reminders")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=120)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("组织生活提醒")
+        verbose_name_plural = _("组织生活提醒")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="reminder_once_per_key")]
+        indexes = [models.Index(fields=["user", "read_at"], name="reminder_unread")]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,155 @@
+"""Reads for organizational-life pages; each issues a fixed number of queries."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import ExtractMonth
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import BRANCH_KINDS, Organization, OrganizationKind, Role, RoleGrant
+from portal.scoping import CHANGE, VIEW
+
+from .compliance import Period, compliance_table
+from .models import PRESENT_STATUSES, Activity, Attachment, Attendance, Reminder, Talk
+
+# Chart axis labels, one per month.
+MONTH_LABELS = (_("1月"), _("2月"), _("3月"), _("4月"), _("5月"), _("6月"), _("7月"), _("8月"), _("9月"),
+                _("10月"), _("11月"), _("12月"))
+
+
+def activity_list(*, user, action: str = VIEW) -> QuerySet[Activity]:
+    return Activity.objects.restrict(user, action).live().select_related("organization", "activity_type")
+
+
+def activity_detail(*, user, pk: int, action: str = VIEW) -> Activity:
+    qs = activity_list(user=user, action=action).select_related("host", "recorder", "submitted_by").prefetch_related(
+        Prefetch("attendances", queryset=Attendance.objects.select_related("member", "member__party_group")
+                 .order_by("member__party_group__path", "member__name", "guest_name")),
+        Prefetch("attachments", queryset=Attachment.objects.filter(is_deleted=False)),
+        "votes__subject_member",
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def organization_for(*, user, pk: int, action: str = VIEW) -> Organization:
+    return get_object_or_404(Organization.objects.restrict(user, action), pk=pk)
+
+
+def loggable_organizations(*, user) -> QuerySet[Organization]:
+    """Branches and groups the user may log for (secretary: her branch and its groups; staff: subtree)."""
+    return (Organization.objects.restrict(user, CHANGE).active()
+            .filter(kind__in=[*BRANCH_KINDS, OrganizationKind.PARTY_GROUP]).order_by("path"))
+
+
+def secretary_branches(*, user) -> QuerySet[Organization]:
+    """Branches the user holds a secretary grant on (the "what is due" page is theirs)."""
+    return Organization.objects.active().filter(
+        pk__in=RoleGrant.objects.filter(user=user, role=Role.SECRETARY).values("organization_id")
+    )
+
+
+def branch_and_groups(org: Organization) -> QuerySet[Organization]:
+    return Organization.objects.active().filter(
+        Q(pk=org.pk) | Q(path__startswith=org.path, kind=OrganizationKind.PARTY_GROUP)
+    ).order_by("path")
+
+
+def calendar_activities(*, org: Organization, start: date, end: date) -> list[Activity]:
+    return list(
+        Activity.objects.live().filter(organization__path__startswith=org.path, held_on__gte=start, held_on__lte=end)
+        .select_related("activity_type", "organization").order_by("held_on", "starts_at")
+    )
+
+
+def monthly_chart(*, org: Organization, year: int, today: date) -> dict:
+    """Held (credited) vs required per month for the branch and its groups, from the engine's windows."""
+    rows = compliance_table(organizations_qs=Organization.objects.filter(pk=org.pk), period=str(year), today=today)
+    required = [0] * 12
+    held = [0] * 12
+    for row in rows:
+        for cell in row.cells.values():
+            for w in cell.windows:
+                m = w.window.end.month - 1
+                required[m] += w.required
+                held[m] += min(w.held, w.required)
+    return {"labels": [str(label) for label in MONTH_LABELS], "required": required, "held": held}
+
+
+def attendance_trend(*, org_paths: list[str], year: int) -> dict:
+    """Attendance rate per month (出席+迟到 / expected members) over the given subtrees: one query."""
+    cond = Q()
+    for p in org_paths:
+        cond |= Q(activity__organization__path__startswith=p)
+    rows = (
+        Attendance.objects.filter(cond, member__isnull=False, activity__is_deleted=False,
+                                  activity__status="submitted", activity__held_on__year=year)
+        .annotate(m=ExtractMonth("activity__held_on"))
+        .order_by()
+        .values_list("m")
+        .annotate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)))
+    )
+    rates = [None] * 12
+    for m, total, present in rows:
+        rates[m - 1] = round(100 * present / total, 1) if total else None
+    return {"labels": [str(label) for label in MONTH_LABELS], "rates": rates}
+
+
+def member_attendance(*, org_qs: QuerySet[Organization], start: date, end: date, limit: int | None = None) -> list[dict]:
+    """Per member: expected, present, rate; lowest first. One query."""
+    rows = (
+        Attendance.objects.filter(
+            member__isnull=False, member__is_active=True, member__branch__in=org_qs, activity__is_deleted=False,
+            activity__status="submitted", activity__held_on__gte=start, activity__held_on__lte=end,
+        )
+        .order_by()
+        .values("member_id", "member__name", "member__branch__name", "member__branch_id")
+        .annotate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)),
+                  leave=Count("pk", filter=Q(status="leave")), absent=Count("pk", filter=Q(status="absent")))
+    )
+    result = [dict(r, rate=(r["present"] / r["total"]) if r["total"] else 0.0) for r in rows]
+    result.sort(key=lambda r: (r["rate"], -r["total"], r["member__name"]))
+    return result[:limit] if limit else result
+
+
+def branch_attendance(*, org_qs: QuerySet[Organization], start: date, end: date) -> list[dict]:
+    """Per branch (groups rolled into their branch): expected, present, rate. Two queries."""
+    orgs = list(org_qs.filter(kind__in=BRANCH_KINDS).order_by("path").only("pk", "name", "path"))
+    by_path = {o.path: o for o in orgs}
+    rows = (
+        Attendance.objects.filter(
+            member__isnull=False, activity__is_deleted=False, activity__status="submitted",
+            activity__held_on__gte=start, activity__held_on__lte=end,
+            activity__organization__in=Organization.objects.filter(
+                Q(pk__in=org_qs.filter(kind__in=BRANCH_KINDS).values("pk")) | Q(kind=OrganizationKind.PARTY_GROUP)),
+        )
+        .order_by()
+        .values_list("activity__organization__path")
+        .annotate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)),
+                  meetings=Count("activity_id", distinct=True))
+    )
+    agg = defaultdict(lambda: [0, 0, 0])
+    for path, total, present, meetings in rows:
+        owner = by_path.get(path) or by_path.get(path[:-Organization.steplen])
+        if owner:
+            a = agg[owner.pk]
+            a[0] += total
+            a[1] += present
+            a[2] += meetings
+    return [{"organization": o, "total": agg[o.pk][0], "present": agg[o.pk][1], "meetings": agg[o.pk][2],
+             "rate": (agg[o.pk][1] / agg[o.pk][0]) if agg[o.pk][0] else None} for o in orgs]
+
+
+def talks_of(*, org: Organization, year: int) -> list[Talk]:
+    return list(Talk.objects.filter(organization=org, is_deleted=False, held_on__year=year)
+                .prefetch_related("participants").order_by("-held_on"))
+
+
+def unread_reminders(*, user) -> QuerySet[Reminder]:
+    return Reminder.objects.filter(user=user, read_at__isnull=True)
+
+
+def year_of(period: Period) -> int:
+    return period.year

@@ -1,0 +1,441 @@
+"""Writes for organizational life: records, attendance, votes, attachments, 谈心谈话, closed periods, rules, check-in.
+
+Plain functions with keyword-only arguments; each runs in one transaction and raises ValidationError with a
+Chinese message that forms can show. Permission to call them is checked by the caller through `restrict`.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, OrganizationKind
+from members.models import Member, MembershipMove
+from portal.stored_files import atomic_with_files
+from portal.uploads import check_uploads, stored_thumbnail, stored_upload
+
+from . import quorum as q
+from .compliance import Period
+from .counts import follow
+from .models import (
+    PRESENT_STATUSES,
+    WINDOWS_PER_YEAR,
+    Activity,
+    ActivityCategory,
+    ActivityStatus,
+    ActivityType,
+    Attachment,
+    AttachmentKind,
+    Attendance,
+    AttendanceStatus,
+    FrequencyRule,
+    PeriodClose,
+    Talk,
+    Vote,
+    VoteKind,
+)
+
+PERIOD_LOCKED = _("{period} 已由 {org} 关账，该期间的记录不能再修改；如需更正请联系党务工作者重新开放。")
+WRONG_HOLDER_GROUP = _("党小组会须以党小组的名义登记。")
+WRONG_HOLDER_BRANCH = _("“{type}”须以党支部的名义登记。")
+TALK_NOT_AN_ACTIVITY = _("谈心谈话请在“谈心谈话”中登记。")
+LECTURE_NEEDS = _("党课须填写授课人和党课题目。")
+FUTURE_SUBMIT = _("活动日期在今天之后，不能提交；可先保存草稿。")
+NOT_GENERAL_MEETING = _("只有支部党员大会可以登记表决。")
+ONE_APPLICANT = _("接收预备党员和预备党员转正须逐个表决，请选择涉及的党员。")
+TALK_NEEDS_TWO = _("谈心谈话须选择谈话双方（至少 2 名党员）。")
+TALK_OTHER_BRANCH = _("谈话双方须至少有一名本支部党员。")
+RULE_REASON_REQUIRED = _("低于上级要求或改变召开主体时，须填写调整理由。")
+CHECKIN_UNKNOWN = _("签到码无效，请核对后重试。")
+CHECKIN_CLOSED = _("不在签到时间内（{start:%m月%d日 %H:%M} 至 {end:%H:%M}）。")
+CHECKIN_NOT_MEMBER = _("您不在本次活动的应到名单中，请联系书记登记。")
+CHECKIN_NO_MEMBER = _("当前账号未关联党员信息，不能签到。")
+ALREADY_CLOSED = _("{period} 已关账。")
+
+CHECKIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed on phones
+CHECKIN_EARLY = timedelta(minutes=30)
+CHECKIN_LATE = timedelta(minutes=30)
+DEFAULT_DURATION = timedelta(hours=2)
+
+
+# --- roster, locks ---------------------------------------------------------------------------------------
+
+
+def expected_members(*, organization: Organization, on: date, activity_type: ActivityType | None = None):
+    """Members expected at a meeting of `organization` on `on`: those on its roster that day.
+
+    Members who joined later are not expected; members who left or moved away later still are.
+    A 支委会 expects the committee members seated that day.
+    """
+
+    if activity_type is not None and activity_type.category == ActivityCategory.COMMITTEE_MEETING:
+
+        seats = CommitteeSeat.objects.filter(
+            term__organization=organization, term__started_on__lte=on,
+        ).filter(Q(term__closed_on__isnull=True) | Q(term__closed_on__gt=on)).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+        return Member.objects.filter(pk__in=seats.values("member_id")).select_related("party_group").order_by("name", "pk")
+
+    not_left = Q(is_active=True) | Q(left_on__gt=on)
+    joined = Q(joined_branch_on__isnull=True) | Q(joined_branch_on__lte=on)
+    if organization.kind == OrganizationKind.PARTY_GROUP:
+        return Member.objects.filter(Q(party_group=organization) & not_left & joined).order_by("name", "pk")
+    moved_away_later = MembershipMove.objects.filter(
+        member=OuterRef("pk"), from_organization=organization, occurred_on__gt=on
+    )
+    was_in_then = MembershipMove.objects.filter(member=OuterRef("pk"), to_organization=organization, occurred_on__lte=on)
+    return (
+        Member.objects.filter(
+            (Q(branch=organization) & not_left & joined) | (Exists(moved_away_later) & Exists(was_in_then))
+        )
+        .select_related("party_group")
+        .order_by("party_group__path", "name", "pk")
+    )
+
+
+def locking_close(*, organization: Organization, on: date) -> PeriodClose | None:
+    return (
+        PeriodClose.objects.filter(
+            reopened_at__isnull=True, start__lte=on, end__gte=on, organization__path__in=organization.ancestor_paths()
+        )
+        .select_related("organization")
+        .first()
+    )
+
+
+def check_not_locked(*, organization: Organization, on: date) -> None:
+    close = locking_close(organization=organization, on=on)
+    if close:
+        raise ValidationError(PERIOD_LOCKED.format(period=Period.parse(close.period).label, org=close.organization))
+
+
+def _check_holder(organization: Organization, activity_type: ActivityType) -> None:
+    if activity_type.category == ActivityCategory.TALK:
+        raise ValidationError({"activity_type": TALK_NOT_AN_ACTIVITY})
+    if activity_type.category == ActivityCategory.GROUP_MEETING and organization.kind != OrganizationKind.PARTY_GROUP:
+        raise ValidationError({"activity_type": WRONG_HOLDER_GROUP})
+    if activity_type.is_builtin and activity_type.category != ActivityCategory.GROUP_MEETING \
+            and organization.kind not in BRANCH_KINDS:
+        raise ValidationError({"activity_type": WRONG_HOLDER_BRANCH.format(type=activity_type.name)})
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CHECKIN_ALPHABET) for _ in range(6))
+
+
+# --- activities ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def activity_create(*, organization: Organization, activity_type: ActivityType, held_on: date, by=None,
+                    fill_roster: bool = True, **fields) -> Activity:
+    """A draft record; the roster at the meeting date is filled in as all present (the secretary taps exceptions)."""
+    _check_holder(organization, activity_type)
+    check_not_locked(organization=organization, on=held_on)
+    activity = Activity(organization=organization, activity_type=activity_type, held_on=held_on, created_by=by,
+                        checkin_code=_new_code(), **fields)
+    activity.full_clean(exclude=["checkin_code"])
+    activity._history_user = by
+    with follow(activity):
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    activity.save()
+                break
+            except IntegrityError:  # code collision: draw again
+                activity.checkin_code = _new_code()
+    if fill_roster and activity_type.takes_attendance:
+        Attendance.objects.bulk_create(
+            Attendance(activity=activity, member=m, status=AttendanceStatus.PRESENT)
+            for m in expected_members(organization=organization, on=held_on, activity_type=activity_type)
+        )
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, by=None, **fields) -> Activity:
+    check_not_locked(organization=activity.organization, on=activity.held_on)
+    old_date = activity.held_on
+    for name, value in fields.items():
+        setattr(activity, name, value)
+    if activity.held_on != old_date:
+        check_not_locked(organization=activity.organization, on=activity.held_on)
+    activity.full_clean()
+    activity._history_user = by
+    with follow(activity):  # a new date, type or organization moves the record's count
+        activity.save()
+    return activity
+
+
+@transaction.atomic
+def attendance_set(*, activity: Activity, marks: dict[int, tuple[str, str]], guests: list[str] | None = None,
+                   by=None) -> None:
+    """marks: {member id: (status, leave reason)} for members on the roster; guests: names of 列席 people."""
+    check_not_locked(organization=activity.organization, on=activity.held_on)
+    existing = {a.member_id: a for a in activity.attendances.filter(member__isnull=False)}
+    changed = False
+    allowed = set(existing) | set(expected_members(organization=activity.organization, on=activity.held_on,
+                                                   activity_type=activity.activity_type).values_list("pk", flat=True))
+    for member_id, (status, reason) in marks.items():
+        if member_id not in allowed:
+            continue
+        if status not in AttendanceStatus.values:
+            raise ValidationError(_("出席情况无效。"))
+        reason = reason if status == AttendanceStatus.LEAVE else ""
+        row = existing.get(member_id)
+        if row is None:
+            row = Attendance(activity=activity, member_id=member_id)
+        if row.pk and row.status == status and row.leave_reason == reason:
+            continue
+        row.status, row.leave_reason = status, reason
+        row._history_user = by
+        row.save()
+        changed = True
+    if guests is not None:
+        current = {a.guest_name: a for a in activity.attendances.filter(member__isnull=True)}
+        wanted = [g.strip() for g in guests if g.strip()]
+        for name in wanted:
+            if name not in current:
+                Attendance.objects.create(activity=activity, guest_name=name[:60], status=AttendanceStatus.PRESENT)
+                changed = True
+        for name, row in current.items():
+            if name not in wanted:
+                row.delete()
+                changed = True
+    if changed:
+        _touch(activity)
+
+
+def _touch(activity: Activity) -> None:
+    """Attendance is part of the record: a change to it moves the record's updated_at, so that an API
+    client pulling `updated_since` receives the new attendance (Attendance has no timestamp of its own)."""
+    activity.updated_at = timezone.now()
+    Activity.objects.filter(pk=activity.pk).update(updated_at=activity.updated_at)
+
+
+def general_meeting_quorum(activity: Activity) -> q.Quorum:
+    """Voting members expected and present, from the attendance rows (one query)."""
+    rows = list(activity.attendances.filter(member__isnull=False).select_related("member"))
+    voting = [a for a in rows if q.has_vote(a.member, activity.held_on)]
+    present = sum(1 for a in voting if a.status in PRESENT_STATUSES)
+    return q.Quorum(should_attend=len(voting), present=present, election=activity.is_election)
+
+
+@transaction.atomic
+def activity_submit(*, activity: Activity, by=None, today: date | None = None) -> Activity:
+    today = today or timezone.localdate()
+    check_not_locked(organization=activity.organization, on=activity.held_on)
+    errors = {}
+    if activity.held_on > today:
+        errors["held_on"] = FUTURE_SUBMIT
+    if activity.activity_type.is_lecture and not (activity.lecturer and activity.lecture_title):
+        errors["lecturer"] = LECTURE_NEEDS
+    if activity.activity_type.is_general_meeting and activity.resolutions.strip():
+        quorum = general_meeting_quorum(activity)
+        if not quorum.met:
+            errors["resolutions"] = quorum.reason
+    if errors:
+        raise ValidationError(errors)
+    activity.status = ActivityStatus.SUBMITTED
+    activity.submitted_at = timezone.now()
+    activity.submitted_by = by
+    activity._history_user = by
+    with follow(activity):
+        activity.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    return activity
+
+
+@transaction.atomic
+def activity_void(*, activity: Activity, reason: str, by=None) -> Activity:
+    """Records are never deleted: a mistaken one is voided with a reason and stops counting."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写作废原因。")})
+    check_not_locked(organization=activity.organization, on=activity.held_on)
+    activity.is_deleted, activity.deleted_reason = True, reason.strip()
+    activity._history_user = by
+    with follow(activity):
+        activity.save(update_fields=["is_deleted", "deleted_reason", "updated_at"])
+    return activity
+
+
+@transaction.atomic
+def vote_record(*, activity: Activity, subject: str, yes: int, no: int = 0, abstain: int = 0, written_yes: int = 0,
+                kind: str = VoteKind.MOTION, subject_member=None, by=None) -> Vote:
+    """Record a decision of a 支部党员大会; refused without quorum, result from the should-attend rule."""
+    if not activity.activity_type.is_general_meeting:
+        raise ValidationError(NOT_GENERAL_MEETING)
+    check_not_locked(organization=activity.organization, on=activity.held_on)
+    if kind in (VoteKind.ADMISSION, VoteKind.CONFIRMATION) and subject_member is None:
+        raise ValidationError({"subject_member": ONE_APPLICANT})
+    base = general_meeting_quorum(activity)
+    quorum = q.Quorum(base.should_attend, base.present, election=activity.is_election or kind == VoteKind.ELECTION)
+    if not quorum.met:
+        raise ValidationError(quorum.reason)
+    if yes + no + abstain > quorum.present:
+        raise ValidationError(q.TOO_MANY_VOTES.format(total=yes + no + abstain, present=quorum.present))
+    absent_voting = quorum.should_attend - quorum.present
+    if written_yes > absent_voting:
+        raise ValidationError({"written_yes": _("书面意见不能多于未到会的有表决权党员（{n} 人）。").format(n=absent_voting)})
+    vote = Vote(activity=activity, kind=kind, subject=subject, subject_member=subject_member, yes=yes, no=no,
+                abstain=abstain, written_yes=written_yes, should_attend=quorum.should_attend, present=quorum.present,
+                passed=q.motion_passes(yes=yes, written_yes=written_yes, should_attend=quorum.should_attend),
+                recorded_by=by)
+    vote._history_user = by
+    vote.save()
+    return vote
+
+
+# Photos, PDF and Word only: what a meeting record needs. Checked by portal.uploads.check_upload.
+ATTACHMENT_TYPES = {
+    "image/jpeg": AttachmentKind.IMAGE,
+    "image/png": AttachmentKind.IMAGE,
+    "image/webp": AttachmentKind.IMAGE,
+    "application/pdf": AttachmentKind.PDF,
+    "application/msword": AttachmentKind.WORD,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": AttachmentKind.WORD,
+}
+
+
+def attachment_max_bytes() -> int:
+    return getattr(settings, "ORGLIFE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+
+@atomic_with_files
+def attachments_add(*, activity: Activity, uploads, by=None) -> list[Attachment]:
+    """Check every file first (one bad file stores none), then store each with its record."""
+    check_not_locked(organization=activity.organization, on=activity.held_on)
+    limit = attachment_max_bytes()
+    checked_files = check_uploads(list(uploads), allowed_types=set(ATTACHMENT_TYPES), thumbnail=True,
+                                  max_image_bytes=limit, max_document_bytes=limit)
+    added = []
+    for checked in checked_files:
+        prefix = f"activities/{activity.pk}"
+        with stored_upload(checked, prefix=prefix) as name, stored_thumbnail(checked, prefix=prefix) as thumb:
+            att = Attachment(activity=activity, original_name=checked.original_name,
+                             kind=ATTACHMENT_TYPES[checked.content_type], content_type=checked.content_type,
+                             size=checked.size, uploaded_by=by)
+            att.file.name = name
+            att.thumbnail.name = thumb
+            att._history_user = by
+            att.save()
+        added.append(att)
+    return added
+
+
+def attachment_add(*, activity: Activity, uploaded, by=None) -> Attachment:
+    return attachments_add(activity=activity, uploads=[uploaded], by=by)[0]
+
+
+# --- 谈心谈话 ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def talk_create(*, organization: Organization, held_on: date, participants, topic: str, note: str = "", by=None) -> Talk:
+    participants = list(participants)
+    if len({m.pk for m in participants}) < 2:
+        raise ValidationError({"participants": TALK_NEEDS_TWO})
+    if not any(m.branch_id == organization.pk for m in participants):
+        raise ValidationError({"participants": TALK_OTHER_BRANCH})
+    check_not_locked(organization=organization, on=held_on)
+    talk = Talk(organization=organization, held_on=held_on, topic=topic, note=note, recorded_by=by)
+    talk.full_clean()
+    talk._history_user = by
+    talk.save()
+    talk.participants.set(participants)
+    return talk
+
+
+# --- periods and rules (staff) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def period_close(*, organization: Organization, period: str, by=None) -> PeriodClose:
+    p = Period.parse(period)
+    if PeriodClose.objects.filter(organization=organization, period=p.key, reopened_at__isnull=True).exists():
+        raise ValidationError(ALREADY_CLOSED.format(period=p.label))
+    close = PeriodClose(organization=organization, period=p.key, start=p.start, end=p.end, closed_by=by)
+    close._history_user = by
+    close.save()
+    return close
+
+
+@transaction.atomic
+def period_reopen(*, close: PeriodClose, reason: str, by=None) -> PeriodClose:
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写重新开放的原因。")})
+    close.reopened_at, close.reopened_by, close.reopen_reason = timezone.now(), by, reason.strip()
+    close._history_user = by
+    close.save()
+    return close
+
+
+def inherited_rule(*, organization: Organization, activity_type: ActivityType) -> FrequencyRule | None:
+    """The rule `organization` would follow without one of its own (nearest strictly above it)."""
+    paths = organization.ancestor_paths()[1:]
+    rules = list(FrequencyRule.objects.filter(activity_type=activity_type)
+                 .filter(Q(organization__path__in=paths) | Q(organization__isnull=True)).select_related("organization"))
+    rules.sort(key=lambda r: len(r.organization.path) if r.organization_id else 0, reverse=True)
+    return rules[0] if rules else None
+
+
+@transaction.atomic
+def rule_override(*, organization: Organization, activity_type: ActivityType, holder: str, per: str, min_count: int,
+                  reason: str = "", by=None) -> FrequencyRule:
+    """Staff set the rule for their subtree. Stricter is free; less strict or a different holder needs a reason."""
+    base = inherited_rule(organization=organization, activity_type=activity_type)
+    looser = base is not None and (min_count * WINDOWS_PER_YEAR[per] < base.per_year or holder != base.holder
+                                   or (per != base.per and min_count * WINDOWS_PER_YEAR[per] <= base.per_year))
+    if looser and not reason.strip():
+        raise ValidationError({"reason": RULE_REASON_REQUIRED})
+    rule, _ = FrequencyRule.objects.update_or_create(
+        activity_type=activity_type, organization=organization,
+        defaults={"holder": holder, "per": per, "min_count": min_count, "reason": reason.strip(), "created_by": by},
+    )
+    return rule
+
+
+# --- check-in --------------------------------------------------------------------------------------------
+
+
+def checkin_window(activity: Activity) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    if activity.starts_at:
+        start = datetime.combine(activity.held_on, activity.starts_at, tzinfo=tz)
+        end = datetime.combine(activity.held_on, activity.ends_at, tzinfo=tz) if activity.ends_at else start + DEFAULT_DURATION
+        return start - CHECKIN_EARLY, end + CHECKIN_LATE
+    return (datetime.combine(activity.held_on, time.min, tzinfo=tz),
+            datetime.combine(activity.held_on, time.max, tzinfo=tz))
+
+
+@transaction.atomic
+def checkin(*, code: str, user, now: datetime | None = None) -> Attendance:
+    """A logged-in member opening the meeting's code is marked 出席 (the secretary can still correct it)."""
+    now = now or timezone.now()
+    activity = (Activity.objects.live().select_related("organization", "activity_type")
+                .filter(checkin_code=(code or "").strip().upper()).first())
+    if activity is None:
+        raise ValidationError(CHECKIN_UNKNOWN)
+    member = getattr(user, "member", None)
+    if member is None:
+        raise ValidationError(CHECKIN_NO_MEMBER)
+    start, end = checkin_window(activity)
+    if not (start <= now <= end):
+        raise ValidationError(CHECKIN_CLOSED.format(start=timezone.localtime(start), end=timezone.localtime(end)))
+    check_not_locked(organization=activity.organization, on=activity.held_on)
+    row = activity.attendances.filter(member=member).first()
+    if row is None:
+        if not expected_members(organization=activity.organization, on=activity.held_on,
+                                activity_type=activity.activity_type).filter(pk=member.pk).exists():
+            raise ValidationError(CHECKIN_NOT_MEMBER)
+        row = Attendance(activity=activity, member=member)
+    row.status, row.leave_reason, row.checked_in_at = AttendanceStatus.PRESENT, "", now
+    row._history_user = user
+    row.save()
+    _touch(activity)
+    return row

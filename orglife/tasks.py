@@ -1,0 +1,37 @@
+"""Celery tasks for organizational life; schedules live in django-celery-beat (editable in admin)."""
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import counts as activity_counts
+from . import reminders
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def send_orglife_reminders() -> int:
+    """Daily: secretaries' digests of due (≤7 days) and overdue activities."""
+    return reminders.send_secretary_reminders()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def send_orglife_staff_digests() -> int:
+    """Weekly: staff digests of overdue branches in their subtree."""
+    return reminders.send_staff_digests()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def check_activity_counts() -> int:
+    """Nightly: compare the monthly activity counts with the records; log each difference as an error and repair it.
+
+    The services keep the counts in step; a difference means a write went around them (raw SQL, a script).
+    """
+    found = activity_counts.differences()
+    for d in found[:100]:
+        logger.error("activity counts differ from the records at %s: table %d, records %d", d.key, d.table, d.records)
+    if found:
+        activity_counts.repair(found)
+        logger.error("activity counts: repaired %d differences", len(found))
+    return len(found)
