@@ -60,9 +60,12 @@ class HomeView(PortalPageMixin, View):
             branch = selectors.organization_detail(user=user, path=path, with_committee=False)
             ctx.update(mode="secretary", branch=branch, warnings=selectors.structure_warnings(branch),
                        groups=selectors.children_of(branch))
-        else:
+        elif Role.REVIEWER in roles:
             ctx["mode"] = "reviewer"
             ctx["counts"] = selectors.subtree_counts(user=user)
+        else:
+            # A member without a role: no subtree tiles; the 我的 panel (selfservice) takes the page.
+            ctx["mode"] = "member"
         ctx["panels"] = home_panels(request, ctx)
         return render(request, "branches/home.html", ctx)
 

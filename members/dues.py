@@ -205,6 +205,31 @@ def arrears(*, user, upto: date | None = None, branch_ids=None) -> list[Arrear]:
     qs = DuesRecord.objects.restrict(user, VIEW).filter(month__gte=start, month__lte=upto, member__is_active=True)
     if branch_ids is not None:
         qs = qs.filter(branch_id__in=branch_ids)
+    found = _unpaid_runs(qs)
+    members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
+    result = [Arrear(members[pk], *found[pk]) for pk in found]
+    return sorted(result, key=lambda a: (-a.months, a.member.branch_id, a.member.name))
+
+
+def arrears_all(*, upto: date | None = None) -> list[Arrear]:
+    """The 欠缴名单 rule over every active member, for the daily reminders (no viewer: not for pages)."""
+    upto = month_start(upto or date.today())
+    found = _unpaid_runs(DuesRecord.objects.filter(month__gte=upto - relativedelta(months=11), month__lte=upto,
+                                                   member__is_active=True))
+    members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
+    return [Arrear(members[pk], *found[pk]) for pk in found]
+
+
+def member_arrear(*, member: Member, upto: date | None = None) -> Arrear | None:
+    """The member's own arrears by the same rule as the 欠缴名单 (≥3 consecutive unpaid months), or None."""
+    upto = month_start(upto or date.today())
+    qs = DuesRecord.objects.filter(member=member, month__gte=upto - relativedelta(months=11), month__lte=upto)
+    found = _unpaid_runs(qs)
+    return Arrear(member, *found[member.pk]) if member.pk in found else None
+
+
+def _unpaid_runs(qs) -> dict[int, tuple[int, date, Decimal]]:
+    """member id → (consecutive unpaid months back from the latest record, first unpaid month, amount), ≥3 only."""
     by_member: dict[int, list] = defaultdict(list)
     for member_id, month, paid_on, due in qs.values_list("member_id", "month", "paid_on", "amount_due").order_by(
             "member_id", "-month"):
@@ -220,9 +245,7 @@ def arrears(*, user, upto: date | None = None, branch_ids=None) -> list[Arrear]:
             since = month
         if run >= REMINDER_MONTHS:
             found[member_id] = (run, since, amount)
-    members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
-    result = [Arrear(members[pk], *found[pk]) for pk in found]
-    return sorted(result, key=lambda a: (-a.months, a.member.branch_id, a.member.name))
+    return found
 
 
 @dataclass

@@ -856,6 +856,29 @@ def completion_rates(*, branch_ids: Iterable[int], start: date, end: date, today
     return {pk: row.completion_rate for pk, row in rows.items()}
 
 
+def counted_attendance(*, start: date, end: date, organization_ids=None, member_ids=None):
+    """The attendance rows the 出席率 counts: members (not guests) expected at submitted, not voided records of
+    types that take attendance, held in [start, end]. The branch rate and a member's own rate both read this."""
+    activities = Activity.objects.submitted().filter(held_on__gte=start, held_on__lte=end,
+                                                     activity_type__takes_attendance=True)
+    if organization_ids is not None:
+        activities = activities.filter(organization_id__in=organization_ids)
+    rows = Attendance.objects.filter(activity__in=activities, member__isnull=False)
+    if member_ids is not None:
+        rows = rows.filter(member_id__in=member_ids)
+    return rows
+
+
+def member_attendance_rates(*, member_ids: Iterable[int], start: date, end: date) -> dict[int, tuple[int, int, float]]:
+    """Per member: (attended = 出席 + 迟到, expected, rate 0..1; 0.0 with no records) — the branch 出席率's
+    definition applied to one person's rows."""
+    member_ids = list(member_ids)
+    rows = (counted_attendance(start=start, end=end, member_ids=member_ids).order_by().values_list("member_id")
+            .annotate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES))))
+    found = {pk: (present, total, present / total if total else 0.0) for pk, total, present in rows}
+    return {pk: found.get(pk, (0, 0, 0.0)) for pk in member_ids}
+
+
 def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date) -> dict[int, float]:
     """(出席 + 迟到) / expected members over submitted records of the branch and its groups; 0.0 with no records."""
     branch_ids = list(branch_ids)
@@ -863,12 +886,7 @@ def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date) -> di
         Organization.objects.filter(pk__in=branch_ids).order_by().values("path")))).only("pk", "path", "kind"))
     parent = _parent_id_map(orgs)
     rows = (
-        Attendance.objects.filter(
-            activity__in=Activity.objects.submitted().filter(
-                organization_id__in=[o.pk for o in orgs], held_on__gte=start, held_on__lte=end,
-                activity_type__takes_attendance=True),
-            member__isnull=False,
-        )
+        counted_attendance(start=start, end=end, organization_ids=[o.pk for o in orgs])
         .order_by()
         .values_list("activity__organization_id")
         .annotate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)))

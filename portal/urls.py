@@ -42,6 +42,8 @@ urlpatterns = [
     path("evaluations/", include("evaluations.urls")),
     path("reports/", include("reports.urls")),
     path("practice/", include("practice.urls")),
+    path("mine/", include("selfservice.urls")),
+    path("inbox/", include("inbox.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", portal_views.login_for_api_docs(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),

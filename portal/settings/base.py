@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "evaluations",
     "reports",
     "practice",
+    "selfservice",
+    "inbox",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "inbox.context_processors.unread",
             ],
         },
     },

@@ -100,6 +100,8 @@ COVERAGE: dict[str, str] = {
     "api/v1/^.*/$": "JSON 404 catch-all: walked",
     "api-schema": AUTH, "api-docs": AUTH,
     "pick": LIST,
+    "mine:home": LIST, "mine:profile": WALK, "mine:orglife": LIST, "mine:dues": LIST, "mine:study": WALK,
+    "inbox:list": LIST, "inbox:open": WALK, "inbox:read_all": WALK, "inbox:badge": LIST, "inbox:preferences": WALK,
 }
 # Whole groups covered by one rule (route prefix -> how).
 COVERAGE_PREFIXES = {
@@ -117,6 +119,11 @@ OWN_WRITES_ALLOWED: dict[tuple[str, str], str] = {
     ("reviewer", "evaluations:rectification_detail"): "reviewers verify rectification items (REVIEW, not CHANGE)",
     **{(p, "password_change"): "everyone changes their own password" for p in
        ("reviewer", "member", "nobody", "staff", "secretary")},
+    **{(p, name): "one's own messages (mark read) and one's own channel settings"
+       for p in ("reviewer", "member", "nobody", "staff", "secretary")
+       for name in ("inbox:open", "inbox:read_all", "inbox:preferences")},
+    ("member", "mine:study"): "a member writes her own 民主评议 自评 on 我的 (her entry only, found by her login)",
+    ("member", "mine:profile"): "showing her own full 身份证号 writes her own PII-access row",
 }
 # Pages whose path parameter is typed by people (not an object id): a wrong value answers a Chinese message.
 FREE_TEXT_PARAM = {"orglife:checkin_code", "password_reset_confirm"}

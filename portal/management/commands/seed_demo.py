@@ -13,6 +13,7 @@ SEEDERS = [
     "practice.demo.seed",
     "evaluations.demo.seed",
     "reports.demo.seed",
+    "inbox.demo.seed",   # last: reminders read everything above
 ]
 
 
