@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("evaluations.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("practice.api.urls")),
+    path("", include("programmes.api.urls")),
     # Last: any other address under /api/v1/ is a JSON 404 (addresses without "/" still get APPEND_SLASH).
     re_path(r"^.*/$", portal_api.api_not_found),
 ]
@@ -36,6 +37,7 @@ urlpatterns = [
     path("evaluations/", include("evaluations.urls")),
     path("reports/", include("reports.urls")),
     path("practice/", include("practice.urls")),
+    path("programmes/", include("programmes.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
