@@ -305,7 +305,8 @@ def candidacy_designate(*, candidacy: Candidacy, by, today: date | None = None) 
         raise ValidationError(PUBLICITY_RUNNING.format(end=candidacy.publicity_ends_on))
     title = ""
     if rnd.programme == Programme.FIVE_STAR:
-        title = gettext("五星党员（{kind}）").format(kind=candidacy.kind_name) + (gettext("·标兵") if candidacy.is_model else "")
+        # stored data (the title as designated), in the data language like the round's items
+        title = f"五星党员（{candidacy.kind_name}）" + ("·标兵" if candidacy.is_model else "")
     candidacy.title = _honour(candidacy, by=by, on=today, level=Level.UNIT, issuer=rnd.organization.name,
                               designated_by=rnd.organization, title=title)
     _log(candidacy, to=Stage.DESIGNATED, action=gettext_noop("命名"), by=by,

@@ -72,15 +72,15 @@ class RoundDetailView(PortalPageMixin, View):
 
     def post(self, request, pk):
         rnd = get_object_or_404(selectors.rounds_for(user=request.user), pk=pk)
-        action = request.POST.get("action")
+        op = request.POST.get("op")
         user = request.user
         try:
-            if action == "apply":
+            if op == "apply":
                 data = _valid(f.ApplyForm(request.POST, organizations=_branches_under(user, rnd, CHANGE)))
                 cand = services.candidacy_apply(round=rnd, by=user, **data)
                 messages.success(request, gettext("已申报。"))
                 return redirect(cand)
-            if action == "five_star":
+            if op == "five_star":
                 from members.models import Member
 
                 members = Member.objects.restrict(user, CHANGE).filter(is_active=True)
@@ -89,11 +89,11 @@ class RoundDetailView(PortalPageMixin, View):
                 cand = services.five_star_recommend(round=rnd, by=user, **data)
                 messages.success(request, gettext("已推荐。"))
                 return redirect(cand)
-            if action == "nominate":
+            if op == "nominate":
                 data = _valid(f.NominateForm(request.POST, organizations=_branches_under(user, rnd, MANAGE)))
                 services.candidacy_nominate(round=rnd, by=user, **data)
                 messages.success(request, gettext("已指定参评。"))
-            elif action == "extend":
+            elif op == "extend":
                 data = _valid(f.ExtensionForm(request.POST, organizations=_branches_under(user, rnd, MANAGE)))
                 services.extension_grant(round=rnd, by=user, **data)
                 messages.success(request, gettext("已登记延期。"))
