@@ -10,7 +10,9 @@ from evaluations.models import ResultAdjustment
 
 @receiver(post_save, sender=ResultAdjustment, dispatch_uid="programmes_title_follows_adjustment")
 def title_follows_adjustment(sender, instance: ResultAdjustment, created: bool, **kwargs):
-    if not created or instance.evaluation.four_strong:
+    from evaluations.models import AdjustmentKind
+
+    if not created or instance.kind == AdjustmentKind.RAISE_STARS or instance.evaluation.four_strong:
         return
     from .models import Candidacy, Programme
     from .services import _revoke
