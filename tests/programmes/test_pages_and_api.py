@@ -1,5 +1,5 @@
 """Pages, panels and API of the programmes: scope at the object level, steps via POST, titles with validity."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -35,7 +35,15 @@ def test_secretary_sees_the_committee_round_but_not_another_branch(client, users
     assert client.get(designated[tree.a1.pk].get_absolute_url()).status_code == 200
 
 
-def test_secretary_applies_through_the_page_and_cannot_decide(client, users, tree, red_round):
+@pytest.fixture
+def open_round(tree, users):
+    soon = date.today() + timedelta(days=30)
+    return services.round_create(organization=tree.root, programme="red_flag", year=soon.year, name="红旗创建",
+                                 by=users.staff, apply_closes_on=soon, recommend_closes_on=soon, decide_closes_on=soon)
+
+
+def test_secretary_applies_through_the_page_and_cannot_decide(client, users, tree, open_round):
+    red_round = open_round
     client.force_login(users.secretary)
     r = client.post(red_round.get_absolute_url(), {"op": "apply", "organization": tree.a1.pk, **MAT})
     cand = Candidacy.objects.get(round=red_round, organization=tree.a1)
