@@ -59,7 +59,11 @@ def seed(*, stdout=None) -> None:
     services.rectification_report(rectification=r1, by=staff, text="已补齐记录。")
     services.rectification_close(rectification=r1, by=reviewer, text="核验通过。", on=date(2025, 8, 10))
 
-    standard_2025 = install_default_standard(organization=root, year=2025, by=staff)
+    # The demo committee sets its 四强 单项得分率 at 80 % (a local, configurable rule; the default is 85 %), so the
+    # demo has a 四强 branch for the programmes (programmes/demo.py) to designate.
+    standard_2025 = install_default_standard(organization=root, year=2025, by=staff, publish=False)
+    services.standard_update(standard=standard_2025, by=staff, four_strong_ratio=Decimal("0.800"))
+    services.standard_publish(standard=standard_2025, by=staff)
     cycle = services.cycle_create(organization=root, standard=standard_2025, year=2025, name=CYCLE_2025, by=staff,
                                   self_opens_on=date(2026, 1, 5), self_closes_on=date(2026, 1, 20),
                                   review_opens_on=date(2026, 1, 21), review_closes_on=date(2026, 2, 10))
