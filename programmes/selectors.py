@@ -72,3 +72,31 @@ def member_titles(*, member, today: date | None = None) -> dict:
 
 
 PROGRAMMES = Programme
+
+
+def committee_summary(*, organization, programme: str = Programme.FOUR_STRONG, year: int,
+                      today: date | None = None) -> list[dict]:
+    """For the committee report: per 党总支 (and the branches directly under the committee, key None) — titles in
+    force by the committee and by the higher body, designated in `year`, revoked in `year`. Two queries."""
+    from branches.models import Organization, OrganizationKind
+    from practice.models import Honour
+
+    from .services import _title_kind
+
+    today = today or timezone.localdate()
+    groups = {o.path: o for o in Organization.objects.filter(path__startswith=organization.path,
+                                                             kind=OrganizationKind.GENERAL_BRANCH)}
+    rows: dict = {}
+    honours = (Honour.objects.filter(kind=_title_kind(programme), organization__path__startswith=organization.path,
+                                     is_active=True, member__isnull=True)
+               .values_list("organization__path", "designated_by_id", "awarded_on", "revoked_on", "valid_until"))
+    for path, by_id, awarded, revoked, until in honours:
+        parent = next((g for p, g in groups.items() if path.startswith(p)), None)
+        row = rows.setdefault(parent.pk if parent else None, {
+            "general_branch": parent, "committee": 0, "higher": 0, "new": 0, "revoked": 0})
+        current = revoked is None and (awarded is None or awarded <= today) and (until is None or until >= today)
+        level = "committee" if by_id is not None else "higher"
+        row[level] += int(current)
+        row["new"] += int(by_id is not None and awarded is not None and awarded.year == year)
+        row["revoked"] += int(by_id is not None and revoked is not None and revoked.year == year)
+    return sorted(rows.values(), key=lambda r: r["general_branch"].path if r["general_branch"] else "")

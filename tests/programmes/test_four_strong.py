@@ -221,3 +221,16 @@ def test_expiry_is_reminded_once_ahead(four_round, cycle, tree, users, django_ca
         assert services.remind_expiring(today=until - timedelta(days=60)) == 1
     assert services.remind_expiring(today=until - timedelta(days=59)) == 0
     assert any("sec@example.org" in m.to and "即将到期" in m.subject for m in mailoutbox)
+
+
+def test_committee_summary_counts_per_general_branch(four_round, cycle, tree, users):
+    for org in (tree.a1, tree.a2, tree.b1):
+        publish(cycle, org)
+    a1, a2, b1 = (_designate(four_round, tree, users, org, on=date(2026, 5, 1)) for org in (tree.a1, tree.a2, tree.b1))
+    services.candidacy_designate_higher(candidacy=a1, by=users.staff, on=date(2026, 6, 1))
+    services.title_change(honour=a2.title, kind=ChangeKind.REVOKE, reason="违纪", by=users.staff,
+                          decided_on=date(2026, 7, 1))
+    rows = selectors.committee_summary(organization=tree.root, year=2026, today=date(2026, 8, 1))
+    by_name = {r["general_branch"].name: r for r in rows}
+    assert by_name["甲党总支"] == {"general_branch": tree.ga, "committee": 1, "higher": 1, "new": 2, "revoked": 1}
+    assert by_name["乙党总支"] == {"general_branch": tree.gb, "committee": 1, "higher": 0, "new": 1, "revoked": 0}
