@@ -19,7 +19,7 @@ from portal.views import PortalPageMixin
 
 from . import forms as f
 from . import selectors, services
-from .models import OPEN_STAGES, ChangeKind, Programme, Stage
+from .models import OPEN_STAGES, ChangeKind, EntryKind, Programme, Stage
 
 
 def _flash(request, exc: ValidationError) -> None:
@@ -123,8 +123,14 @@ class CandidacyDetailView(PortalPageMixin, View):
             "change_form": f.ChangeForm(), "five_star": rnd.programme == Programme.FIVE_STAR,
             "changes": cand.title.changes.all() if cand.title_id else [],
         }
+        entries = list(ctx["entries"])
+        ctx["item_rows"] = [{"name": i["name"], "entries": [e for e in entries if e.item == i["code"]]}
+                            for i in rnd.items] if rnd.programme == Programme.RED_FLAG else []
         if rnd.programme == Programme.RED_FLAG and cand.stage in OPEN_STAGES:
-            ctx["entry_form"] = f.EntryForm(items=[(i["code"], i["name"]) for i in rnd.items])
+            form = f.EntryForm(items=[(i["code"], i["name"]) for i in rnd.items])
+            if not can(user, MANAGE, cand.organization.parent_path):   # only the level above supervises (督办)
+                form.fields["kind"].choices = [(EntryKind.SELF_CHECK, EntryKind.SELF_CHECK.label)]
+            ctx["entry_form"] = form
         return render(request, "programmes/candidacy_detail.html", ctx)
 
 
