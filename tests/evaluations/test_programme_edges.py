@@ -164,3 +164,19 @@ def test_the_default_standard_deducts_six_months_without_activity(tree, users):
     assert d3.metric_key == "months_without_activity"
     assert scoring.map_metric(5.0, d3.mapping, d3.max_points) == D(0)
     assert scoring.map_metric(6.0, d3.mapping, d3.max_points) == D(5)
+
+
+def test_staff_extend_and_change_stars_through_the_evaluation_page(client, ev_a1, tree, users, standard):
+    from django.urls import reverse
+
+    url = lambda action: reverse("evaluations:evaluation_action", args=[ev_a1.pk, action])  # noqa: E731
+    until = (date.today() + timedelta(days=10)).isoformat()
+    client.force_login(users.secretary)   # a secretary cannot extend her own deadline: refused before the service
+    assert client.post(url("extend"), {"step": "self", "until": until, "reason": "x"}).status_code == 403
+    client.force_login(users.staff)
+    client.post(url("extend"), {"step": "self", "until": "2099-01-01", "reason": "书记出差"})
+    assert ev_a1.cycle.extensions.get().reason == "书记出差"
+    ev = _to_committee(ev_a1, users, standard, P1=24, L1=24, M1=24, R1=14)
+    client.post(url("change_stars"), {"to_stars": "3", "reason": "群众反映问题属实"})
+    ev.refresh_from_db()
+    assert ev.proposed_stars == 3 and not ev.proposed_four_strong
