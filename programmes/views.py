@@ -6,11 +6,12 @@ rights again (seeing a committee's round never means changing it).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
@@ -20,6 +21,8 @@ from portal.views import PortalPageMixin
 from . import forms as f
 from . import selectors, services
 from .models import OPEN_STAGES, ChangeKind, EntryKind, Programme, Stage
+
+NO_WRITE = _("您只能查看，不能办理创建活动的事项。")
 
 
 def _flash(request, exc: ValidationError) -> None:
@@ -74,6 +77,8 @@ class RoundDetailView(PortalPageMixin, View):
         rnd = get_object_or_404(selectors.rounds_for(user=request.user), pk=pk)
         op = request.POST.get("op")
         user = request.user
+        if not (can(user, MANAGE, rnd.organization.path) or _branches_under(user, rnd, CHANGE).exists()):
+            raise PermissionDenied(NO_WRITE)
         try:
             if op == "apply":
                 data = _valid(f.ApplyForm(request.POST, organizations=_branches_under(user, rnd, CHANGE)))
@@ -139,6 +144,8 @@ class CandidacyActionView(PortalPageMixin, View):
 
     def post(self, request, pk, action):
         cand = get_object_or_404(selectors.candidacies_for(user=request.user), pk=pk)
+        if not can(request.user, CHANGE, cand.organization.path):   # read-only roles: denied before any step
+            raise PermissionDenied(NO_WRITE)
         handler = getattr(self, f"do_{action}", None)
         if handler is None:
             raise Http404
