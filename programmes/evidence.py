@@ -8,28 +8,29 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 
-def _attendance_model():
-    try:  # organizational life is moving to orglife/ (issue #15)
-        from orglife.models import Attendance
+def _orglife():
+    """Attendance, PRESENT_STATUSES, ActivityStatus from wherever organizational life lives (orglife/, issue #15)."""
+    try:
+        from orglife import models
     except ImportError:
-        from branches.models import Attendance
-    return Attendance
+        from branches import models
+    return models.Attendance, models.PRESENT_STATUSES, models.ActivityStatus
 
 
 def member_evidence(*, member, year: int) -> dict:
     """Figures for one member in one year; every value is a plain JSON type (stored as the nomination's snapshot)."""
-    from branches.models import PRESENT_STATUSES, ActivityStatus
     from members.lifecycle_models import AppraisalEntry
     from members.points import member_scores
     from practice.models import VanguardPost
     from practice.selectors import member_study
 
+    Attendance, PRESENT_STATUSES, ActivityStatus = _orglife()
     start, end = date(year, 1, 1), date(year, 12, 31)
     _records, hours = member_study(member=member, year=year)
     scores = member_scores(members=[member], start=start, end=end)
     posts = (VanguardPost.objects.filter(holders=member, is_active=True, starts_on__lte=end)
              .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)).count())
-    att = (_attendance_model().objects.filter(member=member, activity__held_on__gte=start, activity__held_on__lte=end,
+    att = (Attendance.objects.filter(member=member, activity__held_on__gte=start, activity__held_on__lte=end,
                                               activity__is_deleted=False, activity__status=ActivityStatus.SUBMITTED)
            .aggregate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES))))
     entry = AppraisalEntry.objects.filter(member=member, round__year=year).exclude(grade="").first()
