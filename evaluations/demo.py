@@ -90,7 +90,11 @@ def seed(*, stdout=None) -> None:
     services.rectification_report(rectification=r1, by=staff, text="已补齐记录。")
     services.rectification_close(rectification=r1, by=reviewer, text="核验通过。", on=date(2025, 8, 10))
 
-    standard_2025 = install_default_standard(organization=root, year=2025, by=staff)
+    # The demo committee sets its 四强 单项得分率 at 80 % (a local, configurable rule; the default is 85 %), so the
+    # demo has a 四强 branch for the programmes (programmes/demo.py) to designate.
+    standard_2025 = install_default_standard(organization=root, year=2025, by=staff, publish=False)
+    services.standard_update(standard=standard_2025, by=staff, four_strong_ratio=Decimal("0.800"))
+    services.standard_publish(standard=standard_2025, by=staff)
     cycle = services.cycle_create(organization=root, standard=standard_2025, year=2025, name=CYCLE_2025, by=staff,
                                   self_opens_on=date(2026, 1, 5), self_closes_on=date(2026, 1, 20),
                                   review_opens_on=date(2026, 1, 21), review_closes_on=date(2026, 2, 10))
@@ -98,10 +102,11 @@ def seed(*, stdout=None) -> None:
         q = QUALITY.get(ev.organization.code, 0.75)
         services.self_assessment_save(evaluation=ev, by=secretary if ev.organization.code == DEMO_BRANCH else staff,
                                       entries=_manual_entries(ev, rng, min(q + 0.04, 1)), narrative="2025 年度支部工作总结。",
-                                      submit=True)
+                                      submit=True, today=date(2026, 1, 18))
         for who in (reviewer, staff):
             sheet = services.reviewer_assign(evaluation=ev, reviewer=who, by=staff)
-            services.review_save(sheet=sheet, by=who, entries=_manual_entries(ev, rng, q), submit=True)
+            services.review_save(sheet=sheet, by=who, entries=_manual_entries(ev, rng, q), submit=True,
+                                 today=date(2026, 2, 8))
         services.review_close(evaluation=ev, by=staff)
         ev.refresh_from_db()
         services.committee_approve(evaluation=ev, by=staff, meeting="滨江区机关工委 2026 年第 2 次委员会议",
@@ -123,11 +128,13 @@ def seed(*, stdout=None) -> None:
             continue  # still in 自评
         services.self_assessment_save(evaluation=ev, by=secretary if code == DEMO_BRANCH else staff,
                                       entries=_manual_entries(ev, rng, min(q + 0.04, 1)),
-                                      narrative="2026 年度支部工作总结（自评）。", submit=True)
+                                      narrative="2026 年度支部工作总结（自评）。", submit=True,
+                                          today=date(2026, 11, 12))
         services.reviewer_assign(evaluation=ev, reviewer=reviewer, by=staff)
         if code != DEMO_BRANCH and i % 3 == 1:
             sheet = ev.sheets.get(kind=SheetKind.REVIEW, reviewer=reviewer)
-            services.review_save(sheet=sheet, by=reviewer, entries=_manual_entries(ev, rng, q), submit=True)
+            services.review_save(sheet=sheet, by=reviewer, entries=_manual_entries(ev, rng, q), submit=True,
+                                 today=date(2026, 12, 1))
             services.review_close(evaluation=ev, by=staff)
 
     home = Organization.objects.get(code=DEMO_BRANCH)

@@ -12,7 +12,7 @@ from portal.concurrency import FormTokenMixin
 from portal.scoping import MANAGE, REVIEW, VIEW
 from portal.widgets import tree_label
 
-from .models import AdjustmentKind, CycleKind, RectificationSource, Standard, StandardStatus
+from .models import AdjustmentKind, CycleKind, DeadlineStep, RectificationSource, Standard, StandardStatus
 
 
 class DateInput(forms.DateInput):
@@ -81,6 +81,18 @@ class ReturnForm(forms.Form):
     meeting = forms.CharField(label=_("审定会议"), max_length=200, required=False)
 
 
+class ExtendForm(forms.Form):
+    step = forms.ChoiceField(label=_("环节"), choices=DeadlineStep.choices)
+    until = forms.DateField(label=_("延期至"), widget=DateInput)
+    reason = forms.CharField(label=_("延期原因"), max_length=500)
+
+
+class StarsForm(forms.Form):
+    to_stars = forms.TypedChoiceField(label=_("调整为"), coerce=int,
+                                      choices=[(str(i), _("{n} 星").format(n=i)) for i in range(5, 0, -1)])
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -114,7 +126,7 @@ class MultipleFileField(forms.FileField):
 class AdjustForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=AdjustmentKind.choices)
     to_stars = forms.TypedChoiceField(label=_("调整为"), required=False, coerce=int, empty_value=None,
-                                      choices=[("", "—")] + [(str(i), _("{n} 星").format(n=i)) for i in range(4, 0, -1)])
+                                      choices=[("", "—")] + [(str(i), _("{n} 星").format(n=i)) for i in range(5, 0, -1)])
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))
     decided_on = forms.DateField(label=_("决定日期"), widget=DateInput, required=False)
     evidence = MultipleFileField(label=_("佐证材料"), required=False)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, F, Q
+from django.db.models.functions import Substr
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import CommitteeTerm, Organization
 from branches.selectors import structure_warnings, with_structure
 from orglife import compliance
+from orglife.models import ActivityCount
 from practice import selectors as practice_selectors
 
 NOT_AVAILABLE = _("该自动指标暂不可用：{reason}")
@@ -161,6 +163,41 @@ def rectification_overdue(*, branch_ids, start: date, end: date) -> dict[int, fl
     return {bid: by_id.get(bid, 0.0) for bid in branch_ids}
 
 
+def months_without_activity(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    """Longest run of consecutive calendar months in the period (from the branch's founding month, if later) with no
+    submitted organizational-life record of the branch or its 党小组: the figure behind the deduction
+    "6个月无组织生活" (≥6 → deduct). Read from ActivityCount, one query per distinct tree depth of the branches."""
+    branches = {o.pk: o for o in Organization.objects.filter(pk__in=branch_ids).only("pk", "path", "established_on")}
+    by_len: dict[int, dict[str, int]] = {}
+    for org in branches.values():
+        by_len.setdefault(len(org.path), {})[org.path] = org.pk
+    held: dict[int, set[tuple[int, int]]] = {pk: set() for pk in branches}
+    years = list(range(start.year, end.year + 1))
+    for length, paths in by_len.items():
+        rows = (ActivityCount.objects.filter(year__in=years)
+                .annotate(branch_path=Substr("organization__path", 1, length)).filter(branch_path__in=list(paths))
+                .values_list("branch_path", "year", *[f"m{i}" for i in range(1, 13)]))
+        for path, year, *months in rows:
+            for i, n in enumerate(months, start=1):
+                if n:
+                    held[paths[path]].add((year, i))
+    result = {}
+    for bid in branch_ids:
+        org = branches.get(bid)
+        if org is None:
+            result[bid] = 0.0
+            continue
+        first = max(start, org.established_on) if org.established_on else start
+        y, m, run, longest = first.year, first.month, 0, 0
+        while (y, m) <= (end.year, end.month):
+            run = 0 if (y, m) in held[bid] else run + 1
+            longest = max(longest, run)
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        result[bid] = float(longest)
+    return result
+
+
+
 # --- providers from orglife/compliance.py (organizational life) --------------------------------------------------
 
 
@@ -200,6 +237,8 @@ register_metric("talk_coverage", _("谈心谈话覆盖率"), talk_coverage, reco
 register_metric("term_on_time", _("按期换届"), term_on_time, records_url_name="branches:detail", unit="flag")
 register_metric("committee_complete", _("班子健全（支委会/书记配备）"), committee_complete,
                 records_url_name="branches:detail", unit="flag")
+register_metric("months_without_activity", _("连续无组织生活月数（≥6 个月扣分）"), months_without_activity,
+                records_url_name="branches:activities", unit="count")
 register_metric("rectification_on_time", _("整改按期销号率"), rectification_on_time,
                 records_url_name="evaluations:branch_rectifications")
 register_metric("rectification_overdue", _("逾期未完成整改事项数"), rectification_overdue,

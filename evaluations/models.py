@@ -413,6 +413,7 @@ class Objection(models.Model):
 class AdjustmentKind(models.TextChoices):
     REVOKE_FOUR_STRONG = "revoke", _("撤销四强党支部称号")
     LOWER_STARS = "lower", _("降低星级")
+    RAISE_STARS = "raise", _("复查后升级")
 
 
 class ResultAdjustment(models.Model):
@@ -435,6 +436,34 @@ class ResultAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.decided_on}"
+
+
+class DeadlineStep(models.TextChoices):
+    SELF = "self", _("自评")
+    REVIEW = "review", _("评审")
+
+
+class DeadlineExtension(models.Model):
+    """A staff decision that lets one branch act after a cycle's deadline, until a new date; without one, late
+    submissions are refused (a self-assessment three weeks late is no longer silently accepted)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("评价周期"))
+    organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("党支部"))
+    step = models.CharField(_("环节"), max_length=8, choices=DeadlineStep.choices)
+    until = models.DateField(_("延期至"))
+    reason = models.TextField(_("延期原因"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("批准人"))
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("截止日期延期")
+        verbose_name_plural = _("截止日期延期")
+        ordering = ["-granted_at"]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.step} → {self.until}"
 
 
 class RectificationSource(models.TextChoices):

@@ -32,6 +32,8 @@ from .models import (
     BranchEvaluation,
     Cycle,
     CycleKind,
+    DeadlineExtension,
+    DeadlineStep,
     Indicator,
     IndicatorKind,
     Objection,
@@ -91,6 +93,14 @@ RECT_CLOSED = _("该整改事项已销号。")
 RECT_NOT_REPORTED = _("支部尚未报告整改进展，不能核验销号。")
 TEXT_REQUIRED = _("请填写内容。")
 NO_AUTO_OVERRIDE = _("{name} 为自动计算指标，分值由系统根据记录计算。")
+DEADLINE_PASSED = _("{step}已于 {deadline:%Y年%m月%d日} 截止；逾期提交须由党务工作人员登记延期。")
+EXTENSION_IN_PAST = _("延期日期不能早于今天。")
+EXTENSION_NOT_NEEDED = _("截止日期为 {deadline:%Y年%m月%d日}，不需要延期到更早的日期。")
+NO_MANAGE_RIGHT = _("您没有该评价周期的管理权限。")
+STARS_OUT_OF_RANGE = _("星级须在 1 到 5 之间。")
+STARS_UNCHANGED = _("调整后的星级与拟定星级相同。")
+RAISE_NEEDS_RECHECK = _("升级须有本周期之后已发布的复查复核结果支持（复查评定 {stars} 星）。")
+RAISE_NOT_HIGHER = _("升级后的星级必须高于当前星级（当前 {stars} 星）。")
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024   # evidence: every type portal.uploads allows, up to 10 MB
 
@@ -387,9 +397,51 @@ def _store_sheet_result(sheet: ScoreSheet) -> None:
     sheet.vetoed = result.vetoed
 
 
+# --- deadlines ---------------------------------------------------------------------------------------------------
+
+
+def deadline_of(cycle: Cycle, step: str) -> date:
+    return cycle.self_closes_on if step == DeadlineStep.SELF else cycle.review_closes_on
+
+
+def check_deadline(*, evaluation: BranchEvaluation, step: str, today: date | None = None) -> DeadlineExtension | None:
+    """Refuse an action after its deadline unless staff recorded an extension for this branch that still runs.
+    Returns the extension used (None when on time)."""
+    today = today or timezone.localdate()
+    deadline = deadline_of(evaluation.cycle, step)
+    if today <= deadline:
+        return None
+    extension = (DeadlineExtension.objects.filter(cycle_id=evaluation.cycle_id, organization_id=evaluation.organization_id,
+                                                  step=step, until__gte=today).order_by("-until").first())
+    if extension is None:
+        raise ValidationError(DEADLINE_PASSED.format(step=DeadlineStep(step).label, deadline=deadline))
+    return extension
+
+
+@transaction.atomic
+def deadline_extend(*, cycle: Cycle, organization, step: str, until: date, reason: str, by,
+                    today: date | None = None) -> DeadlineExtension:
+    """Staff (MANAGE on the cycle's organization) let one branch act late, with a reason that stays on record."""
+    today = today or timezone.localdate()
+    if not can(by, MANAGE, cycle.organization.path):
+        raise ValidationError(NO_MANAGE_RIGHT)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    if until < today:
+        raise ValidationError({"until": EXTENSION_IN_PAST})
+    deadline = deadline_of(cycle, step)
+    if until <= deadline:
+        raise ValidationError({"until": EXTENSION_NOT_NEEDED.format(deadline=deadline)})
+    ext = DeadlineExtension(cycle=cycle, organization=organization, step=step, until=until, reason=reason.strip(),
+                            granted_by=by)
+    ext.full_clean()
+    ext.save()
+    return ext
+
+
 @transaction.atomic
 def self_assessment_save(*, evaluation: BranchEvaluation, by, entries: dict, narrative: str | None = None,
-                         submit: bool = False) -> ScoreSheet:
+                         submit: bool = False, today: date | None = None) -> ScoreSheet:
     _require_step(evaluation, Step.SELF, gettext_noop("保存自评"))
     # One self-assessment per branch, whoever of its secretaries saves it (`reviewer` = who started it);
     # the evaluation row is locked so two first saves cannot create two sheets.
@@ -403,12 +455,18 @@ def self_assessment_save(*, evaluation: BranchEvaluation, by, entries: dict, nar
         evaluation.narrative = narrative
         evaluation.save(update_fields=["narrative", "updated_at"])
     if submit:
-        self_assessment_submit(evaluation=evaluation, by=by)
+        self_assessment_submit(evaluation=evaluation, by=by, today=today)
     return sheet
 
 
 @transaction.atomic
-def self_assessment_submit(*, evaluation: BranchEvaluation, by, comment: str = "") -> BranchEvaluation:
+def self_assessment_submit(*, evaluation: BranchEvaluation, by, comment: str = "",
+                           today: date | None = None) -> BranchEvaluation:
+    _require_step(evaluation, Step.SELF, gettext_noop("提交自评"))
+    extension = check_deadline(evaluation=evaluation, step=DeadlineStep.SELF, today=today)
+    if extension is not None:
+        comment = (comment + " " + gettext("（逾期提交，延期至 {until:%Y-%m-%d}：{reason}）").format(
+            until=extension.until, reason=extension.reason)).strip()
     evaluation.self_submitted_at = timezone.now()
     evaluation.sheets.filter(kind=SheetKind.SELF).update(status=SheetStatus.SUBMITTED, submitted_at=timezone.now())
     _transition(evaluation, Step.REVIEW, action=gettext_noop("提交自评"), by=by, comment=comment)
@@ -455,13 +513,15 @@ def reviewer_assign(*, evaluation: BranchEvaluation, reviewer, by) -> ScoreSheet
 
 
 @transaction.atomic
-def review_save(*, sheet: ScoreSheet, by, entries: dict, submit: bool = False) -> ScoreSheet:
+def review_save(*, sheet: ScoreSheet, by, entries: dict, submit: bool = False, today: date | None = None) -> ScoreSheet:
     sheet = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
     if sheet.kind != SheetKind.REVIEW or sheet.reviewer_id != by.pk:
         raise ValidationError(NOT_YOUR_SHEET)
     _require_step(sheet.evaluation, Step.REVIEW, gettext_noop("评审打分"))
     if sheet.status == SheetStatus.SUBMITTED:
         raise ValidationError(SHEET_SUBMITTED)
+    if submit:
+        check_deadline(evaluation=sheet.evaluation, step=DeadlineStep.REVIEW, today=today)
     _save_lines(sheet, entries, by=by)
     _store_sheet_result(sheet)
     if submit:
@@ -527,6 +587,42 @@ def committee_approve(*, evaluation: BranchEvaluation, by, meeting: str, decided
     evaluation.publicity_ends_on = today + timedelta(days=evaluation.cycle.publicity_days)
     _transition(evaluation, Step.PUBLICITY, action=gettext_noop("党委审定通过"), by=by, comment=f"{meeting}。{comment}".strip("。"))
     return evaluation
+
+
+@transaction.atomic
+def committee_change_stars(*, evaluation: BranchEvaluation, by, to_stars: int, reason: str) -> TransitionLog:
+    """The 党委 sets another star level than the reviewers' proposal; the reason and both levels stay on record.
+    Lowering below the standard's 四强 minimum withdraws the 四强 proposal; raising never creates one (the 四强 rule
+    also needs every criterion's share, which the 党委 does not re-score)."""
+    _require_step(evaluation, Step.COMMITTEE, gettext_noop("调整拟定星级"))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    try:
+        to_stars = int(to_stars)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"to_stars": STARS_OUT_OF_RANGE}) from exc
+    if not 1 <= to_stars <= 5:
+        raise ValidationError({"to_stars": STARS_OUT_OF_RANGE})
+    before = evaluation.proposed_stars
+    if before == to_stars:
+        raise ValidationError({"to_stars": STARS_UNCHANGED})
+    evaluation.proposed_stars = to_stars
+    if to_stars < evaluation.cycle.standard.four_strong_min_stars:
+        evaluation.proposed_four_strong = False
+    evaluation._history_user = by
+    evaluation.save()
+    return TransitionLog.objects.create(
+        evaluation=evaluation, from_step=Step.COMMITTEE, to_step=Step.COMMITTEE, action=gettext_noop("党委调整拟定星级"),
+        comment=gettext("{before} 星 → {after} 星：{reason}").format(before=before, after=to_stars, reason=reason.strip()),
+        by=by)
+
+
+def recheck_stars(evaluation: BranchEvaluation) -> int | None:
+    """Stars of the latest published 复查复核 of this branch after the evaluation's cycle, if any."""
+    later = (BranchEvaluation.objects.filter(organization_id=evaluation.organization_id, step=Step.RESULT,
+                                             cycle__kind=CycleKind.RECHECK, cycle__year__gte=evaluation.cycle.year)
+             .exclude(pk=evaluation.pk).order_by("-cycle__year", "-published_at").first())
+    return later.stars if later else None
 
 
 @transaction.atomic
@@ -615,6 +711,13 @@ def result_adjust(*, evaluation: BranchEvaluation, by, kind: str, reason: str, d
             raise ValidationError(NOT_FOUR_STRONG)
         evaluation.four_strong = False
         to_stars = from_stars
+    elif kind == AdjustmentKind.RAISE_STARS:
+        if to_stars is None or from_stars is None or int(to_stars) <= from_stars:
+            raise ValidationError({"to_stars": RAISE_NOT_HIGHER.format(stars=from_stars)})
+        supported = recheck_stars(evaluation)
+        if supported is None or supported < int(to_stars):
+            raise ValidationError({"to_stars": RAISE_NEEDS_RECHECK.format(stars=supported if supported else "—")})
+        evaluation.stars = int(to_stars)
     else:
         if to_stars is None or from_stars is None or int(to_stars) >= from_stars:
             raise ValidationError({"to_stars": STARS_NOT_LOWER.format(stars=from_stars)})

@@ -31,6 +31,7 @@ from .forms import (
     AssignForm,
     CopyForm,
     CycleForm,
+    ExtendForm,
     MeetingForm,
     ObjectionForm,
     ProgressForm,
@@ -38,6 +39,7 @@ from .forms import (
     RectificationForm,
     ReturnForm,
     StandardImportForm,
+    StarsForm,
     VerifyForm,
 )
 from .metrics import all_metrics, availability
@@ -248,7 +250,8 @@ class EvaluationDetailView(PortalPageMixin, View):
             "criteria": [(Criterion(c).label, ev.criterion_scores.get(c)) for c in CRITERIA],
             "assign_form": AssignForm(evaluation=ev) if manage else None,
             "meeting_form": MeetingForm(), "return_form": ReturnForm(), "reason_form": ReasonForm(),
-            "answer_form": AnswerForm(), "adjust_form": AdjustForm(),
+            "answer_form": AnswerForm(), "adjust_form": AdjustForm(), "extend_form": ExtendForm(),
+            "stars_form": StarsForm(),
             "rectifications": ev.rectifications.all(), "history": history_rows(ev),
         }
         return render(request, "evaluations/evaluation_detail.html", ctx)
@@ -315,6 +318,18 @@ class EvaluationActionView(PortalPageMixin, View):
         data = self._form(AnswerForm, request)
         services.objection_answer(objection=objection, by=request.user, upheld=data["upheld"], answer=data["answer"])
         return gettext("已答复异议。")
+
+    def do_extend(self, request, ev):
+        data = self._form(ExtendForm, request)
+        ext = services.deadline_extend(cycle=ev.cycle, organization=ev.organization, step=data["step"],
+                                       until=data["until"], reason=data["reason"], by=request.user)
+        return gettext("已登记延期至 {until:%Y年%m月%d日}。").format(until=ext.until)
+
+    def do_change_stars(self, request, ev):
+        data = self._form(StarsForm, request)
+        services.committee_change_stars(evaluation=ev, by=request.user, to_stars=data["to_stars"],
+                                        reason=data["reason"])
+        return gettext("已调整拟定星级。")
 
     def do_adjust(self, request, ev):
         data = self._form(AdjustForm, request)

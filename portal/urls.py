@@ -24,6 +24,7 @@ api_v1 = [
     path("", include("evaluations.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("practice.api.urls")),
+    path("", include("programmes.api.urls")),
     # Last: any other address under /api/v1/ is a JSON 404 (addresses without "/" still get APPEND_SLASH).
     re_path(r"^.*/$", portal_api.api_not_found),
 ]
@@ -44,6 +45,7 @@ urlpatterns = [
     path("practice/", include("practice.urls")),
     path("mine/", include("selfservice.urls")),
     path("inbox/", include("inbox.urls")),
+    path("programmes/", include("programmes.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", portal_views.login_for_api_docs(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),

@@ -634,11 +634,27 @@ class HonourKind(models.TextChoices):
     ADVANCED_ORG = "advanced_org", _("先进基层党组织")
     RED_FLAG = "red_flag", _("红旗党支部")
     FOUR_STRONG = "four_strong", _("“四强”党支部")
+    FIVE_STAR = "five_star", _("五星党员")
     OTHER_MEMBER = "other_member", _("其他个人荣誉")
     OTHER_ORG = "other_org", _("其他集体荣誉")
 
 
-MEMBER_HONOURS = {HonourKind.EXCELLENT_MEMBER, HonourKind.EXCELLENT_WORKER, HonourKind.OTHER_MEMBER}
+MEMBER_HONOURS = {HonourKind.EXCELLENT_MEMBER, HonourKind.EXCELLENT_WORKER, HonourKind.FIVE_STAR,
+                  HonourKind.OTHER_MEMBER}
+# Titles a programme designates (programmes/): the Honour row IS the title, with its validity and revocation.
+PROGRAMME_HONOURS = {HonourKind.FOUR_STRONG, HonourKind.RED_FLAG, HonourKind.FIVE_STAR}
+
+
+class HonourQuerySet(ScopedQuerySet):
+    def current(self, today=None):
+        """Titles in force on `today`: active, not revoked, started, not expired (no end date = no expiry)."""
+        from django.db.models import Q
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return self.filter(is_active=True, revoked_on__isnull=True).filter(
+            Q(awarded_on__isnull=True) | Q(awarded_on__lte=today)).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today))
 
 
 class Honour(SoftDeletable):
@@ -654,8 +670,15 @@ class Honour(SoftDeletable):
     member = models.ForeignKey(MEMBER, null=True, blank=True, on_delete=models.PROTECT, related_name="honours",
                                verbose_name=_("获奖党员"))
     organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="honours", verbose_name=_("组织"))
+    # Validity of a designated title (命名): from awarded_on to valid_until; empty = no expiry (ordinary honours).
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    designated_by = models.ForeignKey(ORG, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("命名单位"), help_text=_("门户内的命名党组织；上级机关命名时见“授予单位”。"))
+    revoked_on = models.DateField(_("摘牌日期"), null=True, blank=True)
+    revoke_reason = models.TextField(_("摘牌原因"), blank=True)
+    expiry_reminded_on = models.DateField(_("到期提醒日期"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = HonourQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -674,6 +697,13 @@ class Honour(SoftDeletable):
     @property
     def for_member(self) -> bool:
         return self.kind in MEMBER_HONOURS
+
+    def is_current(self, today=None) -> bool:
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return (self.is_active and self.revoked_on is None and (self.awarded_on is None or self.awarded_on <= today)
+                and (self.valid_until is None or self.valid_until >= today))
 
     def clean(self):
         if self.kind in MEMBER_HONOURS and not self.member_id:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "evaluations",
     "reports",
     "practice",
+    "programmes",
     "selfservice",
     "inbox",
 ]
@@ -246,6 +247,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Seeded into django-celery-beat's tables (editable in admin) by `manage.py sync_schedules`.
 CELERY_BEAT_SCHEDULE: dict = {}
+# 创建 programmes: remind designated titles ahead of their end (each title once; programmes/services.py).
+CELERY_BEAT_SCHEDULE["programmes.remind_expiring_titles"] = {
+    "task": "programmes.tasks.remind_expiring_titles", "schedule": 24 * 3600}
 
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -1,5 +1,5 @@
 """Small standards and cycles for tests: numbers chosen so totals are easy to compute by hand."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from evaluations import services
@@ -31,6 +31,9 @@ def small_standard(org, by, *, year=2025, publish=True, **rules):
 
 
 def make_cycle(org, standard, by, *, year=2025, **kw):
+    # Deadlines still open whatever day the suite runs (deadline tests set their own dates).
+    kw.setdefault("self_closes_on", date.today() + timedelta(days=30))
+    kw.setdefault("review_closes_on", date.today() + timedelta(days=60))
     return services.cycle_create(organization=org, standard=standard, year=year, name=f"{year} 年度评星", by=by,
                                  period_start=date(year, 1, 1), period_end=date(year, 12, 31), **kw)
 

@@ -72,6 +72,7 @@ def test_default_standard_is_built_from_the_domain_rules(tree, users):
     assert {i.metric_key for i in st.indicators.all() if i.metric_key} == {
         "meeting_completion", "attendance_rate", "talk_coverage", "term_on_time", "committee_complete",
         "rectification_on_time", "rectification_overdue",
+        "months_without_activity",  # the 6-months deduction, from the records (issue #19)
         # the branch's practice records (practice/): study, training, 先锋岗, brands
         "practice.study_hours_per_member", "practice.secretary_training_coverage", "practice.vanguard_post_count",
         "practice.brand_recognition_count"}

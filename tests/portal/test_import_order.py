@@ -1,6 +1,6 @@
 """The apps import only the apps below them, and only at module level (issue #15).
 
-    portal ← branches ← members ← notifications ← orglife ← practice ← evaluations ← inbox ← selfservice ← reports
+    portal ← branches ← members ← notifications ← orglife ← practice ← evaluations ← programmes ← inbox ← selfservice ← reports
 
 (practice sits below evaluations: the evaluation metrics read practice's figures; practice hands findings to
 evaluations' 整改 through the hook evaluations registers in practice/hooks.py.) An upward need goes through
@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = ["portal", "branches", "members", "notifications", "orglife", "practice", "evaluations", "inbox", "selfservice",
+ORDER = ["portal", "branches", "members", "notifications", "orglife", "practice", "evaluations", "programmes", "inbox",
+         "selfservice",
          "reports"]
 RANK = {app: i for i, app in enumerate(ORDER)}
 COMPOSITION_ROOTS = {

@@ -101,6 +101,9 @@ COVERAGE: dict[str, str] = {
     "api-schema": AUTH, "api-docs": AUTH,
     "pick": LIST,
     "mine:home": LIST, "mine:profile": WALK, "mine:orglife": LIST, "mine:dues": LIST, "mine:study": WALK,
+    "programmes:round_list": LIST, "programmes:round_detail": WALK, "programmes:candidacy_detail": WALK,
+    "programmes:candidacy_action": WALK, "programme-title-list": LIST, "programme-title-detail": WALK,
+    "programme-candidacy-list": LIST, "programme-candidacy-detail": WALK,
     "inbox:list": LIST, "inbox:open": WALK, "inbox:read_all": WALK, "inbox:badge": LIST, "inbox:preferences": WALK,
 }
 # Whole groups covered by one rule (route prefix -> how).

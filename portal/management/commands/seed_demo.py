@@ -12,6 +12,7 @@ SEEDERS = [
     "members.demo.seed_lifecycle",
     "practice.demo.seed",
     "evaluations.demo.seed",
+    "programmes.demo.seed",
     "reports.demo.seed",
     "inbox.demo.seed",   # last: reminders read everything above
 ]
