@@ -58,6 +58,9 @@ CHECKIN_CLOSED = _("不在签到时间内（{start:%m月%d日 %H:%M} 至 {end:%H
 CHECKIN_NOT_MEMBER = _("您不在本次活动的应到名单中，请联系书记登记。")
 CHECKIN_NO_MEMBER = _("当前账号未关联党员信息，不能签到。")
 ALREADY_CLOSED = _("{period} 已关账。")
+MEETING_NEEDS_HOST = _("提交支部党员大会记录须填写主持人。")
+MEETING_NEEDS_RECORDER = _("提交支部党员大会记录须填写记录人。")
+MEETING_NEEDS_MINUTES = _("提交支部党员大会记录须填写会议纪要。")
 
 CHECKIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed on phones
 CHECKIN_EARLY = timedelta(minutes=30)
@@ -230,6 +233,23 @@ def general_meeting_quorum(activity: Activity) -> q.Quorum:
     return q.Quorum(should_attend=len(voting), present=present, election=activity.is_election)
 
 
+def committee_meeting_quorum(activity: Activity) -> q.Quorum:
+    """委员 seated on the meeting date (the roster of a 支委会) and those of them present (one query)."""
+    statuses = list(activity.attendances.filter(member__isnull=False).values_list("status", flat=True))
+    present = sum(1 for s in statuses if s in PRESENT_STATUSES)
+    return q.Quorum(should_attend=len(statuses), present=present, committee=True)
+
+
+def meeting_quorum(activity: Activity) -> q.Quorum | None:
+    """The quorum that governs decisions of this record: 党员大会 or 支委会; None for other activities."""
+    category = activity.activity_type.category
+    if category == ActivityCategory.GENERAL_MEETING:
+        return general_meeting_quorum(activity)
+    if category == ActivityCategory.COMMITTEE_MEETING:
+        return committee_meeting_quorum(activity)
+    return None
+
+
 @transaction.atomic
 def activity_submit(*, activity: Activity, by=None, today: date | None = None) -> Activity:
     today = today or timezone.localdate()
@@ -239,9 +259,17 @@ def activity_submit(*, activity: Activity, by=None, today: date | None = None) -
         errors["held_on"] = FUTURE_SUBMIT
     if activity.activity_type.is_lecture and not (activity.lecturer and activity.lecture_title):
         errors["lecturer"] = LECTURE_NEEDS
-    if activity.activity_type.is_general_meeting and activity.resolutions.strip():
-        quorum = general_meeting_quorum(activity)
-        if not quorum.met:
+    if activity.activity_type.is_general_meeting:
+        # The record of a 党员大会 is evidence of its decisions: who chaired it, who took the minutes, what was said.
+        if activity.host_id is None:
+            errors["host"] = MEETING_NEEDS_HOST
+        if activity.recorder_id is None:
+            errors["recorder"] = MEETING_NEEDS_RECORDER
+        if not activity.minutes.strip():
+            errors["minutes"] = MEETING_NEEDS_MINUTES
+    if activity.resolutions.strip():
+        quorum = meeting_quorum(activity)
+        if quorum is not None and not quorum.met:
             errors["resolutions"] = quorum.reason
     if errors:
         raise ValidationError(errors)

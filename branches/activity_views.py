@@ -175,7 +175,8 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
             "form": form, "activity": activity, "org": org, "tiles": tiles,
             "exception_choices": EXCEPTION_CHOICES,
             "types_json": {t.pk: t.category for t in ActivityType.objects.filter(is_active=True)},
-            "quorum_json": {"general": bool(activity and activity.activity_type.is_general_meeting)},
+            "quorum_json": {"general": bool(activity and activity.activity_type.is_general_meeting),
+                            "committee": bool(activity and activity.activity_type.category == "committee_meeting")},
             "members_count": Member.objects.filter(branch=org).count() if org else 0,
             "basic_fields": BASIC_FIELDS, "detail_fields": DETAIL_FIELDS,
         })
@@ -265,6 +266,8 @@ class ActivityDetailView(PortalPageMixin, View):
                "locked": svc.locking_close(organization=activity.organization, on=activity.held_on)}
         members = [a for a in ctx["attendances"] if a.member_id]
         ctx["counts"] = {s.label: sum(1 for a in members if a.status == s) for s in AttendanceStatus}
+        if activity.activity_type.category == "committee_meeting":
+            ctx["committee_quorum"] = svc.committee_meeting_quorum(activity)
         if activity.activity_type.is_general_meeting:
             ctx["quorum"] = svc.general_meeting_quorum(activity)
             if can_change:

@@ -113,7 +113,7 @@ class TestRosterAndVotes:
 
     def test_decision_without_quorum_cannot_be_submitted(self, tree):
         voters = MemberFactory.create_batch(4, branch=tree.a1)
-        meeting = general_meeting(tree.a1)
+        meeting = general_meeting(tree.a1, host=voters[0], recorder=voters[1], minutes="讨论了某事项。")
         mark(meeting, voters[:2], AttendanceStatus.ABSENT)
         svc.activity_update(activity=meeting, resolutions="同意某事项")
         with pytest.raises(ValidationError) as exc:
