@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from branches import activity_services as svc
 from branches.models import ActivityStatus, AttendanceStatus, SeatRole
@@ -109,3 +110,100 @@ class TestGeneralMeetingRecord:
         MemberFactory.create_batch(3, branch=tree.a1)
         theme = svc.activity_create(organization=tree.a1, activity_type=activity_type("theme_day"), held_on=D, title="x")
         assert svc.activity_submit(activity=theme, today=D).is_submitted
+
+
+APPROVAL = {"approved_by": "中共测试党委", "approval_doc_no": "测党字〔2026〕12号", "approved_on": date(2026, 12, 1)}
+
+
+@pytest.mark.django_db
+class TestTermLength:
+    """党章第三十一条 (3–5 years) and 《关于党的基层组织任期的意见》: 3 by default, 5 for 村/社区, moved ≤1 year with approval."""
+
+    START = date(2024, 1, 1)
+
+    def start(self, org, member, **kw):
+        return term_start(organization=org, started_on=self.START, seats=[(member, SeatRole.SECRETARY)], **kw)
+
+    def test_three_years_needs_no_approval(self, tree, members):
+        assert self.start(tree.a1, members.a1).ends_on == date(2027, 1, 1)
+        assert self.start(tree.a2, members.a2, ends_on=date(2027, 1, 1)).ends_on == date(2027, 1, 1)
+
+    def test_three_years_and_a_day_without_approval_is_refused(self, tree, members):
+        with pytest.raises(ValidationError) as exc:
+            self.start(tree.a1, members.a1, ends_on=date(2027, 1, 2))
+        assert "须经上级党组织批准" in str(exc.value)
+        assert not tree.a1.terms.exists()
+
+    def test_one_day_short_without_approval_is_refused(self, tree, members):
+        with pytest.raises(ValidationError):
+            self.start(tree.a1, members.a1, ends_on=date(2026, 12, 31))
+
+    def test_extension_with_approval_up_to_one_year(self, tree, members):
+        term = self.start(tree.a1, members.a1, ends_on=date(2028, 1, 1), approval=APPROVAL)
+        assert (term.ends_on, term.approval_doc_no) == (date(2028, 1, 1), "测党字〔2026〕12号")
+
+    def test_extension_beyond_one_year_is_refused_even_with_approval(self, tree, members):
+        with pytest.raises(ValidationError, match="不超过 1 年"):
+            self.start(tree.a1, members.a1, ends_on=date(2028, 1, 2), approval=APPROVAL)
+
+    def test_shortened_by_one_year_with_approval_but_not_more(self, tree, members):
+        approval = {**APPROVAL, "approved_on": date(2025, 6, 1)}
+        assert self.start(tree.a1, members.a1, ends_on=date(2026, 1, 1), approval=approval)
+        with pytest.raises(ValidationError, match="不超过 1 年"):
+            self.start(tree.a2, members.a2, ends_on=date(2025, 12, 31), approval=approval)
+
+    def test_an_approval_needs_all_three_facts(self, tree, members):
+        with pytest.raises(ValidationError):
+            self.start(tree.a1, members.a1, ends_on=date(2028, 1, 1), approval={**APPROVAL, "approval_doc_no": ""})
+
+    def test_village_and_community_terms_are_five_years(self, tree, members):
+        from branches.models import Locality
+
+        tree.a1.locality = Locality.VILLAGE
+        tree.a1.save()
+        assert self.start(tree.a1, members.a1).ends_on == date(2029, 1, 1)
+        tree.a2.locality = Locality.COMMUNITY
+        tree.a2.save()
+        with pytest.raises(ValidationError):  # 3 years is a shortened term there
+            self.start(tree.a2, members.a2, ends_on=date(2027, 1, 1))
+
+    def test_per_organization_length_within_three_to_five(self, tree, members):
+        tree.a1.term_years = 4
+        tree.a1.full_clean()
+        tree.a1.save()
+        assert self.start(tree.a1, members.a1).ends_on == date(2028, 1, 1)
+        tree.a1.term_years = 6
+        with pytest.raises(ValidationError):
+            tree.a1.full_clean()
+
+    def test_election_early_within_the_window_is_on_time(self, tree, members):
+        first = self.start(tree.a1, members.a1)
+        other = MemberFactory(branch=tree.a1)
+        term_start(organization=tree.a1, started_on=date(2026, 10, 3), seats=[(other, SeatRole.SECRETARY)])  # 90 days
+        first.refresh_from_db()
+        assert first.closed_on == date(2026, 10, 3) and not first.has_approval
+
+    def test_election_brought_forward_needs_approval(self, tree, members):
+        first = self.start(tree.a1, members.a1)
+        other = MemberFactory(branch=tree.a1)
+        with pytest.raises(ValidationError, match="提前换届"):
+            term_start(organization=tree.a1, started_on=date(2026, 10, 2), seats=[(other, SeatRole.SECRETARY)])
+        first.refresh_from_db()
+        assert first.closed_on is None
+        early = {**APPROVAL, "approved_on": date(2026, 9, 1)}
+        term_start(organization=tree.a1, started_on=date(2026, 10, 2), seats=[(other, SeatRole.SECRETARY)],
+                   early_approval=early)
+        first.refresh_from_db()
+        assert first.closed_on == date(2026, 10, 2) and first.approval_doc_no == APPROVAL["approval_doc_no"]
+
+    def test_the_term_form_takes_the_approval(self, client, tree, users, members):
+        client.force_login(users.staff)
+        url = reverse("branches:term_create", args=[tree.a1.pk])
+        data = {"started_on": "2024-01-01", "ends_on": "2027-06-01", "secretary": members.a1.pk}
+        response = client.post(url, data)
+        assert response.status_code == 200 and "须经上级党组织批准" in response.content.decode()
+        assert not tree.a1.terms.exists()
+        response = client.post(url, {**data, "approved_by": "中共测试党委", "approval_doc_no": "测党字〔2026〕12号",
+                                     "approved_on": "2026-12-01"})
+        assert response.status_code == 302
+        assert tree.a1.terms.get().approved_by == "中共测试党委"
