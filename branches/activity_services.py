@@ -58,6 +58,7 @@ CHECKIN_CLOSED = _("不在签到时间内（{start:%m月%d日 %H:%M} 至 {end:%H
 CHECKIN_NOT_MEMBER = _("您不在本次活动的应到名单中，请联系书记登记。")
 CHECKIN_NO_MEMBER = _("当前账号未关联党员信息，不能签到。")
 ALREADY_CLOSED = _("{period} 已关账。")
+CADRE_NOT_IN_BRANCH = _("{name} 不是本支部党员：双重组织生活指领导干部参加所在党支部（党小组）的组织生活。")
 MEETING_NEEDS_HOST = _("提交支部党员大会记录须填写主持人。")
 MEETING_NEEDS_RECORDER = _("提交支部党员大会记录须填写记录人。")
 MEETING_NEEDS_MINUTES = _("提交支部党员大会记录须填写会议纪要。")
@@ -138,9 +139,27 @@ def _new_code() -> str:
 # --- activities ------------------------------------------------------------------------------------------
 
 
+def _branch_of(organization: Organization) -> int | None:
+    if organization.kind == OrganizationKind.PARTY_GROUP:
+        return Organization.objects.filter(path=organization.parent_path).values_list("pk", flat=True).first()
+    return organization.pk
+
+
+def _set_cadres(activity: Activity, cadres) -> None:
+    """双重组织生活: the leading cadres at this meeting must be members of the branch holding it (or of its 党小组's)."""
+    if cadres is None:
+        return
+    cadres = list(cadres)
+    branch_id = _branch_of(activity.organization)
+    for m in cadres:
+        if m.branch_id != branch_id:
+            raise ValidationError({"leading_cadres": CADRE_NOT_IN_BRANCH.format(name=m.name)})
+    activity.leading_cadres.set(cadres)
+
+
 @transaction.atomic
 def activity_create(*, organization: Organization, activity_type: ActivityType, held_on: date, by=None,
-                    fill_roster: bool = True, **fields) -> Activity:
+                    fill_roster: bool = True, leading_cadres=None, **fields) -> Activity:
     """A draft record; the roster at the meeting date is filled in as all present (the secretary taps exceptions)."""
     _check_holder(organization, activity_type)
     check_not_locked(organization=organization, on=held_on)
@@ -156,6 +175,7 @@ def activity_create(*, organization: Organization, activity_type: ActivityType, 
                 break
             except IntegrityError:  # code collision: draw again
                 activity.checkin_code = _new_code()
+    _set_cadres(activity, leading_cadres)
     if fill_roster and activity_type.takes_attendance:
         Attendance.objects.bulk_create(
             Attendance(activity=activity, member=m, status=AttendanceStatus.PRESENT)
@@ -165,7 +185,7 @@ def activity_create(*, organization: Organization, activity_type: ActivityType, 
 
 
 @transaction.atomic
-def activity_update(*, activity: Activity, by=None, **fields) -> Activity:
+def activity_update(*, activity: Activity, by=None, leading_cadres=None, **fields) -> Activity:
     check_not_locked(organization=activity.organization, on=activity.held_on)
     old_date = activity.held_on
     for name, value in fields.items():
@@ -176,6 +196,7 @@ def activity_update(*, activity: Activity, by=None, **fields) -> Activity:
     activity._history_user = by
     with follow(activity):  # a new date, type or organization moves the record's count
         activity.save()
+    _set_cadres(activity, leading_cadres)
     return activity
 
 

@@ -137,8 +137,8 @@ def _roster_context(org: Organization | None, on: date, activity: Activity | Non
 
 
 BASIC_FIELDS = ["organization", "activity_type", "title", "held_on", "starts_at", "ends_at", "place", "lecturer",
-                "lecture_title", "is_election"]
-DETAIL_FIELDS = ["host", "recorder", "topics", "minutes", "resolutions", "guests"]
+                "lecturer_role", "lecture_title", "is_election"]
+DETAIL_FIELDS = ["host", "recorder", "first_topic", "topics", "minutes", "resolutions", "leading_cadres", "guests"]
 
 
 class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):

@@ -42,7 +42,14 @@ def organization_panel(request, org):
                                         period=Period.containing(RulePer.YEAR, today), today=today)
     from portal.scoping import CHANGE, can
 
+    from .activity_selectors import branch_orglife_facts
+
+    facts = None
+    if org.kind in BRANCH_KINDS:
+        year = Period.containing(RulePer.YEAR, today)
+        facts = branch_orglife_facts(branch=org, start=year.start, end=year.end)
     return "branches/activities/panel_org.html", {
+        "facts": facts,
         "org": org, "row": rows[0] if rows else None, "year_row": year_rows[0] if year_rows else None,
         "badges": STATE_BADGES, "can_change": can(request.user, CHANGE, org.path),
         "is_secretary": "secretary" in user_roles(request.user),

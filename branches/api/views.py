@@ -173,3 +173,41 @@ class ComplianceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
         )
         serializer = self.get_serializer(rows, many=True, context={**self.get_serializer_context(), "period": period})
         return self.get_paginated_response(serializer.data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="组织生活要素统计（第一议题、书记和领导干部讲党课、双重组织生活）",
+        description=(
+            "每个党支部（含其党小组）在某一期间已提交、未作废的记录中：`first_topic` 安排“第一议题”的次数，"
+            "`leader_lectures` 书记或党员领导干部讲党课次数，`dual_life` 领导干部参加所在支部组织生活的人次，"
+            "`dual_life_cadres` 参加的领导干部人数。与支部页面、述职报告同一口径"
+            "（branches.activity_selectors.orglife_facts）。期间与范围参数同 /compliance/。"
+        ),
+        parameters=[
+            OpenApiParameter("period", str, pattern=PERIOD_PATTERN, required=False,
+                             description="期间：2026（全年）、2026-Q3 或 2026-09；默认本年。格式不对为 400。"),
+            OpenApiParameter("organization", int, required=False,
+                             description="范围：组织 id，统计它及其全部下级党支部；默认授权范围内全部。"),
+        ],
+    ),
+)
+class OrglifeFactsViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Organization.objects.all()
+    filterset_class = ComplianceApiFilterSet
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = CompliancePagination
+
+    def list(self, request, *args, **kwargs):
+        from ..activity_selectors import ORGLIFE_FACTS, orglife_facts
+        from ..models import BRANCH_KINDS
+
+        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        period = filterset.get_period()
+        page = self.paginate_queryset(filterset.qs.filter(kind__in=BRANCH_KINDS).only("pk", "path", "code", "name"))
+        facts = orglife_facts(branch_ids=[o.pk for o in page], start=period.start, end=period.end)
+        rows = [{"organization": o.pk, "organization_code": o.code, "organization_name": o.name,
+                 "period": period.key, **{k: facts[o.pk][k] for k in ORGLIFE_FACTS}} for o in page]
+        return self.get_paginated_response(rows)

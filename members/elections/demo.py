@@ -1,4 +1,4 @@
-"""Demo 换届选举: one completed (区委组织部党支部 JB01-Z1-02, held within the window before 届满, with a write-in and
+"""Demo 换届选举: one completed (区政府办公室党支部 JB01-Z1-02, held within the window before 届满, with a write-in and
 the 书记/副书记 approved) and one in progress (JB01-Z2-02, due within 90 days: candidates approved, 大会 not yet held)."""
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from portal.scoping import CHANGE, VIEW
 
 from ..models import Member
 from ..permissions import can_record
-from ..views_development import LifecycleMixin
+from ..views_development import LifecycleMixin, RecorderRequiredMixin
 from . import selectors
 from . import services as svc
 from .models import ElectionStatus, OfficerRole
@@ -91,7 +91,9 @@ def _write_ins(text: str) -> list[tuple[str, int]]:
     return rows
 
 
-class ElectionListView(LifecycleMixin, View):
+class ElectionListView(RecorderRequiredMixin, LifecycleMixin, View):
+    recorder_denied_message = _("您没有可组织换届选举的党支部。")
+
     def get(self, request):
         return render(request, "members/elections/list.html", {
             "elections": selectors.election_list(user=request.user)[:200], "form": PlanForm(user=request.user)})
