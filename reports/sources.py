@@ -111,6 +111,15 @@ def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
     }
 
 
+def orglife_facts(*, branch, period: ReportPeriod) -> dict | None:
+    """第一议题 count, 书记/领导干部 party lectures, 双重组织生活 attendances and cadres (the branch page's figures)."""
+    for module in ("orglife.selectors", "branches.activity_selectors"):   # wherever organizational life lives
+        selectors = _optional(module)
+        if selectors is not None and hasattr(selectors, "orglife_facts"):
+            return selectors.orglife_facts(branch_ids=[branch.pk], start=period.start, end=period.end)[branch.pk]
+    return None
+
+
 def activities(*, branch, period: ReportPeriod, limit: int = 200) -> list[dict] | None:
     """Submitted records of the branch and its 党小组 in the period, with attendance counts."""
     models = _optional("branches.models")

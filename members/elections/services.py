@@ -222,7 +222,8 @@ def election_officer_vote(*, election: Election, role: str, candidate: ElectionC
     election = _expect(election, ElectionStatus.COMMITTEE_ELECTED)
     if role not in OfficerRole.values:
         raise ValidationError({"role": ROLE_INVALID})
-    if candidate.election_id != election.pk or not candidate.is_elected:
+    candidate = election.candidates.filter(pk=candidate.pk).first()   # fresh: elected_in_round is set by the count
+    if candidate is None or not candidate.is_elected:
         raise ValidationError(NOT_ELECTED_MEMBER)
     if election.officer_votes.filter(role=role, passed=True).exists():
         raise ValidationError(OFFICER_DONE.format(role=OfficerRole(role).label))
