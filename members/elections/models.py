@@ -206,7 +206,7 @@ class OfficerVote(models.Model):
     class Meta:
         verbose_name = _("书记、副书记选举")
         verbose_name_plural = _("书记、副书记选举")
-        ordering = ["election", "role", "id"]
+        ordering = ["election", "id"]
 
     def __str__(self):
         return f"{self.get_role_display()} {self.candidate}"

@@ -24,6 +24,9 @@ from .models import ElectionStatus, OfficerRole
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
 
 class PlanForm(forms.Form):
     organization = forms.ModelChoiceField(label=_("党支部"), queryset=Organization.objects.none())

@@ -216,7 +216,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '书记、副书记选举',
                 'verbose_name_plural': '书记、副书记选举',
-                'ordering': ['election', 'role', 'id'],
+                'ordering': ['election', 'id'],
             },
         ),
         migrations.CreateModel(

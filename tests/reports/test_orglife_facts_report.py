@@ -20,4 +20,5 @@ def test_secretary_duty_states_the_facts(run_request, tree, branch_data):
     assert facts == {"first_topic": 1, "leader_lectures": 1, "dual_life": 1, "dual_life_cadres": 1}
     job = run_request(organization=tree.a1, kind="secretary-duty", period="2025").job
     _, text = _text(job)
+    text = text.replace("\n", "")   # lines wrap inside the sentence
     assert "全年落实“第一议题”制度1次" in text and "讲党课1次" in text and "双重组织生活1人次（1人）" in text
