@@ -551,12 +551,13 @@ class Activity(models.Model):
     recorder = models.ForeignKey("members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("记录人"))
     lecturer = models.CharField(_("授课人"), max_length=60, blank=True)
     lecturer_role = models.CharField(_("授课人身份"), max_length=20, choices=LecturerRole.choices, blank=True,
+                                     default="", db_default="",  # bulk loaders (scale.py) insert rows without it
                                      help_text=_("书记、领导干部讲党课单独统计。"))
     lecture_title = models.CharField(_("党课题目"), max_length=120, blank=True)
     topics = models.TextField(_("议题"), blank=True)
     minutes = models.TextField(_("会议纪要"), blank=True)
     # 第一议题: the first agenda item studies the latest central instructions (what was studied; empty = not held).
-    first_topic = models.CharField(_("第一议题"), max_length=200, blank=True,
+    first_topic = models.CharField(_("第一议题"), max_length=200, blank=True, default="", db_default="",
                                    help_text=_("会议第一项议题学习的习近平总书记最新重要讲话、重要指示批示精神等；未安排则留空。"))
     # 双重组织生活: leading cadres (members of this branch) taking part in their own branch's meeting.
     leading_cadres = models.ManyToManyField("members.Member", blank=True, related_name="dual_life_activities",

@@ -10,7 +10,7 @@ from portal.api import ScopedReadOnlyViewSet
 from .models import BallotRound, Election, ElectionCandidate, OfficerVote, Tally
 
 
-class TallySerializer(serializers.ModelSerializer):
+class ElectionTallySerializer(serializers.ModelSerializer):
     candidate = serializers.CharField(source="candidate.member.name", read_only=True, help_text="候选人姓名")
 
     class Meta:
@@ -18,8 +18,8 @@ class TallySerializer(serializers.ModelSerializer):
         fields = ["candidate", "yes", "no", "abstain", "other", "elected", "tied"]
 
 
-class RoundSerializer(serializers.ModelSerializer):
-    tallies = TallySerializer(many=True, read_only=True)
+class ElectionRoundSerializer(serializers.ModelSerializer):
+    tallies = ElectionTallySerializer(many=True, read_only=True)
     write_ins = serializers.SerializerMethodField(help_text="另选他人：[{name, votes}]")
 
     class Meta:
@@ -31,7 +31,7 @@ class RoundSerializer(serializers.ModelSerializer):
         return [{"name": w.name, "votes": w.votes} for w in obj.write_ins.all()]
 
 
-class CandidateSerializer(serializers.ModelSerializer):
+class ElectionCandidateSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="member.name", read_only=True)
 
     class Meta:
@@ -39,7 +39,7 @@ class CandidateSerializer(serializers.ModelSerializer):
         fields = ["member", "name", "order", "elected_in_round"]
 
 
-class OfficerVoteSerializer(serializers.ModelSerializer):
+class ElectionOfficerVoteSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="candidate.member.name", read_only=True)
 
     class Meta:
@@ -50,9 +50,9 @@ class OfficerVoteSerializer(serializers.ModelSerializer):
 class ElectionSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    candidates = CandidateSerializer(many=True, read_only=True)
-    rounds = RoundSerializer(many=True, read_only=True)
-    officer_votes = OfficerVoteSerializer(many=True, read_only=True)
+    candidates = ElectionCandidateSerializer(many=True, read_only=True)
+    rounds = ElectionRoundSerializer(many=True, read_only=True)
+    officer_votes = ElectionOfficerVoteSerializer(many=True, read_only=True)
 
     class Meta:
         model = Election
