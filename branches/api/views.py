@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 
 from portal.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from portal.pagination import PortalCursorPagination
@@ -192,8 +192,20 @@ class ComplianceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
         ],
     ),
 )
+class OrglifeFactsSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(help_text="党支部 id")
+    organization_code = serializers.CharField()
+    organization_name = serializers.CharField()
+    period = serializers.CharField(help_text="期间，如 2026、2026-Q3、2026-09")
+    first_topic = serializers.IntegerField(help_text="安排“第一议题”的记录数")
+    leader_lectures = serializers.IntegerField(help_text="书记、党员领导干部讲党课次数")
+    dual_life = serializers.IntegerField(help_text="领导干部参加双重组织生活人次")
+    dual_life_cadres = serializers.IntegerField(help_text="参加双重组织生活的领导干部人数")
+
+
 class OrglifeFactsViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Organization.objects.all()
+    serializer_class = OrglifeFactsSerializer
     filterset_class = ComplianceApiFilterSet
     filter_backends = [DjangoFilterBackend]
     pagination_class = CompliancePagination
@@ -210,4 +222,4 @@ class OrglifeFactsViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Ge
         facts = orglife_facts(branch_ids=[o.pk for o in page], start=period.start, end=period.end)
         rows = [{"organization": o.pk, "organization_code": o.code, "organization_name": o.name,
                  "period": period.key, **{k: facts[o.pk][k] for k in ORGLIFE_FACTS}} for o in page]
-        return self.get_paginated_response(rows)
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
