@@ -175,6 +175,17 @@ class ComplianceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
         return self.get_paginated_response(serializer.data)
 
 
+class OrglifeFactsSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(help_text="党支部 id")
+    organization_code = serializers.CharField()
+    organization_name = serializers.CharField()
+    period = serializers.CharField(help_text="期间，如 2026、2026-Q3、2026-09")
+    first_topic = serializers.IntegerField(help_text="安排“第一议题”的记录数")
+    leader_lectures = serializers.IntegerField(help_text="书记、党员领导干部讲党课次数")
+    dual_life = serializers.IntegerField(help_text="领导干部参加双重组织生活人次")
+    dual_life_cadres = serializers.IntegerField(help_text="参加双重组织生活的领导干部人数")
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="组织生活要素统计（第一议题、书记和领导干部讲党课、双重组织生活）",
@@ -192,17 +203,6 @@ class ComplianceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
         ],
     ),
 )
-class OrglifeFactsSerializer(serializers.Serializer):
-    organization = serializers.IntegerField(help_text="党支部 id")
-    organization_code = serializers.CharField()
-    organization_name = serializers.CharField()
-    period = serializers.CharField(help_text="期间，如 2026、2026-Q3、2026-09")
-    first_topic = serializers.IntegerField(help_text="安排“第一议题”的记录数")
-    leader_lectures = serializers.IntegerField(help_text="书记、党员领导干部讲党课次数")
-    dual_life = serializers.IntegerField(help_text="领导干部参加双重组织生活人次")
-    dual_life_cadres = serializers.IntegerField(help_text="参加双重组织生活的领导干部人数")
-
-
 class OrglifeFactsViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Organization.objects.all()
     serializer_class = OrglifeFactsSerializer
