@@ -33,6 +33,10 @@ class TermForm(forms.Form):
     started_on = forms.DateField(label=_("本届开始（选举）日期"), widget=DateInput())
     ends_on = forms.DateField(label=_("届满日期"), widget=DateInput(), required=False,
                               help_text=_("留空按默认任期计算（村、社区 5 年，其他 3 年）。"))
+    approved_by = forms.CharField(label=_("批准机关"), max_length=120, required=False,
+                                  help_text=_("任期不按默认年限或提前换届时须经上级党组织批准，填写批准机关、文号和日期。"))
+    approval_doc_no = forms.CharField(label=_("批准文号"), max_length=60, required=False)
+    approved_on = forms.DateField(label=_("批准日期"), widget=DateInput(), required=False)
     secretary = forms.ModelChoiceField(label=_("书记"), queryset=None)
     deputy_secretary = forms.ModelChoiceField(label=_("副书记"), queryset=None, required=False)
     organization = forms.ModelChoiceField(label=_("组织委员"), queryset=None, required=False)
@@ -57,6 +61,9 @@ class TermForm(forms.Form):
         if data.get("ends_on") and data.get("started_on") and data["ends_on"] <= data["started_on"]:
             self.add_error("ends_on", _("届满日期必须晚于开始日期。"))
         return data
+
+    def approval(self) -> dict:
+        return {f: self.cleaned_data.get(f) for f in ("approved_by", "approval_doc_no", "approved_on")}
 
     def seats(self):
         seats = [(self.cleaned_data[f], SeatRole(f)) for f in self.ROLE_FIELDS if self.cleaned_data.get(f)]

@@ -135,14 +135,30 @@ class Organization(MP_Node):
             raise ValidationError({"dissolved_on": _("撤销日期不能早于成立日期。")})
 
 
+TERM_APPROVAL_FIELDS = ("approved_by", "approval_doc_no", "approved_on")
+TERM_NEEDS_APPROVAL = _("本组织每届任期为 {years} 年（应于 {standard:%Y年%m月%d日} 届满）；延长或提前换届须经上级党组织批准，"
+                        "请填写批准机关、批准文号和批准日期。")
+TERM_ADJUSTED_TOO_FAR = _("延长或提前换届一般不超过 1 年（应在 {earliest:%Y年%m月%d日} 至 {latest:%Y年%m月%d日} 之间）。")
+TERM_MAX_ADJUSTMENT = relativedelta(years=1)
+
+
 class CommitteeTerm(models.Model):
-    """One term (届) of an organization's committee; its end date is when 换届 is due."""
+    """One term (届) of an organization's committee; its end date is when 换届 is due.
+
+    A term lasts the organization's term length (党章第三十一条: 3–5 years; 3 by default, 5 for 村/社区). Ending it
+    at any other date — extended, or 换届 brought forward — needs the upper organization's approval (who approved,
+    document number, date) and moves the end by at most one year (《关于党的基层组织任期的意见》).
+    """
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="terms", verbose_name=_("党组织"))
     started_on = models.DateField(_("本届开始"))
     ends_on = models.DateField(_("届满日期"))
     closed_on = models.DateField(_("换届完成日期"), null=True, blank=True, help_text=_("下一届选出后填写；为空表示本届在任。"))
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    approved_by = models.CharField(_("批准机关"), max_length=120, blank=True,
+                                   help_text=_("延长任期或提前换届时填写：批准的上级党组织。"))
+    approval_doc_no = models.CharField(_("批准文号"), max_length=60, blank=True)
+    approved_on = models.DateField(_("批准日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
@@ -160,18 +176,39 @@ class CommitteeTerm(models.Model):
     def is_current(self) -> bool:
         return self.closed_on is None
 
+    @property
+    def has_approval(self) -> bool:
+        return bool(self.approved_by.strip() and self.approval_doc_no.strip() and self.approved_on)
+
     @staticmethod
     def default_end(started_on: date, years: int) -> date:
         return started_on + relativedelta(years=years)
 
+    def standard_end(self) -> date:
+        return self.default_end(self.started_on, self.organization.default_term_years)
+
+    def check_length(self, end: date, field: str = "ends_on") -> None:
+        """`end` (planned or actual) against the standard term: equal, or moved ≤ 1 year with an approval."""
+        standard = self.standard_end()
+        if end == standard:
+            return
+        if not self.has_approval:
+            raise ValidationError({field: TERM_NEEDS_APPROVAL.format(
+                years=self.organization.default_term_years, standard=standard)})
+        earliest, latest = standard - TERM_MAX_ADJUSTMENT, standard + TERM_MAX_ADJUSTMENT
+        if not earliest <= end <= latest:
+            raise ValidationError({field: TERM_ADJUSTED_TOO_FAR.format(earliest=earliest, latest=latest)})
+
     def clean(self):
         if self.ends_on and self.started_on and self.ends_on <= self.started_on:
             raise ValidationError({"ends_on": _("届满日期必须晚于本届开始日期。")})
-        if self.started_on and self.ends_on:
-            years = relativedelta(self.ends_on, self.started_on).years
-            # 3-5 years, extension or early 换届 by at most one year with approval.
-            if years > 6:
-                raise ValidationError({"ends_on": _("每届任期一般为 3 至 5 年，延期不超过 1 年。")})
+        if self.started_on and self.ends_on and self.organization_id:
+            self.check_length(self.ends_on)
+        filled = [bool(getattr(self, f)) for f in TERM_APPROVAL_FIELDS]
+        if any(filled) and not all(filled):
+            raise ValidationError(_("批准机关、批准文号和批准日期须一并填写。"))
+        if self.approved_on and self.started_on and self.approved_on > (self.closed_on or self.ends_on or self.approved_on):
+            raise ValidationError({"approved_on": _("批准日期不能晚于本届结束。")})
 
 
 class SeatRole(models.TextChoices):

@@ -1,14 +1,16 @@
 """Writes on the organization tree: each a plain function with keyword-only arguments."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
     ALLOWED_PARENT_KINDS,
+    TERM_APPROVAL_FIELDS,
     CommitteeSeat,
     CommitteeTerm,
     Organization,
@@ -19,6 +21,7 @@ from .models import (
 
 PARENT_KIND_ERROR = _("{kind}不能设在{parent}之下。")
 DISSOLVE_MEMBERS_ERROR = _("该组织仍有 {count} 名在册党员，请先办理组织关系转移后再撤销。")
+EARLY_ELECTION = _("上一届于 {ends:%Y年%m月%d日} 届满，本次属提前换届。")
 TERM_OVERLAP_ERROR = _("新一届的开始日期不能早于上一届的开始日期。")
 SEAT_MEMBER_ERROR = _("{name} 不是本组织的在册党员，不能担任委员会职务。")
 
@@ -85,24 +88,50 @@ def organization_dissolve(*, organization: Organization, on: date, reason: str, 
     return organization
 
 
+def term_election_window_days() -> int:
+    """How long before 届满 a 换届 election counts as on time (local default 90 days, the 换届 reminder's window);
+    earlier than that it is 提前换届 and needs the upper organization's approval."""
+    return getattr(settings, "BRANCH_TERM_ELECTION_WINDOW_DAYS", 90)
+
+
+def _apply_approval(term: CommitteeTerm, approval: dict | None) -> None:
+    for name in TERM_APPROVAL_FIELDS:
+        if approval and approval.get(name):
+            setattr(term, name, approval[name])
+
+
 @transaction.atomic
 def term_start(
-    *, organization: Organization, started_on: date, seats: list[tuple], ends_on: date | None = None, by=None
+    *, organization: Organization, started_on: date, seats: list[tuple], ends_on: date | None = None, by=None,
+    approval: dict | None = None, early_approval: dict | None = None,
 ) -> CommitteeTerm:
-    """Record a new committee term (换届): the current term is closed, seats are `(member, role)` pairs."""
+    """Record a new committee term (换届): the current term is closed, seats are `(member, role)` pairs.
+
+    `approval` ({approved_by, approval_doc_no, approved_on}) is the upper organization's approval of a term whose
+    planned end differs from the standard length; `early_approval` approves closing the current term more than
+    the election window before its end (提前换届). Both move a term by at most one year (CommitteeTerm.check_length).
+    """
     current = organization.terms.filter(closed_on__isnull=True).first()
     if current and started_on < current.started_on:
         raise ValidationError({"started_on": TERM_OVERLAP_ERROR})
     if current:
         current.closed_on = started_on
-        current._history_user = by
-        current.save(update_fields=["closed_on", "updated_at"])
+        if started_on < current.ends_on - timedelta(days=term_election_window_days()):
+            _apply_approval(current, early_approval)
+            try:
+                current.check_length(started_on, field="started_on")
+            except ValidationError as exc:
+                raise ValidationError({"started_on": [EARLY_ELECTION.format(ends=current.ends_on), *exc.messages]}) from exc
+        current._history_user = by  # (not full_clean: a term recorded before these checks must still be closable)
+        current.save(update_fields=["closed_on", *TERM_APPROVAL_FIELDS, "updated_at"])
         current.seats.filter(ended_on__isnull=True).update(ended_on=started_on)
     term = CommitteeTerm(
         organization=organization,
         started_on=started_on,
         ends_on=ends_on or CommitteeTerm.default_end(started_on, organization.default_term_years),
     )
+    if term.ends_on != term.standard_end():
+        _apply_approval(term, approval)
     term.full_clean()
     term._history_user = by
     term.save()

@@ -198,7 +198,8 @@ class TermCreateView(PortalPageMixin, View):
         if form.is_valid():
             try:
                 services.term_start(organization=org, started_on=form.cleaned_data["started_on"],
-                                    ends_on=form.cleaned_data["ends_on"], seats=form.seats(), by=request.user)
+                                    ends_on=form.cleaned_data["ends_on"], seats=form.seats(), by=request.user,
+                                    approval=form.approval(), early_approval=form.approval())
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:

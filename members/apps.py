@@ -32,6 +32,8 @@ class MembersConfig(AppConfig):
                             icon="pin", visible=lifecycle)
         navigation.register("members-appraisals", _("民主评议"), "members:appraisals", order=26, section=section,
                             icon="star", visible=lifecycle)
+        navigation.register("members-elections", _("换届选举"), "members:elections", order=26, section=section,
+                            icon="flag", visible=lifecycle)
         navigation.register("members-points", _("党员积分"), "members:points", order=27, section=section, icon="award",
                             visible=lifecycle)
         navigation.register("members-birthdays", _("政治生日"), "members:birthdays", order=28, section=section,

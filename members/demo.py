@@ -25,7 +25,8 @@ SIZES = {"JB01-Z1-01": 38, "JB01-Z1-02": 32, "JB01-Z1-03": 14, "JB01-Z1-04": 9, 
          "JB01-Z2-03": 16, "JB01-Z2-04": 10, "JB01-Z3-01": 38, "JB01-Z3-02": 30, "JB01-Z3-03": 12, "JB01-Z3-04": 6}
 NO_COMMITTEE = {"JB01-Z2-03"}            # ≥7 正式党员 but no committee: warning
 TERM_START = {"JB01-Z1-04": date(2022, 3, 1),   # term ended 2025-03: 换届 overdue
-              "JB01-Z2-02": date(2023, 12, 20)}  # ends within 90 days of the demo date
+              "JB01-Z2-02": date(2023, 12, 20),  # ends within 90 days of the demo date (换届选举 in progress)
+              "JB01-Z1-02": date(2023, 10, 20)}  # ended 2026-10-20: re-elected on 2026-10-16 (members.elections.demo)
 
 
 def _id_number(rng, birth: date, gender: str) -> str:
@@ -152,10 +153,13 @@ def seed_lifecycle(*, stdout=None) -> None:
     _seed_transfers_and_status(branches, staff, secretary)
     _seed_appraisals(rng, secretary)
     _seed_points(branches, secretary, staff)
+    from .elections.demo import seed as seed_elections
+
+    seed_elections(by=secretary)
     if stdout:
         from .lifecycle_models import DuesRecord
         stdout.write(f"发展党员 {Candidate.objects.count()} 人（各阶段），党费记录 {DuesRecord.objects.count()} 条，"
-                     "转接 1 笔待接收，2025 年度民主评议已完成")
+                     "转接 1 笔待接收，2025 年度民主评议已完成，换届选举 1 个已完成、1 个进行中")
 
 
 def _seed_development(branches, rng, staff, secretary):
@@ -285,7 +289,8 @@ def _seed_appraisals(rng, secretary):
     from .appraisal import appraisal_decide, appraisal_open
     from .lifecycle_models import AppraisalEntry, Grade
 
-    for branch in Organization.objects.branches().filter(members__isnull=False).distinct().order_by("path"):
+    unqualified_shown = False
+    for n, branch in enumerate(Organization.objects.branches().filter(members__isnull=False).distinct().order_by("path"), 1):
         rnd = appraisal_open(branch=branch, year=2025, on=date(2026, 1, 8), by=secretary)
         entries = list(rnd.entries.order_by("id"))
         graded = [e for e in entries if not e.is_probationary]
@@ -299,7 +304,13 @@ def _seed_appraisals(rng, secretary):
             e.peer_qualified = total - e.peer_excellent
             e.self_grade = Grade.QUALIFIED
         AppraisalEntry.objects.bulk_update(graded, ["peer_excellent", "peer_qualified", "self_grade"])
-        appraisal_decide(round=rnd, grades=grades, on=date(2026, 1, 20), by=secretary)
+        disposals = {}
+        if not unqualified_shown and len(graded) > 20:  # one 不合格 with its disposal, adopted by the 党员大会
+            unqualified_shown = True
+            grades[graded[-2].pk] = Grade.UNQUALIFIED
+            disposals[graded[-2].pk] = "correct"
+        appraisal_decide(round=rnd, grades=grades, on=date(2026, 1, 20), by=secretary, disposals=disposals,
+                         meeting_on=date(2026, 1, 20), meeting_ref=f"党大〔2026〕{n}号")
 
 
 def _seed_points(branches, secretary, staff):

@@ -444,6 +444,12 @@ class AppraisalRound(models.Model):
     opened_on = models.DateField(_("开始日期"))
     decided_on = models.DateField(_("支部评定日期"), null=True, blank=True)
     is_closed = models.BooleanField(_("已评定"), default=False)
+    # The 支委会 proposes the grades, the 支部党员大会 adopts them: the meeting record when it is in the portal,
+    # else its date and reference (as for development votes).
+    meeting = models.ForeignKey("orglife.Activity", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("通过评定结果的支部党员大会"))
+    meeting_on = models.DateField(_("支部党员大会日期"), null=True, blank=True)
+    meeting_ref = models.CharField(_("会议记录编号"), max_length=60, blank=True)
     # The grading page's optimistic-concurrency version: bumped by every save of the grid (portal/concurrency.py).
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -474,6 +480,9 @@ class AppraisalEntry(models.Model):
     peer_basic = models.PositiveSmallIntegerField(_("互评：基本合格票"), default=0)
     peer_unqualified = models.PositiveSmallIntegerField(_("互评：不合格票"), default=0)
     grade = models.CharField(_("支部评定等次"), max_length=12, choices=Grade.choices, blank=True)
+    # For 不合格 only: how the branch disposes of it (党章第九条; options are settings.APPRAISAL_DISPOSALS).
+    disposal = models.CharField(_("组织处置"), max_length=20, blank=True)
+    disposal_note = models.CharField(_("处置说明"), max_length=200, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
     history = HistoricalRecords()

@@ -76,6 +76,9 @@ class MemberQuerySet(RestrictedQuerySet):
         return qs
 
 
+PROBATION_MONTHS = 12  # 预备期 (党章第七条); members.rules imports it, the lifecycle may only extend it
+
+
 class Member(models.Model):
     name = models.CharField(_("姓名"), max_length=40)
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
@@ -196,6 +199,9 @@ class Member(models.Model):
             errors["confirmed_on"] = _("正式党员须填写转正日期。")
         if self.status == MemberStatus.PROBATIONARY and self.confirmed_on:
             errors["confirmed_on"] = _("预备党员不应有转正日期。")
+        if self.probation_ends_on and self.joined_on and \
+                self.probation_ends_on < self.joined_on + relativedelta(months=PROBATION_MONTHS):
+            errors["probation_ends_on"] = _("预备期为一年（党章第七条），只能延长，不能缩短。")
         if self.birth_date and self.joined_on and relativedelta(self.joined_on, self.birth_date).years < 18:
             errors["joined_on"] = _("入党时须年满十八岁。")
         if self.birth_date and self.birth_date > date.today():
@@ -285,4 +291,5 @@ class PiiAccess(models.Model):
 
 
 # The lifecycle models live in their own modules (one per feature) and are registered here.
+from .elections.models import *  # noqa: E402,F401,F403
 from .lifecycle_models import *  # noqa: E402,F401,F403

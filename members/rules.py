@@ -15,20 +15,32 @@ from django.utils.translation import gettext_lazy as _
 from portal.scoping import MANAGE, can
 
 from .lifecycle_models import IntervalRule, RuleException
+from .models import PROBATION_MONTHS
 
 EXCEPTION_HINT = _("如确属特殊情况，须由党务工作人员填写例外原因并批准后办理。")
 EXCEPTION_NOT_ALLOWED = _("该规定不允许例外。")
 EXCEPTION_NEEDS_STAFF = _("只有党务工作人员可以批准例外。")
+EXCEPTION_CANNOT_SHORTEN = _("例外只能推迟办理，不能缩短规定的期限。")
+# 预备期 (党章第七条, models.PROBATION_MONTHS): one year from the 支部大会 vote, for everyone; it may be extended
+# (6–12 months), never shortened. The `probation_1_year` rule row documents it; another value there is not honoured.
 
 
 @dataclass(frozen=True)
 class Breach:
     rule: IntervalRule
     detail: str
+    # True when the step comes before a minimum interval has passed (培养期, 预备期 …). An exception may only ever
+    # extend a period — a step done late — so a breach that would shorten one is never excepted.
+    shortens: bool = False
+
+    @property
+    def allows_exception(self) -> bool:
+        return self.rule.allows_exception and not self.shortens
 
     @property
     def message(self) -> str:
-        tail = "" if self.rule.allows_exception else EXCEPTION_NOT_ALLOWED
+        tail = "" if self.allows_exception else (EXCEPTION_NOT_ALLOWED if not self.rule.allows_exception
+                                                 else EXCEPTION_CANNOT_SHORTEN)
         return _("不符合“{title}”（{source}：{text}）。{detail}{tail}").format(
             title=self.rule.title, source=self.rule.source, text=self.rule.rule_text, detail=self.detail, tail=tail)
 
@@ -38,7 +50,9 @@ def rule(code: str) -> IntervalRule:
 
 
 def setting_months(code: str, default: int) -> int:
-    """A length kept as data (e.g. 预备期 12 months)."""
+    """A length kept as data. The 预备期 is not one: it is PROBATION_MONTHS, whatever the row says."""
+    if code == "probation_1_year":
+        return PROBATION_MONTHS
     r = IntervalRule.objects.filter(code=code, is_active=True).only("min_months").first()
     return r.min_months if r and r.min_months is not None else default
 
@@ -67,7 +81,7 @@ def evaluate(*, kind: str, on: date, anchors: dict[str, date | None], months: in
             continue
         if r.min_months is not None and on < start + relativedelta(months=r.min_months):
             earliest = start + relativedelta(months=r.min_months)
-            breaches.append(Breach(r, _("最早可于 {on:%Y-%m-%d} 办理。").format(on=earliest)))
+            breaches.append(Breach(r, _("最早可于 {on:%Y-%m-%d} 办理。").format(on=earliest), shortens=True))
         if r.max_months is not None and on > start + relativedelta(months=r.max_months):
             latest = start + relativedelta(months=r.max_months)
             breaches.append(Breach(r, _("应于 {on:%Y-%m-%d} 前办理。").format(on=latest)))
@@ -82,10 +96,10 @@ def enforce(breaches: list[Breach], *, by, path: str, exception_reason: str = ""
     messages = [b.message for b in breaches]
     reason = (exception_reason or "").strip()
     if not reason:
-        raise ValidationError(messages + [EXCEPTION_HINT] if all(b.rule.allows_exception for b in breaches)
+        raise ValidationError(messages + [EXCEPTION_HINT] if all(b.allows_exception for b in breaches)
                               else messages)
-    if any(not b.rule.allows_exception for b in breaches):
-        raise ValidationError([b.message for b in breaches if not b.rule.allows_exception])
+    if any(not b.allows_exception for b in breaches):
+        raise ValidationError([b.message for b in breaches if not b.allows_exception])
     if by is None or not can(by, MANAGE, path):
         raise ValidationError(messages + [EXCEPTION_NEEDS_STAFF])
     return [RuleException.objects.create(candidate=candidate, member=member, rule=b.rule, reason=reason,

@@ -65,7 +65,8 @@ def member_confirm(*, member: Member, on: date, meeting=None, meeting_on: date |
     exceptions = enforce(evaluate(kind=MilestoneKind.CONFIRMATION_VOTE, on=on, anchors={"probation_end": end}),
                          by=by, path=member.branch.path, exception_reason=exception_reason, member=member)
     member.status = MemberStatus.FULL
-    member.confirmed_on = min(on, end)
+    # 党龄 counts from the day the 预备期 is full; the checks above refuse a vote before that day (no exception).
+    member.confirmed_on = end
     member.full_clean(exclude=["user"])
     member._history_user = by
     member.save(update_fields=["status", "confirmed_on", "updated_at"])

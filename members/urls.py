@@ -45,3 +45,11 @@ urlpatterns += [
     path("points/entries/", life.PointsEntriesView.as_view(), name="points_entries"),
     path("points/entries/<int:pk>/audit/", life.PointsAuditView.as_view(), name="points_audit"),
 ]
+
+from .elections import views as elections  # noqa: E402
+
+urlpatterns += [
+    path("elections/", elections.ElectionListView.as_view(), name="elections"),
+    path("elections/<int:pk>/", elections.ElectionDetailView.as_view(), name="election"),
+    path("elections/<int:pk>/report/", elections.ElectionReportView.as_view(), name="election_report"),
+]

@@ -305,8 +305,14 @@ class AppraisalDetailView(LifecycleMixin, View):
                 e.self_grade = request.POST.get(f"self-{e.pk}", e.self_grade)
                 for name in PEER_FIELDS:
                     setattr(e, f"peer_{name}", request.POST.get(f"{name}-{e.pk}", getattr(e, f"peer_{name}")))
+        labels = dict(appraisal.disposal_choices())
+        for e in entries:
+            e.form_disposal = request.POST.get(f"disposal-{e.pk}", e.disposal) if posted else e.disposal
+            e.disposal_label = labels.get(e.disposal, e.disposal)
         return render(request, "members/appraisal/detail.html", {
             "round": rnd, "entries": entries, "grades": GRADE_CHOICES, "errors": errors or [],
+            "disposals": appraisal.disposal_choices(),
+            "meetings": _appraisal_meetings(rnd), "posted": request.POST if posted else {},
             "cap": appraisal.excellent_cap(graded), "graded": graded, "summary": summary,
             "can_edit": can_record(request.user, rnd.branch) and not rnd.is_closed,
             "record_version": page_version(rnd),
@@ -337,8 +343,9 @@ class AppraisalDetailView(LifecycleMixin, View):
                 conflict = stale_message(rnd, request.POST.get(VERSION_FIELD))
                 if conflict:   # someone saved this grid since the page was shown: save nothing, keep what was typed
                     raise ValidationError(conflict)
-                grades = {}
+                grades, disposals = {}, {}
                 for e in rnd.entries.select_related("round"):
+                    disposals[e.pk] = request.POST.get(f"disposal-{e.pk}", "")
                     peer = {k: _votes(request.POST.get(f"{k}-{e.pk}")) for k in PEER_FIELDS}
                     if any(peer.values()) or e.peer_total:
                         appraisal.appraisal_peer(entry=e, by=request.user, **peer)
@@ -346,7 +353,12 @@ class AppraisalDetailView(LifecycleMixin, View):
                     if self_grade != e.self_grade and self_grade in dict(GRADE_CHOICES):
                         appraisal.appraisal_self(entry=e, text=e.self_assessment, grade=self_grade, by=request.user)
                     grades[e.pk] = request.POST.get(f"grade-{e.pk}", "")
-                appraisal.appraisal_decide(round=rnd, grades=grades, on=date.today(), close=close, by=request.user)
+                meeting = _appraisal_meetings(rnd).filter(pk=request.POST.get("meeting") or 0).first() \
+                    if (request.POST.get("meeting") or "").isdigit() else None
+                meeting_on = _date_or_none(request.POST.get("meeting_on")) if not meeting else None
+                appraisal.appraisal_decide(round=rnd, grades=grades, on=date.today(), close=close, by=request.user,
+                                           disposals=disposals, meeting=meeting, meeting_on=meeting_on,
+                                           meeting_ref=request.POST.get("meeting_ref", ""))
         except ValidationError as exc:
             rnd.refresh_from_db()
             return self._render(request, rnd, errors=exc.messages, posted=True)
@@ -355,6 +367,21 @@ class AppraisalDetailView(LifecycleMixin, View):
 
 
 PEER_FIELDS = ("excellent", "qualified", "basic", "unqualified")
+
+
+def _date_or_none(raw):
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+def _appraisal_meetings(rnd):
+    """Submitted 支部党员大会 records of the round's branch from its year to the end of the next March."""
+    Activity = AppraisalRound._meta.get_field("meeting").related_model  # the org-life record, wherever it lives
+    return (Activity.objects.submitted().filter(organization=rnd.branch, activity_type__category="general_meeting",
+                                                held_on__gte=date(rnd.year, 1, 1), held_on__lte=date(rnd.year + 1, 3, 31))
+            .order_by("-held_on"))
 
 
 def _votes(raw) -> int:

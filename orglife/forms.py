@@ -65,7 +65,8 @@ class ActivityForm(PickersMixin, VersionCheckMixin, FormTokenMixin, forms.ModelF
     class Meta:
         model = Activity
         fields = ["organization", "activity_type", "title", "held_on", "starts_at", "ends_at", "place", "host",
-                  "recorder", "lecturer", "lecture_title", "is_election", "topics", "minutes", "resolutions"]
+                  "recorder", "lecturer", "lecturer_role", "lecture_title", "is_election", "first_topic", "topics",
+                  "minutes", "resolutions", "leading_cadres"]
         widgets = {
             "held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -85,10 +86,14 @@ class ActivityForm(PickersMixin, VersionCheckMixin, FormTokenMixin, forms.ModelF
         if members is not None:
             self.fields["host"].queryset = members
             self.fields["recorder"].queryset = members
+            self.fields["leading_cadres"].queryset = members
+        else:
+            self.fields["leading_cadres"].queryset = self.fields["leading_cadres"].queryset.none()
+        self.fields["leading_cadres"].help_text = _("本支部党员中的领导干部以普通党员身份参加本次组织生活（双重组织生活）。")
         if self.instance.pk:
             self.fields["organization"].disabled = True
             self.fields["activity_type"].disabled = True
-        for name in ("lecturer", "lecture_title"):
+        for name in ("lecturer", "lecturer_role", "lecture_title"):
             self.fields[name].widget.attrs["data-show-for"] = "lecture"
         self.fields["is_election"].widget.attrs["data-show-for"] = "general_meeting"
         self.fields["activity_type"].widget.attrs["data-type-select"] = "1"

@@ -128,6 +128,18 @@ class FrequencyRule(models.Model):
         return self.min_count * WINDOWS_PER_YEAR[self.per]
 
 
+class LecturerRole(models.TextChoices):
+    """Who gave a 党课: 书记 and 领导干部 lectures are counted (条例: 党委（党组）书记每年至少讲1次党课)."""
+
+    BRANCH_SECRETARY = "branch_secretary", _("支部书记")
+    PARTY_SECRETARY = "party_secretary", _("党委（党组）书记")
+    LEADING_CADRE = "leading_cadre", _("党员领导干部")
+    OTHER = "other", _("其他")
+
+
+LEADER_LECTURER_ROLES = (LecturerRole.BRANCH_SECRETARY, LecturerRole.PARTY_SECRETARY, LecturerRole.LEADING_CADRE)
+
+
 class ActivityStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     SUBMITTED = "submitted", _("已提交")
@@ -161,9 +173,18 @@ class Activity(models.Model):
     host = models.ForeignKey("members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("主持人"))
     recorder = models.ForeignKey("members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("记录人"))
     lecturer = models.CharField(_("授课人"), max_length=60, blank=True)
+    lecturer_role = models.CharField(_("授课人身份"), max_length=20, choices=LecturerRole.choices, blank=True,
+                                     default="", db_default="",  # bulk loaders (scale.py) insert rows without it
+                                     help_text=_("书记、领导干部讲党课单独统计。"))
     lecture_title = models.CharField(_("党课题目"), max_length=120, blank=True)
     topics = models.TextField(_("议题"), blank=True)
     minutes = models.TextField(_("会议纪要"), blank=True)
+    # 第一议题: the first agenda item studies the latest central instructions (what was studied; empty = not held).
+    first_topic = models.CharField(_("第一议题"), max_length=200, blank=True, default="", db_default="",
+                                   help_text=_("会议第一项议题学习的习近平总书记最新重要讲话、重要指示批示精神等；未安排则留空。"))
+    # 双重组织生活: leading cadres (members of this branch) taking part in their own branch's meeting.
+    leading_cadres = models.ManyToManyField("members.Member", blank=True, related_name="dual_life_activities",
+                                            verbose_name=_("参加双重组织生活的领导干部"))
     resolutions = models.TextField(_("决议"), blank=True)
     is_election = models.BooleanField(_("选举会议"), default=False, help_text=_("换届选举：到会须超过应到会有表决权党员的五分之四。"))
     status = models.CharField(_("状态"), max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT)

@@ -9,6 +9,7 @@ from portal.scoping import CHANGE, can
 
 from .compliance import Period, compliance_table, due_now, due_now_and_table
 from .models import Reminder, RulePer
+from .selectors import branch_orglife_facts
 
 STATE_BADGES = {"met": "ok", "due": "warn", "overdue": "danger", "none": "muted"}
 HOME_OVERDUE_LIMIT = 8
@@ -43,8 +44,12 @@ def organization_panel(request, org):
     today = timezone.localdate()
     rows, year_rows = due_now_and_table(organizations_qs=Organization.objects.filter(pk=org.pk),
                                         period=Period.containing(RulePer.YEAR, today), today=today)
-
+    facts = None
+    if org.kind in BRANCH_KINDS:
+        year = Period.containing(RulePer.YEAR, today)
+        facts = branch_orglife_facts(branch=org, start=year.start, end=year.end)
     return "orglife/panel_org.html", {
+        "facts": facts,
         "org": org, "row": rows[0] if rows else None, "year_row": year_rows[0] if year_rows else None,
         "badges": STATE_BADGES, "can_change": can(request.user, CHANGE, org.path),
         "is_secretary": "secretary" in user_roles(request.user),

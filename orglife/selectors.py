@@ -153,3 +153,75 @@ def unread_reminders(*, user) -> QuerySet[Reminder]:
 
 def year_of(period: Period) -> int:
     return period.year
+
+
+# --- organizational-life facts (第一议题, 书记/领导干部讲党课, 双重组织生活) ----------------------------------------
+ORGLIFE_FACTS = ("first_topic", "leader_lectures", "dual_life", "dual_life_cadres")
+
+
+def _fact_aggregates():
+    """The four figures as aggregates over submitted records (distinct: the cadre join repeats a record's row)."""
+    from .models import LEADER_LECTURER_ROLES, ActivityCategory
+
+    return {
+        "first_topic": Count("pk", distinct=True, filter=~Q(first_topic="")),
+        "leader_lectures": Count("pk", distinct=True, filter=Q(activity_type__category=ActivityCategory.LECTURE,
+                                                               lecturer_role__in=LEADER_LECTURER_ROLES)),
+        "dual_life": Count("leading_cadres"),  # the only multiplying join: one row per (record, cadre)
+        "dual_life_cadres": Count("leading_cadres", distinct=True),
+    }
+
+
+def branch_orglife_facts(*, branch: Organization, start: date, end: date) -> dict[str, int]:
+    """orglife_facts for one branch (its 党小组 included) in one query: the branch page's panel."""
+    return Activity.objects.submitted().filter(
+        organization__path__startswith=branch.path, held_on__gte=start, held_on__lte=end,
+    ).aggregate(**_fact_aggregates())
+
+
+def orglife_facts(*, branch_ids, start: date, end: date) -> dict[int, dict[str, int]]:
+    """Per branch (its 党小组's records included), submitted records held in [start, end]:
+
+    - first_topic: records whose first agenda item (第一议题) was recorded;
+    - leader_lectures: 党课 given by a 书记 or 党员领导干部 (LEADER_LECTURER_ROLES);
+    - dual_life: leading cadres' attendances at their own branch's meetings (双重组织生活), one per cadre per record;
+    - dual_life_cadres: distinct cadres who did so.
+    One definition (_fact_aggregates) for the branch page, the API and the 述职报告; four queries for any number
+    of branches.
+    """
+    branch_ids = list(branch_ids)
+    facts = {pk: dict.fromkeys(ORGLIFE_FACTS, 0) for pk in branch_ids}
+    owner = dict(Organization.objects.filter(pk__in=branch_ids).values_list("path", "pk"))
+    by_org = {pk: pk for pk in owner.values()}
+    for pk, path in Organization.objects.filter(kind=OrganizationKind.PARTY_GROUP).values_list("pk", "path"):
+        branch = owner.get(path[:-Organization.steplen])
+        if branch is not None:
+            by_org[pk] = branch
+    records = Activity.objects.submitted().filter(organization_id__in=list(by_org), held_on__gte=start,
+                                                  held_on__lte=end)
+    aggregates = _fact_aggregates()
+    cadre_count = aggregates.pop("dual_life_cadres")
+    del cadre_count  # distinct per branch, not per organization: counted from the pairs below
+    for row in records.values("organization_id").annotate(**aggregates):
+        f = facts[by_org[row["organization_id"]]]
+        for name in aggregates:
+            f[name] += row[name]
+    cadres = defaultdict(set)
+    for org_id, member_id in records.filter(leading_cadres__isnull=False).values_list("organization_id",
+                                                                                       "leading_cadres"):
+        cadres[by_org[org_id]].add(member_id)
+    for branch, people in cadres.items():
+        facts[branch]["dual_life_cadres"] = len(people)
+    return facts
+
+
+def first_topic_count(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    return {pk: f["first_topic"] for pk, f in orglife_facts(branch_ids=branch_ids, start=start, end=end).items()}
+
+
+def leader_lecture_count(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    return {pk: f["leader_lectures"] for pk, f in orglife_facts(branch_ids=branch_ids, start=start, end=end).items()}
+
+
+def dual_life_count(*, branch_ids, start: date, end: date) -> dict[int, float]:
+    return {pk: f["dual_life"] for pk, f in orglife_facts(branch_ids=branch_ids, start=start, end=end).items()}

@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, OrganizationKind
+from members import quorum as q
 from members.models import Member, MembershipMove
 from portal.stored_files import atomic_with_files
 from portal.uploads import check_uploads, stored_thumbnail, stored_upload
 
-from . import quorum as q
 from .compliance import Period
 from .counts import follow
 from .models import (
@@ -57,6 +57,10 @@ CHECKIN_CLOSED = _("不在签到时间内（{start:%m月%d日 %H:%M} 至 {end:%H
 CHECKIN_NOT_MEMBER = _("您不在本次活动的应到名单中，请联系书记登记。")
 CHECKIN_NO_MEMBER = _("当前账号未关联党员信息，不能签到。")
 ALREADY_CLOSED = _("{period} 已关账。")
+CADRE_NOT_IN_BRANCH = _("{name} 不是本支部党员：双重组织生活指领导干部参加所在党支部（党小组）的组织生活。")
+MEETING_NEEDS_HOST = _("提交支部党员大会记录须填写主持人。")
+MEETING_NEEDS_RECORDER = _("提交支部党员大会记录须填写记录人。")
+MEETING_NEEDS_MINUTES = _("提交支部党员大会记录须填写会议纪要。")
 
 CHECKIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed on phones
 CHECKIN_EARLY = timedelta(minutes=30)
@@ -132,9 +136,27 @@ def _new_code() -> str:
 # --- activities ------------------------------------------------------------------------------------------
 
 
+def _branch_of(organization: Organization) -> int | None:
+    if organization.kind == OrganizationKind.PARTY_GROUP:
+        return Organization.objects.filter(path=organization.parent_path).values_list("pk", flat=True).first()
+    return organization.pk
+
+
+def _set_cadres(activity: Activity, cadres) -> None:
+    """双重组织生活: the leading cadres at this meeting must be members of the branch holding it (or of its 党小组's)."""
+    if cadres is None:
+        return
+    cadres = list(cadres)
+    branch_id = _branch_of(activity.organization)
+    for m in cadres:
+        if m.branch_id != branch_id:
+            raise ValidationError({"leading_cadres": CADRE_NOT_IN_BRANCH.format(name=m.name)})
+    activity.leading_cadres.set(cadres)
+
+
 @transaction.atomic
 def activity_create(*, organization: Organization, activity_type: ActivityType, held_on: date, by=None,
-                    fill_roster: bool = True, **fields) -> Activity:
+                    fill_roster: bool = True, leading_cadres=None, **fields) -> Activity:
     """A draft record; the roster at the meeting date is filled in as all present (the secretary taps exceptions)."""
     _check_holder(organization, activity_type)
     check_not_locked(organization=organization, on=held_on)
@@ -150,6 +172,7 @@ def activity_create(*, organization: Organization, activity_type: ActivityType, 
                 break
             except IntegrityError:  # code collision: draw again
                 activity.checkin_code = _new_code()
+    _set_cadres(activity, leading_cadres)
     if fill_roster and activity_type.takes_attendance:
         Attendance.objects.bulk_create(
             Attendance(activity=activity, member=m, status=AttendanceStatus.PRESENT)
@@ -159,7 +182,7 @@ def activity_create(*, organization: Organization, activity_type: ActivityType, 
 
 
 @transaction.atomic
-def activity_update(*, activity: Activity, by=None, **fields) -> Activity:
+def activity_update(*, activity: Activity, by=None, leading_cadres=None, **fields) -> Activity:
     check_not_locked(organization=activity.organization, on=activity.held_on)
     old_date = activity.held_on
     for name, value in fields.items():
@@ -170,6 +193,7 @@ def activity_update(*, activity: Activity, by=None, **fields) -> Activity:
     activity._history_user = by
     with follow(activity):  # a new date, type or organization moves the record's count
         activity.save()
+    _set_cadres(activity, leading_cadres)
     return activity
 
 
@@ -227,6 +251,23 @@ def general_meeting_quorum(activity: Activity) -> q.Quorum:
     return q.Quorum(should_attend=len(voting), present=present, election=activity.is_election)
 
 
+def committee_meeting_quorum(activity: Activity) -> q.Quorum:
+    """委员 seated on the meeting date (the roster of a 支委会) and those of them present (one query)."""
+    statuses = list(activity.attendances.filter(member__isnull=False).values_list("status", flat=True))
+    present = sum(1 for s in statuses if s in PRESENT_STATUSES)
+    return q.Quorum(should_attend=len(statuses), present=present, committee=True)
+
+
+def meeting_quorum(activity: Activity) -> q.Quorum | None:
+    """The quorum that governs decisions of this record: 党员大会 or 支委会; None for other activities."""
+    category = activity.activity_type.category
+    if category == ActivityCategory.GENERAL_MEETING:
+        return general_meeting_quorum(activity)
+    if category == ActivityCategory.COMMITTEE_MEETING:
+        return committee_meeting_quorum(activity)
+    return None
+
+
 @transaction.atomic
 def activity_submit(*, activity: Activity, by=None, today: date | None = None) -> Activity:
     today = today or timezone.localdate()
@@ -236,9 +277,17 @@ def activity_submit(*, activity: Activity, by=None, today: date | None = None) -
         errors["held_on"] = FUTURE_SUBMIT
     if activity.activity_type.is_lecture and not (activity.lecturer and activity.lecture_title):
         errors["lecturer"] = LECTURE_NEEDS
-    if activity.activity_type.is_general_meeting and activity.resolutions.strip():
-        quorum = general_meeting_quorum(activity)
-        if not quorum.met:
+    if activity.activity_type.is_general_meeting:
+        # The record of a 党员大会 is evidence of its decisions: who chaired it, who took the minutes, what was said.
+        if activity.host_id is None:
+            errors["host"] = MEETING_NEEDS_HOST
+        if activity.recorder_id is None:
+            errors["recorder"] = MEETING_NEEDS_RECORDER
+        if not activity.minutes.strip():
+            errors["minutes"] = MEETING_NEEDS_MINUTES
+    if activity.resolutions.strip():
+        quorum = meeting_quorum(activity)
+        if quorum is not None and not quorum.met:
             errors["resolutions"] = quorum.reason
     if errors:
         raise ValidationError(errors)

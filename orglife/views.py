@@ -23,6 +23,7 @@ from django.views import View
 from branches.models import Organization
 from branches.permissions import user_roles
 from members.models import Member
+from members.quorum import has_vote
 from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
@@ -47,7 +48,6 @@ from .forms import (
     parse_marks,
 )
 from .models import Activity, ActivityType, Attachment, AttendanceStatus, PeriodClose, Reminder, RulePer
-from .quorum import has_vote
 
 NO_CHANGE_RIGHTS = _("您只能查看，不能登记或修改该组织的组织生活记录。")
 STATE_BADGES = {"met": "ok", "due": "warn", "overdue": "danger", "none": "muted"}
@@ -130,8 +130,8 @@ def _roster_context(org: Organization | None, on: date, activity: Activity | Non
 
 
 BASIC_FIELDS = ["organization", "activity_type", "title", "held_on", "starts_at", "ends_at", "place", "lecturer",
-                "lecture_title", "is_election"]
-DETAIL_FIELDS = ["host", "recorder", "topics", "minutes", "resolutions", "guests"]
+                "lecturer_role", "lecture_title", "is_election"]
+DETAIL_FIELDS = ["host", "recorder", "first_topic", "topics", "minutes", "resolutions", "leading_cadres", "guests"]
 
 
 class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
@@ -166,7 +166,8 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
             "form": form, "activity": activity, "org": org, "tiles": tiles,
             "exception_choices": EXCEPTION_CHOICES,
             "types_json": {t.pk: t.category for t in ActivityType.objects.filter(is_active=True)},
-            "quorum_json": {"general": bool(activity and activity.activity_type.is_general_meeting)},
+            "quorum_json": {"general": bool(activity and activity.activity_type.is_general_meeting),
+                            "committee": bool(activity and activity.activity_type.category == "committee_meeting")},
             "members_count": Member.objects.filter(branch=org).count() if org else 0,
             "basic_fields": BASIC_FIELDS, "detail_fields": DETAIL_FIELDS,
         })
@@ -254,6 +255,8 @@ class ActivityDetailView(PortalPageMixin, View):
                "locked": svc.locking_close(organization=activity.organization, on=activity.held_on)}
         members = [a for a in ctx["attendances"] if a.member_id]
         ctx["counts"] = {s.label: sum(1 for a in members if a.status == s) for s in AttendanceStatus}
+        if activity.activity_type.category == "committee_meeting":
+            ctx["committee_quorum"] = svc.committee_meeting_quorum(activity)
         if activity.activity_type.is_general_meeting:
             ctx["quorum"] = svc.general_meeting_quorum(activity)
             if can_change:

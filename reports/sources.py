@@ -23,6 +23,7 @@ from evaluations import selectors as evaluation_selectors
 from members.models import Education, Member, MemberCategory, MembershipMove, MemberStatus
 from orglife import compliance as orglife_compliance
 from orglife import models as orglife_models
+from orglife import selectors as orglife_selectors
 from practice import models as practice_models
 from practice import selectors as practice_selectors
 
@@ -103,6 +104,11 @@ def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
         "held": row.held,
         "rate": row.completion_rate,
     }
+
+
+def orglife_facts(*, branch, period: ReportPeriod) -> dict | None:
+    """第一议题 count, 书记/领导干部 party lectures, 双重组织生活 attendances and cadres (the branch page's figures)."""
+    return orglife_selectors.orglife_facts(branch_ids=[branch.pk], start=period.start, end=period.end)[branch.pk]
 
 
 def activities(*, branch, period: ReportPeriod, limit: int = 200) -> list[dict] | None:

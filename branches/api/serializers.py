@@ -77,7 +77,8 @@ class CommitteeTermSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CommitteeTerm
-        fields = ["id", "started_on", "ends_on", "closed_on", "is_current", "note", "seats", "updated_at"]
+        fields = ["id", "started_on", "ends_on", "closed_on", "is_current", "note", "approved_by", "approval_doc_no",
+                  "approved_on", "seats", "updated_at"]
         read_only_fields = fields
 
 

@@ -108,8 +108,9 @@ class ActivitySerializer(LeanRepresentationMixin, serializers.ModelSerializer):
         model = Activity
         fields = [
             "id", "organization", "organization_code", "organization_name", "type", "type_name", "type_category",
-            "title", "held_on", "starts_at", "ends_at", "place", "topics", "lecturer", "lecture_title",
-            "is_election", "status", "status_display", "submitted_at", "is_deleted", "deleted_reason", "is_active",
+            "title", "held_on", "starts_at", "ends_at", "place", "topics", "first_topic", "lecturer", "lecturer_role",
+            "lecture_title", "is_election", "status", "status_display", "submitted_at", "is_deleted", "deleted_reason",
+            "is_active",
             "attendance", "created_at", "updated_at",
         ]
         read_only_fields = fields
@@ -128,7 +129,8 @@ class ActivitySerializer(LeanRepresentationMixin, serializers.ModelSerializer):
             "type_category": atype.category, "title": a.title, "held_on": api_date(a.held_on),
             "starts_at": a.starts_at.isoformat() if a.starts_at is not None else None,
             "ends_at": a.ends_at.isoformat() if a.ends_at is not None else None, "place": a.place,
-            "topics": a.topics, "lecturer": a.lecturer, "lecture_title": a.lecture_title,
+            "topics": a.topics, "first_topic": a.first_topic, "lecturer": a.lecturer, "lecturer_role": a.lecturer_role,
+            "lecture_title": a.lecture_title,
             "is_election": a.is_election, "status": a.status, "status_display": self.choice_label(ACTIVITY_STATUS_LABELS, a.status),
             "submitted_at": api_datetime(a.submitted_at), "is_deleted": a.is_deleted,
             "deleted_reason": a.deleted_reason, "is_active": not a.is_deleted, "attendance": rows,
@@ -223,3 +225,14 @@ class ComplianceRowSerializer(serializers.Serializer):
         if row.missing:
             return "due"
         return "met" if row.required else "none"
+
+
+class OrglifeFactsSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(help_text="党支部 id")
+    organization_code = serializers.CharField()
+    organization_name = serializers.CharField()
+    period = serializers.CharField(help_text="期间，如 2026、2026-Q3、2026-09")
+    first_topic = serializers.IntegerField(help_text="安排“第一议题”的记录数")
+    leader_lectures = serializers.IntegerField(help_text="书记、党员领导干部讲党课次数")
+    dual_life = serializers.IntegerField(help_text="领导干部参加双重组织生活人次")
+    dual_life_cadres = serializers.IntegerField(help_text="参加的双重组织生活的领导干部人数")

@@ -8,7 +8,7 @@ from django_filters import utils as filter_utils
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from branches.models import Organization
+from branches.models import BRANCH_KINDS, Organization
 from portal.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from portal.filter_backends import StrictFilterBackend
 from portal.pagination import PortalCursorPagination
@@ -16,8 +16,15 @@ from portal.pagination import PortalCursorPagination
 from ..compliance import PERIOD_MAX_YEAR, PERIOD_MIN_YEAR, compliance_table
 from ..filters import ACTIVITY_ORDERING_FIELDS, ActivityFilterSet
 from ..models import Activity, Attendance
+from ..selectors import ORGLIFE_FACTS, orglife_facts
 from .filters import PERIOD_PATTERN, ComplianceApiFilterSet
-from .serializers import ActivitySerializer, ComplianceRowSerializer, attendance_labels, attendance_row
+from .serializers import (
+    ActivitySerializer,
+    ComplianceRowSerializer,
+    OrglifeFactsSerializer,
+    attendance_labels,
+    attendance_row,
+)
 
 
 def _attendance():
@@ -130,3 +137,39 @@ class ComplianceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Gene
         )
         serializer = self.get_serializer(rows, many=True, context={**self.get_serializer_context(), "period": period})
         return self.get_paginated_response(serializer.data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="组织生活要素统计（第一议题、书记和领导干部讲党课、双重组织生活）",
+        description=(
+            "每个党支部（含其党小组）在某一期间已提交、未作废的记录中：`first_topic` 安排“第一议题”的次数，"
+            "`leader_lectures` 书记或党员领导干部讲党课次数，`dual_life` 领导干部参加所在支部组织生活的人次，"
+            "`dual_life_cadres` 参加的领导干部人数。与支部页面、述职报告同一口径"
+            "（orglife.selectors.orglife_facts）。期间与范围参数同 /compliance/。"
+        ),
+        parameters=[
+            OpenApiParameter("period", str, pattern=PERIOD_PATTERN, required=False,
+                             description="期间：2026（全年）、2026-Q3 或 2026-09；默认本年。格式不对为 400。"),
+            OpenApiParameter("organization", int, required=False,
+                             description="范围：组织 id，统计它及其全部下级党支部；默认授权范围内全部。"),
+        ],
+    ),
+)
+class OrglifeFactsViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Organization.objects.all()
+    serializer_class = OrglifeFactsSerializer
+    filterset_class = ComplianceApiFilterSet
+    filter_backends = [StrictFilterBackend]
+    pagination_class = CompliancePagination
+
+    def list(self, request, *args, **kwargs):
+        filterset = StrictFilterBackend().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        period = filterset.get_period()
+        page = self.paginate_queryset(filterset.qs.filter(kind__in=BRANCH_KINDS).only("pk", "path", "code", "name"))
+        facts = orglife_facts(branch_ids=[o.pk for o in page], start=period.start, end=period.end)
+        rows = [{"organization": o.pk, "organization_code": o.code, "organization_name": o.name,
+                 "period": period.key, **{k: facts[o.pk][k] for k in ORGLIFE_FACTS}} for o in page]
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)

@@ -340,6 +340,11 @@ def build_secretary_duty(ctx: BuildContext) -> Document:
             + (f"；出席率 {pct(rates['attendance'])}，谈心谈话覆盖率 {pct(rates['talks'])}。" if rates else "。"))
     else:
         duty.empty = sources.UNAVAILABLE["orglife"]
+    facts = sources.orglife_facts(branch=org, period=period)
+    if facts is not None:
+        duty.paragraphs.append(
+            f"全年落实“第一议题”制度 {facts['first_topic']} 次；书记、党员领导干部讲党课 {facts['leader_lectures']} 次；"
+            f"领导干部参加双重组织生活 {facts['dual_life']} 人次（{facts['dual_life_cadres']} 人）。")
     duty.items = ["（请补充：研究部署党建工作、落实“第一议题”制度的情况）",
                   "（请补充：带头讲党课、参加双重组织生活的情况）"]
     duty.stats = _overview_stats(members, life, rates, None)

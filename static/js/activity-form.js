@@ -47,12 +47,19 @@
     setText("[data-count-absent]", total - present);
     var quorum = form.querySelector("[data-quorum]");
     if (!quorum) return;
-    var general = category() === "general_meeting";
-    quorum.hidden = !general;
-    if (!general) return;
-    var election = electionBox && electionBox.checked;
+    var cat = category();
+    var general = cat === "general_meeting";
+    var committee = cat === "committee_meeting";
+    quorum.hidden = !(general || committee);
+    if (!general && !committee) return;
+    if (committee) {  // a 支委会 roster is the seated 委员: each one counts (第十二条: 半数以上委员到会)
+      should = total;
+      votingPresent = present;
+    }
+    var election = general && electionBox && electionBox.checked;
     var needed = election ? Math.floor(should * 4 / 5) + 1 : Math.floor(should / 2) + 1;
     var ok = should > 0 && votingPresent >= needed;
+    setText("[data-quorum-who]", committee ? T("委员应到", "Committee members expected") : T("有表决权党员应到", "Voting members expected"));
     setText("[data-quorum-should]", should);
     setText("[data-quorum-present]", votingPresent);
     setText("[data-quorum-text]", ok

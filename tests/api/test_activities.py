@@ -14,7 +14,8 @@ from tests.orglife.activity_factories import attend, log
 URL = "/api/v1/activities/"
 FIELDS = {
     "id", "organization", "organization_code", "organization_name", "type", "type_name", "type_category", "title",
-    "held_on", "starts_at", "ends_at", "place", "topics", "lecturer", "lecture_title", "is_election", "status",
+    "held_on", "starts_at", "ends_at", "place", "topics", "first_topic", "lecturer", "lecturer_role", "lecture_title",
+    "is_election", "status",
     "status_display", "submitted_at", "is_deleted", "deleted_reason", "is_active", "attendance", "created_at",
     "updated_at",
 }

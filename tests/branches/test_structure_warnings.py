@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from branches.models import Organization, SeatRole
 from branches.selectors import structure_warnings, with_structure
@@ -48,8 +49,8 @@ def test_branch_over_fifty_members(tree, count, warned):
 @pytest.mark.parametrize("ends_in_days,code", [(-1, "term_overdue"), (0, "term_due"), (90, "term_due"), (91, None)])
 def test_term_due_and_overdue(tree, ends_in_days, code):
     m = MemberFactory(branch=tree.a1)
-    term_start(organization=tree.a1, started_on=date(2024, 1, 1), ends_on=TODAY + timedelta(days=ends_in_days),
-               seats=[(m, SeatRole.SECRETARY)])
+    ends = TODAY + timedelta(days=ends_in_days)
+    term_start(organization=tree.a1, started_on=ends - relativedelta(years=3), seats=[(m, SeatRole.SECRETARY)])
     found = codes(tree.a1) & {"term_overdue", "term_due"}
     assert found == ({code} if code else set())
 
@@ -89,8 +90,9 @@ def test_warned_branches_filtered_in_sql_match_the_python_checks(tree, users):
                                              confirmed_on=None, joined_on=date(2026, 1, 1))
         if seats:
             roles = [SeatRole.SECRETARY] + [SeatRole.MEMBER] * (seats - 1)
-            term_start(organization=org, started_on=date(2024, 1, 1),
-                       ends_on=TODAY + timedelta(days=ends_in), seats=list(zip(people, roles, strict=False)))
+            ends = TODAY + timedelta(days=ends_in)
+            term_start(organization=org, started_on=ends - relativedelta(years=org.default_term_years),
+                       seats=list(zip(people, roles, strict=False)))
     gone = make_org(tree.ga)  # dissolved: never listed, though it would be warned
     organization_dissolve(organization=gone, on=date(2026, 1, 1), reason="撤销")
 

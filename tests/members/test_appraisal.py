@@ -36,24 +36,24 @@ def test_round_has_every_member_and_flags_probationary(rnd, tree):
 def test_excellent_cap_is_one_third_of_graded(rnd):
     assert appraisal.excellent_cap(6) == 2 and appraisal.excellent_cap(5) == 1 and appraisal.excellent_cap(2) == 0
     with pytest.raises(ValidationError) as exc:
-        appraisal.appraisal_decide(round=rnd, grades=_grades(rnd, 3), on=date(2026, 1, 20))
+        appraisal.appraisal_decide(round=rnd, grades=_grades(rnd, 3), on=date(2026, 1, 20), meeting_ref="党大〔2026〕1号", meeting_on=date(2026, 1, 20))
     assert "超过参加评定人数（6 人）的三分之一（最多 2 人）" in exc.value.messages[0]
-    appraisal.appraisal_decide(round=rnd, grades=_grades(rnd, 2), on=date(2026, 1, 20))
+    appraisal.appraisal_decide(round=rnd, grades=_grades(rnd, 2), on=date(2026, 1, 20), meeting_ref="党大〔2026〕1号", meeting_on=date(2026, 1, 20))
     rnd.refresh_from_db()
     assert rnd.is_closed and rnd.entries.filter(grade=Grade.EXCELLENT).count() == 2
     with pytest.raises(ValidationError):
-        appraisal.appraisal_decide(round=rnd, grades=_grades(rnd, 1), on=date(2026, 1, 21))
+        appraisal.appraisal_decide(round=rnd, grades=_grades(rnd, 1), on=date(2026, 1, 21), meeting_ref="党大〔2026〕1号", meeting_on=date(2026, 1, 21))
 
 
 def test_probationary_gets_no_grade_and_every_full_member_needs_one(rnd):
     grades = _grades(rnd, 1)
     prob = rnd.entries.get(is_probationary=True)
     with pytest.raises(ValidationError) as exc:
-        appraisal.appraisal_decide(round=rnd, grades={**grades, prob.pk: Grade.QUALIFIED}, on=date(2026, 1, 20))
+        appraisal.appraisal_decide(round=rnd, grades={**grades, prob.pk: Grade.QUALIFIED}, on=date(2026, 1, 20), meeting_ref="党大〔2026〕1号", meeting_on=date(2026, 1, 20))
     assert "预备党员，参加评议但不评定等次" in exc.value.messages[0]
     first = next(iter(grades))
     with pytest.raises(ValidationError) as exc:
-        appraisal.appraisal_decide(round=rnd, grades={**grades, first: ""}, on=date(2026, 1, 20))
+        appraisal.appraisal_decide(round=rnd, grades={**grades, first: ""}, on=date(2026, 1, 20), meeting_ref="党大〔2026〕1号", meeting_on=date(2026, 1, 20))
     assert "尚未评定等次" in exc.value.messages[0]
     # saving a draft without closing is allowed with grades missing
     appraisal.appraisal_decide(round=rnd, grades={first: Grade.QUALIFIED}, on=date(2026, 1, 20), close=False)

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from members import quorum as q
 from members.models import MemberStatus
-from orglife import quorum as q
 from orglife import services as svc
 from orglife.models import ActivityStatus, AttendanceStatus, PeriodClose
 from tests.members.factories import MemberFactory
@@ -113,7 +113,7 @@ class TestRosterAndVotes:
 
     def test_decision_without_quorum_cannot_be_submitted(self, tree):
         voters = MemberFactory.create_batch(4, branch=tree.a1)
-        meeting = general_meeting(tree.a1)
+        meeting = general_meeting(tree.a1, host=voters[0], recorder=voters[1], minutes="讨论了某事项。")
         mark(meeting, voters[:2], AttendanceStatus.ABSENT)
         svc.activity_update(activity=meeting, resolutions="同意某事项")
         with pytest.raises(ValidationError) as exc:

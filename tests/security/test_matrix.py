@@ -104,6 +104,8 @@ COVERAGE: dict[str, str] = {
     "programmes:round_list": LIST, "programmes:round_detail": WALK, "programmes:candidacy_detail": WALK,
     "programmes:candidacy_action": WALK, "programme-title-list": LIST, "programme-title-detail": WALK,
     "programme-candidacy-list": LIST, "programme-candidacy-detail": WALK,
+    "members:elections": LIST, "members:election": WALK, "members:election_report": WALK,
+    "api-election-list": LIST, "api-election-detail": WALK, "api-orglife-facts-list": LIST,
     "inbox:list": LIST, "inbox:open": WALK, "inbox:read_all": WALK, "inbox:badge": LIST, "inbox:preferences": WALK,
 }
 # Whole groups covered by one rule (route prefix -> how).
