@@ -859,8 +859,10 @@ def completion_rates(*, branch_ids: Iterable[int], start: date, end: date, today
     return {pk: row.completion_rate for pk, row in rows.items()}
 
 
-def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date) -> dict[int, float]:
-    """(出席 + 迟到) / expected members over submitted records of the branch and its groups; 0.0 with no records."""
+def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date,
+                     empty: float | None = 0.0) -> dict[int, float | None]:
+    """(出席 + 迟到) / expected members over submitted records of the branch and its groups; `empty` (0.0 for
+    scoring; None for figures, which then print nothing) with no records."""
     branch_ids = list(branch_ids)
     orgs = list(Organization.objects.filter(Q(pk__in=branch_ids) | Q(pk__in=_group_ids_under(
         Organization.objects.filter(pk__in=branch_ids).order_by().values("path")))).only("pk", "path", "kind"))
@@ -882,17 +884,20 @@ def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date) -> di
         if target in totals:
             totals[target][0] += total
             totals[target][1] += present
-    return {pk: (p / t if t else 0.0) for pk, (t, p) in totals.items()}
+    return {pk: (p / t if t else empty) for pk, (t, p) in totals.items()}
 
 
-def talk_coverage(*, branch_ids: Iterable[int], year: int) -> dict[int, float]:
-    """Active members with at least one 谈心谈话 in `year` / active members, per branch (0.0 with no members)."""
+def talk_coverage(*, branch_ids: Iterable[int], year: int, end: date | None = None) -> dict[int, float]:
+    """Active members with at least one 谈心谈话 in `year` (up to `end`, when given) / active members, per branch
+    (0.0 with no members)."""
     from members.models import Member
 
     branch_ids = list(branch_ids)
     through = Talk.participants.through
+    held = Q(talk__held_on__year=year) if end is None else Q(talk__held_on__gte=date(year, 1, 1),
+                                                                  talk__held_on__lte=end)
     covered = dict(
-        through.objects.filter(talk__is_deleted=False, talk__held_on__year=year, member__branch_id__in=branch_ids,
+        through.objects.filter(held, talk__is_deleted=False, member__branch_id__in=branch_ids,
                                member__is_active=True)
         .order_by()
         .values_list("member__branch_id")

@@ -237,7 +237,8 @@ def report_fan_out(*, job: ReportJob) -> None:
 
     from .tasks import collect_report_parts
 
-    branch_ids = sources.branches_under(job.organization)
+    ctx = _context(job, progress=False)
+    branch_ids = sources.branches_under(job.organization, on=min(ctx.period.end, ctx.today))
     done = set(ReportPart.objects.filter(job=job).values_list("organization_id", flat=True))
     ReportJob.objects.filter(pk=job.pk).update(parts_total=len(branch_ids), stage="分支部统计中",
                                                summary_queued=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q
@@ -59,26 +59,38 @@ def has_practice() -> bool:
 # --- organizational life (branches.compliance) --------------------------------------------------------------
 
 
-def org_life_rates(*, branch_ids: list[int], period: ReportPeriod) -> dict[int, dict] | None:
-    """{branch id: {"completion", "attendance", "talks"}} as fractions 0..1, from the compliance engine."""
+def org_life_rates(*, branch_ids: list[int], period: ReportPeriod, today: date | None = None) -> dict[int, dict] | None:
+    """{branch id: {"completion", "attendance", "talks"}} as fractions 0..1 (completion None when nothing was
+    required), as branches/figures.py defines them: the same numbers as the compliance page and API."""
     compliance = _optional("branches.compliance")
     if compliance is None:
         return None
-    completion = compliance.completion_rates(branch_ids=branch_ids, start=period.start, end=period.end)
-    attendance = compliance.attendance_rates(branch_ids=branch_ids, start=period.start, end=period.end)
-    talks = compliance.talk_coverage(branch_ids=branch_ids, year=period.year)
-    return {pk: {"completion": completion.get(pk), "attendance": attendance.get(pk), "talks": talks.get(pk)}
-            for pk in branch_ids}
-
-
-def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
-    """Per activity type held / required over the period (the compliance page's row), plus the same by month."""
-    compliance = _optional("branches.compliance")
-    if compliance is None:
-        return None
+    from branches.figures import completion_rate
     from branches.models import Organization
 
-    rows = compliance.compliance_table(organizations_qs=Organization.objects.filter(pk=branch.pk), period=period.key)
+    today = today or date.today()
+    rows = {r.organization_id: r for r in compliance.compliance_table(
+        organizations_qs=Organization.objects.filter(pk__in=branch_ids), period=period.key, today=today)}
+    attendance = compliance.attendance_rates(branch_ids=branch_ids, start=period.start, end=period.end, empty=None)
+    talks = compliance.talk_coverage(branch_ids=branch_ids, year=period.year, end=period.end)
+    return {pk: {"completion": completion_rate(rows.get(pk)), "attendance": attendance.get(pk),
+                 "talks": talks.get(pk)} for pk in branch_ids}
+
+
+def org_life_table(*, branch, period: ReportPeriod, today: date | None = None) -> dict | None:
+    """Per activity type held / required over the period (the compliance page's row), plus the same by month.
+
+    `required`, `held` (credited) and `rate` are the 完成率's figures (三会一课 + 主题党日, branches/figures.py);
+    the monthly chart books each meeting window in the month it ends and leaves out per-member requirements
+    (谈心谈话 is a coverage of members over the year, not a meeting due in December)."""
+    compliance = _optional("branches.compliance")
+    if compliance is None:
+        return None
+    from branches.figures import completion_rate, completion_totals
+    from branches.models import Organization, RuleHolder
+
+    rows = compliance.compliance_table(organizations_qs=Organization.objects.filter(pk=branch.pk), period=period.key,
+                                       today=today or date.today())
     if not rows:
         return {"types": [], "months": [], "required": 0, "held": 0, "rate": None}
     row = rows[0]
@@ -87,7 +99,12 @@ def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
     for cell in sorted(row.cells.values(), key=lambda c: (c.activity_type.order, c.activity_type.pk)):
         if not cell.required and not cell.count:
             continue
+        short = [ReportPeriod.parse(w.window.key).label.removeprefix(f"{period.year}年")
+                 for w in cell.windows if w.state == "overdue"]
         types.append({
+            "code": cell.activity_type.code,
+            "short_windows": short,
+            "per_member": cell.rule is not None and cell.rule.holder == RuleHolder.MEMBER,
             "name": cell.activity_type.name,
             "required": cell.required,
             "held": cell.count,
@@ -96,18 +113,19 @@ def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
             "state": {"met": "达标", "due": "待完成", "overdue": "未达标", "none": "不作要求"}[cell.state],
             "counts": cell.activity_type.counts_for_completion,
         })
-        if cell.activity_type.counts_for_completion:
+        if cell.activity_type.counts_for_completion and cell.rule and cell.rule.holder != RuleHolder.MEMBER:
             for w in cell.windows:
                 month = w.window.end.month
                 if w.window.end.year == period.year and month in months:
                     months[month][0] += w.required
-                    months[month][1] += w.held
+                    months[month][1] += min(w.held, w.required)
+    required, credited = completion_totals(row)
     return {
         "types": types,
         "months": [(f"{m}月", req, held) for m, (req, held) in sorted(months.items())],
-        "required": row.required,
-        "held": row.held,
-        "rate": row.completion_rate,
+        "required": required,
+        "held": credited,
+        "rate": completion_rate(row),
     }
 
 
@@ -135,11 +153,12 @@ def activities(*, branch, period: ReportPeriod, limit: int = 200) -> list[dict] 
 
 
 def member_structure(*, org, on: date) -> dict:
-    """Active members under `org`: totals and shares by status, category, gender, education, age band."""
-    from members.models import Education, Member, MemberCategory, MemberStatus
+    """Members on the registry under `org` on the day `on` (members.selectors.members_on: the organizational
+    history, not today's registry): totals and shares by status, category, gender, education, age band."""
+    from members.models import Education, MemberCategory, MemberStatus
+    from members.selectors import members_on
 
-    qs = Member.objects.within(org.path).active()
-    rows = list(qs.values_list("status", "category", "gender", "education", "birth_date"))
+    rows = [(m.status_on, m.category, m.gender, m.education, m.birth_date) for m in members_on(path=org.path, on=on)]
     total = len(rows)
     status = Counter(r[0] for r in rows)
     category = Counter(r[1] for r in rows)
@@ -187,43 +206,55 @@ def member_changes(*, org, period: ReportPeriod) -> dict:
     }
 
 
-def committee(*, branch, on: date) -> dict:
-    """The branch's current committee (organization_detail's prefetch) and its structural warnings."""
-    from branches.models import CommitteeSeat, CommitteeTerm, Organization, seat_order_expression
+def term_on(*, branch, on: date):
+    """The committee term in office on `on`: started by then and not closed by then (the newest such)."""
+    from branches.models import CommitteeTerm
+
+    return (CommitteeTerm.objects.filter(organization=branch, started_on__lte=on)
+            .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=on)).order_by("-started_on", "-pk").first())
+
+
+def committee(*, branch, on: date, today: date | None = None) -> dict:
+    """The branch's committee as it stood on `on` (the term in office and the seats held that day), and — only
+    when `on` is today — the structural warnings, which describe the present."""
+    from branches.models import CommitteeSeat, Organization, seat_order_expression
     from branches.selectors import structure_warnings, with_structure
 
-    org = with_structure(Organization.objects.filter(pk=branch.pk)).get()
-    term = CommitteeTerm.objects.filter(organization=branch, closed_on__isnull=True).order_by("-started_on").first()
+    term = term_on(branch=branch, on=on)
     seats = []
     if term:
+        held = (Q(started_on__isnull=True) | Q(started_on__lte=on)) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
         seats = [{"role": s.get_role_display(), "name": s.member.name, "since": s.started_on or term.started_on}
-                 for s in CommitteeSeat.objects.filter(term=term, ended_on__isnull=True).select_related("member")
+                 for s in CommitteeSeat.objects.filter(held, term=term).select_related("member")
                  .order_by(seat_order_expression(), "pk")]
+    current = today is None or on >= today
+    warnings = []
+    if current:
+        org = with_structure(Organization.objects.filter(pk=branch.pk)).get()
+        warnings = [w.message for w in structure_warnings(org, today=on)]
+    elif term and term.ends_on and term.ends_on < on:
+        warnings = [f"本届支部委员会任期已于{term.ends_on:%Y年%m月%d日}届满，截至{on:%Y年%m月%d日}尚未换届"]
     return {
         "term": term,
         "seats": seats,
         "secretary": next((s["name"] for s in seats if s["role"] == "书记"), ""),
-        "warnings": [w.message for w in structure_warnings(org, today=on)],
-        "member_count": org.member_count,
-        "full_member_count": org.full_member_count,
+        "warnings": warnings,
+        "term_overdue": bool(term and term.ends_on and term.ends_on < on),
+        "on": on,
     }
 
 
 def committee_overview(*, branch_ids: list[int], on: date) -> dict[int, dict]:
-    """Per branch: has a committee, term overdue, member counts, structural warnings (one query)."""
+    """Per branch, as it stood on `on`: members on the registry (from the organizational history), committee seats
+    held and whether the term in office had run out."""
     from branches.models import Organization
-    from branches.selectors import structure_warnings, with_structure
 
     out = {}
-    for org in with_structure(Organization.objects.filter(pk__in=branch_ids)):
-        warnings = structure_warnings(org, today=on)
-        out[org.pk] = {
-            "members": org.member_count,
-            "full_members": org.full_member_count,
-            "seats": org.seat_count,
-            "term_overdue": any(w.code == "term_overdue" for w in warnings),
-            "warnings": [w.message for w in warnings],
-        }
+    for org in Organization.objects.filter(pk__in=branch_ids).only("pk", "path"):
+        com = committee(branch=org, on=on, today=on + timedelta(days=1))
+        members = member_structure(org=org, on=on)
+        out[org.pk] = {"members": members["total"], "full_members": members["full"], "seats": len(com["seats"]),
+                       "term_overdue": com["term_overdue"]}
     return out
 
 
@@ -262,32 +293,47 @@ def evaluation_results(*, branch_ids: list[int], year: int) -> dict[int, dict] |
     return out
 
 
+def _rectification_qs(models, *, where: Q, period: ReportPeriod):
+    """整改 items of a period: raised by the period's end, or found by that year's evaluation (often recorded early
+    the next year); and not closed before the period began. The one filter behind every 整改 figure."""
+    raised = Q(created_at__date__lte=period.end) | Q(evaluation__cycle__year=period.year)
+    return (models.Rectification.objects.filter(raised, where)
+            .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)))
+
+
+def rectification_state(r, *, as_of: date, closed_status) -> str:
+    """closed / overdue / open on `as_of`: closed if closed by then; overdue if open then and past due."""
+    if r.status == closed_status and r.closed_on and r.closed_on <= as_of:
+        return "closed"
+    if r.status == closed_status and r.closed_on is None:
+        return "closed"
+    return "overdue" if r.due_on < as_of else "open"
+
+
 def rectifications(*, org, period: ReportPeriod, today: date) -> dict | None:
-    """整改 items of `org`'s subtree for the period: table rows and counts by state (overdue = open past due)."""
+    """整改 items of `org`'s subtree for the period: rows and counts by state as of the period's end (or today,
+    when earlier); an item open then and past due is overdue."""
     models = _optional("evaluations.models")
     if models is None or not hasattr(models, "Rectification"):
         return None
-    Rectification, Status = models.Rectification, models.RectificationStatus
-    # Raised by the period's end, or found by that year's evaluation (often recorded early the next year);
-    # and not closed before the period began.
-    raised = Q(created_at__date__lte=period.end) | Q(evaluation__cycle__year=period.year)
-    qs = (Rectification.objects.filter(raised, organization__path__startswith=org.path)
-          .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=period.start))
+    Status = models.RectificationStatus
+    as_of = min(period.end, today)
+    qs = (_rectification_qs(models, where=Q(organization__path__startswith=org.path), period=period)
           .select_related("organization").order_by("status", "due_on", "pk"))
     rows = []
     counts = Counter()
     per_branch: dict[int, Counter] = defaultdict(Counter)
+    labels = {"closed": "已销号", "overdue": "已逾期", "open": "整改中"}
     for r in qs:
-        overdue = r.status != Status.CLOSED and r.due_on < today
-        state = "已逾期" if overdue else r.get_status_display()
+        state = rectification_state(r, as_of=as_of, closed_status=Status.CLOSED)
         counts[state] += 1
-        per_branch[r.organization_id]["open" if r.status != Status.CLOSED else "closed"] += 1
-        if overdue:
-            per_branch[r.organization_id]["overdue"] += 1
+        per_branch[r.organization_id][state] += 1
         rows.append({"organization": r.organization.name, "problem": r.problem, "requirement": r.requirement,
                      "due_on": r.due_on, "responsible": r.responsible_person, "source": r.get_source_display(),
-                     "state": state, "closed_on": r.closed_on})
-    return {"rows": rows, "counts": dict(counts), "total": len(rows), "per_branch": dict(per_branch)}
+                     "state": labels[state], "closed_on": r.closed_on})
+    return {"rows": rows, "counts": {labels[k]: v for k, v in counts.items()}, "total": len(rows),
+            "closed": counts["closed"], "open": counts["open"] + counts["overdue"], "overdue": counts["overdue"],
+            "per_branch": dict(per_branch), "as_of": as_of}
 
 
 # --- practice ------------------------------------------------------------------------------------------------
@@ -371,24 +417,33 @@ def data_fingerprint(*, org, kind: str, period: str, fmt: str, version: str) -> 
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def rectification_counts(*, branch_ids: list[int], today: date) -> dict[int, dict] | None:
-    """Per branch: open, overdue and closed 整改 items (one grouped query)."""
+def rectification_counts(*, branch_ids: list[int], period: ReportPeriod, today: date) -> dict[int, dict] | None:
+    """Per branch: open (overdue included), overdue and closed 整改 items of the period, as of the period's end
+    (or today when earlier) — the same filter and states as `rectifications`."""
     models = _optional("evaluations.models")
     if models is None or not hasattr(models, "Rectification"):
         return None
-    Rectification, Status = models.Rectification, models.RectificationStatus
-    rows = (Rectification.objects.filter(organization_id__in=branch_ids).order_by().values("organization_id")
-            .annotate(open=Count("pk", filter=~Q(status=Status.CLOSED)),
-                      overdue=Count("pk", filter=~Q(status=Status.CLOSED) & Q(due_on__lt=today)),
-                      closed=Count("pk", filter=Q(status=Status.CLOSED))))
+    Status = models.RectificationStatus
+    as_of = min(period.end, today)
     out = {pk: {"open": 0, "overdue": 0, "closed": 0} for pk in branch_ids}
-    for row in rows:
-        out[row["organization_id"]] = {"open": row["open"], "overdue": row["overdue"], "closed": row["closed"]}
+    for r in _rectification_qs(models, where=Q(organization_id__in=branch_ids), period=period).only(
+            "organization_id", "status", "closed_on", "due_on"):
+        state = rectification_state(r, as_of=as_of, closed_status=Status.CLOSED)
+        counts = out[r.organization_id]
+        counts["closed" if state == "closed" else "open"] += 1
+        if state == "overdue":
+            counts["overdue"] += 1
     return out
 
 
-def branches_under(org) -> list[int]:
-    """Active branches (党支部 / 联合 / 临时) in `org`'s subtree, in tree order."""
+def branches_under(org, on: date | None = None) -> list[int]:
+    """Branches (党支部 / 联合 / 临时) in `org`'s subtree in tree order: those existing on `on` (established by
+    then, not dissolved by then), or today's active ones."""
     from branches.models import Organization
 
-    return list(Organization.objects.within(org.path).active().branches().order_by("path").values_list("pk", flat=True))
+    qs = Organization.objects.within(org.path).branches()
+    if on is None:
+        qs = qs.active()
+    else:
+        qs = qs.filter(established_on__lte=on).filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on))
+    return list(qs.order_by("path").values_list("pk", flat=True))

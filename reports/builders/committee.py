@@ -26,17 +26,17 @@ def collect_parts(*, org, branch_ids: list[int], period, today) -> dict[int, dic
     branches = list(Organization.objects.filter(pk__in=branch_ids).only("pk", "name", "path", "depth"))
     group_paths = {b.path[: (org.depth + 1) * Organization.steplen] for b in branches if b.depth > org.depth + 1}
     group_names = dict(Organization.objects.filter(path__in=group_paths).values_list("path", "name"))
-    rates = sources.org_life_rates(branch_ids=branch_ids, period=period)
-    structure = sources.committee_overview(branch_ids=branch_ids, on=today)
+    as_of = min(period.end, today)
+    rates = sources.org_life_rates(branch_ids=branch_ids, period=period, today=today)
+    structure = sources.committee_overview(branch_ids=branch_ids, on=as_of)
     results = sources.evaluation_results(branch_ids=branch_ids, year=period.year)
-    rect = sources.rectification_counts(branch_ids=branch_ids, today=today)
+    rect = sources.rectification_counts(branch_ids=branch_ids, period=period, today=today)
     out = {}
     for b in branches:
         group_path = b.path[: (org.depth + 1) * Organization.steplen]
         part = {"id": b.pk, "name": b.name, "path": b.path,
                 "group": group_names.get(group_path, "直属党支部") if b.depth > org.depth + 1 else "直属党支部"}
         part.update(structure.get(b.pk, {}))
-        part["warnings"] = len(part.get("warnings", []))
         if rates is not None:
             part.update(rates.get(b.pk, {}))
         if results is not None:
@@ -94,7 +94,7 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
     evaluated = [p for p in parts if p.get("evaluated")]
     has_eval = any("evaluated" in p for p in parts) or (n == 0 and sources.has_evaluations())
     has_rect = any("rect_open" in p for p in parts) or (n == 0 and sources.has_evaluations())
-    members = sources.member_structure(org=org, on=period.end)
+    members = sources.member_structure(org=org, on=ctx.as_of)
     changes = sources.member_changes(org=org, period=period)
     practice = sources.practice_subtree(organizations_qs=Organization.objects.filter(pk=org.pk), period=period)
     rect = sources.rectifications(org=org, period=period, today=ctx.today)
@@ -112,24 +112,30 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
                    subtitle=f"{period.label} · 所属党支部 {n} 个", toc=True,
                    cover_meta=[("党组织", org.name), ("统计范围", f"所属党支部 {n} 个、党员 {members['total']} 名"),
                                ("报告期间", f"{period.start:%Y年%m月%d日}至{period.end:%Y年%m月%d日}"),
-                               ("编制日期", f"{ctx.today:%Y年%m月%d日}")])
+                               ("编制日期", f"{ctx.today:%Y年%m月%d日}")]).bind(org, period)
     heading = iter(CN_NUM)
+    when = "" if ctx.as_of >= ctx.today else f"截至{ctx.as_of:%Y年%m月%d日}，"
 
     # 一、总体情况
     overview = Section("overview", f"{next(heading)}、总体情况")
     text = (f"{period.year}年，{org.name}以“四强”党支部建设为主线，推进党支部标准化规范化建设。"
-            f"所属党支部 {n} 个，党员 {members['total']} 名（正式党员 {members['full']} 名、预备党员 {members['probationary']} 名）。")
-    if orglife:
-        text += f"各党支部“三会一课”平均完成率 {pct(completion)}，组织生活平均出席率 {pct(attendance)}。"
+            f"{when}所属党支部 {doc.fig('committee.branches', n, summary='总体情况')} 个，"
+            f"党员 {doc.fig('members.total', members['total'], summary='总体情况')} 名（正式党员 "
+            f"{doc.fig('members.full', members['full'])} 名、预备党员 {doc.fig('members.probationary', members['probationary'])} 名）。")
+    if orglife and completion is not None:
+        text += (f"各党支部“三会一课”平均完成率 {doc.fig('committee.avg_completion', completion, summary='组织生活')}"
+                 + (f"，组织生活平均出席率 {doc.fig('committee.avg_attendance', attendance, summary='组织生活')}"
+                    if attendance is not None else "") + "。")
     if has_eval:
-        text += (f"参加评星定级并公布结果的党支部 {len(evaluated)} 个，其中“四强”党支部 {len(four_strong)} 个"
-                 f"、五星党支部 {stars.get(5, 0)} 个{results_source(evaluated, period.year)}。" if evaluated
-                 else "本年度评星定级结果尚未公布。")
+        text += (f"有评星定级结果的党支部 {doc.fig('committee.evaluated', len(evaluated), summary='评星定级')} 个，其中“四强”党支部 "
+                 f"{doc.fig('committee.four_strong', len(four_strong), summary='评星定级')} 个"
+                 f"、五星党支部 {doc.fig('committee.stars', stars.get(5, 0), param=5)} 个{results_source(evaluated, period.year)}。"
+                 if evaluated else "本年度评星定级结果尚未公布。")
     overview.paragraphs.append(text)
     overview.stats = [(num(n), "党支部（个）"), (num(members["total"]), "党员（名）")]
-    if orglife:
+    if orglife and completion is not None:
         overview.stats.append((pct(completion), "三会一课平均完成率"))
-    if has_eval:
+    if has_eval and evaluated:
         overview.stats.append((num(len(four_strong)), "“四强”党支部"))
     if evaluated:
         overview.figure_row = True
@@ -145,45 +151,65 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
     if not orglife:
         political.empty = sources.UNAVAILABLE["orglife"]
     else:
-        met = sum(1 for p in parts if (p.get("completion") or 0) >= 1)
-        low = [p for p in parts if p.get("completion") is not None and p["completion"] < 0.8]
-        political.paragraphs.append(
-            f"各党支部落实“三会一课”、主题党日等组织生活制度，{met} 个党支部全部完成规定次数，"
-            f"占 {pct(met / n if n else 0)}；完成率低于 80% 的党支部 {len(low)} 个，已列入督促名单。")
+        rated = [p for p in parts if p.get("completion") is not None]
+        met = [p for p in rated if p["completion"] >= 1]
+        low = sorted((p for p in rated if p["completion"] < 0.8), key=lambda p: p["completion"])
+        if not rated:
+            political.paragraphs.append("本期间没有到期的“三会一课”频次要求。")
+        elif len(met) == len(rated):
+            political.paragraphs.append(
+                f"所属 {doc.fig('committee.branches_met', len(met))} 个党支部均完成“三会一课”及主题党日规定次数。")
+        else:
+            text = ("各党支部落实“三会一课”、主题党日等组织生活制度，"
+                    + (f"{doc.fig('committee.branches_met', len(met))} 个党支部完成全部规定次数；" if met
+                       else "尚无党支部完成全部规定次数；"))
+            if low:
+                text += (f"完成率低于 80% 的党支部 {doc.fig('committee.branches_low', len(low))} 个（"
+                         + "、".join(f"{p['name']} {pct(p['completion'])}" for p in low[:5])
+                         + ("等" if len(low) > 5 else "") + "）。")
+            else:
+                doc.fig("committee.branches_low", 0)
+                text += "各党支部完成率均在 80% 以上。"
+            political.paragraphs.append(text)
         political.tables.append(Table("political-groups", "各单位组织生活开展情况",
                                       [Col("单位", "group", width=28), Col("党支部（个）", "branches", "int"),
                                        Col("三会一课完成率", "completion", "percent"), Col("出席率", "attendance", "percent"),
                                        Col("谈心谈话覆盖率", "talks", "percent")], groups, sheet="各单位组织生活"))
-    _practice(political, practice, "political")
+    _practice(political, practice, "political", doc)
     doc.sections.append(political)
 
     # 三、支部班子强
     leadership = Section("leadership", f"{next(heading)}、聚焦“支部班子强”")
     with_committee = sum(1 for p in parts if (p.get("seats") or 0) >= 3)
-    overdue_terms = sum(1 for p in parts if p.get("term_overdue"))
-    warned = sum(1 for p in parts if p.get("warnings"))
-    leadership.paragraphs.append(
-        f"所属党支部中设立支部委员会的 {with_committee} 个；换届逾期的 {overdue_terms} 个；"
-        f"存在班子配备或规模等组织建设提醒的 {warned} 个。")
-    leadership.stats = [(num(with_committee), "设支委会（个）"), (num(overdue_terms), "换届逾期（个）"),
-                        (num(warned), "有组织建设提醒（个）")]
-    _practice(leadership, practice, "leadership")
+    overdue_terms = [p for p in parts if p.get("term_overdue")]
+    text = f"{when}所属党支部中设立支部委员会的 {doc.fig('committee.with_committee', with_committee)} 个"
+    if overdue_terms:
+        text += (f"；任期届满未换届的 {doc.fig('committee.term_overdue', len(overdue_terms))} 个（"
+                 + "、".join(p["name"] for p in overdue_terms[:8]) + ("等" if len(overdue_terms) > 8 else "") + "）。")
+    else:
+        doc.fig("committee.term_overdue", 0)
+        text += "，各党支部均按期换届。"
+    leadership.paragraphs.append(text)
+    leadership.stats = [(num(with_committee), "设支委会（个）"), (num(len(overdue_terms)), "换届逾期（个）")]
+    _practice(leadership, practice, "leadership", doc)
     doc.sections.append(leadership)
 
     # 四、党员队伍强
     team = Section("team", f"{next(heading)}、聚焦“党员队伍强”")
     team.paragraphs.append(
-        f"年内接收预备党员 {changes['admitted']} 名，预备党员转正 {changes['confirmed']} 名。"
-        + (f"各党支部谈心谈话平均覆盖 {pct(talks)} 的党员。" if orglife else ""))
+        f"年内接收预备党员 {doc.fig('members.admitted', changes['admitted'])} 名，"
+        f"预备党员转正 {doc.fig('members.confirmed', changes['confirmed'])} 名。"
+        + (f"各党支部谈心谈话平均覆盖 {doc.fig('committee.avg_talks', talks, summary='组织生活')} 的党员。"
+           if orglife and talks is not None else ""))
     team.tables.append(Table("team-structure", "党员队伍结构", [Col("类别", "label", width=22), Col("人数", "count", "int"),
                                                           Col("占比", "share", "percent")], members["table"],
                              sheet="党员结构"))
-    _practice(team, practice, "members")
+    _practice(team, practice, "members", doc)
     doc.sections.append(team)
 
     # 五、作用发挥强
     role = Section("role", f"{next(heading)}、聚焦“作用发挥强”")
-    _practice(role, practice, "role")
+    _practice(role, practice, "role", doc)
     doc.sections.append(role)
 
     # 六、评星定级
@@ -194,8 +220,9 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
         rating.paragraphs.append("本年度评星定级结果尚未公布。")
     else:
         rating.paragraphs.append(
-            "星级分布：" + "、".join(f"{label} {count} 个" for label, count in distribution)
-            + f"。获评“四强”党支部 {len(four_strong)} 个{results_source(evaluated, period.year)}。")
+            "星级分布：" + "、".join(f"{label} {doc.fig('committee.stars', stars.get(s, 0), param=s, summary='评星定级')} 个"
+                                for s, (label, _) in zip((5, 4, 3, 2, 1), distribution, strict=True))
+            + f"。获评“四强”党支部 {doc.fig('committee.four_strong', len(four_strong))} 个{results_source(evaluated, period.year)}。")
         rating.tables.append(Table("rating-dist", "星级分布",
                                    [Col("星级", "label"), Col("党支部（个）", "count", "int"), Col("占比", "share", "percent")],
                                    [{"label": label, "count": c, "share": c / len(evaluated)} for label, c in distribution],
@@ -211,21 +238,26 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
                                        sorted(four_strong, key=lambda p: p["path"]), sheet="四强党支部", pdf_limit=60))
     doc.sections.append(rating)
 
-    # 七、整改
+    # 七、整改 (the period's items, as of the period's end — the table's rows and the headline are the same set)
     rectification = Section("rectification", f"{next(heading)}、整改落实情况")
     if not has_rect or rect is None:
         rectification.empty = sources.UNAVAILABLE["evaluations"]
+    elif not rect["rows"]:
+        doc.fig("rect.total", 0)
+        rectification.paragraphs.append("本期间没有整改事项。")
     else:
-        opened = sum(p.get("rect_open", 0) for p in parts)
-        overdue = sum(p.get("rect_overdue", 0) for p in parts)
-        closed = sum(p.get("rect_closed", 0) for p in parts)
-        rectification.paragraphs.append(
-            f"各党支部累计整改事项 {opened + closed} 项，已销号 {closed} 项，正在整改 {opened} 项，其中逾期 {overdue} 项。")
-        rectification.stats = [(num(closed), "已销号（项）"), (num(opened), "整改中（项）"), (num(overdue), "已逾期（项）")]
+        text = (f"本期间各党支部整改事项 {doc.fig('rect.total', rect['total'], summary='整改')} 项，截至"
+                f"{rect['as_of']:%Y年%m月%d日}已销号 {doc.fig('rect.closed', rect['closed'], summary='整改')} 项，"
+                f"正在整改 {doc.fig('rect.open', rect['open'], summary='整改')} 项")
+        text += (f"，其中超过整改期限 {doc.fig('rect.overdue', rect['overdue'], summary='整改')} 项。" if rect["overdue"]
+                 else "，没有超过整改期限的事项。")
+        rectification.paragraphs.append(text)
+        rectification.stats = [(num(rect["closed"]), "已销号（项）"), (num(rect["open"]), "整改中（项）"),
+                               (num(rect["overdue"]), "已逾期（项）")]
         rectification.tables.append(Table(
             "rectification-table", "本期间整改事项",
-            [Col("党支部", "organization", width=28), Col("问题", "problem", width=40), Col("责任人", "responsible", width=10),
-             Col("期限", "due_on", "date"), Col("状态", "state", width=9)],
+            [Col("党支部", "organization", width=26), Col("问题", "problem", width=38), Col("责任人", "responsible", width=10),
+             Col("期限", "due_on", "date", width=13), Col("状态", "state", width=9)],
             [dict(r, _highlight="state" if r["state"] == "已逾期" else None) for r in rect["rows"]],
             sheet="整改事项", pdf_limit=30))
     doc.sections.append(rectification)
@@ -235,8 +267,8 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
     scored = sorted(((*_weakness(p), p) for p in parts), key=lambda t: (t[0], t[2]["path"]))
     weakest = [(c, r, p) for c, r, p in scored if r][:WEAK_COUNT]
     if weakest:
-        weak.paragraphs.append(f"综合组织生活、评星定级和整改情况，以下 {len(weakest)} 个党支部较为薄弱，"
-                               "建议由联系点负责同志重点指导，逐项制定提升措施。")
+        weak.paragraphs.append(f"综合组织生活、评星定级和整改情况，以下 {len(weakest)} 个党支部存在下表所列问题，"
+                               "建议逐项制定提升措施。")
         weak.tables.append(Table("weak-table", "薄弱党支部及主要问题",
                                  [Col("党支部", "name", width=30), Col("所属单位", "group", width=24),
                                   Col("主要问题", "reasons", width=48)],
@@ -246,32 +278,39 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
         weak.paragraphs.append("各党支部主要指标均达到要求，未发现明显薄弱的党支部。")
     doc.sections.append(weak)
 
-    # 附表
+    # 附表: each branch's figures are recorded under that branch (the consistency test recomputes them)
+    for p in parts:
+        _record_branch(doc, p, orglife, has_eval, has_rect)
     appendix = Section("appendix", "附表　各党支部主要指标", page_break=True)
     appendix.tables.append(Table(
         "appendix-all", "各党支部主要指标一览", _all_cols(orglife, has_eval, has_rect),
         [dict(p, stars_label=format_value(p.get("stars"), "stars") if p.get("evaluated") else "—") for p in parts],
         sheet="全部党支部", pdf_limit=60))
     doc.sections.append(appendix)
+    definitions = doc.finish("附：统计口径说明")
+    return definitions
 
-    doc.text_figure("总体情况", "党支部数", n, "int")
-    doc.text_figure("总体情况", "党员总数", members["total"], "int")
+
+def _record_branch(doc: Document, p: dict, orglife: bool, has_eval: bool, has_rect: bool) -> None:
+    pk = p["id"]
+    doc.fig("members.total", p.get("members"), org_id=pk)
     if orglife:
-        doc.text_figure("组织生活", "三会一课平均完成率", completion, "percent")
-        doc.text_figure("组织生活", "平均出席率", attendance, "percent")
-        doc.text_figure("组织生活", "谈心谈话平均覆盖率", talks, "percent")
+        doc.fig("orglife.completion_rate", p.get("completion"), org_id=pk)
+        doc.fig("orglife.attendance_rate", p.get("attendance"), org_id=pk)
+        doc.fig("orglife.talk_coverage", p.get("talks"), org_id=pk)
     if has_eval:
-        doc.text_figure("评星定级", "公布结果的党支部", len(evaluated), "int")
-        doc.text_figure("评星定级", "四强党支部", len(four_strong), "int")
-        for label, count in distribution:
-            doc.text_figure("评星定级", f"{label}党支部", count, "int")
-    return doc.number()
+        doc.fig("evaluation.stars", p.get("stars"), org_id=pk)
+        doc.fig("evaluation.total", p.get("total"), org_id=pk)
+        doc.fig("evaluation.four_strong", p.get("four_strong") if p.get("evaluated") else None, org_id=pk)
+    if has_rect:
+        doc.fig("rect.open", p.get("rect_open"), org_id=pk)
+        doc.fig("rect.overdue", p.get("rect_overdue"), org_id=pk)
 
 
-def _practice(section: Section, practice: dict | None, key: str) -> None:
+def _practice(section: Section, practice: dict | None, key: str, doc: Document) -> None:
     from .branch import _practice_block
 
-    _practice_block(section, practice, key, items=True)
+    _practice_block(section, practice, key, items=True, doc=doc)
 
 
 def _group_rows(parts: list[dict]) -> list[dict]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from portal import xlsx
+from portal import figures, xlsx
 
 EMPTY = "—"
 
@@ -112,6 +112,18 @@ class Section:
             yield from child.walk()
 
 
+@dataclass(frozen=True)
+class FigureValue:
+    """One figure printed in the document: which definition (portal.figures), for which organization, period and
+    parameter, and its value. The consistency test recomputes each from its definition and from the API."""
+
+    figure: str
+    org_id: int
+    period: str
+    param: Any
+    value: Any
+
+
 @dataclass
 class Document:
     title: str
@@ -121,6 +133,34 @@ class Document:
     sections: list[Section] = field(default_factory=list)
     toc: bool = False
     summary: list[tuple[str, str, Any, str]] = field(default_factory=list)  # (section, label, value, kind) for XLSX
+    org_id: int | None = None
+    period: str = ""
+    values: list[FigureValue] = field(default_factory=list)
+
+    def bind(self, org, period) -> Document:
+        self.org_id, self.period = org.pk, period.key
+        return self
+
+    def fig(self, figure_id: str, value: Any, *, org_id: int | None = None, param: Any = None,
+            summary: str = "") -> str:
+        """Record a printed figure and return its text. An id no definition knows fails here (KeyError)."""
+        definition = figures.get(figure_id)
+        self.values.append(FigureValue(figure_id, self.org_id if org_id is None else org_id, self.period, param,
+                                       value))
+        if summary:
+            label = definition.name if param is None else f"{definition.name}（{param}）"
+            self.summary.append((summary, label, value, definition.kind))
+        return format_value(value, definition.kind)
+
+    def finish(self, heading: str) -> Document:
+        """Close with the 口径 of every figure printed (once each), then number tables and figures."""
+        used = list(dict.fromkeys(v.figure for v in self.values))
+        if used:
+            section = Section("definitions", heading)
+            section.paragraphs.append("本报告所列数据由系统根据已提交的记录自动统计，各项数据的统计口径如下：")
+            section.items = [figures.get(f).text() for f in used]
+            self.sections.append(section)
+        return self.number()
 
     def number(self) -> Document:
         t = f = 0
