@@ -43,7 +43,7 @@ def annual_pdf(run_request, tree, branch_data, users):
 def test_branch_annual_pdf_has_the_sections_and_the_database_figures(annual_pdf, tree):
     reader, text = _text(annual_pdf)
     for heading in ("2025年度党支部工作报告", "一、基本情况", "二、政治功能强", "三、支部班子强", "四、党员队伍强",
-                    "五、作用发挥强", "六、整改落实情况", "七、2026年工作计划"):
+                    "五、作用发挥强", "六、整改落实情况", "七、存在的问题", "八、2026年工作计划", "九、统计口径说明"):
         assert heading in text
     active = Member.objects.filter(branch=tree.a1, is_active=True)
     text = text.replace("\n", "")
