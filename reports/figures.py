@@ -143,14 +143,15 @@ _d("committee.stars", "某星级党支部数", "int",
 
 R = "整改"
 RECT_PERIOD = "报告期末前提出（或由本年度评价提出）且未在期初前销号的整改事项"
+RECT_AS_OF = "编制日期（整改跟踪至销号）"
 _d("rect.total", "整改事项", "int", lambda s: (r := _rect(s)) and r["total"], group=R,
-   counts="本期间整改事项", base="—", period=RECT_PERIOD, scope=SUBTREE, as_of=AS_OF)
+   counts="本期间整改事项", base="—", period=RECT_PERIOD, scope=SUBTREE, as_of=RECT_AS_OF)
 _d("rect.closed", "已销号整改事项", "int", lambda s: (r := _rect(s)) and r["closed"], group=R,
-   counts="时点前已销号的整改事项", base="—", period=RECT_PERIOD, scope=SUBTREE, as_of=AS_OF)
+   counts="时点前已销号的整改事项", base="—", period=RECT_PERIOD, scope=SUBTREE, as_of=RECT_AS_OF)
 _d("rect.open", "整改中事项", "int", lambda s: (r := _rect(s)) and r["open"], group=R,
-   counts="时点尚未销号的整改事项（含逾期）", base="—", period=RECT_PERIOD, scope=SUBTREE, as_of=AS_OF)
+   counts="时点尚未销号的整改事项（含逾期）", base="—", period=RECT_PERIOD, scope=SUBTREE, as_of=RECT_AS_OF)
 _d("rect.overdue", "逾期整改事项", "int", lambda s: (r := _rect(s)) and r["overdue"], group=R,
-   counts="时点尚未销号且已过整改期限的事项", base="—", period=RECT_PERIOD, scope=SUBTREE, as_of=AS_OF)
+   counts="时点尚未销号且已过整改期限的事项", base="—", period=RECT_PERIOD, scope=SUBTREE, as_of=RECT_AS_OF)
 
 
 def _practice(s):

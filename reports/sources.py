@@ -311,13 +311,13 @@ def rectification_state(r, *, as_of: date, closed_status) -> str:
 
 
 def rectifications(*, org, period: ReportPeriod, today: date) -> dict | None:
-    """整改 items of `org`'s subtree for the period: rows and counts by state as of the period's end (or today,
-    when earlier); an item open then and past due is overdue."""
+    """整改 items of `org`'s subtree for the period (see `_rectification_qs`): rows and counts by state on the day
+    the report is compiled (整改 is followed until it is closed); an item open then and past due is overdue."""
     models = _optional("evaluations.models")
     if models is None or not hasattr(models, "Rectification"):
         return None
     Status = models.RectificationStatus
-    as_of = min(period.end, today)
+    as_of = today
     qs = (_rectification_qs(models, where=Q(organization__path__startswith=org.path), period=period)
           .select_related("organization").order_by("status", "due_on", "pk"))
     rows = []
@@ -418,13 +418,13 @@ def data_fingerprint(*, org, kind: str, period: str, fmt: str, version: str) -> 
 
 
 def rectification_counts(*, branch_ids: list[int], period: ReportPeriod, today: date) -> dict[int, dict] | None:
-    """Per branch: open (overdue included), overdue and closed 整改 items of the period, as of the period's end
-    (or today when earlier) — the same filter and states as `rectifications`."""
+    """Per branch: open (overdue included), overdue and closed 整改 items of the period on the day the report is
+    compiled — the same filter and states as `rectifications`."""
     models = _optional("evaluations.models")
     if models is None or not hasattr(models, "Rectification"):
         return None
     Status = models.RectificationStatus
-    as_of = min(period.end, today)
+    as_of = today
     out = {pk: {"open": 0, "overdue": 0, "closed": 0} for pk in branch_ids}
     for r in _rectification_qs(models, where=Q(organization_id__in=branch_ids), period=period).only(
             "organization_id", "status", "closed_on", "due_on"):

@@ -97,10 +97,10 @@ def _rates_sentences(rates: dict | None, life: dict | None, doc: Document) -> li
         return []
     out = []
     if rates.get("attendance") is not None:
-        out.append(f"党员参加组织生活出席率 {doc.fig('orglife.attendance_rate', rates['attendance'])}。")
+        out.append(f"党员参加组织生活出席率 {doc.fig('orglife.attendance_rate', rates['attendance'], summary='组织生活')}。")
     talk = next((t for t in (life or {}).get("types", []) if t.get("per_member")), None)
     if rates.get("talks") is not None:
-        text = f"年内谈心谈话覆盖 {doc.fig('orglife.talk_coverage', rates['talks'])} 的党员"
+        text = f"年内谈心谈话覆盖 {doc.fig('orglife.talk_coverage', rates['talks'], summary='组织生活')} 的党员"
         if talk:
             text += f"（已谈 {talk['credited']} 名，应谈 {talk['required']} 名）"
         out.append(text + "。")

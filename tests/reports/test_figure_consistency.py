@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -195,7 +195,7 @@ def test_demo_reports_agree_with_the_definitions(settings):
     branch = Organization.objects.get(name="区委办公室党支部")
     root = Organization.objects.get(depth=1)
     year = today().year
-    for kind, (builder, period) in BRANCH_BUILDERS.items():
+    for kind, (_builder, period) in BRANCH_BUILDERS.items():
         key = period.replace("2025", str(year))
         check_document(build(kind, branch, key))
     check_document(build("committee-four-strong", root, str(year)))

@@ -47,7 +47,7 @@ def test_branch_annual_pdf_has_the_sections_and_the_database_figures(annual_pdf,
         assert heading in text
     active = Member.objects.filter(branch=tree.a1, is_active=True)
     text = text.replace("\n", "")
-    assert f"现有党员{active.count()}名" in text
+    assert f"有党员{active.count()}名" in text
     assert f"预备党员{active.filter(status='probationary').count()}名" in text
     assert "张书记" in text and "支部委员会组成" in text  # the committee table from the seats
     assert "深化理论学习" in text and "支部开展了读书月活动" in text  # the secretary's input
@@ -85,7 +85,7 @@ def test_secretary_duty_skeleton(run_request, tree, branch_data):
     for heading in ("一、履行党建工作第一责任人职责情况", "二、抓“四强”党支部建设的主要做法", "（一）政治功能强",
                     "（四）作用发挥强", "三、存在的问题及原因分析", "四、下一步工作打算"):
         assert heading in text
-    assert "述职人：张书记" in text and "（请补充" in text
+    assert "述职人：张书记" in text and "原因分析由述职人填写" in text
 
 
 def test_monthly_report_lists_member_changes(run_request, tree, branch_data):
