@@ -14,6 +14,8 @@ class ReportsConfig(AppConfig):
 
         navigation.register("reports", _("工作报告"), "reports:index", order=60, section=_("报告与统计"), icon="file",
                             visible=has_page_access)
+        navigation.register("figure-definitions", _("统计口径说明"), "reports:definitions", order=61,
+                            section=_("报告与统计"), icon="book", visible=has_page_access)
         extensions.register_organization_panel(organization_panel, order=60)
 
 

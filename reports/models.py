@@ -48,6 +48,7 @@ KIND_PERIOD = {
 class ReportFormat(models.TextChoices):
     PDF = "pdf", "PDF"
     XLSX = "xlsx", "Excel (XLSX)"
+    DOCX = "docx", "Word (DOCX)"
 
 
 class JobStatus(models.TextChoices):

@@ -291,11 +291,16 @@ def report_render_committee(*, job: ReportJob) -> None:
 
 
 def render_document(document: Document, fmt: str, target) -> int | None:
-    """Write `document` as PDF or XLSX to the local path `target`; returns the PDF page count."""
+    """Write `document` as PDF, XLSX or DOCX to the local path `target`; returns the PDF page count."""
     if fmt == ReportFormat.XLSX:
         from portal.xlsx import write_workbook
 
         write_workbook(str(target), sheets(document))
+        return None
+    if fmt == ReportFormat.DOCX:
+        from .rendering.docx import render_docx
+
+        render_docx(document, target)
         return None
     from .rendering.pdf import render_pdf_with_pages
 

@@ -321,3 +321,15 @@ def test_monthly_chart_does_not_book_the_year_of_talks_in_december(tree, members
     # December differs from November only by the quarterly / yearly meetings that end there, never by members
     quarterly = sum(1 for t in life["types"] if t["code"] in ("general_meeting", "lecture") and t["required"])
     assert months["12月"] == november + quarterly
+
+
+def test_definitions_page_lists_every_figure_and_the_compliance_page_links_it(client, users, tree):
+    from tests.api.conftest import login
+
+    login(client, users.staff)
+    html = client.get(reverse("reports:definitions")).content.decode()
+    for d in figures.definitions():
+        assert f'id="{d.id}"' in html and d.name in html and d.counts in html
+    assert reverse("reports:definitions") in client.get(reverse("branches:compliance")).content.decode()
+    login(client, users.nobody)
+    assert client.get(reverse("reports:definitions")).status_code in (302, 403)
