@@ -35,7 +35,12 @@ class FigureDef:
 
     def text(self) -> str:
         """The 口径 in one paragraph, as printed at the end of a report."""
-        return f"{self.name}：统计{self.counts}；基数为{self.base}；期间为{self.period}；范围为{self.scope}；时点为{self.as_of}。"
+        return f"{self.name}：{self.short()}"
+
+    def short(self) -> str:
+        """The 口径 without the name: what counts, base (when there is one), period, scope, as-of date."""
+        base = f"基数：{self.base}；" if self.base not in ("", "—") else ""
+        return f"统计{self.counts}；{base}期间：{self.period}；范围：{self.scope}；时点：{self.as_of}。"
 
 
 @dataclass

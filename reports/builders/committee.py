@@ -230,7 +230,7 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
         ranked = sorted(evaluated, key=lambda p: (-(p.get("total") or 0), p["path"]))
         rating.tables.append(Table("rating-top", f"综合得分前 {min(TOP_COUNT, len(ranked))} 名党支部",
                                    _ranking_cols(), [_rank_row(i, p) for i, p in enumerate(ranked[:TOP_COUNT], 1)],
-                                   sheet="得分排名前列"))
+                                   sheet="得分排名前列", dense=True))
         if four_strong:
             rating.tables.append(Table("rating-four", "“四强”党支部名单",
                                        [Col("党支部", "name", width=36), Col("所属单位", "group", width=28),
@@ -285,7 +285,7 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
     appendix.tables.append(Table(
         "appendix-all", "各党支部主要指标一览", _all_cols(orglife, has_eval, has_rect),
         [dict(p, stars_label=format_value(p.get("stars"), "stars") if p.get("evaluated") else "—") for p in parts],
-        sheet="全部党支部", pdf_limit=60))
+        sheet="全部党支部", pdf_limit=60, dense=True))
     doc.sections.append(appendix)
     definitions = doc.finish("附：统计口径说明")
     return definitions
@@ -326,8 +326,9 @@ def _group_rows(parts: list[dict]) -> list[dict]:
 
 
 def _ranking_cols():
-    return [Col("名次", "rank", "int", width=6), Col("党支部", "name", width=30), Col("星级", "stars", "stars"),
-            Col("综合得分", "total", "decimal"), *[Col(label, f"c_{key}", "decimal") for key, label in CRITERIA]]
+    return [Col("名次", "rank", "int", width=6), Col("党支部", "name", width=26), Col("星级", "stars", "stars", width=12),
+            Col("综合得分", "total", "decimal", width=9), *[Col(label, f"c_{key}", "decimal", width=9)
+                                                         for key, label in CRITERIA]]
 
 
 def _rank_row(rank: int, p: dict) -> dict:
@@ -338,12 +339,15 @@ def _rank_row(rank: int, p: dict) -> dict:
 
 
 def _all_cols(orglife: bool, has_eval: bool, has_rect: bool) -> list[Col]:
-    cols = [Col("党支部", "name", width=30), Col("所属单位", "group", width=24), Col("党员", "members", "int")]
+    """Widths are weights (Table.col_widths): short headers get room for two characters, the stars column for
+    five stars, so nothing wraps one character a line or runs into the score."""
+    cols = [Col("党支部", "name", width=22), Col("所属单位", "group", width=17), Col("党员", "members", "int", width=6)]
     if orglife:
-        cols += [Col("完成率", "completion", "percent"), Col("出席率", "attendance", "percent"),
-                 Col("谈心谈话", "talks", "percent")]
+        cols += [Col("完成率", "completion", "percent", width=8), Col("出席率", "attendance", "percent", width=8),
+                 Col("谈心谈话", "talks", "percent", width=9)]
     if has_eval:
-        cols += [Col("星级", "stars", "stars"), Col("得分", "total", "decimal"), Col("四强", "four_strong", "bool")]
+        cols += [Col("星级", "stars", "stars", width=11), Col("得分", "total", "decimal", width=6),
+                 Col("四强", "four_strong", "bool", width=6)]
     if has_rect:
-        cols += [Col("整改中", "rect_open", "int"), Col("逾期", "rect_overdue", "int")]
+        cols += [Col("整改中", "rect_open", "int", width=7), Col("逾期", "rect_overdue", "int", width=6)]
     return cols

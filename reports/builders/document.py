@@ -62,6 +62,7 @@ class Table:
     pdf_limit: int | None = None      # rows shown in the PDF (the XLSX always has all of them)
     note: str = ""
     number: int = 0                   # 表N, assigned by Document.number()
+    dense: bool = False               # many columns: tighter cells in the PDF (class "dense")
 
     @property
     def pdf_rows(self) -> Sequence[dict]:
@@ -157,8 +158,12 @@ class Document:
         used = list(dict.fromkeys(v.figure for v in self.values))
         if used:
             section = Section("definitions", heading)
-            section.paragraphs.append("本报告所列数据由系统根据已提交的记录自动统计，各项数据的统计口径如下：")
-            section.items = [figures.get(f).text() for f in used]
+            section.paragraphs.append("本报告所列数据由系统根据已提交的记录自动统计，各项数据的统计口径如下"
+                                      "（门户“统计口径说明”页面列有全部指标）。")
+            section.tables.append(Table(
+                "definitions-table", "统计口径", [Col("指标", "name", width=20), Col("口径", "text", width=80)],
+                [{"name": figures.get(f).name, "text": figures.get(f).short()} for f in used],
+                sheet="统计口径", dense=True))
             self.sections.append(section)
         return self.number()
 
