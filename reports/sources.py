@@ -149,6 +149,28 @@ def activities(*, branch, period: ReportPeriod, limit: int = 200) -> list[dict] 
              "rate": (a.present / a.expected) if a.expected else None} for a in rows]
 
 
+def activity_facts(*, branch, period: ReportPeriod) -> dict | None:
+    """What the narrative names: 党课 (lecturer and title), 主题党日 themes and 支委会 topics of the period's
+    submitted records of the branch and its 党小组 (one query)."""
+    models = _optional("branches.models")
+    if models is None or not hasattr(models, "Activity"):
+        return None
+    qs = models.Activity.objects.filter(organization__path__startswith=branch.path, held_on__gte=period.start,
+                                        held_on__lte=period.end)
+    qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_deleted=False)
+    out = {"lectures": [], "theme_days": [], "first_topics": []}
+    for a in qs.filter(activity_type__code__in=("lecture", "theme_day", "committee_meeting")).select_related(
+            "activity_type").order_by("held_on", "pk"):
+        code = a.activity_type.code
+        if code == "lecture":
+            out["lectures"].append({"date": a.held_on, "lecturer": a.lecturer, "title": a.lecture_title or a.title})
+        elif code == "theme_day":
+            out["theme_days"].append({"date": a.held_on, "title": a.title})
+        elif "第一议题" in (a.topics or ""):
+            out["first_topics"].append({"date": a.held_on, "title": a.title})
+    return out
+
+
 # --- members and committees (branches / members) ------------------------------------------------------------
 
 

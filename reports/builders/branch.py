@@ -1,6 +1,7 @@
 """Branch reports: 组织生活情况 (month / quarter), 年度党支部工作报告, 书记抓党建述职报告 skeleton."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -107,8 +108,16 @@ def _rates_sentences(rates: dict | None, life: dict | None, doc: Document) -> li
     return out
 
 
+def _lead(section: Section, paragraph: str, first: bool = True) -> None:
+    if paragraph:
+        if first:
+            section.paragraphs.insert(0, paragraph)
+        else:
+            section.paragraphs.append(paragraph)
+
+
 def _practice_block(section: Section, summary: dict | None, key: str, *, items: bool = True,
-                    doc: Document | None = None) -> None:
+                    doc: Document | None = None, skip_items: int = 0) -> None:
     if summary is None:
         section.paragraphs.append(sources.UNAVAILABLE["practice"])
         return
@@ -126,7 +135,7 @@ def _practice_block(section: Section, summary: dict | None, key: str, *, items: 
             [{"label": f["label"], "text": _figure_value(f)} for f in figures],
             sheet=f"{part.get('label', key)}数据"))
     if items and part.get("items"):
-        section.items.extend(part["items"][:15])
+        section.items.extend(part["items"][skip_items:skip_items + 15])
 
 
 def _figure_value(f: dict) -> str:
@@ -135,6 +144,72 @@ def _figure_value(f: dict) -> str:
     value = f["value"]
     text = f"{value:g}" if isinstance(value, float) else str(value)
     return f"{text} {f.get('unit', '')}".strip()
+
+
+ORDINALS = "一二三四五六七八"
+
+
+def _ordinal_paragraph(facts: list[str]) -> str:
+    """"一是……；二是……。" from facts, each a clause taken from the records (nothing when there are none)."""
+    facts = [f.rstrip("。；") for f in facts if f]
+    if not facts:
+        return ""
+    if len(facts) == 1:
+        return facts[0] + "。"
+    return "；".join(f"{ORDINALS[i]}是{f}" for i, f in enumerate(facts[:len(ORDINALS)])) + "。"
+
+
+def _held(life: dict | None, code: str) -> dict | None:
+    return next((t for t in (life or {}).get("types", []) if t["code"] == code and t["held"]), None)
+
+
+def _narrative(key: str, *, life, facts, practice, doc: Document, com: dict | None = None,
+               changes: dict | None = None) -> tuple[str, int]:
+    """The criterion's 一是/二是 paragraph from the records, and how many practice items it already names."""
+    clauses: list[str] = []
+    items = list(((practice or {}).get(key) or {}).get("items", []))
+    used = 0
+    if key == "political":
+        meetings = [(t, n) for code, n in (("general_meeting", "召开支部党员大会"), ("group_meeting", "召开党小组会"),
+                                           ("theme_day", "开展主题党日")) if (t := _held(life, code))]
+        if meetings:
+            clauses.append("落实“三会一课”制度，" + "、".join(
+                f"{n} {doc.fig('orglife.type_records', t['held'], param=t['code'])} 次" for t, n in meetings))
+        lectures = (facts or {}).get("lectures", [])
+        if lectures:
+            by_lecturer: dict[str, list[str]] = {}
+            for lec in lectures:
+                by_lecturer.setdefault(lec["lecturer"] or "", []).append(lec["title"])
+            parts = []
+            for lecturer, titles in by_lecturer.items():
+                who = ("书记" if com and lecturer == com.get("secretary") else "") + lecturer if lecturer else "未登记授课人的"
+                distinct = list(dict.fromkeys(t for t in titles if t))[:3]
+                parts.append(f"{who}讲授党课 {len(titles)} 次" + (
+                    "，题目包括" + "".join(f"“{t}”" for t in distinct) if distinct else ""))
+            clauses.append("；".join(parts) if len(parts) == 1 else "，".join(parts))
+        themes = list(dict.fromkeys(re.sub(r"^\d{1,2}月主题党日[：:]\s*", "", t["title"])
+                                    for t in (facts or {}).get("theme_days", []) if t["title"]))[:3]
+        if themes:
+            clauses.append("围绕" + "、".join(f"“{t}”" for t in themes) + "等主题开展主题党日")
+        first = (facts or {}).get("first_topics", [])
+        if first:
+            clauses.append(f"落实“第一议题”制度，{len(first)} 次支部委员会会议将学习“第一议题”列入议程")
+    elif key == "leadership":
+        committee_meetings = _held(life, "committee_meeting")
+        if committee_meetings:
+            clauses.append("支部委员会召开会议 "
+                           f"{doc.fig('orglife.type_records', committee_meetings['held'], param='committee_meeting')} 次，"
+                           "研究支部重要事项")
+    elif key == "members" and changes is not None:
+        if changes["admitted"] or changes["confirmed"]:
+            clauses.append(f"发展党员 {changes['admitted']} 名、预备党员转正 {changes['confirmed']} 名")
+        talk = next((t for t in (life or {}).get("types", []) if t.get("per_member")), None)
+        if talk and talk["credited"]:
+            clauses.append(f"与 {talk['credited']} 名党员开展谈心谈话")
+    for item in items[:2]:
+        clauses.append(item)
+        used += 1
+    return _ordinal_paragraph(clauses), used
 
 
 def _rectification_section(sid: str, title: str, rect: dict | None, doc: Document) -> Section:
@@ -323,8 +398,12 @@ def build_branch_annual(ctx: BuildContext) -> Document:
         overview.figures.append(Figure(radar(result["criteria"]), "“四强”各项得分率（%）"))
     doc.sections.append(overview)
 
+    facts = sources.activity_facts(branch=org, period=period)
+    narrative = {key: _narrative(key, life=life, facts=facts, practice=practice, doc=doc, com=com, changes=changes)
+                 for key, _ in CRITERIA}
     political = _org_life_section("political", _heading(2, "政治功能强"), ctx, life, rates, doc)
-    _practice_block(political, practice, "political", doc=doc)
+    _lead(political, narrative["political"][0])
+    _practice_block(political, practice, "political", doc=doc, skip_items=narrative["political"][1])
     doc.sections.append(political)
 
     leadership = Section("leadership", _heading(3, "支部班子强"))
@@ -340,7 +419,8 @@ def build_branch_annual(ctx: BuildContext) -> Document:
         leadership.paragraphs.append("未登记在任的支部委员会及书记。")
     if com["warnings"]:
         leadership.items.extend(com["warnings"])
-    _practice_block(leadership, practice, "leadership", doc=doc)
+    _lead(leadership, narrative["leadership"][0], first=False)
+    _practice_block(leadership, practice, "leadership", doc=doc, skip_items=narrative["leadership"][1])
     doc.sections.append(leadership)
 
     members_section = Section("members", _heading(4, "党员队伍强"))
@@ -359,11 +439,13 @@ def build_branch_annual(ctx: BuildContext) -> Document:
                                             [Col("日期", "date", "date"), Col("姓名", "member"), Col("类型", "kind"),
                                              Col("原组织", "from", width=28), Col("新组织", "to", width=28)],
                                             changes["moves"], sheet="组织关系变动", pdf_limit=30))
-    _practice_block(members_section, practice, "members", doc=doc)
+    _lead(members_section, narrative["members"][0], first=False)
+    _practice_block(members_section, practice, "members", doc=doc, skip_items=narrative["members"][1])
     doc.sections.append(members_section)
 
     role = Section("role", _heading(5, "作用发挥强"))
-    _practice_block(role, practice, "role", doc=doc)
+    _lead(role, narrative["role"][0])
+    _practice_block(role, practice, "role", doc=doc, skip_items=narrative["role"][1])
     doc.sections.append(role)
 
     ctx.step(70, "整理整改与计划")
@@ -423,9 +505,12 @@ def build_secretary_duty(ctx: BuildContext) -> Document:
     doc.sections.append(duty)
 
     practice_section = Section("practice", _heading(2, "抓“四强”党支部建设的主要做法"))
+    facts = sources.activity_facts(branch=org, period=period)
     for index, (key, label) in enumerate(CRITERIA, 1):
         child = Section(f"practice-{key}", f"（{CN_NUM[index - 1]}）{label}")
-        _practice_block(child, practice, key, items=True, doc=doc)
+        paragraph, used = _narrative(key, life=life, facts=facts, practice=practice, doc=doc, com=com, changes=changes)
+        _lead(child, paragraph)
+        _practice_block(child, practice, key, items=True, doc=doc, skip_items=used)
         if not child.paragraphs and not child.items:
             child.items.append(f"（系统中没有{label}方面的记录，请补充主要措施和成效）")
         practice_section.children.append(child)

@@ -227,6 +227,13 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
                                    [Col("星级", "label"), Col("党支部（个）", "count", "int"), Col("占比", "share", "percent")],
                                    [{"label": label, "count": c, "share": c / len(evaluated)} for label, c in distribution],
                                    sheet="星级分布"))
+        change = _change_vs_last_year(parts, evaluated, period.year)
+        if change:
+            rating.paragraphs.append(change)
+        rating.tables.append(Table("rating-groups", "各单位“四强”党支部及星级分布", [
+            Col("单位", "group", width=28), Col("党支部（个）", "branches", "int"), Col("有评星结果", "evaluated", "int"),
+            Col("“四强”", "four", "int"), *[Col(sources.STAR_LABELS[n], f"s{n}", "int") for n in (5, 4, 3, 2, 1)]],
+            _group_star_rows(parts), sheet="各单位星级分布", dense=True))
         ranked = sorted(evaluated, key=lambda p: (-(p.get("total") or 0), p["path"]))
         rating.tables.append(Table("rating-top", f"综合得分前 {min(TOP_COUNT, len(ranked))} 名党支部",
                                    _ranking_cols(), [_rank_row(i, p) for i, p in enumerate(ranked[:TOP_COUNT], 1)],
@@ -311,6 +318,41 @@ def _practice(section: Section, practice: dict | None, key: str, doc: Document) 
     from .branch import _practice_block
 
     _practice_block(section, practice, key, items=True, doc=doc)
+
+
+def _group_star_rows(parts: list[dict]) -> list[dict]:
+    """Per 党总支 (or 直属党支部): branches, those with results, 四强 and each star level."""
+    rows: dict[str, dict] = {}
+    for p in parts:
+        row = rows.setdefault(p["group"], {"group": p["group"], "branches": 0, "evaluated": 0, "four": 0,
+                                           **{f"s{n}": 0 for n in range(1, 6)}})
+        row["branches"] += 1
+        if p.get("evaluated"):
+            row["evaluated"] += 1
+            row["four"] += int(bool(p.get("four_strong")))
+            if p.get("stars"):
+                row[f"s{p['stars']}"] += 1
+    return list(rows.values())
+
+
+def _change_vs_last_year(parts: list[dict], evaluated: list[dict], year: int) -> str:
+    """Against the previous year's published results, only when this year's own results are published."""
+    if not any(p.get("cycle_year") == year for p in evaluated):
+        return ""
+    previous = sources.evaluation_results(branch_ids=[p["id"] for p in parts], year=year - 1) or {}
+    if not previous:
+        return ""
+    before_four = sum(1 for r in previous.values() if r["four_strong"])
+    before_five = sum(1 for r in previous.values() if r["stars"] == 5)
+    now_four = sum(1 for p in evaluated if p.get("four_strong"))
+    now_five = sum(1 for p in evaluated if p.get("stars") == 5)
+
+    def moved(before: int, now: int) -> str:
+        return f"由 {before} 个{'增加到' if now > before else '减少到' if now < before else '保持'} {now} 个" if now != before \
+            else f"与上年持平（{now} 个）"
+
+    cycles = "、".join(sorted({r["cycle"] for r in previous.values()}))
+    return f"与上年（{cycles}）相比，“四强”党支部{moved(before_four, now_four)}，五星党支部{moved(before_five, now_five)}。"
 
 
 def _group_rows(parts: list[dict]) -> list[dict]:
