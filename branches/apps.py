@@ -10,7 +10,6 @@ class BranchesConfig(AppConfig):
         from portal import navigation
 
         from . import figures  # noqa: F401  (registers the organizational-life figure definitions)
-
         from .permissions import has_page_access, is_staff
 
         navigation.register("home", _("工作台"), "home", order=0, icon="home", visible=has_page_access)
