@@ -469,3 +469,79 @@ def branches_under(org, on: date | None = None) -> list[int]:
     else:
         qs = qs.filter(established_on__lte=on).filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on))
     return list(qs.order_by("path").values_list("pk", flat=True))
+
+
+# --- what the committee narrative names --------------------------------------------------------------------
+
+
+def committee_facts(*, org, branch_ids: list[int], period: ReportPeriod) -> dict:
+    """The named records behind the committee report's 一是/二是 paragraphs, for the branches counted (and, for
+    brands, the committee's own 1+N matrix): 党课 and 主题党日 of the period, 第一议题 on 支委会 agendas, 先锋岗/责任区
+    in place during the period, honours of the year, brand matrices and recognitions, recheck cycles. Each list is
+    what the records hold; a missing app leaves its key empty."""
+    from branches.models import Organization
+
+    names = dict(Organization.objects.filter(pk__in=branch_ids).values_list("pk", "name"))
+    out: dict = {"lectures": [], "theme_days": [], "first_topics": [], "posts": [], "member_honours": [],
+                 "org_honours": [], "brands": [], "recognitions": [], "rechecks": []}
+    models = _optional("branches.models")
+    if models is not None and hasattr(models, "Activity") and branch_ids:
+        paths = list(Organization.objects.filter(pk__in=branch_ids).values_list("path", flat=True))
+        q = Q()
+        for p in paths:
+            q |= Q(organization__path__startswith=p)
+        qs = models.Activity.objects.filter(q, held_on__gte=period.start, held_on__lte=period.end)
+        qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_deleted=False)
+        branch_of = {p: pk for pk, p in Organization.objects.filter(pk__in=branch_ids).values_list("pk", "path")}
+        for a in (qs.filter(activity_type__code__in=("lecture", "theme_day", "committee_meeting"))
+                  .select_related("activity_type", "organization").order_by("held_on", "pk")):
+            branch = next((pk for p, pk in branch_of.items() if a.organization.path.startswith(p)), None)
+            row = {"branch": names.get(branch, a.organization.name), "branch_id": branch, "date": a.held_on}
+            code = a.activity_type.code
+            if code == "lecture":
+                out["lectures"].append(dict(row, lecturer=a.lecturer, title=a.lecture_title or a.title))
+            elif code == "theme_day":
+                out["theme_days"].append(dict(row, title=a.title))
+            elif "第一议题" in (a.topics or ""):
+                out["first_topics"].append(dict(row, title=a.title))
+    practice = _optional("practice.models")
+    if practice is not None and hasattr(practice, "Brand"):
+        posts = (practice.VanguardPost.objects.filter(organization_id__in=branch_ids, is_active=True,
+                                                      starts_on__lte=period.end)
+                 .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
+                 .select_related("organization").prefetch_related("holders").order_by("organization__path", "pk"))
+        out["posts"] = [{"branch": p.organization.name, "kind": p.get_kind_display(), "name": p.name,
+                         "holders": [h.name for h in p.holders.all()]} for p in posts]
+        honours = (practice.Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
+                                                  year__range=(period.start.year, period.end.year))
+                   .select_related("organization", "member").order_by("organization__path", "pk"))
+        for h in honours:
+            row = {"branch": h.organization.name, "level": h.get_level_display(), "title": h.display_title,
+                   "kind": h.kind}
+            if h.kind in practice.MEMBER_HONOURS:
+                out["member_honours"].append(dict(row, member=h.member.name if h.member_id else ""))
+            else:
+                out["org_honours"].append(row)
+        brands = list(practice.Brand.objects.filter(is_active=True, launched_on__lte=period.end)
+                      .filter(Q(organization_id__in=branch_ids) | Q(organization_id=org.pk))
+                      .select_related("organization").order_by("organization__path", "name"))
+        children: dict[int, list] = defaultdict(list)
+        for b in brands:
+            if b.parent_id:
+                children[b.parent_id].append(b.name)
+        out["brands"] = [{"name": b.name, "branch": b.organization.name, "slogan": b.slogan,
+                          "children": children.get(b.pk, [])} for b in brands if not b.parent_id]
+        out["recognitions"] = [
+            {"brand": r.brand.name, "branch": r.brand.organization.name, "level": r.get_level_display(),
+             "title": r.title}
+            for r in practice.BrandRecognition.objects.filter(
+                brand__in=[b.pk for b in brands], is_active=True, awarded_on__range=(period.start, period.end))
+            .select_related("brand__organization").order_by("awarded_on", "pk")]
+    evaluations = _optional("evaluations.models")
+    if evaluations is not None and hasattr(evaluations, "Cycle"):
+        rechecks = (evaluations.BranchEvaluation.objects.filter(
+            organization_id__in=branch_ids, cycle__kind="recheck", cycle__year=period.year,
+            step=evaluations.Step.RESULT).select_related("organization", "cycle").order_by("organization__path"))
+        out["rechecks"] = [{"branch": e.organization.name, "cycle": e.cycle.name, "stars": e.stars,
+                            "four_strong": e.four_strong} for e in rechecks]
+    return out

@@ -10,7 +10,8 @@ from collections import Counter, defaultdict
 
 from reports import sources
 
-from .branch import CN_NUM, BuildContext
+from . import committee_narrative as narrative
+from .branch import CN_NUM, BuildContext, _ordinal_paragraph
 from .common import avg, num, pct, radar, star_donut
 from .document import Col, Document, Figure, Section, Table, format_value
 
@@ -145,32 +146,15 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
     doc.sections.append(overview)
 
     groups = _group_rows(parts)
+    facts = sources.committee_facts(org=org, branch_ids=[p["id"] for p in parts], period=period)
 
     # 二、政治功能强
     political = Section("political", f"{next(heading)}、聚焦“政治功能强”")
     if not orglife:
         political.empty = sources.UNAVAILABLE["orglife"]
     else:
-        rated = [p for p in parts if p.get("completion") is not None]
-        met = [p for p in rated if p["completion"] >= 1]
-        low = sorted((p for p in rated if p["completion"] < 0.8), key=lambda p: p["completion"])
-        if not rated:
-            political.paragraphs.append("本期间没有到期的“三会一课”频次要求。")
-        elif len(met) == len(rated):
-            political.paragraphs.append(
-                f"所属 {doc.fig('committee.branches_met', len(met))} 个党支部均完成“三会一课”及主题党日规定次数。")
-        else:
-            text = ("各党支部落实“三会一课”、主题党日等组织生活制度，"
-                    + (f"{doc.fig('committee.branches_met', len(met))} 个党支部完成全部规定次数；" if met
-                       else "尚无党支部完成全部规定次数；"))
-            if low:
-                text += (f"完成率低于 80% 的党支部 {doc.fig('committee.branches_low', len(low))} 个（"
-                         + "、".join(f"{p['name']} {pct(p['completion'])}" for p in low[:5])
-                         + ("等" if len(low) > 5 else "") + "）。")
-            else:
-                doc.fig("committee.branches_low", 0)
-                text += "各党支部完成率均在 80% 以上。"
-            political.paragraphs.append(text)
+        paragraph = narrative.political(parts, facts, practice, doc)
+        political.paragraphs.append(paragraph or "本期间没有到期的“三会一课”频次要求，也没有党课、主题党日记录。")
         political.tables.append(Table("political-groups", "各单位组织生活开展情况",
                                       [Col("单位", "group", width=28), Col("党支部（个）", "branches", "int"),
                                        Col("三会一课完成率", "completion", "percent"), Col("出席率", "attendance", "percent"),
@@ -182,25 +166,21 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
     leadership = Section("leadership", f"{next(heading)}、聚焦“支部班子强”")
     with_committee = sum(1 for p in parts if (p.get("seats") or 0) >= 3)
     overdue_terms = [p for p in parts if p.get("term_overdue")]
-    text = f"{when}所属党支部中设立支部委员会的 {doc.fig('committee.with_committee', with_committee)} 个"
-    if overdue_terms:
-        text += (f"；任期届满未换届的 {doc.fig('committee.term_overdue', len(overdue_terms))} 个（"
-                 + "、".join(p["name"] for p in overdue_terms[:8]) + ("等" if len(overdue_terms) > 8 else "") + "）。")
-    else:
-        doc.fig("committee.term_overdue", 0)
-        text += "，各党支部均按期换届。"
-    leadership.paragraphs.append(text)
+    leadership.paragraphs.append(narrative.leadership(parts, practice, doc, when)
+                                 or f"{when}所属党支部中没有设立支部委员会的记录。")
     leadership.stats = [(num(with_committee), "设支委会（个）"), (num(len(overdue_terms)), "换届逾期（个）")]
     _practice(leadership, practice, "leadership", doc)
     doc.sections.append(leadership)
 
     # 四、党员队伍强
     team = Section("team", f"{next(heading)}、聚焦“党员队伍强”")
-    team.paragraphs.append(
-        f"年内接收预备党员 {doc.fig('members.admitted', changes['admitted'])} 名，"
-        f"预备党员转正 {doc.fig('members.confirmed', changes['confirmed'])} 名。"
-        + (f"各党支部谈心谈话平均覆盖 {doc.fig('committee.avg_talks', talks, summary='组织生活')} 的党员。"
-           if orglife and talks is not None else ""))
+    talks_text = (f"各党支部谈心谈话平均覆盖 {doc.fig('committee.avg_talks', talks, summary='组织生活')} 的党员"
+                  if orglife and talks is not None else "")
+    if not (changes["admitted"] or changes["confirmed"]):
+        doc.fig("members.admitted", 0)
+        doc.fig("members.confirmed", 0)
+    team.paragraphs.append(narrative.team(parts, facts, changes, talks, doc, talks_text)
+                           or "本年度没有发展党员、先锋岗和党员荣誉的记录。")
     team.tables.append(Table("team-structure", "党员队伍结构", [Col("类别", "label", width=22), Col("人数", "count", "int"),
                                                           Col("占比", "share", "percent")], members["table"],
                              sheet="党员结构"))
@@ -209,6 +189,7 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
 
     # 五、作用发挥强
     role = Section("role", f"{next(heading)}、聚焦“作用发挥强”")
+    role.paragraphs.append(narrative.role(facts, doc, practice) or "本年度没有党建品牌、品牌获评和集体荣誉的记录。")
     _practice(role, practice, "role", doc)
     doc.sections.append(role)
 
@@ -227,6 +208,9 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
                                    [Col("星级", "label"), Col("党支部（个）", "count", "int"), Col("占比", "share", "percent")],
                                    [{"label": label, "count": c, "share": c / len(evaluated)} for label, c in distribution],
                                    sheet="星级分布"))
+        named = narrative.rating(four_strong, evaluated, facts)
+        if named:
+            rating.paragraphs.append(named)
         change = _change_vs_last_year(parts, evaluated, period.year)
         if change:
             rating.paragraphs.append(change)
@@ -269,21 +253,28 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
             sheet="整改事项", pdf_limit=30))
     doc.sections.append(rectification)
 
-    # 八、薄弱党支部
-    weak = Section("weak", f"{next(heading)}、需重点帮扶的党支部")
+    # 八、存在的问题 (from the rows; the weakest branches as the table behind it) and 九、下一步工作
+    weak = Section("problems", f"{next(heading)}、存在的问题")
+    found = narrative.problems(parts, rect, practice, evaluated, doc)
+    weak.paragraphs.append(_ordinal_paragraph(found) if found
+                           else "对照系统记录，各党支部组织生活、班子建设、评星定级和整改主要指标均达到要求，未发现突出问题。")
     scored = sorted(((*_weakness(p), p) for p in parts), key=lambda t: (t[0], t[2]["path"]))
     weakest = [(c, r, p) for c, r, p in scored if r][:WEAK_COUNT]
     if weakest:
-        weak.paragraphs.append(f"综合组织生活、评星定级和整改情况，以下 {len(weakest)} 个党支部存在下表所列问题，"
-                               "建议逐项制定提升措施。")
-        weak.tables.append(Table("weak-table", "薄弱党支部及主要问题",
+        weak.paragraphs.append(f"综合组织生活、评星定级和整改情况，需重点帮扶的 {len(weakest)} 个党支部及其主要问题见下表。")
+        weak.tables.append(Table("weak-table", "需重点帮扶的党支部及主要问题",
                                  [Col("党支部", "name", width=30), Col("所属单位", "group", width=24),
                                   Col("主要问题", "reasons", width=48)],
                                  [{"name": p["name"], "group": p["group"], "reasons": "；".join(r)} for _, r, p in weakest],
                                  sheet="薄弱党支部"))
-    else:
-        weak.paragraphs.append("各党支部主要指标均达到要求，未发现明显薄弱的党支部。")
     doc.sections.append(weak)
+    plan = Section("plan", f"{next(heading)}、下一步工作")
+    steps = narrative.next_steps(ctx.plan.plan_lines() if ctx.plan else [], parts, rect, evaluated, four_strong)
+    if steps:
+        plan.paragraphs.append(_ordinal_paragraph(steps))
+    else:
+        plan.empty = "党委尚未填写下一步工作计划，系统记录中也没有需要跟进的问题（在报告页面“填报内容”中填写后重新生成）。"
+    doc.sections.append(plan)
 
     # 附表: each branch's figures are recorded under that branch (the consistency test recomputes them)
     for p in parts:
@@ -315,9 +306,21 @@ def _record_branch(doc: Document, p: dict, orglife: bool, has_eval: bool, has_re
 
 
 def _practice(section: Section, practice: dict | None, key: str, doc: Document) -> None:
-    from .branch import _practice_block
+    """The criterion's practice figures as a table (the narrative above names the records behind them)."""
+    from .branch import _figure_value
 
-    _practice_block(section, practice, key, items=True, doc=doc)
+    if practice is None:
+        section.paragraphs.append(sources.UNAVAILABLE["practice"])
+        return
+    part = practice.get(key) or {}
+    figures = [f for f in part.get("figures", []) if f.get("value") not in (None, "")]
+    for f in figures:
+        doc.fig("practice.metric", f["value"], param=f["key"])
+    if figures:
+        section.tables.append(Table(
+            f"{section.id}-practice", f"{part.get('label', '')}相关工作数据",
+            [Col("项目", "label", width=28), Col("数值", "text", width=16)],
+            [{"label": f["label"], "text": _figure_value(f)} for f in figures], sheet=f"{part.get('label', key)}数据"))
 
 
 def _group_star_rows(parts: list[dict]) -> list[dict]:
