@@ -887,17 +887,20 @@ def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date,
     return {pk: (p / t if t else empty) for pk, (t, p) in totals.items()}
 
 
-def talk_coverage(*, branch_ids: Iterable[int], year: int, end: date | None = None) -> dict[int, float]:
-    """Active members with at least one 谈心谈话 in `year` (up to `end`, when given) / active members, per branch
-    (0.0 with no members)."""
+def talk_coverage(*, branch_ids: Iterable[int], year: int, end: date | None = None) -> dict[int, float | None]:
+    """Members with at least one 谈心谈话 in `year` / members, per branch. Without `end`: today's active members
+    over the whole year (0.0 with no members; the evaluation metric). With `end`: the members on the registry on
+    `end` (members.selectors.members_on, so a past period's figure does not move when members later leave or
+    arrive) and talks from 1 January to `end` (None with no members: nothing to cover)."""
+    if end is not None:
+        return {pk: (covered / base if base else None)
+                for pk, (covered, base) in talk_counts(branch_ids=branch_ids, year=year, end=end).items()}
     from members.models import Member
 
     branch_ids = list(branch_ids)
     through = Talk.participants.through
-    held = Q(talk__held_on__year=year) if end is None else Q(talk__held_on__gte=date(year, 1, 1),
-                                                                  talk__held_on__lte=end)
     covered = dict(
-        through.objects.filter(held, talk__is_deleted=False, member__branch_id__in=branch_ids,
+        through.objects.filter(talk__held_on__year=year, talk__is_deleted=False, member__branch_id__in=branch_ids,
                                member__is_active=True)
         .order_by()
         .values_list("member__branch_id")
@@ -908,3 +911,19 @@ def talk_coverage(*, branch_ids: Iterable[int], year: int, end: date | None = No
         .annotate(n=Count("pk"))
     )
     return {pk: (covered.get(pk, 0) / totals[pk] if totals.get(pk) else 0.0) for pk in branch_ids}
+
+
+def talk_counts(*, branch_ids: Iterable[int], year: int, end: date) -> dict[int, tuple[int, int]]:
+    """Per branch (covered, base): the members on the branch's registry on `end` (its 党小组 included) and how many
+    of them took part in a 谈心谈话 between 1 January of `year` and `end`."""
+    from members.selectors import members_on
+
+    out = {}
+    through = Talk.participants.through
+    for org in Organization.objects.filter(pk__in=list(branch_ids)).only("pk", "path"):
+        ids = {m.pk for m in members_on(path=org.path, on=end)}
+        talked = set(through.objects.filter(member_id__in=ids, talk__is_deleted=False,
+                                            talk__held_on__gte=date(year, 1, 1), talk__held_on__lte=end)
+                     .values_list("member_id", flat=True)) if ids else set()
+        out[org.pk] = (len(talked), len(ids))
+    return out

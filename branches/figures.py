@@ -68,7 +68,8 @@ def _attendance(scope: FigureScope):
 def _talks(scope: FigureScope):
     from .compliance import talk_coverage
 
-    rates = scope.memo("talks", lambda: talk_coverage(branch_ids=[scope.org.pk], year=scope.year, end=scope.end))
+    rates = scope.memo("talks", lambda: talk_coverage(branch_ids=[scope.org.pk], year=scope.year,
+                                                      end=min(scope.end, scope.today)))
     return rates.get(scope.org.pk)
 
 
@@ -104,10 +105,13 @@ TYPE_RECORDS = register(FigureDef(
     compute=lambda s: (c.count if (c := _type_cell(s)) else 0), group=GROUP))
 ATTENDANCE = register(FigureDef(
     "orglife.attendance_rate", "组织生活出席率", "percent",
-    counts="出席和迟到的人次", base="需考勤的已提交记录的应到人次（本支部及其党小组；没有记录时不计算）",
+    counts="出席和迟到的人次",
+    base="需考勤的已提交记录在活动时登记的应到人次（本支部及其党小组；不随之后的党员调动变化；没有记录时不计算）",
     period="报告期间内召开的活动", scope=BRANCH_SCOPE, as_of="编制日期", compute=_attendance, group=GROUP))
 TALKS = register(FigureDef(
     "orglife.talk_coverage", "谈心谈话覆盖率", "percent",
-    counts="报告期间所在年度1月1日至期末参加过至少1次谈心谈话的在册党员人数", base="在册党员人数",
-    period="所在年度1月1日至报告期末", scope="本党支部（含党小组）党员", as_of="编制日期",
+    counts="时点在册党员中，所在年度1月1日至时点参加过至少1次谈心谈话的人数",
+    base="时点在册党员人数（按组织关系记录还原到时点所在的党支部，不是编制日的党员名册；没有党员时不计算）",
+    period="所在年度1月1日至报告期末", scope="本党支部（含党小组）党员",
+    as_of="报告期末（期末晚于编制日期的，为编制日期）",
     compute=_talks, group=GROUP))

@@ -72,9 +72,11 @@ def org_life_rates(*, branch_ids: list[int], period: ReportPeriod, today: date |
     rows = {r.organization_id: r for r in compliance.compliance_table(
         organizations_qs=Organization.objects.filter(pk__in=branch_ids), period=period.key, today=today)}
     attendance = compliance.attendance_rates(branch_ids=branch_ids, start=period.start, end=period.end, empty=None)
-    talks = compliance.talk_coverage(branch_ids=branch_ids, year=period.year, end=period.end)
+    end = min(period.end, today)
+    talks = compliance.talk_counts(branch_ids=branch_ids, year=period.year, end=end)
     return {pk: {"completion": completion_rate(rows.get(pk)), "attendance": attendance.get(pk),
-                 "talks": talks.get(pk)} for pk in branch_ids}
+                 "talks": (talks[pk][0] / talks[pk][1]) if talks.get(pk, (0, 0))[1] else None,
+                 "talked": talks.get(pk, (0, 0))[0], "talk_base": talks.get(pk, (0, 0))[1]} for pk in branch_ids}
 
 
 def org_life_table(*, branch, period: ReportPeriod, today: date | None = None) -> dict | None:

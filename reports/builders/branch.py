@@ -99,11 +99,9 @@ def _rates_sentences(rates: dict | None, life: dict | None, doc: Document) -> li
     out = []
     if rates.get("attendance") is not None:
         out.append(f"党员参加组织生活出席率 {doc.fig('orglife.attendance_rate', rates['attendance'], summary='组织生活')}。")
-    talk = next((t for t in (life or {}).get("types", []) if t.get("per_member")), None)
     if rates.get("talks") is not None:
         text = f"年内谈心谈话覆盖 {doc.fig('orglife.talk_coverage', rates['talks'], summary='组织生活')} 的党员"
-        if talk:
-            text += f"（已谈 {talk['credited']} 名，应谈 {talk['required']} 名）"
+        text += f"（期末在册党员 {rates['talk_base']} 名，已谈 {rates['talked']} 名）"
         out.append(text + "。")
     return out
 
@@ -164,7 +162,7 @@ def _held(life: dict | None, code: str) -> dict | None:
 
 
 def _narrative(key: str, *, life, facts, practice, doc: Document, com: dict | None = None,
-               changes: dict | None = None) -> tuple[str, int]:
+               changes: dict | None = None, rates: dict | None = None) -> tuple[str, int]:
     """The criterion's 一是/二是 paragraph from the records, and how many practice items it already names."""
     clauses: list[str] = []
     items = list(((practice or {}).get(key) or {}).get("items", []))
@@ -203,9 +201,8 @@ def _narrative(key: str, *, life, facts, practice, doc: Document, com: dict | No
     elif key == "members" and changes is not None:
         if changes["admitted"] or changes["confirmed"]:
             clauses.append(f"发展党员 {changes['admitted']} 名、预备党员转正 {changes['confirmed']} 名")
-        talk = next((t for t in (life or {}).get("types", []) if t.get("per_member")), None)
-        if talk and talk["credited"]:
-            clauses.append(f"与 {talk['credited']} 名党员开展谈心谈话")
+        if rates and rates.get("talked"):
+            clauses.append(f"与 {rates['talked']} 名党员开展谈心谈话")
     for item in items[:2]:
         clauses.append(item)
         used += 1
@@ -336,9 +333,8 @@ def _problems(life: dict | None, rates: dict | None, com: dict, rect: dict | Non
               for t in (life or {}).get("types", []) if t["state"] == "未达标"]
     if rates and rates.get("attendance") is not None and rates["attendance"] < 0.8:
         issues.append(f"组织生活出席率为 {pct(rates['attendance'])}，低于 80%")
-    talk = next((t for t in (life or {}).get("types", []) if t.get("per_member")), None)
-    if talk and talk["required"] > talk["credited"]:
-        issues.append(f"还有 {talk['required'] - talk['credited']} 名党员年内未开展谈心谈话")
+    if rates and rates.get("talk_base") and rates["talk_base"] > rates["talked"]:
+        issues.append(f"期末在册党员中还有 {rates['talk_base'] - rates['talked']} 名年内未开展谈心谈话")
     issues += com["warnings"]
     if rect and rect["overdue"]:
         issues += [f"整改事项“{r['problem']}”已超过整改期限（{r['due_on']:%Y年%m月%d日}）" for r in rect["rows"]
@@ -399,7 +395,8 @@ def build_branch_annual(ctx: BuildContext) -> Document:
     doc.sections.append(overview)
 
     facts = sources.activity_facts(branch=org, period=period)
-    narrative = {key: _narrative(key, life=life, facts=facts, practice=practice, doc=doc, com=com, changes=changes)
+    narrative = {key: _narrative(key, life=life, facts=facts, practice=practice, doc=doc, com=com, changes=changes,
+                            rates=rates)
                  for key, _ in CRITERIA}
     political = _org_life_section("political", _heading(2, "政治功能强"), ctx, life, rates, doc)
     _lead(political, narrative["political"][0])
@@ -508,7 +505,8 @@ def build_secretary_duty(ctx: BuildContext) -> Document:
     facts = sources.activity_facts(branch=org, period=period)
     for index, (key, label) in enumerate(CRITERIA, 1):
         child = Section(f"practice-{key}", f"（{CN_NUM[index - 1]}）{label}")
-        paragraph, used = _narrative(key, life=life, facts=facts, practice=practice, doc=doc, com=com, changes=changes)
+        paragraph, used = _narrative(key, life=life, facts=facts, practice=practice, doc=doc, com=com, changes=changes,
+                            rates=rates)
         _lead(child, paragraph)
         _practice_block(child, practice, key, items=True, doc=doc, skip_items=used)
         if not child.paragraphs and not child.items:

@@ -286,6 +286,32 @@ def test_past_report_counts_members_and_committee_at_the_period_end(tree, member
     assert b1["members.total"] == 1
 
 
+def test_past_talk_coverage_is_over_the_members_at_the_period_end(tree, members, rules):
+    """2025's 谈心谈话覆盖率 is over a1's members on 2025-12-31: a member who talked and left in 2026 still counts,
+    one who arrived in 2026 does not; the figure does not move when the registry changes later."""
+    talked = MemberFactory(branch=tree.a1, name="谈过调出")
+    talk = Talk.objects.create(organization=tree.a1, held_on=date(2025, 6, 1), topic="谈心谈话")
+    talk.participants.add(talked)
+    doc_before = build("branch-annual", tree.a1, "2025")
+    before = next(v.value for v in doc_before.values if v.figure == "orglife.talk_coverage")
+    MembershipMove.objects.create(member=talked, kind="transfer", from_organization=tree.a1, to_organization=tree.b1,
+                                  occurred_on=date(2026, 2, 1))
+    Member.objects.filter(pk=talked.pk).update(branch=tree.b1)
+    newcomer = MemberFactory(branch=tree.a1, name="新转入")
+    MembershipMove.objects.create(member=newcomer, kind="transfer_in", to_organization=tree.a1, counterpart="外单位",
+                                  occurred_on=date(2026, 3, 1))
+    doc = build("branch-annual", tree.a1, "2025")
+    values = {v.figure: v.value for v in doc.values if v.org_id == tree.a1.pk and v.param is None}
+    assert values["orglife.talk_coverage"] == pytest.approx(before) == pytest.approx(1 / 2)  # members.a1 + talked
+    text = "".join(p for s in doc.sections for x in s.walk() for p in x.paragraphs)
+    assert "（期末在册党员 2 名，已谈 1 名）" in text
+    check_document(doc)
+    committee = build("committee-four-strong", tree.root, "2025")
+    assert [v.value for v in committee.values if v.figure == "orglife.talk_coverage" and v.org_id == tree.a1.pk] == [
+        pytest.approx(0.5)]
+    check_document(committee)
+
+
 def test_no_unsupported_or_machine_sentences(tree, members, rules):
     doc = build("committee-four-strong", tree.root, "2025")
     text = "".join(p for s in doc.sections for x in s.walk() for p in [*x.paragraphs, *x.items])
