@@ -104,10 +104,25 @@ def _section(doc, section: Section, level: int) -> None:
     for table in section.tables:
         _table(doc, table)
     for figure in section.figures:
-        _paragraph(doc, f"图{figure.number}　{figure.caption}（图表见同名PDF版）", size=Pt(12), indent=False,
+        _figure(doc, figure)
+        _paragraph(doc, f"图{figure.number}　{figure.caption}", size=Pt(12), indent=False,
                    align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(22))
     for child in section.children:
         _section(doc, child, level + 1)
+
+
+def _figure(doc, figure) -> None:
+    """The chart as a PNG picture (the PDF's SVG rasterized), centred, at most the text width (156 mm)."""
+    import io
+
+    from .pdf import svg_to_png
+
+    png, width, height = svg_to_png(figure.svg)
+    paragraph = doc.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    width_mm = min(156.0, width * 25.4 / 96)
+    paragraph.add_run().add_picture(io.BytesIO(png), width=Mm(width_mm))
 
 
 def render_docx(document: Document, target) -> None:

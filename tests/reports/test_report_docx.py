@@ -49,3 +49,30 @@ def test_docx_has_the_sections_tables_and_figures_of_the_document(run_request, t
         for word_row, row in zip(word_table[1:], table.rows, strict=True):
             assert word_row == [format_value(row.get(c.key), c.kind) for c in table.columns]
     assert "统计口径说明" in text
+
+
+def test_docx_embeds_each_chart_as_a_png_picture(run_request, tree, branch_data):
+    """The annual report's charts are pictures in the Word file (PNG rendered from the PDF's SVG), not a note."""
+    import io
+
+    from PIL import Image
+
+    from reports.services import BUILDERS
+
+    job = run_request(organization=tree.a1, kind="branch-annual", period="2025", fmt="docx").job
+    assert job.status == JobStatus.DONE, job.error
+    document = BUILDERS["branch-annual"](_context(job, progress=False))
+    charts = [f for s in document.sections for x in s.walk() for f in x.figures]
+    assert charts
+    word = WordDocument(job.file.path)
+    images = [rel.target_part.blob for rel in word.part.rels.values() if "image" in rel.reltype]
+    assert len(images) == len(charts)
+    for blob in images:
+        image = Image.open(io.BytesIO(blob))
+        assert image.format == "PNG" and image.width > 300
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+        assert colours is not None and len(colours) > 5  # drawn, not a blank page
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert "见同名PDF" not in text
+    for chart in charts:
+        assert f"图{chart.number}　{chart.caption}" in text
