@@ -26,7 +26,8 @@ def collect_parts(*, org, branch_ids: list[int], period, today) -> dict[int, dic
 
     branches = list(Organization.objects.filter(pk__in=branch_ids).only("pk", "name", "path", "depth"))
     group_paths = {b.path[: (org.depth + 1) * Organization.steplen] for b in branches if b.depth > org.depth + 1}
-    group_names = dict(Organization.objects.filter(path__in=group_paths).values_list("path", "name"))
+    groups = {path: (pk, name) for pk, path, name in
+              Organization.objects.filter(path__in=group_paths).values_list("pk", "path", "name")}
     as_of = min(period.end, today)
     rates = sources.org_life_rates(branch_ids=branch_ids, period=period, today=today)
     structure = sources.committee_overview(branch_ids=branch_ids, on=as_of)
@@ -35,8 +36,8 @@ def collect_parts(*, org, branch_ids: list[int], period, today) -> dict[int, dic
     out = {}
     for b in branches:
         group_path = b.path[: (org.depth + 1) * Organization.steplen]
-        part = {"id": b.pk, "name": b.name, "path": b.path,
-                "group": group_names.get(group_path, "直属党支部") if b.depth > org.depth + 1 else "直属党支部"}
+        gid, gname = groups.get(group_path, (None, "直属党支部")) if b.depth > org.depth + 1 else (None, "直属党支部")
+        part = {"id": b.pk, "name": b.name, "path": b.path, "group": gname, "group_id": gid}
         part.update(structure.get(b.pk, {}))
         if rates is not None:
             part.update(rates.get(b.pk, {}))
@@ -327,7 +328,8 @@ def _group_star_rows(parts: list[dict]) -> list[dict]:
     """Per 党总支 (or 直属党支部): branches, those with results, 四强 and each star level."""
     rows: dict[str, dict] = {}
     for p in parts:
-        row = rows.setdefault(p["group"], {"group": p["group"], "branches": 0, "evaluated": 0, "four": 0,
+        row = rows.setdefault(p["group"], {"group": p["group"], "org_id": p.get("group_id"), "branches": 0,
+                                           "evaluated": 0, "four": 0,
                                            **{f"s{n}": 0 for n in range(1, 6)}})
         row["branches"] += 1
         if p.get("evaluated"):
@@ -377,7 +379,7 @@ def _ranking_cols():
 
 
 def _rank_row(rank: int, p: dict) -> dict:
-    row = {"rank": rank, "name": p["name"], "stars": p.get("stars"), "total": p.get("total")}
+    row = {"rank": rank, "name": p["name"], "org_id": p["id"], "stars": p.get("stars"), "total": p.get("total")}
     for key, _ in CRITERIA:
         row[f"c_{key}"] = (p.get("criteria") or {}).get(key)
     return row

@@ -24,6 +24,7 @@ from reports.builders.committee import build_committee, collect_parts
 from reports.periods import ReportPeriod
 from tests.branches.activity_factories import attend, log
 from tests.members.factories import MemberFactory
+from tests.reports.test_report_evaluations import results  # noqa: F401  (fixture: published 2025 results)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,53 @@ def check_document(doc, on: date | None = None) -> int:
     return len(doc.values)
 
 
+def check_committee_tables(doc, on: date | None = None) -> int:
+    """The per-党总支 star table and the ranking table, row by row, against the definitions: each 党总支's branches,
+    results, 四强 and star counts; each ranked branch's stars and score, in descending score order."""
+    tables = {t.id: t for t in doc.tables()}
+    period = ReportPeriod.parse(doc.period)
+    cache: dict = {}
+
+    def value(figure_id, org_id, param=None):
+        scope = figures.FigureScope(Organization.objects.get(pk=org_id), period.start, period.end, period.year,
+                                    period.key, on or today(), cache=cache)
+        return figures.compute(figure_id, scope, param)
+
+    checked = 0
+    groups = tables.get("rating-groups")
+    for row in groups.rows if groups else []:
+        if row["org_id"] is None:  # 直属党支部: no organization of its own; they are in the root's totals
+            continue
+        assert row["branches"] == value("committee.branches", row["org_id"]), row
+        assert row["evaluated"] == value("committee.evaluated", row["org_id"]), row
+        assert row["four"] == value("committee.four_strong", row["org_id"]), row
+        for n in range(1, 6):
+            assert row[f"s{n}"] == value("committee.stars", row["org_id"], n), (row, n)
+        checked += 1
+    if groups:
+        root = doc.org_id
+        assert sum(r["four"] for r in groups.rows) == value("committee.four_strong", root)
+        assert sum(r["evaluated"] for r in groups.rows) == value("committee.evaluated", root)
+    top = tables.get("rating-top")
+    for rank, row in enumerate(top.rows if top else [], 1):
+        assert row["rank"] == rank
+        assert row["stars"] == value("evaluation.stars", row["org_id"]), row
+        assert row["total"] == pytest.approx(value("evaluation.total", row["org_id"])), row
+        checked += 1
+    if top:
+        totals = [r["total"] for r in top.rows]
+        assert totals == sorted(totals, reverse=True)
+        best = sorted((t for t in (value("evaluation.total", pk) for pk in sources.branches_under(
+            Organization.objects.get(pk=doc.org_id), on=min(period.end, on or today()))) if t is not None),
+            reverse=True)
+        assert totals == pytest.approx(best[:len(totals)])  # nobody better left out
+    return checked
+
+
 def api_rows(client, period: str) -> dict[int, dict]:
+    from django.core.cache import cache
+
+    cache.clear()  # the guard reads the API many times in a row: no rate limit between its own reads
     response = client.get("/api/v1/compliance/", {"period": period, "page_size": 200})
     assert response.status_code == 200, response.content
     return {row["organization"]["id"]: row for row in response.json()["results"]}
@@ -163,8 +210,21 @@ def test_every_report_figure_equals_its_definition_and_the_api(tree, members, ru
     for org in (tree.root, tree.ga):
         doc = build("committee-four-strong", org, "2025")
         checked += check_document(doc)
+        check_committee_tables(doc)
         check_against_api(doc, api_client)
     assert checked > 200
+
+
+def test_star_and_ranking_tables_equal_the_definitions(tree, results):  # noqa: F811 (the imported fixture)
+    doc = build("committee-four-strong", tree.root, "2025")
+    assert {"rating-groups", "rating-top"} <= {t.id for t in doc.tables()}
+    assert check_committee_tables(doc) >= 4  # two 党总支 rows and the ranked branches
+    group = next(r for r in next(t for t in doc.tables() if t.id == "rating-groups").rows if r["org_id"] == tree.ga.pk)
+    assert (group["s5"], group["s3"], group["four"]) == (1, 1, 1)  # a1 five stars + 四强, a2 three stars
+    top = next(t for t in doc.tables() if t.id == "rating-top").rows
+    top[0]["total"], top[1]["total"] = top[1]["total"], top[0]["total"]
+    with pytest.raises(AssertionError):
+        check_committee_tables(doc)
 
 
 def test_guard_fails_on_a_figure_without_definition(tree, members, rules):
@@ -198,8 +258,10 @@ def test_demo_reports_agree_with_the_definitions(settings):
     for kind, (_builder, period) in BRANCH_BUILDERS.items():
         key = period.replace("2025", str(year))
         check_document(build(kind, branch, key))
-    check_document(build("committee-four-strong", root, str(year)))
-    check_document(build("committee-four-strong", root, str(year - 1)))
+    for key in (str(year), str(year - 1)):
+        doc = build("committee-four-strong", root, key)
+        check_document(doc)
+        check_committee_tables(doc)
 
 
 # --- the bugs of issue #16, each on its own ------------------------------------------------------------------
