@@ -174,7 +174,7 @@ def rating(four_strong: list[dict], evaluated: list[dict], facts: dict) -> str:
         clauses.append(f"{names(best)}获评“四强”党支部" + (f"，其中{best[0]['name']}综合得分最高（{best[0]['total']:.1f} 分）"
                                                       if len(best) > 1 and best[0].get("total") is not None else ""))
     elif evaluated:
-        clauses.append("本年度尚无党支部获评“四强”党支部")
+        clauses.append("在所采用的评星定级结果中，尚无党支部获评“四强”党支部")
     rechecks = facts.get("rechecks", [])
     if rechecks:
         kept = [r for r in rechecks if r["four_strong"]]
@@ -198,7 +198,9 @@ def problems(parts: list[dict], rect: dict | None, practice: dict | None, evalua
     absent = sorted((p for p in parts if p.get("attendance") is not None and p["attendance"] < 0.8),
                     key=lambda p: (p["attendance"], p["path"]))
     if absent:
-        out.append(f"{names(absent)}组织生活出席率低于 80%（最低 {pct(absent[0]['attendance'])}），党员参加组织生活不够经常")
+        lowest = pct(absent[0]["attendance"])
+        out.append(f"{names(absent)}组织生活出席率低于 80%（" + (f"最低 {lowest}" if len(absent) > 1 else lowest)
+                   + "），党员参加组织生活不够经常")
     talks = [p for p in parts if p.get("talks") is not None and p["talks"] < 0.8]
     if talks:
         out.append(f"谈心谈话覆盖不全，{names(talks)} {len(talks)} 个党支部年内谈心谈话覆盖率低于 80%")
@@ -236,9 +238,9 @@ def next_steps(plan_lines: list[str], parts: list[dict], rect: dict | None, eval
         out.append(f"对 {rect['open']} 项未销号的整改事项明确责任人和时限，完成一项销号一项")
     weak = [p for p in evaluated if p.get("stars") is not None and p["stars"] <= 3 and not p.get("four_strong")]
     if weak:
-        out.append(f"对{names(weak)}等三星及以下党支部开展结对帮扶，推动晋位升级")
+        out.append(f"对{names(weak)}{'' if len(weak) > EXAMPLES else '等'}三星及以下党支部开展结对帮扶，推动晋位升级")
     if four_strong:
-        out.append(f"总结推广{names(four_strong)}等“四强”党支部的经验做法")
+        out.append(f"总结推广{names(four_strong)}{'' if len(four_strong) > EXAMPLES else '等'}“四强”党支部的经验做法")
     return out
 
 
