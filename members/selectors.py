@@ -63,3 +63,45 @@ def political_birthdays(*, user, month: int, branch_ids=None) -> QuerySet[Member
     if branch_ids is not None:
         qs = qs.filter(branch_id__in=branch_ids)
     return qs.order_by("branch__path", "joined_on__day", "name")
+
+
+def members_on(*, path: str, on) -> list[Member]:
+    """Members on the registry of the subtree at `path` on the day `on`, from the organizational history.
+
+    A member counts where they were that day: their current branch, unless a MembershipMove after `on` moved them
+    (then the first such move's origin; a first move from outside the system — 建档, 转入, 恢复在册 — means they
+    were not on this registry yet). On the registry: joined the party by `on` and not left by then. Each member
+    carries `status_on` (正式 if confirmed by `on`, else 预备). Two queries.
+    """
+    from django.db.models import Q
+
+    from .models import MemberStatus
+
+    moved_after = MembershipMove.objects.filter(occurred_on__gt=on)
+    candidates = list(
+        Member.objects.filter(Q(branch__path__startswith=path) | Q(
+            pk__in=moved_after.filter(from_organization__path__startswith=path).values("member_id")))
+        .filter(joined_on__lte=on)
+        .filter(Q(is_active=True, left_on__isnull=True) | Q(left_on__gt=on))
+        .select_related("branch")
+    )
+    first_move: dict[int, MembershipMove] = {}
+    for move in (moved_after.filter(member_id__in=[m.pk for m in candidates])
+                 .exclude(kind="group").select_related("from_organization").order_by("occurred_on", "pk")):
+        first_move.setdefault(move.member_id, move)
+    out = []
+    for m in candidates:
+        move = first_move.get(m.pk)
+        if move is None:
+            where = m.branch.path if m.branch_id else ""
+        elif move.from_organization_id is None:
+            continue  # came from outside the system (or was registered) after `on`
+        else:
+            where = move.from_organization.path
+        if not where.startswith(path):
+            continue
+        m.status_on = (MemberStatus.FULL if m.confirmed_on and m.confirmed_on <= on
+                       else MemberStatus.PROBATIONARY if m.status in (MemberStatus.FULL, MemberStatus.PROBATIONARY)
+                       else m.status)
+        out.append(m)
+    return out

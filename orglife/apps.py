@@ -11,7 +11,7 @@ class OrglifeConfig(AppConfig):
         from branches.permissions import has_page_access, is_staff, user_roles
         from portal import extensions, navigation
 
-        from . import panels, points  # noqa: F401  (points: registers its providers)
+        from . import figures, panels, points  # noqa: F401  (figures, points: register their definitions, providers)
 
         def secretary(u):
             return u.is_authenticated and (u.is_superuser or "secretary" in user_roles(u))

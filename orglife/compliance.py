@@ -36,6 +36,7 @@ from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, OrganizationKind
 from members.models import Member
+from members.selectors import members_on
 from portal.perf import gc_paused
 
 from .models import (
@@ -879,8 +880,10 @@ def member_attendance_rates(*, member_ids: Iterable[int], start: date, end: date
     return {pk: found.get(pk, (0, 0, 0.0)) for pk in member_ids}
 
 
-def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date) -> dict[int, float]:
-    """(出席 + 迟到) / expected members over submitted records of the branch and its groups; 0.0 with no records."""
+def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date,
+                     empty: float | None = 0.0) -> dict[int, float | None]:
+    """(出席 + 迟到) / expected members over submitted records of the branch and its groups; `empty` (0.0 for
+    scoring; None for figures, which then print nothing) with no records."""
     branch_ids = list(branch_ids)
     orgs = list(Organization.objects.filter(Q(pk__in=branch_ids) | Q(pk__in=_group_ids_under(
         Organization.objects.filter(pk__in=branch_ids).order_by().values("path")))).only("pk", "path", "kind"))
@@ -897,16 +900,21 @@ def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date) -> di
         if target in totals:
             totals[target][0] += total
             totals[target][1] += present
-    return {pk: (p / t if t else 0.0) for pk, (t, p) in totals.items()}
+    return {pk: (p / t if t else empty) for pk, (t, p) in totals.items()}
 
 
-def talk_coverage(*, branch_ids: Iterable[int], year: int) -> dict[int, float]:
-    """Active members with at least one 谈心谈话 in `year` / active members, per branch (0.0 with no members)."""
-
+def talk_coverage(*, branch_ids: Iterable[int], year: int, end: date | None = None) -> dict[int, float | None]:
+    """Members with at least one 谈心谈话 in `year` / members, per branch. Without `end`: today's active members
+    over the whole year (0.0 with no members; the evaluation metric). With `end`: the members on the registry on
+    `end` (members.selectors.members_on, so a past period's figure does not move when members later leave or
+    arrive) and talks from 1 January to `end` (None with no members: nothing to cover)."""
+    if end is not None:
+        return {pk: (covered / base if base else None)
+                for pk, (covered, base) in talk_counts(branch_ids=branch_ids, year=year, end=end).items()}
     branch_ids = list(branch_ids)
     through = Talk.participants.through
     covered = dict(
-        through.objects.filter(talk__is_deleted=False, talk__held_on__year=year, member__branch_id__in=branch_ids,
+        through.objects.filter(talk__held_on__year=year, talk__is_deleted=False, member__branch_id__in=branch_ids,
                                member__is_active=True)
         .order_by()
         .values_list("member__branch_id")
@@ -917,3 +925,17 @@ def talk_coverage(*, branch_ids: Iterable[int], year: int) -> dict[int, float]:
         .annotate(n=Count("pk"))
     )
     return {pk: (covered.get(pk, 0) / totals[pk] if totals.get(pk) else 0.0) for pk in branch_ids}
+
+
+def talk_counts(*, branch_ids: Iterable[int], year: int, end: date) -> dict[int, tuple[int, int]]:
+    """Per branch (covered, base): the members on the branch's registry on `end` (its 党小组 included) and how many
+    of them took part in a 谈心谈话 between 1 January of `year` and `end`."""
+    out = {}
+    through = Talk.participants.through
+    for org in Organization.objects.filter(pk__in=list(branch_ids)).only("pk", "path"):
+        ids = {m.pk for m in members_on(path=org.path, on=end)}
+        talked = set(through.objects.filter(member_id__in=ids, talk__is_deleted=False,
+                                            talk__held_on__gte=date(year, 1, 1), talk__held_on__lte=end)
+                     .values_list("member_id", flat=True)) if ids else set()
+        out[org.pk] = (len(talked), len(ids))
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 from portal.xlsx import DATE, INTEGER, PERCENT, Column, Sheet, xlsx_response
 
 from .compliance import ComplianceRow, Period
+from .figures import completion_rate, completion_totals
 
 
 def compliance_xlsx(*, rows: list[ComplianceRow], types, period: Period):
@@ -15,14 +16,17 @@ def compliance_xlsx(*, rows: list[ComplianceRow], types, period: Period):
     for t in types:
         columns.append(Column(f"{t.name} 应开", lambda r, t=t: r.cells[t.pk].required if t.pk in r.cells else None,
                               number_format=INTEGER))
-        columns.append(Column(f"{t.name} 已开", lambda r, t=t: r.cells[t.pk].count if t.pk in r.cells else None,
+        columns.append(Column(f"{t.name} 计入完成", lambda r, t=t: r.cells[t.pk].held if t.pk in r.cells else None,
                               number_format=INTEGER))
+        columns.append(Column(f"{t.name} 实际开展", lambda r, t=t: r.cells[t.pk].count if t.pk in r.cells else None,
+                              number_format=INTEGER))
+    # The 完成率 and its base as orglife/figures.py defines them (三会一课 + 主题党日), as on the page and in reports.
     columns += [
-        Column("应开合计", "required", number_format=INTEGER),
-        Column("计入合计", "held", number_format=INTEGER),
+        Column("三会一课应开展", lambda r: completion_totals(r)[0], number_format=INTEGER),
+        Column("三会一课计入完成", lambda r: completion_totals(r)[1], number_format=INTEGER),
         Column("缺项", "missing", number_format=INTEGER),
         Column("已逾期", "overdue", number_format=INTEGER),
-        Column("完成率", "rate", number_format=PERCENT),
+        Column("完成率", lambda r: completion_rate(r), number_format=PERCENT),
     ]
     return xlsx_response(f"组织生活落实情况-{period.key}.xlsx", [Sheet(period.label, columns=columns, rows=rows)])
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views import View
 
-from branches.models import Organization
+from branches.models import Organization, OrganizationKind
 from branches.permissions import user_roles
 from members.models import Member
 from members.quorum import has_vote
@@ -35,6 +35,7 @@ from portal.views import PortalPageMixin
 from . import selectors as sel
 from . import services as svc
 from .compliance import Period, compliance_table, due_now, effective_rules, load_rules
+from .figures import completion_rate, completion_totals
 from .forms import (
     EXCEPTION_CHOICES,
     ActivityForm,
@@ -464,18 +465,25 @@ class ComplianceView(PortalPageMixin, View):
         orgs = fs.qs if valid else scope.none()
         rows = compliance_table(organizations_qs=orgs, period=period, today=_today(),
                                 type_ids=[atype.pk] if atype else None)
+        for r in rows:  # the 完成率 of orglife/figures.py: the same figure as the API and the reports
+            r.completion = completion_rate(r)
         if sort == "missing":
             rows.sort(key=lambda r: (-r.missing, -r.overdue, r.path))
         elif sort == "rate":
-            rows.sort(key=lambda r: (r.rate, r.path))
+            rows.sort(key=lambda r: (2 if r.completion is None else r.completion, r.path))
         types = [t for t in ActivityType.objects.filter(is_active=True) if not atype or t.pk == atype.pk]
         types = [t for t in types if any(t.pk in r.cells for r in rows)]
         if request.GET.get("export") == "xlsx":
             from .exports import compliance_xlsx
             return compliance_xlsx(rows=rows, types=types, period=period)
+        # Totals over branch rows only (a branch row already carries its 党小组' meetings), 三会一课 + 主题党日
+        # as the 完成率 counts them; the rate is the mean of the branches' rates, as in the committee report.
+        branch_rows = [r for r in rows if r.kind != OrganizationKind.PARTY_GROUP]
+        totals = [completion_totals(r) for r in branch_rows]
+        rated = [r.completion for r in branch_rows if r.completion is not None]
         summary = {"orgs": len(rows), "behind": sum(1 for r in rows if r.overdue),
-                   "required": sum(r.required for r in rows), "held": sum(r.held for r in rows)}
-        summary["rate"] = summary["held"] / summary["required"] if summary["required"] else 1
+                   "required": sum(t[0] for t in totals), "held": sum(t[1] for t in totals),
+                   "rate": sum(rated) / len(rated) if rated else None}
         # Totals cover every row; the table shows a page of them (a province is 20,000 rows: rendering all of
         # them took ~35 s, the figures themselves a few seconds).
         page_obj = Paginator(rows, COMPLIANCE_PAGE_SIZE).get_page(request.GET.get("page"))

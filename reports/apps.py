@@ -10,8 +10,12 @@ class ReportsConfig(AppConfig):
         from branches.permissions import has_page_access
         from portal import extensions, navigation
 
+        from . import figures  # noqa: F401  (registers the member, committee, 评星 and 整改 figure definitions)
+
         navigation.register("reports", _("工作报告"), "reports:index", order=60, section=_("报告与统计"), icon="file",
                             visible=has_page_access)
+        navigation.register("figure-definitions", _("统计口径说明"), "reports:definitions", order=61,
+                            section=_("报告与统计"), icon="book", visible=has_page_access)
         extensions.register_organization_panel(organization_panel, order=60)
 
 

@@ -21,6 +21,17 @@ class ReportKind(models.TextChoices):
     COMMITTEE_FOUR_STRONG = "committee-four-strong", _("四强党支部建设工作汇报")
 
 
+def document_title(kind: str, period) -> str:
+    """A report's title as printed on its cover, for file names too ("2026年度党支部工作报告", never "年度年度")."""
+    if kind in (ReportKind.BRANCH_MONTHLY, ReportKind.BRANCH_QUARTERLY):
+        return f"{period.label}组织生活情况报告"
+    if kind == ReportKind.BRANCH_ANNUAL:
+        return f"{period.year}年度党支部工作报告"
+    if kind == ReportKind.SECRETARY_DUTY:
+        return f"{period.year}年度党支部书记抓党建工作述职报告"
+    return f"{period.year}年度四强党支部建设工作汇报"
+
+
 BRANCH_REPORT_KINDS = (ReportKind.BRANCH_MONTHLY, ReportKind.BRANCH_QUARTERLY, ReportKind.BRANCH_ANNUAL,
                        ReportKind.SECRETARY_DUTY)
 COMMITTEE_REPORT_KINDS = (ReportKind.COMMITTEE_FOUR_STRONG,)
@@ -37,6 +48,7 @@ KIND_PERIOD = {
 class ReportFormat(models.TextChoices):
     PDF = "pdf", "PDF"
     XLSX = "xlsx", "Excel (XLSX)"
+    DOCX = "docx", "Word (DOCX)"
 
 
 class JobStatus(models.TextChoices):
@@ -155,8 +167,7 @@ class ReportJob(models.Model):
     def download_name(self) -> str:
         from .periods import ReportPeriod
 
-        label = ReportPeriod.parse(self.period).label
-        return f"{self.organization.name}{label}{self.get_kind_display()}.{self.format}"
+        return f"{self.organization.name}{document_title(self.kind, ReportPeriod.parse(self.period))}.{self.format}"
 
 
 class ReportPart(models.Model):

@@ -306,7 +306,8 @@ def report_fan_out(*, job: ReportJob) -> None:
 
     from .tasks import collect_report_parts
 
-    branch_ids = sources.branches_under(job.organization)
+    ctx = _context(job, progress=False)
+    branch_ids = sources.branches_under(job.organization, on=min(ctx.period.end, ctx.today))
     done = set(ReportPart.objects.filter(job=job).values_list("organization_id", flat=True))
     ReportJob.objects.filter(pk=job.pk).update(parts_total=len(branch_ids), stage="分支部统计中",
                                                summary_queued=False)
@@ -359,10 +360,15 @@ def report_render_committee(*, job: ReportJob) -> None:
 
 
 def render_document(document: Document, fmt: str, target) -> int | None:
-    """Write `document` as PDF or XLSX to the local path `target`; returns the PDF page count."""
+    """Write `document` as PDF, XLSX or DOCX to the local path `target`; returns the PDF page count."""
     if fmt == ReportFormat.XLSX:
 
         write_workbook(str(target), sheets(document))
+        return None
+    if fmt == ReportFormat.DOCX:
+        from .rendering.docx import render_docx
+
+        render_docx(document, target)
         return None
     from .rendering.pdf import render_pdf_with_pages
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q
@@ -21,9 +21,12 @@ from branches.selectors import structure_warnings, with_structure
 from evaluations import models as evaluation_models_mod
 from evaluations import selectors as evaluation_selectors
 from members.models import Education, Member, MemberCategory, MembershipMove, MemberStatus
+from members.selectors import members_on
 from orglife import compliance as orglife_compliance
 from orglife import models as orglife_models
 from orglife import selectors as orglife_selectors
+from orglife.figures import completion_rate, completion_totals
+from orglife.models import RuleHolder
 from practice import models as practice_models
 from practice import selectors as practice_selectors
 
@@ -55,25 +58,36 @@ def has_practice() -> bool:
 # --- organizational life (orglife.compliance) --------------------------------------------------------------
 
 
-def org_life_rates(*, branch_ids: list[int], period: ReportPeriod) -> dict[int, dict] | None:
-    """{branch id: {"completion", "attendance", "talks"}} as fractions 0..1, from the compliance engine."""
-    compliance = orglife_compliance
-    if compliance is None:
-        return None
-    completion = compliance.completion_rates(branch_ids=branch_ids, start=period.start, end=period.end)
-    attendance = compliance.attendance_rates(branch_ids=branch_ids, start=period.start, end=period.end)
-    talks = compliance.talk_coverage(branch_ids=branch_ids, year=period.year)
-    return {pk: {"completion": completion.get(pk), "attendance": attendance.get(pk), "talks": talks.get(pk)}
-            for pk in branch_ids}
-
-
-def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
-    """Per activity type held / required over the period (the compliance page's row), plus the same by month."""
+def org_life_rates(*, branch_ids: list[int], period: ReportPeriod, today: date | None = None) -> dict[int, dict] | None:
+    """{branch id: {"completion", "attendance", "talks"}} as fractions 0..1 (completion None when nothing was
+    required), as orglife/figures.py defines them: the same numbers as the compliance page and API."""
     compliance = orglife_compliance
     if compliance is None:
         return None
 
-    rows = compliance.compliance_table(organizations_qs=Organization.objects.filter(pk=branch.pk), period=period.key)
+    today = today or date.today()
+    rows = {r.organization_id: r for r in compliance.compliance_table(
+        organizations_qs=Organization.objects.filter(pk__in=branch_ids), period=period.key, today=today)}
+    attendance = compliance.attendance_rates(branch_ids=branch_ids, start=period.start, end=period.end, empty=None)
+    end = min(period.end, today)
+    talks = compliance.talk_counts(branch_ids=branch_ids, year=period.year, end=end)
+    return {pk: {"completion": completion_rate(rows.get(pk)), "attendance": attendance.get(pk),
+                 "talks": (talks[pk][0] / talks[pk][1]) if talks.get(pk, (0, 0))[1] else None,
+                 "talked": talks.get(pk, (0, 0))[0], "talk_base": talks.get(pk, (0, 0))[1]} for pk in branch_ids}
+
+
+def org_life_table(*, branch, period: ReportPeriod, today: date | None = None) -> dict | None:
+    """Per activity type held / required over the period (the compliance page's row), plus the same by month.
+
+    `required`, `held` (credited) and `rate` are the 完成率's figures (三会一课 + 主题党日, orglife/figures.py);
+    the monthly chart books each meeting window in the month it ends and leaves out per-member requirements
+    (谈心谈话 is a coverage of members over the year, not a meeting due in December)."""
+    compliance = orglife_compliance
+    if compliance is None:
+        return None
+
+    rows = compliance.compliance_table(organizations_qs=Organization.objects.filter(pk=branch.pk), period=period.key,
+                                       today=today or date.today())
     if not rows:
         return {"types": [], "months": [], "required": 0, "held": 0, "rate": None}
     row = rows[0]
@@ -82,7 +96,12 @@ def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
     for cell in sorted(row.cells.values(), key=lambda c: (c.activity_type.order, c.activity_type.pk)):
         if not cell.required and not cell.count:
             continue
+        short = [ReportPeriod.parse(w.window.key).label.removeprefix(f"{period.year}年")
+                 for w in cell.windows if w.state == "overdue"]
         types.append({
+            "code": cell.activity_type.code,
+            "short_windows": short,
+            "per_member": cell.rule is not None and cell.rule.holder == RuleHolder.MEMBER,
             "name": cell.activity_type.name,
             "required": cell.required,
             "held": cell.count,
@@ -91,18 +110,19 @@ def org_life_table(*, branch, period: ReportPeriod) -> dict | None:
             "state": {"met": "达标", "due": "待完成", "overdue": "未达标", "none": "不作要求"}[cell.state],
             "counts": cell.activity_type.counts_for_completion,
         })
-        if cell.activity_type.counts_for_completion:
+        if cell.activity_type.counts_for_completion and cell.rule and cell.rule.holder != RuleHolder.MEMBER:
             for w in cell.windows:
                 month = w.window.end.month
                 if w.window.end.year == period.year and month in months:
                     months[month][0] += w.required
-                    months[month][1] += w.held
+                    months[month][1] += min(w.held, w.required)
+    required, credited = completion_totals(row)
     return {
         "types": types,
         "months": [(f"{m}月", req, held) for m, (req, held) in sorted(months.items())],
-        "required": row.required,
-        "held": row.held,
-        "rate": row.completion_rate,
+        "required": required,
+        "held": credited,
+        "rate": completion_rate(row),
     }
 
 
@@ -131,14 +151,36 @@ def activities(*, branch, period: ReportPeriod, limit: int = 200) -> list[dict] 
              "rate": (a.present / a.expected) if a.expected else None} for a in rows]
 
 
+def activity_facts(*, branch, period: ReportPeriod) -> dict | None:
+    """What the narrative names: 党课 (lecturer and title), 主题党日 themes and 支委会 topics of the period's
+    submitted records of the branch and its 党小组 (one query)."""
+    models = orglife_models
+    if models is None or not hasattr(models, "Activity"):
+        return None
+    qs = models.Activity.objects.filter(organization__path__startswith=branch.path, held_on__gte=period.start,
+                                        held_on__lte=period.end)
+    qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_deleted=False)
+    out = {"lectures": [], "theme_days": [], "first_topics": []}
+    for a in qs.filter(activity_type__code__in=("lecture", "theme_day", "committee_meeting")).select_related(
+            "activity_type").order_by("held_on", "pk"):
+        code = a.activity_type.code
+        if code == "lecture":
+            out["lectures"].append({"date": a.held_on, "lecturer": a.lecturer, "title": a.lecture_title or a.title})
+        elif code == "theme_day":
+            out["theme_days"].append({"date": a.held_on, "title": a.title})
+        elif "第一议题" in (a.topics or ""):
+            out["first_topics"].append({"date": a.held_on, "title": a.title})
+    return out
+
+
 # --- members and committees (branches / members) ------------------------------------------------------------
 
 
 def member_structure(*, org, on: date) -> dict:
-    """Active members under `org`: totals and shares by status, category, gender, education, age band."""
+    """Members on the registry under `org` on the day `on` (members.selectors.members_on: the organizational
+    history, not today's registry): totals and shares by status, category, gender, education, age band."""
 
-    qs = Member.objects.within(org.path).active()
-    rows = list(qs.values_list("status", "category", "gender", "education", "birth_date"))
+    rows = [(m.status_on, m.category, m.gender, m.education, m.birth_date) for m in members_on(path=org.path, on=on)]
     total = len(rows)
     status = Counter(r[0] for r in rows)
     category = Counter(r[1] for r in rows)
@@ -185,39 +227,51 @@ def member_changes(*, org, period: ReportPeriod) -> dict:
     }
 
 
-def committee(*, branch, on: date) -> dict:
-    """The branch's current committee (organization_detail's prefetch) and its structural warnings."""
+def term_on(*, branch, on: date):
+    """The committee term in office on `on`: started by then and not closed by then (the newest such)."""
 
-    org = with_structure(Organization.objects.filter(pk=branch.pk)).get()
-    term = CommitteeTerm.objects.filter(organization=branch, closed_on__isnull=True).order_by("-started_on").first()
+    return (CommitteeTerm.objects.filter(organization=branch, started_on__lte=on)
+            .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=on)).order_by("-started_on", "-pk").first())
+
+
+def committee(*, branch, on: date, today: date | None = None) -> dict:
+    """The branch's committee as it stood on `on` (the term in office and the seats held that day), and — only
+    when `on` is today — the structural warnings, which describe the present."""
+
+    term = term_on(branch=branch, on=on)
     seats = []
     if term:
+        held = (Q(started_on__isnull=True) | Q(started_on__lte=on)) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
         seats = [{"role": s.get_role_display(), "name": s.member.name, "since": s.started_on or term.started_on}
-                 for s in CommitteeSeat.objects.filter(term=term, ended_on__isnull=True).select_related("member")
+                 for s in CommitteeSeat.objects.filter(held, term=term).select_related("member")
                  .order_by(seat_order_expression(), "pk")]
+    current = today is None or on >= today
+    warnings = []
+    if current:
+        org = with_structure(Organization.objects.filter(pk=branch.pk)).get()
+        warnings = [w.message for w in structure_warnings(org, today=on)]
+    elif term and term.ends_on and term.ends_on < on:
+        warnings = [f"本届支部委员会任期已于{term.ends_on:%Y年%m月%d日}届满，截至{on:%Y年%m月%d日}尚未换届"]
     return {
         "term": term,
         "seats": seats,
         "secretary": next((s["name"] for s in seats if s["role"] == "书记"), ""),
-        "warnings": [w.message for w in structure_warnings(org, today=on)],
-        "member_count": org.member_count,
-        "full_member_count": org.full_member_count,
+        "warnings": warnings,
+        "term_overdue": bool(term and term.ends_on and term.ends_on < on),
+        "on": on,
     }
 
 
 def committee_overview(*, branch_ids: list[int], on: date) -> dict[int, dict]:
-    """Per branch: has a committee, term overdue, member counts, structural warnings (one query)."""
+    """Per branch, as it stood on `on`: members on the registry (from the organizational history), committee seats
+    held and whether the term in office had run out."""
 
     out = {}
-    for org in with_structure(Organization.objects.filter(pk__in=branch_ids)):
-        warnings = structure_warnings(org, today=on)
-        out[org.pk] = {
-            "members": org.member_count,
-            "full_members": org.full_member_count,
-            "seats": org.seat_count,
-            "term_overdue": any(w.code == "term_overdue" for w in warnings),
-            "warnings": [w.message for w in warnings],
-        }
+    for org in Organization.objects.filter(pk__in=branch_ids).only("pk", "path"):
+        com = committee(branch=org, on=on, today=on + timedelta(days=1))
+        members = member_structure(org=org, on=on)
+        out[org.pk] = {"members": members["total"], "full_members": members["full"], "seats": len(com["seats"]),
+                       "term_overdue": com["term_overdue"]}
     return out
 
 
@@ -256,32 +310,47 @@ def evaluation_results(*, branch_ids: list[int], year: int) -> dict[int, dict] |
     return out
 
 
+def _rectification_qs(models, *, where: Q, period: ReportPeriod):
+    """整改 items of a period: raised by the period's end, or found by that year's evaluation (often recorded early
+    the next year); and not closed before the period began. The one filter behind every 整改 figure."""
+    raised = Q(created_at__date__lte=period.end) | Q(evaluation__cycle__year=period.year)
+    return (models.Rectification.objects.filter(raised, where)
+            .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)))
+
+
+def rectification_state(r, *, as_of: date, closed_status) -> str:
+    """closed / overdue / open on `as_of`: closed if closed by then; overdue if open then and past due."""
+    if r.status == closed_status and r.closed_on and r.closed_on <= as_of:
+        return "closed"
+    if r.status == closed_status and r.closed_on is None:
+        return "closed"
+    return "overdue" if r.due_on < as_of else "open"
+
+
 def rectifications(*, org, period: ReportPeriod, today: date) -> dict | None:
-    """整改 items of `org`'s subtree for the period: table rows and counts by state (overdue = open past due)."""
+    """整改 items of `org`'s subtree for the period (see `_rectification_qs`): rows and counts by state on the day
+    the report is compiled (整改 is followed until it is closed); an item open then and past due is overdue."""
     models = evaluation_models_mod
     if models is None or not hasattr(models, "Rectification"):
         return None
-    Rectification, Status = models.Rectification, models.RectificationStatus
-    # Raised by the period's end, or found by that year's evaluation (often recorded early the next year);
-    # and not closed before the period began.
-    raised = Q(created_at__date__lte=period.end) | Q(evaluation__cycle__year=period.year)
-    qs = (Rectification.objects.filter(raised, organization__path__startswith=org.path)
-          .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=period.start))
+    Status = models.RectificationStatus
+    as_of = today
+    qs = (_rectification_qs(models, where=Q(organization__path__startswith=org.path), period=period)
           .select_related("organization").order_by("status", "due_on", "pk"))
     rows = []
     counts = Counter()
     per_branch: dict[int, Counter] = defaultdict(Counter)
+    labels = {"closed": "已销号", "overdue": "已逾期", "open": "整改中"}
     for r in qs:
-        overdue = r.status != Status.CLOSED and r.due_on < today
-        state = "已逾期" if overdue else r.get_status_display()
+        state = rectification_state(r, as_of=as_of, closed_status=Status.CLOSED)
         counts[state] += 1
-        per_branch[r.organization_id]["open" if r.status != Status.CLOSED else "closed"] += 1
-        if overdue:
-            per_branch[r.organization_id]["overdue"] += 1
+        per_branch[r.organization_id][state] += 1
         rows.append({"organization": r.organization.name, "problem": r.problem, "requirement": r.requirement,
                      "due_on": r.due_on, "responsible": r.responsible_person, "source": r.get_source_display(),
-                     "state": state, "closed_on": r.closed_on})
-    return {"rows": rows, "counts": dict(counts), "total": len(rows), "per_branch": dict(per_branch)}
+                     "state": labels[state], "closed_on": r.closed_on})
+    return {"rows": rows, "counts": {labels[k]: v for k, v in counts.items()}, "total": len(rows),
+            "closed": counts["closed"], "open": counts["open"] + counts["overdue"], "overdue": counts["overdue"],
+            "per_branch": dict(per_branch), "as_of": as_of}
 
 
 # --- practice ------------------------------------------------------------------------------------------------
@@ -363,23 +432,107 @@ def data_fingerprint(*, org, kind: str, period: str, fmt: str, version: str) -> 
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def rectification_counts(*, branch_ids: list[int], today: date) -> dict[int, dict] | None:
-    """Per branch: open, overdue and closed 整改 items (one grouped query)."""
+def rectification_counts(*, branch_ids: list[int], period: ReportPeriod, today: date) -> dict[int, dict] | None:
+    """Per branch: open (overdue included), overdue and closed 整改 items of the period on the day the report is
+    compiled — the same filter and states as `rectifications`."""
     models = evaluation_models_mod
     if models is None or not hasattr(models, "Rectification"):
         return None
-    Rectification, Status = models.Rectification, models.RectificationStatus
-    rows = (Rectification.objects.filter(organization_id__in=branch_ids).order_by().values("organization_id")
-            .annotate(open=Count("pk", filter=~Q(status=Status.CLOSED)),
-                      overdue=Count("pk", filter=~Q(status=Status.CLOSED) & Q(due_on__lt=today)),
-                      closed=Count("pk", filter=Q(status=Status.CLOSED))))
+    Status = models.RectificationStatus
+    as_of = today
     out = {pk: {"open": 0, "overdue": 0, "closed": 0} for pk in branch_ids}
-    for row in rows:
-        out[row["organization_id"]] = {"open": row["open"], "overdue": row["overdue"], "closed": row["closed"]}
+    for r in _rectification_qs(models, where=Q(organization_id__in=branch_ids), period=period).only(
+            "organization_id", "status", "closed_on", "due_on"):
+        state = rectification_state(r, as_of=as_of, closed_status=Status.CLOSED)
+        counts = out[r.organization_id]
+        counts["closed" if state == "closed" else "open"] += 1
+        if state == "overdue":
+            counts["overdue"] += 1
     return out
 
 
-def branches_under(org) -> list[int]:
-    """Active branches (党支部 / 联合 / 临时) in `org`'s subtree, in tree order."""
+def branches_under(org, on: date | None = None) -> list[int]:
+    """Branches (党支部 / 联合 / 临时) in `org`'s subtree in tree order: those existing on `on` (established by
+    then, not dissolved by then), or today's active ones."""
 
-    return list(Organization.objects.within(org.path).active().branches().order_by("path").values_list("pk", flat=True))
+    qs = Organization.objects.within(org.path).branches()
+    if on is None:
+        qs = qs.active()
+    else:
+        qs = qs.filter(established_on__lte=on).filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on))
+    return list(qs.order_by("path").values_list("pk", flat=True))
+
+
+# --- what the committee narrative names --------------------------------------------------------------------
+
+
+def committee_facts(*, org, branch_ids: list[int], period: ReportPeriod) -> dict:
+    """The named records behind the committee report's 一是/二是 paragraphs, for the branches counted (and, for
+    brands, the committee's own 1+N matrix): 党课 and 主题党日 of the period, 第一议题 on 支委会 agendas, 先锋岗/责任区
+    in place during the period, honours of the year, brand matrices and recognitions, recheck cycles. Each list is
+    what the records hold; a missing app leaves its key empty."""
+
+    names = dict(Organization.objects.filter(pk__in=branch_ids).values_list("pk", "name"))
+    out: dict = {"lectures": [], "theme_days": [], "first_topics": [], "posts": [], "member_honours": [],
+                 "org_honours": [], "brands": [], "recognitions": [], "rechecks": []}
+    models = orglife_models
+    if models is not None and hasattr(models, "Activity") and branch_ids:
+        paths = list(Organization.objects.filter(pk__in=branch_ids).values_list("path", flat=True))
+        q = Q()
+        for p in paths:
+            q |= Q(organization__path__startswith=p)
+        qs = models.Activity.objects.filter(q, held_on__gte=period.start, held_on__lte=period.end)
+        qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_deleted=False)
+        branch_of = {p: pk for pk, p in Organization.objects.filter(pk__in=branch_ids).values_list("pk", "path")}
+        for a in (qs.filter(activity_type__code__in=("lecture", "theme_day", "committee_meeting"))
+                  .select_related("activity_type", "organization").order_by("held_on", "pk")):
+            branch = next((pk for p, pk in branch_of.items() if a.organization.path.startswith(p)), None)
+            row = {"branch": names.get(branch, a.organization.name), "branch_id": branch, "date": a.held_on}
+            code = a.activity_type.code
+            if code == "lecture":
+                out["lectures"].append(dict(row, lecturer=a.lecturer, title=a.lecture_title or a.title))
+            elif code == "theme_day":
+                out["theme_days"].append(dict(row, title=a.title))
+            elif "第一议题" in (a.topics or ""):
+                out["first_topics"].append(dict(row, title=a.title))
+    practice = practice_models
+    if practice is not None and hasattr(practice, "Brand"):
+        posts = (practice.VanguardPost.objects.filter(organization_id__in=branch_ids, is_active=True,
+                                                      starts_on__lte=period.end)
+                 .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
+                 .select_related("organization").prefetch_related("holders").order_by("organization__path", "pk"))
+        out["posts"] = [{"branch": p.organization.name, "kind": p.get_kind_display(), "name": p.name,
+                         "holders": [h.name for h in p.holders.all()]} for p in posts]
+        honours = (practice.Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
+                                                  year__range=(period.start.year, period.end.year))
+                   .select_related("organization", "member").order_by("organization__path", "pk"))
+        for h in honours:
+            row = {"branch": h.organization.name, "level": h.get_level_display(), "title": h.display_title,
+                   "kind": h.kind}
+            if h.kind in practice.MEMBER_HONOURS:
+                out["member_honours"].append(dict(row, member=h.member.name if h.member_id else ""))
+            else:
+                out["org_honours"].append(row)
+        brands = list(practice.Brand.objects.filter(is_active=True, launched_on__lte=period.end)
+                      .filter(Q(organization_id__in=branch_ids) | Q(organization_id=org.pk))
+                      .select_related("organization").order_by("organization__path", "name"))
+        children: dict[int, list] = defaultdict(list)
+        for b in brands:
+            if b.parent_id:
+                children[b.parent_id].append(b.name)
+        out["brands"] = [{"name": b.name, "branch": b.organization.name, "slogan": b.slogan,
+                          "children": children.get(b.pk, [])} for b in brands if not b.parent_id]
+        out["recognitions"] = [
+            {"brand": r.brand.name, "branch": r.brand.organization.name, "level": r.get_level_display(),
+             "title": r.title}
+            for r in practice.BrandRecognition.objects.filter(
+                brand__in=[b.pk for b in brands], is_active=True, awarded_on__range=(period.start, period.end))
+            .select_related("brand__organization").order_by("awarded_on", "pk")]
+    evaluations = evaluation_models_mod
+    if evaluations is not None and hasattr(evaluations, "Cycle"):
+        rechecks = (evaluations.BranchEvaluation.objects.filter(
+            organization_id__in=branch_ids, cycle__kind="recheck", cycle__year=period.year,
+            step=evaluations.Step.RESULT).select_related("organization", "cycle").order_by("organization__path"))
+        out["rechecks"] = [{"branch": e.organization.name, "cycle": e.cycle.name, "stars": e.stars,
+                            "four_strong": e.four_strong} for e in rechecks]
+    return out

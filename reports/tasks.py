@@ -160,8 +160,9 @@ def render_committee_report(self, job_id: int) -> None:
 
 @shared_task(name="reports.scheduled_reports", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True,
              max_retries=MAX_RETRIES)
-def scheduled_reports(kind: str, schedule_name: str = "", fmt: str = "pdf") -> int:
-    """Beat entry: request `kind` for the last completed period for every organization it applies to."""
+def scheduled_reports(kind: str, schedule_name: str = "", fmt: str = "pdf", formats: list[str] | None = None) -> int:
+    """Beat entry: request `kind` for the last completed period for every organization it applies to, in each
+    of `formats` (the schedules ask for PDF and the editable DOCX; `fmt` alone is the older single format)."""
     from .schedules import request_scheduled
 
-    return request_scheduled(kind=kind, schedule_name=schedule_name, fmt=fmt)
+    return sum(request_scheduled(kind=kind, schedule_name=schedule_name, fmt=f) for f in (formats or [fmt]))

@@ -5,6 +5,7 @@ from . import views
 app_name = "reports"
 urlpatterns = [
     path("", views.ReportsIndexView.as_view(), name="index"),
+    path("definitions/", views.FigureDefinitionsView.as_view(), name="definitions"),
     path("org/<int:pk>/", views.OrganizationReportsView.as_view(), name="organization"),
     path("org/<int:pk>/jobs/", views.JobsFragmentView.as_view(), name="jobs"),
     path("org/<int:pk>/plan/<int:year>/", views.PlanView.as_view(), name="plan"),

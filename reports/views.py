@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
+from branches.permissions import has_page_access
+from portal import figures
 from portal.forms import apply_validation_error
 from portal.scoping import ALL, CHANGE, VIEW, can, granted_paths
 from portal.views import PortalPageMixin
@@ -25,7 +27,8 @@ JOBS_PER_PAGE = 20
 QUEUE_UNAVAILABLE = _("报告队列暂时不可用：您的申请已保存，队列恢复后将自动生成，无需重复提交。")
 REQUEST_DENIED = _("只有党务工作者和支部书记（委员）可以生成报告；您可以查看和下载已生成的报告。")
 CONTENT_TYPES = {ReportFormat.PDF: "application/pdf",
-                 ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+                 ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 ReportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 def _organization(request, pk) -> Organization:
@@ -189,3 +192,16 @@ class PlanView(PortalPageMixin, View):
 
 
 
+
+
+class FigureDefinitionsView(PortalPageMixin, View):
+    """统计口径说明: every figure the pages, the API, the exports and the reports print, with its definition."""
+
+    def get(self, request):
+
+        if not has_page_access(request.user):
+            raise PermissionDenied
+        groups: dict[str, list] = {}
+        for definition in figures.definitions():
+            groups.setdefault(definition.group, []).append(definition)
+        return render(request, "reports/definitions.html", {"groups": groups})

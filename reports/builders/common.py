@@ -22,10 +22,10 @@ def avg(values) -> float | None:
 
 
 def held_required_chart(months: list[tuple[str, int, int]]) -> str:
-    """Bar chart of 应开展 vs 实际开展 per month (三会一课 + 主题党日)."""
+    """Bar chart of 应开展 vs 计入完成 per month (三会一课 + 主题党日, each window in the month it ends)."""
     labels = [m for m, _, _ in months]
     return charts.bar_chart(labels, [charts.Series("应开展", [r for _, r, _ in months], charts.GREY),
-                                     charts.Series("已开展", [h for _, _, h in months], charts.PRIMARY)],
+                                     charts.Series("计入完成", [h for _, _, h in months], charts.PRIMARY)],
                             unit="", width=640, height=250)
 
 

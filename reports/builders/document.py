@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from portal import xlsx
+from portal import figures, xlsx
 
 EMPTY = "—"
 
@@ -62,6 +62,7 @@ class Table:
     pdf_limit: int | None = None      # rows shown in the PDF (the XLSX always has all of them)
     note: str = ""
     number: int = 0                   # 表N, assigned by Document.number()
+    dense: bool = False               # many columns: tighter cells in the PDF (class "dense")
 
     @property
     def pdf_rows(self) -> Sequence[dict]:
@@ -112,6 +113,18 @@ class Section:
             yield from child.walk()
 
 
+@dataclass(frozen=True)
+class FigureValue:
+    """One figure printed in the document: which definition (portal.figures), for which organization, period and
+    parameter, and its value. The consistency test recomputes each from its definition and from the API."""
+
+    figure: str
+    org_id: int
+    period: str
+    param: Any
+    value: Any
+
+
 @dataclass
 class Document:
     title: str
@@ -121,6 +134,38 @@ class Document:
     sections: list[Section] = field(default_factory=list)
     toc: bool = False
     summary: list[tuple[str, str, Any, str]] = field(default_factory=list)  # (section, label, value, kind) for XLSX
+    org_id: int | None = None
+    period: str = ""
+    values: list[FigureValue] = field(default_factory=list)
+
+    def bind(self, org, period) -> Document:
+        self.org_id, self.period = org.pk, period.key
+        return self
+
+    def fig(self, figure_id: str, value: Any, *, org_id: int | None = None, param: Any = None,
+            summary: str = "") -> str:
+        """Record a printed figure and return its text. An id no definition knows fails here (KeyError)."""
+        definition = figures.get(figure_id)
+        self.values.append(FigureValue(figure_id, self.org_id if org_id is None else org_id, self.period, param,
+                                       value))
+        if summary:
+            label = definition.name if param is None else f"{definition.name}（{param}）"
+            self.summary.append((summary, label, value, definition.kind))
+        return format_value(value, definition.kind)
+
+    def finish(self, heading: str) -> Document:
+        """Close with the 口径 of every figure printed (once each), then number tables and figures."""
+        used = list(dict.fromkeys(v.figure for v in self.values))
+        if used:
+            section = Section("definitions", heading)
+            section.paragraphs.append("本报告所列数据由系统根据已提交的记录自动统计，各项数据的统计口径如下"
+                                      "（门户“统计口径说明”页面列有全部指标）。")
+            section.tables.append(Table(
+                "definitions-table", "统计口径", [Col("指标", "name", width=20), Col("口径", "text", width=80)],
+                [{"name": figures.get(f).name, "text": figures.get(f).short()} for f in used],
+                sheet="统计口径", dense=True))
+            self.sections.append(section)
+        return self.number()
 
     def number(self) -> Document:
         t = f = 0

@@ -195,3 +195,27 @@ def render_pdf_to_path(html: str, path: str | os.PathLike, *, base_url: str | No
 def render_template_to_pdf(template_name: str, context: dict | None = None, *, base_url: str | None = None) -> bytes:
     """render_to_string + render_pdf; templates extend reports/pdf/base.html."""
     return render_pdf(render_to_string(template_name, context or {}), base_url=base_url)
+
+
+def svg_to_png(svg: str, *, scale: float = 2.0) -> tuple[bytes, float, float]:
+    """A chart's SVG as PNG bytes, with its size in CSS pixels: laid out by WeasyPrint on a page the size of the
+    SVG (the shipped CJK fonts, like the PDF), then rasterized by pdfium (pypdfium2, a self-contained wheel).
+    The DOCX embeds these so Word shows the same charts as the PDF."""
+    import io
+    import re
+
+    import pypdfium2
+
+    size = re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg)
+    width, height = (float(size.group(1)), float(size.group(2))) if size else (640.0, 300.0)
+    html = (f"<html><head><style>@page {{ size: {width}px {height}px; margin: 0 }} body {{ margin: 0 }}"
+            f" svg {{ display: block }}</style></head><body>{svg}</body></html>")
+    pdf = render_pdf(html)
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=scale * 0.75 * 96 / 72).to_pil()  # px -> pt is 0.75; 96 dpi base
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+    finally:
+        document.close()
+    return out.getvalue(), width, height

@@ -43,11 +43,11 @@ def annual_pdf(run_request, tree, branch_data, users):
 def test_branch_annual_pdf_has_the_sections_and_the_database_figures(annual_pdf, tree):
     reader, text = _text(annual_pdf)
     for heading in ("2025年度党支部工作报告", "一、基本情况", "二、政治功能强", "三、支部班子强", "四、党员队伍强",
-                    "五、作用发挥强", "六、整改落实情况", "七、2026年工作计划"):
+                    "五、作用发挥强", "六、整改落实情况", "七、存在的问题", "八、2026年工作计划", "九、统计口径说明"):
         assert heading in text
     active = Member.objects.filter(branch=tree.a1, is_active=True)
     text = text.replace("\n", "")
-    assert f"现有党员{active.count()}名" in text
+    assert f"有党员{active.count()}名" in text
     assert f"预备党员{active.filter(status='probationary').count()}名" in text
     assert "张书记" in text and "支部委员会组成" in text  # the committee table from the seats
     assert "深化理论学习" in text and "支部开展了读书月活动" in text  # the secretary's input
@@ -85,7 +85,7 @@ def test_secretary_duty_skeleton(run_request, tree, branch_data):
     for heading in ("一、履行党建工作第一责任人职责情况", "二、抓“四强”党支部建设的主要做法", "（一）政治功能强",
                     "（四）作用发挥强", "三、存在的问题及原因分析", "四、下一步工作打算"):
         assert heading in text
-    assert "述职人：张书记" in text and "（请补充" in text
+    assert "述职人：张书记" in text and "原因分析由述职人填写" in text
 
 
 def test_monthly_report_lists_member_changes(run_request, tree, branch_data):
@@ -101,7 +101,7 @@ def test_committee_pdf_has_toc_sections_and_branch_count(run_request, tree, memb
     reader, text = _text(job)
     assert "目录" in text
     for heading in ("一、总体情况", "二、聚焦“政治功能强”", "三、聚焦“支部班子强”", "四、聚焦“党员队伍强”",
-                    "五、聚焦“作用发挥强”", "六、评星定级与“四强”党支部", "七、整改落实情况", "八、需重点帮扶的党支部",
+                    "五、聚焦“作用发挥强”", "六、评星定级与“四强”党支部", "七、整改落实情况", "八、存在的问题", "九、下一步工作",
                     "附表各党支部主要指标"):
         assert heading in text
     branches = len(sources.branches_under(tree.root))

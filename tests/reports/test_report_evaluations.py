@@ -69,11 +69,11 @@ def test_committee_report_counts_stars_four_strong_and_weak_branches(run_request
     job = run_request(organization=tree.root, kind="committee-four-strong", period="2025").job
     assert job.status == JobStatus.DONE, job.error
     text = _text(job)
-    assert "参加评星定级并公布结果的党支部3个，其中“四强”党支部1个、五星党支部1个" in text
+    assert "有评星定级结果的党支部3个，其中“四强”党支部1个、五星党支部1个" in text
     assert "五星1个、四星0个、三星1个、二星1个、一星0个" in text
-    assert "逾期1项" in text
-    weak = text[text.index("八、需重点帮扶的党支部"):]
-    assert tree.b1.name in weak and "逾期整改1项" in weak
+    assert "超过整改期限1项" in text
+    weak = text[text.index("八、存在的问题"):]
+    assert tree.b1.name in weak and "逾期整改1项" in weak and "超过整改期限仍未销号" in weak
     xlsx = run_request(organization=tree.root, kind="committee-four-strong", period="2025", fmt="xlsx").job
     wb = load_workbook(xlsx.file.path, read_only=True)
     dist = {r[0]: r[1] for r in wb["星级分布"].iter_rows(min_row=2, values_only=True)}

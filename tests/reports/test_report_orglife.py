@@ -38,14 +38,14 @@ def test_quarterly_figures_match_the_compliance_engine(run_request, tree, q3_rec
     summary = {r[1]: r[2] for r in wb["报告概要"].iter_rows(min_row=2, values_only=True)}
     expected_completion = compliance.completion_rates(branch_ids=[tree.a1.pk], start=start, end=end)[tree.a1.pk]
     expected_attendance = compliance.attendance_rates(branch_ids=[tree.a1.pk], start=start, end=end)[tree.a1.pk]
-    assert summary["三会一课完成率"] == pytest.approx(round(expected_completion, 4))
-    assert summary["出席率"] == pytest.approx(0.5)
+    assert summary["“三会一课”完成率"] == pytest.approx(round(expected_completion, 4))
+    assert summary["组织生活出席率"] == pytest.approx(0.5)
     assert expected_attendance == pytest.approx(0.5)
     row = compliance.compliance_table(organizations_qs=type(tree.a1).objects.filter(pk=tree.a1.pk), period="2025-Q3")[0]
     by_type = {r[0]: r[1:] for r in wb["组织生活按类型"].iter_rows(min_row=2, values_only=True)}
     for cell in row.cells.values():
         if cell.required or cell.count:
-            required, held, credited, missing, _state = by_type[cell.activity_type.name]
+            required, credited, held, missing, _state = by_type[cell.activity_type.name]
             assert (required, held, credited, missing) == (cell.required, cell.count, cell.held, cell.missing)
     records = list(wb["组织生活记录"].iter_rows(min_row=2, values_only=True))
     assert len(records) == 5 and {"7月主题党日", "第三季度党员大会"} <= {r[2] for r in records}

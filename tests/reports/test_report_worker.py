@@ -119,6 +119,25 @@ def test_worker_renders_a_branch_report(start_worker, tree, branch_data):
     assert "2025年度党支部工作报告" in text and job.attempts == 1
 
 
+@pytest.mark.parametrize("kind,org,period", [("branch-annual", "a1", "2025"), ("secretary-duty", "a1", "2025"),
+                                              ("branch-monthly", "a1", "2025-06"),
+                                              ("branch-quarterly", "a1", "2025-Q2"),
+                                              ("committee-four-strong", "root", "2025")])
+def test_worker_writes_every_kind_as_docx(start_worker, tree, branch_data, kind, org, period):
+    """Each kind in the editable Word format, by a real worker; the file opens again and carries the figures."""
+    from docx import Document as WordDocument
+
+    worker = start_worker()
+    job = report_request(organization=getattr(tree, org), kind=kind, period=period, fmt="docx").job
+    job = wait_for(lambda: finished(job.pk), 120, f"the {kind} docx", worker.log)
+    assert job.status == JobStatus.DONE, job.error
+    assert job.file.name.endswith(".docx")
+    word = WordDocument(job.file.path)
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert "统计口径说明" in text and word.core_properties.title in text
+    assert "年度年度" not in job.download_name
+
+
 def test_committee_report_fans_out_over_two_worker_processes(start_worker, tree, members, committee_tree):
     worker = start_worker(concurrency=2)
     job = report_request(organization=tree.root, kind="committee-four-strong", period="2025").job

@@ -106,6 +106,7 @@ COVERAGE: dict[str, str] = {
     "programme-candidacy-list": LIST, "programme-candidacy-detail": WALK,
     "members:elections": LIST, "members:election": WALK, "members:election_report": WALK,
     "api-election-list": LIST, "api-election-detail": WALK, "api-orglife-facts-list": LIST,
+    "reports:definitions": LIST,
     "inbox:list": LIST, "inbox:open": WALK, "inbox:read_all": WALK, "inbox:badge": LIST, "inbox:preferences": WALK,
 }
 # Whole groups covered by one rule (route prefix -> how).
