@@ -397,6 +397,10 @@ def report_write(*, job: ReportJob, document: Document, collect_ms: int) -> None
         status=JobStatus.DONE, progress=100, stage="已完成", file=name, checksum=checksum, size=size,
         page_count=pages, collect_ms=collect_ms, render_ms=render_ms, finished_at=timezone.now(), error="")
     ReportPart.objects.filter(job=job).delete()  # the summary is in the file; parts were scratch data
+    if job.requested_by_id:
+        # 报告已生成: the requester hears of it in 我的消息 (and the channels they keep), once per job.
+        message_send(recipient=job.requested_by, kind="report.ready", title=f"报告已生成：{job}",
+                     text=f"{job}已生成，可在报告页面下载。", link=job.get_absolute_url(), key=f"report.ready:{job.pk}")
 
 
 # --- the secretary's input ------------------------------------------------------------------------------------

@@ -28,6 +28,17 @@ def test_branch_report_runs_in_process_and_stores_one_file(run_request, tree, br
     assert stored_files(job) == [Path(job.file.name).name]
 
 
+def test_the_requester_is_told_once_that_the_report_is_ready(run_request, tree, branch_data, users):
+    from notifications.models import Message
+
+    job = run_request(organization=tree.a1, kind="branch-annual", period="2025", fmt="pdf", user=users.secretary).job
+    ready = Message.objects.filter(recipient=users.secretary, kind="report.ready")
+    assert [(m.link, m.key) for m in ready] == [(job.get_absolute_url(), f"report.ready:{job.pk}")]
+    assert str(job.organization) in ready[0].title
+    again = run_request(organization=tree.a1, kind="branch-annual", period="2025", fmt="pdf", user=users.secretary)
+    assert not again.created and ready.count() == 1          # the existing file: no second notice
+
+
 def test_same_data_returns_the_existing_file(run_request, tree, branch_data):
     first = run_request(organization=tree.a1, kind="branch-monthly", period="2025-09", fmt="xlsx").job
     again = run_request(organization=tree.a1, kind="branch-monthly", period="2025-09", fmt="xlsx")
