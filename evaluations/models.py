@@ -447,6 +447,8 @@ class DeadlineExtension(models.Model):
     """A staff decision that lets one branch act after a cycle's deadline, until a new date; without one, late
     submissions are refused (a self-assessment three weeks late is no longer silently accepted)."""
 
+    history = HistoricalRecords()
+
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("评价周期"))
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("党支部"))

@@ -9,6 +9,6 @@ def unread(request):
     user = getattr(request, "user", None)
 
     def shown():
-        return bool(user is not None and user.is_authenticated and has_page_access(user))
+        return bool(user is not None and user.is_authenticated and user.pk is not None and has_page_access(user))
 
     return {"inbox_shown": SimpleLazyObject(shown)}

@@ -79,6 +79,7 @@ class Election(models.Model):
 
 class ElectionVoter(models.Model):
     """The roster: 正式党员 with 选举权 on the day of the 选举大会 (frozen), and whether each attended."""
+    history = HistoricalRecords()
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="voters")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("党员"))
@@ -96,6 +97,7 @@ class ElectionVoter(models.Model):
 
 class ElectionCandidate(models.Model):
     """A 候选人 on the list the upper organization approved."""
+    history = HistoricalRecords()
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="candidates")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("候选人"))
@@ -118,6 +120,7 @@ class ElectionCandidate(models.Model):
 
 class BallotRound(models.Model):
     """One ballot of the 选举大会 (the first, or a re-vote for seats left open by a tie or too few votes)."""
+    history = HistoricalRecords()
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="rounds")
     number = models.PositiveSmallIntegerField(_("轮次"))
@@ -147,6 +150,7 @@ class BallotRound(models.Model):
 
 class Tally(models.Model):
     """Votes for one candidate in one round: 赞成 / 反对 / 弃权 / 另选他人 (the four add up to the valid ballots)."""
+    history = HistoricalRecords()
 
     round = models.ForeignKey(BallotRound, on_delete=models.CASCADE, related_name="tallies")
     candidate = models.ForeignKey(ElectionCandidate, on_delete=models.CASCADE, related_name="tallies")
@@ -169,6 +173,7 @@ class Tally(models.Model):
 
 class WriteIn(models.Model):
     """另选他人: a name written on the ballots, with its votes (never elected unless on the approved list here)."""
+    history = HistoricalRecords()
 
     round = models.ForeignKey(BallotRound, on_delete=models.CASCADE, related_name="write_ins")
     name = models.CharField(_("另选人姓名"), max_length=60)
@@ -190,6 +195,7 @@ class OfficerRole(models.TextChoices):
 
 class OfficerVote(models.Model):
     """书记/副书记 elected 等额 by the new 支委会 among its members (first meeting of the new committee)."""
+    history = HistoricalRecords()
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="officer_votes")
     role = models.CharField(_("职务"), max_length=20, choices=OfficerRole.choices)

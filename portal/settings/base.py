@@ -312,11 +312,15 @@ SPECTACULAR_SETTINGS = {
         "HonourLevelEnum": "practice.models.Level",
         "ReportKindEnum": "reports.models.ReportKind",
         # Organizational life: record, attendance and compliance states all have a field called "status".
-        "ActivityStatusEnum": "branches.models.ActivityStatus",
-        "AttendanceStatusEnum": "branches.models.AttendanceStatus",
-        "ComplianceStatusEnum": "branches.api.serializers.COMPLIANCE_STATES",
-        "ComplianceWindowStatusEnum": "branches.api.serializers.WINDOW_STATES",
-        "RulePerEnum": "branches.models.RulePer",
+        "ActivityStatusEnum": "orglife.models.ActivityStatus",
+        "AttendanceStatusEnum": "orglife.models.AttendanceStatus",
+        "ComplianceStatusEnum": "orglife.api.serializers.COMPLIANCE_STATES",
+        "ComplianceWindowStatusEnum": "orglife.api.serializers.WINDOW_STATES",
+        "RulePerEnum": "orglife.models.RulePer",
+        # 创建 programmes: a candidacy's stage (also its log's from/to stage) and the programme kind.
+        "ProgrammeStageEnum": "programmes.models.Stage",
+        "ProgrammeEnum": "programmes.models.Programme",
+        "HonourKindEnum": "practice.models.HonourKind",
     },
 }
 

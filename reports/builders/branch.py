@@ -491,6 +491,11 @@ def build_secretary_duty(ctx: BuildContext) -> Document:
                 f"计入完成 {doc.fig('orglife.credited', life['held'])} 次，"
                 f"完成率 {doc.fig('orglife.completion_rate', life['rate'])}。")
         duty.paragraphs.extend(_rates_sentences(rates, life, doc))
+        facts_of_year = sources.orglife_facts(branch=org, period=period)   # orglife.selectors.orglife_facts
+        if facts_of_year and any(facts_of_year.values()):
+            duty.paragraphs.append(
+                f"全年落实“第一议题”制度{facts_of_year['first_topic']}次；书记、党员领导干部讲党课{facts_of_year['leader_lectures']}次；"
+                f"领导干部参加双重组织生活{facts_of_year['dual_life']}人次（{facts_of_year['dual_life_cadres']}人）。")
         led = [t for t in life["types"] if t["held"] and t["name"] in ("支部委员会会议", "党课", "主题党日")]
         if led:
             duty.items = [f"{t['name']}全年开展 {t['held']} 次" for t in led]

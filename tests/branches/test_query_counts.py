@@ -67,7 +67,9 @@ def test_branch_detail_of_a_branch(client, tree, users):
     # dues and development, 整改 and 评议, reports. bench_pages.py counts 53 at N=5000 before this branch (scope
     # lookups per action, practice figures the panel does not show), 39 after; 38 → 35 here with the
     # 组织生活 panel's two computations sharing one load.
-    assert small <= 36  # +1: the 组织生活 panel's yearly facts (第一议题, 书记讲党课, 双重组织生活) in one aggregate
+    # +1: the 组织生活 panel's yearly facts (第一议题, 书记讲党课, 双重组织生活) in one aggregate; +2: panels merged with
+    # the 创建 programmes (current titles) and the message centre — each a fixed count, constant with the data (above)
+    assert small <= 38
 
 
 def test_member_list(client, tree, users):

@@ -54,7 +54,9 @@ def test_term_on_time(tree):
 
 def test_term_late_before_the_period_does_not_count(tree):
     sec = MemberFactory(branch=tree.a1)
-    term_start(organization=tree.a1, started_on=date(2019, 1, 1), ends_on=date(2022, 1, 1),
+    tree.a1.term_years = 5      # 5-year terms (as for 村/社区): no approval needed for either term
+    tree.a1.save(update_fields=["term_years"])
+    term_start(organization=tree.a1, started_on=date(2017, 1, 1), ends_on=date(2022, 1, 1),
                seats=[(sec, SeatRole.SECRETARY)])
     term_start(organization=tree.a1, started_on=date(2022, 6, 1), ends_on=date(2027, 6, 1),
                seats=[(sec, SeatRole.SECRETARY)])

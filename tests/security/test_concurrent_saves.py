@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from branches.models import Organization
-from orglife import services
+from branches import services
 from orglife import services as activity_services
 from orglife.models import Activity, ActivityStatus, ActivityType
 from portal import concurrency
