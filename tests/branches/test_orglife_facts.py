@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from orglife import services as activity_services as svc
+from orglife import services as svc
 from orglife.selectors import branch_orglife_facts, dual_life_count, orglife_facts
-from tests.orglife.activity_factories import activity_type
 from tests.members.factories import MemberFactory
+from tests.orglife.activity_factories import activity_type
 
 pytestmark = pytest.mark.django_db
 D = date(2026, 3, 10)

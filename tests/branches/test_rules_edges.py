@@ -5,12 +5,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from orglife import services as activity_services as svc
 from branches.models import SeatRole
-from orglife.models import ActivityStatus, AttendanceStatus
 from branches.services import term_start
-from tests.orglife.activity_factories import activity_type
+from orglife import services as svc
+from orglife.models import ActivityStatus, AttendanceStatus
 from tests.members.factories import MemberFactory
+from tests.orglife.activity_factories import activity_type
 
 D = date(2025, 9, 10)
 ROLES = [SeatRole.SECRETARY, SeatRole.ORGANIZATION, SeatRole.PROPAGANDA, SeatRole.DISCIPLINE, SeatRole.MEMBER,

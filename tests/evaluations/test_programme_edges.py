@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from evaluations import metrics, services
 from evaluations.models import AdjustmentKind, CycleKind, DeadlineStep, Step, TransitionLog
-from tests.orglife.activity_factories import log
 from tests.evaluations.factories import entries, make_cycle
+from tests.orglife.activity_factories import log
 
 TODAY = date(2026, 2, 20)
 

@@ -152,7 +152,7 @@ def test_no_inline_script_or_style_attribute(nav, member_user, signed_in):
 
 def test_scripts_are_deferred_and_htmx_comes_first(nav, member_user):
     srcs = [a for a in parse(render_page(make_request(user=member_user))).find("script") if a.get("src")]
-    assert [s["src"] for s in srcs] == ["/static/vendor/htmx.min.js", "/static/js/portal.js"]
+    assert [s["src"] for s in srcs] == ["/static/vendor/htmx.min.js", "/static/js/portal.js", "/static/js/picker.js"]
     assert all("defer" in s for s in srcs)
 
 

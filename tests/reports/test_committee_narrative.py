@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from orglife.models import ActivityType, FrequencyRule
 from orglife.defaults import seed_defaults
+from orglife.models import ActivityType, FrequencyRule
 from practice.models import Brand, BrandRecognition, Honour, VanguardPost
-from tests.orglife.activity_factories import log
 from tests.members.factories import MemberFactory
+from tests.orglife.activity_factories import log
 from tests.reports.test_figure_consistency import build, check_document
 
 pytestmark = pytest.mark.django_db

@@ -15,16 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import CommitteeSeat, CommitteeTerm, Organization
-from orglife.models import ActivityType, FrequencyRule, Talk
-from orglife.defaults import seed_defaults
 from members.models import Member, MembershipMove
+from orglife.defaults import seed_defaults
+from orglife.models import ActivityType, FrequencyRule, Talk
 from portal import figures
 from reports import sources
 from reports.builders.branch import BuildContext, build_branch_annual, build_branch_periodic, build_secretary_duty
 from reports.builders.committee import build_committee, collect_parts
 from reports.periods import ReportPeriod
-from tests.orglife.activity_factories import attend, log
 from tests.members.factories import MemberFactory
+from tests.orglife.activity_factories import attend, log
 from tests.reports.test_report_evaluations import results  # noqa: F401  (fixture: published 2025 results)
 
 pytestmark = pytest.mark.django_db

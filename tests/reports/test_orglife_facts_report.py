@@ -4,8 +4,8 @@ from datetime import date
 import pytest
 
 from orglife.selectors import orglife_facts
-from tests.orglife.activity_factories import log
 from tests.members.factories import MemberFactory
+from tests.orglife.activity_factories import log
 from tests.reports.test_report_documents import _text
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from branches.models import Organization
 from branches import services
+from branches.models import Organization
 from orglife import services as activity_services
 from orglife.models import Activity, ActivityStatus, ActivityType
 from portal import concurrency
