@@ -234,6 +234,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS.update(data_folder_in=str(CELERY_FILESYSTEM_DIR),
                                            data_folder_out=str(CELERY_FILESYSTEM_DIR),
                                            processed_folder=str(CELERY_FILESYSTEM_DIR / "processed"),
+                                           # exchange tables, by default ./control in whatever directory it runs
+                                           control_folder=str(CELERY_FILESYSTEM_DIR / "control"),
                                            store_processed=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Report jobs: the running task writes a heartbeat this often; a running job silent for STALL_AFTER is stalled

@@ -23,7 +23,8 @@ def filesystem_broker(tmp_path):
     (folder / "processed").mkdir(parents=True)
     saved = {k: app.conf[k] for k in ("broker_url", "broker_transport_options", "task_always_eager")}
     app.conf.update(broker_url="filesystem://", task_always_eager=False, broker_transport_options={
-        "data_folder_in": str(folder), "data_folder_out": str(folder), "processed_folder": str(folder / "processed")})
+        "data_folder_in": str(folder), "data_folder_out": str(folder), "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control")})   # not ./control in the checkout
     _fresh_connections(app)
     yield folder
     app.conf.update(saved)
@@ -31,9 +32,14 @@ def filesystem_broker(tmp_path):
 
 
 def _fresh_connections(app):
-    """Forget pooled connections and producers, so the next message goes to the broker now configured."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Forget pooled connections and producers, so the next message goes to the broker now configured.
+
+    Celery's `app.pool` is kombu's process-wide pool for the broker URL (`kombu.pools.connections`), not the
+    app's own: closing it without dropping it from kombu's registry leaves a closed pool that every later test
+    in this process is handed ("Acquire on closed pool"). `pools.reset()` closes and forgets them all."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
