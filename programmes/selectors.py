@@ -6,10 +6,10 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from branches.models import Organization, OrganizationKind
+from branches.models import BRANCH_KINDS, Organization
 from practice.models import PROGRAMME_HONOURS, Honour, HonourKind
 
-from .models import Candidacy, Programme, Round, Stage
+from .models import OPEN_STAGES, Candidacy, ChangeKind, Programme, Round, Stage, TitleChange
 
 
 def rounds_for(*, user) -> QuerySet[Round]:
@@ -73,28 +73,61 @@ def member_titles(*, member, today: date | None = None) -> dict:
 
 PROGRAMMES = Programme
 
+TITLE_KIND = {Programme.FOUR_STRONG: HonourKind.FOUR_STRONG, Programme.RED_FLAG: HonourKind.RED_FLAG,
+              Programme.FIVE_STAR: HonourKind.FIVE_STAR}
+DIRECT = "直属党支部"
+_COUNTS = ("current", "higher", "new", "new_higher", "revoked", "downgraded", "upgraded", "applied", "in_progress",
+           "models")
 
-def committee_summary(*, organization, programme: str = Programme.FOUR_STRONG, year: int,
-                      today: date | None = None) -> list[dict]:
-    """For the committee report: per 党总支 (and the branches directly under the committee, key None) — titles in
-    force by the committee and by the higher body, designated in `year`, revoked in `year`. Two queries."""
 
-    from .services import _title_kind
+def programme_summary(*, organization, programme: str, year: int, as_of: date) -> dict:
+    """One programme's figures for a committee report, per unit (the 党总支 or other organization one level below
+    `organization`; branches directly under it are one row, 直属党支部) and in total. Four queries whatever the
+    size of the tree. The committee report and the figure definitions (reports/figures.py) both read this.
 
-    today = today or timezone.localdate()
-    groups = {o.path: o for o in Organization.objects.filter(path__startswith=organization.path,
-                                                             kind=OrganizationKind.GENERAL_BRANCH)}
+    current / higher: titles in force on `as_of` designated by a committee in the portal / by the higher body
+    (上级机关再次命名, recorded without a designating organization); new / new_higher: designated in `year`;
+    revoked: 摘牌 in `year`; downgraded / upgraded: 复查复核 and 动态管理 changes decided in `year`; applied /
+    in_progress: candidacies of `year`'s rounds, and those not yet decided; models: 标兵 (五星党员)."""
+
+    step = organization.steplen
+    unit_len = (organization.depth + 1) * step
+    units = {path: (pk, name) for pk, path, name in Organization.objects.filter(
+        path__startswith=organization.path, depth=organization.depth + 1).exclude(kind__in=BRANCH_KINDS)
+        .values_list("pk", "path", "name")}
     rows: dict = {}
-    honours = (Honour.objects.filter(kind=_title_kind(programme), organization__path__startswith=organization.path,
-                                     is_active=True, member__isnull=True)
-               .values_list("organization__path", "designated_by_id", "awarded_on", "revoked_on", "valid_until"))
-    for path, by_id, awarded, revoked, until in honours:
-        parent = next((g for p, g in groups.items() if path.startswith(p)), None)
-        row = rows.setdefault(parent.pk if parent else None, {
-            "general_branch": parent, "committee": 0, "higher": 0, "new": 0, "revoked": 0})
-        current = revoked is None and (awarded is None or awarded <= today) and (until is None or until >= today)
-        level = "committee" if by_id is not None else "higher"
-        row[level] += int(current)
-        row["new"] += int(by_id is not None and awarded is not None and awarded.year == year)
-        row["revoked"] += int(by_id is not None and revoked is not None and revoked.year == year)
-    return sorted(rows.values(), key=lambda r: r["general_branch"].path if r["general_branch"] else "")
+
+    def row_for(path: str) -> dict:
+        # a unit (党总支…) or anything under it → that unit; the organization itself and its own branches → 直属
+        unit = units.get(path[:unit_len]) if len(path) >= unit_len else None
+        key = unit[0] if unit else None
+        return rows.setdefault(key, {"unit": unit[1] if unit else DIRECT, "org_id": key,
+                                     "path": path[:unit_len] if unit else "", **dict.fromkeys(_COUNTS, 0)})
+
+    kind = TITLE_KIND[programme]
+    for path, by_id, awarded, revoked, until in (
+            Honour.objects.filter(kind=kind, organization__path__startswith=organization.path, is_active=True)
+            .values_list("organization__path", "designated_by_id", "awarded_on", "revoked_on", "valid_until")):
+        row = row_for(path)
+        in_force = (revoked is None or revoked > as_of) and (awarded is None or awarded <= as_of) and (
+            until is None or until >= as_of)
+        by_committee = by_id is not None
+        row["current" if by_committee else "higher"] += int(in_force)
+        if awarded is not None and awarded.year == year and awarded <= as_of:
+            row["new" if by_committee else "new_higher"] += 1
+        row["revoked"] += int(revoked is not None and revoked.year == year and revoked <= as_of)
+    for path, change in (TitleChange.objects.filter(
+            honour__kind=kind, honour__organization__path__startswith=organization.path, decided_on__year=year,
+            decided_on__lte=as_of, kind__in=[ChangeKind.DOWNGRADE, ChangeKind.UPGRADE])
+            .values_list("honour__organization__path", "kind")):
+        row_for(path)["downgraded" if change == ChangeKind.DOWNGRADE else "upgraded"] += 1
+    for path, stage, is_model in (Candidacy.objects.filter(
+            round__programme=programme, round__year=year, organization__path__startswith=organization.path)
+            .values_list("organization__path", "stage", "is_model")):
+        row = row_for(path)
+        row["applied"] += 1
+        row["in_progress"] += int(stage in OPEN_STAGES)
+        row["models"] += int(bool(is_model))
+    ordered = sorted(rows.values(), key=lambda r: (r["org_id"] is None, r["path"]))
+    return {"programme": programme, "label": Programme(programme).label, "rows": ordered,
+            "totals": {k: sum(r[k] for r in ordered) for k in _COUNTS}, "as_of": as_of}

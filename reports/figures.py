@@ -173,3 +173,27 @@ def _practice(s):
 _d("practice.metric", "党建实践指标", "decimal", _practice, group="党建实践", param="指标代码（品牌、先锋岗、学习、培训、联系点、荣誉等）",
    counts="党建实践模块中登记、日期在报告期间内的记录，按各指标的说明统计（比例为0—1）", base="各指标说明所列",
    period="报告期间", scope="本组织及下属党支部", as_of="编制日期")
+
+
+def _programme(s, key: str):
+    summary = s.memo(f"programme:{s.param}", lambda: sources.programme_summary(org=s.org, programme=s.param,
+                                                                                year=s.year, as_of=s.as_of))
+    return summary["totals"][key]
+
+
+P = "创建活动"
+PROGRAMME = "活动代码（four_strong “四强”党支部、red_flag 红旗党支部、five_star 五星党员）"
+TITLE_SCOPE = "本组织及全部下级组织（党员称号按党员所在党支部）"
+for key, name, counts, period in (
+        ("current", "称号在有效期内（党委命名）", "门户内党组织命名、时点在有效期内且未摘牌的称号", "时点数"),
+        ("higher", "称号在有效期内（上级机关再次命名）", "上级机关再次命名、时点在有效期内且未摘牌的称号", "时点数"),
+        ("new", "新命名（党委）", "命名日期在报告年度内且不晚于时点的党委命名称号", "报告年度1月1日至时点"),
+        ("new_higher", "新命名（上级机关）", "命名日期在报告年度内且不晚于时点的上级机关命名称号", "报告年度1月1日至时点"),
+        ("revoked", "摘牌", "摘牌日期在报告年度内且不晚于时点的称号（含到期前摘牌）", "报告年度1月1日至时点"),
+        ("downgraded", "复查复核降级", "决定日期在报告年度内的降级记录（动态管理）", "报告年度1月1日至时点"),
+        ("upgraded", "复查复核升级", "决定日期在报告年度内的升级记录（动态管理）", "报告年度1月1日至时点"),
+        ("applied", "参加创建（申报和指定参评）", "报告年度创建活动中的申报和党委指定参评", "报告年度的创建活动"),
+        ("in_progress", "评审中", "时点尚处于申报、推荐或公示环节的", "报告年度的创建活动"),
+        ("models", "标兵", "评为标兵的（五星党员评选）", "报告年度的创建活动")):
+    _d(f"programme.{key}", name, "int", lambda s, key=key: _programme(s, key), group=P, param=PROGRAMME,
+       counts=counts, base="—", period=period, scope=TITLE_SCOPE, as_of=AS_OF)

@@ -29,6 +29,8 @@ from orglife.figures import completion_rate, completion_totals
 from orglife.models import RuleHolder
 from practice import models as practice_models
 from practice import selectors as practice_selectors
+from programmes import selectors as programme_selectors
+from programmes.models import Programme
 
 from .periods import ReportPeriod
 
@@ -536,3 +538,13 @@ def committee_facts(*, org, branch_ids: list[int], period: ReportPeriod) -> dict
         out["rechecks"] = [{"branch": e.organization.name, "cycle": e.cycle.name, "stars": e.stars,
                             "four_strong": e.four_strong} for e in rechecks]
     return out
+
+
+# --- 创建 programmes (programmes.selectors) -------------------------------------------------------------------
+
+PROGRAMMES = (Programme.FOUR_STRONG, Programme.RED_FLAG, Programme.FIVE_STAR)
+
+
+def programme_summary(*, org, programme: str, year: int, as_of: date) -> dict:
+    """One programme's titles and steps under `org` for `year`, per unit and in total (figures programme.*)."""
+    return programme_selectors.programme_summary(organization=org, programme=programme, year=year, as_of=as_of)

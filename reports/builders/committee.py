@@ -229,6 +229,8 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
                                        sorted(four_strong, key=lambda p: p["path"]), sheet="四强党支部", pdf_limit=60))
     doc.sections.append(rating)
 
+    doc.sections.append(_programme_section(doc, org, period, ctx.as_of, f"{next(heading)}、“四强”党支部创建和红旗党支部、五星党员"))
+
     # 七、整改 (the period's items, as of the period's end — the table's rows and the headline are the same set)
     rectification = Section("rectification", f"{next(heading)}、整改落实情况")
     if not has_rect or rect is None:
@@ -287,6 +289,89 @@ def build_committee(ctx: BuildContext, parts: list[dict]) -> Document:
     doc.sections.append(appendix)
     definitions = doc.finish("附：统计口径说明")
     return definitions
+
+
+def _programme_section(doc: Document, org, period, as_of, title: str) -> Section:
+    """申报→推荐→评定→公示→命名 and 复查复核 of the three programmes, from the titles and candidacies on record
+    (programmes.selectors.programme_summary through reports.sources; figures programme.* with the programme as
+    parameter). One table per unit beside the totals, so a 党总支's row is the figure of that 党总支."""
+    section = Section("programmes", title)
+    summaries = {p: sources.programme_summary(org=org, programme=p, year=period.year, as_of=as_of)
+                 for p in sources.PROGRAMMES}
+    four, red, five = (summaries[p] for p in sources.PROGRAMMES)
+    when = f"截至{as_of:%Y年%m月%d日}"
+
+    def fig(key, programme, summary=""):
+        return doc.fig(f"programme.{key}", summaries[programme]["totals"][key], param=str(programme),
+                       summary=summary)
+
+    def steps(programme, noun: str, unit: str, joined: str) -> str:
+        t = summaries[programme]["totals"]
+        if not any(t[k] for k in ("applied", "new", "new_higher", "current", "higher", "revoked")):
+            return ""
+        done = []
+        if t["applied"]:
+            done.append(f"{period.year}年度{joined} {fig('applied', programme)} {unit}")
+        if t["in_progress"]:
+            done.append(f"尚在推荐、评定或公示中的 {fig('in_progress', programme)} {unit}")
+        if t["new"] or t["applied"]:
+            done.append(f"本年党委新命名 {fig('new', programme, '创建活动')} {unit}")
+        if t["new_higher"]:
+            done.append(f"经上级机关再次命名 {fig('new_higher', programme)} {unit}")
+        if t["models"]:
+            done.append(f"评为标兵 {fig('models', programme)} 名")
+        held = f"{when}，党委命名且在有效期内的{noun} {fig('current', programme, '创建活动')} {unit}"
+        if t["higher"]:
+            held += f"，上级机关命名且在有效期内的 {fig('higher', programme)} {unit}"
+        changes = [(k, label) for k, label in (("revoked", "摘牌"), ("downgraded", "降级"), ("upgraded", "升级"))
+                   if t[k]]
+        text = f"{summaries[programme]['label']}：" + "，".join(done + [held])
+        if changes:
+            text += "；本年度复查复核和动态管理中" + "、".join(f"{label} {fig(k, programme)} {unit}" for k, label in changes)
+        return text + "。"
+
+    paragraphs = [steps(sources.Programme.FOUR_STRONG, "“四强”党支部", "个", "参加创建（含申报和党委指定参评）"),
+                  steps(sources.Programme.RED_FLAG, "红旗党支部", "个", "参加创建"),
+                  steps(sources.Programme.FIVE_STAR, "五星党员", "名", "参加评选")]
+    paragraphs = [p for p in paragraphs if p]
+    if not paragraphs:
+        section.paragraphs.append(f"{period.year}年没有“四强”党支部创建、红旗党支部创建和五星党员评选的记录。")
+        return section
+    section.paragraphs.extend(paragraphs)
+    section.stats = [(num(four["totals"]["current"]), "“四强”党支部（有效期内）"),
+                     (num(red["totals"]["current"]), "红旗党支部（有效期内）"),
+                     (num(five["totals"]["current"]), "五星党员（有效期内）")]
+    units: dict = {}
+    for programme, summary in summaries.items():
+        for r in summary["rows"]:
+            row = units.setdefault(r["org_id"], {"group": r["unit"], "org_id": r["org_id"], "path": r["path"]})
+            for key in ("current", "higher", "new", "revoked"):
+                row[f"{programme}_{key}"] = r[key]
+    rows = sorted(units.values(), key=lambda r: (r["org_id"] is None, r["path"]))
+    for row in rows:
+        for programme in sources.PROGRAMMES:
+            for key in ("current", "higher", "new", "revoked"):
+                row.setdefault(f"{programme}_{key}", 0)
+    four_, red_, five_ = sources.PROGRAMMES
+    if len(rows) > 1:   # 合计 (the guard checks it against the whole and leaves it out of the rows' sum)
+        rows.append({"group": "合计", "org_id": None, "path": "", "_total": True,
+                     **{f"{p}_{k}": summaries[p]["totals"][k] for p in sources.PROGRAMMES
+                        for k in ("current", "higher", "new", "revoked")}})
+    section.tables.append(Table("programme-groups", "各单位称号在有效期内情况", [
+        Col("单位", "group", width=26), Col("“四强”党支部（党委命名）", f"{four_}_current", "int", width=14),
+        Col("“四强”党支部（上级机关命名）", f"{four_}_higher", "int", width=14),
+        Col("红旗党支部（党委命名）", f"{red_}_current", "int", width=14),
+        Col("红旗党支部（上级机关命名）", f"{red_}_higher", "int", width=14),
+        Col("五星党员", f"{five_}_current", "int", width=12)],
+        rows, sheet="创建活动·有效期内", dense=True))
+    if any(row[f"{p}_{k}"] for row in rows for p in sources.PROGRAMMES for k in ("new", "revoked")):
+        section.tables.append(Table("programme-changes", f"各单位{period.year}年度命名和摘牌情况", [
+            Col("单位", "group", width=30),
+            *[Col(f"{short}{label}", f"{p}_{key}", "int", width=10)
+              for p, short in ((four_, "四强"), (red_, "红旗"), (five_, "五星党员"))
+              for key, label in (("new", "新命名"), ("revoked", "摘牌"))]],
+            rows, sheet="创建活动·本年命名摘牌", dense=True))
+    return section
 
 
 def _record_branch(doc: Document, p: dict, orglife: bool, has_eval: bool, has_rect: bool) -> None:

@@ -8,7 +8,7 @@ from evaluations.models import AdjustmentKind, CycleKind, Step
 from evaluations.services import result_adjust
 from practice.models import Honour, HonourKind
 from programmes import selectors, services
-from programmes.models import ChangeKind, Origin, Stage, StepLog
+from programmes.models import ChangeKind, Origin, Programme, Stage, StepLog
 from tests.branches.factories import UserFactory, grant
 from tests.evaluations.factories import make_cycle
 from tests.programmes.conftest import ON_TIME, publish
@@ -223,14 +223,30 @@ def test_expiry_is_reminded_once_ahead(four_round, cycle, tree, users, django_ca
     assert any("sec@example.org" in m.to and "即将到期" in m.subject for m in mailoutbox)
 
 
-def test_committee_summary_counts_per_general_branch(four_round, cycle, tree, users):
+def test_programme_summary_counts_per_unit_and_as_of_the_date(four_round, cycle, tree, users):
     for org in (tree.a1, tree.a2, tree.b1):
         publish(cycle, org)
     a1, a2, b1 = (_designate(four_round, tree, users, org, on=date(2026, 5, 1)) for org in (tree.a1, tree.a2, tree.b1))
     services.candidacy_designate_higher(candidacy=a1, by=users.staff, on=date(2026, 6, 1))
     services.title_change(honour=a2.title, kind=ChangeKind.REVOKE, reason="违纪", by=users.staff,
                           decided_on=date(2026, 7, 1))
-    rows = selectors.committee_summary(organization=tree.root, year=2026, today=date(2026, 8, 1))
-    by_name = {r["general_branch"].name: r for r in rows}
-    assert by_name["甲党总支"] == {"general_branch": tree.ga, "committee": 1, "higher": 1, "new": 2, "revoked": 1}
-    assert by_name["乙党总支"] == {"general_branch": tree.gb, "committee": 1, "higher": 0, "new": 1, "revoked": 0}
+    summary = selectors.programme_summary(organization=tree.root, programme=Programme.FOUR_STRONG, year=2026,
+                                          as_of=date(2026, 8, 1))
+    by_name = {r["unit"]: r for r in summary["rows"]}
+    ga, gb = by_name["甲党总支"], by_name["乙党总支"]
+    assert (ga["org_id"], ga["current"], ga["higher"], ga["new"], ga["new_higher"], ga["revoked"]) == (
+        tree.ga.pk, 1, 1, 2, 1, 1)
+    assert (gb["org_id"], gb["current"], gb["higher"], gb["new"], gb["revoked"], gb["applied"]) == (
+        tree.gb.pk, 1, 0, 1, 0, 0)   # the candidacies belong to the 2025 round
+    assert selectors.programme_summary(organization=tree.root, programme=Programme.FOUR_STRONG, year=2025,
+                                       as_of=date(2026, 8, 1))["totals"]["applied"] == 3
+    assert summary["totals"]["current"] == 2 and summary["totals"]["new"] == 3
+    # A 党总支's own summary is its row in the 党委's
+    own = selectors.programme_summary(organization=tree.ga, programme=Programme.FOUR_STRONG, year=2026,
+                                      as_of=date(2026, 8, 1))
+    assert {k: own["totals"][k] for k in ("current", "higher", "new", "revoked")} == {
+        k: ga[k] for k in ("current", "higher", "new", "revoked")}
+    # As of a date before the revocation and the higher designation: a2 still in force, nothing from above yet
+    before = selectors.programme_summary(organization=tree.root, programme=Programme.FOUR_STRONG, year=2026,
+                                         as_of=date(2026, 5, 15))["totals"]
+    assert (before["current"], before["higher"], before["revoked"], before["new_higher"]) == (3, 0, 0, 0)

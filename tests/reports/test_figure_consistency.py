@@ -95,6 +95,22 @@ def check_committee_tables(doc, on: date | None = None) -> int:
         root = doc.org_id
         assert sum(r["four"] for r in groups.rows) == value("committee.four_strong", root)
         assert sum(r["evaluated"] for r in groups.rows) == value("committee.evaluated", root)
+    for table_id in ("programme-groups", "programme-changes"):
+        table = tables.get(table_id)
+        keys = [(p, c.key.removeprefix(f"{p}_")) for c in (table.columns if table else [])
+                for p in sources.PROGRAMMES if c.key.startswith(f"{p}_")]
+        for row in table.rows if table else []:
+            if row.get("_total"):
+                for programme, key in keys:
+                    assert row[f"{programme}_{key}"] == value(f"programme.{key}", doc.org_id, str(programme)), row
+            elif row["org_id"] is not None:
+                for programme, key in keys:
+                    assert row[f"{programme}_{key}"] == value(f"programme.{key}", row["org_id"], str(programme)), (
+                        row, programme, key)
+            checked += 1
+        for programme, key in keys:   # the rows (直属 included) add up to the whole
+            assert sum(r[f"{programme}_{key}"] for r in table.rows if not r.get("_total")) == value(
+                f"programme.{key}", doc.org_id, str(programme)), (table_id, programme, key)
     top = tables.get("rating-top")
     for rank, row in enumerate(top.rows if top else [], 1):
         assert row["rank"] == rank
@@ -102,7 +118,7 @@ def check_committee_tables(doc, on: date | None = None) -> int:
         assert row["total"] == pytest.approx(value("evaluation.total", row["org_id"])), row
         checked += 1
     if top:
-        totals = [r["total"] for r in top.rows]
+        totals = [r["total"] for r in top.rows if r["total"] is not None]   # unscored results rank last
         assert totals == sorted(totals, reverse=True)
         best = sorted((t for t in (value("evaluation.total", pk) for pk in sources.branches_under(
             Organization.objects.get(pk=doc.org_id), on=min(period.end, on or today()))) if t is not None),
