@@ -7,7 +7,7 @@ from portal.concurrency import FormTokenMixin, VersionCheckMixin
 from portal.pickers import PickersMixin
 from portal.scoping import MANAGE
 
-from .models import Organization, Role, SeatRole
+from .models import Organization, OrganizationKind, Role, SeatRole
 
 
 class DateInput(forms.DateInput):
@@ -22,6 +22,11 @@ class OrganizationForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
         model = Organization
         fields = ["name", "short_name", "kind", "code", "established_on", "units", "locality", "term_years"]
         widgets = {"established_on": DateInput(), "units": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, allowed_kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowed_kinds is not None:   # a new organization: only the kinds its parent may hold
+            self.fields["kind"].choices = [(k, OrganizationKind(k).label) for k in allowed_kinds]
 
 
 class DissolveForm(forms.Form):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import CharField, Value
 
-from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
+from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can, scope_for
 
 from .models import ApiClient, Organization, Role, RoleGrant, member_model
 
@@ -24,10 +24,9 @@ API_CLIENT = "api_client"  # tag of an ApiClient's row in `_grants`: the agency'
 
 def _grants(user) -> list[tuple[str, str, bool]]:
     """(role, organization path, organization active) of every grant `user` holds, and (API_CLIENT, path, active)
-    of each usable API client whose service account `user` is: one query per request, cached on the user object
-    (`request.user` lives for one request; services.role_grant drops the cache)."""
-    cache = user.__dict__.setdefault("_scope_cache", {})
-    if "grants" not in cache:
+    of each usable API client whose service account `user` is: one query per request or task (the principal's
+    portal.scoping.Scope; services.role_grant makes it forget)."""
+    def load():
         grants = RoleGrant.objects.filter(user=user).order_by().values_list(
             "pk", "role", "organization__path", "organization__dissolved_on")
         clients = (
@@ -36,8 +35,9 @@ def _grants(user) -> list[tuple[str, str, bool]]:
             .values_list("pk", "tag", "organization__path", "organization__dissolved_on")
         )
         rows = sorted(grants.union(clients, all=True), key=lambda r: (r[1] == API_CLIENT, r[0]))  # grants by pk
-        cache["grants"] = [(role, path, dissolved is None) for _pk, role, path, dissolved in rows]
-    return cache["grants"]
+        return [(role, path, dissolved is None) for _pk, role, path, dissolved in rows]
+
+    return scope_for(user).memo("grants", load)
 
 
 def granted_paths(user, action: str) -> list[str]:

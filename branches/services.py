@@ -4,9 +4,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+from portal import scoping
 
 from .models import (
     ALLOWED_PARENT_KINDS,
@@ -142,9 +145,29 @@ def term_start(
     return term
 
 
+@transaction.atomic
+def account_grant(*, username: str, full_name: str, password: str, organization: Organization, role: str,
+                  by) -> RoleGrant:
+    """Grant `role` on `organization` to the account `username`, creating the account (with `password`) when it
+    does not exist yet; an existing account keeps its password and name."""
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return role_grant(user=user, organization=organization, role=role, by=by)
+
+
+def role_revoke(*, grant: RoleGrant, by) -> None:
+    """Withdraw a role grant (the caller checked that `by` manages its organization)."""
+    user = grant.user
+    grant.delete()
+    scoping.forget(user)
+
+
 def role_grant(*, user, organization: Organization, role: str, by=None) -> RoleGrant:
     grant, _ = RoleGrant.objects.get_or_create(
         user=user, organization=organization, role=role, defaults={"granted_by": by}
     )
-    user.__dict__.pop("_scope_cache", None)
+    scoping.forget(user)   # the new grant counts from the next read on
     return grant

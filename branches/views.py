@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -14,11 +12,11 @@ from portal.extensions import home_panels, organization_panels
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import MANAGE, VIEW
-from portal.views import PortalPageMixin, has_page_access
+from portal.views import PortalPageMixin, ServiceFormView, has_page_access
 
 from . import selectors, services
 from .forms import DissolveForm, GrantForm, OrganizationForm, TermForm
-from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationKind, Role, RoleGrant
+from .models import ALLOWED_PARENT_KINDS, Organization, Role, RoleGrant
 from .permissions import can_change, can_manage, role_grants, user_roles
 
 HOME_WARNINGS = 10
@@ -117,95 +115,79 @@ def _managed(request, pk) -> Organization:
     return get_object_or_404(Organization.objects.restrict(request.user, MANAGE), pk=pk)
 
 
-class OrganizationCreateView(PortalPageMixin, SingleSubmitMixin, View):
-    def _parent(self, request):
-        return _managed(request, request.GET.get("parent") or request.POST.get("parent") or 0)
+class OrganizationCreateView(PortalPageMixin, SingleSubmitMixin, ServiceFormView):
+    template_name = "branches/form.html"
+    form_class = OrganizationForm
+    title = _("新建下级组织")
 
-    def _form(self, parent, data=None):
-        form = OrganizationForm(data)
-        allowed = [k for k, parents in ALLOWED_PARENT_KINDS.items() if parent.kind in parents]
-        form.fields["kind"].choices = [(k, OrganizationKind(k).label) for k in allowed]
-        return form
+    def load(self, request):
+        return {"parent": _managed(request, request.GET.get("parent") or request.POST.get("parent") or 0)}
 
-    def get(self, request):
-        parent = self._parent(request)
-        return render(request, "branches/form.html", {"form": self._form(parent), "parent": parent, "title": _("新建下级组织")})
+    def form_kwargs(self, objects):
+        return {"allowed_kinds": [k for k, parents in ALLOWED_PARENT_KINDS.items() if objects["parent"].kind in parents]}
 
-    def post(self, request):
-        parent = self._parent(request)
-        form = self._form(parent, request.POST)
-        if form.is_valid():
-            try:
-                org = services.organization_create(parent=parent, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已新建“{name}”。").format(name=org.name))
-                return redirect(org)
-        return render(request, "branches/form.html", {"form": form, "parent": parent, "title": _("新建下级组织")})
+    def perform(self, form, objects):
+        return services.organization_create(parent=objects["parent"], by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self, org, objects):
+        return _("已新建“{name}”。").format(name=org.name)
 
 
-class OrganizationEditView(PortalPageMixin, View):
-    def get(self, request, pk):
-        org = _managed(request, pk)
-        return render(request, "branches/form.html", {"form": OrganizationForm(instance=org), "org": org, "title": _("编辑组织信息")})
+class OrganizationEditView(PortalPageMixin, ServiceFormView):
+    template_name = "branches/form.html"
+    form_class = OrganizationForm
+    title = _("编辑组织信息")
+    success_message = _("已保存。")
 
-    def post(self, request, pk):
-        org = _managed(request, pk)
-        form = OrganizationForm(request.POST, instance=org)
-        if form.is_valid():
-            fields = {k: v for k, v in form.cleaned_data.items() if k != "kind"}
-            try:
-                services.organization_update(organization=org, by=request.user, **fields)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect(org)
-        return render(request, "branches/form.html", {"form": form, "org": org, "title": _("编辑组织信息")})
+    def load(self, request, pk):
+        return {"org": _managed(request, pk)}
+
+    def form_kwargs(self, objects):
+        return {"instance": objects["org"]}
+
+    def perform(self, form, objects):
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "kind"}
+        services.organization_update(organization=objects["org"], by=self.request.user, **fields)
+        return objects["org"]
 
 
-class OrganizationDissolveView(PortalPageMixin, View):
-    def get(self, request, pk):
-        org = _managed(request, pk)
-        return render(request, "branches/form.html", {"form": DissolveForm(), "org": org, "title": _("撤销“{name}”").format(name=org.name),
-                                                      "danger": True})
+class OrganizationDissolveView(PortalPageMixin, ServiceFormView):
+    template_name = "branches/form.html"
+    form_class = DissolveForm
 
-    def post(self, request, pk):
-        org = _managed(request, pk)
-        form = DissolveForm(request.POST)
-        if form.is_valid():
-            try:
-                services.organization_dissolve(organization=org, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("“{name}”已撤销，历史记录保留。").format(name=org.name))
-                return redirect(org)
-        return render(request, "branches/form.html", {"form": form, "org": org, "title": _("撤销“{name}”").format(name=org.name), "danger": True})
+    def load(self, request, pk):
+        return {"org": _managed(request, pk), "danger": True}
+
+    def get_title(self, objects):
+        return _("撤销“{name}”").format(name=objects["org"].name)
+
+    def perform(self, form, objects):
+        services.organization_dissolve(organization=objects["org"], by=self.request.user, **form.cleaned_data)
+        return objects["org"]
+
+    def get_success_message(self, org, objects):
+        return _("“{name}”已撤销，历史记录保留。").format(name=org.name)
 
 
-class TermCreateView(PortalPageMixin, View):
+class TermCreateView(PortalPageMixin, ServiceFormView):
     """换届: record a newly elected committee."""
 
-    def get(self, request, pk):
-        org = _managed(request, pk)
-        return render(request, "branches/form.html", {"form": TermForm(organization=org), "org": org, "title": _("登记换届（新一届委员会）")})
+    template_name = "branches/form.html"
+    form_class = TermForm
+    title = _("登记换届（新一届委员会）")
+    success_message = _("新一届委员会已登记。")
 
-    def post(self, request, pk):
-        org = _managed(request, pk)
-        form = TermForm(request.POST, organization=org)
-        if form.is_valid():
-            try:
-                services.term_start(organization=org, started_on=form.cleaned_data["started_on"],
-                                    ends_on=form.cleaned_data["ends_on"], seats=form.seats(), by=request.user,
-                                    approval=form.approval(), early_approval=form.approval())
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("新一届委员会已登记。"))
-                return redirect(org)
-        return render(request, "branches/form.html", {"form": form, "org": org, "title": _("登记换届（新一届委员会）")})
+    def load(self, request, pk):
+        return {"org": _managed(request, pk)}
+
+    def form_kwargs(self, objects):
+        return {"organization": objects["org"]}
+
+    def perform(self, form, objects):
+        services.term_start(organization=objects["org"], started_on=form.cleaned_data["started_on"],
+                            ends_on=form.cleaned_data["ends_on"], seats=form.seats(), by=self.request.user,
+                            approval=form.approval(), early_approval=form.approval())
+        return objects["org"]
 
 
 class WarningsView(PortalPageMixin, View):
@@ -236,22 +218,22 @@ class GrantsView(PortalPageMixin, View):
         if "revoke" in request.POST:
             grant = get_object_or_404(RoleGrant.objects.filter(
                 organization__in=Organization.objects.restrict(request.user, MANAGE)), pk=request.POST["revoke"])
-            grant.delete()
+            services.role_revoke(grant=grant, by=request.user)
             messages.success(request, _("已撤销该授权。"))
             return redirect("branches:grants")
         form = GrantForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
-            User = get_user_model()
-            with transaction.atomic():
-                user, created = User.objects.get_or_create(username=data["username"],
-                                                           defaults={"first_name": data["full_name"]})
-                if created:
-                    user.set_password(data["password"])
-                    user.save()
-                services.role_grant(user=user, organization=data["organization"], role=data["role"], by=request.user)
-            messages.success(request, _("已授予 {user}“{role}”角色。").format(user=user.username, role=Role(data["role"]).label))
-            return redirect("branches:grants")
+            try:
+                grant = services.account_grant(username=data["username"], full_name=data["full_name"],
+                                               password=data["password"], organization=data["organization"],
+                                               role=data["role"], by=request.user)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("已授予 {user}“{role}”角色。").format(user=grant.user.username,
+                                                                          role=Role(data["role"]).label))
+                return redirect("branches:grants")
         return self._render(request, form)
 
 

@@ -21,7 +21,7 @@ from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
 from portal.stored_files import atomic_with_files
 from portal.uploads import protected_file_response
-from portal.views import PortalPageMixin
+from portal.views import PortalPageMixin, ServiceFormView
 from portal.xlsx import DECIMAL, Column, Sheet, xlsx_response
 
 from . import selectors, services, standards
@@ -115,22 +115,18 @@ class RequireActionMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class CycleCreateView(PortalPageMixin, RequireActionMixin, View):
-    def get(self, request):
-        return render(request, "evaluations/cycle_form.html", {"form": CycleForm(user=request.user)})
+class CycleCreateView(PortalPageMixin, RequireActionMixin, ServiceFormView):
+    template_name = "evaluations/cycle_form.html"
+    form_class = CycleForm
 
-    def post(self, request):
-        form = CycleForm(request.POST, user=request.user)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                cycle = services.cycle_create(by=request.user, **data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, gettext("已创建评价周期，{n} 个党支部纳入。").format(n=cycle.evaluations.count()))
-                return redirect(cycle)
-        return render(request, "evaluations/cycle_form.html", {"form": form})
+    def form_kwargs(self, objects):
+        return {"user": self.request.user}
+
+    def perform(self, form, objects):
+        return services.cycle_create(by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self, cycle, objects):
+        return gettext("已创建评价周期，{n} 个党支部纳入。").format(n=cycle.evaluations.count())
 
 
 class CycleDashboardView(PortalPageMixin, View):
@@ -492,29 +488,28 @@ def can_any(user, action) -> bool:
     return Organization.objects.restrict(user, action).exists()
 
 
-class RectificationCreateView(PortalPageMixin, RequireActionMixin, SingleSubmitMixin, View):
+class RectificationCreateView(PortalPageMixin, RequireActionMixin, SingleSubmitMixin, ServiceFormView):
     required_action = REVIEW  # reviewers' findings become rectification items
+    template_name = "evaluations/rectification_form.html"
+    form_class = RectificationForm
+    success_message = _("整改事项已下达。")
 
-    def get(self, request):
-        initial = {"organization": request.GET.get("organization")}
-        return render(request, "evaluations/rectification_form.html",
-                      {"form": RectificationForm(user=request.user, initial=initial)})
+    def load(self, request):
+        evaluation = None
+        if request.GET.get("evaluation"):   # raised from a branch's evaluation the reviewer may review
+            evaluation = BranchEvaluation.objects.restrict(request.user, REVIEW).filter(
+                pk=request.GET["evaluation"]).first()
+        return {"evaluation": evaluation}
 
-    def post(self, request):
-        form = RectificationForm(request.POST, user=request.user)
-        if form.is_valid():
-            evaluation = None
-            if request.GET.get("evaluation"):
-                evaluation = BranchEvaluation.objects.restrict(request.user, REVIEW).filter(
-                    pk=request.GET["evaluation"]).first()
-            try:
-                rect = services.rectification_create(by=request.user, evaluation=evaluation, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("整改事项已下达。"))
-                return redirect(rect)
-        return render(request, "evaluations/rectification_form.html", {"form": form})
+    def form_kwargs(self, objects):
+        kwargs = {"user": self.request.user}
+        if self.request.method == "GET":
+            kwargs["initial"] = {"organization": self.request.GET.get("organization")}
+        return kwargs
+
+    def perform(self, form, objects):
+        return services.rectification_create(by=self.request.user, evaluation=objects["evaluation"],
+                                             **form.cleaned_data)
 
 
 class RectificationDetailView(PortalPageMixin, View):

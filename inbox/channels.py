@@ -22,6 +22,7 @@ from branches.models import RoleGrant
 from members.models import Member
 from notifications.channels import Channel, PermanentFailure
 from notifications.models import Delivery, DeliveryState, Urgency
+from portal.scoping import scope_for
 
 from .kinds import kind_of
 from .models import ChannelConfig, Preference, PushKind
@@ -31,15 +32,14 @@ TIMEOUT = 10
 
 def recipient_organization(user):
     """Where a person stands for push configuration: her member branch, else her first role grant's organization."""
-    cache = user.__dict__.setdefault("_scope_cache", {})
-    if "inbox_org" not in cache:
+    def load():
         member = Member.objects.filter(user=user, is_active=True).select_related("branch").first()
         if member is not None:
-            cache["inbox_org"] = member.branch
-        else:
-            grant = RoleGrant.objects.filter(user=user).select_related("organization").order_by("pk").first()
-            cache["inbox_org"] = grant.organization if grant else None
-    return cache["inbox_org"]
+            return member.branch
+        grant = RoleGrant.objects.filter(user=user).select_related("organization").order_by("pk").first()
+        return grant.organization if grant else None
+
+    return scope_for(user).memo("inbox_org", load)
 
 
 def enabled_for(user, channel: str) -> bool:

@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .forms import apply_validation_error
 
 PAGE_ACCESS_DENIED = _("该账号仅用于接口访问（上级机关），不能使用门户页面。")
 
@@ -26,6 +31,61 @@ class PortalPageMixin(LoginRequiredMixin):
         if request.user.is_authenticated and not has_page_access(request.user):
             raise PermissionDenied(PAGE_ACCESS_DENIED)
         return super().dispatch(request, *args, **kwargs)
+
+
+class ServiceFormView(View):
+    """The one write page (after PortalPageMixin, and SingleSubmitMixin for creates, in the bases): GET shows the form; POST validates it, calls one service, and either redirects with a
+    message or shows the service's ValidationError on the form's fields (nothing saved, the input kept).
+
+    A subclass says which object it works on (`load`, which also checks the right to change it, 404 otherwise),
+    which form (`form_class`, `form_kwargs`), which service call (`perform`) and where to go (`success_url`).
+    """
+
+    template_name = ""
+    form_class = None
+    title = ""
+    success_message = ""
+
+    def load(self, request, **kwargs) -> dict:
+        """The objects the page works on, as template context; raise Http404 for anything out of reach."""
+        return {}
+
+    def form_kwargs(self, objects: dict) -> dict:
+        return {}
+
+    def perform(self, form, objects: dict):
+        raise NotImplementedError
+
+    def success_url(self, result, objects: dict):
+        return result
+
+    def get_title(self, objects: dict) -> str:
+        return self.title
+
+    def get_success_message(self, result, objects: dict) -> str:
+        return self.success_message
+
+    def context(self, form, objects: dict) -> dict:
+        return {"form": form, "title": self.get_title(objects), **objects}
+
+    def get(self, request, **kwargs):
+        objects = self.load(request, **kwargs)
+        return render(request, self.template_name, self.context(self.form_class(**self.form_kwargs(objects)), objects))
+
+    def post(self, request, **kwargs):
+        objects = self.load(request, **kwargs)
+        form = self.form_class(request.POST, request.FILES or None, **self.form_kwargs(objects))
+        if form.is_valid():
+            try:
+                result = self.perform(form, objects)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                message = self.get_success_message(result, objects)
+                if message:
+                    messages.success(request, message)
+                return redirect(self.success_url(result, objects))
+        return render(request, self.template_name, self.context(form, objects))
 
 
 def login_for_api_docs(view):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from members.models import Member
-from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
+from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can, scope_for
 
 from .models import ContactPoint, StudyRecord
 
@@ -34,16 +34,11 @@ EDIT_ACTION = {
 
 
 def own_member(user):
-    """The active member record linked to `user`, or None; cached on the user object."""
+    """The active member record linked to `user`, or None; loaded once per request (the principal's Scope)."""
     if not user.is_authenticated:
         return None
-    cache = user.__dict__.setdefault("_scope_cache", {})
-    if "practice_member" not in cache:
-
-        cache["practice_member"] = (
-            Member.objects.filter(user=user, is_active=True).select_related("branch").first()
-        )
-    return cache["practice_member"]
+    return scope_for(user).memo(
+        "practice_member", lambda: Member.objects.filter(user=user, is_active=True).select_related("branch").first())
 
 
 def can_view_org(user, org) -> bool:

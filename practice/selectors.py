@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, Role, SeatRole
 from branches.permissions import role_grants
 from members.models import Member
-from portal.scoping import VIEW
+from portal.scoping import VIEW, scope_for
 
 from . import filters as f
 from .models import (
@@ -457,13 +457,13 @@ def _positions(user) -> list[tuple[str, set[str]]]:
 
     if not user.is_authenticated:
         return []
-    cache = user.__dict__.setdefault("_scope_cache", {})
-    if "notice_positions" not in cache:
+    def load():
         out = [(path, _audiences_for_role(role)) for path, role in role_grants(user)]
         out += [(path, {Audience.ALL, Audience.MEMBERS}) for path in
                 Member.objects.filter(user=user, is_active=True).values_list("branch__path", flat=True)]
-        cache["notice_positions"] = [(p, a) for p, a in out if a]
-    return cache["notice_positions"]
+        return [(p, a) for p, a in out if a]
+
+    return scope_for(user).memo("notice_positions", load)
 
 
 def notices_for_user(*, user) -> QuerySet[Notice]:

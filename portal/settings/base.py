@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.scoping.ScopeMiddleware",
     # Failed API authentication (e.g. guessed Bearer tokens) is rate-limited per address; axes covers the login form.
     "portal.middleware.FailedAuthThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
