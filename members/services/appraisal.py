@@ -13,8 +13,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
-from .lifecycle_models import AppraisalEntry, AppraisalRound, Grade
-from .models import Member, MemberStatus
+from ..models import AppraisalEntry, AppraisalRound, Grade, Member, MemberStatus
 from .rules import resolve_meeting
 
 ROUND_EXISTS = _("{branch} {year} 年度的民主评议已经开始。")

@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 from portal import crypto
 from portal.scoping import RestrictedQuerySet
 
-from .validators import mask_id_number, mask_phone, normalize_id_number, validate_phone
+from ..validators import mask_id_number, mask_phone, normalize_id_number, validate_phone
 
 
 class Gender(models.TextChoices):
@@ -76,7 +76,7 @@ class MemberQuerySet(RestrictedQuerySet):
         return qs
 
 
-PROBATION_MONTHS = 12  # 预备期 (党章第七条); members.rules imports it, the lifecycle may only extend it
+PROBATION_MONTHS = 12  # 预备期 (党章第七条); members.services.rules imports it, the lifecycle may only extend it
 
 
 class Member(models.Model):
@@ -114,7 +114,7 @@ class Member(models.Model):
     left_on = models.DateField(_("离开日期"), null=True, blank=True)
     left_reason = models.CharField(_("离开原因"), max_length=200, blank=True)
     joined_branch_on = models.DateField(_("转入本支部日期"), null=True, blank=True)
-    # --- lifecycle (members/status.py, members/transfers.py keep these consistent) -----------------
+    # --- lifecycle (members/services/status.py, members/services/transfers.py keep these consistent) -----------------
     probation_ends_on = models.DateField(_("预备期满日期"), null=True, blank=True)
     discipline_from = models.DateField(_("留党察看起始日"), null=True, blank=True)
     discipline_until = models.DateField(_("留党察看期满日"), null=True, blank=True,
@@ -288,8 +288,3 @@ class PiiAccess(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
-
-
-# The lifecycle models live in their own modules (one per feature) and are registered here.
-from .elections.models import *  # noqa: E402,F401,F403
-from .lifecycle_models import *  # noqa: E402,F401,F403

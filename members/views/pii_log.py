@@ -13,7 +13,7 @@ from branches.permissions import is_staff
 from portal.scoping import MANAGE
 from portal.views import PortalPageMixin
 
-from .models import Member, PiiAccess
+from ..models import Member, PiiAccess
 
 STAFF_ONLY = _("只有党务工作者可以查看个人信息访问记录。")
 

@@ -12,10 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .lifecycle_models import Milestone, MilestoneKind, Stage, StatusChange, StatusKind
-from .models import Member, MemberStatus
+from ..models import Member, MemberStatus, Milestone, MilestoneKind, Stage, StatusChange, StatusKind
+from .registry import member_deactivate
 from .rules import enforce, evaluate, resolve_meeting
-from .services import member_deactivate
 
 NOT_PROBATIONARY = _("该党员不是预备党员。")
 NOT_ACTIVE = _("该党员已不在册。")
@@ -35,7 +34,7 @@ def _check_active(member: Member) -> None:
 def _pipeline(member: Member, *, kind: str, on: date, stage: str | None, by, months=None, meeting=None,
               meeting_on=None, meeting_ref="", note="") -> Milestone | None:
     """Mirror a status decision on the development record, when the member has one."""
-    from .lifecycle_models import Candidate
+    from ..models import Candidate
 
     candidate = Candidate.objects.filter(member=member).first()
     if candidate is None:

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404
 from branches.models import Organization
 from portal.scoping import VIEW
 
-from .filters import MemberFilterSet
-from .models import Member, MembershipMove
+from ..filters import MemberFilterSet
+from ..models import Member, MembershipMove
 
 
 def member_list(*, user, filters=None, request=None, action: str = VIEW) -> tuple[QuerySet[Member], MemberFilterSet]:
@@ -31,7 +31,7 @@ def member_detail(*, user, pk: int, action: str = VIEW) -> Member:
 def points_average(*, branch_ids, start, end) -> dict[int, float]:
     """Average 党员积分 total of each branch's active members over [start, end]."""
 
-    from .points import branch_ranking
+    from ..services.points import branch_ranking
 
     rows = branch_ranking(branches=Organization.objects.filter(pk__in=list(branch_ids)), start=start, end=end)
     return {b.pk: avg for b, avg, n in rows if n}
@@ -39,7 +39,7 @@ def points_average(*, branch_ids, start, end) -> dict[int, float]:
 
 def dues_on_time_rate(*, branch_ids, start, end) -> dict[int, float]:
     """Share of the monthly dues records in [start, end] paid by the end of their month (0..1)."""
-    from .dues import on_time_counts
+    from ..services.dues import on_time_counts
 
     counts = on_time_counts(branch_ids=list(branch_ids), start=start, end=end)
     return {pk: (paid / due if due else 0.0) for pk, (due, paid) in counts.items()}
@@ -49,7 +49,7 @@ def development_count(*, branch_ids, start, end) -> dict[int, float]:
     """New 预备党员 admitted (上级党委审批 dated in [start, end]) per branch."""
     from django.db.models import Count
 
-    from .lifecycle_models import Milestone, MilestoneKind
+    from ..models import Milestone, MilestoneKind
 
     qs = (Milestone.objects.filter(kind=MilestoneKind.UPPER_APPROVAL, occurred_on__gte=start, occurred_on__lte=end,
                                    candidate__branch_id__in=list(branch_ids))
@@ -75,7 +75,7 @@ def members_on(*, path: str, on) -> list[Member]:
     """
     from django.db.models import Q
 
-    from .models import MemberStatus
+    from ..models import MemberStatus
 
     moved_after = MembershipMove.objects.filter(occurred_on__gt=on)
     candidates = list(

@@ -19,8 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .lifecycle_models import EntryStatus, PointsDirection, PointsEntry, PointsItem, PointsScheme
-from .models import Member
+from ..models import EntryStatus, Member, PointsDirection, PointsEntry, PointsItem, PointsScheme
 
 MANUAL = "manual"
 ITEM_NOT_MANUAL = _("该积分项目由系统自动计算，不能手工录入。")

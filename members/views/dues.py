@@ -16,12 +16,12 @@ from portal.forms import apply_validation_error
 from portal.scoping import CHANGE, MANAGE, VIEW
 from portal.xlsx import DATE, DECIMAL, Column, Sheet, xlsx_response
 
-from . import dues
-from .lifecycle_forms import DuesBaseForm, DuesMarkForm, DuesPayForm, MonthForm, YearBranchForm
-from .lifecycle_models import DuesRecord
-from .models import Member
-from .permissions import can_record
-from .views_development import LifecycleMixin, RecorderRequiredMixin
+from ..forms.dues import DuesBaseForm, DuesMarkForm, DuesPayForm
+from ..forms.lifecycle import MonthForm, YearBranchForm
+from ..models import DuesRecord, Member
+from ..permissions import can_record
+from ..services import dues
+from .lifecycle import LifecycleMixin, RecorderRequiredMixin
 
 
 def _top_orgs(user):

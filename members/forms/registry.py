@@ -1,3 +1,4 @@
+"""The member registry forms: create/edit a member, move, deactivate, import."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -8,8 +9,8 @@ from portal.concurrency import FormTokenMixin, VersionCheckMixin
 from portal.scoping import CHANGE, MANAGE
 from portal.widgets import NarrowedSelect
 
-from .models import Member
-from .validators import id_birth_date, id_gender, id_mismatches, validate_id_number
+from ..models import Member
+from ..validators import id_birth_date, id_gender, id_mismatches, validate_id_number
 
 
 def _org_label(o):

@@ -18,8 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import CHANGE, VIEW
 
-from .lifecycle_models import DuesBase, DuesClass, DuesRate, DuesRecord
-from .models import Member, MemberCategory
+from ..models import DuesBase, DuesClass, DuesRate, DuesRecord, Member, MemberCategory
 
 CENT = Decimal("0.01")
 REMINDER_MONTHS = 3     # 3 consecutive months unpaid: 批评教育 / reminder

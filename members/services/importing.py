@@ -20,9 +20,9 @@ from branches.models import Organization
 from portal.scoping import CHANGE
 from portal.xlsx import is_formula_like
 
-from .models import Education, Gender, Member, MemberCategory, MembershipMove, MemberStatus, MoveKind
-from .services import duplicate_id_messages, pii_access_record
-from .validators import id_birth_date, id_gender, id_mismatches, validate_id_number, validate_phone
+from ..models import Education, Gender, Member, MemberCategory, MembershipMove, MemberStatus, MoveKind
+from ..validators import id_birth_date, id_gender, id_mismatches, validate_id_number, validate_phone
+from .registry import duplicate_id_messages, pii_access_record
 
 # (header, attribute, required)
 COLUMNS = [

@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import MANAGE, can
 
-from .lifecycle_models import IntervalRule, RuleException
-from .models import PROBATION_MONTHS
+from ..models import PROBATION_MONTHS, IntervalRule, RuleException
 
 EXCEPTION_HINT = _("如确属特殊情况，须由党务工作人员填写例外原因并批准后办理。")
 EXCEPTION_NOT_ALLOWED = _("该规定不允许例外。")

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Organization
 from portal.scoping import VIEW
 
-from .models import Member, MembershipMove, MemberStatus, MoveKind, PiiAccess
+from ..models import Member, MembershipMove, MemberStatus, MoveKind, PiiAccess
+from ..validators import normalize_id_number, validate_id_number
 from .rules import setting_months
-from .validators import normalize_id_number, validate_id_number
 
 DUPLICATE_ID_ERROR = _("身份证号与在册党员 {name}（{branch}）重复。")
 MOVE_SAME_BRANCH_ERROR = _("新党支部与当前党支部相同。")

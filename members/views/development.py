@@ -14,39 +14,13 @@ from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, VIEW
-from portal.views import PortalPageMixin
 from portal.xlsx import DATE, Column, Sheet, xlsx_response
 
-from . import development
-from .lifecycle_forms import CandidateFilterForm, CandidateForm, DueListForm, MilestoneForm
-from .lifecycle_models import Candidate, Milestone, RuleException, Stage
-from .permissions import can_approve, can_record, can_record_somewhere, has_lifecycle_access
-
-
-class LifecycleMixin(PortalPageMixin):
-    """Lifecycle pages: signed in, page access, and a role somewhere in the tree."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not has_lifecycle_access(request.user):
-            raise PermissionDenied(_("您没有党支部工作权限。"))
-        return super().dispatch(request, *args, **kwargs)
-
-
-class RecorderRequiredMixin:
-    """Writes need a branch the user may record for; without one the answer is 403, not a form that can
-    never be valid (read-only roles see list pages, but their POSTs stop here).
-
-    `recorder_required_on` names the methods checked: form-only pages check GET too.
-    """
-
-    recorder_required_on = ("POST",)
-    recorder_denied_message = _("您没有可登记的党支部。")
-
-    def dispatch(self, request, *args, **kwargs):
-        if (request.user.is_authenticated and request.method in self.recorder_required_on
-                and not can_record_somewhere(request.user)):
-            raise PermissionDenied(self.recorder_denied_message)
-        return super().dispatch(request, *args, **kwargs)
+from ..forms.development import CandidateFilterForm, CandidateForm, DueListForm, MilestoneForm
+from ..models import Candidate, Milestone, RuleException, Stage
+from ..permissions import can_approve, can_record
+from ..services import development
+from .lifecycle import LifecycleMixin, RecorderRequiredMixin
 
 
 class DevelopmentListView(LifecycleMixin, View):
@@ -160,4 +134,3 @@ class DueListView(LifecycleMixin, View):
         return render(request, "members/development/due.html", {
             "rows": rows, "kind": kind, "lists": development.DUE_LISTS, "form": form,
         })
-

@@ -10,9 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import CHANGE, can
 
-from .lifecycle_models import Transfer, TransferKind, TransferStatus
-from .models import Member, MoveKind
-from .services import member_create, member_deactivate, member_move
+from ..models import Member, MoveKind, Transfer, TransferKind, TransferStatus
+from .registry import member_create, member_deactivate, member_move
 
 PENDING_EXISTS = _("该党员已有一笔待接收的组织关系转接。")
 SAME_BRANCH = _("转入党支部与当前党支部相同。")

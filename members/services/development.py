@@ -1,6 +1,6 @@
 """发展党员: services that move a Candidate through its stages, and the "due now" lists.
 
-Order of stages and prerequisites are fixed by the 细则; timing rules are data (members.rules / IntervalRule).
+Order of stages and prerequisites are fixed by the 细则; timing rules are data (members.services.rules / IntervalRule).
 """
 from __future__ import annotations
 
@@ -16,10 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import VIEW
 
-from .lifecycle_models import VOTE_KINDS, Candidate, IntervalRule, Milestone, MilestoneKind, Stage
-from .models import Member, MemberStatus
+from ..models import VOTE_KINDS, Candidate, IntervalRule, Member, MemberStatus, Milestone, MilestoneKind, Stage
+from .registry import member_create
 from .rules import due_months, enforce, evaluate, resolve_meeting, setting_months
-from .services import member_create
 from .status import member_cancel_probation, member_confirm, member_extend_probation
 
 # The org-life vote kind (branches.models.VoteKind) a linked 支部党员大会 must have passed, per milestone.
@@ -114,7 +113,7 @@ def milestone_record(*, candidate: Candidate, kind: str, on: date, by=None, note
                             meeting=meeting, meeting_on=meeting_on, meeting_ref=meeting_ref, months=months)
     target = _check_stage(candidate, kind)
     done = dict(candidate.milestones.values_list("kind", "occurred_on"))
-    from .lifecycle_models import REPEATABLE_KINDS
+    from ..models import REPEATABLE_KINDS
 
     if kind not in REPEATABLE_KINDS and kind in done and kind != K.CONTACTS_ASSIGNED:
         raise ValidationError(ALREADY_DONE.format(step=K(kind).label, on=done[kind]))

@@ -19,12 +19,13 @@ from portal.netaddr import client_ip
 from portal.scoping import CHANGE, MANAGE
 from portal.views import PortalPageMixin
 
-from . import selectors, services
+from ..forms.registry import DeactivateForm, ImportForm, MemberForm, MoveForm
+from ..models import Member, PiiAccess
+from ..permissions import can_edit, can_export_pii, can_manage, can_record_somewhere, can_see_full_id
+from ..selectors import registry as selectors
+from ..services import registry as services
+from ..services.importing import ImportRejected, import_members
 from .exporting import import_template_response, members_xlsx_response
-from .forms import DeactivateForm, ImportForm, MemberForm, MoveForm
-from .importing import ImportRejected, import_members
-from .models import Member, PiiAccess
-from .permissions import can_edit, can_export_pii, can_manage, can_record_somewhere, can_see_full_id
 
 PAGE_SIZE = 50
 NO_BRANCH_TO_REGISTER = _("您没有可登记党员的党支部。")
