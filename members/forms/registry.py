@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from branches.forms import DateInput
 from branches.models import Organization
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
+from portal.pickers import PickerWidget
 from portal.scoping import CHANGE, MANAGE
-from portal.widgets import NarrowedSelect
 
 from ..models import Member
 from ..validators import id_birth_date, id_gender, id_mismatches, validate_id_number
@@ -29,17 +29,15 @@ class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         scope = Organization.objects.restrict(user, CHANGE).active()
+        # Pickers, not selects: a 党委's scope has thousands of 党支部/党小组; the page draws only the chosen ones.
+        # 党小组 are named alike in every branch ("第一党小组"): each is shown with its path, and the picker offers
+        # the chosen branch's groups only; the form checks the pair again (clean()).
         self.fields["branch"].queryset = scope.branches()
-        self.fields["branch"].label_from_instance = _org_label
-        # 党小组 are named alike in every branch ("第一党小组"): each is shown under its branch, and only the
-        # chosen branch's groups are offered.
-        groups = scope.groups()
-        branches = {o.path: o for o in scope.branches().only("pk", "path", "name")}
-        self.fields["party_group"].widget = NarrowedSelect(narrow_by="branch", parents={
-            g.pk: branches[g.parent_path].pk for g in groups.only("pk", "path") if g.parent_path in branches})
-        self.fields["party_group"].queryset = groups  # after the widget: hands it the choices
-        self.fields["party_group"].label_from_instance = lambda o: (
-            f"{branches[o.parent_path].name} / {o.name}" if o.parent_path in branches else o.name)
+        self.fields["branch"].widget = PickerWidget("branch", action=CHANGE)
+        self.fields["party_group"].queryset = scope.groups()
+        self.fields["party_group"].widget = PickerWidget("party_group", action=CHANGE, narrow_by="branch")
+        for name in ("branch", "party_group"):
+            self.fields[name].widget.choices = self.fields[name].choices
         # Both are in the ID number: left blank, they are filled from it; given, they must agree with it.
         for name in ("birth_date", "gender"):
             self.fields[name].required = False

@@ -197,17 +197,29 @@ class Arrear:
         return _("连续6个月未交：提交支委会按党章第九条处理") if self.level == "committee" else _("连续3个月未交：提醒、批评教育")
 
 
-def arrears(*, user, upto: date | None = None, branch_ids=None) -> list[Arrear]:
-    """Members with ≥3 consecutive unpaid months up to `upto` (records of the last 12 months, 2 queries)."""
+def _arrears_records(*, user, upto: date | None, branch_ids=None):
+    """The records the 欠缴 rule reads: the last 12 months up to `upto` of the active members in scope."""
     upto = month_start(upto or date.today())
     start = upto - relativedelta(months=11)
     qs = DuesRecord.objects.restrict(user, VIEW).filter(month__gte=start, month__lte=upto, member__is_active=True)
     if branch_ids is not None:
         qs = qs.filter(branch_id__in=branch_ids)
-    found = _unpaid_runs(qs)
+    return qs
+
+
+def arrears(*, user, upto: date | None = None, branch_ids=None) -> list[Arrear]:
+    """Members with ≥3 consecutive unpaid months up to `upto` (records of the last 12 months, 2 queries)."""
+    found = _unpaid_runs(_arrears_records(user=user, upto=upto, branch_ids=branch_ids))
     members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
     result = [Arrear(members[pk], *found[pk]) for pk in found]
     return sorted(result, key=lambda a: (-a.months, a.member.branch_id, a.member.name))
+
+
+def arrears_counts(*, user, upto: date | None = None) -> tuple[int, int]:
+    """(members in arrears, of them ≥6 months) by the same rule, in one query: a summary needs no member rows
+    (arrears() loads them only when someone is in arrears, so its query count depends on the data)."""
+    found = _unpaid_runs(_arrears_records(user=user, upto=upto))
+    return len(found), sum(1 for months, _since, _amount in found.values() if months >= COMMITTEE_MONTHS)
 
 
 def arrears_all(*, upto: date | None = None) -> list[Arrear]:

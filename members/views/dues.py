@@ -47,10 +47,10 @@ class DuesSummaryView(LifecycleMixin, View):
                             .exclude(kind="party_group").active())
         start, end = date(year, 1, 1), date(year, 12, 1)
         rows = dues.collection_summary(organizations=orgs, start=start, end=end)
-        arrears = dues.arrears(user=request.user)
+        arrears_count, committee_count = dues.arrears_counts(user=request.user)
         return render(request, "members/dues/summary.html", {
-            "form": form, "year": year, "rows": rows, "arrears_count": len(arrears),
-            "committee_count": sum(1 for a in arrears if a.level == "committee"),
+            "form": form, "year": year, "rows": rows, "arrears_count": arrears_count,
+            "committee_count": committee_count,
             "can_pay": Organization.objects.restrict(request.user, CHANGE).branches().exists(),
             "can_generate": Organization.objects.restrict(request.user, MANAGE).exists(),
             "this_month": date.today().strftime("%Y-%m"),
