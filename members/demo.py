@@ -153,6 +153,9 @@ def seed_lifecycle(*, stdout=None) -> None:
     _seed_transfers_and_status(branches, staff, secretary)
     _seed_appraisals(rng, secretary)
     _seed_points(branches, secretary, staff)
+    from .services.points import points_totals_rebuild
+
+    points_totals_rebuild(year=date.today().year)  # after the attendance seeded above: the stored totals
     from .elections.demo import seed as seed_elections
 
     seed_elections(by=secretary)

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
 
-__all__ = ["PointsDirection", "PointsScheme", "PointsItem", "EntryStatus", "PointsEntryQuerySet", "PointsEntry"]
+__all__ = ["PointsDirection", "PointsScheme", "PointsItem", "EntryStatus", "PointsEntryQuerySet", "PointsEntry", "PointsTotal"]
 
 
 # ============================================================================================
@@ -101,3 +101,24 @@ class PointsEntry(models.Model):
 
     def __str__(self):
         return f"{self.item} ×{self.quantity}"
+
+
+class PointsTotal(models.Model):
+    """A member's 党员积分 total of a year (基础分 + every item), kept by the points services (services/points.py)
+    in the transaction that changes what it counts, so the points page ranks and pages by a column instead of
+    scoring every member of the scope on each view. `manage.py points_totals` compares it with a recount."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="points_totals",
+                               verbose_name=_("党员"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    total = models.DecimalField(_("年度总分"), max_digits=8, decimal_places=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("党员年度积分")
+        verbose_name_plural = _("党员年度积分")
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="members_points_total_once")]
+        indexes = [models.Index(fields=["year", "-total"], name="members_points_total_rank")]
+
+    def __str__(self):
+        return f"{self.member_id} {self.year}: {self.total}"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.scoping import CHANGE, VIEW
 
 from ..models import DuesBase, DuesClass, DuesRate, DuesRecord, Member, MemberCategory
+from .points import points_totals_refresh
 
 CENT = Decimal("0.01")
 REMINDER_MONTHS = 3     # 3 consecutive months unpaid: 批评教育 / reminder
@@ -147,7 +148,7 @@ def dues_mark_paid(*, records, paid_on: date, method: str, by=None, amounts: dic
     if not records:
         raise ValidationError(NOTHING_SELECTED)
     amounts = amounts or {}
-    count = 0
+    count, paid = 0, {}
     for rec in records:
         if rec.paid_on:
             continue
@@ -158,6 +159,9 @@ def dues_mark_paid(*, records, paid_on: date, method: str, by=None, amounts: dic
         rec._history_user = by
         rec.save(update_fields=["amount_paid", "paid_on", "method", "recorded_by", "updated_at"])
         count += 1
+        paid.setdefault(rec.month.year, set()).add(rec.member_id)
+    for year, member_ids in paid.items():  # 按时交纳党费 is a points item: the stored totals follow
+        points_totals_refresh(member_ids=member_ids, year=year)
     return count
 
 
@@ -169,6 +173,7 @@ def dues_unmark(*, record: DuesRecord, by=None) -> DuesRecord:
     record.method = ""
     record._history_user = by
     record.save(update_fields=["amount_paid", "paid_on", "method", "updated_at"])
+    points_totals_refresh(member_ids=[record.member_id], year=record.month.year)
     return record
 
 

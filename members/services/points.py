@@ -19,7 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import EntryStatus, Member, PointsDirection, PointsEntry, PointsItem, PointsScheme
+from ..models import EntryStatus, Member, PointsDirection, PointsEntry, PointsItem, PointsScheme, PointsTotal
 
 MANUAL = "manual"
 ITEM_NOT_MANUAL = _("该积分项目由系统自动计算，不能手工录入。")
@@ -172,6 +172,7 @@ def points_entry_add(*, member: Member, item: PointsItem, occurred_on: date, not
 
 @transaction.atomic
 def points_entry_audit(*, entry: PointsEntry, approve: bool, note: str = "", by) -> PointsEntry:
+    """Staff approve or reject a manual item; an approved one counts in the member's stored total at once."""
     entry = PointsEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status != EntryStatus.PENDING:
         raise ValidationError(ALREADY_AUDITED)
@@ -179,6 +180,8 @@ def points_entry_audit(*, entry: PointsEntry, approve: bool, note: str = "", by)
     entry.audited_by, entry.audited_at, entry.audit_note = by, timezone.now(), note
     entry._history_user = by
     entry.save(update_fields=["status", "audited_by", "audited_at", "audit_note"])
+    if approve:
+        points_totals_refresh(member_ids=[entry.member_id], year=entry.occurred_on.year)
     return entry
 
 
@@ -190,3 +193,54 @@ def manual_items_for(branch) -> list[PointsItem]:
 def pending_entries(qs):
     return qs.filter(status=EntryStatus.PENDING)
 
+
+
+# ============================================================================================
+# Stored totals (PointsTotal): what the points page ranks by
+# ============================================================================================
+def _year_scores(member_ids, year: int) -> dict[int, Decimal]:
+    members = Member.objects.filter(pk__in=list(member_ids)).select_related("branch")
+    return {s.member.pk: s.total for s in member_scores(members=members, start=date(year, 1, 1),
+                                                        end=date(year, 12, 31))}
+
+
+def points_totals_refresh(*, member_ids, year: int) -> int:
+    """Recount the year's totals of `member_ids` and store them (inside the caller's transaction: a rollback
+    undoes both). The services that change what a total counts call it: an approved manual item, a dues payment
+    or its reversal, a move to a branch under another scheme; other apps' providers (orglife attendance, talks)
+    call it from their writes. A fixed number of queries per call."""
+    scores = _year_scores(member_ids, year)
+    PointsTotal.objects.bulk_create(
+        [PointsTotal(member_id=pk, year=year, total=total) for pk, total in scores.items()],
+        update_conflicts=True, unique_fields=["member", "year"], update_fields=["total", "updated_at"])
+    return len(scores)
+
+
+def points_totals_rebuild(*, year: int, batch_size: int = 2000) -> int:
+    """Store the year's totals of every active member (after a bulk load, a scheme change, or to repair)."""
+    ids = list(Member.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    n = 0
+    for i in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            n += points_totals_refresh(member_ids=ids[i:i + batch_size], year=year)
+    return n
+
+
+@dataclass(frozen=True)
+class TotalDifference:
+    member_id: int
+    stored: Decimal | None
+    counted: Decimal
+
+
+def points_totals_differences(*, year: int, batch_size: int = 2000) -> list[TotalDifference]:
+    """Every active member whose stored total of `year` differs from a recount (empty when in step)."""
+    ids = list(Member.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    out = []
+    for i in range(0, len(ids), batch_size):
+        chunk = ids[i:i + batch_size]
+        stored = dict(PointsTotal.objects.filter(member_id__in=chunk, year=year).values_list("member_id", "total"))
+        for pk, counted in _year_scores(chunk, year).items():
+            if stored.get(pk) != counted.quantize(Decimal("0.1")):
+                out.append(TotalDifference(pk, stored.get(pk), counted))
+    return out

@@ -14,6 +14,7 @@ from portal.scoping import VIEW
 
 from ..models import Member, MembershipMove, MemberStatus, MoveKind, PiiAccess
 from ..validators import normalize_id_number, validate_id_number
+from .points import points_totals_refresh
 from .rules import setting_months
 
 DUPLICATE_ID_ERROR = _("身份证号与在册党员 {name}（{branch}）重复。")
@@ -151,6 +152,7 @@ def member_move(*, member: Member, to_branch: Organization, on: date, by=None, n
     member.joined_branch_on = on
     member._history_user = by
     member.save(update_fields=["branch", "party_group", "joined_branch_on", "updated_at"])
+    points_totals_refresh(member_ids=[member.pk], year=on.year)  # the new branch may score by another scheme
     return move
 
 

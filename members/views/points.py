@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from branches.models import Organization
 from portal.forms import apply_validation_error
 from portal.scoping import CHANGE, MANAGE, VIEW, granted_paths, subtree_q
 
@@ -18,6 +19,7 @@ from ..forms.lifecycle import YearBranchForm
 from ..forms.points import PointsEntryForm
 from ..models import EntryStatus, Member, PointsEntry, PointsItem
 from ..permissions import can_approve
+from ..selectors import points as point_selectors
 from ..services import points
 from .lifecycle import LifecycleMixin, RecorderRequiredMixin
 
@@ -30,27 +32,34 @@ def _period(form):
     return year, date(year, 1, 1), date(year, 12, 31)
 
 
+PAGE_SIZE = 50
+
+
 class PointsView(LifecycleMixin, View):
+    """Branch ranking and a branch's members, both read from the stored yearly totals and paged: the page costs
+    the same whatever the size of the scope. Item columns are scored for the members of the shown page only."""
+
     def get(self, request):
         form = YearBranchForm(request.GET or None, user=request.user)
         year, start, end = _period(form)
         branch = form.cleaned_data.get("branch") if form.is_valid() else None
-        branches = Organization.objects.restrict(request.user, VIEW).active().branches()
-        ranking = points.branch_ranking(branches=branches, start=start, end=end)
-        scores, monthly = [], []
+        ranking = Paginator(point_selectors.points_branch_ranking(user=request.user, year=year), PAGE_SIZE)
+        ranking_page = ranking.get_page(request.GET.get("page") if not branch else 1)
+        scores, members_page = [], None
         if branch:
-            members = Member.objects.filter(branch=branch, is_active=True).select_related("branch")
-            scores = sorted(points.member_scores(members=members, start=start, end=end), key=lambda s: -s.total)
+            members_page = Paginator(point_selectors.points_member_ranking(branch=branch, year=year),
+                                     PAGE_SIZE).get_page(request.GET.get("page"))
+            members = list(members_page.object_list)
+            scores = points.member_scores(members=members, start=start, end=end)
             month = date.today().replace(day=1) if year == date.today().year else date(year, 12, 1)
-            from dateutil.relativedelta import relativedelta
-
             monthly = {s.member.pk: s.earned for s in points.member_scores(
                 members=members, start=month, end=month + relativedelta(months=1, days=-1), include_base=False)}
             for s in scores:
                 s.month_earned = monthly.get(s.member.pk)
         return render(request, "members/points/index.html", {
-            "form": form, "year": year, "ranking": ranking, "branch": branch, "scores": scores,
-            "items": scores[0].items if scores else [], "providers": points.providers(),
+            "form": form, "year": year, "ranking_page": ranking_page, "branch": branch, "scores": scores,
+            "members_page": members_page, "items": scores[0].items if scores else [],
+            "providers": points.providers(),
         })
 
 
