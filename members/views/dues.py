@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -40,11 +41,16 @@ class DuesSummaryView(LifecycleMixin, View):
         if parent:
             orgs = [parent]
         else:
+            # The roots' children in one query (one per root grew with the number of trees in scope).
+            children = Q()
+            for root in roots:
+                children |= Q(path__startswith=root.path, depth=root.depth + 1)
+            below = (list(Organization.objects.filter(children).exclude(kind="party_group").active().order_by("path"))
+                     if roots else [])
             orgs = []
             for root in roots:
                 orgs.append(root)
-                orgs.extend(Organization.objects.filter(path__startswith=root.path, depth=root.depth + 1)
-                            .exclude(kind="party_group").active())
+                orgs.extend(o for o in below if o.path.startswith(root.path) and o.depth == root.depth + 1)
         start, end = date(year, 1, 1), date(year, 12, 1)
         rows = dues.collection_summary(organizations=orgs, start=start, end=end)
         arrears_count, committee_count = dues.arrears_counts(user=request.user)
