@@ -56,7 +56,7 @@ def _import_file(rows: int) -> tuple[bytes, bytes]:
     from openpyxl import Workbook
 
     from branches.models import Organization, OrganizationKind
-    from members.importing import COLUMNS
+    from members.services.importing import COLUMNS
     from members.validators import id_check_digit
 
     codes = list(Organization.objects.filter(kind=OrganizationKind.BRANCH, dissolved_on__isnull=True)
@@ -95,7 +95,7 @@ def child(case: str, rows: int, trace: bool) -> dict:
 
     out: dict = {}
     if case == "export":
-        from members.exporting import members_xlsx_response
+        from members.views.exporting import members_xlsx_response
 
         available = Member.objects.count()
         if available < rows:
@@ -111,7 +111,7 @@ def child(case: str, rows: int, trace: bool) -> dict:
         response.close()
         out.update(seconds=time.perf_counter() - w0, cpu=time.process_time() - c0, bytes=size)
     else:
-        from members.importing import ImportRejected, import_members
+        from members.services.importing import ImportRejected, import_members
 
         user = get_user_model().objects.filter(is_superuser=True).first() or get_user_model().objects.create(
             username="bench-import", is_superuser=True, is_staff=True)

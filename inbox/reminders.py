@@ -6,7 +6,7 @@ Who gets what:
 - 组织生活 overdue / due within 7 days (branches.compliance.due_now): the branch's secretaries; staff above get
   one message per overdue branch.
 - 换届 overdue or due within 90 days (branches.selectors.structure_warnings): secretaries and staff above.
-- 党费: a member with unpaid past months (her own); secretaries: members ≥3 months in arrears (members.dues rule).
+- 党费: a member with unpaid past months (her own); secretaries: members ≥3 months in arrears (members.services.dues rule).
 - 政治生日 this month: the member herself.
 - 民主评议 open without her 自评: the member; 评价 自评/评审 closing within 7 days: secretaries / reviewers;
   a score sheet not yet submitted in an open cycle: its scorer.
@@ -26,9 +26,8 @@ from django.utils import timezone
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind, Role
 from branches.selectors import structure_warnings, warning_candidates_q, with_structure
 from evaluations.models import Cycle, Rectification, ScoreSheet, SheetStatus
-from members import dues as dues_rules
-from members.lifecycle_models import AppraisalEntry, DuesRecord, Transfer, TransferStatus
-from members.models import Member
+from members.models import AppraisalEntry, DuesRecord, Member, Transfer, TransferStatus
+from members.services import dues as dues_rules
 from orglife.compliance import Period, compliance_table
 
 from .services import notify

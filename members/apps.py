@@ -22,7 +22,7 @@ class MembersConfig(AppConfig):
                             visible=lambda u: u.is_authenticated and (u.is_superuser or "staff" in user_roles(u)))
         navigation.register("members-import", _("批量导入"), "members:import", order=22, section=section,
                             icon="download", visible=lambda u: has_role(u) and bool(user_roles(u) & {"staff", "secretary"}) or u.is_superuser)
-        # Lifecycle pages (members/views_development.py, views_dues.py, views_lifecycle.py)
+        # Lifecycle pages (members/views/: development, dues, transfers, appraisal, points, birthdays)
         lifecycle = panels.nav_visible
         navigation.register("members-development", _("发展党员"), "members:development", order=23, section=section,
                             icon="flag", visible=lifecycle)

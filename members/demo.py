@@ -11,7 +11,7 @@ from branches.models import Organization, Role, SeatRole
 from branches.services import role_grant, term_start
 
 from .models import Education, Gender, Member, MemberCategory, MemberStatus
-from .services import member_create
+from .services.registry import member_create
 from .validators import id_check_digit
 
 DEMO_PASSWORD = "portal-demo-2026"
@@ -139,7 +139,7 @@ def seed_lifecycle(*, stdout=None) -> None:
     if not Organization.objects.filter(code=HOME).exists() or not Member.objects.exists():
         return
     from .defaults import ensure_defaults
-    from .lifecycle_models import Candidate
+    from .models import Candidate
 
     ensure_defaults()  # rules, rates, points scheme (a flushed test database has lost the migration's rows)
     if Candidate.objects.exists():
@@ -153,18 +153,21 @@ def seed_lifecycle(*, stdout=None) -> None:
     _seed_transfers_and_status(branches, staff, secretary)
     _seed_appraisals(rng, secretary)
     _seed_points(branches, secretary, staff)
+    from .services.points import points_totals_rebuild
+
+    points_totals_rebuild(year=date.today().year)  # after the attendance seeded above: the stored totals
     from .elections.demo import seed as seed_elections
 
     seed_elections(by=secretary)
     if stdout:
-        from .lifecycle_models import DuesRecord
+        from .models import DuesRecord
         stdout.write(f"发展党员 {Candidate.objects.count()} 人（各阶段），党费记录 {DuesRecord.objects.count()} 条，"
                      "转接 1 笔待接收，2025 年度民主评议已完成，换届选举 1 个已完成、1 个进行中")
 
 
 def _seed_development(branches, rng, staff, secretary):
-    from .development import candidate_create, milestone_record
-    from .lifecycle_models import MilestoneKind as K
+    from .models import MilestoneKind as K
+    from .services.development import candidate_create, milestone_record
 
     home = branches[HOME]
     full = list(Member.objects.filter(branch=home, status=MemberStatus.FULL, is_active=True).order_by("id")[:6])
@@ -227,8 +230,8 @@ def _seed_development(branches, rng, staff, secretary):
 def _seed_dues(rng):
     from decimal import Decimal
 
-    from .dues import default_class, dues_generate_month
-    from .lifecycle_models import DuesBase, DuesClass, DuesRecord, PayMethod
+    from .models import DuesBase, DuesClass, DuesRecord, PayMethod
+    from .services.dues import default_class, dues_generate_month
 
     members = list(Member.objects.filter(is_active=True).order_by("id"))
     bases = []
@@ -264,8 +267,8 @@ def _seed_dues(rng):
 
 
 def _seed_transfers_and_status(branches, staff, secretary):
-    from . import status, transfers
-    from .lifecycle_models import StatusKind
+    from .models import StatusKind
+    from .services import status, transfers
 
     sender = get_user_model().objects.filter(is_superuser=True).first() or staff
     z12 = Member.objects.filter(branch=branches["JB01-Z1-02"], is_active=True, status=MemberStatus.FULL).order_by("id")
@@ -286,8 +289,8 @@ def _seed_transfers_and_status(branches, staff, secretary):
 
 
 def _seed_appraisals(rng, secretary):
-    from .appraisal import appraisal_decide, appraisal_open
-    from .lifecycle_models import AppraisalEntry, Grade
+    from .models import AppraisalEntry, Grade
+    from .services.appraisal import appraisal_decide, appraisal_open
 
     unqualified_shown = False
     for n, branch in enumerate(Organization.objects.branches().filter(members__isnull=False).distinct().order_by("path"), 1):
@@ -314,8 +317,8 @@ def _seed_appraisals(rng, secretary):
 
 
 def _seed_points(branches, secretary, staff):
-    from .lifecycle_models import PointsItem
-    from .points import points_entry_add, points_entry_audit
+    from .models import PointsItem
+    from .services.points import points_entry_add, points_entry_audit
 
     home = Member.objects.filter(branch=branches[HOME], is_active=True).order_by("id")
     volunteer = PointsItem.objects.get(name="志愿服务、承诺践诺")

@@ -9,8 +9,8 @@ from .permissions import can_approve, can_record, has_lifecycle_access
 
 def member_panel(request, member):
     """Dues, status decisions, 民主评议 results, transfers and this year's points on the member page."""
-    from . import points
-    from .lifecycle_models import AppraisalEntry, DuesRecord, StatusChange, Transfer
+    from .models import AppraisalEntry, DuesRecord, StatusChange, Transfer
+    from .services import points
 
     today = date.today()
     records = list(DuesRecord.objects.filter(member=member).order_by("-month")[:12])
@@ -32,8 +32,8 @@ def organization_panel(request, org):
     """Dues collection this year and the development pipeline for a branch or a subtree."""
     from django.db.models import Count
 
-    from . import dues
-    from .lifecycle_models import Candidate
+    from .models import Candidate
+    from .services import dues
 
     today = date.today()
     row = dues.collection_summary(organizations=[org], start=date(today.year, 1, 1), end=today)[0]
@@ -46,8 +46,8 @@ def home_panel(request, ctx):
     """"Due now" counts for the user's scope (secretaries and staff)."""
     if not has_lifecycle_access(request.user):
         return None
-    from . import development
-    from .dues import arrears
+    from .services import development
+    from .services.dues import arrears
 
     due = [(k, label, len(development.due_list(user=request.user, kind=k)))
            for k, label in development.DUE_LISTS.items()]

@@ -75,3 +75,13 @@ def seed_committees(*, ctx) -> None:
             taken[bid] = i + 1
     CommitteeSeat.objects.bulk_create(seats, batch_size=10000)
     ctx.stdout.write(f"  委员会 {len(terms)} 届，职务 {len(seats)} 个")
+
+
+def seed_points_totals(*, ctx) -> None:
+    """The stored yearly 党员积分 totals the points page ranks by, from the records just loaded (COPY bypasses the
+    services that keep them)."""
+    from datetime import date
+
+    from .services.points import points_totals_rebuild
+
+    ctx.stdout.write(f"  党员积分汇总 {points_totals_rebuild(year=date.today().year)} 行")

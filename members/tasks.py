@@ -6,7 +6,7 @@ from datetime import date
 from celery import shared_task
 from django.db import OperationalError
 
-from .dues import dues_generate_month
+from .services.dues import dues_generate_month
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import pii_log, views
+from .views import pii_log
+from .views import registry as views
 
 app_name = "members"
 urlpatterns = [
@@ -16,9 +17,9 @@ urlpatterns = [
     path("<int:pk>/restore/", views.MemberRestoreView.as_view(), name="restore"),
 ]
 
-from . import views_development as dev  # noqa: E402
-from . import views_dues as dues_views  # noqa: E402
-from . import views_lifecycle as life  # noqa: E402
+from .views import appraisal, birthdays, points, status, transfers  # noqa: E402
+from .views import development as dev  # noqa: E402
+from .views import dues as dues_views  # noqa: E402
 
 urlpatterns += [
     path("development/", dev.DevelopmentListView.as_view(), name="development"),
@@ -32,18 +33,18 @@ urlpatterns += [
     path("dues/arrears/", dues_views.DuesArrearsView.as_view(), name="dues_arrears"),
     path("dues/ledger/", dues_views.DuesLedgerView.as_view(), name="dues_ledger"),
     path("<int:pk>/dues-base/", dues_views.DuesBaseView.as_view(), name="dues_base"),
-    path("transfers/", life.TransferListView.as_view(), name="transfers"),
-    path("transfers/in/", life.TransferInView.as_view(), name="transfer_in"),
-    path("transfers/<int:pk>/<str:action>/", life.TransferDecideView.as_view(), name="transfer_decide"),
-    path("<int:pk>/transfer/", life.TransferInitiateView.as_view(), name="transfer_initiate"),
-    path("<int:pk>/mobile/", life.MobileView.as_view(), name="mobile"),
-    path("<int:pk>/status/", life.StatusChangeView.as_view(), name="status_change"),
-    path("birthdays/", life.BirthdaysView.as_view(), name="birthdays"),
-    path("appraisals/", life.AppraisalListView.as_view(), name="appraisals"),
-    path("appraisals/<int:pk>/", life.AppraisalDetailView.as_view(), name="appraisal"),
-    path("points/", life.PointsView.as_view(), name="points"),
-    path("points/entries/", life.PointsEntriesView.as_view(), name="points_entries"),
-    path("points/entries/<int:pk>/audit/", life.PointsAuditView.as_view(), name="points_audit"),
+    path("transfers/", transfers.TransferListView.as_view(), name="transfers"),
+    path("transfers/in/", transfers.TransferInView.as_view(), name="transfer_in"),
+    path("transfers/<int:pk>/<str:action>/", transfers.TransferDecideView.as_view(), name="transfer_decide"),
+    path("<int:pk>/transfer/", transfers.TransferInitiateView.as_view(), name="transfer_initiate"),
+    path("<int:pk>/mobile/", transfers.MobileView.as_view(), name="mobile"),
+    path("<int:pk>/status/", status.StatusChangeView.as_view(), name="status_change"),
+    path("birthdays/", birthdays.BirthdaysView.as_view(), name="birthdays"),
+    path("appraisals/", appraisal.AppraisalListView.as_view(), name="appraisals"),
+    path("appraisals/<int:pk>/", appraisal.AppraisalDetailView.as_view(), name="appraisal"),
+    path("points/", points.PointsView.as_view(), name="points"),
+    path("points/entries/", points.PointsEntriesView.as_view(), name="points_entries"),
+    path("points/entries/<int:pk>/audit/", points.PointsAuditView.as_view(), name="points_audit"),
 ]
 
 from .elections import views as elections  # noqa: E402

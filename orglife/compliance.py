@@ -36,7 +36,7 @@ from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, OrganizationKind
 from members.models import Member
-from members.selectors import members_on
+from members.selectors.registry import members_on
 from portal.perf import gc_paused
 
 from .models import (
@@ -906,7 +906,7 @@ def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date,
 def talk_coverage(*, branch_ids: Iterable[int], year: int, end: date | None = None) -> dict[int, float | None]:
     """Members with at least one 谈心谈话 in `year` / members, per branch. Without `end`: today's active members
     over the whole year (0.0 with no members; the evaluation metric). With `end`: the members on the registry on
-    `end` (members.selectors.members_on, so a past period's figure does not move when members later leave or
+    `end` (members.selectors.registry.members_on, so a past period's figure does not move when members later leave or
     arrive) and talks from 1 January to `end` (None with no members: nothing to cover)."""
     if end is not None:
         return {pk: (covered / base if base else None)

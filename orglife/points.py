@@ -1,4 +1,4 @@
-"""Points providers (members/points.py registry) that count organizational-life records: attendance and 谈心谈话.
+"""Points providers (members/services/points.py registry) that count organizational-life records: attendance and 谈心谈话.
 
 Registered when orglife is ready (apps.py); members knows them only through the registry.
 """
@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from members.points import register_provider
+from members.services.points import register_provider
 
 from .models import PRESENT_STATUSES, ActivityStatus, Attendance, Talk
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, OrganizationKind
-from members import quorum as q
 from members.models import Member, MembershipMove
+from members.services import quorum as q
 from portal.stored_files import atomic_with_files
 from portal.uploads import check_uploads, stored_thumbnail, stored_upload
 

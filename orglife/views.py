@@ -23,7 +23,7 @@ from django.views import View
 from branches.models import Organization, OrganizationKind
 from branches.permissions import user_roles
 from members.models import Member
-from members.quorum import has_vote
+from members.services.quorum import has_vote
 from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows

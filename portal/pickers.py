@@ -37,13 +37,14 @@ class Picker:
     queryset: Callable        # (user, action) -> QuerySet, already scoped
     search: Callable          # (queryset, q) -> QuerySet
     labels: Callable          # (list of objects) -> list[str]
+    narrow: Callable | None = None   # (queryset, id of the chosen parent) -> QuerySet: a picker under another field
 
 
 _pickers: dict[str, Picker] = {}
 
 
-def register_picker(name: str, *, model, queryset, search, labels) -> None:
-    _pickers[name] = Picker(name, model, queryset, search, labels)
+def register_picker(name: str, *, model, queryset, search, labels, narrow=None) -> None:
+    _pickers[name] = Picker(name, model, queryset, search, labels, narrow)
 
 
 def picker_for_model(model) -> Picker | None:
@@ -53,10 +54,11 @@ def picker_for_model(model) -> Picker | None:
 class PickerWidget(forms.Widget):
     """A text box that searches, and a hidden input that carries the chosen id; only the chosen option is drawn."""
 
-    def __init__(self, picker: str, *, action: str = "view", attrs=None):
+    def __init__(self, picker: str, *, action: str = "view", narrow_by: str = "", attrs=None):
         super().__init__(attrs)
         self.picker = picker
         self.action = action
+        self.narrow_by = narrow_by   # another field of the form: its chosen id narrows the matches (picker.js)
         self.choices = ()
 
     def _chosen_label(self, value) -> str:
@@ -74,11 +76,13 @@ class PickerWidget(forms.Widget):
         url = reverse("pick", args=[self.picker]) + f"?action={self.action}"
         empty = getattr(self.choices, "field", None)
         empty_label = getattr(empty, "empty_label", None) or ""
+        narrow = f' data-narrow-by="{escape(self.narrow_by)}"' if self.narrow_by else ""
+        disabled = " disabled" if attrs.get("disabled") else ""
         return mark_safe(
-            f'<span class="picker" data-picker-url="{escape(url)}">'
+            f'<span class="picker" data-picker-url="{escape(url)}"{narrow}>'
             f'<input type="hidden" name="{escape(name)}" id="{escape(input_id)}" value="{escape(value)}">'
             f'<input type="search" class="picker-input" autocomplete="off" aria-label="{escape(str(_("输入名称搜索")))}"'
-            f' placeholder="{escape(empty_label or str(_("输入名称搜索")))}" value="{escape(self._chosen_label(value))}">'
+            f' placeholder="{escape(empty_label or str(_("输入名称搜索")))}" value="{escape(self._chosen_label(value))}"{disabled}>'
             f'<span class="picker-results" role="listbox" hidden></span></span>')
 
     def value_from_datadict(self, data, files, name):
@@ -132,6 +136,9 @@ def pick(request, name: str):
     q = request.GET.get("q", "").strip()[:50]
     if q:
         rows = picker.search(rows, q)
+    within = request.GET.get("within", "")
+    if picker.narrow is not None and within.isdigit():
+        rows = picker.narrow(rows, int(within))
     objects = list(rows[:LIMIT])
     return JsonResponse({"results": [{"id": o.pk, "label": label}
                                      for o, label in zip(objects, picker.labels(objects), strict=True)]})

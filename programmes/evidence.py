@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
-from members.lifecycle_models import AppraisalEntry
-from members.points import member_scores
+from members.models import AppraisalEntry
+from members.services.points import member_scores
 from orglife.models import PRESENT_STATUSES, ActivityStatus, Attendance
 from practice.models import VanguardPost
 from practice.selectors import member_study

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Organization, OrganizationKind
 from evaluations.models import AdjustmentKind, BranchEvaluation, Step
 from evaluations.services import result_adjust
-from members.lifecycle_models import Grade
+from members.models import Grade
 from portal.scoping import CHANGE, MANAGE, can
 from practice.models import Honour, HonourKind, Level
 

@@ -21,7 +21,7 @@ from branches.selectors import structure_warnings, with_structure
 from evaluations import models as evaluation_models_mod
 from evaluations import selectors as evaluation_selectors
 from members.models import Education, Member, MemberCategory, MembershipMove, MemberStatus
-from members.selectors import members_on
+from members.selectors.registry import members_on
 from orglife import compliance as orglife_compliance
 from orglife import models as orglife_models
 from orglife import selectors as orglife_selectors
@@ -179,7 +179,7 @@ def activity_facts(*, branch, period: ReportPeriod) -> dict | None:
 
 
 def member_structure(*, org, on: date) -> dict:
-    """Members on the registry under `org` on the day `on` (members.selectors.members_on: the organizational
+    """Members on the registry under `org` on the day `on` (members.selectors.registry.members_on: the organizational
     history, not today's registry): totals and shares by status, category, gender, education, age band."""
 
     rows = [(m.status_on, m.category, m.gender, m.education, m.birth_date) for m in members_on(path=org.path, on=on)]

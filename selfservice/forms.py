@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.lifecycle_models import Grade
+from members.models import Grade
 
 
 class SelfAssessmentForm(forms.Form):

@@ -1,6 +1,6 @@
 """Reads for 我的: everything is keyed by the member record linked to the signed-in user, never by an id from the
 request, so a member can only ever read herself. Figures come from their one definition in the owning app
-(attendance: branches.compliance, arrears: members.dues, points: members.points, study: practice.selectors)."""
+(attendance: branches.compliance, arrears: members.services.dues, points: members.services.points, study: practice.selectors)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,10 +11,9 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from branches.models import CommitteeSeat
-from members import dues as dues_rules
-from members import points as points_rules
-from members.lifecycle_models import AppraisalEntry, DuesRecord, EntryStatus, PointsEntry
-from members.models import Member, MembershipMove
+from members.models import AppraisalEntry, DuesRecord, EntryStatus, Member, MembershipMove, PointsEntry
+from members.services import dues as dues_rules
+from members.services import points as points_rules
 from orglife import compliance
 from orglife.models import Activity, ActivityCategory, Attendance, AttendanceStatus
 from orglife.services import checkin_window

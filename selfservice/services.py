@@ -4,9 +4,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from members import appraisal
-from members.lifecycle_models import AppraisalEntry
-from members.models import Member, PiiAccess
+from members.models import AppraisalEntry, Member, PiiAccess
+from members.services import appraisal
 
 NO_OPEN_ROUND = _("当前没有进行中的民主评议。")
 

@@ -8,7 +8,7 @@ from portal.netaddr import client_ip
 
 from ..filters import pii_allowed
 from ..models import Member
-from ..services import pii_access_record_api
+from ..services.registry import pii_access_record_api
 from .filters import API_ORDERING_FIELDS, MemberApiFilterSet
 from .serializers import MemberSerializer
 

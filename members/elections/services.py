@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import CommitteeTerm, SeatRole
 from branches.services import term_start
-from members.quorum import Quorum
+from members.services.quorum import Quorum
 
 from ..models import Member
 from . import counting

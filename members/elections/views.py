@@ -15,7 +15,7 @@ from portal.scoping import CHANGE, VIEW
 
 from ..models import Member
 from ..permissions import can_record
-from ..views_development import LifecycleMixin, RecorderRequiredMixin
+from ..views.lifecycle import LifecycleMixin, RecorderRequiredMixin
 from . import selectors
 from . import services as svc
 from .models import ElectionStatus, OfficerRole

@@ -27,6 +27,8 @@
     }
     function search() {
       var url = root.dataset.pickerUrl + "&q=" + encodeURIComponent(box.value.trim());
+      var form = root.closest("form"), by = root.dataset.narrowBy;
+      if (by && form && form.elements[by]) url += "&within=" + encodeURIComponent(form.elements[by].value);
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : { results: [] }; })
         .then(function (data) { show(data.results || []); });

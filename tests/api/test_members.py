@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import MemberStatus, PiiAccess
-from members.services import member_deactivate
+from members.services.registry import member_deactivate
 from portal.api import VALIDATION_DETAIL
 from portal.pagination import INVALID_CURSOR
 from tests.api.conftest import bearer, ids

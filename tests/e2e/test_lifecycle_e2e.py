@@ -23,7 +23,7 @@ def demo(transactional_db):
 
 
 def test_secretary_moves_activist_to_development_target_and_marks_dues(demo, make_page, live_server):
-    from members.lifecycle_models import Candidate, DuesRecord, Stage
+    from members.models import Candidate, DuesRecord, Stage
 
     page = make_page(phone=True)
     login(page, live_server, "secretary", demo)

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 def world(tree, users):
     from types import SimpleNamespace
 
-    from members.lifecycle_models import DuesRecord
+    from members.models import DuesRecord
     from orglife import services as svc
     from orglife.defaults import seed_defaults
     from orglife.models import ActivityType, AttendanceStatus, FrequencyRule

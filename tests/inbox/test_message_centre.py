@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inbox import reminders, services
-from members.lifecycle_models import DuesRecord
+from members.models import DuesRecord
 from notifications.models import Message
 from practice import services as practice_services
 from practice.models import Audience, NoticeReceipt

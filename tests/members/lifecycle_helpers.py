@@ -3,8 +3,8 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from members.development import candidate_create, milestone_record
-from members.lifecycle_models import MilestoneKind as K
+from members.models import MilestoneKind as K
+from members.services.development import candidate_create, milestone_record
 from tests.members.factories import MemberFactory
 
 

@@ -4,9 +4,8 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from members import appraisal
-from members.lifecycle_models import Grade
-from members.models import MemberStatus
+from members.models import Grade, MemberStatus
+from members.services import appraisal
 from tests.members.factories import MemberFactory
 
 

@@ -5,10 +5,9 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 
-from members.development import due_list, milestone_record
-from members.lifecycle_models import IntervalRule, RuleException, Stage
-from members.lifecycle_models import MilestoneKind as K
-from members.models import MemberStatus
+from members.models import IntervalRule, MemberStatus, RuleException, Stage
+from members.models import MilestoneKind as K
+from members.services.development import due_list, milestone_record
 from tests.members.factories import MemberFactory
 from tests.members.lifecycle_helpers import activist, applicant, development_target, probationary, voted
 
@@ -300,7 +299,7 @@ def test_admission_refused_when_the_linked_meeting_voted_it_down(tree):
 
 
 def test_confirmation_follows_the_linked_meetings_vote_on_the_member(tree):
-    from members.status import member_confirm
+    from members.services.status import member_confirm
     from orglife.models import VoteKind
     from tests.members.lifecycle_helpers import probationary
     from tests.orglife.activity_factories import log

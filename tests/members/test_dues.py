@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from members import dues
-from members.lifecycle_models import DuesClass, DuesRecord
-from members.selectors import dues_on_time_rate
+from members.models import DuesClass, DuesRecord
+from members.selectors.registry import dues_on_time_rate
+from members.services import dues
 from members.tasks import generate_monthly_dues
 from tests.members.factories import MemberFactory
 from tests.members.lifecycle_helpers import login

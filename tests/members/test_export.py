@@ -71,7 +71,7 @@ def test_full_pii_export_is_superuser_only_and_logged(client, tree, users):
 
 
 def test_import_template_has_the_import_headers(client, users):
-    from members.importing import HEADERS
+    from members.services.importing import HEADERS
 
     client.force_login(users.staff)
     response = client.get(reverse("members:import"), {"template": "1"})

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
-from members import importing
-from members.importing import HEADERS, ImportRejected, import_members
 from members.models import Member, MembershipMove
+from members.services import importing
+from members.services.importing import HEADERS, ImportRejected, import_members
 from tests.members.factories import MemberFactory, valid_id_number
 
 pytestmark = pytest.mark.django_db

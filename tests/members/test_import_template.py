@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from members.exporting import BRANCH_CODES_SHEET, GROUP_CODES_SHEET
-from members.importing import HEADERS, import_members
 from members.models import Member
+from members.services.importing import HEADERS, import_members
+from members.views.exporting import BRANCH_CODES_SHEET, GROUP_CODES_SHEET
 
 pytestmark = pytest.mark.django_db
 

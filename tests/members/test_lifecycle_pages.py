@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from members import dues
-from members.lifecycle_models import Candidate, DuesClass, DuesRecord, MilestoneKind, Stage, Transfer
+from members.models import Candidate, DuesClass, DuesRecord, MilestoneKind, Stage, Transfer
+from members.services import dues
 from tests.members.factories import MemberFactory
 from tests.members.lifecycle_helpers import activist, applicant, login
 
@@ -152,8 +152,8 @@ def test_member_panel_and_points_audit_rights(client, tree, users, members):
     login(client, users.secretary)
     resp = client.get(members.a1.get_absolute_url())
     assert "党员管理" in resp.content.decode() and "核定党费基数" in resp.content.decode()
-    from members.lifecycle_models import PointsItem
-    from members.points import points_entry_add
+    from members.models import PointsItem
+    from members.services.points import points_entry_add
 
     e = points_entry_add(member=members.a1, item=PointsItem.objects.get(name="受到表彰奖励"),
                          occurred_on=date.today(), note="表彰")

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from members.models import Member, MembershipMove, MemberStatus, MoveKind
-from members.services import member_create, member_deactivate, member_move, member_restore, member_update
+from members.services.registry import member_create, member_deactivate, member_move, member_restore, member_update
 from tests.members.factories import valid_id_number
 
 pytestmark = pytest.mark.django_db

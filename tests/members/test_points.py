@@ -7,10 +7,10 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 
-from members import points
-from members.development import milestone_record
-from members.lifecycle_models import DuesRecord, MilestoneKind, PointsItem, PointsScheme
-from members.selectors import development_count, points_average
+from members.models import DuesRecord, MilestoneKind, PointsItem, PointsScheme
+from members.selectors.registry import development_count, points_average
+from members.services import points
+from members.services.development import milestone_record
 from tests.members.factories import MemberFactory
 from tests.members.lifecycle_helpers import voted
 

@@ -5,12 +5,11 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from members.development import milestone_record
-from members.lifecycle_models import MilestoneKind as K
-from members.lifecycle_models import RuleException, Stage
-from members.models import MemberStatus
-from members.services import member_create
-from members.status import member_confirm
+from members.models import MemberStatus, RuleException, Stage
+from members.models import MilestoneKind as K
+from members.services.development import milestone_record
+from members.services.registry import member_create
+from members.services.status import member_confirm
 from tests.members.lifecycle_helpers import activist, applicant
 
 TODAY = date(2026, 3, 10)
@@ -65,7 +64,7 @@ def test_the_probation_end_cannot_be_edited_shorter(tree):
 
 
 def test_the_probation_rule_row_cannot_shorten_the_year(tree):
-    from members.lifecycle_models import IntervalRule
+    from members.models import IntervalRule
 
     IntervalRule.objects.filter(code="probation_1_year").update(min_months=9, max_months=9)
     m = probationer(tree.a1, probation_ends_on=date(2026, 6, 10))
@@ -97,7 +96,7 @@ def test_an_exception_still_extends_a_deadline(tree, users):
 # --- 民主评议 不合格: disposal recorded, grades adopted by the 支部党员大会 ---------------------------------------
 @pytest.fixture
 def appraisal_round(tree):
-    from members import appraisal
+    from members.services import appraisal
     from tests.members.factories import MemberFactory
 
     for i in range(6):
@@ -106,14 +105,14 @@ def appraisal_round(tree):
 
 
 def _one_unqualified(rnd):
-    from members.lifecycle_models import Grade
+    from members.models import Grade
 
     entries = list(rnd.entries.order_by("id"))
     return entries[0], {e.pk: (Grade.UNQUALIFIED if i == 0 else Grade.QUALIFIED) for i, e in enumerate(entries)}
 
 
 def test_unqualified_grade_cannot_close_without_a_disposal(appraisal_round):
-    from members import appraisal
+    from members.services import appraisal
 
     bad, grades = _one_unqualified(appraisal_round)
     with pytest.raises(ValidationError) as exc:
@@ -134,7 +133,7 @@ def test_unqualified_grade_cannot_close_without_a_disposal(appraisal_round):
 
 
 def test_closing_needs_the_general_meeting_that_adopted_the_grades(appraisal_round):
-    from members import appraisal
+    from members.services import appraisal
 
     _, grades = _one_unqualified(appraisal_round)
     first = next(iter(grades))
@@ -147,7 +146,7 @@ def test_closing_needs_the_general_meeting_that_adopted_the_grades(appraisal_rou
 
 
 def test_grades_tied_to_a_submitted_general_meeting_record(tree, appraisal_round):
-    from members import appraisal
+    from members.services import appraisal
     from tests.orglife.activity_factories import log
 
     _, grades = _one_unqualified(appraisal_round)
@@ -164,7 +163,7 @@ def test_grades_tied_to_a_submitted_general_meeting_record(tree, appraisal_round
 
 
 def test_disposal_options_are_configurable(appraisal_round, settings):
-    from members import appraisal
+    from members.services import appraisal
 
     settings.APPRAISAL_DISPOSALS = [("warn", "诫勉谈话"), ("remove", "除名")]
     assert [c for c, _ in appraisal.disposal_choices()] == ["warn", "remove"]

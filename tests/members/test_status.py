@@ -4,14 +4,13 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from members import status
-from members.lifecycle_models import StatusChange, StatusKind
-from members.models import Member, MemberStatus
+from members.models import Member, MemberStatus, StatusChange, StatusKind
+from members.services import status
 from tests.members.factories import MemberFactory
 
 
 def probationer(branch, joined=date(2025, 1, 10)):
-    from members.services import member_create
+    from members.services.registry import member_create
 
     return member_create(branch=branch, name="预备甲", gender="male", birth_date=date(1998, 1, 1),
                          status=MemberStatus.PROBATIONARY, joined_on=joined)

@@ -5,9 +5,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from branches.models import Role
-from members import transfers
-from members.lifecycle_models import Transfer, TransferStatus
-from members.models import Member, MoveKind
+from members.models import Member, MoveKind, Transfer, TransferStatus
+from members.services import transfers
 from tests.branches.factories import UserFactory, grant
 
 

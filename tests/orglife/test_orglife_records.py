@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from members import quorum as q
 from members.models import MemberStatus
+from members.services import quorum as q
 from orglife import services as svc
 from orglife.models import ActivityStatus, AttendanceStatus, PeriodClose
 from tests.members.factories import MemberFactory
@@ -55,7 +55,7 @@ class TestRosterAndVotes:
         assert expected == {present, left_later}
 
     def test_member_who_moved_away_later_is_still_expected(self, tree):
-        from members.services import member_create, member_move
+        from members.services.registry import member_create, member_move
 
         m = member_create(branch=tree.a1, name="调动者", gender="male", birth_date=date(1980, 1, 1),
                           joined_on=date(2005, 1, 1), confirmed_on=date(2006, 1, 1), registered_on=date(2015, 1, 1))

@@ -405,7 +405,7 @@ def _messages(response) -> list[str]:
 
 @pytest.mark.django_db
 def test_lifecycle_flash_messages_and_form_errors_in_english(client, settings, tree, users, members):
-    from members.lifecycle_models import AppraisalRound
+    from members.models import AppraisalRound
 
     settings.LANGUAGE_CODE = "en"
     client.force_login(users.secretary)

@@ -4,7 +4,7 @@
 
 (practice sits below evaluations: the evaluation metrics read practice's figures; practice hands findings to
 evaluations' 整改 through the hook evaluations registers in practice/hooks.py.) An upward need goes through
-a registry (portal/extensions.py, members.points.register_provider, reports.sources.register_source …)
+a registry (portal/extensions.py, members.services.points.register_provider, reports.sources.register_source …)
 or a signal. Every module of every app is parsed with `ast`, nothing is imported; migrations are history and
 are left out. An AppConfig (apps.py) may import other apps inside ready(): models cannot load before it.
 The project's composition roots — the root URLconf and the seeding commands — list every app by

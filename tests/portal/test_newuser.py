@@ -85,10 +85,18 @@ def test_member_form_group_picker_shows_the_branch_and_is_narrowed_by_it(client,
     other = make_org(tree.a2, name="甲一第一党小组")  # the same name under another branch
     client.force_login(users.staff)
     html = client.get(reverse("members:create") + f"?branch={tree.a1.pk}").content.decode()
-    select = re.search(r'<select name="party_group".*?</select>', html, re.S).group(0)
-    assert 'data-narrow-by="branch"' in select
-    assert f'<option value="{tree.a1g.pk}" data-parent="{tree.a1.pk}">{tree.a1.name} / {tree.a1g.name}</option>' in select
-    assert f'<option value="{other.pk}" data-parent="{tree.a2.pk}">{tree.a2.name} / {other.name}</option>' in select
+    # Pickers: the page draws no option of the scope's organizations, only the search boxes.
+    assert '<select name="party_group"' not in html and '<select name="branch"' not in html
+    group = re.search(r'<span class="picker"[^>]*data-narrow-by="branch">.*?name="party_group".*?</span></span>',
+                      html, re.S)
+    assert group and reverse("pick", args=["party_group"]) in group.group(0)
+    # The group picker offers the chosen branch's groups only, each named with its path.
+    found = client.get(reverse("pick", args=["party_group"]), {"action": "change", "q": "第一党小组",
+                                                               "within": tree.a1.pk}).json()["results"]
+    assert [r["id"] for r in found] == [tree.a1g.pk] and tree.a1.name in found[0]["label"]
+    found = client.get(reverse("pick", args=["party_group"]), {"action": "change", "q": "第一党小组",
+                                                               "within": tree.a2.pk}).json()["results"]
+    assert [r["id"] for r in found] == [other.pk]
 
 
 def test_demo_topics_respect_the_calendar():

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from members.lifecycle_models import AppraisalEntry, AppraisalRound, Grade
+from members.models import AppraisalEntry, AppraisalRound, Grade
 from practice.models import HonourKind, StudyRecord, VanguardPost
 from programmes import selectors, services
 from programmes.defaults import FIVE_STAR_KINDS, RED_FLAG_ITEMS

@@ -9,7 +9,7 @@ from django.urls import reverse
 from branches.models import Organization
 from branches.services import organization_update
 from members.models import Member
-from members.services import member_update
+from members.services.registry import member_update
 from portal import concurrency
 from tests.branches.factories import UserFactory, grant
 from tests.members.factories import valid_id_number
@@ -319,8 +319,8 @@ def test_double_submitted_practice_record_creates_one(client, tree, users):
 
 @pytest.fixture
 def appraisal_round(tree):
-    from members.appraisal import appraisal_open
     from members.models import MemberStatus
+    from members.services.appraisal import appraisal_open
     from tests.members.factories import MemberFactory
 
     for i in range(6):
@@ -335,8 +335,8 @@ def _graded_entries(rnd):
 
 
 def test_appraisal_grid_refuses_a_stale_save_and_keeps_what_was_typed(client, tree, users, appraisal_round):
-    from members.appraisal import appraisal_decide
-    from members.lifecycle_models import AppraisalEntry, AppraisalRound, Grade
+    from members.models import AppraisalEntry, AppraisalRound, Grade
+    from members.services.appraisal import appraisal_decide
 
     users.staff.first_name = "王主任"
     users.staff.save()
@@ -373,7 +373,7 @@ def test_appraisal_grid_refuses_a_stale_save_and_keeps_what_was_typed(client, tr
 
 
 def test_appraisal_grid_fresh_save_saves_every_grade_and_moves_the_version(client, users, appraisal_round):
-    from members.lifecycle_models import AppraisalRound, Grade
+    from members.models import AppraisalRound, Grade
 
     rnd = appraisal_round
     url = reverse("members:appraisal", args=[rnd.pk])
@@ -396,7 +396,7 @@ def test_appraisal_grid_fresh_save_saves_every_grade_and_moves_the_version(clien
 
 
 def test_appraisal_grid_save_is_all_or_nothing(client, users, appraisal_round):
-    from members.lifecycle_models import Grade
+    from members.models import Grade
 
     rnd = appraisal_round
     url = reverse("members:appraisal", args=[rnd.pk])

@@ -106,8 +106,8 @@ def _import_file(tree, id_number):
 def test_import_duplicate_outside_scope_names_nobody_and_inside_is_logged(tree, users):
     from datetime import date
 
-    from members.importing import ImportRejected, import_members
     from members.models import PiiAccess
+    from members.services.importing import ImportRejected, import_members
     from tests.members.factories import MemberFactory, valid_id_number
 
     outside_id, inside_id = valid_id_number(105, date(1988, 4, 2)), valid_id_number(107, date(1988, 4, 2))  # odd: 男
@@ -154,7 +154,7 @@ def test_member_form_duplicate_outside_scope_names_nobody(client, tree, users):
 # --- 4. 修改记录 masks what the page masks ---------------------------------------------------------------------------
 
 def test_history_masks_phone_for_read_only_roles(client, tree, users):
-    from members import services as member_services
+    from members.services import registry as member_services
     from tests.members.factories import MemberFactory
 
     m = MemberFactory(branch=tree.a1, name="改号党员", phone="18045669541")
@@ -309,7 +309,7 @@ def test_empty_or_fractional_typed_filters_are_400(client, tree, root_token, url
 
 @pytest.mark.parametrize("cell", ["+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1", " =1"])
 def test_import_refuses_every_formula_prefix(tree, users, cell):
-    from members.importing import ImportRejected, import_members
+    from members.services.importing import ImportRejected, import_members
     from tests.members.test_import import row, xlsx
 
     with pytest.raises(ImportRejected) as exc:

@@ -16,9 +16,9 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from branches.services import organization_dissolve
-from members import importing
-from members.importing import HEADERS
 from members.models import Member, MembershipMove
+from members.services import importing
+from members.services.importing import HEADERS
 from tests.members.test_import import row, xlsx
 
 pytestmark = pytest.mark.django_db

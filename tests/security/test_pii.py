@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from members.models import Member, PiiAccess
-from members.services import member_create
+from members.services.registry import member_create
 from portal import crypto
 from tests.members.factories import MemberFactory, valid_id_number
 

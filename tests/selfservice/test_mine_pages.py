@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from members.lifecycle_models import AppraisalEntry, DuesRecord
-from members.models import PiiAccess
+from members.models import AppraisalEntry, DuesRecord, PiiAccess
 from orglife import compliance
 from orglife import services as svc
 from orglife.models import ActivityStatus, AttendanceStatus
@@ -81,7 +80,7 @@ class TestProfile:
         assert (row.user, row.member, row.action) == (two.alice.user, two.alice, PiiAccess.Action.VIEW_ID)
 
     def test_political_birthday_party_age_group_and_moves(self, client, two, tree):
-        from members import services as member_services
+        from members.services import registry as member_services
 
         login(client, two.alice.user)
         body = client.get(reverse("mine:profile")).content.decode()
@@ -149,7 +148,7 @@ class TestDuesAndStudy:
         assert 'data-testid="mine-arrear"' in response.content.decode()
 
     def test_self_assessment_only_while_the_round_is_open(self, client, two, tree):
-        from members.appraisal import appraisal_open
+        from members.services.appraisal import appraisal_open
 
         rnd = appraisal_open(branch=tree.a1, year=timezone.localdate().year)
         login(client, two.alice.user)

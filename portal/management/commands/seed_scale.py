@@ -15,6 +15,7 @@ STEPS = [
     "members.scale.seed_committees",
     "orglife.scale.seed_activities",
     "orglife.scale.seed_activity_counts",
+    "members.scale.seed_points_totals",
     "evaluations.scale.seed_cycle",
 ]
 

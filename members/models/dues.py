@@ -1,0 +1,121 @@
+"""党费: the rate table, each member's dues base with history, and monthly records."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.scoping import RestrictedQuerySet
+
+__all__ = ["DuesClass", "DuesRate", "DuesBase", "PayMethod", "DuesRecordQuerySet", "DuesRecord"]
+
+
+# ============================================================================================
+# Dues (党费)
+# ============================================================================================
+class DuesClass(models.TextChoices):
+    IN_SERVICE = "in_service", _("在职（税后工资）")
+    RETIRED = "retired", _("离退休（养老金）")
+    FARMER = "farmer", _("农民")
+    STUDENT = "student", _("学生")
+    UNEMPLOYED = "unemployed", _("下岗失业")
+    RELIEF = "relief", _("低保、救济")
+
+
+class DuesRate(models.Model):
+    """One band of the dues table: monthly base ≤ upper_bound (inclusive) → percent, or a fixed amount."""
+
+    dues_class = models.CharField(_("类别"), max_length=16, choices=DuesClass.choices)
+    upper_bound = models.DecimalField(_("基数上限（含）"), max_digits=10, decimal_places=2, null=True, blank=True,
+                                      help_text=_("留空表示无上限"))
+    percent = models.DecimalField(_("比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    fixed_amount = models.DecimalField(_("固定金额（元/月）"), max_digits=8, decimal_places=2, null=True, blank=True)
+    fixed_min = models.DecimalField(_("可设定最低（元）"), max_digits=8, decimal_places=2, null=True, blank=True)
+    fixed_max = models.DecimalField(_("可设定最高（元）"), max_digits=8, decimal_places=2, null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("党费比例")
+        verbose_name_plural = _("党费比例")
+        ordering = ["dues_class", models.F("upper_bound").asc(nulls_last=True)]
+
+    def __str__(self):
+        return f"{self.get_dues_class_display()} ≤{self.upper_bound or '∞'}"
+
+
+class DuesBase(models.Model):
+    """A member's dues base from a date on; a new row on each yearly or on-change update (history kept)."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_bases")
+    dues_class = models.CharField(_("缴费类别"), max_length=16, choices=DuesClass.choices)
+    base = models.DecimalField(_("月缴费基数（元）"), max_digits=10, decimal_places=2, default=Decimal("0"),
+                               validators=[MinValueValidator(Decimal("0"))])
+    fixed_amount = models.DecimalField(_("核定金额（元/月）"), max_digits=8, decimal_places=2, null=True, blank=True,
+                                       help_text=_("农民党员等按固定金额缴纳时填写"))
+    effective_from = models.DateField(_("起始月份"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("党费基数")
+        verbose_name_plural = _("党费基数")
+        ordering = ["member", "-effective_from", "-id"]
+        constraints = [models.UniqueConstraint(fields=["member", "effective_from"], name="dues_base_once_per_month")]
+
+    def __str__(self):
+        return f"{self.member_id} {self.effective_from:%Y-%m} {self.base}"
+
+
+class PayMethod(models.TextChoices):
+    CASH = "cash", _("现金")
+    TRANSFER = "transfer", _("转账")
+    WECHAT = "wechat", _("微信")
+    ALIPAY = "alipay", _("支付宝")
+    PAYROLL = "payroll", _("工资代扣")
+
+
+class DuesRecordQuerySet(RestrictedQuerySet):
+    scope_path_field = "branch__path"
+
+
+class DuesRecord(models.Model):
+    """The dues of one member for one month. `branch` is where the member belonged when it was generated."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_records")
+    branch = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("月份"))  # first day of the month
+    base = models.DecimalField(_("基数"), max_digits=10, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(_("比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    amount_due = models.DecimalField(_("应缴（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    amount_paid = models.DecimalField(_("实缴（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    paid_on = models.DateField(_("缴纳日期"), null=True, blank=True)
+    method = models.CharField(_("方式"), max_length=12, choices=PayMethod.choices, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DuesRecordQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("党费缴纳记录")
+        verbose_name_plural = _("党费缴纳记录")
+        ordering = ["branch_id", "member_id", "month"]
+        constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_record_once_per_month")]
+        indexes = [models.Index(fields=["branch", "month"], name="dues_branch_month")]
+
+    def __str__(self):
+        return f"{self.member_id} {self.month:%Y-%m}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_on is not None

@@ -1,0 +1,1 @@
+"""Reads of the members app, scoped through restrict(), one module per sub-domain."""

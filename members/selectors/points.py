@@ -1,0 +1,26 @@
+"""Reads of 党员积分 from the stored yearly totals (PointsTotal): ranking and paging are ORDER BY on a column."""
+from __future__ import annotations
+
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
+
+from branches.models import Organization
+from portal.scoping import VIEW
+
+from ..models import Member, PointsTotal
+
+
+def points_branch_ranking(*, user, year: int) -> QuerySet[Organization]:
+    """The 党支部 of the scope, best average first: each with `avg` (stored totals of its active members) and `n`
+    (members counted). One query per page of it."""
+    totals = Q(members__is_active=True, members__points_totals__year=year)
+    return (Organization.objects.restrict(user, VIEW).active().branches()
+            .annotate(avg=Avg("members__points_totals__total", filter=totals),
+                      n=Count("members__points_totals", filter=totals))
+            .order_by(F("avg").desc(nulls_last=True), "path"))
+
+
+def points_member_ranking(*, branch, year: int) -> QuerySet[Member]:
+    """The branch's active members, best stored total of `year` first, each with `total` (None: not counted yet)."""
+    total = PointsTotal.objects.filter(member=OuterRef("pk"), year=year).values("total")[:1]
+    return (Member.objects.filter(branch=branch, is_active=True).select_related("branch")
+            .annotate(total=Subquery(total)).order_by(F("total").desc(nulls_last=True), "name", "pk"))

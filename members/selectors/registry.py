@@ -1,0 +1,107 @@
+"""Reads on the member registry, scoped and annotated for a fixed number of queries."""
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from branches.models import Organization
+from portal.scoping import VIEW
+
+from ..filters import MemberFilterSet
+from ..models import Member, MembershipMove
+
+
+def member_list(*, user, filters=None, request=None, action: str = VIEW) -> tuple[QuerySet[Member], MemberFilterSet]:
+    qs = Member.objects.restrict(user, action).select_related("branch", "party_group")
+    filterset = MemberFilterSet(filters if filters is not None else {}, queryset=qs, request=request)
+    return filterset.qs, filterset
+
+
+def member_detail(*, user, pk: int, action: str = VIEW) -> Member:
+    moves = MembershipMove.objects.select_related("from_organization", "to_organization", "recorded_by")
+    qs = Member.objects.restrict(user, action).select_related("branch", "party_group", "user").prefetch_related(
+        Prefetch("moves", queryset=moves)
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+# ============================================================================================
+# Indicators other apps bind to (evaluations/metrics.py registers them): {branch_id: value}
+# ============================================================================================
+def points_average(*, branch_ids, start, end) -> dict[int, float]:
+    """Average 党员积分 total of each branch's active members over [start, end]."""
+
+    from ..services.points import branch_ranking
+
+    rows = branch_ranking(branches=Organization.objects.filter(pk__in=list(branch_ids)), start=start, end=end)
+    return {b.pk: avg for b, avg, n in rows if n}
+
+
+def dues_on_time_rate(*, branch_ids, start, end) -> dict[int, float]:
+    """Share of the monthly dues records in [start, end] paid by the end of their month (0..1)."""
+    from ..services.dues import on_time_counts
+
+    counts = on_time_counts(branch_ids=list(branch_ids), start=start, end=end)
+    return {pk: (paid / due if due else 0.0) for pk, (due, paid) in counts.items()}
+
+
+def development_count(*, branch_ids, start, end) -> dict[int, float]:
+    """New 预备党员 admitted (上级党委审批 dated in [start, end]) per branch."""
+    from django.db.models import Count
+
+    from ..models import Milestone, MilestoneKind
+
+    qs = (Milestone.objects.filter(kind=MilestoneKind.UPPER_APPROVAL, occurred_on__gte=start, occurred_on__lte=end,
+                                   candidate__branch_id__in=list(branch_ids))
+          .values("candidate__branch_id").annotate(n=Count("id")))
+    return {row["candidate__branch_id"]: float(row["n"]) for row in qs}
+
+
+def political_birthdays(*, user, month: int, branch_ids=None) -> QuerySet[Member]:
+    """政治生日: active members whose 入党 anniversary falls in `month` (1..12), by day."""
+    qs = Member.objects.restrict(user, VIEW).active().filter(joined_on__month=month).select_related("branch")
+    if branch_ids is not None:
+        qs = qs.filter(branch_id__in=branch_ids)
+    return qs.order_by("branch__path", "joined_on__day", "name")
+
+
+def members_on(*, path: str, on) -> list[Member]:
+    """Members on the registry of the subtree at `path` on the day `on`, from the organizational history.
+
+    A member counts where they were that day: their current branch, unless a MembershipMove after `on` moved them
+    (then the first such move's origin; a first move from outside the system — 建档, 转入, 恢复在册 — means they
+    were not on this registry yet). On the registry: joined the party by `on` and not left by then. Each member
+    carries `status_on` (正式 if confirmed by `on`, else 预备). Two queries.
+    """
+    from django.db.models import Q
+
+    from ..models import MemberStatus
+
+    moved_after = MembershipMove.objects.filter(occurred_on__gt=on)
+    candidates = list(
+        Member.objects.filter(Q(branch__path__startswith=path) | Q(
+            pk__in=moved_after.filter(from_organization__path__startswith=path).values("member_id")))
+        .filter(joined_on__lte=on)
+        .filter(Q(is_active=True, left_on__isnull=True) | Q(left_on__gt=on))
+        .select_related("branch")
+    )
+    first_move: dict[int, MembershipMove] = {}
+    for move in (moved_after.filter(member_id__in=[m.pk for m in candidates])
+                 .exclude(kind="group").select_related("from_organization").order_by("occurred_on", "pk")):
+        first_move.setdefault(move.member_id, move)
+    out = []
+    for m in candidates:
+        move = first_move.get(m.pk)
+        if move is None:
+            where = m.branch.path if m.branch_id else ""
+        elif move.from_organization_id is None:
+            continue  # came from outside the system (or was registered) after `on`
+        else:
+            where = move.from_organization.path
+        if not where.startswith(path):
+            continue
+        m.status_on = (MemberStatus.FULL if m.confirmed_on and m.confirmed_on <= on
+                       else MemberStatus.PROBATIONARY if m.status in (MemberStatus.FULL, MemberStatus.PROBATIONARY)
+                       else m.status)
+        out.append(m)
+    return out

@@ -1,0 +1,1 @@
+"""Writes (and the rules they enforce) of the members app, one module per sub-domain; keyword-only functions."""

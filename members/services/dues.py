@@ -1,0 +1,325 @@
+"""党费: the rate table (data), dues bases with history, monthly records, bulk payment, arrears, summaries.
+
+Rates (中组部 2008 规定 第二条) live in DuesRate: for percentage classes the first band whose inclusive upper
+bound holds the base applies; fixed classes pay a fixed amount (农民 configurable within fixed_min..fixed_max).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from portal.scoping import CHANGE, VIEW
+
+from ..models import DuesBase, DuesClass, DuesRate, DuesRecord, Member, MemberCategory
+from .points import points_totals_refresh
+
+CENT = Decimal("0.01")
+REMINDER_MONTHS = 3     # 3 consecutive months unpaid: 批评教育 / reminder
+COMMITTEE_MONTHS = 6    # 6 consecutive months: 党章第九条, flagged for the 支委会 (自行脱党 handling)
+
+FIXED_OUT_OF_RANGE = _("核定金额须在 {low} 元至 {high} 元之间。")
+BASE_REQUIRED = _("按比例交纳的类别须填写月缴费基数。")
+NO_RATE = _("党费比例表中没有“{cls}”的标准，请先维护党费比例。")
+ALREADY_PAID = _("{name} {month:%Y年%m月} 的党费已登记缴纳。")
+NOTHING_SELECTED = _("请选择要登记的党员。")
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def default_class(member: Member) -> str:
+    return {
+        MemberCategory.RETIRED: DuesClass.RETIRED,
+        MemberCategory.STUDENT: DuesClass.STUDENT,
+        MemberCategory.FARMER: DuesClass.FARMER,
+        MemberCategory.UNEMPLOYED: DuesClass.UNEMPLOYED,
+    }.get(member.category, DuesClass.IN_SERVICE)
+
+
+@dataclass(frozen=True)
+class Rate:
+    percent: Decimal | None
+    amount: Decimal
+
+
+def rate_for(*, dues_class: str, base: Decimal, fixed_amount: Decimal | None = None,
+             table: list[DuesRate] | None = None) -> Rate:
+    """The monthly amount for a base under the rate table (upper bounds inclusive)."""
+    rows = [r for r in (table if table is not None else DuesRate.objects.all()) if r.dues_class == dues_class]
+    if not rows:
+        raise ValidationError(NO_RATE.format(cls=DuesClass(dues_class).label))
+    fixed = [r for r in rows if r.fixed_amount is not None]
+    if fixed:
+        row = fixed[0]
+        amount = fixed_amount if fixed_amount is not None else row.fixed_amount
+        return Rate(None, amount.quantize(CENT))
+    rows.sort(key=lambda r: (r.upper_bound is None, r.upper_bound or 0))
+    for row in rows:
+        if row.upper_bound is None or base <= row.upper_bound:
+            amount = (base * row.percent / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
+            return Rate(row.percent, amount)
+    raise ValidationError(NO_RATE.format(cls=DuesClass(dues_class).label))
+
+
+@transaction.atomic
+def dues_base_set(*, member: Member, dues_class: str, base: Decimal = Decimal("0"), effective_from: date,
+                  fixed_amount: Decimal | None = None, note: str = "", by=None) -> DuesBase:
+    """A yearly or on-change update of the base; earlier rows stay as history. Unpaid records from that month on
+    are recomputed; paid ones are never touched."""
+    effective_from = month_start(effective_from)
+    table = list(DuesRate.objects.filter(dues_class=dues_class))
+    fixed_rows = [r for r in table if r.fixed_amount is not None]
+    if fixed_rows:
+        row = fixed_rows[0]
+        if fixed_amount is not None and row.fixed_min is not None and row.fixed_max is not None and not (
+                row.fixed_min <= fixed_amount <= row.fixed_max):
+            raise ValidationError({"fixed_amount": FIXED_OUT_OF_RANGE.format(low=row.fixed_min, high=row.fixed_max)})
+        if fixed_amount is not None and (row.fixed_min is None or row.fixed_max is None):
+            fixed_amount = None  # the amount is fixed by the table for this class
+    elif base is None or base <= 0:
+        raise ValidationError({"base": BASE_REQUIRED})
+    rate_for(dues_class=dues_class, base=base or Decimal("0"), fixed_amount=fixed_amount, table=table)
+    row, _ = DuesBase.objects.update_or_create(
+        member=member, effective_from=effective_from,
+        defaults=dict(dues_class=dues_class, base=base or Decimal("0"), fixed_amount=fixed_amount, note=note,
+                      recorded_by=by))
+    rates = list(DuesRate.objects.all())
+    for rec in DuesRecord.objects.filter(member=member, month__gte=effective_from, paid_on__isnull=True):
+        _apply_base(rec, row, rates)
+        rec.save(update_fields=["base", "percent", "amount_due", "updated_at"])
+    return row
+
+
+def _apply_base(record: DuesRecord, base_row: DuesBase | None, rates: list[DuesRate]) -> None:
+    if base_row is None:
+        record.base = record.percent = record.amount_due = None
+        return
+    rate = rate_for(dues_class=base_row.dues_class, base=base_row.base, fixed_amount=base_row.fixed_amount,
+                    table=rates)
+    record.base = base_row.base if rate.percent is not None else None
+    record.percent = rate.percent
+    record.amount_due = rate.amount
+
+
+def _bases_by_member(member_ids, month: date) -> dict[int, DuesBase]:
+    """Each member's base in force for `month` (latest effective_from ≤ month), in one query."""
+    result: dict[int, DuesBase] = {}
+    for row in DuesBase.objects.filter(member_id__in=member_ids, effective_from__lte=month).order_by(
+            "member_id", "-effective_from", "-id"):
+        result.setdefault(row.member_id, row)
+    return result
+
+
+@transaction.atomic
+def dues_generate_month(*, month: date) -> int:
+    """Create the month's record for every member on the registry that month who has none yet. Idempotent:
+    running it twice (or on a redelivered task) creates nothing new. 预备党员 pay from the 支部大会 date."""
+    month = month_start(month)
+    month_end = month + relativedelta(months=1) - relativedelta(days=1)
+    members = Member.objects.filter(joined_on__lte=month_end).filter(
+        Q(is_active=True) | Q(left_on__gt=month)).exclude(dues_records__month=month).values_list("pk", "branch_id")
+    members = list(members)
+    if not members:
+        return 0
+    bases = _bases_by_member([pk for pk, _ in members], month)
+    rates = list(DuesRate.objects.all())
+    records = []
+    for pk, branch_id in members:
+        rec = DuesRecord(member_id=pk, branch_id=branch_id, month=month)
+        _apply_base(rec, bases.get(pk), rates)
+        records.append(rec)
+    DuesRecord.objects.bulk_create(records, ignore_conflicts=True, batch_size=1000)
+    return len(records)
+
+
+@transaction.atomic
+def dues_mark_paid(*, records, paid_on: date, method: str, by=None, amounts: dict[int, Decimal] | None = None) -> int:
+    """Bulk-mark records paid (the secretary's phone page); records already paid are left as they are."""
+    records = list(records)
+    if not records:
+        raise ValidationError(NOTHING_SELECTED)
+    amounts = amounts or {}
+    count, paid = 0, {}
+    for rec in records:
+        if rec.paid_on:
+            continue
+        rec.amount_paid = amounts.get(rec.pk, rec.amount_due)
+        rec.paid_on = paid_on
+        rec.method = method
+        rec.recorded_by = by
+        rec._history_user = by
+        rec.save(update_fields=["amount_paid", "paid_on", "method", "recorded_by", "updated_at"])
+        count += 1
+        paid.setdefault(rec.month.year, set()).add(rec.member_id)
+    for year, member_ids in paid.items():  # 按时交纳党费 is a points item: the stored totals follow
+        points_totals_refresh(member_ids=member_ids, year=year)
+    return count
+
+
+@transaction.atomic
+def dues_unmark(*, record: DuesRecord, by=None) -> DuesRecord:
+    """Undo a payment entered by mistake (history keeps both)."""
+    record.amount_paid = None
+    record.paid_on = None
+    record.method = ""
+    record._history_user = by
+    record.save(update_fields=["amount_paid", "paid_on", "method", "updated_at"])
+    points_totals_refresh(member_ids=[record.member_id], year=record.month.year)
+    return record
+
+
+# ============================================================================================
+# Reads
+# ============================================================================================
+def month_sheet(*, user, branch, month: date):
+    """The records of one branch for one month, for the bulk payment page (CHANGE rights)."""
+    return (DuesRecord.objects.restrict(user, CHANGE).filter(branch=branch, month=month_start(month))
+            .select_related("member").order_by("paid_on", "member__name"))
+
+
+@dataclass
+class Arrear:
+    member: Member
+    months: int          # consecutive unpaid months up to the latest generated month
+    since: date
+    amount: Decimal
+
+    @property
+    def level(self) -> str:
+        return "committee" if self.months >= COMMITTEE_MONTHS else "reminder"
+
+    @property
+    def level_label(self) -> str:
+        return _("连续6个月未交：提交支委会按党章第九条处理") if self.level == "committee" else _("连续3个月未交：提醒、批评教育")
+
+
+def _arrears_records(*, user, upto: date | None, branch_ids=None):
+    """The records the 欠缴 rule reads: the last 12 months up to `upto` of the active members in scope."""
+    upto = month_start(upto or date.today())
+    start = upto - relativedelta(months=11)
+    qs = DuesRecord.objects.restrict(user, VIEW).filter(month__gte=start, month__lte=upto, member__is_active=True)
+    if branch_ids is not None:
+        qs = qs.filter(branch_id__in=branch_ids)
+    return qs
+
+
+def arrears(*, user, upto: date | None = None, branch_ids=None) -> list[Arrear]:
+    """Members with ≥3 consecutive unpaid months up to `upto` (records of the last 12 months, 2 queries)."""
+    found = _unpaid_runs(_arrears_records(user=user, upto=upto, branch_ids=branch_ids))
+    members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
+    result = [Arrear(members[pk], *found[pk]) for pk in found]
+    return sorted(result, key=lambda a: (-a.months, a.member.branch_id, a.member.name))
+
+
+def arrears_counts(*, user, upto: date | None = None) -> tuple[int, int]:
+    """(members in arrears, of them ≥6 months) by the same rule, in one query: a summary needs no member rows
+    (arrears() loads them only when someone is in arrears, so its query count depends on the data)."""
+    found = _unpaid_runs(_arrears_records(user=user, upto=upto))
+    return len(found), sum(1 for months, _since, _amount in found.values() if months >= COMMITTEE_MONTHS)
+
+
+def arrears_all(*, upto: date | None = None) -> list[Arrear]:
+    """The 欠缴名单 rule over every active member, for the daily reminders (no viewer: not for pages)."""
+    upto = month_start(upto or date.today())
+    found = _unpaid_runs(DuesRecord.objects.filter(month__gte=upto - relativedelta(months=11), month__lte=upto,
+                                                   member__is_active=True))
+    members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
+    return [Arrear(members[pk], *found[pk]) for pk in found]
+
+
+def member_arrear(*, member: Member, upto: date | None = None) -> Arrear | None:
+    """The member's own arrears by the same rule as the 欠缴名单 (≥3 consecutive unpaid months), or None."""
+    upto = month_start(upto or date.today())
+    qs = DuesRecord.objects.filter(member=member, month__gte=upto - relativedelta(months=11), month__lte=upto)
+    found = _unpaid_runs(qs)
+    return Arrear(member, *found[member.pk]) if member.pk in found else None
+
+
+def _unpaid_runs(qs) -> dict[int, tuple[int, date, Decimal]]:
+    """member id → (consecutive unpaid months back from the latest record, first unpaid month, amount), ≥3 only."""
+    by_member: dict[int, list] = defaultdict(list)
+    for member_id, month, paid_on, due in qs.values_list("member_id", "month", "paid_on", "amount_due").order_by(
+            "member_id", "-month"):
+        by_member[member_id].append((month, paid_on, due))
+    found = {}
+    for member_id, rows in by_member.items():
+        run, amount, since = 0, Decimal("0"), None
+        for month, paid_on, due in rows:
+            if paid_on:
+                break
+            run += 1
+            amount += due or 0
+            since = month
+        if run >= REMINDER_MONTHS:
+            found[member_id] = (run, since, amount)
+    return found
+
+
+@dataclass
+class Collection:
+    organization: object
+    records: int
+    paid_records: int
+    due: Decimal
+    paid: Decimal
+
+    @property
+    def rate(self) -> float:
+        return self.paid_records / self.records if self.records else 0.0
+
+
+def collection_summary(*, organizations, start: date, end: date) -> list[Collection]:
+    """Per organization (its whole subtree), dues generated vs paid in [start, end] months; one query per org
+    row is avoided by aggregating per branch once and rolling up by path."""
+    organizations = list(organizations)
+    per_branch = (DuesRecord.objects.filter(month__gte=month_start(start), month__lte=month_start(end))
+                  .values("branch__path").annotate(n=Count("id"), n_paid=Count("id", filter=Q(paid_on__isnull=False)),
+                                                   due=Sum("amount_due"), paid=Sum("amount_paid")))
+    rows = list(per_branch)
+    result = []
+    for org in organizations:
+        mine = [r for r in rows if r["branch__path"].startswith(org.path)]
+        result.append(Collection(org, sum(r["n"] for r in mine), sum(r["n_paid"] for r in mine),
+                                 sum((r["due"] or Decimal("0") for r in mine), Decimal("0")),
+                                 sum((r["paid"] or Decimal("0") for r in mine), Decimal("0"))))
+    return result
+
+
+def treasurer_rows(*, user, branch, year: int) -> list[dict]:
+    """One row per member for a year: base, rate, the 12 months paid, totals (the treasurer's ledger layout)."""
+    qs = (DuesRecord.objects.restrict(user, VIEW).filter(branch=branch, month__year=year)
+          .select_related("member").order_by("member__name", "member_id", "month"))
+    rows: dict[int, dict] = {}
+    for rec in qs:
+        row = rows.setdefault(rec.member_id, {"name": rec.member.name, "status": rec.member.get_status_display(),
+                                              "base": rec.base, "percent": rec.percent, "due": Decimal("0"),
+                                              "paid": Decimal("0"), **{f"m{i}": None for i in range(1, 13)}})
+        row["base"], row["percent"] = rec.base, rec.percent  # the latest month's figures
+        row["due"] += rec.amount_due or 0
+        row["paid"] += rec.amount_paid or 0
+        row[f"m{rec.month.month}"] = rec.amount_paid if rec.paid_on else None
+    for row in rows.values():
+        row["owed"] = row["due"] - row["paid"]
+    return list(rows.values())
+
+
+def on_time_counts(*, member_ids=None, branch_ids=None, start: date, end: date) -> dict[int, tuple[int, int]]:
+    """Per member (or per branch when branch_ids given): (records due, records paid by the month's end)."""
+    key = "branch_id" if branch_ids is not None else "member_id"
+    qs = DuesRecord.objects.filter(month__gte=month_start(start), month__lte=month_start(end))
+    qs = qs.filter(branch_id__in=branch_ids) if branch_ids is not None else qs.filter(member_id__in=member_ids)
+    result: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for k, month, paid_on in qs.values_list(key, "month", "paid_on"):
+        result[k][0] += 1
+        if paid_on and paid_on <= month + relativedelta(months=1) - relativedelta(days=1):
+            result[k][1] += 1
+    return {k: (v[0], v[1]) for k, v in result.items()}

@@ -1,0 +1,195 @@
+"""党费 pages: collection summary, the secretary's phone page to mark a month paid, arrears, the treasurer's
+ledger export and a member's dues base."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from branches.models import Organization
+from portal.forms import apply_validation_error
+from portal.scoping import CHANGE, MANAGE, VIEW
+from portal.xlsx import DATE, DECIMAL, Column, Sheet, xlsx_response
+
+from ..forms.dues import DuesBaseForm, DuesMarkForm, DuesPayForm
+from ..forms.lifecycle import MonthForm, YearBranchForm
+from ..models import DuesRecord, Member
+from ..permissions import can_record
+from ..services import dues
+from .lifecycle import LifecycleMixin, RecorderRequiredMixin
+
+
+def _top_orgs(user):
+    """The organizations a summary starts from: the roots of the user's scope, then their children."""
+    scope = Organization.objects.restrict(user, VIEW).active()
+    roots = [o for o in scope if not any(o.path.startswith(p.path) and o.path != p.path for p in scope)]
+    return roots
+
+
+class DuesSummaryView(LifecycleMixin, View):
+    def get(self, request):
+        form = YearBranchForm(request.GET or None, user=request.user)
+        year = form.cleaned_data["year"] if form.is_valid() else date.today().year
+        parent = form.cleaned_data.get("branch") if form.is_valid() else None
+        roots = _top_orgs(request.user)
+        if parent:
+            orgs = [parent]
+        else:
+            # The roots' children in one query (one per root grew with the number of trees in scope).
+            children = Q()
+            for root in roots:
+                children |= Q(path__startswith=root.path, depth=root.depth + 1)
+            below = (list(Organization.objects.filter(children).exclude(kind="party_group").active().order_by("path"))
+                     if roots else [])
+            orgs = []
+            for root in roots:
+                orgs.append(root)
+                orgs.extend(o for o in below if o.path.startswith(root.path) and o.depth == root.depth + 1)
+        start, end = date(year, 1, 1), date(year, 12, 1)
+        rows = dues.collection_summary(organizations=orgs, start=start, end=end)
+        arrears_count, committee_count = dues.arrears_counts(user=request.user)
+        return render(request, "members/dues/summary.html", {
+            "form": form, "year": year, "rows": rows, "arrears_count": arrears_count,
+            "committee_count": committee_count,
+            "can_pay": Organization.objects.restrict(request.user, CHANGE).branches().exists(),
+            "can_generate": Organization.objects.restrict(request.user, MANAGE).exists(),
+            "this_month": date.today().strftime("%Y-%m"),
+        })
+
+
+class DuesGenerateView(LifecycleMixin, View):
+    """Staff may generate a month by hand (the beat task does it on the 1st; both are idempotent)."""
+
+    def post(self, request):
+        if not Organization.objects.restrict(request.user, MANAGE).exists():
+            raise PermissionDenied(_("只有党务工作人员可以生成党费记录。"))
+        form = MonthForm(request.POST)
+        month = form.cleaned_data["month"] if form.is_valid() else date.today().replace(day=1)
+        n = dues.dues_generate_month(month=month)
+        messages.success(request, _("{month:%Y年%m月}：新生成 {n} 条党费记录（已有的不会重复生成）。").format(month=month, n=n))
+        return redirect("members:dues")
+
+
+class DuesPayView(RecorderRequiredMixin, LifecycleMixin, View):
+    """Phone-friendly: pick branch and month, tap the members who paid, one button."""
+
+    recorder_required_on = ("GET", "POST")
+    recorder_denied_message = _("您没有可登记党费的党支部。")
+
+    def _context(self, request, form, mark_form=None):
+        ctx = {"form": form, "mark_form": mark_form or DuesMarkForm(), "records": None}
+        if form.is_valid():
+            branch, month = form.cleaned_data["branch"], form.cleaned_data["month"]
+            records = list(dues.month_sheet(user=request.user, branch=branch, month=month))
+            ctx.update(records=records, branch=branch, month=month,
+                       unpaid=[r for r in records if not r.paid_on], paid=[r for r in records if r.paid_on],
+                       due_total=sum((r.amount_due or 0) for r in records),
+                       paid_total=sum((r.amount_paid or 0) for r in records if r.paid_on))
+        return ctx
+
+    def get(self, request):
+        data = request.GET.copy()
+        branches = Organization.objects.restrict(request.user, CHANGE).active().branches()
+        if not branches.exists():
+            raise PermissionDenied(_("您没有可登记党费的党支部。"))
+        if "branch" not in data and branches.count() == 1:
+            data["branch"] = branches.first().pk
+        form = DuesPayForm(data if data.get("branch") else None, user=request.user)
+        return render(request, "members/dues/pay.html", self._context(request, form))
+
+    def post(self, request):
+        form = DuesPayForm(request.POST, user=request.user)
+        mark_form = DuesMarkForm(request.POST)
+        if form.is_valid() and mark_form.is_valid():
+            branch, month = form.cleaned_data["branch"], form.cleaned_data["month"]
+            if not can_record(request.user, branch):
+                raise PermissionDenied
+            ids = [int(x) for x in request.POST.getlist("records") if x.isdigit()]
+            records = dues.month_sheet(user=request.user, branch=branch, month=month).filter(pk__in=ids)
+            try:
+                n = dues.dues_mark_paid(records=records, by=request.user, **mark_form.cleaned_data)
+            except ValidationError as exc:
+                messages.error(request, _("；").join(exc.messages))
+            else:
+                messages.success(request, _("已登记 {n} 人 {month:%Y年%m月} 党费。").format(n=n, month=month))
+            return redirect(f"{reverse('members:dues_pay')}?branch={branch.pk}&month={month:%Y-%m}")
+        return render(request, "members/dues/pay.html", self._context(request, form, mark_form))
+
+
+ARREARS_COLUMNS = [
+    Column("姓名", lambda a: a.member.name, width=12), Column("党支部", lambda a: a.member.branch.name, width=28),
+    Column("连续未交（月）", "months", width=14), Column("自", "since", number_format=DATE, width=12),
+    Column("欠缴金额（元）", "amount", number_format=DECIMAL, width=14), Column("处理", "level_label", width=36),
+]
+
+
+class DuesArrearsView(LifecycleMixin, View):
+    def get(self, request):
+        rows = dues.arrears(user=request.user)
+        if request.GET.get("format") == "xlsx":
+            return xlsx_response("党费欠缴名单.xlsx", [Sheet("欠缴名单", ARREARS_COLUMNS, rows)])
+        return render(request, "members/dues/arrears.html", {"rows": rows})
+
+
+class DuesLedgerView(LifecycleMixin, View):
+    """The treasurer's yearly ledger of one branch: a member per row, months across, totals (XLSX)."""
+
+    def get(self, request):
+        form = YearBranchForm(request.GET, user=request.user, branch_required=True)
+        if not form.is_valid():
+            messages.error(request, _("请选择党支部和年度。"))
+            return redirect("members:dues")
+        branch, year = form.cleaned_data["branch"], form.cleaned_data["year"]
+        rows = dues.treasurer_rows(user=request.user, branch=branch, year=year)
+        columns = [Column("序号", lambda r: rows.index(r) + 1, width=6), Column("姓名", "name", width=12),
+                   Column("身份", "status", width=10), Column("月缴费基数", "base", number_format=DECIMAL, width=12),
+                   Column("比例（%）", "percent", number_format=DECIMAL, width=10)]
+        columns += [Column(f"{m}月", f"m{m}", number_format=DECIMAL, width=8) for m in range(1, 13)]
+        columns += [Column("全年应缴", "due", number_format=DECIMAL, width=12),
+                    Column("全年实缴", "paid", number_format=DECIMAL, width=12),
+                    Column("欠缴", "owed", number_format=DECIMAL, width=10)]
+        return xlsx_response(f"{branch.name}{year}年党费收缴台账.xlsx", [Sheet(f"{year}年党费台账", columns, rows)])
+
+
+class DuesBaseView(LifecycleMixin, View):
+    def _member(self, request, pk):
+        member = get_object_or_404(Member.objects.restrict(request.user, VIEW).select_related("branch"), pk=pk)
+        if not can_record(request.user, member.branch):
+            raise PermissionDenied(_("只有本支部书记或上级党务工作人员可以核定党费基数。"))
+        return member
+
+    def _render(self, request, member, form):
+        bases = member.dues_bases.select_related("recorded_by")
+        return render(request, "members/dues/base.html", {"member": member, "form": form, "bases": bases})
+
+    def get(self, request, pk):
+        member = self._member(request, pk)
+        return self._render(request, member, DuesBaseForm(initial={"dues_class": dues.default_class(member)}))
+
+    def post(self, request, pk):
+        member = self._member(request, pk)
+        form = DuesBaseForm(request.POST)
+        if form.is_valid():
+            try:
+                dues.dues_base_set(member=member, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("已核定党费基数，尚未缴纳的月份已按新基数重算。"))
+                return redirect(member)
+        return self._render(request, member, form)
+
+
+class DuesUnmarkView(LifecycleMixin, View):
+    def post(self, request, pk):
+        record = get_object_or_404(DuesRecord.objects.restrict(request.user, CHANGE).select_related("branch"), pk=pk)
+        dues.dues_unmark(record=record, by=request.user)
+        messages.success(request, _("已撤销该条缴费登记。"))
+        return redirect(f"{reverse('members:dues_pay')}?branch={record.branch_id}&month={record.month:%Y-%m}")
+

@@ -1,0 +1,220 @@
+"""Member registry pages: list, detail with history, create/edit, moves, import and export."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from branches.models import Organization
+from portal.concurrency import SingleSubmitMixin
+from portal.extensions import member_panels
+from portal.forms import apply_validation_error
+from portal.history import history_rows
+from portal.netaddr import client_ip
+from portal.scoping import CHANGE, MANAGE
+from portal.views import PortalPageMixin
+
+from ..forms.registry import DeactivateForm, ImportForm, MemberForm, MoveForm
+from ..models import Member, PiiAccess
+from ..permissions import can_edit, can_export_pii, can_manage, can_record_somewhere, can_see_full_id
+from ..selectors import registry as selectors
+from ..services import registry as services
+from ..services.importing import ImportRejected, import_members
+from .exporting import import_template_response, members_xlsx_response
+
+PAGE_SIZE = 50
+NO_BRANCH_TO_REGISTER = _("您没有可登记党员的党支部。")
+
+
+def _require_change_scope(request) -> None:
+    """Registering or importing members needs CHANGE on some organization (read-only roles get 403)."""
+    if not Organization.objects.restrict(request.user, CHANGE).exists():
+        raise PermissionDenied(NO_BRANCH_TO_REGISTER)
+
+
+class MemberListView(PortalPageMixin, View):
+    def get(self, request):
+        qs, filterset = selectors.member_list(user=request.user, filters=request.GET, request=request)
+        if request.GET.get("format") == "xlsx":
+            if not filterset.is_valid():
+                messages.error(request, _("筛选条件有误，未导出。"))
+                return redirect("members:list")
+            return members_xlsx_response(qs)
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        fields = filterset.form.fields
+        fields.pop("updated_since", None)  # an API concern; keeps the page's filter bar short
+        # The organization choices only need what their labels show (the filter already resolved the chosen one).
+        fields["organization"].queryset = fields["organization"].queryset.only("pk", "path", "depth", "name")
+        can_add = can_record_somewhere(request.user)  # no query: the scope is loaded once per request
+        return render(request, "members/list.html", {"filter": filterset, "page_obj": page, "can_add": can_add,
+                                                     "total": page.paginator.count})
+
+
+class MemberDetailView(PortalPageMixin, View):
+    def get(self, request, pk):
+        member = selectors.member_detail(user=request.user, pk=pk)
+        full_id = None
+        if request.GET.get("show_id") == "1":
+            if not can_see_full_id(request.user, member):
+                raise PermissionDenied(_("无权查看完整身份证号。"))
+            full_id = member.get_id_number()
+            PiiAccess.objects.create(user=request.user, member=member, action=PiiAccess.Action.VIEW_ID,
+                                     ip_address=client_ip(request))
+        return render(request, "members/detail.html", {
+            "member": member, "full_id": full_id, "history": history_rows(member, reveal=can_edit(request.user, member)),
+            "can_edit": can_edit(request.user, member), "can_manage": can_manage(request.user, member),
+            "can_see_full_id": can_see_full_id(request.user, member), "panels": member_panels(request, member),
+        })
+
+
+class MemberCreateView(PortalPageMixin, SingleSubmitMixin, View):
+    def _render(self, request, form):
+        return render(request, "members/form.html", {"form": form, "title": _("登记党员")})
+
+    def get(self, request):
+        initial = {}
+        if request.GET.get("branch"):
+            initial["branch"] = request.GET["branch"]
+        form = MemberForm(user=request.user, initial=initial)
+        if not form.fields["branch"].queryset.exists():
+            raise PermissionDenied(NO_BRANCH_TO_REGISTER)
+        return self._render(request, form)
+
+    def post(self, request):
+        _require_change_scope(request)
+        form = MemberForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                member = services.member_create(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("已登记党员 {name}。").format(name=member.name))
+                return redirect(member)
+        return self._render(request, form)
+
+
+class MemberEditView(PortalPageMixin, View):
+    def _member(self, request, pk):
+        return get_object_or_404(Member.objects.restrict(request.user, CHANGE).select_related("branch"), pk=pk)
+
+    def get(self, request, pk):
+        member = self._member(request, pk)
+        return render(request, "members/form.html", {"form": MemberForm(instance=member, user=request.user),
+                                                     "member": member, "title": _("编辑 {name}").format(name=member.name)})
+
+    def post(self, request, pk):
+        member = self._member(request, pk)
+        form = MemberForm(request.POST, instance=member, user=request.user)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "branch"}
+            member.refresh_from_db()
+            try:
+                services.member_update(member=member, by=request.user, **data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect(member)
+        return render(request, "members/form.html", {"form": form, "member": member, "title": _("编辑 {name}").format(name=member.name)})
+
+
+class MemberMoveView(PortalPageMixin, View):
+    def _member(self, request, pk):
+        return get_object_or_404(Member.objects.restrict(request.user, MANAGE).select_related("branch"), pk=pk)
+
+    def get(self, request, pk):
+        member = self._member(request, pk)
+        return render(request, "members/form.html", {"form": MoveForm(user=request.user), "member": member,
+                                                     "title": _("组织关系调整：{name}").format(name=member.name)})
+
+    def post(self, request, pk):
+        member = self._member(request, pk)
+        form = MoveForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                services.member_move(member=member, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("组织关系已调整，记录已保存。"))
+                return redirect(member)
+        return render(request, "members/form.html", {"form": form, "member": member,
+                                                     "title": _("组织关系调整：{name}").format(name=member.name)})
+
+
+class MemberDeactivateView(PortalPageMixin, View):
+    def _member(self, request, pk):
+        return get_object_or_404(Member.objects.restrict(request.user, MANAGE).select_related("branch"), pk=pk)
+
+    def get(self, request, pk):
+        member = self._member(request, pk)
+        return render(request, "members/form.html", {"form": DeactivateForm(initial={"on": date.today()}),
+                                                     "member": member, "title": _("办理离开：{name}").format(name=member.name), "danger": True})
+
+    def post(self, request, pk):
+        member = self._member(request, pk)
+        form = DeactivateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.member_deactivate(member=member, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("已办理，党员记录保留在历史名册中。"))
+                return redirect(member)
+        return render(request, "members/form.html", {"form": form, "member": member,
+                                                     "title": _("办理离开：{name}").format(name=member.name), "danger": True})
+
+
+class MemberRestoreView(PortalPageMixin, View):
+    def post(self, request, pk):
+        member = get_object_or_404(Member.objects.restrict(request.user, MANAGE).select_related("branch"), pk=pk)
+        try:
+            services.member_restore(member=member, on=date.today(), reason=request.POST.get("reason", "恢复在册"),
+                                    by=request.user)
+        except ValidationError as exc:
+            messages.error(request, _("；").join(exc.messages))
+        else:
+            messages.success(request, _("已恢复在册。"))
+        return redirect(member)
+
+
+class MemberImportView(PortalPageMixin, View):
+    def get(self, request):
+        _require_change_scope(request)
+        if request.GET.get("template") == "1":
+            return import_template_response(user=request.user)
+        return render(request, "members/import.html", {"form": ImportForm()})
+
+    def post(self, request):
+        _require_change_scope(request)
+        form = ImportForm(request.POST, request.FILES)
+        result = None
+        if form.is_valid():
+            try:
+                result = import_members(fileobj=form.cleaned_data["file"], by=request.user,
+                                        registered_on=form.cleaned_data.get("registered_on"))
+            except ImportRejected as exc:
+                result = exc.result
+            else:
+                messages.success(request, _("导入成功：共 {n} 名党员。").format(n=result.created))
+                return redirect("members:list")
+        return render(request, "members/import.html", {"form": form, "result": result})
+
+
+class MemberExportPiiView(PortalPageMixin, View):
+    """Full-PII export: superusers only, logged."""
+
+    def get(self, request):
+        if not can_export_pii(request.user):
+            raise PermissionDenied(_("无权导出含完整个人信息的名册。"))
+        qs, _filterset = selectors.member_list(user=request.user, filters=request.GET, request=request)
+        PiiAccess.objects.create(user=request.user, action=PiiAccess.Action.EXPORT, detail=request.GET.urlencode()[:200],
+                                 ip_address=client_ip(request))
+        return members_xlsx_response(qs, show_pii=True, filename="党员名册（含个人信息）.xlsx")
