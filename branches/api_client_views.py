@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from portal.forms import apply_validation_error
-from portal.scoping import MANAGE, granted_paths
+from portal.scoping import MANAGE, scope_for
 from portal.views import PortalPageMixin
 
 from . import api_clients
@@ -20,7 +20,7 @@ MANAGE_ONLY = _("只有党务工作者可以管理接口客户端。")
 
 def can_manage_api_clients(user) -> bool:
     """Navigation visibility and page access: staff of some subtree (cached per request by scoping)."""
-    return bool(getattr(user, "is_authenticated", False) and granted_paths(user, MANAGE))
+    return bool(getattr(user, "is_authenticated", False) and scope_for(user).has_any(MANAGE))
 
 
 class _StaffOnly(PortalPageMixin):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from portal.scoping import RestrictedQuerySet
+from portal.scoping import ALL, VIEW, RestrictedQuerySet, scope_for
 
 
 class OrganizationKind(models.TextChoices):
@@ -54,6 +54,11 @@ class OrganizationQuerySet(RestrictedQuerySet, MP_NodeQuerySet):
 
     def groups(self):
         return self.filter(kind=OrganizationKind.PARTY_GROUP)
+
+    def scope_roots(self, user, action: str = VIEW):
+        """The organizations heading the subtrees `user` may `action` on (the tree's roots for a superuser)."""
+        paths = scope_for(user).paths(action)
+        return self.filter(depth=1) if paths is ALL else self.filter(path__in=paths)
 
 
 class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):

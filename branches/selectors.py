@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from portal.scoping import ALL, VIEW, granted_paths, subtree_q
+from portal.scoping import ALL, VIEW, scope_for, subtree_q
 
 from .models import (
     BRANCH_KINDS,
@@ -133,7 +133,7 @@ def organization_level(*, user, parent: Organization | None = None, groups: bool
     elif parent is not None:
         rows = scope.filter(path__startswith=parent.path, depth__lte=parent.depth + 1)
     else:
-        heads = granted_paths(user, VIEW)
+        heads = scope_for(user).paths(VIEW)
         if heads is ALL:
             heads = list(Organization.objects.filter(depth=1).values_list("path", flat=True))
         step = Organization.steplen

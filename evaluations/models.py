@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.scoping import ALL, RestrictedQuerySet, granted_paths, subtree_q
+from portal.scoping import ALL, RestrictedQuerySet, scope_for, subtree_q
 from portal.uploads import generated_name
 
 STEPLEN = 4  # branches.models.Organization.steplen (treebeard), repeated to keep this file free of tree logic
@@ -62,7 +62,7 @@ class ScopeUpQuerySet(RestrictedQuerySet):
     def restrict(self, user, action: str = "view"):
         if action != "view":
             return super().restrict(user, action)
-        paths = granted_paths(user, action)
+        paths = scope_for(user).paths(action)
         if paths is ALL:
             return self
         if not paths:

@@ -1,7 +1,7 @@
 """Who may do what with member records; pages, exports and the API all ask here."""
 from __future__ import annotations
 
-from portal.scoping import CHANGE, MANAGE, VIEW, can, granted_paths
+from portal.scoping import CHANGE, MANAGE, VIEW, can, scope_for
 
 from .models import Member
 
@@ -35,7 +35,7 @@ def can_export_pii(user) -> bool:
 def has_lifecycle_access(user) -> bool:
     """Lifecycle pages need a role on some organization (a plain member account sees its own record only)."""
 
-    return bool(granted_paths(user, VIEW))
+    return scope_for(user).has_any(VIEW)
 
 
 def can_record(user, organization) -> bool:
@@ -46,7 +46,7 @@ def can_record(user, organization) -> bool:
 def can_record_somewhere(user) -> bool:
     """Some branch to record for: pages that only write (and the POST side of list pages) need one."""
 
-    return bool(user.is_superuser or granted_paths(user, CHANGE))
+    return scope_for(user).has_any(CHANGE)
 
 
 def can_approve(user, organization) -> bool:

@@ -12,7 +12,7 @@ from branches.models import Organization
 from members.models import Member
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
 from portal.pickers import PickersMixin
-from portal.scoping import ALL, CHANGE, MANAGE, VIEW, granted_paths, subtree_q
+from portal.scoping import CHANGE, MANAGE, VIEW, scope_for
 
 from .models import (
     Brand,
@@ -236,9 +236,8 @@ class ContactPointForm(PracticeForm):
 
         # Contacts are people holding a role within the staff member's subtree (committee members, staff).
         users = get_user_model().objects.filter(is_active=True)
-        paths = granted_paths(user, MANAGE)
-        if paths is not ALL:
-            users = users.filter(subtree_q(paths, "role_grants__organization__path") | Q(pk=user.pk)).distinct()
+        if not user.is_superuser:
+            users = users.filter(scope_for(user).q(MANAGE, "role_grants__organization__path") | Q(pk=user.pk)).distinct()
         self.fields["contact_user"].queryset = users.order_by("username")
         self.fields["contact_user"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         self.fields["contact_member"].queryset = _members(user, MANAGE)

@@ -20,7 +20,7 @@ from branches.models import Organization
 from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
-from portal.scoping import ALL, CHANGE, MANAGE, VIEW, can, granted_paths
+from portal.scoping import CHANGE, MANAGE, VIEW, can, scope_for
 from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin
 from portal.xlsx import DATE, Column, Sheet, xlsx_response
@@ -172,10 +172,9 @@ class HomeView(PortalPageMixin, View):
     def get(self, request):
 
         year = timezone.localdate().year
-        paths = granted_paths(request.user, VIEW)
-        qs = Organization.objects.filter(depth=1) if paths is ALL else Organization.objects.filter(path__in=paths)
+        qs = Organization.objects.scope_roots(request.user, VIEW)
         summary = None
-        if paths:
+        if scope_for(request.user).has_any(VIEW):
             summary = selectors.subtree_practice_summary(organizations_qs=qs, start=date(year, 1, 1),
                                                          end=date(year, 12, 31))
         criteria = [summary[k] for k, _ in selectors.CRITERIA] if summary else []

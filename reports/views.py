@@ -15,7 +15,7 @@ from branches.models import Organization
 from branches.permissions import has_page_access
 from portal import figures
 from portal.forms import apply_validation_error
-from portal.scoping import ALL, CHANGE, VIEW, can, granted_paths
+from portal.scoping import CHANGE, VIEW, can
 from portal.views import PortalPageMixin
 from portal.xlsx import content_disposition
 
@@ -51,11 +51,7 @@ class ReportsIndexView(PortalPageMixin, View):
 
     @staticmethod
     def _roots(user) -> list[Organization]:
-        paths = granted_paths(user, VIEW)
-        qs = Organization.objects.active()
-        if paths is ALL:
-            return list(qs.filter(depth=1))
-        return list(qs.filter(path__in=paths).order_by("path"))
+        return list(Organization.objects.active().scope_roots(user, VIEW).order_by("path"))
 
 
 class OrganizationReportsView(PortalPageMixin, View):

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.scoping import ALL, RestrictedQuerySet, granted_paths, subtree_q
+from portal.scoping import CHANGE, RestrictedQuerySet, scope_for
 
 __all__ = ["TransferKind", "TransferStatus", "TransferQuerySet", "Transfer"]
 
@@ -33,12 +33,16 @@ class TransferQuerySet(RestrictedQuerySet):
 
     def restrict(self, user, action="view"):
 
-        paths = granted_paths(user, action)
-        if paths is ALL:
-            return self
-        if not paths:
-            return self.none()
-        return self.filter(subtree_q(paths, "from_branch__path") | subtree_q(paths, "to_branch__path"))
+        scope = scope_for(user)
+        return self.filter(scope.q(action, "from_branch__path") | scope.q(action, "to_branch__path"))
+
+    def incoming(self, user):
+        """Transfers into a branch `user` may change (to accept or refuse)."""
+        return self.filter(scope_for(user).q(CHANGE, "to_branch__path"))
+
+    def outgoing(self, user):
+        """Transfers out of a branch `user` may change (to follow up or withdraw)."""
+        return self.filter(scope_for(user).q(CHANGE, "from_branch__path"))
 
 
 class Transfer(models.Model):

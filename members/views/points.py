@@ -7,13 +7,12 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from portal.forms import apply_validation_error
-from portal.scoping import CHANGE, MANAGE, VIEW, granted_paths, subtree_q
+from portal.scoping import CHANGE, MANAGE, VIEW, scope_for
 
 from ..forms.lifecycle import YearBranchForm
 from ..forms.points import PointsEntryForm
@@ -72,8 +71,7 @@ class PointsEntriesView(RecorderRequiredMixin, LifecycleMixin, View):
         members = Member.objects.restrict(request.user, CHANGE).active().select_related("branch").order_by("name")
         items = PointsItem.objects.filter(source=points.MANUAL, scheme__is_active=True)
         return {"entries": entries[:200], "pending": entries.filter(status=EntryStatus.PENDING).filter(
-                    subtree_q(granted_paths(request.user, MANAGE), "member__branch__path")
-                    if not request.user.is_superuser else Q()),
+                    scope_for(request.user).q(MANAGE, "member__branch__path")),
                 "form": form or PointsEntryForm(members_qs=members, items_qs=items),
                 "can_add": members.exists()}
 

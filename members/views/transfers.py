@@ -5,14 +5,13 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
 from portal.forms import apply_validation_error
-from portal.scoping import CHANGE, VIEW, granted_paths, subtree_q
+from portal.scoping import CHANGE, VIEW
 
 from ..forms.transfers import MobileForm, ReturnForm, TransferForm, TransferInForm
 from ..models import Member, Transfer, TransferStatus
@@ -27,15 +26,10 @@ class TransferListView(LifecycleMixin, View):
     def get(self, request):
         qs = Transfer.objects.restrict(request.user, VIEW).select_related("member", "from_branch", "to_branch",
                                                                           "initiated_by")
-        paths = granted_paths(request.user, CHANGE)
-        incoming = qs.filter(status=TransferStatus.PENDING)
-        if paths != () and not request.user.is_superuser:
-            incoming_q = subtree_q(paths, "to_branch__path")
-            outgoing_q = subtree_q(paths, "from_branch__path")
-        else:
-            incoming_q = outgoing_q = Q() if request.user.is_superuser else Q(pk__in=[])
+        pending = qs.filter(status=TransferStatus.PENDING)
+        incoming = pending.incoming(request.user)
         return render(request, "members/transfers/list.html", {
-            "incoming": incoming.filter(incoming_q), "outgoing": incoming.filter(outgoing_q).exclude(incoming_q),
+            "incoming": incoming, "outgoing": pending.outgoing(request.user).exclude(pk__in=incoming.values("pk")),
             "done": qs.exclude(status=TransferStatus.PENDING)[:50],
             "can_transfer_in": Organization.objects.restrict(request.user, CHANGE).branches().exists(),
             "mobile": Member.objects.restrict(request.user, VIEW).active().exclude(mobile_location="")

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from branches.models import Organization
 from portal.api import ClientGrant, IdempotentCreateMixin, ScopedViewSetMixin
-from portal.scoping import CHANGE, VIEW, granted_paths
+from portal.scoping import CHANGE, VIEW, scope_for
 from portal.xlsx import content_disposition
 from reports import services
 from reports.filters import ReportJobFilterSet
@@ -31,7 +31,7 @@ class _RequestReport:
         # A token client holding the "reports" grant (checked by ClientGrant) requests within what it reads;
         # people need CHANGE, like on the reports page.
         action = VIEW if getattr(request.auth, "has_grant", None) else CHANGE
-        if action == CHANGE and not request.user.is_superuser and not granted_paths(request.user, CHANGE):
+        if action == CHANGE and not request.user.is_superuser and not scope_for(request.user).has_any(CHANGE):
             raise PermissionDenied(REQUEST_DENIED)
         scope = Organization.objects.restrict(request.user, action)
         data = ReportJobRequestSerializer(data=request.data, scope=scope)

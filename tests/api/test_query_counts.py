@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from branches.services import term_start
+from portal import scoping
 from tests.api.conftest import bearer, login
 from tests.branches.factories import make_org
 from tests.members.factories import MemberFactory
@@ -114,7 +115,7 @@ def test_activity_detail_queries_are_constant(api, users, tree, members):
         attend(big, person)
     counts = []
     for activity in (small, big):
-        users.staff.__dict__.pop("_scope_cache", None)  # force_authenticate keeps one user object
+        scoping.forget(users.staff)  # force_authenticate keeps one user object
         with CaptureQueriesContext(connection) as ctx:
             assert len(api.get(f"/api/v1/activities/{activity.pk}/").json()["attendance"]) in (1, 30)
         counts.append(len(ctx))

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from branches.models import Organization, OrganizationKind, RoleGrant
 from branches.services import organization_create
+from portal import scoping
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -31,5 +32,5 @@ def make_org(parent=None, *, kind=None, name=None, code=None, established_on=dat
 
 def grant(user, org, role):
     RoleGrant.objects.create(user=user, organization=org, role=role)
-    user.__dict__.pop("_scope_cache", None)
+    scoping.forget(user)
     return user

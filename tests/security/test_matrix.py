@@ -35,6 +35,7 @@ from django.apps import apps
 from django.db import connection
 from django.test import Client
 
+from portal import scoping
 from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
 
 from . import walker
@@ -241,7 +242,7 @@ def eps(matrix, django_db_blocker):
 
 def _fresh(world):
     for p in world.principals.values():
-        p.user.__dict__.pop("_scope_cache", None)
+        scoping.forget(p.user)
 
 
 # --- reading answers ----------------------------------------------------------------------------------------

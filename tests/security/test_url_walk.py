@@ -13,6 +13,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from portal import scoping
+
 from . import crawler, walker
 
 # Public without logging in, and why.
@@ -44,7 +46,7 @@ def eps(walk_world, django_db_blocker):
 @pytest.fixture
 def world(walk_world, db):
     for u in [*walk_world.roles.values(), walk_world.superuser]:
-        u.__dict__.pop("_scope_cache", None)
+        scoping.forget(u)
     return walk_world
 
 
