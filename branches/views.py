@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +22,9 @@ from .forms import DissolveForm, GrantForm, OrganizationForm, TermForm
 from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationKind, Role, RoleGrant
 from .permissions import can_change, can_manage, role_grants, user_roles
 
-HOME_WARNINGS = 10
-API_USAGE_DAYS = 30  # branches with structural warnings listed on a staff home page
+HOME_WARNINGS = 10  # branches with structural warnings listed on a staff home page
+WARNINGS_PAGE_SIZE = 50
+API_USAGE_DAYS = 30
 
 
 class HomeView(PortalPageMixin, View):
@@ -210,8 +212,11 @@ class TermCreateView(PortalPageMixin, View):
 
 class WarningsView(PortalPageMixin, View):
     def get(self, request):
-        rows = selectors.branches_with_warnings(user=request.user)
-        return render(request, "branches/warnings.html", {"rows": rows})
+        # A page of the warned branches (a province has thousands): the count and the page rows, two queries.
+        page_obj = Paginator(selectors.warned_branches(user=request.user), WARNINGS_PAGE_SIZE).get_page(
+            request.GET.get("page"))
+        rows = selectors.with_warnings(page_obj.object_list)
+        return render(request, "branches/warnings.html", {"rows": rows, "page_obj": page_obj})
 
 
 class GrantsView(PortalPageMixin, View):
