@@ -23,7 +23,7 @@ from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationKind, Role, 
 from .permissions import can_change, can_manage, role_grants, user_roles
 
 HOME_WARNINGS = 10  # branches with structural warnings listed on a staff home page
-WARNINGS_PAGE_SIZE = 50
+WARNINGS_PAGE_SIZE = 25
 API_USAGE_DAYS = 30
 
 
