@@ -167,23 +167,35 @@ def warning_candidates_q(*, today: date) -> Q:
     )
 
 
-def branches_with_warnings(*, user, today: date | None = None, limit: int | None = None
-                           ) -> list[tuple[Organization, list[StructureWarning]]]:
-    """Active branches in the user's scope that have structural warnings, in tree order (the first `limit`).
-
-    One query: the warning conditions are filtered in SQL (`warning_candidates_q`), so only warned rows are
-    loaded whatever the size of the subtree."""
+def warned_branches(*, user, today: date | None = None) -> QuerySet[Organization]:
+    """Active branches in the user's scope that get at least one structural warning, in tree order (path, unique:
+    a stable order for pages). The warning conditions are filtered in SQL (`warning_candidates_q`), so a page of
+    the result costs the same whatever the size of the subtree."""
     today = today or date.today()
     qs = with_structure(Organization.objects.restrict(user, VIEW).active().branches())
-    qs = qs.filter(warning_candidates_q(today=today)).order_by("path")
-    if limit is not None:
-        qs = qs[:limit]
+    return qs.filter(warning_candidates_q(today=today)).order_by("path")
+
+
+def with_warnings(orgs, *, today: date | None = None) -> list[tuple[Organization, list[StructureWarning]]]:
+    """(organization, its warnings) for rows of `warned_branches` (a page of them): no query."""
+    today = today or date.today()
     result = []
-    for org in qs:
+    for org in orgs:
         w = structure_warnings(org, today=today)
         if w:
             result.append((org, w))
     return result
+
+
+def branches_with_warnings(*, user, today: date | None = None, limit: int | None = None
+                           ) -> list[tuple[Organization, list[StructureWarning]]]:
+    """Active branches in the user's scope that have structural warnings, in tree order (the first `limit`).
+    One query."""
+    today = today or date.today()
+    qs = warned_branches(user=user, today=today)
+    if limit is not None:
+        qs = qs[:limit]
+    return with_warnings(qs, today=today)
 
 
 def organization_detail(*, user, pk: int | None = None, path: str | None = None,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -19,8 +20,9 @@ from .forms import DissolveForm, GrantForm, OrganizationForm, TermForm
 from .models import ALLOWED_PARENT_KINDS, Organization, Role, RoleGrant
 from .permissions import can_change, can_manage, role_grants, user_roles
 
-HOME_WARNINGS = 10
-API_USAGE_DAYS = 30  # branches with structural warnings listed on a staff home page
+HOME_WARNINGS = 10  # branches with structural warnings listed on a staff home page
+WARNINGS_PAGE_SIZE = 25
+API_USAGE_DAYS = 30
 
 
 class HomeView(PortalPageMixin, View):
@@ -192,8 +194,11 @@ class TermCreateView(PortalPageMixin, ServiceFormView):
 
 class WarningsView(PortalPageMixin, View):
     def get(self, request):
-        rows = selectors.branches_with_warnings(user=request.user)
-        return render(request, "branches/warnings.html", {"rows": rows})
+        # A page of the warned branches (a province has thousands): the count and the page rows, two queries.
+        page_obj = Paginator(selectors.warned_branches(user=request.user), WARNINGS_PAGE_SIZE).get_page(
+            request.GET.get("page"))
+        rows = selectors.with_warnings(page_obj.object_list)
+        return render(request, "branches/warnings.html", {"rows": rows, "page_obj": page_obj})
 
 
 class GrantsView(PortalPageMixin, View):

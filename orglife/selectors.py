@@ -4,15 +4,16 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast, ExtractMonth
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind, Role, RoleGrant
 from portal.scoping import CHANGE, VIEW
 
-from .compliance import Period, compliance_table
+from .compliance import Period, attendance_totals, compliance_table, counted_attendance
+from .figures import completion_totals
 from .models import PRESENT_STATUSES, Activity, Attachment, Attendance, Reminder, Talk
 
 # Chart axis labels, one per month.
@@ -98,48 +99,31 @@ def attendance_trend(*, org_paths: list[str], year: int) -> dict:
 
 
 def member_attendance(*, org_qs: QuerySet[Organization], start: date, end: date, limit: int | None = None) -> list[dict]:
-    """Per member: expected, present, rate; lowest first. One query."""
+    """Per active member of the organizations: expected, present, leave, absent, rate (the 出席率's counts,
+    `counted_attendance`), lowest rate first. One query; the database sorts and stops at `limit`."""
     rows = (
-        Attendance.objects.filter(
-            member__isnull=False, member__is_active=True, member__branch__in=org_qs, activity__is_deleted=False,
-            activity__status="submitted", activity__held_on__gte=start, activity__held_on__lte=end,
-        )
+        counted_attendance(start=start, end=end)
+        .filter(member__is_active=True, member__branch__in=org_qs)
         .order_by()
         .values("member_id", "member__name", "member__branch__name", "member__branch_id")
         .annotate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)),
                   leave=Count("pk", filter=Q(status="leave")), absent=Count("pk", filter=Q(status="absent")))
+        .annotate(rate=Cast(F("present"), FloatField()) / F("total"))
+        .order_by("rate", "-total", "member__name", "member_id")
     )
-    result = [dict(r, rate=(r["present"] / r["total"]) if r["total"] else 0.0) for r in rows]
-    result.sort(key=lambda r: (r["rate"], -r["total"], r["member__name"]))
-    return result[:limit] if limit else result
+    return list(rows[:limit] if limit else rows)
 
 
-def branch_attendance(*, org_qs: QuerySet[Organization], start: date, end: date) -> list[dict]:
-    """Per branch (groups rolled into their branch): expected, present, rate. Two queries."""
-    orgs = list(org_qs.filter(kind__in=BRANCH_KINDS).order_by("path").only("pk", "name", "path"))
-    by_path = {o.path: o for o in orgs}
-    rows = (
-        Attendance.objects.filter(
-            member__isnull=False, activity__is_deleted=False, activity__status="submitted",
-            activity__held_on__gte=start, activity__held_on__lte=end,
-            activity__organization__in=Organization.objects.filter(
-                Q(pk__in=org_qs.filter(kind__in=BRANCH_KINDS).values("pk")) | Q(kind=OrganizationKind.PARTY_GROUP)),
-        )
-        .order_by()
-        .values_list("activity__organization__path")
-        .annotate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)),
-                  meetings=Count("activity_id", distinct=True))
-    )
-    agg = defaultdict(lambda: [0, 0, 0])
-    for path, total, present, meetings in rows:
-        owner = by_path.get(path) or by_path.get(path[:-Organization.steplen])
-        if owner:
-            a = agg[owner.pk]
-            a[0] += total
-            a[1] += present
-            a[2] += meetings
-    return [{"organization": o, "total": agg[o.pk][0], "present": agg[o.pk][1], "meetings": agg[o.pk][2],
-             "rate": (agg[o.pk][1] / agg[o.pk][0]) if agg[o.pk][0] else None} for o in orgs]
+def branch_attendance(*, branches: list[Organization], start: date, end: date) -> list[dict]:
+    """Per branch of `branches` (a page of them; 党小组 rolled into their branch): records, expected, present,
+    rate, from the 出席率's counts (`attendance_totals`). Two queries, whatever the size of the tree."""
+    totals = attendance_totals(branch_ids=[o.pk for o in branches], start=start, end=end)
+    rows = []
+    for o in branches:
+        total, present, records = totals[o.pk]
+        rows.append({"organization": o, "total": total, "present": present, "meetings": records,
+                     "rate": present / total if total else None})
+    return rows
 
 
 def talks_of(*, org: Organization, year: int) -> list[Talk]:
@@ -225,3 +209,45 @@ def leader_lecture_count(*, branch_ids, start: date, end: date) -> dict[int, flo
 
 def dual_life_count(*, branch_ids, start: date, end: date) -> dict[int, float]:
     return {pk: f["dual_life"] for pk, f in orglife_facts(branch_ids=branch_ids, start=start, end=end).items()}
+
+
+# --- the compliance page's chart -------------------------------------------------------------------------------
+CHART_BARS = 20
+
+
+def compliance_by_unit(*, rows, limit: int | None = None) -> dict:
+    """The compliance rows' 计入/应开 (`completion_totals`, as the page's summary counts them) summed per unit one
+    level below the rows' common ancestor: per 党总支 (or 直属党支部) for a 党委, per 党支部 for a 党总支. At most
+    `limit` bars: all in tree order when they fit, else the `limit` units with the lowest 完成率 (those to look at
+    first; CHART_BARS by default). One query (the units' names), whatever the number of rows."""
+    limit = limit or CHART_BARS
+    use = [r for r in rows if r.kind != OrganizationKind.PARTY_GROUP] or list(rows)
+    chart = {"labels": [], "required": [], "held": [], "units": 0, "truncated": False}
+    if not use:
+        return chart
+    step = Organization.steplen
+    lo, hi = min(r.path for r in use), max(r.path for r in use)
+    common = 0
+    while common < min(len(lo), len(hi)) and lo[common] == hi[common]:
+        common += 1
+    width = (common // step + 1) * step  # the level below the deepest common ancestor
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in use:
+        required, held = completion_totals(r)
+        t = totals[r.path[:width]]
+        t[0] += required
+        t[1] += held
+    keys = sorted(totals)
+    chart["units"] = len(keys)
+    if len(keys) > limit:
+        def rate(key):
+            required, held = totals[key]
+            return (held / required if required else 2.0, key)
+        keys = sorted(sorted(keys, key=rate)[:limit])
+        chart["truncated"] = True
+    names = {path: short or name for path, short, name in
+             Organization.objects.filter(path__in=keys).values_list("path", "short_name", "name")}
+    chart["labels"] = [names.get(k, "") for k in keys]
+    chart["required"] = [totals[k][0] for k in keys]
+    chart["held"] = [totals[k][1] for k in keys]
+    return chart

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views import View
 
-from branches.models import Organization, OrganizationKind
+from branches.models import BRANCH_KINDS, Organization, OrganizationKind
 from branches.permissions import user_roles
 from members.models import Member
 from members.services.quorum import has_vote
@@ -34,7 +34,7 @@ from portal.views import PortalPageMixin
 
 from . import selectors as sel
 from . import services as svc
-from .compliance import Period, compliance_table, due_now, effective_rules, load_rules
+from .compliance import Period, attendance_summary, compliance_table, due_now, effective_rules, load_rules
 from .figures import completion_rate, completion_totals
 from .forms import (
     EXCEPTION_CHOICES,
@@ -439,7 +439,8 @@ class TalkCreateView(PortalPageMixin, SingleSubmitMixin, View):
 # --- staff: compliance table, attendance -----------------------------------------------------------------
 
 
-COMPLIANCE_PAGE_SIZE = 100
+COMPLIANCE_PAGE_SIZE = 25
+ATTENDANCE_PAGE_SIZE = 25
 
 
 def _rule_title(rule, memo: dict[int, str]) -> str:
@@ -496,8 +497,8 @@ class ComplianceView(PortalPageMixin, View):
             "filterset": fs, "rows": page_obj.object_list, "page_obj": page_obj, "types": types, "period": period,
             "summary": summary,
             "badges": STATE_BADGES, "export_query": request.GET.urlencode(),
-            "chart": {"labels": [r.organization.short_name or r.organization.name for r in rows[:30]],
-                      "required": [r.required for r in rows[:30]], "held": [r.held for r in rows[:30]]},
+            # bars per unit one level down (per 党总支 for a 党委), at most CHART_BARS: what a 党委 reads at a glance
+            "chart": sel.compliance_by_unit(rows=rows),
         })
 
 
@@ -505,19 +506,26 @@ class AttendanceView(PortalPageMixin, View):
     def get(self, request):
         scope = Organization.objects.restrict(request.user, VIEW)
         fs = ComplianceFilterSet(request.GET or None, queryset=scope, request=request,
-                                 scope=scope.exclude(kind="party_group"))
-        if request.GET:
-            fs.is_valid()
+                                 scope=scope.exclude(kind="party_group").only("pk", "name", "path"))
+        valid = fs.is_valid() if request.GET else True
         period = fs.get_period()
-        orgs = fs.qs
-        branches = sel.branch_attendance(org_qs=orgs, start=period.start, end=period.end)
+        orgs = fs.qs if valid else scope.none()
+        branches = orgs.filter(kind__in=BRANCH_KINDS)
+        # A page of branches in tree order (path is unique: a stable order); the totals of every branch in scope
+        # are one SQL aggregate, the page's rows one grouped count: nothing here walks the whole scope in Python.
+        page_obj = Paginator(branches.order_by("path").only("pk", "name", "path"), ATTENDANCE_PAGE_SIZE).get_page(
+            request.GET.get("page"))
+        rows = sel.branch_attendance(branches=list(page_obj.object_list), start=period.start, end=period.end)
+        summary = attendance_summary(branches_qs=branches, start=period.start, end=period.end)
+        summary["branches"] = page_obj.paginator.count
         lowest = sel.member_attendance(org_qs=orgs, start=period.start, end=period.end, limit=20)
         # The trend draws the viewer's top level (at most 20 lines): two indexed reads, not a walk of the scope.
         top_depth = scope.order_by("depth").values_list("depth", flat=True).first()
         top_paths = list(scope.filter(depth=top_depth).order_by("path").values_list("path", flat=True)[:20])
         trend = sel.attendance_trend(org_paths=top_paths, year=period.year)
         return render(request, "orglife/attendance.html", {
-            "filterset": fs, "period": period, "branches": branches, "lowest": lowest, "chart": {"attendance": trend},
+            "filterset": fs, "period": period, "branches": rows, "page_obj": page_obj, "summary": summary,
+            "lowest": lowest, "chart": {"attendance": trend},
         })
 
 

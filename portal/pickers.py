@@ -11,7 +11,8 @@ organizations, members registers members, in their AppConfig.ready()):
 `labels(objects) -> list[str]` names a page of results at once (one query for all their paths, not one each).
 The form field keeps its own queryset and validates the submitted id against it, so the picker only offers; it
 never widens what a form accepts. `use_pickers(form)` swaps the widget of every single-choice model field whose
-model is registered; a FilterSet gets it through PickerFilterSetMixin.
+model is registered; a FilterSet gets it through PickerFilterSetMixin. A multiple-choice field is drawn as chips with
+the same search (`use_multi_picker(field)`, MultiPickerWidget) where a form asks for it.
 """
 from __future__ import annotations
 
@@ -87,6 +88,62 @@ class PickerWidget(forms.Widget):
 
     def value_from_datadict(self, data, files, name):
         return data.get(name)
+
+
+class MultiPickerWidget(PickerWidget):
+    """Several values: each chosen one is a chip carrying a hidden input of the field's name; the text box searches
+    for more. Only the chosen options are drawn (one query for their labels), never the field's whole queryset."""
+
+    allow_multiple_selected = True
+
+    def _chosen(self, values) -> list[tuple[str, str]]:
+        ids = []
+        for v in values or ():
+            v = str(getattr(v, "pk", v))
+            if v.isdigit() and v not in ids:
+                ids.append(v)
+        if not ids:
+            return []
+        picker = _pickers[self.picker]
+        queryset = getattr(self.choices, "queryset", None)
+        objects = list(queryset.filter(pk__in=ids)) if queryset is not None else []
+        by_pk = {str(o.pk): (o, label) for o, label in zip(objects, picker.labels(objects), strict=True)}
+        return [(pk, by_pk[pk][1]) for pk in ids if pk in by_pk]  # in the order given; unknown ids are dropped
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        input_id = attrs.get("id", f"id_{name}")
+        if value is None or isinstance(value, str | int):
+            value = [] if value in (None, "") else [value]
+        url = reverse("pick", args=[self.picker]) + f"?action={self.action}"
+        remove = escape(str(_("移除")))
+        chips = "".join(
+            f'<span class="picker-chip" data-id="{escape(pk)}"><span class="picker-chip-label">{escape(label)}</span>'
+            f'<input type="hidden" name="{escape(name)}" value="{escape(pk)}">'
+            f'<button type="button" class="picker-remove" aria-label="{remove} {escape(label)}">×</button></span>'
+            for pk, label in self._chosen(value))
+        return mark_safe(
+            f'<span class="picker picker-multi" data-picker-url="{escape(url)}" data-picker-name="{escape(name)}"'
+            f' data-remove-label="{remove}">'
+            f'<span class="picker-chosen">{chips}</span>'
+            f'<input type="search" class="picker-input" id="{escape(input_id)}" autocomplete="off"'
+            f' aria-label="{escape(str(_("输入姓名搜索，可选多个")))}" placeholder="{escape(str(_("输入姓名搜索，可选多个")))}">'
+            f'<span class="picker-results" role="listbox" hidden></span></span>')
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return False  # like SelectMultiple: a form sent with nothing chosen means none, not "unchanged"
+
+
+def use_multi_picker(field, *, action: str = "view"):
+    """Draw a model multiple-choice field as a multi-value picker (its model must be registered)."""
+    picker = picker_for_model(field.queryset.model)
+    widget = MultiPickerWidget(picker.name, action=action)
+    widget.choices = field.choices
+    field.widget = widget
+    return field
 
 
 def use_pickers(form, *, action: str = "view"):

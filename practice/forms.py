@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Organization
 from members.models import Member
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
-from portal.pickers import PickersMixin
+from portal.pickers import PickersMixin, use_multi_picker
 from portal.scoping import CHANGE, MANAGE, VIEW, scope_for
 
 from .models import (
@@ -129,8 +129,7 @@ class PostForm(PracticeForm):
     class Meta:
         model = VanguardPost
         fields = ["organization", "kind", "name", "scope", "holders", "commitment", "starts_on", "ends_on"]
-        widgets = {"scope": forms.Textarea(attrs={"rows": 2}), "commitment": forms.Textarea(attrs={"rows": 3}),
-                   "holders": forms.SelectMultiple(attrs={"size": 8})}
+        widgets = {"scope": forms.Textarea(attrs={"rows": 2}), "commitment": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -139,7 +138,9 @@ class PostForm(PracticeForm):
         if self.instance.pk:
             members = members.filter(branch__path__startswith=self.instance.organization.path)
         self.fields["holders"].queryset = members
-        self.fields["holders"].label_from_instance = lambda m: f"{m.name}（{m.branch.short_name or m.branch.name}）"
+        # Searched for, not listed: a 党委 may change thousands of members; the page draws only the chosen ones and
+        # the field still accepts only its own queryset.
+        use_multi_picker(self.fields["holders"], action=CHANGE)
 
 
 class PostResultForm(PickersMixin, forms.Form):

@@ -108,3 +108,28 @@ def test_warned_branches_filtered_in_sql_match_the_python_checks(tree, users):
     # Scope still applies: a 党总支's staff sees only warned branches of her subtree.
     scoped = {o.pk for o, _ in branches_with_warnings(user=users.staff_a, today=TODAY)}
     assert scoped == {pk for pk, _ in got if Organization.objects.get(pk=pk).path.startswith(tree.ga.path)}
+
+
+def test_warnings_page_shows_a_page_of_the_warned_branches(client, tree, users, monkeypatch):
+    """The page lists the warned branches a page at a time, in tree order; the pages together list each once."""
+    from django.urls import reverse
+
+    from branches import views
+    from branches.selectors import branches_with_warnings
+    from tests.branches.factories import make_org
+
+    for _ in range(5):
+        make_org(tree.ga)  # no members: too few full members, no secretary
+    monkeypatch.setattr(views, "WARNINGS_PAGE_SIZE", 2)
+    client.force_login(users.superuser)
+    expected = [o.pk for o, _ in branches_with_warnings(user=users.superuser)]
+    assert len(expected) >= 5
+    seen = []
+    for page in range(1, (len(expected) + 1) // 2 + 1):
+        response = client.get(reverse("branches:warnings"), {"page": page})
+        assert response.status_code == 200
+        rows = response.context["rows"]
+        assert len(rows) <= 2
+        seen += [o.pk for o, _ in rows]
+    assert seen == expected
+    assert f"共 {len(expected)} 条" in response.content.decode()

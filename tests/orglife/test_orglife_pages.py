@@ -261,5 +261,85 @@ class TestComplianceQueries:
 
 
 # the nav reads the user's member link; the engine fetches only the groups its organizations miss; the scope is
-# one query per request
-EXPECTED_COMPLIANCE_QUERIES = 13   # the scope picker draws only the chosen organization: no query for the whole scope
+# one query per request; the scope picker draws only the chosen organization (no query for the whole scope); the
+# chart names its units (one query)
+EXPECTED_COMPLIANCE_QUERIES = 14
+
+
+@pytest.mark.django_db
+def test_attendance_page_pages_the_branches_and_totals_cover_every_branch(client, tree, users, monkeypatch):
+    """Branches a page at a time in tree order; each row is the 出席率's counts (groups rolled into their branch,
+    talks not counted); the summary is the SQL total over every branch of the scope, not the page's."""
+    from orglife import views as activity_views
+    from orglife.compliance import attendance_rates
+    from tests.orglife.activity_factories import attend
+
+    monkeypatch.setattr(activity_views, "ATTENDANCE_PAGE_SIZE", 2)
+    extra = [make_org(tree.gb, name=f"新增支部{i}") for i in range(3)]
+    people = {b.pk: MemberFactory.create_batch(3, branch=b) for b in [tree.a1, tree.a2, tree.b1, *extra]}
+    meeting = log(tree.a1, "general_meeting", D)
+    attend(meeting, people[tree.a1.pk][0])
+    attend(meeting, people[tree.a1.pk][1], AttendanceStatus.ABSENT)
+    attend(log(tree.a1g, "group_meeting", D), people[tree.a1.pk][2], AttendanceStatus.LATE)   # rolls up into a1
+    attend(log(tree.a1, "talk", D), people[tree.a1.pk][1])                                   # no roll call: not counted
+    for i, b in enumerate(extra):
+        m = log(b, "theme_day", D)
+        for j, p in enumerate(people[b.pk]):
+            attend(m, p, AttendanceStatus.PRESENT if j <= i else AttendanceStatus.ABSENT)
+    client.force_login(users.staff)
+    url = reverse("orglife:attendance") + "?period=2025"
+    pages = [client.get(url + f"&page={n}") for n in (1, 2, 3)]
+    assert [len(p.context["branches"]) for p in pages] == [2, 2, 2]
+    rows = [r for p in pages for r in p.context["branches"]]
+    expected = Organization.objects.filter(kind="branch").order_by("path")
+    assert [r["organization"].pk for r in rows] == [o.pk for o in expected]
+    rates = attendance_rates(branch_ids=[o.pk for o in expected], start=date(2025, 1, 1), end=date(2025, 12, 31),
+                             empty=None)
+    assert {r["organization"].pk: r["rate"] for r in rows} == rates       # the figure's definition, per branch
+    a1 = next(r for r in rows if r["organization"].pk == tree.a1.pk)
+    assert (a1["meetings"], a1["total"], a1["present"]) == (2, 3, 2)
+    for p in pages:
+        summary = p.context["summary"]
+        assert summary["branches"] == 6
+        assert summary["expected"] == sum(r["total"] for r in rows) == 12
+        assert summary["present"] == sum(r["present"] for r in rows) == 2 + 1 + 2 + 3
+        assert summary["records"] == sum(r["meetings"] for r in rows) == 5
+        assert summary["rate"] == pytest.approx(8 / 12)
+    assert "page=2" in pages[0].content.decode()
+    lowest = pages[0].context["lowest"]
+    assert [m["rate"] for m in lowest] == sorted(m["rate"] for m in lowest)
+    assert len(lowest) == 12 and lowest[0]["rate"] == 0.0     # everyone expected somewhere, lowest first
+
+
+@pytest.mark.django_db
+def test_compliance_chart_sums_branches_per_unit_one_level_down(client, tree, users, monkeypatch):
+    """A 党委 sees one bar per 党总支 (its branches' 计入/应开 summed, as the summary counts them); a 党总支 one bar per
+    branch; more units than bars: the lowest 完成率 first, said in the title."""
+    from orglife import selectors as orglife_selectors
+    from orglife.figures import completion_totals
+
+    log(tree.a1, "theme_day", D)
+    client.force_login(users.staff)
+    response = client.get(reverse("orglife:compliance") + "?period=2025")
+    chart = response.context["chart"]
+    assert chart["labels"] == [tree.ga.name, tree.gb.name] and not chart["truncated"]
+    by_org = {r.organization_id: completion_totals(r) for r in compliance_rows(tree)}
+    assert chart["required"] == [by_org[tree.a1.pk][0] + by_org[tree.a2.pk][0], by_org[tree.b1.pk][0]]
+    assert chart["held"] == [by_org[tree.a1.pk][1] + by_org[tree.a2.pk][1], by_org[tree.b1.pk][1]] == [1, 0]
+
+    client.force_login(users.staff_a)
+    chart = client.get(reverse("orglife:compliance") + "?period=2025").context["chart"]
+    assert chart["labels"] == [tree.a1.name, tree.a2.name]
+
+    monkeypatch.setattr(orglife_selectors, "CHART_BARS", 1)
+    response = client.get(reverse("orglife:compliance") + "?period=2025")
+    chart = response.context["chart"]
+    assert chart["labels"] == [tree.a2.name] and chart["truncated"] and chart["units"] == 2   # a2 held nothing
+    assert "显示完成率最低的 1 个" in response.content.decode()
+
+
+def compliance_rows(tree):
+    from orglife.compliance import Period, compliance_table
+
+    return compliance_table(organizations_qs=Organization.objects.filter(kind="branch"), period=Period.parse("2025"),
+                            today=date(2026, 1, 1))

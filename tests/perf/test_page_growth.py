@@ -36,10 +36,6 @@ GROWS_BY_DESIGN: dict[str, str] = {}
 # Pages that still grow, found by this test and open in issue #23: listed so that a NEW growing page fails while
 # these are fixed one by one (the test prints them; remove a line when its page is fixed).
 KNOWN_GROWTH: dict[str, str] = {
-    "branches:warnings": "lists every warned branch of the scope (needs paging)",
-    "orglife:attendance": "the branch table lists every branch of the scope (needs paging)",
-    "orglife:compliance": "the chart and summary rows cover every branch of the scope",
-    "practice:create": "the 先锋岗 holders multi-select lists every member (needs a multi picker)",
 }
 
 pytestmark = pytest.mark.django_db
