@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, OrganizationKind
 from members.models import Member, MembershipMove
 from members.services import quorum as q
+from members.services.points import points_totals_refresh
 from portal.stored_files import atomic_with_files
 from portal.uploads import check_uploads, stored_thumbnail, stored_upload
 
@@ -194,6 +195,7 @@ def activity_update(*, activity: Activity, by=None, leading_cadres=None, **field
     with follow(activity):  # a new date, type or organization moves the record's count
         activity.save()
     _set_cadres(activity, leading_cadres)
+    _points_changed(activity, old_date.year)
     return activity
 
 
@@ -234,6 +236,16 @@ def attendance_set(*, activity: Activity, marks: dict[int, tuple[str, str]], gue
                 changed = True
     if changed:
         _touch(activity)
+        _points_changed(activity)
+
+
+def _points_changed(activity: Activity, *years: int) -> None:
+    """Attendance at a record counts for 党员积分 (orglife/points.py): the stored yearly totals of those on its
+    roll are recounted in the same transaction as the write that changed what they count."""
+    member_ids = list(activity.attendances.filter(member__isnull=False).values_list("member_id", flat=True))
+    for year in set(years) | {activity.held_on.year}:
+        if member_ids:
+            points_totals_refresh(member_ids=member_ids, year=year)
 
 
 def _touch(activity: Activity) -> None:
@@ -297,6 +309,7 @@ def activity_submit(*, activity: Activity, by=None, today: date | None = None) -
     activity._history_user = by
     with follow(activity):
         activity.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    _points_changed(activity)
     return activity
 
 
@@ -310,6 +323,7 @@ def activity_void(*, activity: Activity, reason: str, by=None) -> Activity:
     activity._history_user = by
     with follow(activity):
         activity.save(update_fields=["is_deleted", "deleted_reason", "updated_at"])
+    _points_changed(activity)
     return activity
 
 
@@ -397,6 +411,7 @@ def talk_create(*, organization: Organization, held_on: date, participants, topi
     talk._history_user = by
     talk.save()
     talk.participants.set(participants)
+    points_totals_refresh(member_ids=[m.pk for m in participants], year=held_on.year)   # talks count for 积分
     return talk
 
 
@@ -487,4 +502,5 @@ def checkin(*, code: str, user, now: datetime | None = None) -> Attendance:
     row._history_user = user
     row.save()
     _touch(activity)
+    points_totals_refresh(member_ids=[member.pk], year=activity.held_on.year)
     return row
