@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import AppraisalEntry, Member, PiiAccess
 from members.services import appraisal
+from members.services.pii import pii_access_log
 
 NO_OPEN_ROUND = _("当前没有进行中的民主评议。")
 
@@ -15,8 +16,8 @@ def own_id_number_view(*, user, member: Member, ip_address: str | None = None) -
     """Her full ID number; the view is written to the PII access log (个人信息访问记录) like a staff view."""
     if member.user_id != user.pk:
         raise PermissionError("own_id_number_view: not the member's own account")
-    PiiAccess.objects.create(user=user, member=member, action=PiiAccess.Action.VIEW_ID, ip_address=ip_address,
-                             detail="self-service")
+    pii_access_log(user=user, action=PiiAccess.Action.VIEW_ID, members=[member], ip_address=ip_address,
+                   detail="self-service")
     return member.get_id_number()
 
 

@@ -14,6 +14,7 @@ from portal.scoping import VIEW
 
 from ..models import Member, MembershipMove, MemberStatus, MoveKind, PiiAccess
 from ..validators import normalize_id_number, validate_id_number
+from .pii import pii_access_entries, pii_access_log
 from .points import points_totals_refresh
 from .rules import setting_months
 
@@ -48,8 +49,7 @@ def duplicate_id_messages(*, others, by, detail: str) -> tuple[dict[int, str], l
     for other in others:
         if other.pk in visible:
             messages[other.pk] = str(DUPLICATE_ID_ERROR).format(name=other.name, branch=other.branch.name)
-            accesses.append(PiiAccess(user=by, member=other, organization_id=other.branch_id, member_ids=[other.pk],
-                                      action=PiiAccess.Action.DUPLICATE, detail=detail[:200]))
+            accesses += pii_access_entries(user=by, action=PiiAccess.Action.DUPLICATE, members=[other], detail=detail)
         else:
             messages[other.pk] = str(DUPLICATE_ID_OUTSIDE_ERROR)
     return messages, accesses
@@ -57,8 +57,7 @@ def duplicate_id_messages(*, others, by, detail: str) -> tuple[dict[int, str], l
 
 def pii_access_record(accesses) -> None:
     """Write PII-access rows (outside the refused write's transaction, so a refusal is still logged)."""
-    if accesses:
-        PiiAccess.objects.bulk_create(accesses)
+    pii_access_log(entries=accesses)
 
 
 def logs_duplicate_disclosure(service):
@@ -198,18 +197,6 @@ def member_restore(*, member: Member, on: date, reason: str, by=None) -> Member:
 
 
 def pii_access_record_api(*, user, members, detail: str = "", ip_address: str | None = None) -> list[PiiAccess]:
-    """Record that `user` received the personal data of `members` in one API answer.
-
-    One row per branch of the members read (`organization` = the branch, `member_ids` = who), written in
-    one INSERT: a 100-member page spread over a few branches is a few rows, not 100. A single member also
-    fills `member`, like a full-ID view. The rows scope on the log page by their branch, so staff see exactly
-    the reads of members in their subtree.
-    """
-    by_branch: dict[int, list[int]] = {}
-    for m in members:
-        by_branch.setdefault(m.branch_id, []).append(m.pk)
-    return PiiAccess.objects.bulk_create(
-        PiiAccess(user=user, organization_id=branch_id, member_ids=ids, member_id=ids[0] if len(ids) == 1 else None,
-                  action=PiiAccess.Action.API, detail=detail[:200], ip_address=ip_address)
-        for branch_id, ids in by_branch.items()
-    )
+    """Record that `user` received the personal data of `members` in one API answer (one row per branch)."""
+    return pii_access_log(user=user, action=PiiAccess.Action.API, members=members, detail=detail,
+                          ip_address=ip_address)

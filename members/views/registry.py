@@ -25,6 +25,7 @@ from ..permissions import can_edit, can_export_pii, can_manage, can_record_somew
 from ..selectors import registry as selectors
 from ..services import registry as services
 from ..services.importing import ImportRejected, import_members
+from ..services.pii import pii_access_log
 from .exporting import import_template_response, members_xlsx_response
 
 PAGE_SIZE = 50
@@ -63,8 +64,8 @@ class MemberDetailView(PortalPageMixin, View):
             if not can_see_full_id(request.user, member):
                 raise PermissionDenied(_("无权查看完整身份证号。"))
             full_id = member.get_id_number()
-            PiiAccess.objects.create(user=request.user, member=member, action=PiiAccess.Action.VIEW_ID,
-                                     ip_address=client_ip(request))
+            pii_access_log(user=request.user, action=PiiAccess.Action.VIEW_ID, members=[member],
+                           ip_address=client_ip(request))
         return render(request, "members/detail.html", {
             "member": member, "full_id": full_id, "history": history_rows(member, reveal=can_edit(request.user, member)),
             "can_edit": can_edit(request.user, member), "can_manage": can_manage(request.user, member),
@@ -215,6 +216,6 @@ class MemberExportPiiView(PortalPageMixin, View):
         if not can_export_pii(request.user):
             raise PermissionDenied(_("无权导出含完整个人信息的名册。"))
         qs, _filterset = selectors.member_list(user=request.user, filters=request.GET, request=request)
-        PiiAccess.objects.create(user=request.user, action=PiiAccess.Action.EXPORT, detail=request.GET.urlencode()[:200],
-                                 ip_address=client_ip(request))
+        pii_access_log(user=request.user, action=PiiAccess.Action.EXPORT, detail=request.GET.urlencode(),
+                       ip_address=client_ip(request))
         return members_xlsx_response(qs, show_pii=True, filename="党员名册（含个人信息）.xlsx")
