@@ -248,6 +248,32 @@ def _points_changed(activity: Activity, *years: int) -> None:
             points_totals_refresh(member_ids=member_ids, year=year)
 
 
+def activity_save(*, activity: Activity | None, data: dict, marks_for, guests: list[str], photos, submit: bool,
+                  by) -> Activity:
+    """The record form's save, all or nothing (photos stored before a failing step are removed): create the record
+    (with its expected roll) or update it, mark attendance, add photos, and submit it when asked.
+
+    `marks_for(member_ids)` reads the roll's marks for the members on the record's roll (known only once it exists).
+    """
+    data = dict(data)
+    with atomic_with_files():
+        if activity is None:
+            activity = activity_create(organization=data.pop("organization"), activity_type=data.pop("activity_type"),
+                                       held_on=data.pop("held_on"), by=by, **data)
+        else:
+            data.pop("organization", None)
+            data.pop("activity_type", None)
+            activity_update(activity=activity, by=by, **data)
+        if activity.activity_type.takes_attendance:
+            on_roll = list(activity.attendances.filter(member__isnull=False).values_list("member_id", flat=True))
+            attendance_set(activity=activity, marks=marks_for(on_roll), guests=guests, by=by)
+        if photos:
+            attachments_add(activity=activity, uploads=photos, by=by)
+        if submit:
+            activity_submit(activity=activity, by=by)
+    return activity
+
+
 def _touch(activity: Activity) -> None:
     """Attendance is part of the record: a change to it moves the record's updated_at, so that an API
     client pulling `updated_since` receives the new attendance (Attendance has no timestamp of its own)."""

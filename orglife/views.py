@@ -28,7 +28,6 @@ from portal.concurrency import SingleSubmitMixin
 from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, VIEW, can
-from portal.stored_files import atomic_with_files
 from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin
 
@@ -212,23 +211,9 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
             photos = data.pop("photos", []) or []
             guests = data.pop("guests", "").splitlines()
             try:
-                with atomic_with_files():     # a failed later step removes the photos stored before it
-                    if activity is None:
-                        org = data.pop("organization")
-                        activity = svc.activity_create(organization=org, activity_type=data.pop("activity_type"),
-                                                       held_on=data.pop("held_on"), by=request.user, **data)
-                    else:
-                        data.pop("organization", None)
-                        data.pop("activity_type", None)
-                        svc.activity_update(activity=activity, by=request.user, **data)
-                    member_ids = list(activity.attendances.filter(member__isnull=False).values_list("member_id", flat=True))
-                    if activity.activity_type.takes_attendance:
-                        svc.attendance_set(activity=activity, marks=parse_marks(request.POST, member_ids),
-                                           guests=guests, by=request.user)
-                    if photos:
-                        svc.attachments_add(activity=activity, uploads=photos, by=request.user)
-                    if submit:
-                        svc.activity_submit(activity=activity, by=request.user)
+                activity = svc.activity_save(activity=activity, data=data, guests=guests, photos=photos, submit=submit,
+                                             marks_for=lambda on_roll: parse_marks(request.POST, on_roll),
+                                             by=request.user)
             except ValidationError as exc:
                 apply_validation_error(form, exc)
                 activity = self._activity(request, pk)
