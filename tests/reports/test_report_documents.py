@@ -101,7 +101,8 @@ def test_committee_pdf_has_toc_sections_and_branch_count(run_request, tree, memb
     reader, text = _text(job)
     assert "目录" in text
     for heading in ("一、总体情况", "二、聚焦“政治功能强”", "三、聚焦“支部班子强”", "四、聚焦“党员队伍强”",
-                    "五、聚焦“作用发挥强”", "六、评星定级与“四强”党支部", "七、整改落实情况", "八、存在的问题", "九、下一步工作",
+                    "五、聚焦“作用发挥强”", "六、评星定级与“四强”党支部", "七、“四强”党支部创建", "八、整改落实情况",
+                    "九、存在的问题", "十、下一步工作",
                     "附表各党支部主要指标"):
         assert heading in text
     branches = len(sources.branches_under(tree.root))

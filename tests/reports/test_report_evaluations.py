@@ -72,7 +72,7 @@ def test_committee_report_counts_stars_four_strong_and_weak_branches(run_request
     assert "有评星定级结果的党支部3个，其中“四强”党支部1个、五星党支部1个" in text
     assert "五星1个、四星0个、三星1个、二星1个、一星0个" in text
     assert "超过整改期限1项" in text
-    weak = text[text.index("八、存在的问题"):]
+    weak = text[text.index("九、存在的问题"):]
     assert tree.b1.name in weak and "逾期整改1项" in weak and "超过整改期限仍未销号" in weak
     xlsx = run_request(organization=tree.root, kind="committee-four-strong", period="2025", fmt="xlsx").job
     wb = load_workbook(xlsx.file.path, read_only=True)

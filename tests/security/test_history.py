@@ -13,6 +13,7 @@ NO_HISTORY = {
     "evaluations.TransitionLog": "append-only log of workflow steps",
     "evaluations.AutomaticValue": "derived from records, recomputed on refresh",
     "orglife.ActivityCount": "derived: counts of the records (which keep history), rebuilt by activity_counts",
+    "members.PointsTotal": "derived: yearly 积分 recounted from the records (which keep history), points_totals --repair",
     "evaluations.Attachment": "evidence files are added, never edited or deleted",
     "evaluations.RectificationUpdate": "append-only progress reports of a rectification",
     "reports.ReportJob": "job state of a generated file, not an archive record",
