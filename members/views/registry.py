@@ -17,7 +17,7 @@ from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.netaddr import client_ip
 from portal.scoping import CHANGE, MANAGE
-from portal.views import PortalPageMixin
+from portal.views import PortalPageMixin, ServiceFormView
 
 from ..forms.registry import DeactivateForm, ImportForm, MemberForm, MoveForm
 from ..models import Member, PiiAccess
@@ -100,77 +100,70 @@ class MemberCreateView(PortalPageMixin, SingleSubmitMixin, View):
         return self._render(request, form)
 
 
-class MemberEditView(PortalPageMixin, View):
-    def _member(self, request, pk):
-        return get_object_or_404(Member.objects.restrict(request.user, CHANGE).select_related("branch"), pk=pk)
+class MemberEditView(PortalPageMixin, ServiceFormView):
+    template_name = "members/form.html"
+    form_class = MemberForm
+    success_message = _("已保存。")
 
-    def get(self, request, pk):
-        member = self._member(request, pk)
-        return render(request, "members/form.html", {"form": MemberForm(instance=member, user=request.user),
-                                                     "member": member, "title": _("编辑 {name}").format(name=member.name)})
+    def load(self, request, pk):
+        return {"member": get_object_or_404(Member.objects.restrict(request.user, CHANGE).select_related("branch"),
+                                            pk=pk)}
 
-    def post(self, request, pk):
-        member = self._member(request, pk)
-        form = MemberForm(request.POST, instance=member, user=request.user)
-        if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "branch"}
-            member.refresh_from_db()
-            try:
-                services.member_update(member=member, by=request.user, **data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect(member)
-        return render(request, "members/form.html", {"form": form, "member": member, "title": _("编辑 {name}").format(name=member.name)})
+    def form_kwargs(self, objects):
+        return {"instance": objects["member"], "user": self.request.user}
+
+    def get_title(self, objects):
+        return _("编辑 {name}").format(name=objects["member"].name)
+
+    def perform(self, form, objects):
+        member = objects["member"]
+        data = {k: v for k, v in form.cleaned_data.items() if k != "branch"}
+        member.refresh_from_db()   # the form wrote its input onto the instance; the service compares with the row
+        services.member_update(member=member, by=self.request.user, **data)
+        return member
 
 
-class MemberMoveView(PortalPageMixin, View):
-    def _member(self, request, pk):
-        return get_object_or_404(Member.objects.restrict(request.user, MANAGE).select_related("branch"), pk=pk)
+class _ManagedMemberFormView(PortalPageMixin, ServiceFormView):
+    """A staff action on one member (MANAGE on the member's branch), shown on the member form template."""
 
-    def get(self, request, pk):
-        member = self._member(request, pk)
-        return render(request, "members/form.html", {"form": MoveForm(user=request.user), "member": member,
-                                                     "title": _("组织关系调整：{name}").format(name=member.name)})
+    template_name = "members/form.html"
+    title_format = ""
 
-    def post(self, request, pk):
-        member = self._member(request, pk)
-        form = MoveForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.member_move(member=member, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("组织关系已调整，记录已保存。"))
-                return redirect(member)
-        return render(request, "members/form.html", {"form": form, "member": member,
-                                                     "title": _("组织关系调整：{name}").format(name=member.name)})
+    def load(self, request, pk):
+        return {"member": get_object_or_404(Member.objects.restrict(request.user, MANAGE).select_related("branch"),
+                                            pk=pk)}
+
+    def get_title(self, objects):
+        return self.title_format.format(name=objects["member"].name)
 
 
-class MemberDeactivateView(PortalPageMixin, View):
-    def _member(self, request, pk):
-        return get_object_or_404(Member.objects.restrict(request.user, MANAGE).select_related("branch"), pk=pk)
+class MemberMoveView(_ManagedMemberFormView):
+    form_class = MoveForm
+    title_format = _("组织关系调整：{name}")
+    success_message = _("组织关系已调整，记录已保存。")
 
-    def get(self, request, pk):
-        member = self._member(request, pk)
-        return render(request, "members/form.html", {"form": DeactivateForm(initial={"on": date.today()}),
-                                                     "member": member, "title": _("办理离开：{name}").format(name=member.name), "danger": True})
+    def form_kwargs(self, objects):
+        return {"user": self.request.user}
 
-    def post(self, request, pk):
-        member = self._member(request, pk)
-        form = DeactivateForm(request.POST)
-        if form.is_valid():
-            try:
-                services.member_deactivate(member=member, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已办理，党员记录保留在历史名册中。"))
-                return redirect(member)
-        return render(request, "members/form.html", {"form": form, "member": member,
-                                                     "title": _("办理离开：{name}").format(name=member.name), "danger": True})
+    def perform(self, form, objects):
+        services.member_move(member=objects["member"], by=self.request.user, **form.cleaned_data)
+        return objects["member"]
+
+
+class MemberDeactivateView(_ManagedMemberFormView):
+    form_class = DeactivateForm
+    title_format = _("办理离开：{name}")
+    success_message = _("已办理，党员记录保留在历史名册中。")
+
+    def load(self, request, pk):
+        return {**super().load(request, pk), "danger": True}
+
+    def form_kwargs(self, objects):
+        return {"initial": {"on": date.today()}} if self.request.method == "GET" else {}
+
+    def perform(self, form, objects):
+        services.member_deactivate(member=objects["member"], by=self.request.user, **form.cleaned_data)
+        return objects["member"]
 
 
 class MemberRestoreView(PortalPageMixin, View):
