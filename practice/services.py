@@ -447,3 +447,24 @@ def record_update(*, obj, by, **fields):
     fields.pop("organization", None)
     _apply(obj, fields)
     return _save(obj, by)
+
+
+# --- the generic record pages (practice/views.py CreateView, EditView): one entry per kind ----------------------
+
+def record_create_of_kind(*, page_kind: str, by, **data):
+    """Create a record of a page kind (`page_kind`: the URL's kind; a 先锋岗 form has a field `kind` of its own) with a form's cleaned data (the kind's own create service)."""
+    create = {"brand": brand_create, "round": round_create, "post": post_create, "contest": contest_create,
+              "plan": plan_create, "course": course_create, "contact": contact_point_assign,
+              "honour": honour_award, "notice": notice_publish}.get(page_kind)
+    if create is None:
+        raise ValueError(f"no create service for page kind {page_kind!r}")
+    return create(by=by, **data)
+
+
+def record_update_of_kind(*, page_kind: str, obj, by, **data):
+    """Save an edited record of a page kind: a 先锋岗 with its holders, an honour placed at its member's branch."""
+    if page_kind == "post":
+        return post_update(post=obj, by=by, **data)
+    if page_kind == "honour" and data.get("member"):
+        data["organization"] = data["member"].branch
+    return record_update(obj=obj, by=by, **data)

@@ -22,7 +22,7 @@ from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, VIEW, can, scope_for
 from portal.uploads import protected_file_response
-from portal.views import PortalPageMixin
+from portal.views import PortalPageMixin, ServiceFormView
 from portal.xlsx import DATE, Column, Sheet, xlsx_response
 
 from . import forms as pf
@@ -118,29 +118,6 @@ DETAIL_URLS = {"brand": "brand_detail", "round": "round_detail", "post": "post_d
                "notice": "notice_detail"}
 
 
-def _create(kind, data, user):
-    """Call the kind's create service with a form's cleaned data."""
-    if kind == "brand":
-        return services.brand_create(by=user, **data)
-    if kind == "round":
-        return services.round_create(by=user, **data)
-    if kind == "post":
-        return services.post_create(by=user, **data)
-    if kind == "contest":
-        return services.contest_create(by=user, **data)
-    if kind == "plan":
-        return services.plan_create(by=user, **data)
-    if kind == "course":
-        return services.course_create(by=user, **data)
-    if kind == "contact":
-        return services.contact_point_assign(by=user, **data)
-    if kind == "honour":
-        return services.honour_award(by=user, **data)
-    if kind == "notice":
-        return services.notice_publish(by=user, **data)
-    raise Http404
-
-
 def _url_for(kind, obj):
     if kind == "study":
         return reverse("practice:study_edit", args=[obj.pk])
@@ -211,68 +188,58 @@ class ListView(PortalPageMixin, View):
         })
 
 
-class CreateView(PortalPageMixin, SingleSubmitMixin, View):
-    def _form(self, request, kind, data=None):
+class CreateView(PortalPageMixin, SingleSubmitMixin, ServiceFormView):
+    template_name = "practice/form.html"
+    success_message = _("已保存。")
+
+    def load(self, request, kind):
         if kind not in KINDS or KINDS[kind].form is None:
             raise Http404
         if not _may_add(request.user, kind):
             raise PermissionDenied(_("您没有可登记此类记录的组织。"))
-        initial = {}
-        if request.GET.get("organization"):
-            initial["organization"] = request.GET["organization"]
-        return KINDS[kind].form(data, user=request.user, initial=initial)
+        self.form_class = KINDS[kind].form
+        return {"kind": kind}
 
-    def get(self, request, kind):
-        form = self._form(request, kind)
-        return render(request, "practice/form.html", {"form": form, "title": KINDS[kind].add_label, "kind": kind})
+    def get_title(self, objects):
+        return KINDS[objects["kind"]].add_label
 
-    def post(self, request, kind):
-        form = self._form(request, kind, request.POST)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            try:
-                obj = _create(kind, data, request.user)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect(_url_for(kind, obj))
-        return render(request, "practice/form.html", {"form": form, "title": KINDS[kind].add_label, "kind": kind})
+    def form_kwargs(self, objects):
+        initial = {"organization": self.request.GET["organization"]} if self.request.GET.get("organization") else {}
+        return {"user": self.request.user, "initial": initial}
+
+    def perform(self, form, objects):
+        return services.record_create_of_kind(page_kind=objects["kind"], by=self.request.user, **form.cleaned_data)
+
+    def success_url(self, obj, objects):
+        return _url_for(objects["kind"], obj)
 
 
-class EditView(PortalPageMixin, View):
-    def _obj(self, request, kind):
+class EditView(PortalPageMixin, ServiceFormView):
+    template_name = "practice/form.html"
+    success_message = _("已保存。")
+
+    def load(self, request, kind, pk):
         if kind not in KINDS or KINDS[kind].form is None:
             raise Http404
-        return selectors.practice_get(kind, user=request.user, pk=self.kwargs["pk"], action=EDIT_ACTION[kind])
+        self.form_class = KINDS[kind].form
+        obj = selectors.practice_get(kind, user=request.user, pk=pk, action=EDIT_ACTION[kind])
+        return {"kind": kind, "obj": obj, "history": history_rows(obj) if request.method == "GET" else None}
 
-    def get(self, request, kind, pk):
-        obj = self._obj(request, kind)
-        form = KINDS[kind].form(instance=obj, user=request.user)
-        return render(request, "practice/form.html", {"form": form, "title": _("编辑：{obj}").format(obj=obj), "kind": kind, "obj": obj,
-                                                      "history": history_rows(obj)})
+    def get_title(self, objects):
+        return _("编辑：{obj}").format(obj=objects["obj"])
 
-    def post(self, request, kind, pk):
-        obj = self._obj(request, kind)
-        form = KINDS[kind].form(request.POST, instance=obj, user=request.user)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            obj.refresh_from_db()
-            try:
-                if kind == "post":
-                    services.post_update(post=obj, by=request.user, **data)
-                elif kind == "honour":
-                    if data.get("member"):
-                        data["organization"] = data["member"].branch
-                    services.record_update(obj=obj, by=request.user, **data)
-                else:
-                    services.record_update(obj=obj, by=request.user, **data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect(_url_for(kind, obj))
-        return render(request, "practice/form.html", {"form": form, "title": _("编辑：{obj}").format(obj=obj), "kind": kind, "obj": obj})
+    def form_kwargs(self, objects):
+        return {"instance": objects["obj"], "user": self.request.user}
+
+    def perform(self, form, objects):
+        obj = objects["obj"]
+        data = dict(form.cleaned_data)
+        obj.refresh_from_db()   # the form wrote its input onto the instance; the service compares with the row
+        services.record_update_of_kind(page_kind=objects["kind"], obj=obj, by=self.request.user, **data)
+        return obj
+
+    def success_url(self, obj, objects):
+        return _url_for(objects["kind"], obj)
 
 
 class DeactivateView(PortalPageMixin, View):
