@@ -6,8 +6,6 @@ full-PII export, each API answer with personal data, and a duplicate-number mess
 """
 from __future__ import annotations
 
-from django.db import transaction
-
 from ..models import PiiAccess
 
 Action = PiiAccess.Action
@@ -30,11 +28,10 @@ def pii_access_entries(*, user, action: str, members=(), detail: str = "",
 
 def pii_access_log(*, user=None, action: str = "", members=(), detail: str = "", ip_address: str | None = None,
                    entries: list[PiiAccess] | None = None) -> list[PiiAccess]:
-    """Write the rows of one read in one INSERT, in its own transaction: a read that is logged stays logged even
-    when the request's other work is refused (a duplicate number reported by a rejected import)."""
+    """Write the rows of one read in one INSERT (a single statement: no transaction of its own is needed; a caller
+    whose other work may be refused writes the log outside that work's transaction, as the import does)."""
     rows = entries if entries is not None else pii_access_entries(user=user, action=action, members=members,
                                                                    detail=detail, ip_address=ip_address)
     if not rows:
         return []
-    with transaction.atomic():
-        return PiiAccess.objects.bulk_create(rows)
+    return PiiAccess.objects.bulk_create(rows)
