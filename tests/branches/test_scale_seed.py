@@ -42,3 +42,17 @@ def test_seed_is_deterministic_and_checkin_codes_do_not_clash_with_service_codes
     again = list(Activity.objects.order_by("id").values_list("held_on", "activity_type__code", "checkin_code")[:50])
     assert [r[:2] for r in first] == [r[:2] for r in again]
     assert all(len(code) == 8 for _, _, code in again)
+
+
+@pytest.mark.django_db
+def test_beside_adds_a_second_tree_and_keeps_the_first(tree):
+    """The page benchmark's data set: the demo (here the test tree) and a scale tree beside it."""
+    from django.core.management.base import CommandError
+
+    before = set(Organization.objects.values_list("pk", flat=True))
+    with pytest.raises(CommandError, match="--beside"):
+        _seed()
+    call_command("seed_scale", "--branches", "2", "--beside", stdout=io.StringIO())
+    assert before < set(Organization.objects.values_list("pk", flat=True))
+    assert Organization.objects.filter(depth=1).count() == 2
+    assert Organization.objects.filter(pk=tree.a1.pk).exists()

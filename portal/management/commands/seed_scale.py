@@ -41,13 +41,15 @@ class Command(BaseCommand):
         parser.add_argument("--branches", type=int, default=500)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--flush", action="store_true", help="先清空数据库中的业务数据")
+        parser.add_argument("--beside", action="store_true",
+                            help="在已有数据（如演示数据）旁再加一棵规模树（页面基准与增长测试的数据集）")
 
-    def handle(self, *args, branches, seed, flush, **options):
+    def handle(self, *args, branches, seed, flush, beside=False, **options):
         from branches.models import Organization
 
-        if Organization.objects.exists():
+        if Organization.objects.exists() and not beside:
             if not flush:
-                raise CommandError("数据库中已有组织数据；如需重建请加 --flush。")
+                raise CommandError("数据库中已有组织数据；如需重建请加 --flush，或加 --beside 在旁边再加一棵树。")
             from django.core.management import call_command
 
             call_command("flush", "--noinput", verbosity=0)
