@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.pickers import use_picker
 from portal.scoping import MANAGE
 
 from .models import ApiClient, ApiClientGrant, Organization
@@ -23,4 +24,4 @@ class ApiClientForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["organization"]
         field.queryset = Organization.objects.restrict(user, MANAGE).active().exclude(kind="party_group")
-        field.label_from_instance = lambda o: f"{'　' * (o.depth - 1)}{o.name}"
+        use_picker(field, action=MANAGE, only="units")   # a whole province's units are too many to draw

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from portal.pickers import register_picker
 
-from .models import Organization
+from .models import Organization, OrganizationKind
 
 
 def organization_labels(organizations) -> list[str]:
@@ -23,4 +23,7 @@ def register() -> None:
         queryset=lambda user, action: Organization.objects.restrict(user, action).filter(
             dissolved_on__isnull=True).order_by("path"),
         search=lambda rows, q: rows.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__istartswith=q)),
-        labels=organization_labels)
+        labels=organization_labels,
+        # what the forms that pick an organization accept: a 党支部 (for records, members, dues, elections), or any
+        # unit that holds branches or is one (cycles, standards, API grants, periods, rules) — not a 党小组
+        only={"branches": lambda rows: rows.branches(), "units": lambda rows: rows.exclude(kind=OrganizationKind.PARTY_GROUP)})

@@ -23,9 +23,11 @@ class EvaluationsConfig(AppConfig):
         from practice import hooks as practice_hooks
 
         from . import metrics  # noqa: F401  (registers the automatic metrics)
+        from . import pickers
         from .panels import home_panel, organization_panel
         from .services import rectification_create
 
+        pickers.register()
         practice_hooks.register_rectification_create(rectification_create)  # 联系点 findings become 整改 items
 
         extensions.register_organization_panel(organization_panel, order=40)

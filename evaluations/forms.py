@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization, Role, RoleGrant
 from portal.concurrency import FormTokenMixin
+from portal.pickers import use_picker
 from portal.scoping import MANAGE, REVIEW, VIEW
-from portal.widgets import tree_label
 
 from .models import AdjustmentKind, CycleKind, DeadlineStep, RectificationSource, Standard, StandardStatus
 
@@ -37,10 +37,12 @@ class CycleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.restrict(user, MANAGE).exclude(
             kind="party_group").order_by("path")
+        use_picker(self.fields["organization"], action=MANAGE, only="units")
         # Using a published (frozen) standard of one's own or an ancestor's organization changes nothing of it.
-        self.fields["organization"].label_from_instance = tree_label
         self.fields["standard"].queryset = Standard.objects.restrict(user, VIEW).filter(
             status=StandardStatus.PUBLISHED).select_related("organization")
+        # each unit may publish its own each year: offered by search, those of the chosen organization and above
+        use_picker(self.fields["standard"], narrow_by="organization")
         year = date.today().year
         self.fields["year"].initial = year - 1
         self.fields["name"].initial = _("{year} 年度党支部“四强”评星定级").format(year=year - 1)
@@ -144,7 +146,7 @@ class RectificationForm(FormTokenMixin, forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.restrict(user, REVIEW).active().branches()
-        self.fields["organization"].label_from_instance = tree_label
+        use_picker(self.fields["organization"], action=REVIEW, only="branches")
 
 
 class ProgressForm(forms.Form):
@@ -167,7 +169,7 @@ class StandardImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.restrict(user, MANAGE).exclude(
             kind="party_group").order_by("path")
-        self.fields["organization"].label_from_instance = tree_label
+        use_picker(self.fields["organization"], action=MANAGE, only="units")
         self.fields["year"].initial = date.today().year
 
 

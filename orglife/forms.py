@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind
 from members.models import Member
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
-from portal.pickers import PickerFilterSetMixin, PickersMixin
+from portal.pickers import PickerFilterSetMixin, PickersMixin, use_picker
+from portal.scoping import MANAGE
 from portal.widgets import FastSelect, tree_label
 
 from .compliance import Period
@@ -151,7 +152,7 @@ class PeriodCloseForm(forms.Form):
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
-        self.fields["organization"].label_from_instance = tree_label
+        use_picker(self.fields["organization"], action=MANAGE, only="units")
 
 
 class ReopenForm(forms.Form):
@@ -170,7 +171,7 @@ class RuleForm(forms.Form):
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
-        self.fields["organization"].label_from_instance = tree_label
+        use_picker(self.fields["organization"], action=MANAGE, only="units")
 
 
 class ActivityTypeForm(forms.ModelForm):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -27,8 +28,9 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .scoping import ACTIONS
+
 LIMIT = 20
-ACTIONS = ("view", "change", "manage")
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,14 @@ class Picker:
     search: Callable          # (queryset, q) -> QuerySet
     labels: Callable          # (list of objects) -> list[str]
     narrow: Callable | None = None   # (queryset, id of the chosen parent) -> QuerySet: a picker under another field
+    only: dict[str, Callable] | None = None   # named subsets a form may ask for: {"branches": qs -> qs, …}
 
 
 _pickers: dict[str, Picker] = {}
 
 
-def register_picker(name: str, *, model, queryset, search, labels, narrow=None) -> None:
-    _pickers[name] = Picker(name, model, queryset, search, labels, narrow)
+def register_picker(name: str, *, model, queryset, search, labels, narrow=None, only=None) -> None:
+    _pickers[name] = Picker(name, model, queryset, search, labels, narrow, only)
 
 
 def picker_for_model(model) -> Picker | None:
@@ -55,12 +58,17 @@ def picker_for_model(model) -> Picker | None:
 class PickerWidget(forms.Widget):
     """A text box that searches, and a hidden input that carries the chosen id; only the chosen option is drawn."""
 
-    def __init__(self, picker: str, *, action: str = "view", narrow_by: str = "", attrs=None):
+    def __init__(self, picker: str, *, action: str = "view", narrow_by: str = "", only: str = "", attrs=None):
         super().__init__(attrs)
         self.picker = picker
         self.action = action
         self.narrow_by = narrow_by   # another field of the form: its chosen id narrows the matches (picker.js)
+        self.only = only             # a named subset of the picker's rows (Picker.only), e.g. "branches"
         self.choices = ()
+
+    def search_url(self) -> str:
+        query = {"action": self.action, **({"only": self.only} if self.only else {})}
+        return reverse("pick", args=[self.picker]) + "?" + urlencode(query)
 
     def _chosen_label(self, value) -> str:
         if value in (None, ""):
@@ -74,7 +82,7 @@ class PickerWidget(forms.Widget):
         attrs = self.build_attrs(self.attrs, attrs)
         input_id = attrs.get("id", f"id_{name}")
         value = "" if value is None else str(value)
-        url = reverse("pick", args=[self.picker]) + f"?action={self.action}"
+        url = self.search_url()
         empty = getattr(self.choices, "field", None)
         empty_label = getattr(empty, "empty_label", None) or ""
         narrow = f' data-narrow-by="{escape(self.narrow_by)}"' if self.narrow_by else ""
@@ -115,7 +123,7 @@ class MultiPickerWidget(PickerWidget):
         input_id = attrs.get("id", f"id_{name}")
         if value is None or isinstance(value, str | int):
             value = [] if value in (None, "") else [value]
-        url = reverse("pick", args=[self.picker]) + f"?action={self.action}"
+        url = self.search_url()
         remove = escape(str(_("移除")))
         chips = "".join(
             f'<span class="picker-chip" data-id="{escape(pk)}"><span class="picker-chip-label">{escape(label)}</span>'
@@ -146,11 +154,28 @@ def use_multi_picker(field, *, action: str = "view"):
     return field
 
 
+def use_picker(field, *, action: str = "view", only: str = "", narrow_by: str = ""):
+    """Draw one single-choice model field as a picker that offers what the field accepts: the rows `action` allows,
+    narrowed to the named subset `only` (its model's Picker.only) and, with `narrow_by`, to the choice of another
+    field of the form (Picker.narrow). The field's queryset still decides what is valid."""
+    picker = picker_for_model(field.queryset.model)
+    if only and only not in (picker.only or {}):
+        raise ValueError(f"picker {picker.name!r} has no subset {only!r}")
+    if narrow_by and picker.narrow is None:
+        raise ValueError(f"picker {picker.name!r} cannot be narrowed")
+    widget = PickerWidget(picker.name, action=action, only=only, narrow_by=narrow_by, attrs=field.widget.attrs)
+    widget.choices = field.choices
+    field.widget = widget
+    return field
+
+
 def use_pickers(form, *, action: str = "view"):
     """Draw every registered model's single-choice field of `form` as a picker (multiple choices stay lists)."""
     for field in form.fields.values():
         if not isinstance(field, forms.ModelChoiceField) or isinstance(field, forms.ModelMultipleChoiceField):
             continue
+        if isinstance(field.widget, PickerWidget):
+            continue   # already a picker, with its own action and subset (use_picker)
         picker = picker_for_model(field.queryset.model) if field.queryset is not None else None
         if picker is None:
             continue
@@ -196,6 +221,11 @@ def pick(request, name: str):
     within = request.GET.get("within", "")
     if picker.narrow is not None and within.isdigit():
         rows = picker.narrow(rows, int(within))
+    only = request.GET.get("only", "")
+    if only:
+        if only not in (picker.only or {}):
+            raise Http404
+        rows = picker.only[only](rows)
     objects = list(rows[:LIMIT])
     return JsonResponse({"results": [{"id": o.pk, "label": label}
                                      for o, label in zip(objects, picker.labels(objects), strict=True)]})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization, SeatRole
+from portal.pickers import use_picker
 from portal.scoping import CHANGE, VIEW
 
 from ..models import Member
@@ -37,6 +38,7 @@ class PlanForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.restrict(user, CHANGE).active().branches()
+        use_picker(self.fields["organization"], action=CHANGE, only="branches")
 
 
 class ApprovalForm(forms.Form):

@@ -7,13 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
-from portal.pickers import PickersMixin
+from portal.pickers import PickersMixin, use_picker
 from portal.scoping import CHANGE, VIEW
-
-
-def _org_label(o):
-    return f"{'　' * max(o.depth - 2, 0)}{o.name}"
-
 
 BRANCH_LABEL = _("党支部")
 
@@ -21,8 +16,7 @@ BRANCH_LABEL = _("党支部")
 def branch_field(user, action=CHANGE, *, label=BRANCH_LABEL, required=True):
     field = forms.ModelChoiceField(label=label, queryset=Organization.objects.restrict(user, action).active().branches(),
                                    required=required, empty_label=_("（全部）") if not required else "---------")
-    field.label_from_instance = _org_label
-    return field
+    return use_picker(field, action=action, only="branches")   # search, not a select of every branch in scope
 
 
 class MonthForm(forms.Form):

@@ -6,15 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from branches.forms import DateInput
 from branches.models import Organization
 from portal.concurrency import FormTokenMixin, VersionCheckMixin
-from portal.pickers import PickerWidget
+from portal.pickers import PickerWidget, use_picker
 from portal.scoping import CHANGE, MANAGE
 
 from ..models import Member
 from ..validators import id_birth_date, id_gender, id_mismatches, validate_id_number
-
-
-def _org_label(o):
-    return f"{'　' * max(o.depth - 2, 0)}{o.name}"
 
 
 class MemberForm(VersionCheckMixin, FormTokenMixin, forms.ModelForm):
@@ -96,7 +92,7 @@ class MoveForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_branch"].queryset = Organization.objects.restrict(user, MANAGE).active().branches()
-        self.fields["to_branch"].label_from_instance = _org_label
+        use_picker(self.fields["to_branch"], action=MANAGE, only="branches")
 
 
 class DeactivateForm(forms.Form):

@@ -86,6 +86,7 @@ class PageCost:
     queries: int
     html_bytes: int
     status: int
+    options: int = 0    # <option> elements drawn: a select of every organization or member grows with the tree
 
 
 def _is_page(ep) -> bool:
@@ -154,4 +155,5 @@ def measure(client: Client, name: str, url: str, runs: int = 3) -> PageCost:
             wall.append((time.perf_counter() - w0) * 1000)
         queries = len(ctx.captured_queries)
     return PageCost(name=name, url=url, cpu_ms=statistics.median(cpu), wall_ms=statistics.median(wall),
-                    queries=queries, html_bytes=len(response.content), status=response.status_code)
+                    queries=queries, html_bytes=len(response.content), status=response.status_code,
+                    options=response.content.count(b"<option"))
