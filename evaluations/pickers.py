@@ -4,6 +4,7 @@ standards of that organization and its ancestors (the ones a cycle there is run 
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from branches.models import Organization
 from portal.pickers import register_picker
@@ -13,7 +14,8 @@ from .models import Standard, StandardStatus
 
 
 def standard_labels(standards) -> list[str]:
-    return [f"{s.year} 年 {s.name}（{s.organization.name}，第 {s.version} 版）" for s in standards]
+    return [str(_("{year} 年 {name}（{organization}，第 {version} 版）")).format(
+        year=s.year, name=s.name, organization=s.organization.name, version=s.version) for s in standards]
 
 
 def _of_organization_or_above(rows, organization_id: int):

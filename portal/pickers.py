@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from .scoping import ACTIONS
 
 LIMIT = 20
+NO_MATCH = _("没有匹配的选项（只列出此处可选的）")
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,12 @@ class PickerWidget(forms.Widget):
         url = self.search_url()
         empty = getattr(self.choices, "field", None)
         empty_label = getattr(empty, "empty_label", None) or ""
+        if empty_label == "---------":   # Django's default blank choice: a search box says what to type instead
+            empty_label = ""
         narrow = f' data-narrow-by="{escape(self.narrow_by)}"' if self.narrow_by else ""
         disabled = " disabled" if attrs.get("disabled") else ""
         return mark_safe(
-            f'<span class="picker" data-picker-url="{escape(url)}"{narrow}>'
+            f'<span class="picker" data-picker-url="{escape(url)}"{narrow} data-no-match="{escape(str(NO_MATCH))}">'
             f'<input type="hidden" name="{escape(name)}" id="{escape(input_id)}" value="{escape(value)}">'
             f'<input type="search" class="picker-input" autocomplete="off" aria-label="{escape(str(_("输入名称搜索")))}"'
             f' placeholder="{escape(empty_label or str(_("输入名称搜索")))}" value="{escape(self._chosen_label(value))}"{disabled}>'
@@ -132,6 +135,7 @@ class MultiPickerWidget(PickerWidget):
             for pk, label in self._chosen(value))
         return mark_safe(
             f'<span class="picker picker-multi" data-picker-url="{escape(url)}" data-picker-name="{escape(name)}"'
+            f' data-no-match="{escape(str(NO_MATCH))}"'
             f' data-remove-label="{remove}">'
             f'<span class="picker-chosen">{chips}</span>'
             f'<input type="search" class="picker-input" id="{escape(input_id)}" autocomplete="off"'

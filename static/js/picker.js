@@ -55,6 +55,11 @@
         item.addEventListener("mousedown", function (e) { e.preventDefault(); choose(item); });
         list.appendChild(item);
       });
+      if (!list.children.length && box.value.trim() && root.dataset.noMatch) {
+        var none = document.createElement("span");   // say so, rather than show nothing
+        none.className = "picker-none"; none.textContent = root.dataset.noMatch;
+        list.appendChild(none);
+      }
       list.hidden = list.children.length === 0;
     }
     function search() {

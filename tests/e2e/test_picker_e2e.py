@@ -55,3 +55,22 @@ def test_staff_picks_several_post_holders_by_search(live_server, make_page, tree
     assert {c.get_attribute("data-id") for c in page.locator(f"{holders} .picker-chip").all()} == \
         {str(members.a1.pk), str(second.pk)}
     assert not page.errors, page.errors
+
+
+def test_staff_moves_a_member_to_a_branch_found_by_search(live_server, make_page, tree, users, members):
+    """组织关系调整: the branch is typed, not picked from every organization; a 党小组 is not offered, and says so."""
+    page = make_page()
+    login(page, live_server, "staff")
+    page.goto(f"{live_server.url}/members/{members.a1.pk}/move/")
+    assert page.locator("select[name=to_branch]").count() == 0
+    root = ".picker:has(input[name=to_branch])"
+    page.locator(f"{root} .picker-input").fill("第一党小组")                      # a 党小组 is not a 党支部
+    page.locator(f"{root} .picker-none").wait_for()
+    assert page.locator(f"{root} .picker-option").count() == 0
+    pick(page, root, "乙一", "乙党总支 / 乙一支部")
+    page.fill("input[name=on]", "2026-03-01")
+    page.click("form.form button.btn-primary")
+    page.wait_for_load_state()
+    members.a1.refresh_from_db()
+    assert members.a1.branch_id == tree.b1.pk
+    assert not page.errors, page.errors
