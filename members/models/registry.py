@@ -1,6 +1,7 @@
 """The member registry and its history of moves between branches."""
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -44,6 +45,15 @@ class Education(models.TextChoices):
     VOCATIONAL = "vocational", _("中专")
     HIGH_SCHOOL = "high_school", _("高中")
     JUNIOR = "junior", _("初中及以下")
+
+
+def whole_years(since: date, on: date) -> int:
+    """Completed years from `since` to `on`, as relativedelta counts them (a 29 February anniversary falls on 28
+    February in other years), without its cost on every row of a 100-row API page."""
+    anniversary = (since.month, since.day)
+    if anniversary == (2, 29) and not calendar.isleap(on.year):
+        anniversary = (2, 28)
+    return on.year - since.year - ((on.month, on.day) < anniversary)
 
 
 class MemberQuerySet(RestrictedQuerySet):
@@ -164,11 +174,11 @@ class Member(models.Model):
         """党龄 in whole years from 转正."""
         if not self.confirmed_on:
             return None
-        return relativedelta(date.today(), self.confirmed_on).years
+        return whole_years(self.confirmed_on, date.today())
 
     @property
     def age(self) -> int:
-        return relativedelta(date.today(), self.birth_date).years
+        return whole_years(self.birth_date, date.today())
 
     @property
     def has_vote(self) -> bool:
