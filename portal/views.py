@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.module_loading import import_string
@@ -45,6 +45,7 @@ class ServiceFormView(View):
     form_class = None
     title = ""
     success_message = ""
+    invalid_status = 200   # a detail page that carries the form answers its refused input with 400
 
     def load(self, request, **kwargs) -> dict:
         """The objects the page works on, as template context; raise Http404 for anything out of reach."""
@@ -85,7 +86,97 @@ class ServiceFormView(View):
                 if message:
                     messages.success(request, message)
                 return redirect(self.success_url(result, objects))
-        return render(request, self.template_name, self.context(form, objects))
+        return render(request, self.template_name, self.context(form, objects), status=self.invalid_status)
+
+
+def error_message(exc: ValidationError) -> str:
+    """A service's refusal as one flash message."""
+    return _("；").join(exc.messages)
+
+
+class ServiceActionView(View):
+    """A POST-only action (a button or a small form on another page): optionally a form, then one service, then a
+    redirect; an invalid form or the service's ValidationError becomes an error message and nothing is saved.
+
+    A subclass says what it works on (`load`, which checks the right, 404/403 otherwise), the optional
+    `form_class` (`form_kwargs`; `invalid_message` when it does not validate, else its errors), the service call
+    (`perform`) and where to go (`redirect_url`, or `success_url` / `failure_url` when they differ).
+    """
+
+    form_class = None
+    success_message = ""
+    invalid_message = ""
+    message_per_error = False   # each of the service's messages on its own (else one message, joined with "；")
+
+    def load(self, request, **kwargs) -> dict:
+        return {}
+
+    def form_kwargs(self, objects: dict) -> dict:
+        return {}
+
+    def perform(self, form, objects: dict):
+        raise NotImplementedError
+
+    def redirect_url(self, objects: dict):
+        raise NotImplementedError
+
+    def success_url(self, result, objects: dict):
+        return self.redirect_url(objects)
+
+    def failure_url(self, objects: dict):
+        return self.redirect_url(objects)
+
+    def get_success_message(self, result, objects: dict) -> str:
+        return self.success_message
+
+    def invalid_form_messages(self, form) -> list[str]:
+        if self.invalid_message:
+            return [self.invalid_message]
+        return [_("；").join(e for errs in form.errors.values() for e in errs)]
+
+    def error_messages(self, exc: ValidationError) -> list[str]:
+        return list(exc.messages) if self.message_per_error else [error_message(exc)]
+
+    def post(self, request, **kwargs):
+        objects = self.load(request, **kwargs)
+        form = None
+        if self.form_class is not None:
+            form = self.form_class(request.POST, request.FILES or None, **self.form_kwargs(objects))
+            if not form.is_valid():
+                for message in self.invalid_form_messages(form):
+                    messages.error(request, message)
+                return redirect(self.failure_url(objects))
+        try:
+            result = self.perform(form, objects)
+        except ValidationError as exc:
+            for message in self.error_messages(exc):
+                messages.error(request, message)
+            return redirect(self.failure_url(objects))
+        message = self.get_success_message(result, objects)
+        if message:
+            messages.success(request, message)
+        return redirect(self.success_url(result, objects))
+
+
+class PostActionsView(View):
+    """One URL whose POST is one of several actions (named by the `action` URL argument or POST field): each is a
+    ServiceFormView or ServiceActionView, run under this view's checks (its bases' dispatch), not its own."""
+
+    actions: dict = {}
+
+    def action_name(self, request, kwargs) -> str:
+        return kwargs.get("action") or request.POST.get("action") or ""
+
+    def unknown_action(self, request, **kwargs):
+        raise Http404
+
+    def post(self, request, **kwargs):
+        action_class = self.actions.get(self.action_name(request, kwargs))
+        if action_class is None:
+            return self.unknown_action(request, **kwargs)
+        view = action_class()
+        view.setup(request, **kwargs)
+        return view.post(request, **kwargs)
 
 
 def login_for_api_docs(view):
