@@ -46,6 +46,7 @@ class ServiceFormView(View):
     title = ""
     success_message = ""
     invalid_status = 200   # a detail page that carries the form answers its refused input with 400
+    refusals = (ValidationError,)   # what the service raises to say no (see `refused`)
 
     def load(self, request, **kwargs) -> dict:
         """The objects the page works on, as template context; raise Http404 for anything out of reach."""
@@ -69,22 +70,37 @@ class ServiceFormView(View):
     def context(self, form, objects: dict) -> dict:
         return {"form": form, "title": self.get_title(objects), **objects}
 
+    def refused(self, exc, form, objects: dict) -> None:
+        """The service said no (one of `refusals`): its errors go onto the form, which is shown again."""
+        apply_validation_error(form, exc)
+
     def get(self, request, **kwargs):
         objects = self.load(request, **kwargs)
         return render(request, self.template_name, self.context(self.form_class(**self.form_kwargs(objects)), objects))
 
+    def unavailable(self, objects: dict):
+        """None when the write can be tried; else the answer instead (e.g. a message and a redirect when there is
+        nothing left to act on)."""
+        return None
+
+    def notify_success(self, result, objects: dict) -> None:
+        message = self.get_success_message(result, objects)
+        if message:
+            messages.success(self.request, message)
+
     def post(self, request, **kwargs):
         objects = self.load(request, **kwargs)
+        answer = self.unavailable(objects)
+        if answer is not None:
+            return answer
         form = self.form_class(request.POST, request.FILES or None, **self.form_kwargs(objects))
         if form.is_valid():
             try:
                 result = self.perform(form, objects)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
+            except self.refusals as exc:
+                self.refused(exc, form, objects)
             else:
-                message = self.get_success_message(result, objects)
-                if message:
-                    messages.success(request, message)
+                self.notify_success(result, objects)
                 return redirect(self.success_url(result, objects))
         return render(request, self.template_name, self.context(form, objects), status=self.invalid_status)
 
@@ -100,13 +116,14 @@ class ServiceActionView(View):
 
     A subclass says what it works on (`load`, which checks the right, 404/403 otherwise), the optional
     `form_class` (`form_kwargs`; `invalid_message` when it does not validate, else its errors), the service call
-    (`perform`) and where to go (`redirect_url`, or `success_url` / `failure_url` when they differ).
+    (`perform`) and where to go (`redirect_url`, or `success_url` / `failure_url` when they differ). A page that
+    shows itself again instead of redirecting overrides `form_invalid` / `refused`.
     """
 
     form_class = None
     success_message = ""
     invalid_message = ""
-    message_per_error = False   # each of the service's messages on its own (else one message, joined with "；")
+    message_per_error = False   # each error on its own message (else one message, joined with "；")
 
     def load(self, request, **kwargs) -> dict:
         return {}
@@ -132,30 +149,45 @@ class ServiceActionView(View):
     def invalid_form_messages(self, form) -> list[str]:
         if self.invalid_message:
             return [self.invalid_message]
-        return [_("；").join(e for errs in form.errors.values() for e in errs)]
+        errors = [e for errs in form.errors.values() for e in errs]
+        return errors if self.message_per_error else [_("；").join(errors)]
+
+    def form_invalid(self, form, objects: dict):
+        """Refused input: its errors as a message, back to the page (a page may show the form again instead)."""
+        for message in self.invalid_form_messages(form):
+            messages.error(self.request, message)
+        return redirect(self.failure_url(objects))
 
     def error_messages(self, exc: ValidationError) -> list[str]:
         return list(exc.messages) if self.message_per_error else [error_message(exc)]
 
+    def get_form(self, objects: dict):
+        if self.form_class is None:
+            return None
+        return self.form_class(self.request.POST, self.request.FILES or None, **self.form_kwargs(objects))
+
+    def refused(self, exc: ValidationError, form, objects: dict):
+        """The service said no: its messages, back to the page (a page may show itself again instead)."""
+        for message in self.error_messages(exc):
+            messages.error(self.request, message)
+        return redirect(self.failure_url(objects))
+
     def post(self, request, **kwargs):
         objects = self.load(request, **kwargs)
-        form = None
-        if self.form_class is not None:
-            form = self.form_class(request.POST, request.FILES or None, **self.form_kwargs(objects))
-            if not form.is_valid():
-                for message in self.invalid_form_messages(form):
-                    messages.error(request, message)
-                return redirect(self.failure_url(objects))
+        form = self.get_form(objects)
+        if form is not None and not form.is_valid():
+            return self.form_invalid(form, objects)
         try:
             result = self.perform(form, objects)
         except ValidationError as exc:
-            for message in self.error_messages(exc):
-                messages.error(request, message)
-            return redirect(self.failure_url(objects))
+            return self.refused(exc, form, objects)
+        self.notify_success(result, objects)
+        return redirect(self.success_url(result, objects))
+
+    def notify_success(self, result, objects: dict) -> None:
         message = self.get_success_message(result, objects)
         if message:
-            messages.success(request, message)
-        return redirect(self.success_url(result, objects))
+            messages.success(self.request, message)
 
 
 class PostActionsView(View):
