@@ -41,13 +41,6 @@ EXEMPT: dict[str, str] = {
         "a redirect would have to carry the secret through the session or a message; the write is one "
         "service (api_clients.api_client_create) and its ValidationError goes onto the form"),
     "branches.views.GrantsView": "hand-written form → service sequence, not yet moved (#15)",
-    "evaluations.views.EvaluationActionView": "hand-written form → service sequence, not yet moved (#15)",
-    "evaluations.views.PublicityView": "hand-written form → service sequence, not yet moved (#15)",
-    "evaluations.views.RectificationDetailView": "hand-written form → service sequence, not yet moved (#15)",
-    "evaluations.views.ScoreSheetView": "hand-written form → service sequence, not yet moved (#15)",
-    "evaluations.views.SelfAssessmentView": "hand-written form → service sequence, not yet moved (#15)",
-    "evaluations.views.StandardDetailView": "hand-written form → service sequence, not yet moved (#15)",
-    "evaluations.views.StandardImportView": "hand-written form → service sequence, not yet moved (#15)",
     "programmes.views.CandidacyActionView": "hand-written form → service sequence, not yet moved (#15)",
     "programmes.views.RoundDetailView": "hand-written form → service sequence, not yet moved (#15)",
     "reports.views.OrganizationReportsView": "hand-written form → service sequence, not yet moved (#15)",
