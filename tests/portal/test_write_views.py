@@ -40,9 +40,6 @@ EXEMPT: dict[str, str] = {
         "issuing a client answers with the page that shows its token once (never cached), not a redirect: "
         "a redirect would have to carry the secret through the session or a message; the write is one "
         "service (api_clients.api_client_create) and its ValidationError goes onto the form"),
-    "branches.views.GrantsView": "hand-written form → service sequence, not yet moved (#15)",
-    "reports.views.OrganizationReportsView": "hand-written form → service sequence, not yet moved (#15)",
-    "reports.views.PlanView": "hand-written form → service sequence, not yet moved (#15)",
 }
 
 
