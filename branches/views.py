@@ -1,19 +1,18 @@
 """Pages for the organization tree, committees, structural warnings and role grants."""
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from portal.concurrency import SingleSubmitMixin
 from portal.extensions import home_panels, organization_panels
-from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import MANAGE, VIEW
-from portal.views import PortalPageMixin, ServiceFormView, has_page_access
+from portal.views import PortalPageMixin, PostActionsView, ServiceActionView, ServiceFormView, has_page_access
 
 from . import selectors, services
 from .forms import DissolveForm, GrantForm, OrganizationForm, TermForm
@@ -201,45 +200,71 @@ class WarningsView(PortalPageMixin, View):
         return render(request, "branches/warnings.html", {"rows": rows, "page_obj": page_obj})
 
 
-class GrantsView(PortalPageMixin, View):
+def _require_manage_somewhere(request):
+    if not Organization.objects.restrict(request.user, MANAGE).exists():
+        raise PermissionDenied(_("只有党务工作者可以管理用户与角色。"))
+
+
+def _grants_ctx(request, form):
+    grants = RoleGrant.objects.filter(
+        organization__in=Organization.objects.restrict(request.user, MANAGE)
+    ).select_related("user", "organization").order_by("organization__path", "role")
+    return {"form": form, "grants": grants}
+
+
+class GrantCreateAction(ServiceFormView):
+    template_name = "branches/grants.html"
+    form_class = GrantForm
+
+    def load(self, request):
+        _require_manage_somewhere(request)
+        return {}
+
+    def form_kwargs(self, objects):
+        return {"user": self.request.user}
+
+    def context(self, form, objects):
+        return _grants_ctx(self.request, form)
+
+    def perform(self, form, objects):
+        data = form.cleaned_data
+        return services.account_grant(username=data["username"], full_name=data["full_name"],
+                                      password=data["password"], organization=data["organization"],
+                                      role=data["role"], by=self.request.user)
+
+    def get_success_message(self, grant, objects):
+        return _("已授予 {user}“{role}”角色。").format(user=grant.user.username, role=Role(grant.role).label)
+
+    def success_url(self, grant, objects):
+        return reverse("branches:grants")
+
+
+class GrantRevokeAction(ServiceActionView):
+    success_message = _("已撤销该授权。")
+
+    def load(self, request):
+        _require_manage_somewhere(request)
+        return {"grant": get_object_or_404(RoleGrant.objects.filter(
+            organization__in=Organization.objects.restrict(request.user, MANAGE)), pk=request.POST["revoke"])}
+
+    def perform(self, form, objects):
+        return services.role_revoke(grant=objects["grant"], by=self.request.user)
+
+    def redirect_url(self, objects):
+        return reverse("branches:grants")
+
+
+class GrantsView(PortalPageMixin, PostActionsView):
     """Staff manage who holds which role inside their scope."""
 
-    def _check(self, request):
-        if not Organization.objects.restrict(request.user, MANAGE).exists():
-            raise PermissionDenied(_("只有党务工作者可以管理用户与角色。"))
+    actions = {"revoke": GrantRevokeAction, "grant": GrantCreateAction}
 
-    def _render(self, request, form):
-        grants = RoleGrant.objects.filter(
-            organization__in=Organization.objects.restrict(request.user, MANAGE)
-        ).select_related("user", "organization").order_by("organization__path", "role")
-        return render(request, "branches/grants.html", {"form": form, "grants": grants})
+    def action_name(self, request, kwargs):
+        return "revoke" if "revoke" in request.POST else "grant"
 
     def get(self, request):
-        self._check(request)
-        return self._render(request, GrantForm(user=request.user))
-
-    def post(self, request):
-        self._check(request)
-        if "revoke" in request.POST:
-            grant = get_object_or_404(RoleGrant.objects.filter(
-                organization__in=Organization.objects.restrict(request.user, MANAGE)), pk=request.POST["revoke"])
-            services.role_revoke(grant=grant, by=request.user)
-            messages.success(request, _("已撤销该授权。"))
-            return redirect("branches:grants")
-        form = GrantForm(request.POST, user=request.user)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                grant = services.account_grant(username=data["username"], full_name=data["full_name"],
-                                               password=data["password"], organization=data["organization"],
-                                               role=data["role"], by=request.user)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已授予 {user}“{role}”角色。").format(user=grant.user.username,
-                                                                          role=Role(data["role"]).label))
-                return redirect("branches:grants")
-        return self._render(request, form)
+        _require_manage_somewhere(request)
+        return render(request, "branches/grants.html", _grants_ctx(request, GrantForm(user=request.user)))
 
 
 def organization_for_view(request, pk) -> Organization:

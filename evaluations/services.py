@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
 from members.models import Member
+from portal.concurrency import check_unchanged, stale_message
 from portal.scoping import MANAGE, REVIEW, can
 from portal.stored_files import atomic_with_files
 from portal.uploads import CheckedUpload, check_uploads, stored_upload
@@ -807,3 +808,42 @@ def rectification_send_back(*, rectification: Rectification, by, text: str) -> R
     rectification.save(update_fields=["status", "updated_at"])
     return rectification
 
+
+def self_assessment_page_save(*, evaluation: BranchEvaluation, by, entries: dict, narrative: str, submit: bool,
+                              uploads: dict | None = None, version: str | None = None) -> BranchEvaluation:
+    """The self-assessment page's one write, all or nothing (a refused save keeps no evidence rows and no stored
+    files): the evidence files (`uploads`: indicator id → files) and the sheet. `version` is the sheet's version
+    the page showed: a sheet saved since is refused (ConflictError), checked again under the evaluation's lock."""
+    sheet = evaluation.sheets.filter(kind=SheetKind.SELF).first()
+    conflict = stale_message(sheet, version)
+    if conflict:   # someone saved the self-assessment since this page was shown: save nothing
+        raise ValidationError(conflict)
+    with atomic_with_files():
+        # Checked again under locks (evaluation, then sheet): a save arriving at the same instant waits here and
+        # then sees this one's version instead of overwriting it.
+        BranchEvaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
+        check_unchanged(evaluation.sheets.filter(kind=SheetKind.SELF).first(), version)
+        for indicator_id, files in (uploads or {}).items():
+            for f in files:
+                evidence_add(evaluation=evaluation, by=by, upload=f,
+                             indicator=evaluation.cycle.standard.indicators.get(pk=indicator_id))
+        self_assessment_save(evaluation=evaluation, by=by, entries=entries, narrative=narrative, submit=submit)
+    return evaluation
+
+
+def review_page_save(*, sheet: ScoreSheet, by, entries: dict, submit: bool, version: str | None = None) -> ScoreSheet:
+    """The reviewer's scoring page's one write; `version` as in self_assessment_page_save (the same sheet saved from
+    another tab or device since the page was shown is refused)."""
+    conflict = stale_message(sheet, version)
+    if conflict:
+        raise ValidationError(conflict)
+    with atomic_with_files():
+        check_unchanged(sheet, version)   # under a row lock, with the write
+        return review_save(sheet=sheet, by=by, entries=entries, submit=submit)
+
+
+def rectification_verify(*, rectification: Rectification, decision: str, text: str, by) -> Rectification:
+    """核验: "close" (销号) or send it back to the branch."""
+    if decision == "close":
+        return rectification_close(rectification=rectification, by=by, text=text)
+    return rectification_send_back(rectification=rectification, by=by, text=text)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,13 +16,11 @@ from django.views import View
 
 from branches.models import Organization
 from members.models import Member
-from portal.concurrency import VERSION_FIELD, SingleSubmitMixin, check_unchanged, page_version, stale_message
-from portal.forms import apply_validation_error
+from portal.concurrency import VERSION_FIELD, SingleSubmitMixin, page_version
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can
-from portal.stored_files import atomic_with_files
 from portal.uploads import protected_file_response
-from portal.views import PortalPageMixin, ServiceFormView
+from portal.views import PortalPageMixin, PostActionsView, ServiceActionView, ServiceFormView
 from portal.xlsx import DECIMAL, Column, Sheet, xlsx_response
 
 from . import selectors, services, standards
@@ -86,11 +85,6 @@ def _keep_posted(rows, post) -> None:
             except (ArithmeticError, ValueError):
                 pass  # shown as typed
             ind.line = SimpleNamespace(points=raw, note=post.get(f"n_{ind.pk}", ""))
-
-
-def _flash_error(request, exc: ValidationError):
-    for msg in exc.messages:
-        messages.error(request, msg)
 
 
 # --- cycles ------------------------------------------------------------------------------------------------------
@@ -180,10 +174,14 @@ class CycleExportView(PortalPageMixin, View):
         return xlsx_response(f"{cycle.name}-评分.xlsx", [results, scores])
 
 
-class PublicityView(PortalPageMixin, View):
+class PublicityView(PortalPageMixin, ServiceFormView):
     """The printable public list; members under the cycle's organization may lodge an objection during 公示."""
 
-    def _cycle(self, request, pk):
+    template_name = "evaluations/publicity.html"
+    form_class = ObjectionForm
+    success_message = _("异议已提交，党委将在公示期内答复。")
+
+    def load(self, request, pk):
         cycle = Cycle.objects.filter(pk=pk).select_related("organization").first()
         if cycle is None:
             raise Http404
@@ -193,34 +191,30 @@ class PublicityView(PortalPageMixin, View):
                                        branch__path__startswith=cycle.organization.path).exists()
         if not (visible or member):
             raise Http404
-        return cycle, member
+        objects = {"cycle": cycle, "member": member, "evaluation": None}
+        if request.method == "POST":
+            evaluation_pk = request.POST.get("evaluation", "")
+            if not evaluation_pk.isdigit():
+                raise Http404
+            objects["evaluation"] = get_object_or_404(BranchEvaluation, pk=evaluation_pk, cycle=cycle)
+        return objects
 
-    def get(self, request, pk, form=None, target=None):
-        cycle, member = self._cycle(request, pk)
+    def context(self, form, objects):
+        cycle, member, evaluation = objects["cycle"], objects["member"], objects["evaluation"]
         rows = selectors.publicity_list(cycle=cycle)
         today = timezone.localdate()
         for r in rows:
             r.objection_open = (member and r.step == Step.PUBLICITY and r.publicity_starts_on <= today
                                 <= r.publicity_ends_on)
-        return render(request, "evaluations/publicity.html", {
-            "cycle": cycle, "rows": rows, "form": form or ObjectionForm(), "target": target, "member": member})
+        return {"cycle": cycle, "rows": rows, "form": form, "target": evaluation.pk if evaluation else None,
+                "member": member}
 
-    def post(self, request, pk):
-        cycle, member = self._cycle(request, pk)
-        evaluation_pk = request.POST.get("evaluation", "")
-        if not evaluation_pk.isdigit():
-            raise Http404
-        evaluation = get_object_or_404(BranchEvaluation, pk=evaluation_pk, cycle=cycle)
-        form = ObjectionForm(request.POST)
-        if form.is_valid():
-            try:
-                services.objection_lodge(evaluation=evaluation, by=request.user, text=form.cleaned_data["text"])
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("异议已提交，党委将在公示期内答复。"))
-                return redirect("evaluations:publicity", pk=cycle.pk)
-        return self.get(request, pk, form=form, target=evaluation.pk)
+    def perform(self, form, objects):
+        return services.objection_lodge(evaluation=objects["evaluation"], by=self.request.user,
+                                        text=form.cleaned_data["text"])
+
+    def success_url(self, objection, objects):
+        return reverse("evaluations:publicity", kwargs={"pk": objects["cycle"].pk})
 
 
 # --- one branch in a cycle ---------------------------------------------------------------------------------------
@@ -253,88 +247,143 @@ class EvaluationDetailView(PortalPageMixin, View):
         return render(request, "evaluations/evaluation_detail.html", ctx)
 
 
-class EvaluationActionView(PortalPageMixin, View):
-    """POST-only actions of staff (MANAGE above the branch) on one branch's evaluation."""
+class _EvaluationAction(ServiceActionView):
+    """A POST-only action of staff (MANAGE above the branch) on one branch's evaluation."""
 
-    def post(self, request, pk, action):
+    message_per_error = True
+
+    def load(self, request, pk, action):
         ev = selectors.evaluation_get(user=request.user, pk=pk)
         if not can(request.user, MANAGE, ev.organization.path):
             raise PermissionDenied(gettext("只有党务工作者可以执行此操作。"))
-        handler = getattr(self, f"do_{action}", None)
-        if handler is None:
-            raise Http404
-        try:
-            message = handler(request, ev)
-        except ValidationError as exc:
-            _flash_error(request, exc)
-        else:
-            if message:
-                messages.success(request, message)
-        return redirect(ev)
+        return {"ev": ev}
 
-    def _form(self, form_class, request, **kw):
-        form = form_class(request.POST, request.FILES, **kw) if form_class in (AdjustForm,) else form_class(
-            request.POST, **kw)
-        if not form.is_valid():
-            raise ValidationError([f"{form.fields[f].label if f in form.fields else ''}：{e}" for f, errs in
-                                   form.errors.items() for e in errs])
-        return form.cleaned_data
+    def invalid_form_messages(self, form):
+        return [f"{form.fields[f].label if f in form.fields else ''}：{e}" for f, errs in form.errors.items()
+                for e in errs]
 
-    def do_assign(self, request, ev):
-        data = self._form(AssignForm, request, evaluation=ev)
-        services.reviewer_assign(evaluation=ev, reviewer=data["reviewer"], by=request.user)
+    def get_success_message(self, message, objects):
+        return message   # each action's perform answers its message
+
+    def redirect_url(self, objects):
+        return objects["ev"]
+
+
+class EvaluationAssignAction(_EvaluationAction):
+    form_class = AssignForm
+
+    def form_kwargs(self, objects):
+        return {"evaluation": objects["ev"]}
+
+    def perform(self, form, objects):
+        services.reviewer_assign(evaluation=objects["ev"], reviewer=form.cleaned_data["reviewer"], by=self.request.user)
         return gettext("已分配评审人。")
 
-    def do_close_review(self, request, ev):
-        services.review_close(evaluation=ev, by=request.user)
+
+class EvaluationCloseReviewAction(_EvaluationAction):
+    def perform(self, form, objects):
+        services.review_close(evaluation=objects["ev"], by=self.request.user)
         return gettext("已提交党委审定。")
 
-    def do_approve(self, request, ev):
-        data = self._form(MeetingForm, request)
-        services.committee_approve(evaluation=ev, by=request.user, meeting=data["meeting"],
+
+class EvaluationApproveAction(_EvaluationAction):
+    form_class = MeetingForm
+
+    def perform(self, form, objects):
+        ev, data = objects["ev"], form.cleaned_data
+        services.committee_approve(evaluation=ev, by=self.request.user, meeting=data["meeting"],
                                    decided_on=data["decided_on"], comment=data["comment"])
         return gettext("党委审定通过，公示至 {end:%Y年%m月%d日}。").format(end=ev.publicity_ends_on)
 
-    def do_return(self, request, ev):
-        data = self._form(ReturnForm, request)
-        services.committee_return(evaluation=ev, by=request.user, reason=data["reason"], meeting=data["meeting"])
+
+class EvaluationReturnAction(_EvaluationAction):
+    form_class = ReturnForm
+
+    def perform(self, form, objects):
+        data = form.cleaned_data
+        services.committee_return(evaluation=objects["ev"], by=self.request.user, reason=data["reason"],
+                                  meeting=data["meeting"])
         return gettext("已退回评审。")
 
-    def do_publish(self, request, ev):
-        services.result_publish(evaluation=ev, by=request.user)
+
+class EvaluationPublishAction(_EvaluationAction):
+    def perform(self, form, objects):
+        services.result_publish(evaluation=objects["ev"], by=self.request.user)
         return gettext("结果已发布。")
 
-    def do_exclude(self, request, ev):
-        data = self._form(ReasonForm, request)
-        services.evaluation_exclude(evaluation=ev, reason=data["reason"], by=request.user)
+
+class EvaluationExcludeAction(_EvaluationAction):
+    form_class = ReasonForm
+
+    def perform(self, form, objects):
+        services.evaluation_exclude(evaluation=objects["ev"], reason=form.cleaned_data["reason"], by=self.request.user)
         return gettext("已设为不参评。")
 
-    def do_answer(self, request, ev):
-        objection = get_object_or_404(Objection, pk=request.POST.get("objection"), evaluation=ev)
-        data = self._form(AnswerForm, request)
-        services.objection_answer(objection=objection, by=request.user, upheld=data["upheld"], answer=data["answer"])
+
+class EvaluationAnswerAction(_EvaluationAction):
+    form_class = AnswerForm
+
+    def load(self, request, pk, action):
+        objects = super().load(request, pk, action)
+        return {**objects, "objection": get_object_or_404(Objection, pk=request.POST.get("objection"),
+                                                          evaluation=objects["ev"])}
+
+    def perform(self, form, objects):
+        data = form.cleaned_data
+        services.objection_answer(objection=objects["objection"], by=self.request.user, upheld=data["upheld"],
+                                  answer=data["answer"])
         return gettext("已答复异议。")
 
-    def do_extend(self, request, ev):
-        data = self._form(ExtendForm, request)
+
+class EvaluationExtendAction(_EvaluationAction):
+    form_class = ExtendForm
+
+    def perform(self, form, objects):
+        ev, data = objects["ev"], form.cleaned_data
         ext = services.deadline_extend(cycle=ev.cycle, organization=ev.organization, step=data["step"],
-                                       until=data["until"], reason=data["reason"], by=request.user)
+                                       until=data["until"], reason=data["reason"], by=self.request.user)
         return gettext("已登记延期至 {until:%Y年%m月%d日}。").format(until=ext.until)
 
-    def do_change_stars(self, request, ev):
-        data = self._form(StarsForm, request)
-        services.committee_change_stars(evaluation=ev, by=request.user, to_stars=data["to_stars"],
-                                        reason=data["reason"])
+
+class EvaluationChangeStarsAction(_EvaluationAction):
+    form_class = StarsForm
+
+    def perform(self, form, objects):
+        services.committee_change_stars(evaluation=objects["ev"], by=self.request.user,
+                                        to_stars=form.cleaned_data["to_stars"], reason=form.cleaned_data["reason"])
         return gettext("已调整拟定星级。")
 
-    def do_adjust(self, request, ev):
-        data = self._form(AdjustForm, request)
-        services.result_adjust(evaluation=ev, by=request.user, kind=data["kind"], reason=data["reason"],
-                               decided_on=data["decided_on"], to_stars=data["to_stars"], uploads=data["evidence"])
+
+class EvaluationAdjustAction(_EvaluationAction):
+    form_class = AdjustForm
+
+    def perform(self, form, objects):
+        data = form.cleaned_data
+        services.result_adjust(evaluation=objects["ev"], by=self.request.user, kind=data["kind"],
+                               reason=data["reason"], decided_on=data["decided_on"], to_stars=data["to_stars"],
+                               uploads=data["evidence"])
         return gettext("已调整评定结果，并通知该支部。")
 
 
-class SelfAssessmentView(PortalPageMixin, View):
+class EvaluationActionView(PortalPageMixin, PostActionsView):
+    """POST-only actions of staff (MANAGE above the branch) on one branch's evaluation (the message is the
+    action's result)."""
+
+    actions = {"assign": EvaluationAssignAction, "close_review": EvaluationCloseReviewAction,
+               "approve": EvaluationApproveAction, "return": EvaluationReturnAction,
+               "publish": EvaluationPublishAction, "exclude": EvaluationExcludeAction,
+               "answer": EvaluationAnswerAction, "extend": EvaluationExtendAction,
+               "change_stars": EvaluationChangeStarsAction, "adjust": EvaluationAdjustAction}
+
+    def unknown_action(self, request, pk, action):
+        _EvaluationAction().load(request, pk, action)   # out of reach or not staff: 404/403 first
+        raise Http404
+
+
+class SelfAssessmentView(PortalPageMixin, ServiceActionView):
+    """The branch's self-assessment sheet (a grid, not a form): saving it is one service; a refusal or a
+    conflicting save shows the sheet again with what was typed."""
+
     def _get(self, request, pk):
         ev = selectors.evaluation_get(user=request.user, pk=pk, action=CHANGE)
         if not can_self_assess(request.user, ev):
@@ -358,33 +407,29 @@ class SelfAssessmentView(PortalPageMixin, View):
                        "deductionCap": float(ev.cycle.standard.deduction_cap)},
         })
 
-    def post(self, request, pk):
-        ev = self._get(request, pk)
-        submit = "submit" in request.POST
-        sheet = ev.sheets.filter(kind=SheetKind.SELF).first()
-        conflict = stale_message(sheet, request.POST.get(VERSION_FIELD))
-        if conflict:   # someone saved the self-assessment since this page was shown: keep what was typed, save nothing
-            return self.render(request, ev, sheet, errors=[conflict])
-        try:
-            with atomic_with_files():   # a refused save keeps no evidence rows and no stored files
-                # Checked again under locks (evaluation, then sheet): a save arriving at the same instant waits
-                # here and then sees this one's version instead of overwriting it.
-                BranchEvaluation.objects.select_for_update().filter(pk=ev.pk).first()
-                check_unchanged(ev.sheets.filter(kind=SheetKind.SELF).first(), request.POST.get(VERSION_FIELD))
-                for key in request.FILES:
-                    if key.startswith("f_") and key[2:].isdigit():
-                        for f in request.FILES.getlist(key):
-                            services.evidence_add(evaluation=ev, by=request.user, upload=f,
-                                                  indicator=ev.cycle.standard.indicators.get(pk=int(key[2:])))
-                services.self_assessment_save(evaluation=ev, by=request.user, entries=_entries_from_post(request.POST),
-                                              narrative=request.POST.get("narrative", ""), submit=submit)
-        except ValidationError as exc:
-            return self.render(request, ev, ev.sheets.filter(kind=SheetKind.SELF).first(), errors=exc.messages)
-        messages.success(request, _("自评已提交，进入上级评审。") if submit else gettext("草稿已保存。"))
-        return redirect(ev if submit else request.path)
+    def load(self, request, pk):
+        return {"ev": self._get(request, pk)}
+
+    def perform(self, form, objects):
+        post, files = self.request.POST, self.request.FILES
+        uploads = {int(key[2:]): files.getlist(key) for key in files if key.startswith("f_") and key[2:].isdigit()}
+        return services.self_assessment_page_save(evaluation=objects["ev"], by=self.request.user,
+                                                  entries=_entries_from_post(post), narrative=post.get("narrative", ""),
+                                                  submit="submit" in post, uploads=uploads,
+                                                  version=post.get(VERSION_FIELD))
+
+    def refused(self, exc, form, objects):
+        ev = objects["ev"]
+        return self.render(self.request, ev, ev.sheets.filter(kind=SheetKind.SELF).first(), errors=exc.messages)
+
+    def get_success_message(self, ev, objects):
+        return _("自评已提交，进入上级评审。") if "submit" in self.request.POST else gettext("草稿已保存。")
+
+    def redirect_url(self, objects):
+        return objects["ev"] if "submit" in self.request.POST else self.request.path
 
 
-class ScoreSheetView(PortalPageMixin, View):
+class ScoreSheetView(PortalPageMixin, ServiceActionView):
     """The reviewer's scoring form: keyboard friendly, running totals in static/js, maximums enforced by the service."""
 
     def _get(self, request, pk):
@@ -412,21 +457,22 @@ class ScoreSheetView(PortalPageMixin, View):
     def get(self, request, pk):
         return self.render(request, self._get(request, pk))
 
-    def post(self, request, pk):
-        sheet = self._get(request, pk)
-        submit = "submit" in request.POST
-        conflict = stale_message(sheet, request.POST.get(VERSION_FIELD))
-        if conflict:   # the same sheet saved from another tab or device since this page was shown
-            return self.render(request, sheet, errors=[conflict])
-        try:
-            with atomic_with_files():
-                check_unchanged(sheet, request.POST.get(VERSION_FIELD))   # under a row lock, with the write
-                services.review_save(sheet=sheet, by=request.user, entries=_entries_from_post(request.POST),
-                                     submit=submit)
-        except ValidationError as exc:
-            return self.render(request, sheet, errors=exc.messages)
-        messages.success(request, _("评分已提交。") if submit else gettext("草稿已保存。"))
-        return redirect("evaluations:worklist" if submit else request.path)
+    def load(self, request, pk):
+        return {"sheet": self._get(request, pk)}
+
+    def perform(self, form, objects):
+        post = self.request.POST
+        return services.review_page_save(sheet=objects["sheet"], by=self.request.user, entries=_entries_from_post(post),
+                                         submit="submit" in post, version=post.get(VERSION_FIELD))
+
+    def refused(self, exc, form, objects):
+        return self.render(self.request, objects["sheet"], errors=exc.messages)
+
+    def get_success_message(self, sheet, objects):
+        return _("评分已提交。") if "submit" in self.request.POST else gettext("草稿已保存。")
+
+    def redirect_url(self, objects):
+        return reverse("evaluations:worklist") if "submit" in self.request.POST else self.request.path
 
 
 class WorklistView(PortalPageMixin, View):
@@ -512,45 +558,68 @@ class RectificationCreateView(PortalPageMixin, RequireActionMixin, SingleSubmitM
                                              **form.cleaned_data)
 
 
-class RectificationDetailView(PortalPageMixin, View):
-    def get(self, request, pk, progress_form=None, verify_form=None):
-        rect = selectors.rectification_get(user=request.user, pk=pk)
-        return render(request, "evaluations/rectification_detail.html", {
-            "rect": rect, "overdue": rect.is_overdue(), "history": history_rows(rect),
+def _rectification_ctx(request, rect, progress_form=None, verify_form=None):
+    return {"rect": rect, "overdue": rect.is_overdue(), "history": history_rows(rect),
             "can_report": can_report_rectification(request.user, rect) and rect.status != "closed",
             "can_verify": can_verify_rectification(request.user, rect) and rect.status == "reported",
-            "progress_form": progress_form or ProgressForm(), "verify_form": verify_form or VerifyForm()})
+            "progress_form": progress_form or ProgressForm(), "verify_form": verify_form or VerifyForm()}
 
-    def post(self, request, pk):
+
+class _RectificationFormAction(ServiceFormView):
+    """A form on the 整改 page (POST only); refused input shows the page again (as it is now) with its errors."""
+
+    template_name = "evaluations/rectification_detail.html"
+    form_key = ""
+
+    def context(self, form, objects):
+        rect = selectors.rectification_get(user=self.request.user, pk=objects["rect"].pk)
+        return _rectification_ctx(self.request, rect, **{self.form_key: form})
+
+    def success_url(self, result, objects):
+        return objects["rect"]
+
+
+class RectificationVerifyAction(_RectificationFormAction):
+    form_class = VerifyForm
+    form_key = "verify_form"
+    success_message = _("已记录核验结果。")
+
+    def load(self, request, pk):
         rect = selectors.rectification_get(user=request.user, pk=pk)
-        if request.POST.get("action") == "verify":
-            if not can_verify_rectification(request.user, rect):
-                raise PermissionDenied(gettext("只有评审人员或党务工作者可以核验销号。"))
-            form = VerifyForm(request.POST)
-            if form.is_valid():
-                try:
-                    func = (services.rectification_close if form.cleaned_data["decision"] == "close"
-                            else services.rectification_send_back)
-                    func(rectification=rect, by=request.user, text=form.cleaned_data["text"])
-                except ValidationError as exc:
-                    apply_validation_error(form, exc)
-                else:
-                    messages.success(request, _("已记录核验结果。"))
-                    return redirect(rect)
-            return self.get(request, pk, verify_form=form)
+        if not can_verify_rectification(request.user, rect):
+            raise PermissionDenied(gettext("只有评审人员或党务工作者可以核验销号。"))
+        return {"rect": rect}
+
+    def perform(self, form, objects):
+        return services.rectification_verify(rectification=objects["rect"], decision=form.cleaned_data["decision"],
+                                             text=form.cleaned_data["text"], by=self.request.user)
+
+
+class RectificationReportAction(_RectificationFormAction):
+    form_class = ProgressForm
+    form_key = "progress_form"
+    success_message = _("整改进展已报告，等待核验。")
+
+    def load(self, request, pk):
+        rect = selectors.rectification_get(user=request.user, pk=pk)
         if not can_report_rectification(request.user, rect):
             raise PermissionDenied(gettext("只有责任支部可以报告整改进展。"))
-        form = ProgressForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.rectification_report(rectification=rect, by=request.user, text=form.cleaned_data["text"],
-                                              uploads=form.cleaned_data["evidence"])
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("整改进展已报告，等待核验。"))
-                return redirect(rect)
-        return self.get(request, pk, progress_form=form)
+        return {"rect": rect}
+
+    def perform(self, form, objects):
+        return services.rectification_report(rectification=objects["rect"], by=self.request.user,
+                                             text=form.cleaned_data["text"], uploads=form.cleaned_data["evidence"])
+
+
+class RectificationDetailView(PortalPageMixin, PostActionsView):
+    actions = {"verify": RectificationVerifyAction, "report": RectificationReportAction}
+
+    def action_name(self, request, kwargs):
+        return "verify" if request.POST.get("action") == "verify" else "report"
+
+    def get(self, request, pk):
+        rect = selectors.rectification_get(user=request.user, pk=pk)
+        return render(request, "evaluations/rectification_detail.html", _rectification_ctx(request, rect))
 
 
 # --- standards ---------------------------------------------------------------------------------------------------
@@ -578,7 +647,41 @@ class StandardListView(PortalPageMixin, View):
         return redirect(st)
 
 
-class StandardDetailView(PortalPageMixin, View):
+class _StandardAction(ServiceActionView):
+    message_per_error = True
+
+    def load(self, request, pk):
+        return {"st": selectors.standard_get(user=request.user, pk=pk, action=MANAGE)}
+
+    def redirect_url(self, objects):
+        return objects["st"]
+
+
+class StandardPublishAction(_StandardAction):
+    success_message = _("标准已发布并冻结。")
+
+    def perform(self, form, objects):
+        return services.standard_publish(standard=objects["st"], by=self.request.user)
+
+
+class StandardCopyAction(_StandardAction):
+    form_class = CopyForm
+    invalid_message = _("请填写有效年度。")
+    success_message = _("已复制为新的草稿版本，可修改后发布。")
+
+    def perform(self, form, objects):
+        return services.standard_copy(standard=objects["st"], by=self.request.user, year=form.cleaned_data["year"])
+
+    def success_url(self, copy, objects):
+        return copy
+
+
+class StandardDetailView(PortalPageMixin, PostActionsView):
+    actions = {"publish": StandardPublishAction, "copy": StandardCopyAction}
+
+    def unknown_action(self, request, pk):
+        return redirect(selectors.standard_get(user=request.user, pk=pk, action=MANAGE))   # nothing to do
+
     def get(self, request, pk):
         st = selectors.standard_get(user=request.user, pk=pk)
         tree = selectors.indicator_tree(st)
@@ -594,23 +697,6 @@ class StandardDetailView(PortalPageMixin, View):
             "copy_form": CopyForm(initial={"year": st.year + 1}), "history": history_rows(st),
             "bands": [(b["stars"], b["min"]) for b in st.bands], "quotas": st.quotas})
 
-    def post(self, request, pk):
-        st = selectors.standard_get(user=request.user, pk=pk, action=MANAGE)
-        try:
-            if request.POST.get("action") == "publish":
-                services.standard_publish(standard=st, by=request.user)
-                messages.success(request, _("标准已发布并冻结。"))
-            elif request.POST.get("action") == "copy":
-                form = CopyForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationError(gettext("请填写有效年度。"))
-                st = services.standard_copy(standard=st, by=request.user, year=form.cleaned_data["year"])
-                messages.success(request, _("已复制为新的草稿版本，可修改后发布。"))
-        except ValidationError as exc:
-            _flash_error(request, exc)
-        return redirect(st)
-
-
 class StandardExportView(PortalPageMixin, View):
     def get(self, request, pk):
 
@@ -618,22 +704,25 @@ class StandardExportView(PortalPageMixin, View):
         return xlsx_response(f"{st.name}-{st.year}-v{st.version}.xlsx", standards.export_sheets(st))
 
 
-class StandardImportView(PortalPageMixin, RequireActionMixin, View):
-    def get(self, request):
-        return render(request, "evaluations/standard_import.html", {"form": StandardImportForm(user=request.user)})
+class StandardImportView(PortalPageMixin, RequireActionMixin, ServiceFormView):
+    template_name = "evaluations/standard_import.html"
+    form_class = StandardImportForm
 
-    def post(self, request):
-        form = StandardImportForm(request.POST, request.FILES, user=request.user)
-        errors = []
-        if form.is_valid():
-            try:
-                st = standards.import_standard(fileobj=form.cleaned_data["file"], by=request.user,
-                                               organization=form.cleaned_data["organization"],
-                                               year=form.cleaned_data["year"])
-            except ValidationError as exc:
-                errors = exc.messages
-            else:
-                messages.success(request, gettext("已导入为草稿（{n} 项指标），核对后请发布。").format(n=st.indicators.count()))
-                return redirect(st)
-        return render(request, "evaluations/standard_import.html", {"form": form, "errors": errors})
+    def load(self, request):
+        return {"errors": []}
 
+    def form_kwargs(self, objects):
+        return {"user": self.request.user}
+
+    def context(self, form, objects):
+        return {"form": form, **({"errors": objects["errors"]} if self.request.method == "POST" else {})}
+
+    def perform(self, form, objects):
+        return standards.import_standard(fileobj=form.cleaned_data["file"], by=self.request.user,
+                                         organization=form.cleaned_data["organization"], year=form.cleaned_data["year"])
+
+    def refused(self, exc, form, objects):
+        objects["errors"] = exc.messages   # the sheet's problems are listed above the form
+
+    def get_success_message(self, st, objects):
+        return gettext("已导入为草稿（{n} 项指标），核对后请发布。").format(n=st.indicators.count())

@@ -37,6 +37,7 @@ from .models import (
     AttendanceStatus,
     FrequencyRule,
     PeriodClose,
+    Reminder,
     Talk,
     Vote,
     VoteKind,
@@ -183,7 +184,8 @@ def activity_create(*, organization: Organization, activity_type: ActivityType, 
 
 
 @transaction.atomic
-def activity_update(*, activity: Activity, by=None, leading_cadres=None, **fields) -> Activity:
+def activity_update(*, activity: Activity, by=None, leading_cadres=None, refresh_points: bool = True,
+                    **fields) -> Activity:
     check_not_locked(organization=activity.organization, on=activity.held_on)
     old_date = activity.held_on
     for name, value in fields.items():
@@ -195,14 +197,16 @@ def activity_update(*, activity: Activity, by=None, leading_cadres=None, **field
     with follow(activity):  # a new date, type or organization moves the record's count
         activity.save()
     _set_cadres(activity, leading_cadres)
-    _points_changed(activity, old_date.year)
+    if refresh_points:
+        _points_changed(activity, old_date.year)
     return activity
 
 
 @transaction.atomic
 def attendance_set(*, activity: Activity, marks: dict[int, tuple[str, str]], guests: list[str] | None = None,
-                   by=None) -> None:
-    """marks: {member id: (status, leave reason)} for members on the roster; guests: names of 列席 people."""
+                   by=None, refresh_points: bool = True) -> bool:
+    """marks: {member id: (status, leave reason)} for members on the roster; guests: names of 列席 people.
+    True when anything changed (activity_save recounts 积分 itself, once: refresh_points=False)."""
     check_not_locked(organization=activity.organization, on=activity.held_on)
     existing = {a.member_id: a for a in activity.attendances.filter(member__isnull=False)}
     changed = False
@@ -236,7 +240,9 @@ def attendance_set(*, activity: Activity, marks: dict[int, tuple[str, str]], gue
                 changed = True
     if changed:
         _touch(activity)
-        _points_changed(activity)
+        if refresh_points:
+            _points_changed(activity)
+    return changed
 
 
 def _points_changed(activity: Activity, *years: int) -> None:
@@ -256,6 +262,8 @@ def activity_save(*, activity: Activity | None, data: dict, marks_for, guests: l
     `marks_for(member_ids)` reads the roll's marks for the members on the record's roll (known only once it exists).
     """
     data = dict(data)
+    years = set()   # the roll's 积分 totals are recounted once, at the end, for the years the record was and is in
+    refresh = submit
     with atomic_with_files():
         if activity is None:
             activity = activity_create(organization=data.pop("organization"), activity_type=data.pop("activity_type"),
@@ -263,14 +271,20 @@ def activity_save(*, activity: Activity | None, data: dict, marks_for, guests: l
         else:
             data.pop("organization", None)
             data.pop("activity_type", None)
-            activity_update(activity=activity, by=by, **data)
+            years.add(activity.held_on.year)
+            activity_update(activity=activity, by=by, refresh_points=False, **data)
+            refresh = True
         if activity.activity_type.takes_attendance:
             on_roll = list(activity.attendances.filter(member__isnull=False).values_list("member_id", flat=True))
-            attendance_set(activity=activity, marks=marks_for(on_roll), guests=guests, by=by)
+            marked = attendance_set(activity=activity, marks=marks_for(on_roll), guests=guests, by=by,
+                                    refresh_points=False)
+            refresh = refresh or marked
         if photos:
             attachments_add(activity=activity, uploads=photos, by=by)
         if submit:
-            activity_submit(activity=activity, by=by)
+            activity_submit(activity=activity, by=by, refresh_points=False)
+        if refresh:
+            _points_changed(activity, *years)
     return activity
 
 
@@ -307,7 +321,7 @@ def meeting_quorum(activity: Activity) -> q.Quorum | None:
 
 
 @transaction.atomic
-def activity_submit(*, activity: Activity, by=None, today: date | None = None) -> Activity:
+def activity_submit(*, activity: Activity, by=None, today: date | None = None, refresh_points: bool = True) -> Activity:
     today = today or timezone.localdate()
     check_not_locked(organization=activity.organization, on=activity.held_on)
     errors = {}
@@ -335,7 +349,8 @@ def activity_submit(*, activity: Activity, by=None, today: date | None = None) -
     activity._history_user = by
     with follow(activity):
         activity.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
-    _points_changed(activity)
+    if refresh_points:
+        _points_changed(activity)
     return activity
 
 
@@ -530,3 +545,11 @@ def checkin(*, code: str, user, now: datetime | None = None) -> Attendance:
     _touch(activity)
     points_totals_refresh(member_ids=[member.pk], year=activity.held_on.year)
     return row
+
+
+def reminders_mark_read(*, user, pk=None) -> int:
+    """The user's unread reminders (or the one `pk`) marked read; another user's reminder is never touched."""
+    qs = Reminder.objects.filter(user=user, read_at__isnull=True)
+    if pk:
+        qs = qs.filter(pk=pk)
+    return qs.update(read_at=timezone.now())

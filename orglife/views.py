@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import qrcode
 import qrcode.image.svg
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -25,11 +24,10 @@ from branches.permissions import user_roles
 from members.models import Member
 from members.services.quorum import has_vote
 from portal.concurrency import SingleSubmitMixin
-from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, VIEW, can
 from portal.uploads import protected_file_response
-from portal.views import PortalPageMixin
+from portal.views import PortalPageMixin, PostActionsView, ServiceActionView, ServiceFormView
 
 from . import selectors as sel
 from . import services as svc
@@ -134,10 +132,11 @@ BASIC_FIELDS = ["organization", "activity_type", "title", "held_on", "starts_at"
 DETAIL_FIELDS = ["host", "recorder", "first_topic", "topics", "minutes", "resolutions", "leading_cadres", "guests"]
 
 
-class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
+class ActivityFormView(PortalPageMixin, SingleSubmitMixin, ServiceFormView):
     """Create (no pk) or edit a record with its attendance grid and uploads; "save draft" or "submit"."""
 
-    template = "orglife/form.html"
+    template_name = "orglife/form.html"
+    form_class = ActivityForm
 
     def _activity(self, request, pk):
         if pk is None:
@@ -155,24 +154,17 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
             if str(data.get("activity_type") or "").isdigit() else None
         return org, atype
 
-    def _render(self, request, form, activity, org, on, activity_type=None):
-        tiles = _roster_context(org, on, activity, activity_type)
-        if request.method == "POST":  # re-shown after an error or a conflict: the marks the user made, not the saved ones
-            present = set(request.POST.getlist("present"))
-            for t in tiles:
-                t["present"] = str(t["member"].pk) in present
-                t["exception"] = request.POST.get(f"exception-{t['member'].pk}", t["exception"])
-        return render(request, self.template, {
-            "form": form, "activity": activity, "org": org, "tiles": tiles,
-            "exception_choices": EXCEPTION_CHOICES,
-            "types_json": {t.pk: t.category for t in ActivityType.objects.filter(is_active=True)},
-            "quorum_json": {"general": bool(activity and activity.activity_type.is_general_meeting),
-                            "committee": bool(activity and activity.activity_type.category == "committee_meeting")},
-            "members_count": Member.objects.filter(branch=org).count() if org else 0,
-            "basic_fields": BASIC_FIELDS, "detail_fields": DETAIL_FIELDS,
-        })
+    def load(self, request, pk=None):
+        activity = self._activity(request, pk)
+        data = request.POST if request.method == "POST" else {"organization": request.GET.get("organization"),
+                                                              "activity_type": request.GET.get("type")}
+        org, atype = self._org_type(request, activity, data)
+        if org is None:
+            raise PermissionDenied(NO_CHANGE_RIGHTS)
+        return {"pk": pk, "activity": activity, "org": org, "atype": atype}
 
-    def _form(self, request, activity, data=None, files=None, org=None):
+    def form_kwargs(self, objects):
+        request, activity, org = self.request, objects["activity"], objects["org"]
         orgs = sel.loggable_organizations(user=request.user)
         branch_id = (org.pk if org and org.is_branch else None) or (
             Organization.objects.filter(path=org.parent_path).values_list("pk", flat=True).first() if org else None)
@@ -187,41 +179,46 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, View):
                 if str(request.GET.get("type") or "").isdigit() else None
             if atype:
                 initial["title"] = _("{day:%-m}月{type}").format(day=_today(), type=atype.name)
-        return ActivityForm(data, files, instance=activity, initial=initial, organizations=orgs, members=members)
+        return {"instance": activity, "initial": initial, "organizations": orgs, "members": members}
 
-    def get(self, request, pk=None):
-        activity = self._activity(request, pk)
-        org, atype = self._org_type(request, activity, {"organization": request.GET.get("organization"),
-                                                         "activity_type": request.GET.get("type")})
-        if org is None:
-            raise PermissionDenied(NO_CHANGE_RIGHTS)
-        form = self._form(request, activity, org=org)
-        on = activity.held_on if activity else _today()
-        return self._render(request, form, activity, org, on, atype)
+    def context(self, form, objects):
+        request, activity, org = self.request, objects["activity"], objects["org"]
+        if request.method == "POST":
+            cleaned = getattr(form, "cleaned_data", None) or {}
+            on = cleaned.get("held_on") or _today()
+        else:
+            on = activity.held_on if activity else _today()
+        tiles = _roster_context(org, on, activity, objects["atype"])
+        if request.method == "POST":  # re-shown after an error or a conflict: the marks the user made, not the saved ones
+            present = set(request.POST.getlist("present"))
+            for t in tiles:
+                t["present"] = str(t["member"].pk) in present
+                t["exception"] = request.POST.get(f"exception-{t['member'].pk}", t["exception"])
+        return {
+            "form": form, "activity": activity, "org": org, "tiles": tiles,
+            "exception_choices": EXCEPTION_CHOICES,
+            "types_json": {t.pk: t.category for t in ActivityType.objects.filter(is_active=True)},
+            "quorum_json": {"general": bool(activity and activity.activity_type.is_general_meeting),
+                            "committee": bool(activity and activity.activity_type.category == "committee_meeting")},
+            "members_count": Member.objects.filter(branch=org).count() if org else 0,
+            "basic_fields": BASIC_FIELDS, "detail_fields": DETAIL_FIELDS,
+        }
 
-    def post(self, request, pk=None):
-        activity = self._activity(request, pk)
-        org, atype = self._org_type(request, activity, request.POST)
-        if org is None:
-            raise PermissionDenied(NO_CHANGE_RIGHTS)
-        form = self._form(request, activity, request.POST, request.FILES, org=org)
-        submit = "submit" in request.POST
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            photos = data.pop("photos", []) or []
-            guests = data.pop("guests", "").splitlines()
-            try:
-                activity = svc.activity_save(activity=activity, data=data, guests=guests, photos=photos, submit=submit,
-                                             marks_for=lambda on_roll: parse_marks(request.POST, on_roll),
-                                             by=request.user)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-                activity = self._activity(request, pk)
-            else:
-                messages.success(request, _("已提交，计入本期完成情况。") if submit else _("草稿已保存。"))
-                return redirect(activity)
-        on = form.cleaned_data.get("held_on") if hasattr(form, "cleaned_data") and form.cleaned_data.get("held_on") else _today()
-        return self._render(request, form, activity, org, on, atype)
+    def perform(self, form, objects):
+        request = self.request
+        data = dict(form.cleaned_data)
+        photos = data.pop("photos", []) or []
+        guests = data.pop("guests", "").splitlines()
+        return svc.activity_save(activity=objects["activity"], data=data, guests=guests, photos=photos,
+                                 submit="submit" in request.POST,
+                                 marks_for=lambda on_roll: parse_marks(request.POST, on_roll), by=request.user)
+
+    def refused(self, exc, form, objects):
+        super().refused(exc, form, objects)
+        objects["activity"] = self._activity(self.request, objects["pk"])   # the page shows the record as saved
+
+    def get_success_message(self, activity, objects):
+        return _("已提交，计入本期完成情况。") if "submit" in self.request.POST else _("草稿已保存。")
 
 
 def _qr_svg(url: str) -> str:
@@ -256,39 +253,65 @@ class ActivityDetailView(PortalPageMixin, View):
         return render(request, "orglife/detail.html", ctx)
 
 
-class ActivityActionView(PortalPageMixin, View):
+class _ActivityAction(ServiceActionView):
+    message_per_error = True
+
+    def load(self, request, pk, action):
+        return {"activity": sel.activity_detail(user=request.user, pk=pk, action=CHANGE)}
+
+    def redirect_url(self, objects):
+        return objects["activity"]
+
+
+class ActivitySubmitAction(_ActivityAction):
+    success_message = _("已提交。")
+
+    def perform(self, form, objects):
+        return svc.activity_submit(activity=objects["activity"], by=self.request.user)
+
+
+class ActivityVoidAction(_ActivityAction):
+    form_class = VoidForm
+    invalid_message = _("请填写作废原因。")
+    success_message = _("记录已作废，不再计入完成情况。")
+
+    def perform(self, form, objects):
+        return svc.activity_void(activity=objects["activity"], reason=form.cleaned_data["reason"], by=self.request.user)
+
+
+class ActivityVoteAction(_ActivityAction):
+    form_class = VoteForm
+
+    def form_kwargs(self, objects):
+        return {"members": Member.objects.filter(branch__path__startswith=objects["activity"].organization.path)}
+
+    def perform(self, form, objects):
+        data = form.cleaned_data
+        return svc.vote_record(activity=objects["activity"], by=self.request.user, kind=data["kind"],
+                               subject=data["subject"], subject_member=data["subject_member"], yes=data["yes"],
+                               no=data["no"] or 0, abstain=data["abstain"] or 0, written_yes=data["written_yes"] or 0)
+
+    def get_success_message(self, vote, objects):
+        return _("表决已登记：通过。") if vote.passed else _("表决已登记：未通过。")
+
+
+class ActivityUploadAction(_ActivityAction):
+    success_message = _("附件已上传。")
+
+    def perform(self, form, objects):
+        return svc.attachments_add(activity=objects["activity"], uploads=self.request.FILES.getlist("files"),
+                                   by=self.request.user)
+
+
+class ActivityActionView(PortalPageMixin, PostActionsView):
     """POST-only actions on a record: submit, void, add a vote, upload attachments."""
 
-    def post(self, request, pk, action):
-        activity = sel.activity_detail(user=request.user, pk=pk, action=CHANGE)
-        try:
-            if action == "submit":
-                svc.activity_submit(activity=activity, by=request.user)
-                messages.success(request, _("已提交。"))
-            elif action == "void":
-                form = VoidForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationError(_("请填写作废原因。"))
-                svc.activity_void(activity=activity, reason=form.cleaned_data["reason"], by=request.user)
-                messages.success(request, _("记录已作废，不再计入完成情况。"))
-            elif action == "vote":
-                form = VoteForm(request.POST, members=Member.objects.filter(branch__path__startswith=activity.organization.path))
-                if not form.is_valid():
-                    raise ValidationError([e for errs in form.errors.values() for e in errs])
-                data = form.cleaned_data
-                vote = svc.vote_record(activity=activity, by=request.user, kind=data["kind"], subject=data["subject"],
-                                       subject_member=data["subject_member"], yes=data["yes"], no=data["no"] or 0,
-                                       abstain=data["abstain"] or 0, written_yes=data["written_yes"] or 0)
-                messages.success(request, _("表决已登记：通过。") if vote.passed else _("表决已登记：未通过。"))
-            elif action == "upload":
-                svc.attachments_add(activity=activity, uploads=request.FILES.getlist("files"), by=request.user)
-                messages.success(request, _("附件已上传。"))
-            else:
-                raise Http404
-        except ValidationError as exc:
-            for msg in exc.messages:
-                messages.error(request, msg)
-        return redirect(activity)
+    actions = {"submit": ActivitySubmitAction, "void": ActivityVoidAction, "vote": ActivityVoteAction,
+               "upload": ActivityUploadAction}
+
+    def unknown_action(self, request, pk, action):
+        sel.activity_detail(user=request.user, pk=pk, action=CHANGE)   # out of reach: 404 first
+        raise Http404
 
 
 class AttachmentFileView(PortalPageMixin, View):
@@ -396,29 +419,28 @@ class OrgLifeView(PortalPageMixin, View):
         return render(request, "orglife/org.html", ctx)
 
 
-class TalkCreateView(PortalPageMixin, SingleSubmitMixin, View):
-    def _setup(self, request, pk):
+class TalkCreateView(PortalPageMixin, SingleSubmitMixin, ServiceFormView):
+    template_name = "orglife/talk_form.html"
+    form_class = TalkForm
+    success_message = _("谈心谈话已登记。")
+
+    def load(self, request, pk):
         org = sel.organization_for(user=request.user, pk=pk, action=CHANGE)
         if not org.is_branch:
             raise Http404
-        return org, Member.objects.filter(branch=org, is_active=True).order_by("name")
+        return {"org": org}
 
-    def get(self, request, pk):
-        org, members = self._setup(request, pk)
-        return render(request, "orglife/talk_form.html", {"org": org, "form": TalkForm(members=members)})
+    def form_kwargs(self, objects):
+        return {"members": Member.objects.filter(branch=objects["org"], is_active=True).order_by("name")}
 
-    def post(self, request, pk):
-        org, members = self._setup(request, pk)
-        form = TalkForm(request.POST, members=members)
-        if form.is_valid():
-            try:
-                svc.talk_create(organization=org, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("谈心谈话已登记。"))
-                return redirect("orglife:orglife", org.pk)
-        return render(request, "orglife/talk_form.html", {"org": org, "form": form})
+    def context(self, form, objects):
+        return {"org": objects["org"], "form": form}
+
+    def perform(self, form, objects):
+        return svc.talk_create(organization=objects["org"], by=self.request.user, **form.cleaned_data)
+
+    def success_url(self, talk, objects):
+        return reverse("orglife:orglife", args=[objects["org"].pk])
 
 
 # --- staff: compliance table, attendance -----------------------------------------------------------------
@@ -517,74 +539,99 @@ class AttendanceView(PortalPageMixin, View):
 # --- staff: periods and rules ----------------------------------------------------------------------------
 
 
-class PeriodsView(PortalPageMixin, View):
-    def _ctx(self, request, form):
+def _periods_ctx(request, form):
+    managed = Organization.objects.restrict(request.user, MANAGE)
+    closes = PeriodClose.objects.filter(organization__in=managed).select_related(
+        "organization", "closed_by", "reopened_by")[:100]
+    return {"form": form, "closes": closes, "reopen_form": ReopenForm()}
+
+
+class PeriodCloseAction(ServiceFormView):
+    template_name = "orglife/periods.html"
+    form_class = PeriodCloseForm
+    success_message = _("已关账：该期间的记录已锁定。")
+
+    def load(self, request):
+        _require_manage_somewhere(request.user)
+        return {}
+
+    def form_kwargs(self, objects):
+        managed = Organization.objects.restrict(self.request.user, MANAGE).exclude(kind="party_group")
+        return {"organizations": managed}
+
+    def context(self, form, objects):
+        return _periods_ctx(self.request, form)
+
+    def perform(self, form, objects):
+        return svc.period_close(organization=form.cleaned_data["organization"], period=form.cleaned_data["period"].key,
+                                by=self.request.user)
+
+    def success_url(self, close, objects):
+        return reverse("orglife:periods")
+
+
+class PeriodReopenAction(ServiceActionView):
+    message_per_error = True
+
+    def load(self, request):
+        _require_manage_somewhere(request.user)
         managed = Organization.objects.restrict(request.user, MANAGE)
-        closes = PeriodClose.objects.filter(organization__in=managed).select_related(
-            "organization", "closed_by", "reopened_by")[:100]
-        return {"form": form, "closes": closes, "reopen_form": ReopenForm()}
+        return {"close": get_object_or_404(PeriodClose.objects.filter(organization__in=managed,
+                                                                      reopened_at__isnull=True),
+                                           pk=request.POST["reopen"])}
+
+    def perform(self, form, objects):
+        return svc.period_reopen(close=objects["close"], reason=self.request.POST.get("reason", ""),
+                                 by=self.request.user)
+
+    def get_success_message(self, close, objects):
+        close = objects["close"]
+        return _("{org} {period} 已重新开放。").format(org=close.organization, period=close.period)
+
+    def redirect_url(self, objects):
+        return reverse("orglife:periods")
+
+
+class PeriodsView(PortalPageMixin, PostActionsView):
+    actions = {"reopen": PeriodReopenAction, "close": PeriodCloseAction}
+
+    def action_name(self, request, kwargs):
+        return "reopen" if "reopen" in request.POST else "close"
 
     def get(self, request):
         _require_manage_somewhere(request.user)
         managed = Organization.objects.restrict(request.user, MANAGE).exclude(kind="party_group")
         form = PeriodCloseForm(organizations=managed, initial={"period": Period.containing(RulePer.MONTH, _today()).previous().key})
-        return render(request, "orglife/periods.html", self._ctx(request, form))
+        return render(request, "orglife/periods.html", _periods_ctx(request, form))
 
-    def post(self, request):
+
+class RulesView(PortalPageMixin, ServiceFormView):
+    template_name = "orglife/rules.html"
+    form_class = RuleForm
+    success_message = _("频次要求已保存，对该组织及其下级生效。")
+
+    def load(self, request):
         _require_manage_somewhere(request.user)
-        managed = Organization.objects.restrict(request.user, MANAGE)
-        if "reopen" in request.POST:
-            close = get_object_or_404(PeriodClose.objects.filter(organization__in=managed, reopened_at__isnull=True),
-                                      pk=request.POST["reopen"])
-            try:
-                svc.period_reopen(close=close, reason=request.POST.get("reason", ""), by=request.user)
-            except ValidationError as exc:
-                for m in exc.messages:
-                    messages.error(request, m)
-            else:
-                messages.success(request, _("{org} {period} 已重新开放。").format(org=close.organization, period=close.period))
-            return redirect("orglife:periods")
-        form = PeriodCloseForm(request.POST, organizations=managed.exclude(kind="party_group"))
-        if form.is_valid():
-            try:
-                svc.period_close(organization=form.cleaned_data["organization"], period=form.cleaned_data["period"].key,
-                                 by=request.user)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已关账：该期间的记录已锁定。"))
-                return redirect("orglife:periods")
-        return render(request, "orglife/periods.html", self._ctx(request, form))
+        return {"managed": Organization.objects.restrict(request.user, MANAGE).exclude(kind="party_group")}
 
+    def form_kwargs(self, objects):
+        managed = objects["managed"]
+        return {"organizations": managed, **({"initial": {"organization": managed.first()}}
+                                              if self.request.method == "GET" else {})}
 
-class RulesView(PortalPageMixin, View):
-    def _ctx(self, request, form):
-        managed = Organization.objects.restrict(request.user, MANAGE)
+    def context(self, form, objects):
+        managed = Organization.objects.restrict(self.request.user, MANAGE)
         rules = [r for r in load_rules()
                  if r.organization_id is None or managed.filter(pk=r.organization_id).exists()]
         roots = [o for o in managed.exclude(kind="party_group")[:1]]
         effective = effective_rules(roots, rules)[roots[0].pk] if roots else {}
         return {"form": form, "rules": rules, "effective": effective.values(), "root": roots[0] if roots else None}
 
-    def get(self, request):
-        _require_manage_somewhere(request.user)
-        managed = Organization.objects.restrict(request.user, MANAGE).exclude(kind="party_group")
-        return render(request, "orglife/rules.html",
-                      self._ctx(request, RuleForm(organizations=managed, initial={"organization": managed.first()})))
+    def perform(self, form, objects):
+        return svc.rule_override(by=self.request.user, **form.cleaned_data)
 
-    def post(self, request):
-        _require_manage_somewhere(request.user)
-        managed = Organization.objects.restrict(request.user, MANAGE).exclude(kind="party_group")
-        form = RuleForm(request.POST, organizations=managed)
-        if form.is_valid():
-            try:
-                svc.rule_override(by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("频次要求已保存，对该组织及其下级生效。"))
-                return redirect("orglife:rules")
-        return render(request, "orglife/rules.html", self._ctx(request, form))
+    def success_url(self, rule, objects):
+        return reverse("orglife:rules")
 
 
 # --- reminders -------------------------------------------------------------------------------------------
@@ -596,10 +643,7 @@ class RemindersView(PortalPageMixin, View):
         return render(request, "orglife/reminders.html", {"items": items})
 
     def post(self, request):
-        qs = Reminder.objects.filter(user=request.user, read_at__isnull=True)
-        if request.POST.get("id"):
-            qs = qs.filter(pk=request.POST["id"])
-        qs.update(read_at=timezone.now())
+        svc.reminders_mark_read(user=request.user, pk=request.POST.get("id") or None)
         target = request.POST.get("next", "")
         if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             return redirect(target)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.module_loading import import_string
@@ -45,6 +45,8 @@ class ServiceFormView(View):
     form_class = None
     title = ""
     success_message = ""
+    invalid_status = 200   # a detail page that carries the form answers its refused input with 400
+    refusals = (ValidationError,)   # what the service raises to say no (see `refused`)
 
     def load(self, request, **kwargs) -> dict:
         """The objects the page works on, as template context; raise Http404 for anything out of reach."""
@@ -68,24 +70,145 @@ class ServiceFormView(View):
     def context(self, form, objects: dict) -> dict:
         return {"form": form, "title": self.get_title(objects), **objects}
 
+    def refused(self, exc, form, objects: dict) -> None:
+        """The service said no (one of `refusals`): its errors go onto the form, which is shown again."""
+        apply_validation_error(form, exc)
+
     def get(self, request, **kwargs):
         objects = self.load(request, **kwargs)
         return render(request, self.template_name, self.context(self.form_class(**self.form_kwargs(objects)), objects))
 
+    def unavailable(self, objects: dict):
+        """None when the write can be tried; else the answer instead (e.g. a message and a redirect when there is
+        nothing left to act on)."""
+        return None
+
+    def notify_success(self, result, objects: dict) -> None:
+        message = self.get_success_message(result, objects)
+        if message:
+            messages.success(self.request, message)
+
     def post(self, request, **kwargs):
         objects = self.load(request, **kwargs)
+        answer = self.unavailable(objects)
+        if answer is not None:
+            return answer
         form = self.form_class(request.POST, request.FILES or None, **self.form_kwargs(objects))
         if form.is_valid():
             try:
                 result = self.perform(form, objects)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
+            except self.refusals as exc:
+                self.refused(exc, form, objects)
             else:
-                message = self.get_success_message(result, objects)
-                if message:
-                    messages.success(request, message)
+                self.notify_success(result, objects)
                 return redirect(self.success_url(result, objects))
-        return render(request, self.template_name, self.context(form, objects))
+        return render(request, self.template_name, self.context(form, objects), status=self.invalid_status)
+
+
+def error_message(exc: ValidationError) -> str:
+    """A service's refusal as one flash message."""
+    return _("；").join(exc.messages)
+
+
+class ServiceActionView(View):
+    """A POST-only action (a button or a small form on another page): optionally a form, then one service, then a
+    redirect; an invalid form or the service's ValidationError becomes an error message and nothing is saved.
+
+    A subclass says what it works on (`load`, which checks the right, 404/403 otherwise), the optional
+    `form_class` (`form_kwargs`; `invalid_message` when it does not validate, else its errors), the service call
+    (`perform`) and where to go (`redirect_url`, or `success_url` / `failure_url` when they differ). A page that
+    shows itself again instead of redirecting overrides `form_invalid` / `refused`.
+    """
+
+    form_class = None
+    success_message = ""
+    invalid_message = ""
+    message_per_error = False   # each error on its own message (else one message, joined with "；")
+
+    def load(self, request, **kwargs) -> dict:
+        return {}
+
+    def form_kwargs(self, objects: dict) -> dict:
+        return {}
+
+    def perform(self, form, objects: dict):
+        raise NotImplementedError
+
+    def redirect_url(self, objects: dict):
+        raise NotImplementedError
+
+    def success_url(self, result, objects: dict):
+        return self.redirect_url(objects)
+
+    def failure_url(self, objects: dict):
+        return self.redirect_url(objects)
+
+    def get_success_message(self, result, objects: dict) -> str:
+        return self.success_message
+
+    def invalid_form_messages(self, form) -> list[str]:
+        if self.invalid_message:
+            return [self.invalid_message]
+        errors = [e for errs in form.errors.values() for e in errs]
+        return errors if self.message_per_error else [_("；").join(errors)]
+
+    def form_invalid(self, form, objects: dict):
+        """Refused input: its errors as a message, back to the page (a page may show the form again instead)."""
+        for message in self.invalid_form_messages(form):
+            messages.error(self.request, message)
+        return redirect(self.failure_url(objects))
+
+    def error_messages(self, exc: ValidationError) -> list[str]:
+        return list(exc.messages) if self.message_per_error else [error_message(exc)]
+
+    def get_form(self, objects: dict):
+        if self.form_class is None:
+            return None
+        return self.form_class(self.request.POST, self.request.FILES or None, **self.form_kwargs(objects))
+
+    def refused(self, exc: ValidationError, form, objects: dict):
+        """The service said no: its messages, back to the page (a page may show itself again instead)."""
+        for message in self.error_messages(exc):
+            messages.error(self.request, message)
+        return redirect(self.failure_url(objects))
+
+    def post(self, request, **kwargs):
+        objects = self.load(request, **kwargs)
+        form = self.get_form(objects)
+        if form is not None and not form.is_valid():
+            return self.form_invalid(form, objects)
+        try:
+            result = self.perform(form, objects)
+        except ValidationError as exc:
+            return self.refused(exc, form, objects)
+        self.notify_success(result, objects)
+        return redirect(self.success_url(result, objects))
+
+    def notify_success(self, result, objects: dict) -> None:
+        message = self.get_success_message(result, objects)
+        if message:
+            messages.success(self.request, message)
+
+
+class PostActionsView(View):
+    """One URL whose POST is one of several actions (named by the `action` URL argument or POST field): each is a
+    ServiceFormView or ServiceActionView, run under this view's checks (its bases' dispatch), not its own."""
+
+    actions: dict = {}
+
+    def action_name(self, request, kwargs) -> str:
+        return kwargs.get("action") or request.POST.get("action") or ""
+
+    def unknown_action(self, request, **kwargs):
+        raise Http404
+
+    def post(self, request, **kwargs):
+        action_class = self.actions.get(self.action_name(request, kwargs))
+        if action_class is None:
+            return self.unknown_action(request, **kwargs)
+        view = action_class()
+        view.setup(request, **kwargs)
+        return view.post(request, **kwargs)
 
 
 def login_for_api_docs(view):

@@ -18,11 +18,10 @@ from django.views import View
 
 from branches.models import Organization
 from portal.concurrency import SingleSubmitMixin
-from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, MANAGE, VIEW, can, scope_for
 from portal.uploads import protected_file_response
-from portal.views import PortalPageMixin, ServiceFormView
+from portal.views import PortalPageMixin, PostActionsView, ServiceActionView, ServiceFormView
 from portal.xlsx import DATE, Column, Sheet, xlsx_response
 
 from . import forms as pf
@@ -38,6 +37,7 @@ from .permissions import (
     can_view_org,
     editable_study_records,
     own_member,
+    visit_points,
 )
 
 PAGE_SIZE = 50
@@ -266,150 +266,172 @@ class DeactivateView(PortalPageMixin, View):
 
 
 # --- study: a member records her own study (phone-first) --------------------------------------------------
-class MyStudyView(PortalPageMixin, SingleSubmitMixin, View):
-    def _ctx(self, request, form):
+class MyStudyView(PortalPageMixin, SingleSubmitMixin, ServiceFormView):
+    template_name = "practice/study_mine.html"
+    form_class = pf.StudyRecordForm
+    success_message = _("学习记录已保存。")
+
+    def load(self, request):
         member = own_member(request.user)
+        if member is None and request.method == "POST":
+            raise PermissionDenied(_("您的账号未关联党员信息，不能记录个人学习。"))
+        return {"member": member}
+
+    def form_kwargs(self, objects):
+        return {"user": self.request.user, "own_only": True}
+
+    def context(self, form, objects):
+        member = objects["member"]
         year = timezone.localdate().year
         records, total = selectors.member_study(member=member, year=year) if member else ([], 0)
-        return {"form": form, "member": member, "records": records, "total": total, "year": year}
+        return {"form": form if member else None, "member": member, "records": records, "total": total, "year": year}
 
-    def get(self, request):
-        member = own_member(request.user)
-        form = pf.StudyRecordForm(user=request.user, own_only=True) if member else None
-        return render(request, "practice/study_mine.html", self._ctx(request, form))
+    def perform(self, form, objects):
+        return services.study_record_create(member=objects["member"], by=self.request.user, **form.cleaned_data)
 
-    def post(self, request):
-        member = own_member(request.user)
-        if member is None:
-            raise PermissionDenied(_("您的账号未关联党员信息，不能记录个人学习。"))
-        form = pf.StudyRecordForm(request.POST, user=request.user, own_only=True)
-        if form.is_valid():
-            try:
-                services.study_record_create(member=member, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("学习记录已保存。"))
-                return redirect("practice:study_mine")
-        return render(request, "practice/study_mine.html", self._ctx(request, form))
+    def success_url(self, record, objects):
+        return "practice:study_mine"
 
 
-class StudyCreateView(PortalPageMixin, SingleSubmitMixin, View):
+class StudyCreateView(PortalPageMixin, SingleSubmitMixin, ServiceFormView):
     """Secretaries and staff record study for members they keep (a member uses MyStudyView)."""
 
-    def get(self, request):
-        form = pf.StudyRecordForm(user=request.user)
-        if not form.fields["member"].queryset.exists():
+    template_name = "practice/form.html"
+    form_class = pf.StudyRecordForm
+    title = _("记录学习")
+    success_message = _("学习记录已保存。")
+
+    def form_kwargs(self, objects):
+        return {"user": self.request.user}
+
+    def context(self, form, objects):
+        if self.request.method == "GET" and not form.fields["member"].queryset.exists():
             raise PermissionDenied(_("您没有可记录学习的党员。"))
-        return render(request, "practice/form.html", {"form": form, "title": _("记录学习"), "kind": "study"})
+        return {**super().context(form, objects), "kind": "study"}
 
-    def post(self, request):
-        form = pf.StudyRecordForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.study_record_create(by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("学习记录已保存。"))
-                return redirect("practice:list", kind="study")
-        return render(request, "practice/form.html", {"form": form, "title": _("记录学习"), "kind": "study"})
+    def perform(self, form, objects):
+        return services.study_record_create(by=self.request.user, **form.cleaned_data)
+
+    def success_url(self, record, objects):
+        return reverse("practice:list", kwargs={"kind": "study"})
 
 
-class StudyEditView(PortalPageMixin, View):
-    def _record(self, request, pk):
+class StudyEditView(PortalPageMixin, ServiceFormView):
+    template_name = "practice/study_edit.html"
+    form_class = pf.StudyRecordForm
+    success_message = _("已保存。")
+
+    def load(self, request, pk):
         # Outside what the user may see: 404. Visible but not hers to edit: 403.
         record = get_object_or_404(StudyRecord.objects.visible_to(request.user).select_related("member", "organization"),
                                    pk=pk)
         if not can_edit_study(request.user, record):
             raise PermissionDenied(_("只能修改本人或本支部的学习记录。"))
-        return record
+        return {"record": record}
 
-    def _render(self, request, form, record):
-        own = record.member.user_id == request.user.id
-        return render(request, "practice/study_edit.html", {"form": form, "record": record, "own": own,
-                                                            "history": history_rows(record)})
+    def form_kwargs(self, objects):
+        return {"instance": objects["record"], "user": self.request.user}
 
-    def get(self, request, pk):
-        record = self._record(request, pk)
-        return self._render(request, pf.StudyRecordForm(instance=record, user=request.user), record)
+    def context(self, form, objects):
+        record = objects["record"]
+        return {"form": form, "record": record, "own": record.member.user_id == self.request.user.id,
+                "history": history_rows(record)}
 
-    def post(self, request, pk):
-        record = self._record(request, pk)
-        form = pf.StudyRecordForm(request.POST, instance=record, user=request.user)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            record.refresh_from_db()
-            try:
-                services.study_record_update(record=record, by=request.user, **data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                own = record.member.user_id == request.user.id
-                return redirect("practice:study_mine" if own else "practice:list", *([] if own else ["study"]))
-        return self._render(request, form, record)
+    def perform(self, form, objects):
+        record = objects["record"]
+        data = dict(form.cleaned_data)
+        record.refresh_from_db()   # the form wrote its input onto the instance; the service compares with the row
+        return services.study_record_update(record=record, by=self.request.user, **data)
+
+    def success_url(self, record, objects):
+        if objects["record"].member.user_id == self.request.user.id:
+            return reverse("practice:study_mine")
+        return reverse("practice:list", args=["study"])
 
 
 # --- brands ------------------------------------------------------------------------------------------------
-class BrandDetailView(PortalPageMixin, View):
-    def _ctx(self, request, brand, **extra):
-        atts = list(brand.attachments.filter(is_active=True))
-        ctx = {"brand": brand, "can_edit": can_edit_org(request.user, "brand", brand.organization),
-               "parent_visible": brand.parent is not None and can_view_org(request.user, brand.parent.organization),
-               "can_recognize": can_edit_org(request.user, "recognition", brand.organization),
-               "children": brand.children.filter(is_active=True).select_related("organization"),
-               "recognitions": brand.recognitions.filter(is_active=True),
-               "images": [a for a in atts if a.is_image], "documents": [a for a in atts if not a.is_image],
-               "attachment_form": pf.AttachmentForm(), "recognition_form": pf.RecognitionForm(),
-               "history": history_rows(brand)}
-        ctx.update(extra)
-        return ctx
+def _brand_ctx(request, brand, **extra):
+    atts = list(brand.attachments.filter(is_active=True))
+    ctx = {"brand": brand, "can_edit": can_edit_org(request.user, "brand", brand.organization),
+           "parent_visible": brand.parent is not None and can_view_org(request.user, brand.parent.organization),
+           "can_recognize": can_edit_org(request.user, "recognition", brand.organization),
+           "children": brand.children.filter(is_active=True).select_related("organization"),
+           "recognitions": brand.recognitions.filter(is_active=True),
+           "images": [a for a in atts if a.is_image], "documents": [a for a in atts if not a.is_image],
+           "attachment_form": pf.AttachmentForm(), "recognition_form": pf.RecognitionForm(),
+           "history": history_rows(brand)}
+    ctx.update(extra)
+    return ctx
+
+
+class _BrandFormAction(ServiceFormView):
+    """A form on the brand page (POST only): refused input shows the page again with the form's errors (400)."""
+
+    template_name = "practice/brand_detail.html"
+    invalid_status = 400
+    right = "brand"
+    denied = ""
+    form_key = ""
+
+    def load(self, request, pk):
+        brand = selectors.practice_get("brand", user=request.user, pk=pk)
+        if not can_edit_org(request.user, self.right, brand.organization):
+            raise PermissionDenied(self.denied)
+        return {"brand": brand}
+
+    def context(self, form, objects):
+        return _brand_ctx(self.request, objects["brand"], **{self.form_key: form})
+
+    def success_url(self, result, objects):
+        return objects["brand"]
+
+
+class BrandAttachAction(_BrandFormAction):
+    form_class = pf.AttachmentForm
+    denied = _("无权上传本品牌的材料。")
+    form_key = "attachment_form"
+    success_message = _("材料已上传。")
+
+    def perform(self, form, objects):
+        return services.attachment_add(owner=objects["brand"], upload=form.cleaned_data["file"],
+                                       caption=form.cleaned_data["caption"], by=self.request.user)
+
+
+class BrandRecognizeAction(_BrandFormAction):
+    form_class = pf.RecognitionForm
+    right = "recognition"
+    denied = _("品牌获评由上级党务工作人员登记。")
+    form_key = "recognition_form"
+    success_message = _("已登记获评。")
+
+    def perform(self, form, objects):
+        return services.recognition_add(brand=objects["brand"], by=self.request.user, **form.cleaned_data)
+
+
+class BrandAttachmentRemoveAction(ServiceActionView):
+    success_message = _("已移除。")
+
+    def load(self, request, pk):
+        brand = selectors.practice_get("brand", user=request.user, pk=pk)
+        if not can_edit_org(request.user, "brand", brand.organization):
+            raise PermissionDenied(_("无权删除本品牌的材料。"))
+        att = get_object_or_404(brand.attachments.filter(is_active=True), pk=request.POST.get("attachment"))
+        return {"brand": brand, "attachment": att}
+
+    def perform(self, form, objects):
+        services.record_deactivate(obj=objects["attachment"], reason="从品牌材料中移除", by=self.request.user)
+
+    def redirect_url(self, objects):
+        return objects["brand"]
+
+
+class BrandDetailView(PortalPageMixin, PostActionsView):
+    actions = {"attach": BrandAttachAction, "recognize": BrandRecognizeAction,
+               "remove_attachment": BrandAttachmentRemoveAction}
 
     def get(self, request, pk):
         brand = selectors.practice_get("brand", user=request.user, pk=pk)
-        return render(request, "practice/brand_detail.html", self._ctx(request, brand))
-
-    def post(self, request, pk):
-        brand = selectors.practice_get("brand", user=request.user, pk=pk)
-        action = request.POST.get("action")
-        if action == "attach":
-            if not can_edit_org(request.user, "brand", brand.organization):
-                raise PermissionDenied(_("无权上传本品牌的材料。"))
-            form = pf.AttachmentForm(request.POST, request.FILES)
-            if form.is_valid():
-                try:
-                    services.attachment_add(owner=brand, upload=form.cleaned_data["file"],
-                                            caption=form.cleaned_data["caption"], by=request.user)
-                except ValidationError as exc:
-                    apply_validation_error(form, exc)
-                else:
-                    messages.success(request, _("材料已上传。"))
-                    return redirect(brand)
-            return render(request, "practice/brand_detail.html", self._ctx(request, brand, attachment_form=form),
-                          status=400)
-        if action == "recognize":
-            if not can_edit_org(request.user, "recognition", brand.organization):
-                raise PermissionDenied(_("品牌获评由上级党务工作人员登记。"))
-            form = pf.RecognitionForm(request.POST)
-            if form.is_valid():
-                try:
-                    services.recognition_add(brand=brand, by=request.user, **form.cleaned_data)
-                except ValidationError as exc:
-                    apply_validation_error(form, exc)
-                else:
-                    messages.success(request, _("已登记获评。"))
-                    return redirect(brand)
-            return render(request, "practice/brand_detail.html", self._ctx(request, brand, recognition_form=form),
-                          status=400)
-        if action == "remove_attachment":
-            if not can_edit_org(request.user, "brand", brand.organization):
-                raise PermissionDenied(_("无权删除本品牌的材料。"))
-            att = get_object_or_404(brand.attachments.filter(is_active=True), pk=request.POST.get("attachment"))
-            services.record_deactivate(obj=att, reason="从品牌材料中移除", by=request.user)
-            messages.success(request, _("已移除。"))
-            return redirect(brand)
-        raise Http404
+        return render(request, "practice/brand_detail.html", _brand_ctx(request, brand))
 
 
 class BrandGalleryView(PortalPageMixin, View):
@@ -443,216 +465,274 @@ class AttachmentView(PortalPageMixin, View):
 
 
 # --- selection rounds ---------------------------------------------------------------------------------------
-class RoundDetailView(PortalPageMixin, View):
-    def _ctx(self, request, rnd, **extra):
-        entries = list(BrandEntry.objects.filter(round=rnd).select_related("brand__organization")
-                       .prefetch_related("scores__judge"))
-        for e in entries:
-            e.my_score = next((s for s in e.scores.all() if s.judge_id == request.user.pk), None)
-        ctx = {"round": rnd, "entries": entries, "can_manage": can(request.user, MANAGE, rnd.organization.path),
-               "can_score": can_score(request.user, rnd), "entry_form": pf.EntryForm(round=rnd, user=request.user),
-               "can_enter": Brand.objects.restrict(request.user, CHANGE).within(rnd.organization.path).exists()}
-        ctx.update(extra)
-        return ctx
+def _round_ctx(request, rnd, **extra):
+    entries = list(BrandEntry.objects.filter(round=rnd).select_related("brand__organization")
+                   .prefetch_related("scores__judge"))
+    for e in entries:
+        e.my_score = next((s for s in e.scores.all() if s.judge_id == request.user.pk), None)
+    ctx = {"round": rnd, "entries": entries, "can_manage": can(request.user, MANAGE, rnd.organization.path),
+           "can_score": can_score(request.user, rnd), "entry_form": pf.EntryForm(round=rnd, user=request.user),
+           "can_enter": Brand.objects.restrict(request.user, CHANGE).within(rnd.organization.path).exists()}
+    ctx.update(extra)
+    return ctx
+
+
+class _RoundAction(ServiceActionView):
+    success_message = _("已保存。")
+
+    def load(self, request, pk):
+        return {"round": selectors.practice_get("round", user=request.user, pk=pk)}
+
+    def redirect_url(self, objects):
+        return objects["round"]
+
+
+class RoundEnterAction(_RoundAction):
+    """A brand of the user's branch enters the round; refused input shows the round page again (400)."""
+
+    form_class = pf.EntryForm
+
+    def form_kwargs(self, objects):
+        return {"round": objects["round"], "user": self.request.user}
+
+    def form_invalid(self, form, objects):
+        return render(self.request, "practice/round_detail.html",
+                      _round_ctx(self.request, objects["round"], entry_form=form), status=400)
+
+    def perform(self, form, objects):
+        if not can(self.request.user, CHANGE, form.cleaned_data["brand"].organization.path):
+            raise PermissionDenied(_("只能为本支部的品牌报名。"))
+        return services.round_enter(round=objects["round"], by=self.request.user, **form.cleaned_data)
+
+
+class RoundScoreAction(_RoundAction):
+    form_class = pf.ScoreForm
+    invalid_message = _("得分须为 0 至 100 之间的数。")
+
+    def load(self, request, pk):
+        objects = super().load(request, pk)
+        if not can_score(request.user, objects["round"]):
+            raise PermissionDenied(_("您不是本次评选的评委。"))
+        return {**objects, "entry": get_object_or_404(BrandEntry, round=objects["round"], pk=request.POST.get("entry"))}
+
+    def perform(self, form, objects):
+        return services.entry_score(entry=objects["entry"], judge=self.request.user, **form.cleaned_data)
+
+
+class _RoundManageAction(_RoundAction):
+    def load(self, request, pk):
+        objects = super().load(request, pk)
+        if not can(request.user, MANAGE, objects["round"].organization.path):
+            raise PermissionDenied(_("只有组织单位的党务工作人员可以推进评选。"))
+        return objects
+
+
+class RoundStartScoringAction(_RoundManageAction):
+    def perform(self, form, objects):
+        return services.round_start_scoring(round=objects["round"], by=self.request.user)
+
+
+class RoundCloseAction(_RoundManageAction):
+    def perform(self, form, objects):
+        return services.round_close(round=objects["round"], by=self.request.user)
+
+
+class RoundDetailView(PortalPageMixin, PostActionsView):
+    actions = {"enter": RoundEnterAction, "score": RoundScoreAction, "start_scoring": RoundStartScoringAction,
+               "close": RoundCloseAction}
 
     def get(self, request, pk):
         rnd = selectors.practice_get("round", user=request.user, pk=pk)
-        return render(request, "practice/round_detail.html", self._ctx(request, rnd))
+        return render(request, "practice/round_detail.html", _round_ctx(request, rnd))
 
-    def post(self, request, pk):
-        rnd = selectors.practice_get("round", user=request.user, pk=pk)
-        action = request.POST.get("action")
-        try:
-            if action == "enter":
-                form = pf.EntryForm(request.POST, round=rnd, user=request.user)
-                if not form.is_valid():
-                    return render(request, "practice/round_detail.html", self._ctx(request, rnd, entry_form=form),
-                                  status=400)
-                if not can(request.user, CHANGE, form.cleaned_data["brand"].organization.path):
-                    raise PermissionDenied(_("只能为本支部的品牌报名。"))
-                services.round_enter(round=rnd, by=request.user, **form.cleaned_data)
-            elif action == "score":
-                if not can_score(request.user, rnd):
-                    raise PermissionDenied(_("您不是本次评选的评委。"))
-                entry = get_object_or_404(BrandEntry, round=rnd, pk=request.POST.get("entry"))
-                form = pf.ScoreForm(request.POST)
-                if not form.is_valid():
-                    messages.error(request, _("得分须为 0 至 100 之间的数。"))
-                    return redirect(rnd)
-                services.entry_score(entry=entry, judge=request.user, **form.cleaned_data)
-            elif action in ("start_scoring", "close"):
-                if not can(request.user, MANAGE, rnd.organization.path):
-                    raise PermissionDenied(_("只有组织单位的党务工作人员可以推进评选。"))
-                if action == "start_scoring":
-                    services.round_start_scoring(round=rnd, by=request.user)
-                else:
-                    services.round_close(round=rnd, by=request.user)
-            else:
-                raise Http404
-        except ValidationError as exc:
-            messages.error(request, _("；").join(exc.messages))
-        else:
-            messages.success(request, _("已保存。"))
-        return redirect(rnd)
+    def unknown_action(self, request, pk):
+        selectors.practice_get("round", user=request.user, pk=pk)   # out of sight: 404 all the same
+        raise Http404
 
 
 # --- 先锋岗 / 责任区 -----------------------------------------------------------------------------------------
-class PostDetailView(PortalPageMixin, View):
-    def _ctx(self, request, post, form=None):
-        return {"post": post, "results": post.results.all(), "form": form or pf.PostResultForm(),
-                "can_edit": can_edit_org(request.user, "post", post.organization), "history": history_rows(post)}
+class PostDetailView(PortalPageMixin, ServiceFormView):
+    """The post and its results; who may edit the post reports a result here (refused input: 400)."""
 
-    def get(self, request, pk):
-        post = selectors.practice_get("post", user=request.user, pk=pk)
-        return render(request, "practice/post_detail.html", self._ctx(request, post))
+    template_name = "practice/post_detail.html"
+    form_class = pf.PostResultForm
+    invalid_status = 400
+    success_message = _("成效已记录。")
 
-    def post(self, request, pk):
+    def load(self, request, pk):
         post = selectors.practice_get("post", user=request.user, pk=pk)
-        if not can_edit_org(request.user, "post", post.organization):
+        if request.method == "POST" and not can_edit_org(request.user, "post", post.organization):
             raise PermissionDenied(_("无权为该岗区报告成效。"))
-        form = pf.PostResultForm(request.POST)
-        if form.is_valid():
-            try:
-                services.post_result_add(post=post, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("成效已记录。"))
-                return redirect(post)
-        return render(request, "practice/post_detail.html", self._ctx(request, post, form), status=400)
+        return {"post": post}
+
+    def context(self, form, objects):
+        post = objects["post"]
+        return {"post": post, "results": post.results.all(), "form": form,
+                "can_edit": can_edit_org(self.request.user, "post", post.organization), "history": history_rows(post)}
+
+    def perform(self, form, objects):
+        return services.post_result_add(post=objects["post"], by=self.request.user, **form.cleaned_data)
+
+    def success_url(self, result, objects):
+        return objects["post"]
 
 
 # --- contests, plans, courses --------------------------------------------------------------------------------
-class ContestDetailView(PortalPageMixin, View):
-    def _ctx(self, request, contest, form=None):
+class ContestDetailView(PortalPageMixin, ServiceFormView):
+    template_name = "practice/contest_detail.html"
+    form_class = pf.ContestResultForm
+    invalid_status = 400
+    success_message = _("成绩已保存。")
+
+    def load(self, request, pk):
+        action = CHANGE if request.method == "POST" else VIEW
+        return {"contest": selectors.practice_get("contest", user=request.user, pk=pk, action=action)}
+
+    def form_kwargs(self, objects):
+        return {"contest": objects["contest"], "user": self.request.user}
+
+    def context(self, form, objects):
+        contest = objects["contest"]
         return {"contest": contest, "results": contest.results.select_related("member__branch"),
-                "can_edit": can_edit_org(request.user, "contest", contest.organization),
-                "form": form or pf.ContestResultForm(contest=contest, user=request.user)}
+                "can_edit": can_edit_org(self.request.user, "contest", contest.organization), "form": form}
 
-    def get(self, request, pk):
-        contest = selectors.practice_get("contest", user=request.user, pk=pk)
-        return render(request, "practice/contest_detail.html", self._ctx(request, contest))
+    def perform(self, form, objects):
+        return services.contest_result_set(contest=objects["contest"], by=self.request.user, **form.cleaned_data)
 
-    def post(self, request, pk):
-        contest = selectors.practice_get("contest", user=request.user, pk=pk, action=CHANGE)
-        form = pf.ContestResultForm(request.POST, contest=contest, user=request.user)
-        if form.is_valid():
-            try:
-                services.contest_result_set(contest=contest, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("成绩已保存。"))
-                return redirect("practice:contest_detail", pk=contest.pk)
-        return render(request, "practice/contest_detail.html", self._ctx(request, contest, form), status=400)
+    def success_url(self, result, objects):
+        return reverse("practice:contest_detail", kwargs={"pk": objects["contest"].pk})
 
 
-class PlanDetailView(PortalPageMixin, View):
-    def _ctx(self, request, plan, form=None):
-        items = list(plan.items.all())
-        done = sum(1 for i in items if i.done_on)
-        return {"plan": plan, "items": items, "done": done, "rate": (done / len(items)) if items else 0,
-                "can_edit": can_edit_org(request.user, "plan", plan.organization),
-                "form": form or pf.PlanItemForm(), "today": timezone.localdate()}
+def _plan_ctx(request, plan, form=None):
+    items = list(plan.items.all())
+    done = sum(1 for i in items if i.done_on)
+    return {"plan": plan, "items": items, "done": done, "rate": (done / len(items)) if items else 0,
+            "can_edit": can_edit_org(request.user, "plan", plan.organization),
+            "form": form or pf.PlanItemForm(), "today": timezone.localdate()}
+
+
+class PlanItemAddAction(ServiceFormView):
+    template_name = "practice/plan_detail.html"
+    form_class = pf.PlanItemForm
+    invalid_status = 400
+
+    def load(self, request, pk):
+        return {"plan": selectors.practice_get("plan", user=request.user, pk=pk, action=CHANGE)}
+
+    def context(self, form, objects):
+        return _plan_ctx(self.request, objects["plan"], form)
+
+    def perform(self, form, objects):
+        return services.plan_item_add(plan=objects["plan"], by=self.request.user, **form.cleaned_data)
+
+    def success_url(self, item, objects):
+        return reverse("practice:plan_detail", kwargs={"pk": objects["plan"].pk})
+
+
+class PlanItemDoneAction(ServiceActionView):
+    def load(self, request, pk):
+        plan = selectors.practice_get("plan", user=request.user, pk=pk, action=CHANGE)
+        return {"plan": plan, "item": get_object_or_404(StudyPlanItem, plan=plan, pk=request.POST.get("item"))}
+
+    def perform(self, form, objects):
+        undo = self.request.POST.get("undo") == "1"
+        return services.plan_item_done(item=objects["item"], done_on=None if undo else timezone.localdate(),
+                                       by=self.request.user)
+
+    def redirect_url(self, objects):
+        return reverse("practice:plan_detail", kwargs={"pk": objects["plan"].pk})
+
+
+class PlanDetailView(PortalPageMixin, PostActionsView):
+    actions = {"done": PlanItemDoneAction, "add": PlanItemAddAction}
+
+    def action_name(self, request, kwargs):
+        return "done" if request.POST.get("action") == "done" else "add"
 
     def get(self, request, pk):
         plan = selectors.practice_get("plan", user=request.user, pk=pk)
-        return render(request, "practice/plan_detail.html", self._ctx(request, plan))
-
-    def post(self, request, pk):
-        plan = selectors.practice_get("plan", user=request.user, pk=pk, action=CHANGE)
-        if request.POST.get("action") == "done":
-            item = get_object_or_404(StudyPlanItem, plan=plan, pk=request.POST.get("item"))
-            undo = request.POST.get("undo") == "1"
-            services.plan_item_done(item=item, done_on=None if undo else timezone.localdate(), by=request.user)
-            return redirect("practice:plan_detail", pk=plan.pk)
-        form = pf.PlanItemForm(request.POST)
-        if form.is_valid():
-            try:
-                services.plan_item_add(plan=plan, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                return redirect("practice:plan_detail", pk=plan.pk)
-        return render(request, "practice/plan_detail.html", self._ctx(request, plan, form), status=400)
+        return render(request, "practice/plan_detail.html", _plan_ctx(request, plan))
 
 
-class CourseDetailView(PortalPageMixin, View):
-    def _ctx(self, request, course, form=None):
-        can_edit = can_edit_org(request.user, "course", course.organization)
+class CourseDetailView(PortalPageMixin, ServiceFormView):
+    template_name = "practice/course_detail.html"
+    form_class = pf.AttendanceForm
+    invalid_status = 400
+    success_message = _("参训记录已保存。")
+
+    def load(self, request, pk):
+        action = MANAGE if request.method == "POST" else VIEW
+        return {"course": selectors.practice_get("course", user=request.user, pk=pk, action=action)}
+
+    def form_kwargs(self, objects):
+        return {"course": objects["course"], "user": self.request.user}
+
+    def context(self, form, objects):
+        course = objects["course"]
+        can_edit = can_edit_org(self.request.user, "course", course.organization)
         return {"course": course, "attendances": course.attendances.select_related("member__branch"),
-                "can_edit": can_edit, "form": form or (pf.AttendanceForm(course=course, user=request.user)
-                                                        if can_edit else None)}
+                "can_edit": can_edit, "form": form if (can_edit or self.request.method == "POST") else None}
 
-    def get(self, request, pk):
-        course = selectors.practice_get("course", user=request.user, pk=pk)
-        return render(request, "practice/course_detail.html", self._ctx(request, course))
+    def perform(self, form, objects):
+        return services.attendance_set(course=objects["course"], by=self.request.user, **form.cleaned_data)
 
-    def post(self, request, pk):
-        course = selectors.practice_get("course", user=request.user, pk=pk, action=MANAGE)
-        form = pf.AttendanceForm(request.POST, course=course, user=request.user)
-        if form.is_valid():
-            try:
-                services.attendance_set(course=course, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("参训记录已保存。"))
-                return redirect("practice:course_detail", pk=course.pk)
-        return render(request, "practice/course_detail.html", self._ctx(request, course, form), status=400)
+    def success_url(self, result, objects):
+        return reverse("practice:course_detail", kwargs={"pk": objects["course"].pk})
 
 
 # --- 联系点 -------------------------------------------------------------------------------------------------
-class ContactDetailView(PortalPageMixin, View):
-    def _point(self, request, pk):
-        # The contact herself may open her point even without a role over the branch.
-        from .permissions import visit_points
+class ContactDetailView(PortalPageMixin, ServiceFormView):
+    template_name = "practice/contact_detail.html"
+    form_class = pf.VisitForm
+    invalid_status = 400
+    success_message = _("走访已记录。")
 
+    def load(self, request, pk):
+        # The contact herself may open her point even without a role over the branch.
         visible = ContactPoint.objects.restrict(request.user, VIEW).values("pk")
         mine = visit_points(request.user).values("pk")
         qs = ContactPoint.objects.filter(Q(pk__in=visible) | Q(pk__in=mine))
-        return get_object_or_404(qs.select_related("organization", "contact_user", "contact_member"), pk=pk)
+        point = get_object_or_404(qs.select_related("organization", "contact_user", "contact_member"), pk=pk)
+        if request.method == "POST" and not can_record_visit(request.user, point):
+            raise PermissionDenied(_("只有该联系点的联系人或党务工作人员可以记录走访。"))
+        return {"point": point}
 
-    def _ctx(self, request, point, form=None):
+    def context(self, form, objects):
+        point = objects["point"]
         need = selectors.required_visits(branch_paths={point.organization_id: point.organization.path},
                                          start=date(point.year, 1, 1), end=date(point.year, 12, 31))
         visits = list(point.visits.filter(is_active=True).prefetch_related("finding_items"))
-        may_record = can_record_visit(request.user, point)
+        may_record = can_record_visit(self.request.user, point)
         return {"point": point, "visits": visits, "required": need[point.organization_id], "can_record": may_record,
-                "form": form or (pf.VisitForm() if may_record else None)}
+                "form": form if (may_record or self.request.method == "POST") else None}
 
-    def get(self, request, pk):
-        point = self._point(request, pk)
-        return render(request, "practice/contact_detail.html", self._ctx(request, point))
+    def perform(self, form, objects):
+        d = form.cleaned_data
+        return services.contact_visit_record(contact_point=objects["point"], visited_on=d["visited_on"],
+                                             checked=d["checked"], findings=d["findings"], problems=form.problems(),
+                                             by=self.request.user)
 
-    def post(self, request, pk):
-        point = self._point(request, pk)
-        if not can_record_visit(request.user, point):
-            raise PermissionDenied(_("只有该联系点的联系人或党务工作人员可以记录走访。"))
-        form = pf.VisitForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.contact_visit_record(contact_point=point, visited_on=d["visited_on"], checked=d["checked"],
-                                              findings=d["findings"], problems=form.problems(), by=request.user)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("走访已记录。"))
-                return redirect(point)
-        return render(request, "practice/contact_detail.html", self._ctx(request, point, form), status=400)
+    def success_url(self, visit, objects):
+        return objects["point"]
 
 
 # --- notices -------------------------------------------------------------------------------------------------
-class NoticeDetailView(PortalPageMixin, View):
-    def _notice(self, request, pk):
-        notice = get_object_or_404(Notice.objects.select_related("organization", "published_by"), pk=pk)
-        if not can_view_notice(request.user, notice):
-            raise Http404
-        return notice
+def _notice(request, pk):
+    notice = get_object_or_404(Notice.objects.select_related("organization", "published_by"), pk=pk)
+    if not can_view_notice(request.user, notice):
+        raise Http404
+    return notice
+
+
+class NoticeDetailView(PortalPageMixin, ServiceActionView):
+    """The notice (opening it marks it read); who manages its organization uploads attachments here."""
+
+    form_class = pf.AttachmentForm
+    invalid_message = _("请选择文件。")
+    success_message = _("附件已上传。")
 
     def get(self, request, pk):
-        notice = self._notice(request, pk)
+        notice = _notice(request, pk)
         recipient = selectors.notices_for_user(user=request.user).filter(pk=notice.pk).exists()
         if recipient and notice.is_active:
             services.notice_mark_read(notice=notice, user=request.user)
@@ -662,22 +742,18 @@ class NoticeDetailView(PortalPageMixin, View):
             "notice": notice, "attachments": notice.attachments.filter(is_active=True), "can_manage": can_manage,
             "receipts": receipts, "unread": unread, "attachment_form": pf.AttachmentForm()})
 
-    def post(self, request, pk):
-        notice = self._notice(request, pk)
+    def load(self, request, pk):
+        notice = _notice(request, pk)
         if not can(request.user, MANAGE, notice.organization.path):
             raise PermissionDenied(_("无权修改该通知。"))
-        form = pf.AttachmentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.attachment_add(owner=notice, upload=form.cleaned_data["file"],
-                                        caption=form.cleaned_data["caption"], by=request.user)
-            except ValidationError as exc:
-                messages.error(request, _("；").join(exc.messages))
-            else:
-                messages.success(request, _("附件已上传。"))
-        else:
-            messages.error(request, _("请选择文件。"))
-        return redirect(notice)
+        return {"notice": notice}
+
+    def perform(self, form, objects):
+        return services.attachment_add(owner=objects["notice"], upload=form.cleaned_data["file"],
+                                       caption=form.cleaned_data["caption"], by=self.request.user)
+
+    def redirect_url(self, objects):
+        return objects["notice"]
 
 
 class MyNoticesView(PortalPageMixin, View):

@@ -5,10 +5,9 @@ rights again (seeing a committee's round never means changing it).
 """
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +16,7 @@ from django.views import View
 from branches.models import Organization
 from members.models import Member
 from portal.scoping import CHANGE, MANAGE, can
-from portal.views import PortalPageMixin
+from portal.views import PortalPageMixin, PostActionsView, ServiceActionView
 
 from . import forms as f
 from . import selectors, services
@@ -26,16 +25,14 @@ from .models import OPEN_STAGES, ChangeKind, EntryKind, Programme, Stage
 NO_WRITE = _("您只能查看，不能办理创建活动的事项。")
 
 
-def _flash(request, exc: ValidationError) -> None:
-    for msg in exc.messages:
-        messages.error(request, msg)
+class _Action(ServiceActionView):
+    """A POST-only step: refused input and the service's refusals are flashed one message each."""
 
+    message_per_error = True
 
-def _valid(form) -> dict:
-    if not form.is_valid():
-        raise ValidationError([f"{form.fields[k].label if k in form.fields else ''}：{e}"
-                               for k, errs in form.errors.items() for e in errs])
-    return form.cleaned_data
+    def invalid_form_messages(self, form):
+        return [f"{form.fields[k].label if k in form.fields else ''}：{e}" for k, errs in form.errors.items()
+                for e in errs]
 
 
 def _branches_under(user, rnd, action):
@@ -49,63 +46,103 @@ class RoundListView(PortalPageMixin, View):
         return render(request, "programmes/round_list.html", {"rounds": rounds})
 
 
-class RoundDetailView(PortalPageMixin, View):
-    def _context(self, request, rnd):
-        user = request.user
-        cands = list(selectors.candidacies_for(user=user, round=rnd))
-        manage = can(user, MANAGE, rnd.organization.path)
-        ctx = {"round": rnd, "candidacies": cands, "counts": selectors.designated_counts(round=rnd),
-               "manage": manage, "today": timezone.localdate()}
-        own = _branches_under(user, rnd, CHANGE)
-        if rnd.is_member_programme:
+def _round_context(request, rnd):
+    user = request.user
+    cands = list(selectors.candidacies_for(user=user, round=rnd))
+    manage = can(user, MANAGE, rnd.organization.path)
+    ctx = {"round": rnd, "candidacies": cands, "counts": selectors.designated_counts(round=rnd),
+           "manage": manage, "today": timezone.localdate()}
+    own = _branches_under(user, rnd, CHANGE)
+    if rnd.is_member_programme:
 
-            members = Member.objects.restrict(user, CHANGE).filter(is_active=True, branch__in=own).order_by("name")
-            ctx["five_star_form"] = f.FiveStarForm(members=members, kinds=[(k["code"], k["name"]) for k in rnd.items])
-        else:
-            ctx["apply_form"] = f.ApplyForm(organizations=own)
-        if manage:
-            branches = _branches_under(user, rnd, MANAGE)
-            ctx["nominate_form"] = None if rnd.is_member_programme else f.NominateForm(organizations=branches)
-            ctx["extension_form"] = f.ExtensionForm(organizations=branches)
-        return ctx
+        members = Member.objects.restrict(user, CHANGE).filter(is_active=True, branch__in=own).order_by("name")
+        ctx["five_star_form"] = f.FiveStarForm(members=members, kinds=[(k["code"], k["name"]) for k in rnd.items])
+    else:
+        ctx["apply_form"] = f.ApplyForm(organizations=own)
+    if manage:
+        branches = _branches_under(user, rnd, MANAGE)
+        ctx["nominate_form"] = None if rnd.is_member_programme else f.NominateForm(organizations=branches)
+        ctx["extension_form"] = f.ExtensionForm(organizations=branches)
+    return ctx
 
-    def get(self, request, pk):
+
+class _RoundAction(_Action):
+    def load(self, request, pk):
         rnd = get_object_or_404(selectors.rounds_for(user=request.user), pk=pk)
-        return render(request, "programmes/round_detail.html", self._context(request, rnd))
-
-    def post(self, request, pk):
-        rnd = get_object_or_404(selectors.rounds_for(user=request.user), pk=pk)
-        op = request.POST.get("op")
         user = request.user
         if not (can(user, MANAGE, rnd.organization.path) or _branches_under(user, rnd, CHANGE).exists()):
             raise PermissionDenied(NO_WRITE)
-        try:
-            if op == "apply":
-                data = _valid(f.ApplyForm(request.POST, organizations=_branches_under(user, rnd, CHANGE)))
-                cand = services.candidacy_apply(round=rnd, by=user, **data)
-                messages.success(request, gettext("已申报。"))
-                return redirect(cand)
-            if op == "five_star":
+        return {"round": rnd}
 
-                members = Member.objects.restrict(user, CHANGE).filter(is_active=True)
-                data = _valid(f.FiveStarForm(request.POST, members=members,
-                                             kinds=[(k["code"], k["name"]) for k in rnd.items]))
-                cand = services.five_star_recommend(round=rnd, by=user, **data)
-                messages.success(request, gettext("已推荐。"))
-                return redirect(cand)
-            if op == "nominate":
-                data = _valid(f.NominateForm(request.POST, organizations=_branches_under(user, rnd, MANAGE)))
-                services.candidacy_nominate(round=rnd, by=user, **data)
-                messages.success(request, gettext("已指定参评。"))
-            elif op == "extend":
-                data = _valid(f.ExtensionForm(request.POST, organizations=_branches_under(user, rnd, MANAGE)))
-                services.extension_grant(round=rnd, by=user, **data)
-                messages.success(request, gettext("已登记延期。"))
-            else:
-                raise Http404
-        except ValidationError as exc:
-            _flash(request, exc)
-        return redirect(rnd)
+    def redirect_url(self, objects):
+        return objects["round"]
+
+
+class RoundApplyAction(_RoundAction):
+    form_class = f.ApplyForm
+    success_message = _("已申报。")
+
+    def form_kwargs(self, objects):
+        return {"organizations": _branches_under(self.request.user, objects["round"], CHANGE)}
+
+    def perform(self, form, objects):
+        return services.candidacy_apply(round=objects["round"], by=self.request.user, **form.cleaned_data)
+
+    def success_url(self, cand, objects):
+        return cand
+
+
+class RoundFiveStarAction(_RoundAction):
+    form_class = f.FiveStarForm
+    success_message = _("已推荐。")
+
+    def form_kwargs(self, objects):
+        members = Member.objects.restrict(self.request.user, CHANGE).filter(is_active=True)
+        return {"members": members, "kinds": [(k["code"], k["name"]) for k in objects["round"].items]}
+
+    def perform(self, form, objects):
+        return services.five_star_recommend(round=objects["round"], by=self.request.user, **form.cleaned_data)
+
+    def success_url(self, cand, objects):
+        return cand
+
+
+class RoundNominateAction(_RoundAction):
+    form_class = f.NominateForm
+    success_message = _("已指定参评。")
+
+    def form_kwargs(self, objects):
+        return {"organizations": _branches_under(self.request.user, objects["round"], MANAGE)}
+
+    def perform(self, form, objects):
+        return services.candidacy_nominate(round=objects["round"], by=self.request.user, **form.cleaned_data)
+
+
+class RoundExtendAction(_RoundAction):
+    form_class = f.ExtensionForm
+    success_message = _("已登记延期。")
+
+    def form_kwargs(self, objects):
+        return {"organizations": _branches_under(self.request.user, objects["round"], MANAGE)}
+
+    def perform(self, form, objects):
+        return services.extension_grant(round=objects["round"], by=self.request.user, **form.cleaned_data)
+
+
+class RoundDetailView(PortalPageMixin, PostActionsView):
+    actions = {"apply": RoundApplyAction, "five_star": RoundFiveStarAction, "nominate": RoundNominateAction,
+               "extend": RoundExtendAction}
+
+    def action_name(self, request, kwargs):
+        return request.POST.get("op") or ""
+
+    def get(self, request, pk):
+        rnd = get_object_or_404(selectors.rounds_for(user=request.user), pk=pk)
+        return render(request, "programmes/round_detail.html", _round_context(request, rnd))
+
+    def unknown_action(self, request, pk):
+        _RoundAction().load(request, pk)   # out of sight 404, read-only 403, as for any step
+        raise Http404
 
 
 class CandidacyDetailView(PortalPageMixin, View):
@@ -138,51 +175,83 @@ class CandidacyDetailView(PortalPageMixin, View):
         return render(request, "programmes/candidacy_detail.html", ctx)
 
 
-class CandidacyActionView(PortalPageMixin, View):
-    """POST-only steps on one candidacy; the service checks the rights and the step."""
+class _CandidacyAction(_Action):
+    """A step on one candidacy; the service checks the rights and the step. Its perform answers the message."""
 
-    def post(self, request, pk, action):
+    def load(self, request, pk, action):
         cand = get_object_or_404(selectors.candidacies_for(user=request.user), pk=pk)
         if not can(request.user, CHANGE, cand.organization.path):   # read-only roles: denied before any step
             raise PermissionDenied(NO_WRITE)
-        handler = getattr(self, f"do_{action}", None)
-        if handler is None:
-            raise Http404
-        try:
-            messages.success(request, handler(request, cand))
-        except ValidationError as exc:
-            _flash(request, exc)
-        return redirect(cand)
+        return {"cand": cand}
 
-    def do_recommend(self, request, cand):
-        data = _valid(f.RecommendForm(request.POST))
-        services.candidacy_recommend(candidacy=cand, by=request.user, **data)
+    def get_success_message(self, message, objects):
+        return message
+
+    def redirect_url(self, objects):
+        return objects["cand"]
+
+
+class CandidacyRecommendAction(_CandidacyAction):
+    form_class = f.RecommendForm
+
+    def perform(self, form, objects):
+        services.candidacy_recommend(candidacy=objects["cand"], by=self.request.user, **form.cleaned_data)
         return gettext("已提交推荐意见。")
 
-    def do_decide(self, request, cand):
-        data = _valid(f.DecideForm(request.POST))
-        services.candidacy_decide(candidacy=cand, by=request.user, **data)
+
+class CandidacyDecideAction(_CandidacyAction):
+    form_class = f.DecideForm
+
+    def perform(self, form, objects):
+        services.candidacy_decide(candidacy=objects["cand"], by=self.request.user, **form.cleaned_data)
         return gettext("已评定。")
 
-    def do_designate(self, request, cand):
-        services.candidacy_designate(candidacy=cand, by=request.user)
+
+class CandidacyDesignateAction(_CandidacyAction):
+    def perform(self, form, objects):
+        services.candidacy_designate(candidacy=objects["cand"], by=self.request.user)
         return gettext("已命名。")
 
-    def do_higher(self, request, cand):
-        data = _valid(f.HigherForm(request.POST))
-        services.candidacy_designate_higher(candidacy=cand, by=request.user, **data)
+
+class CandidacyHigherAction(_CandidacyAction):
+    form_class = f.HigherForm
+
+    def perform(self, form, objects):
+        services.candidacy_designate_higher(candidacy=objects["cand"], by=self.request.user, **form.cleaned_data)
         return gettext("已登记上级机关命名。")
 
-    def do_entry(self, request, cand):
-        data = _valid(f.EntryForm(request.POST, items=[(i["code"], i["name"]) for i in cand.round.items]))
-        services.item_entry_add(candidacy=cand, by=request.user, **data)
+
+class CandidacyEntryAction(_CandidacyAction):
+    form_class = f.EntryForm
+
+    def form_kwargs(self, objects):
+        return {"items": [(i["code"], i["name"]) for i in objects["cand"].round.items]}
+
+    def perform(self, form, objects):
+        services.item_entry_add(candidacy=objects["cand"], by=self.request.user, **form.cleaned_data)
         return gettext("已登记。")
 
-    def do_change(self, request, cand):
-        data = _valid(f.ChangeForm(request.POST, request.FILES))
+
+class CandidacyChangeAction(_CandidacyAction):
+    form_class = f.ChangeForm
+
+    def perform(self, form, objects):
+        cand, data = objects["cand"], form.cleaned_data
         if cand.title is None:
             raise ValidationError(services.NOT_A_PROGRAMME_TITLE)
-        uploads = request.FILES.getlist("files")
-        services.title_change(honour=cand.title, kind=data["kind"], reason=data["reason"], by=request.user,
-                              to_stars=data["to_stars"], evidence=data["evidence"], uploads=uploads)
+        services.title_change(honour=cand.title, kind=data["kind"], reason=data["reason"], by=self.request.user,
+                              to_stars=data["to_stars"], evidence=data["evidence"],
+                              uploads=self.request.FILES.getlist("files"))
         return gettext("已记录：{kind}。").format(kind=ChangeKind(data["kind"]).label)
+
+
+class CandidacyActionView(PortalPageMixin, PostActionsView):
+    """POST-only steps on one candidacy; the service checks the rights and the step."""
+
+    actions = {"recommend": CandidacyRecommendAction, "decide": CandidacyDecideAction,
+               "designate": CandidacyDesignateAction, "higher": CandidacyHigherAction,
+               "entry": CandidacyEntryAction, "change": CandidacyChangeAction}
+
+    def unknown_action(self, request, pk, action):
+        _CandidacyAction().load(request, pk, action)   # out of sight 404, read-only 403 first
+        raise Http404

@@ -14,9 +14,8 @@ from django.views import View
 from branches.models import Organization
 from branches.permissions import has_page_access
 from portal import figures
-from portal.forms import apply_validation_error
 from portal.scoping import CHANGE, VIEW, can
-from portal.views import PortalPageMixin
+from portal.views import PortalPageMixin, ServiceFormView
 from portal.xlsx import content_disposition
 
 from . import selectors, services
@@ -54,36 +53,41 @@ class ReportsIndexView(PortalPageMixin, View):
         return list(Organization.objects.active().scope_roots(user, VIEW).order_by("path"))
 
 
-class OrganizationReportsView(PortalPageMixin, View):
-    def get(self, request, pk):
-        org = _organization(request, pk)
-        return self._render(request, org, ReportRequestForm(organization=org))
+class OrganizationReportsView(PortalPageMixin, ServiceFormView):
+    template_name = "reports/organization.html"
+    form_class = ReportRequestForm
+    invalid_status = 400
 
-    def post(self, request, pk):
+    def load(self, request, pk):
         org = _organization(request, pk)
-        if not can(request.user, CHANGE, org.path):
+        if request.method == "POST" and not can(request.user, CHANGE, org.path):
             raise PermissionDenied(REQUEST_DENIED)
-        form = ReportRequestForm(request.POST, organization=org)
-        if form.is_valid():
-            try:
-                result = services.report_request(organization=org, kind=form.cleaned_data["kind"],
-                                                 period=form.cleaned_data["period"], fmt=form.cleaned_data["format"],
-                                                 user=request.user)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                if result.reused:
-                    messages.info(request, _("数据自上次生成以来没有变化，已直接提供此前生成的文件；如需重新排版请点“重新生成”。"))
-                elif result.created and not result.queued:
-                    messages.warning(request, QUEUE_UNAVAILABLE)
-                elif result.created:
-                    messages.success(request, _("已提交生成，进度会在下方自动更新。"))
-                else:
-                    messages.info(request, _("同一报告正在生成中，请稍候。"))
-                return redirect("reports:organization", pk=org.pk)
-        return self._render(request, org, form, status=400)
+        return {"org": org}
 
-    def _render(self, request, org, form, status=200):
+    def form_kwargs(self, objects):
+        return {"organization": objects["org"]}
+
+    def perform(self, form, objects):
+        return services.report_request(organization=objects["org"], kind=form.cleaned_data["kind"],
+                                       period=form.cleaned_data["period"], fmt=form.cleaned_data["format"],
+                                       user=self.request.user)
+
+    def notify_success(self, result, objects):
+        request = self.request
+        if result.reused:
+            messages.info(request, _("数据自上次生成以来没有变化，已直接提供此前生成的文件；如需重新排版请点“重新生成”。"))
+        elif result.created and not result.queued:
+            messages.warning(request, QUEUE_UNAVAILABLE)
+        elif result.created:
+            messages.success(request, _("已提交生成，进度会在下方自动更新。"))
+        else:
+            messages.info(request, _("同一报告正在生成中，请稍候。"))
+
+    def success_url(self, result, objects):
+        return reverse("reports:organization", kwargs={"pk": objects["org"].pk})
+
+    def context(self, form, objects):
+        request, org = self.request, objects["org"]
         jobs = Paginator(selectors.job_list(user=request.user, organization=org), JOBS_PER_PAGE)
         page = jobs.get_page(request.GET.get("page"))
         year = timezone.localdate().year
@@ -92,7 +96,7 @@ class OrganizationReportsView(PortalPageMixin, View):
                     .order_by("path")[:200])
         ancestors = Organization.objects.restrict(request.user, VIEW).filter(
             path__in=org.ancestor_paths()[1:]).order_by("path")
-        ctx = {
+        return {
             "org": org, "form": form, "page_obj": page, "jobs": page.object_list,
             "polling": any(j.is_active for j in page.object_list),
             "can_request": bool(kinds_for(org)) and can(request.user, CHANGE, org.path),
@@ -102,7 +106,6 @@ class OrganizationReportsView(PortalPageMixin, View):
             "children": children, "ancestors": ancestors,
             "period_defaults": {k: default_period(k) for k in kinds_for(org)},
         }
-        return render(request, "reports/organization.html", ctx, status=status)
 
 
 class JobsFragmentView(PortalPageMixin, View):
@@ -161,33 +164,39 @@ class JobRegenerateView(PortalPageMixin, View):
         return redirect("reports:organization", pk=job.organization_id)
 
 
-class PlanView(PortalPageMixin, View):
+class PlanView(PortalPageMixin, ServiceFormView):
     """The secretary's input for the annual report: next year's plan (and highlights)."""
 
-    def _org(self, request, pk):
+    template_name = "reports/plan.html"
+    form_class = ReportPlanForm
+    invalid_status = 400
+
+    def load(self, request, pk, year):
         org = get_object_or_404(Organization.objects.restrict(request.user, CHANGE), pk=pk)
         if not org.is_branch:
             raise Http404
-        return org
+        return {"org": org, "year": year}
 
-    def get(self, request, pk, year):
-        org = self._org(request, pk)
-        plan = selectors.plan_for(organization=org, year=year)
-        form = ReportPlanForm(initial={"highlights": plan.highlights if plan else "",
-                                       "next_year_plan": plan.next_year_plan if plan else ""})
-        return render(request, "reports/plan.html", {"org": org, "year": year, "form": form, "plan": plan})
+    def form_kwargs(self, objects):
+        if self.request.method != "GET":
+            return {}
+        plan = objects["plan"] = selectors.plan_for(organization=objects["org"], year=objects["year"])
+        return {"initial": {"highlights": plan.highlights if plan else "",
+                            "next_year_plan": plan.next_year_plan if plan else ""}}
 
-    def post(self, request, pk, year):
-        org = self._org(request, pk)
-        form = ReportPlanForm(request.POST)
-        if form.is_valid():
-            services.plan_save(organization=org, year=year, by=request.user, **form.cleaned_data)
-            messages.success(request, _("已保存{year}年度报告填报内容，重新生成年度报告后生效。").format(year=year))
-            return redirect(reverse("reports:organization", args=[org.pk]))
-        return render(request, "reports/plan.html", {"org": org, "year": year, "form": form}, status=400)
+    def context(self, form, objects):
+        return {"org": objects["org"], "year": objects["year"], "form": form,
+                **({"plan": objects["plan"]} if "plan" in objects else {})}
 
+    def perform(self, form, objects):
+        return services.plan_save(organization=objects["org"], year=objects["year"], by=self.request.user,
+                                  **form.cleaned_data)
 
+    def get_success_message(self, plan, objects):
+        return _("已保存{year}年度报告填报内容，重新生成年度报告后生效。").format(year=objects["year"])
 
+    def success_url(self, plan, objects):
+        return reverse("reports:organization", args=[objects["org"].pk])
 
 
 class FigureDefinitionsView(PortalPageMixin, View):

@@ -3,13 +3,12 @@ person's page; a user without a member record gets a plain explanation (403)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from portal.forms import apply_validation_error
-from portal.views import PortalPageMixin
+from portal.views import PortalPageMixin, ServiceFormView
 
 from . import selectors, services
 from .forms import SelfAssessmentForm
@@ -50,35 +49,49 @@ class DuesView(MinePageMixin, View):
         return render(request, "selfservice/dues.html", selectors.dues(member=self.member))
 
 
-class StudyView(MinePageMixin, View):
-    def _render(self, request, form=None, status=200):
+class StudyView(MinePageMixin, ServiceFormView):
+    """The member's study page with her self-assessment in the open 民主评议 round (refused input: 400)."""
+
+    template_name = "selfservice/study.html"
+    form_class = SelfAssessmentForm
+    invalid_status = 400
+    success_message = _("个人自评已保存。")
+
+    def load(self, request):
+        if request.method == "POST":
+            return {"ctx": None, "entry": selectors.open_appraisal(member=self.member)}
         ctx = selectors.study(member=self.member)
-        entry = ctx["appraisal"]
-        if entry is not None and form is None:
-            form = SelfAssessmentForm(initial={"text": entry.self_assessment, "grade": entry.self_grade},
-                                      probationary=entry.is_probationary)
-        ctx["form"] = form
-        return render(request, "selfservice/study.html", ctx, status=status)
+        return {"ctx": ctx, "entry": ctx["appraisal"]}
+
+    def unavailable(self, objects):
+        if objects["entry"] is None:
+            messages.error(self.request, services.NO_OPEN_ROUND)
+            return redirect("mine:study")
+        return None
+
+    def form_kwargs(self, objects):
+        entry = objects["entry"]
+        if entry is None:
+            return {}
+        kwargs = {"probationary": entry.is_probationary}
+        if self.request.method == "GET":
+            kwargs["initial"] = {"text": entry.self_assessment, "grade": entry.self_grade}
+        return kwargs
 
     def get(self, request):
-        return self._render(request)
+        objects = self.load(request)
+        form = self.form_class(**self.form_kwargs(objects)) if objects["entry"] is not None else None
+        return render(request, self.template_name, self.context(form, objects))
 
-    def post(self, request):
-        entry = selectors.open_appraisal(member=self.member)
-        if entry is None:
-            messages.error(request, services.NO_OPEN_ROUND)
-            return redirect("mine:study")
-        form = SelfAssessmentForm(request.POST, probationary=entry.is_probationary)
-        if form.is_valid():
-            try:
-                services.self_assessment_save(entry=entry, text=form.cleaned_data["text"],
-                                              grade=form.cleaned_data.get("grade") or "", by=request.user)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("个人自评已保存。"))
-                return redirect("mine:study")
-        return self._render(request, form, status=400)
+    def context(self, form, objects):
+        return {**(objects["ctx"] or selectors.study(member=self.member)), "form": form}
+
+    def perform(self, form, objects):
+        return services.self_assessment_save(entry=objects["entry"], text=form.cleaned_data["text"],
+                                             grade=form.cleaned_data.get("grade") or "", by=self.request.user)
+
+    def success_url(self, entry, objects):
+        return "mine:study"
 
 
 def home_panel(request, ctx):

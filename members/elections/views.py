@@ -4,15 +4,16 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization, SeatRole
 from portal.pickers import use_picker
 from portal.scoping import CHANGE, VIEW
+from portal.views import PostActionsView, ServiceActionView
 
 from ..models import Member
 from ..permissions import can_record
@@ -96,121 +97,183 @@ def _write_ins(text: str) -> list[tuple[str, int]]:
     return rows
 
 
-class ElectionListView(RecorderRequiredMixin, LifecycleMixin, View):
+class ElectionListView(RecorderRequiredMixin, LifecycleMixin, ServiceActionView):
     recorder_denied_message = _("您没有可组织换届选举的党支部。")
+    form_class = PlanForm
 
     def get(self, request):
         return render(request, "members/elections/list.html", {
             "elections": selectors.election_list(user=request.user)[:200], "form": PlanForm(user=request.user)})
 
-    def post(self, request):
-        form = PlanForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                election = svc.election_plan(by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                messages.error(request, _("；").join(exc.messages))
-            else:
-                return redirect(election)
-        else:
-            messages.error(request, _("；").join(e for errs in form.errors.values() for e in errs))
-        return redirect("members:elections")
+    def form_kwargs(self, objects):
+        return {"user": self.request.user}
+
+    def perform(self, form, objects):
+        return svc.election_plan(by=self.request.user, **form.cleaned_data)
+
+    def success_url(self, election, objects):
+        return election
+
+    def redirect_url(self, objects):
+        return reverse("members:elections")
 
 
-class ElectionDetailView(LifecycleMixin, View):
-    template = "members/elections/detail.html"
+TEMPLATE = "members/elections/detail.html"
 
-    def _forms(self, election, data=None):
-        status = election.status
-        branch_members = Member.objects.filter(branch=election.organization, is_active=True).order_by("name")
-        f = {}
-        if status == ElectionStatus.PLANNED:
-            f["approve_plan"] = ApprovalForm(data, prefix="plan")
-        elif status == ElectionStatus.PLAN_APPROVED:
-            f["candidates"] = CandidatesForm(data, prefix="cand")
-            f["candidates"].fields["members"].queryset = branch_members.with_vote_on(election.planned_on)
-        elif status == ElectionStatus.CANDIDATES_APPROVED:
-            f["open"] = OpenForm(data, prefix="open", initial={"held_on": election.planned_on})
-            f["open"].fields["absent"].queryset = svc.roster(election=election, on=election.planned_on)
-        elif status == ElectionStatus.COMMITTEE_ELECTED:
-            f["officer"] = OfficerForm(data, prefix="officer")
-            f["officer"].fields["candidate"].choices = [
-                (c.pk, c.member.name) for c in election.candidates.all() if c.is_elected]
-            f["complete"] = CompleteForm(data, prefix="complete")
-        elif status == ElectionStatus.COMPLETED and not election.officers_approved_on:
-            f["officers_approved"] = ApprovalForm(data, prefix="officers")
-        return f
 
-    def _render(self, request, election, forms_=None, errors=None):
-        can_edit = can_record(request.user, election.organization)
-        elected = [c for c in election.candidates.all() if c.is_elected]
-        last = list(election.rounds.all())[-1:] or [None]
-        tied = [t.candidate_id for t in last[0].tallies.all() if t.tied] if last[0] else []
-        ballot = [c for c in election.candidates.all() if not c.is_elected and (not tied or c.pk in tied)]
-        return render(request, self.template, {
-            "election": election, "can_edit": can_edit, "forms": (forms_ or self._forms(election)) if can_edit else {},
-            "errors": errors or [], "elected": elected, "ballot": ballot, "role_choices": ROLE_CHOICES,
-            "quorum": svc.election_quorum(election) if election.held_on else None,
-            "seats_left": election.seats - len(elected),
-            "min_candidates": svc.counting.min_candidates(election.seats, election.min_margin_percent),
-        })
+def _step_forms(election, data=None):
+    """The forms of the steps the election's progress allows (prefixed: several are on the page at once)."""
+    status = election.status
+    branch_members = Member.objects.filter(branch=election.organization, is_active=True).order_by("name")
+    f = {}
+    if status == ElectionStatus.PLANNED:
+        f["approve_plan"] = ApprovalForm(data, prefix="plan")
+    elif status == ElectionStatus.PLAN_APPROVED:
+        f["candidates"] = CandidatesForm(data, prefix="cand")
+        f["candidates"].fields["members"].queryset = branch_members.with_vote_on(election.planned_on)
+    elif status == ElectionStatus.CANDIDATES_APPROVED:
+        f["open"] = OpenForm(data, prefix="open", initial={"held_on": election.planned_on})
+        f["open"].fields["absent"].queryset = svc.roster(election=election, on=election.planned_on)
+    elif status == ElectionStatus.COMMITTEE_ELECTED:
+        f["officer"] = OfficerForm(data, prefix="officer")
+        f["officer"].fields["candidate"].choices = [
+            (c.pk, c.member.name) for c in election.candidates.all() if c.is_elected]
+        f["complete"] = CompleteForm(data, prefix="complete")
+    elif status == ElectionStatus.COMPLETED and not election.officers_approved_on:
+        f["officers_approved"] = ApprovalForm(data, prefix="officers")
+    return f
 
-    def get(self, request, pk):
-        return self._render(request, selectors.election_detail(user=request.user, pk=pk))
 
-    def post(self, request, pk):
+def _render_election(request, election, forms_=None, errors=None):
+    can_edit = can_record(request.user, election.organization)
+    elected = [c for c in election.candidates.all() if c.is_elected]
+    last = list(election.rounds.all())[-1:] or [None]
+    tied = [t.candidate_id for t in last[0].tallies.all() if t.tied] if last[0] else []
+    ballot = [c for c in election.candidates.all() if not c.is_elected and (not tied or c.pk in tied)]
+    return render(request, TEMPLATE, {
+        "election": election, "can_edit": can_edit, "forms": (forms_ or _step_forms(election)) if can_edit else {},
+        "errors": errors or [], "elected": elected, "ballot": ballot, "role_choices": ROLE_CHOICES,
+        "quorum": svc.election_quorum(election) if election.held_on else None,
+        "seats_left": election.seats - len(elected),
+        "min_candidates": svc.counting.min_candidates(election.seats, election.min_margin_percent),
+    })
+
+
+class _ElectionStep(ServiceActionView):
+    """One step of the election record (POST `step`): its form (if the progress allows the step) → one service;
+    refused input or a refusal shows the page again with the errors listed, nothing saved."""
+
+    step = ""
+    success_message = _("已保存。")
+
+    def load(self, request, pk):
         election = selectors.election_detail(user=request.user, pk=pk)
         if not can_record(request.user, election.organization):
             raise PermissionDenied
-        step = request.POST.get("step", "")
-        forms_ = self._forms(election, request.POST)
-        try:
-            self._step(request, election, step, forms_)
-        except ValidationError as exc:
-            election = selectors.election_detail(user=request.user, pk=pk)
-            return self._render(request, election, forms_, errors=exc.messages)
-        messages.success(request, _("已保存。"))
-        return redirect(election)
+        return {"election": election, "forms": _step_forms(election, request.POST)}
 
-    def _step(self, request, election, step, forms_):
-        by = request.user
-        if step == "round":
-            ballot = [int(x) for x in request.POST.getlist("on_ballot") if x.isdigit()]
-            tallies = {pk: tuple(_int(request.POST.get(f"{k}-{pk}")) for k in ("yes", "no", "abstain", "other"))
-                       for pk in ballot}
-            svc.election_record_round(
-                election=election, issued=_int(request.POST.get("issued")), returned=_int(request.POST.get("returned")),
-                valid=_int(request.POST.get("valid")), invalid=_int(request.POST.get("invalid")), tallies=tallies,
-                candidate_ids=ballot, write_ins=_write_ins(request.POST.get("write_ins")),
-                counted_by=request.POST.get("counted_by", "")[:120], scrutineers=request.POST.get("scrutineers", "")[:120],
-                by=by)
-            return
-        form = forms_.get(step if step != "complete" else "complete")
+    def get_form(self, objects):
+        return objects["forms"].get(self.step)
+
+    def form_invalid(self, form, objects):
+        return self.refused(ValidationError([e for errs in form.errors.values() for e in errs]), form, objects)
+
+    def refused(self, exc, form, objects):
+        election = selectors.election_detail(user=self.request.user, pk=objects["election"].pk)
+        return _render_election(self.request, election, objects["forms"], errors=exc.messages)
+
+    def perform(self, form, objects):
         if form is None:
             raise ValidationError(_("当前进度不能办理这一步。"))
-        if not form.is_valid():
-            raise ValidationError([e for errs in form.errors.values() for e in errs])
-        d = form.cleaned_data
-        if step == "approve_plan":
-            svc.election_approve_plan(election=election, approved_by=d["approved_by"], doc_no=d["doc_no"], on=d["on"],
-                                      by=by)
-        elif step == "candidates":
-            svc.election_set_candidates(election=election, members=list(d["members"]), approved_by=d["approved_by"],
-                                        doc_no=d["doc_no"], on=d["on"], by=by)
-        elif step == "open":
-            svc.election_open(election=election, held_on=d["held_on"], absent_ids=[m.pk for m in d["absent"]], by=by)
-        elif step == "officer":
-            candidate = election.candidates.get(pk=d["candidate"])
-            svc.election_officer_vote(election=election, role=d["role"], candidate=candidate, held_on=d["held_on"],
-                                      present=d["present"], yes=d["yes"], no=d["no"], abstain=d["abstain"], by=by)
-        elif step == "complete":
-            roles = {c.pk: request.POST.get(f"role-{c.pk}") or SeatRole.MEMBER
-                     for c in election.candidates.all() if c.is_elected}
-            svc.election_complete(election=election, roles=roles, reported_on=d["reported_on"], filed_on=d["filed_on"],
-                                  by=by)
-        elif step == "officers_approved":
-            svc.election_officers_approved(election=election, approved_by=d["approved_by"], doc_no=d["doc_no"],
-                                           on=d["on"], by=by)
+        return self.record(objects["election"], form.cleaned_data)
+
+    def record(self, election, d):
+        raise NotImplementedError
+
+    def redirect_url(self, objects):
+        return objects["election"]
+
+
+class ElectionRoundStep(_ElectionStep):
+    """A ballot round: the tally grid (no form) read from the POST."""
+
+    def perform(self, form, objects):
+        post = self.request.POST
+        ballot = [int(x) for x in post.getlist("on_ballot") if x.isdigit()]
+        tallies = {pk: tuple(_int(post.get(f"{k}-{pk}")) for k in ("yes", "no", "abstain", "other")) for pk in ballot}
+        return svc.election_record_round(
+            election=objects["election"], issued=_int(post.get("issued")), returned=_int(post.get("returned")),
+            valid=_int(post.get("valid")), invalid=_int(post.get("invalid")), tallies=tallies,
+            candidate_ids=ballot, write_ins=_write_ins(post.get("write_ins")),
+            counted_by=post.get("counted_by", "")[:120], scrutineers=post.get("scrutineers", "")[:120],
+            by=self.request.user)
+
+
+class ElectionApprovePlanStep(_ElectionStep):
+    step = "approve_plan"
+
+    def record(self, election, d):
+        return svc.election_approve_plan(election=election, approved_by=d["approved_by"], doc_no=d["doc_no"],
+                                         on=d["on"], by=self.request.user)
+
+
+class ElectionCandidatesStep(_ElectionStep):
+    step = "candidates"
+
+    def record(self, election, d):
+        return svc.election_set_candidates(election=election, members=list(d["members"]),
+                                           approved_by=d["approved_by"], doc_no=d["doc_no"], on=d["on"],
+                                           by=self.request.user)
+
+
+class ElectionOpenStep(_ElectionStep):
+    step = "open"
+
+    def record(self, election, d):
+        return svc.election_open(election=election, held_on=d["held_on"], absent_ids=[m.pk for m in d["absent"]],
+                                 by=self.request.user)
+
+
+class ElectionOfficerStep(_ElectionStep):
+    step = "officer"
+
+    def record(self, election, d):
+        candidate = election.candidates.get(pk=d["candidate"])
+        return svc.election_officer_vote(election=election, role=d["role"], candidate=candidate,
+                                         held_on=d["held_on"], present=d["present"], yes=d["yes"], no=d["no"],
+                                         abstain=d["abstain"], by=self.request.user)
+
+
+class ElectionCompleteStep(_ElectionStep):
+    step = "complete"
+
+    def record(self, election, d):
+        roles = {c.pk: self.request.POST.get(f"role-{c.pk}") or SeatRole.MEMBER
+                 for c in election.candidates.all() if c.is_elected}
+        return svc.election_complete(election=election, roles=roles, reported_on=d["reported_on"],
+                                     filed_on=d["filed_on"], by=self.request.user)
+
+
+class ElectionOfficersApprovedStep(_ElectionStep):
+    step = "officers_approved"
+
+    def record(self, election, d):
+        return svc.election_officers_approved(election=election, approved_by=d["approved_by"], doc_no=d["doc_no"],
+                                              on=d["on"], by=self.request.user)
+
+
+class ElectionDetailView(LifecycleMixin, PostActionsView):
+    actions = {"round": ElectionRoundStep, "approve_plan": ElectionApprovePlanStep,
+               "candidates": ElectionCandidatesStep, "open": ElectionOpenStep, "officer": ElectionOfficerStep,
+               "complete": ElectionCompleteStep, "officers_approved": ElectionOfficersApprovedStep,
+               "": _ElectionStep}   # any other step: "当前进度不能办理这一步。" on the page
+
+    def action_name(self, request, kwargs):
+        step = request.POST.get("step", "")
+        return step if step in self.actions else ""
+
+    def get(self, request, pk):
+        return _render_election(request, selectors.election_detail(user=request.user, pk=pk))
 
 
 class ElectionReportView(LifecycleMixin, View):

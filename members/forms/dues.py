@@ -24,6 +24,22 @@ class DuesMarkForm(forms.Form):
     method = forms.ChoiceField(label=_("方式"), choices=PayMethod.choices, initial=PayMethod.WECHAT)
 
 
+class DuesPaySubmission:
+    """The pay page's POST as one input: the branch and month of the sheet (DuesPayForm) and the date and method of
+    the payment (DuesMarkForm) — two forms on the page, validated together."""
+
+    def __init__(self, data=None, files=None, *, user):
+        self.sheet = DuesPayForm(data, user=user)
+        self.mark = DuesMarkForm(data)
+
+    def is_valid(self) -> bool:
+        return self.sheet.is_valid() and self.mark.is_valid()
+
+    @property
+    def errors(self) -> dict:
+        return {**self.sheet.errors, **self.mark.errors}
+
+
 class DuesBaseForm(forms.Form):
     dues_class = forms.ChoiceField(label=_("缴费类别"), choices=DuesClass.choices)
     base = forms.DecimalField(label=_("月缴费基数（元）"), min_value=0, max_digits=10, decimal_places=2, required=False,

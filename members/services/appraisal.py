@@ -13,6 +13,8 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
+from portal.concurrency import stale_message
+
 from ..models import AppraisalEntry, AppraisalRound, Grade, Member, MemberStatus
 from .rules import resolve_meeting
 
@@ -145,3 +147,60 @@ def appraisal_decide(*, round: AppraisalRound, grades: dict[int, str], on: date,
     rnd._history_user = by
     rnd.save(update_fields=fields)
     return rnd
+
+
+PEER_FIELDS = ("excellent", "qualified", "basic", "unqualified")
+VOTES_NOT_A_NUMBER = _("互评票数须为非负整数。")
+
+
+def appraisal_meetings(rnd: AppraisalRound):
+    """Submitted 支部党员大会 records of the round's branch from its year to the end of the next March."""
+    Activity = AppraisalRound._meta.get_field("meeting").related_model  # the org-life record, wherever it lives
+    return (Activity.objects.submitted().filter(organization=rnd.branch, activity_type__category="general_meeting",
+                                                held_on__gte=date(rnd.year, 1, 1), held_on__lte=date(rnd.year + 1, 3, 31))
+            .order_by("-held_on"))
+
+
+def _votes(raw) -> int:
+    raw = (raw or "0").strip() or "0"
+    if not raw.isdigit():
+        raise ValidationError(VOTES_NOT_A_NUMBER)
+    return int(raw)
+
+
+def _date_or_none(raw):
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def appraisal_grid_save(*, round: AppraisalRound, posted, version, close: bool, by, on: date | None = None
+                        ) -> AppraisalRound:
+    """The grading page's one write, all or nothing: each entry's peer votes (`excellent-<entry id>` …), a changed
+    self grade (`self-<id>`), then the branch decision (`grade-<id>`, `disposal-<id>`, `meeting` or
+    `meeting_on` + `meeting_ref`). `posted` is the page's input; `version` the round's version the page showed:
+    a grid saved since then is refused (ConflictError-like ValidationError) and nothing is written."""
+    # Lock the round first: a concurrent save of the same grid waits here, then sees the new version.
+    rnd = AppraisalRound.objects.select_for_update().select_related("branch").get(pk=round.pk)
+    conflict = stale_message(rnd, version)
+    if conflict:   # someone saved this grid since the page was shown: save nothing, keep what was typed
+        raise ValidationError(conflict)
+    grade_values = {""} | set(Grade.values)
+    grades, disposals = {}, {}
+    for e in rnd.entries.select_related("round"):
+        disposals[e.pk] = posted.get(f"disposal-{e.pk}", "")
+        peer = {k: _votes(posted.get(f"{k}-{e.pk}")) for k in PEER_FIELDS}
+        if any(peer.values()) or e.peer_total:
+            appraisal_peer(entry=e, by=by, **peer)
+        self_grade = posted.get(f"self-{e.pk}", "")
+        if self_grade != e.self_grade and self_grade in grade_values:
+            appraisal_self(entry=e, text=e.self_assessment, grade=self_grade, by=by)
+        grades[e.pk] = posted.get(f"grade-{e.pk}", "")
+    raw_meeting = posted.get("meeting") or ""
+    meeting = appraisal_meetings(rnd).filter(pk=raw_meeting or 0).first() if raw_meeting.isdigit() else None
+    meeting_on = _date_or_none(posted.get("meeting_on")) if not meeting else None
+    return appraisal_decide(round=rnd, grades=grades, on=on or date.today(), close=close, by=by,
+                            disposals=disposals, meeting=meeting, meeting_on=meeting_on,
+                            meeting_ref=posted.get("meeting_ref", ""))

@@ -159,3 +159,22 @@ def member_leave(*, member: Member, kind: str, on: date, reason: str, by=None) -
     change = StatusChange.objects.create(member=member, kind=kind, occurred_on=on, reason=reason, recorded_by=by)
     member_deactivate(member=member, on=on, reason=f"{label}{'：' + reason if reason.strip() else ''}", by=by)
     return change
+
+
+def status_record(*, member: Member, kind: str, on: date, reason: str = "", by=None, months: int | None = None,
+                  meeting=None, meeting_on: date | None = None, meeting_ref: str = "",
+                  exception_reason: str = "") -> StatusChange:
+    """The status change page's one write: the change of `kind` with what that kind reads (转正, 延长预备期,
+    取消预备党员资格, 留党察看, else leaving the registry)."""
+    meeting_fields = {"meeting": meeting, "meeting_on": meeting_on, "meeting_ref": meeting_ref}
+    if kind == StatusKind.CONFIRM:
+        return member_confirm(member=member, on=on, by=by, exception_reason=exception_reason, note=reason,
+                              **meeting_fields)
+    if kind == StatusKind.EXTEND:
+        return member_extend_probation(member=member, on=on, months=months or 0, reason=reason, by=by,
+                                       **meeting_fields)
+    if kind == StatusKind.CANCEL_PROBATION:
+        return member_cancel_probation(member=member, on=on, reason=reason, by=by, **meeting_fields)
+    if kind == StatusKind.PROBATION_DISCIPLINE:
+        return member_discipline(member=member, on=on, months=months or 0, reason=reason, by=by)
+    return member_leave(member=member, kind=kind, on=on, reason=reason, by=by)

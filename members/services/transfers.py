@@ -122,6 +122,15 @@ def transfer_out_external(*, member: Member, on: date, counterpart: str, letter_
                                    initiated_by=by, decided_on=on, decided_by=by, reason=reason)
 
 
+def transfer_send(*, member: Member, kind: str, on: date, by, to_branch=None, counterpart: str = "",
+                  letter_no: str = "", reason: str = "") -> Transfer:
+    """The transfer page's one write: to a branch of the system ("internal": it accepts later) or out of it."""
+    if kind == "internal":
+        return transfer_initiate(member=member, to_branch=to_branch, on=on, reason=reason, letter_no=letter_no, by=by)
+    return transfer_out_external(member=member, on=on, counterpart=counterpart, letter_no=letter_no, reason=reason,
+                                 by=by)
+
+
 @transaction.atomic
 def transfer_in_external(*, to_branch, on: date, counterpart: str, letter_no: str, by, **member_fields) -> Transfer:
     """从系统外转入 with the 介绍信 number: the member is registered with a 转入 move."""

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 
-from portal.concurrency import VERSION_FIELD, page_version, stale_message
+from portal.concurrency import VERSION_FIELD, page_version
 from portal.scoping import CHANGE, VIEW
+from portal.views import ServiceActionView
 from portal.xlsx import Column, Sheet, xlsx_response
 
 from ..forms.appraisal import GRADE_CHOICES
@@ -25,8 +24,10 @@ from .lifecycle import LifecycleMixin, RecorderRequiredMixin
 # --------------------------------------------------------------------------------------------
 # 民主评议
 # --------------------------------------------------------------------------------------------
-class AppraisalListView(RecorderRequiredMixin, LifecycleMixin, View):
+class AppraisalListView(RecorderRequiredMixin, LifecycleMixin, ServiceActionView):
     recorder_denied_message = _("您没有可组织民主评议的党支部。")
+    form_class = YearBranchForm
+    invalid_message = _("请选择党支部和年度。")
 
     def get(self, request):
         rounds = AppraisalRound.objects.restrict(request.user, VIEW).select_related("branch")
@@ -35,22 +36,23 @@ class AppraisalListView(RecorderRequiredMixin, LifecycleMixin, View):
                                                            initial={"year": date.today().year}),
         })
 
-    def post(self, request):
-        form = YearBranchForm(request.POST, user=request.user, action=CHANGE, branch_required=True)
-        if form.is_valid():
-            try:
-                rnd = appraisal.appraisal_open(branch=form.cleaned_data["branch"], year=form.cleaned_data["year"],
-                                               by=request.user)
-            except ValidationError as exc:
-                messages.error(request, _("；").join(exc.messages))
-            else:
-                return redirect(rnd)
-        else:
-            messages.error(request, _("请选择党支部和年度。"))
-        return redirect("members:appraisals")
+    def form_kwargs(self, objects):
+        return {"user": self.request.user, "action": CHANGE, "branch_required": True}
+
+    def perform(self, form, objects):
+        return appraisal.appraisal_open(branch=form.cleaned_data["branch"], year=form.cleaned_data["year"],
+                                        by=self.request.user)
+
+    def success_url(self, rnd, objects):
+        return rnd
+
+    def redirect_url(self, objects):
+        return reverse("members:appraisals")
 
 
-class AppraisalDetailView(LifecycleMixin, View):
+class AppraisalDetailView(LifecycleMixin, ServiceActionView):
+    """The round's grading sheet; saving it is one service (all or nothing), a refusal shows the sheet again."""
+
     def _round(self, request, pk):
         return get_object_or_404(AppraisalRound.objects.restrict(request.user, VIEW).select_related("branch"), pk=pk)
 
@@ -64,7 +66,7 @@ class AppraisalDetailView(LifecycleMixin, View):
             for e in entries:
                 e.form_grade = request.POST.get(f"grade-{e.pk}", e.grade)
                 e.self_grade = request.POST.get(f"self-{e.pk}", e.self_grade)
-                for name in PEER_FIELDS:
+                for name in appraisal.PEER_FIELDS:
                     setattr(e, f"peer_{name}", request.POST.get(f"{name}-{e.pk}", getattr(e, f"peer_{name}")))
         labels = dict(appraisal.disposal_choices())
         for e in entries:
@@ -73,7 +75,7 @@ class AppraisalDetailView(LifecycleMixin, View):
         return render(request, "members/appraisal/detail.html", {
             "round": rnd, "entries": entries, "grades": GRADE_CHOICES, "errors": errors or [],
             "disposals": appraisal.disposal_choices(),
-            "meetings": _appraisal_meetings(rnd), "posted": request.POST if posted else {},
+            "meetings": appraisal.appraisal_meetings(rnd), "posted": request.POST if posted else {},
             "cap": appraisal.excellent_cap(graded), "graded": graded, "summary": summary,
             "can_edit": can_record(request.user, rnd.branch) and not rnd.is_closed,
             "record_version": page_version(rnd),
@@ -91,62 +93,24 @@ class AppraisalDetailView(LifecycleMixin, View):
             return xlsx_response(f"{rnd}.xlsx", [Sheet("民主评议", cols, rnd.entries.select_related("member"))])
         return self._render(request, rnd)
 
-    def post(self, request, pk):
+    def load(self, request, pk):
         rnd = self._round(request, pk)
         if not can_record(request.user, rnd.branch):
             raise PermissionDenied
-        close = request.POST.get("close") == "1"
-        try:
-            # All or nothing: a refused grade leaves no half-saved votes behind.
-            with transaction.atomic():
-                # Lock the round first: a concurrent save of the same grid waits here, then sees the new version.
-                rnd = AppraisalRound.objects.select_for_update().select_related("branch").get(pk=rnd.pk)
-                conflict = stale_message(rnd, request.POST.get(VERSION_FIELD))
-                if conflict:   # someone saved this grid since the page was shown: save nothing, keep what was typed
-                    raise ValidationError(conflict)
-                grades, disposals = {}, {}
-                for e in rnd.entries.select_related("round"):
-                    disposals[e.pk] = request.POST.get(f"disposal-{e.pk}", "")
-                    peer = {k: _votes(request.POST.get(f"{k}-{e.pk}")) for k in PEER_FIELDS}
-                    if any(peer.values()) or e.peer_total:
-                        appraisal.appraisal_peer(entry=e, by=request.user, **peer)
-                    self_grade = request.POST.get(f"self-{e.pk}", "")
-                    if self_grade != e.self_grade and self_grade in dict(GRADE_CHOICES):
-                        appraisal.appraisal_self(entry=e, text=e.self_assessment, grade=self_grade, by=request.user)
-                    grades[e.pk] = request.POST.get(f"grade-{e.pk}", "")
-                meeting = _appraisal_meetings(rnd).filter(pk=request.POST.get("meeting") or 0).first() \
-                    if (request.POST.get("meeting") or "").isdigit() else None
-                meeting_on = _date_or_none(request.POST.get("meeting_on")) if not meeting else None
-                appraisal.appraisal_decide(round=rnd, grades=grades, on=date.today(), close=close, by=request.user,
-                                           disposals=disposals, meeting=meeting, meeting_on=meeting_on,
-                                           meeting_ref=request.POST.get("meeting_ref", ""))
-        except ValidationError as exc:
-            rnd.refresh_from_db()
-            return self._render(request, rnd, errors=exc.messages, posted=True)
-        messages.success(request, _("已评定并归档。") if close else _("已保存。"))
-        return redirect(rnd)
+        return {"round": rnd}
 
+    def perform(self, form, objects):
+        return appraisal.appraisal_grid_save(round=objects["round"], posted=self.request.POST,
+                                             version=self.request.POST.get(VERSION_FIELD),
+                                             close=self.request.POST.get("close") == "1", by=self.request.user)
 
-PEER_FIELDS = ("excellent", "qualified", "basic", "unqualified")
+    def refused(self, exc, form, objects):
+        rnd = objects["round"]
+        rnd.refresh_from_db()
+        return self._render(self.request, rnd, errors=exc.messages, posted=True)
 
+    def get_success_message(self, rnd, objects):
+        return _("已评定并归档。") if self.request.POST.get("close") == "1" else _("已保存。")
 
-def _date_or_none(raw):
-    try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return None
-
-
-def _appraisal_meetings(rnd):
-    """Submitted 支部党员大会 records of the round's branch from its year to the end of the next March."""
-    Activity = AppraisalRound._meta.get_field("meeting").related_model  # the org-life record, wherever it lives
-    return (Activity.objects.submitted().filter(organization=rnd.branch, activity_type__category="general_meeting",
-                                                held_on__gte=date(rnd.year, 1, 1), held_on__lte=date(rnd.year + 1, 3, 31))
-            .order_by("-held_on"))
-
-
-def _votes(raw) -> int:
-    raw = (raw or "0").strip() or "0"
-    if not raw.isdigit():
-        raise ValidationError(_("互评票数须为非负整数。"))
-    return int(raw)
+    def redirect_url(self, objects):
+        return objects["round"]

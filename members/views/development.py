@@ -1,19 +1,18 @@
 """发展党员 pages: the pipeline list, a candidate's record with the step form, the "due now" lists."""
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
 from portal.concurrency import SingleSubmitMixin
-from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.scoping import CHANGE, VIEW
+from portal.views import ServiceFormView
 from portal.xlsx import DATE, Column, Sheet, xlsx_response
 
 from ..forms.development import CandidateFilterForm, CandidateForm, DueListForm, MilestoneForm
@@ -44,26 +43,20 @@ class DevelopmentListView(LifecycleMixin, View):
         })
 
 
-class CandidateCreateView(RecorderRequiredMixin, LifecycleMixin, SingleSubmitMixin, View):
+class CandidateCreateView(RecorderRequiredMixin, LifecycleMixin, SingleSubmitMixin, ServiceFormView):
     recorder_required_on = ("GET", "POST")
+    template_name = "members/form.html"
+    form_class = CandidateForm
+    title = _("登记入党申请人")
 
-    def _render(self, request, form):
-        return render(request, "members/form.html", {"form": form, "title": _("登记入党申请人")})
+    def form_kwargs(self, objects):
+        return {"user": self.request.user}
 
-    def get(self, request):
-        return self._render(request, CandidateForm(user=request.user))
+    def perform(self, form, objects):
+        return development.candidate_create(by=self.request.user, **form.cleaned_data)
 
-    def post(self, request):
-        form = CandidateForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                candidate = development.candidate_create(by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已登记入党申请人 {name}。").format(name=candidate.name))
-                return redirect(candidate)
-        return self._render(request, form)
+    def get_success_message(self, candidate, objects):
+        return _("已登记入党申请人 {name}。").format(name=candidate.name)
 
 
 def _candidate(request, pk):
@@ -74,39 +67,39 @@ def _candidate(request, pk):
     return get_object_or_404(qs, pk=pk)
 
 
-class CandidateDetailView(LifecycleMixin, View):
-    def _render(self, request, candidate, form):
-        return render(request, "members/development/detail.html", {
-            "candidate": candidate, "form": form, "can_record": can_record(request.user, candidate.branch),
-            "history": history_rows(candidate, reveal=can_record(request.user, candidate.branch)),
-        })
+class CandidateDetailView(LifecycleMixin, ServiceFormView):
+    template_name = "members/development/detail.html"
+    form_class = MilestoneForm
+    success_message = _("已办理并记录。")
 
-    def get(self, request, pk):
+    def load(self, request, pk):
         candidate = _candidate(request, pk)
-        form = MilestoneForm(candidate=candidate, can_approve=can_approve(request.user, candidate.branch))
-        return self._render(request, candidate, form)
-
-    def post(self, request, pk):
-        candidate = _candidate(request, pk)
-        if not can_record(request.user, candidate.branch):
+        if request.method == "POST" and not can_record(request.user, candidate.branch):
             raise PermissionDenied(_("只有本支部书记或上级党务工作人员可以办理。"))
-        form = MilestoneForm(request.POST, candidate=candidate,
-                             can_approve=can_approve(request.user, candidate.branch))
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                development.milestone_record(
-                    candidate=candidate, kind=data["kind"], on=data["on"], by=request.user, note=data["note"],
-                    exception_reason=data.get("exception_reason", ""), meeting=data["meeting"],
-                    meeting_on=data["meeting_on"],
-                    meeting_ref=data["meeting_ref"], votes_for=data["votes_for"], hours=data["hours"],
-                    months=data["months"], people=data["people"])
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已办理并记录。"))
-                return redirect(candidate)
-        return self._render(request, _candidate(request, pk), form)
+        return {"candidate": candidate}
+
+    def form_kwargs(self, objects):
+        candidate = objects["candidate"]
+        return {"candidate": candidate, "can_approve": can_approve(self.request.user, candidate.branch)}
+
+    def context(self, form, objects):
+        candidate = objects["candidate"]
+        if self.request.method == "POST":   # shown again after a refusal: the record as it is now
+            candidate = _candidate(self.request, candidate.pk)
+        may_record = can_record(self.request.user, candidate.branch)
+        return {"candidate": candidate, "form": form, "can_record": may_record,
+                "history": history_rows(candidate, reveal=may_record)}
+
+    def perform(self, form, objects):
+        data = form.cleaned_data
+        return development.milestone_record(
+            candidate=objects["candidate"], kind=data["kind"], on=data["on"], by=self.request.user, note=data["note"],
+            exception_reason=data.get("exception_reason", ""), meeting=data["meeting"],
+            meeting_on=data["meeting_on"], meeting_ref=data["meeting_ref"], votes_for=data["votes_for"],
+            hours=data["hours"], months=data["months"], people=data["people"])
+
+    def success_url(self, milestone, objects):
+        return objects["candidate"]
 
 
 DUE_COLUMNS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
-from portal.forms import apply_validation_error
 from portal.scoping import CHANGE, MANAGE, VIEW
+from portal.views import ServiceActionView, ServiceFormView
 from portal.xlsx import DATE, DECIMAL, Column, Sheet, xlsx_response
 
-from ..forms.dues import DuesBaseForm, DuesMarkForm, DuesPayForm
+from ..forms.dues import DuesBaseForm, DuesMarkForm, DuesPayForm, DuesPaySubmission
 from ..forms.lifecycle import MonthForm, YearBranchForm
 from ..models import DuesRecord, Member
 from ..permissions import can_record
@@ -63,24 +63,36 @@ class DuesSummaryView(LifecycleMixin, View):
         })
 
 
-class DuesGenerateView(LifecycleMixin, View):
+def _posted_month(request) -> date:
+    """The month of a hand-started generation; the current month when none (or a wrong one) is given."""
+    form = MonthForm(request.POST)
+    return form.cleaned_data["month"] if form.is_valid() else date.today().replace(day=1)
+
+
+class DuesGenerateView(LifecycleMixin, ServiceActionView):
     """Staff may generate a month by hand (the beat task does it on the 1st; both are idempotent)."""
 
-    def post(self, request):
+    def load(self, request):
         if not Organization.objects.restrict(request.user, MANAGE).exists():
             raise PermissionDenied(_("只有党务工作人员可以生成党费记录。"))
-        form = MonthForm(request.POST)
-        month = form.cleaned_data["month"] if form.is_valid() else date.today().replace(day=1)
-        n = dues.dues_generate_month(month=month)
-        messages.success(request, _("{month:%Y年%m月}：新生成 {n} 条党费记录（已有的不会重复生成）。").format(month=month, n=n))
-        return redirect("members:dues")
+        return {"month": _posted_month(request)}
+
+    def perform(self, form, objects):
+        return dues.dues_generate_month(month=objects["month"])
+
+    def get_success_message(self, n, objects):
+        return _("{month:%Y年%m月}：新生成 {n} 条党费记录（已有的不会重复生成）。").format(month=objects["month"], n=n)
+
+    def redirect_url(self, objects):
+        return reverse("members:dues")
 
 
-class DuesPayView(RecorderRequiredMixin, LifecycleMixin, View):
+class DuesPayView(RecorderRequiredMixin, LifecycleMixin, ServiceActionView):
     """Phone-friendly: pick branch and month, tap the members who paid, one button."""
 
     recorder_required_on = ("GET", "POST")
     recorder_denied_message = _("您没有可登记党费的党支部。")
+    form_class = DuesPaySubmission
 
     def _context(self, request, form, mark_form=None):
         ctx = {"form": form, "mark_form": mark_form or DuesMarkForm(), "records": None}
@@ -103,23 +115,26 @@ class DuesPayView(RecorderRequiredMixin, LifecycleMixin, View):
         form = DuesPayForm(data if data.get("branch") else None, user=request.user)
         return render(request, "members/dues/pay.html", self._context(request, form))
 
-    def post(self, request):
-        form = DuesPayForm(request.POST, user=request.user)
-        mark_form = DuesMarkForm(request.POST)
-        if form.is_valid() and mark_form.is_valid():
-            branch, month = form.cleaned_data["branch"], form.cleaned_data["month"]
-            if not can_record(request.user, branch):
-                raise PermissionDenied
-            ids = [int(x) for x in request.POST.getlist("records") if x.isdigit()]
-            records = dues.month_sheet(user=request.user, branch=branch, month=month).filter(pk__in=ids)
-            try:
-                n = dues.dues_mark_paid(records=records, by=request.user, **mark_form.cleaned_data)
-            except ValidationError as exc:
-                messages.error(request, _("；").join(exc.messages))
-            else:
-                messages.success(request, _("已登记 {n} 人 {month:%Y年%m月} 党费。").format(n=n, month=month))
-            return redirect(f"{reverse('members:dues_pay')}?branch={branch.pk}&month={month:%Y-%m}")
-        return render(request, "members/dues/pay.html", self._context(request, form, mark_form))
+    def form_kwargs(self, objects):
+        return {"user": self.request.user}
+
+    def form_invalid(self, form, objects):
+        return render(self.request, "members/dues/pay.html", self._context(self.request, form.sheet, form.mark))
+
+    def perform(self, form, objects):
+        branch, month = form.sheet.cleaned_data["branch"], form.sheet.cleaned_data["month"]
+        if not can_record(self.request.user, branch):
+            raise PermissionDenied
+        objects["branch"], objects["month"] = branch, month   # where the page goes back to, saved or refused
+        ids = [int(x) for x in self.request.POST.getlist("records") if x.isdigit()]
+        records = dues.month_sheet(user=self.request.user, branch=branch, month=month).filter(pk__in=ids)
+        return dues.dues_mark_paid(records=records, by=self.request.user, **form.mark.cleaned_data)
+
+    def get_success_message(self, n, objects):
+        return _("已登记 {n} 人 {month:%Y年%m月} 党费。").format(n=n, month=objects["month"])
+
+    def redirect_url(self, objects):
+        return f"{reverse('members:dues_pay')}?branch={objects['branch'].pk}&month={objects['month']:%Y-%m}"
 
 
 ARREARS_COLUMNS = [
@@ -157,33 +172,31 @@ class DuesLedgerView(LifecycleMixin, View):
         return xlsx_response(f"{branch.name}{year}年党费收缴台账.xlsx", [Sheet(f"{year}年党费台账", columns, rows)])
 
 
-class DuesBaseView(LifecycleMixin, View):
-    def _member(self, request, pk):
+class DuesBaseView(LifecycleMixin, ServiceFormView):
+    template_name = "members/dues/base.html"
+    form_class = DuesBaseForm
+    success_message = _("已核定党费基数，尚未缴纳的月份已按新基数重算。")
+
+    def load(self, request, pk):
         member = get_object_or_404(Member.objects.restrict(request.user, VIEW).select_related("branch"), pk=pk)
         if not can_record(request.user, member.branch):
             raise PermissionDenied(_("只有本支部书记或上级党务工作人员可以核定党费基数。"))
-        return member
+        return {"member": member}
 
-    def _render(self, request, member, form):
-        bases = member.dues_bases.select_related("recorded_by")
-        return render(request, "members/dues/base.html", {"member": member, "form": form, "bases": bases})
+    def form_kwargs(self, objects):
+        if self.request.method == "GET":
+            return {"initial": {"dues_class": dues.default_class(objects["member"])}}
+        return {}
 
-    def get(self, request, pk):
-        member = self._member(request, pk)
-        return self._render(request, member, DuesBaseForm(initial={"dues_class": dues.default_class(member)}))
+    def context(self, form, objects):
+        member = objects["member"]
+        return {"member": member, "form": form, "bases": member.dues_bases.select_related("recorded_by")}
 
-    def post(self, request, pk):
-        member = self._member(request, pk)
-        form = DuesBaseForm(request.POST)
-        if form.is_valid():
-            try:
-                dues.dues_base_set(member=member, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已核定党费基数，尚未缴纳的月份已按新基数重算。"))
-                return redirect(member)
-        return self._render(request, member, form)
+    def perform(self, form, objects):
+        return dues.dues_base_set(member=objects["member"], by=self.request.user, **form.cleaned_data)
+
+    def success_url(self, base, objects):
+        return objects["member"]
 
 
 class DuesUnmarkView(LifecycleMixin, View):

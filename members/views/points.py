@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from portal.forms import apply_validation_error
 from portal.scoping import CHANGE, MANAGE, VIEW, scope_for
+from portal.views import ServiceFormView
 
 from ..forms.lifecycle import YearBranchForm
 from ..forms.points import PointsEntryForm
@@ -62,35 +63,31 @@ class PointsView(LifecycleMixin, View):
         })
 
 
-class PointsEntriesView(RecorderRequiredMixin, LifecycleMixin, View):
+class PointsEntriesView(RecorderRequiredMixin, LifecycleMixin, ServiceFormView):
     recorder_denied_message = _("您没有可录入积分的党员。")
+    template_name = "members/points/entries.html"
+    form_class = PointsEntryForm
+    success_message = _("已录入，待党务工作人员审核后计分。")
 
-    def _context(self, request, form=None):
-        entries = PointsEntry.objects.restrict(request.user, VIEW).select_related("member", "item", "recorded_by",
-                                                                                 "audited_by")
-        members = Member.objects.restrict(request.user, CHANGE).active().select_related("branch").order_by("name")
+    def _members(self):
+        return Member.objects.restrict(self.request.user, CHANGE).active().select_related("branch").order_by("name")
+
+    def form_kwargs(self, objects):
         items = PointsItem.objects.filter(source=points.MANUAL, scheme__is_active=True)
+        return {"members_qs": self._members(), "items_qs": items}
+
+    def context(self, form, objects):
+        entries = PointsEntry.objects.restrict(self.request.user, VIEW).select_related("member", "item", "recorded_by",
+                                                                                      "audited_by")
         return {"entries": entries[:200], "pending": entries.filter(status=EntryStatus.PENDING).filter(
-                    scope_for(request.user).q(MANAGE, "member__branch__path")),
-                "form": form or PointsEntryForm(members_qs=members, items_qs=items),
-                "can_add": members.exists()}
+                    scope_for(self.request.user).q(MANAGE, "member__branch__path")),
+                "form": form, "can_add": self._members().exists()}
 
-    def get(self, request):
-        return render(request, "members/points/entries.html", self._context(request))
+    def perform(self, form, objects):
+        return points.points_entry_add(by=self.request.user, **form.cleaned_data)
 
-    def post(self, request):
-        members = Member.objects.restrict(request.user, CHANGE).active().select_related("branch")
-        items = PointsItem.objects.filter(source=points.MANUAL, scheme__is_active=True)
-        form = PointsEntryForm(request.POST, members_qs=members, items_qs=items)
-        if form.is_valid():
-            try:
-                points.points_entry_add(by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已录入，待党务工作人员审核后计分。"))
-                return redirect("members:points_entries")
-        return render(request, "members/points/entries.html", self._context(request, form))
+    def success_url(self, entry, objects):
+        return reverse("members:points_entries")
 
 
 class PointsAuditView(LifecycleMixin, View):

@@ -13,7 +13,6 @@ from django.views import View
 from branches.models import Organization
 from portal.concurrency import SingleSubmitMixin
 from portal.extensions import member_panels
-from portal.forms import apply_validation_error
 from portal.history import history_rows
 from portal.netaddr import client_ip
 from portal.scoping import CHANGE, MANAGE
@@ -73,31 +72,32 @@ class MemberDetailView(PortalPageMixin, View):
         })
 
 
-class MemberCreateView(PortalPageMixin, SingleSubmitMixin, View):
-    def _render(self, request, form):
-        return render(request, "members/form.html", {"form": form, "title": _("登记党员")})
+class MemberCreateView(PortalPageMixin, SingleSubmitMixin, ServiceFormView):
+    template_name = "members/form.html"
+    form_class = MemberForm
+    title = _("登记党员")
 
-    def get(self, request):
-        initial = {}
-        if request.GET.get("branch"):
-            initial["branch"] = request.GET["branch"]
-        form = MemberForm(user=request.user, initial=initial)
-        if not form.fields["branch"].queryset.exists():
+    def load(self, request):
+        if request.method == "POST":
+            _require_change_scope(request)
+        return {}
+
+    def form_kwargs(self, objects):
+        if self.request.method == "GET":
+            initial = {"branch": self.request.GET["branch"]} if self.request.GET.get("branch") else {}
+            return {"user": self.request.user, "initial": initial}
+        return {"user": self.request.user}
+
+    def context(self, form, objects):
+        if self.request.method == "GET" and not form.fields["branch"].queryset.exists():
             raise PermissionDenied(NO_BRANCH_TO_REGISTER)
-        return self._render(request, form)
+        return super().context(form, objects)
 
-    def post(self, request):
-        _require_change_scope(request)
-        form = MemberForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                member = services.member_create(by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已登记党员 {name}。").format(name=member.name))
-                return redirect(member)
-        return self._render(request, form)
+    def perform(self, form, objects):
+        return services.member_create(by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self, member, objects):
+        return _("已登记党员 {name}。").format(name=member.name)
 
 
 class MemberEditView(PortalPageMixin, ServiceFormView):
@@ -179,27 +179,38 @@ class MemberRestoreView(PortalPageMixin, View):
         return redirect(member)
 
 
-class MemberImportView(PortalPageMixin, View):
-    def get(self, request):
-        _require_change_scope(request)
-        if request.GET.get("template") == "1":
-            return import_template_response(user=request.user)
-        return render(request, "members/import.html", {"form": ImportForm()})
+class MemberImportView(PortalPageMixin, ServiceFormView):
+    """An XLSX of members, all or nothing: a refused file shows its report (the rows in error) under the form."""
 
-    def post(self, request):
+    template_name = "members/import.html"
+    form_class = ImportForm
+    refusals = (ImportRejected,)
+
+    def load(self, request):
         _require_change_scope(request)
-        form = ImportForm(request.POST, request.FILES)
-        result = None
-        if form.is_valid():
-            try:
-                result = import_members(fileobj=form.cleaned_data["file"], by=request.user,
-                                        registered_on=form.cleaned_data.get("registered_on"))
-            except ImportRejected as exc:
-                result = exc.result
-            else:
-                messages.success(request, _("导入成功：共 {n} 名党员。").format(n=result.created))
-                return redirect("members:list")
-        return render(request, "members/import.html", {"form": form, "result": result})
+        return {"result": None}
+
+    def get(self, request):
+        if request.GET.get("template") == "1":
+            _require_change_scope(request)
+            return import_template_response(user=request.user)
+        return super().get(request)
+
+    def context(self, form, objects):
+        return {"form": form, "result": objects["result"]}
+
+    def perform(self, form, objects):
+        return import_members(fileobj=form.cleaned_data["file"], by=self.request.user,
+                              registered_on=form.cleaned_data.get("registered_on"))
+
+    def refused(self, exc, form, objects):
+        objects["result"] = exc.result
+
+    def get_success_message(self, result, objects):
+        return _("导入成功：共 {n} 名党员。").format(n=result.created)
+
+    def success_url(self, result, objects):
+        return "members:list"
 
 
 class MemberExportPiiView(PortalPageMixin, View):

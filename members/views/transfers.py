@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
-from portal.forms import apply_validation_error
 from portal.scoping import CHANGE, VIEW
+from portal.views import PostActionsView, ServiceActionView, ServiceFormView
 
 from ..forms.transfers import MobileForm, ReturnForm, TransferForm, TransferInForm
 from ..models import Member, Transfer, TransferStatus
@@ -37,100 +37,118 @@ class TransferListView(LifecycleMixin, View):
         })
 
 
-class TransferInitiateView(LifecycleMixin, View):
-    def _render(self, request, member, form):
-        return render(request, "members/form.html", {"form": form, "member": member,
-                                                     "title": _("组织关系转接：{name}").format(name=member.name)})
+class TransferInitiateView(LifecycleMixin, ServiceFormView):
+    template_name = "members/form.html"
+    form_class = TransferForm
 
-    def get(self, request, pk):
-        member = _member_for(request, pk)
-        return self._render(request, member, TransferForm(member=member))
+    def load(self, request, pk):
+        return {"member": _member_for(request, pk)}
 
-    def post(self, request, pk):
-        member = _member_for(request, pk)
-        form = TransferForm(request.POST, member=member)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                if d["kind"] == "internal":
-                    transfers.transfer_initiate(member=member, to_branch=d["to_branch"], on=d["on"], reason=d["reason"],
-                                                letter_no=d["letter_no"], by=request.user)
-                    messages.success(request, _("已发起转接，待{branch}接收。").format(branch=d["to_branch"].name))
-                else:
-                    transfers.transfer_out_external(member=member, on=d["on"], counterpart=d["counterpart"],
-                                                    letter_no=d["letter_no"], reason=d["reason"], by=request.user)
-                    messages.success(request, _("已办理转出，党员记录保留在历史名册中。"))
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                return redirect("members:transfers")
-        return self._render(request, member, form)
+    def form_kwargs(self, objects):
+        return {"member": objects["member"]}
+
+    def get_title(self, objects):
+        return _("组织关系转接：{name}").format(name=objects["member"].name)
+
+    def perform(self, form, objects):
+        d = form.cleaned_data
+        return transfers.transfer_send(member=objects["member"], kind=d["kind"], on=d["on"], to_branch=d.get("to_branch"),
+                                       counterpart=d["counterpart"], letter_no=d["letter_no"], reason=d["reason"],
+                                       by=self.request.user)
+
+    def get_success_message(self, transfer, objects):
+        if transfer.to_branch_id:
+            return _("已发起转接，待{branch}接收。").format(branch=transfer.to_branch.name)
+        return _("已办理转出，党员记录保留在历史名册中。")
+
+    def success_url(self, transfer, objects):
+        return reverse("members:transfers")
 
 
-class TransferDecideView(LifecycleMixin, View):
+class _TransferDecision(ServiceActionView):
+    def load(self, request, pk, action):
+        return {"transfer": get_object_or_404(Transfer.objects.restrict(request.user, VIEW), pk=pk)}
+
+    def redirect_url(self, objects):
+        return reverse("members:transfers")
+
+
+class TransferAcceptAction(_TransferDecision):
+    success_message = _("已接收，组织关系已转入。")
+
+    def perform(self, form, objects):
+        return transfers.transfer_accept(transfer=objects["transfer"], on=date.today(), by=self.request.user)
+
+
+class TransferReturnAction(_TransferDecision):
+    form_class = ReturnForm
+    invalid_message = _("退回须说明原因。")
+    success_message = _("已退回转出支部。")
+
+    def perform(self, form, objects):
+        return transfers.transfer_return(transfer=objects["transfer"], on=date.today(),
+                                         reason=form.cleaned_data["reason"], by=self.request.user)
+
+
+class TransferCancelAction(_TransferDecision):
+    success_message = _("已撤回。")
+
+    def perform(self, form, objects):
+        return transfers.transfer_cancel(transfer=objects["transfer"], by=self.request.user)
+
+
+class TransferDecideView(LifecycleMixin, PostActionsView):
     """POST accept / return / cancel on a pending transfer visible to the user."""
 
-    def post(self, request, pk, action):
-        transfer = get_object_or_404(Transfer.objects.restrict(request.user, VIEW), pk=pk)
-        try:
-            if action == "accept":
-                transfers.transfer_accept(transfer=transfer, on=date.today(), by=request.user)
-                messages.success(request, _("已接收，组织关系已转入。"))
-            elif action == "return":
-                form = ReturnForm(request.POST)
-                if not form.is_valid():
-                    messages.error(request, _("退回须说明原因。"))
-                    return redirect("members:transfers")
-                transfers.transfer_return(transfer=transfer, on=date.today(), reason=form.cleaned_data["reason"],
-                                          by=request.user)
-                messages.success(request, _("已退回转出支部。"))
-            elif action == "cancel":
-                transfers.transfer_cancel(transfer=transfer, by=request.user)
-                messages.success(request, _("已撤回。"))
-            else:
-                raise PermissionDenied
-        except ValidationError as exc:
-            messages.error(request, _("；").join(exc.messages))
-        return redirect("members:transfers")
+    actions = {"accept": TransferAcceptAction, "return": TransferReturnAction, "cancel": TransferCancelAction}
+
+    def unknown_action(self, request, pk, action):
+        get_object_or_404(Transfer.objects.restrict(request.user, VIEW), pk=pk)
+        raise PermissionDenied
 
 
-class TransferInView(RecorderRequiredMixin, LifecycleMixin, View):
+class TransferInView(RecorderRequiredMixin, LifecycleMixin, ServiceFormView):
     recorder_required_on = ("GET", "POST")
     recorder_denied_message = _("您没有可接收转入党员的党支部。")
+    template_name = "members/form.html"
+    form_class = TransferInForm
+    title = _("从系统外转入党员")
 
-    def _render(self, request, form):
-        return render(request, "members/form.html", {"form": form, "title": _("从系统外转入党员")})
+    def form_kwargs(self, objects):
+        return {"user": self.request.user}
 
-    def get(self, request):
-        return self._render(request, TransferInForm(user=request.user))
+    def perform(self, form, objects):
+        d = dict(form.cleaned_data)
+        return transfers.transfer_in_external(to_branch=d.pop("to_branch"), on=d.pop("on"),
+                                              counterpart=d.pop("counterpart"), letter_no=d.pop("letter_no"),
+                                              by=self.request.user, **d)
 
-    def post(self, request):
-        form = TransferInForm(request.POST, user=request.user)
-        if form.is_valid():
-            d = dict(form.cleaned_data)
-            try:
-                t = transfers.transfer_in_external(to_branch=d.pop("to_branch"), on=d.pop("on"),
-                                                   counterpart=d.pop("counterpart"), letter_no=d.pop("letter_no"),
-                                                   by=request.user, **d)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已转入 {name}。").format(name=t.member.name))
-                return redirect(t.member)
-        return self._render(request, form)
+    def get_success_message(self, transfer, objects):
+        return _("已转入 {name}。").format(name=transfer.member.name)
+
+    def success_url(self, transfer, objects):
+        return transfer.member
 
 
-class MobileView(LifecycleMixin, View):
-    def get(self, request, pk):
-        member = _member_for(request, pk)
-        form = MobileForm(initial={"location": member.mobile_location, "since": member.mobile_since or date.today()})
-        return render(request, "members/form.html", {"form": form, "member": member, "title": _("流动党员：{name}").format(name=member.name)})
+class MobileView(LifecycleMixin, ServiceFormView):
+    template_name = "members/form.html"
+    form_class = MobileForm
+    success_message = _("已保存流动情况。")
 
-    def post(self, request, pk):
-        member = _member_for(request, pk)
-        form = MobileForm(request.POST)
-        if form.is_valid():
-            transfers.member_mark_mobile(member=member, by=request.user, **form.cleaned_data)
-            messages.success(request, _("已保存流动情况。"))
-            return redirect(member)
-        return render(request, "members/form.html", {"form": form, "member": member, "title": _("流动党员：{name}").format(name=member.name)})
+    def load(self, request, pk):
+        return {"member": _member_for(request, pk)}
+
+    def form_kwargs(self, objects):
+        member = objects["member"]
+        if self.request.method == "GET":
+            return {"initial": {"location": member.mobile_location, "since": member.mobile_since or date.today()}}
+        return {}
+
+    def get_title(self, objects):
+        return _("流动党员：{name}").format(name=objects["member"].name)
+
+    def perform(self, form, objects):
+        return transfers.member_mark_mobile(member=objects["member"], by=self.request.user, **form.cleaned_data)
+
+    def success_url(self, member, objects):
+        return objects["member"]

@@ -48,3 +48,21 @@ def test_stored_totals_follow_every_orglife_write(tree, users):
                     by=users.secretary)
     assert stored(a, 2025) == counted(a, 2025) and stored(b, 2025) == counted(b, 2025)
     assert not points.points_totals_differences(year=2025) and not points.points_totals_differences(year=2024)
+
+
+def test_saving_and_submitting_a_record_recounts_its_roll_once(tree, users, monkeypatch):
+    """activity_save marks the roll and submits in one go: the roll's totals are recounted once, at the end
+    (they used to be recounted after the marks and again on submit), and they end up right."""
+    a, b = MemberFactory(branch=tree.a1, name="甲"), MemberFactory(branch=tree.a1, name="乙")
+    day = date(2025, 3, 10)
+    meeting = svc.activity_create(organization=tree.a1, activity_type=activity_type("theme_day"), held_on=day,
+                                  title="主题党日", by=users.secretary)
+    calls = []
+    real = svc.points_totals_refresh
+    monkeypatch.setattr(svc, "points_totals_refresh", lambda **kw: calls.append(kw) or real(**kw))
+    marks = {a.pk: (AttendanceStatus.PRESENT, ""), b.pk: (AttendanceStatus.ABSENT, "")}
+    svc.activity_save(activity=meeting, data={"title": "主题党日", "held_on": date(2025, 3, 11)},
+                      marks_for=lambda on_roll: marks, guests=[], photos=[], submit=True, by=users.secretary)
+    assert len(calls) == 1, calls
+    assert calls[0]["year"] == 2025 and set(calls[0]["member_ids"]) == {a.pk, b.pk}
+    assert stored(a, 2025) == counted(a, 2025) and stored(b, 2025) == counted(b, 2025)
