@@ -22,8 +22,7 @@ class EvaluationsConfig(AppConfig):
         from portal import extensions, navigation
         from practice import hooks as practice_hooks
 
-        from . import metrics  # noqa: F401  (registers the automatic metrics)
-        from . import pickers
+        from . import metrics, pickers  # noqa: F401  (metrics registers the automatic metrics on import)
         from .panels import home_panel, organization_panel
         from .services import rectification_create
 
