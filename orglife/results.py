@@ -17,7 +17,7 @@ Kept current, inside the writing transaction (a rollback undoes both):
   task stores them again after the commit;
 - members (a per-member rule counts the active members), committee seats (whether a branch has a 支委会) and
   organizations (dates, kind): post_save / post_delete of those models (apps below orglife cannot call it) refresh
-  the organizations concerned;
+  the organizations concerned; a member import (bulk, no post_save) sends members.signals.members_bulk_written;
 - `manage.py compliance_results` compares the stored rows with a recount (non-zero exit on a difference),
   `--repair` refreshes the organizations that differ, `--rebuild YEAR` stores a year whole (after a bulk load;
   seed_scale and seed_demo call `rebuild`).
@@ -37,6 +37,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 
 from branches.models import BRANCH_KINDS, CommitteeSeat, CommitteeTerm, Organization, OrganizationKind
 from members.models import Member
+from members.signals import members_bulk_written
 from portal.perf import gc_paused
 from portal.queue import send_fast
 
@@ -332,6 +333,11 @@ def _member_deleted(sender, instance, **kwargs):
     _refresh_if_stored({instance.branch_id})
 
 
+def _members_bulk_written(sender, branch_ids=(), **kwargs):
+    """An import (bulk_create: no post_save) adds members to these branches."""
+    _refresh_if_stored(branch_ids)
+
+
 def _seat_changed(sender, instance, raw=False, **kwargs):
     """Committee seats decide whether a branch has a 支委会 to convene."""
     if not raw:
@@ -389,6 +395,7 @@ def connect() -> None:
     pre_save.connect(_member_before, sender=Member, dispatch_uid=f"{uid}.member_before")
     post_save.connect(_member_after, sender=Member, dispatch_uid=f"{uid}.member")
     post_delete.connect(_member_deleted, sender=Member, dispatch_uid=f"{uid}.member_deleted")
+    members_bulk_written.connect(_members_bulk_written, dispatch_uid=f"{uid}.members_bulk")
     for model in (CommitteeSeat,):
         post_save.connect(_seat_changed, sender=model, dispatch_uid=f"{uid}.seat")
         post_delete.connect(_seat_changed, sender=model, dispatch_uid=f"{uid}.seat_deleted")

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, OrganizationKind, SeatRole
 from branches.services import organization_create, organization_dissolve, term_start
+from members.services.importing import import_members
 from members.services.registry import member_deactivate, member_move
 from orglife import results
 from orglife import services as svc
@@ -23,6 +24,8 @@ from orglife.models import ActivityStatus, ComplianceWindow, FrequencyRule
 from orglife.selectors import compliance_by_unit
 from orglife.tasks import check_compliance_results
 from tests.members.factories import MemberFactory
+from tests.members.test_import import row as import_row
+from tests.members.test_import import xlsx
 from tests.orglife.activity_factories import activity_type, log
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +95,11 @@ def test_stored_results_equal_a_recount_after_each_kind_of_write(tree, members, 
     log(tree.a2, "committee_meeting", date(2026, 1, 20))
     svc.activity_create(organization=tree.b1, activity_type=theme, held_on=date(2026, 5, 5), title="已提交",
                         status=ActivityStatus.SUBMITTED)
+    in_step()
+
+    # a member import (bulk: no post_save)
+    import_members(fileobj=xlsx([import_row(tree, 1), import_row(tree, 2, **{"党支部编码": tree.b1.code})]),
+                   by=users.staff)
     in_step()
 
     # 谈心谈话 (a per-member rule)
