@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://... python benchmarks/bench_every_page.py --label n5000 [--runs 5]
     (data set: manage.py seed_demo, then manage.py seed_scale --beside --branches N, as the growth test builds it)
     python benchmarks/bench_every_page.py --compare n500 n5000        # the growth table from two saved runs
+    ... --pages home,practice:home --label after-n5000                 # re-measure some pages only
 
 Pages come from the URL resolver (tests/perf/pages.py, shared with the growth test and the permission walk): a page
 that is routed is in the table; one no user here can open is listed as missing, which fails the run (exit 1).
@@ -61,7 +62,7 @@ def principals():
     return users
 
 
-def run(label: str, runs: int) -> int:
+def run(label: str, runs: int, only: set[str] | None = None) -> int:
     import django
 
     django.setup()
@@ -76,6 +77,8 @@ def run(label: str, runs: int) -> int:
         client.force_login(user)
         rows = {}
         for name, url in sorted(pages.page_urls(client, user).items()):
+            if only and name not in only:
+                continue
             cost = pages.measure(client, name, url, runs=runs)
             if cost.status == 405:
                 post_only.add(name)
@@ -85,7 +88,7 @@ def run(label: str, runs: int) -> int:
                 print(f"{who:21} {name:44} cpu {cost.cpu_ms:7.1f} ms  wall {cost.wall_ms:7.1f} ms  "
                       f"q {cost.queries:3}  {cost.html_bytes / 1000:6.1f} kB", flush=True)
         table[who] = rows
-    missing = sorted(pages.uncovered(measured | post_only))
+    missing = [] if only else sorted(pages.uncovered(measured | post_only))
     load = os.getloadavg()
     out = {"label": label, "started": started.isoformat(), "load_avg": load, "runs": runs, "pages": table,
            "missing": missing, "commit": os.popen("git rev-parse --short HEAD").read().strip()}
@@ -120,5 +123,7 @@ if __name__ == "__main__":
     parser.add_argument("--label", default="current")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--compare", nargs=2, metavar=("SMALL", "LARGE"))
+    parser.add_argument("--pages", help="comma-separated page names: measure only these (re-measuring fixed rows)")
     args = parser.parse_args()
-    sys.exit(compare(*args.compare) if args.compare else run(args.label, args.runs))
+    only = set(args.pages.split(",")) if args.pages else None
+    sys.exit(compare(*args.compare) if args.compare else run(args.label, args.runs, only))

@@ -47,13 +47,12 @@ def home_panel(request, ctx):
     if not has_lifecycle_access(request.user):
         return None
     from .services import development
-    from .services.dues import arrears
+    from .services.dues import arrears_counts
 
-    due = [(k, label, len(development.due_list(user=request.user, kind=k)))
-           for k, label in development.DUE_LISTS.items()]
-    owing = arrears(user=request.user)
-    return "members/panels/home.html", {"due": due, "arrears": len(owing),
-                                        "committee": sum(1 for a in owing if a.level == "committee")}
+    # Counts, by the lists' own definitions, in SQL: the panel shows numbers, not the rows.
+    due = [(k, label, development.due_count(user=request.user, kind=k)) for k, label in development.DUE_LISTS.items()]
+    owing, committee = arrears_counts(user=request.user)
+    return "members/panels/home.html", {"due": due, "arrears": owing, "committee": committee}
 
 
 def nav_visible(user) -> bool:

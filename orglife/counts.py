@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractYear
 
+from . import results
 from .models import MONTH_FIELDS, Activity, ActivityCount, ActivityStatus
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,9 @@ def follow(activity: Activity):
         # In key order: two writers moving counts between the same two months lock the rows in the same order.
         for key, delta in sorted([(k, d) for k, d in ((before, -1), (after, 1)) if k is not None]):
             shift(key, delta)
+        # The stored compliance results (orglife.results) read these counts: the holders' rows of those years follow.
+        for org_id, year in {(k[0], k[2]) for k in (before, after) if k is not None}:
+            results.refresh([org_id], years=[year])
 
 
 def shift(key: Key, delta: int) -> None:
@@ -104,6 +108,7 @@ def recount(keys: Iterable[Key]) -> None:
         col = MONTH_FIELDS[month - 1]
         ActivityCount.objects.update_or_create(organization_id=org_id, activity_type_id=type_id, year=year,
                                                defaults={col: n})
+        results.refresh([org_id], years=[year])
 
 
 # --- whole-table rebuild and check -----------------------------------------------------------------------------
@@ -161,6 +166,12 @@ def rebuild(*, organization_ids: Iterable[int] | None = None, batch_size: int = 
     rows = [ActivityCount(organization_id=o, activity_type_id=t, year=y, **dict(zip(MONTH_FIELDS, months, strict=True)))
             for (o, t, y), months in _from_records(organization_ids).items()]
     ActivityCount.objects.bulk_create(rows, batch_size=batch_size)
+    # the stored compliance results read the counts: the organizations rebuilt here, or every stored year whole
+    if organization_ids is not None:
+        results.refresh(organization_ids)
+    else:
+        for year in sorted(results.stored_years()):
+            results.rebuild(year)
     return len(rows)
 
 

@@ -17,6 +17,7 @@ from branches.models import BRANCH_KINDS, Organization, OrganizationKind
 from members.models import Member
 from portal.demo_calendar import in_time
 
+from . import results
 from .compliance import Period
 from .models import Activity, ActivityStatus, ActivityType, Attendance, AttendanceStatus, LeaveReason, RulePer, Talk
 from .services import CHECKIN_ALPHABET
@@ -145,6 +146,8 @@ def seed_activities(*, stdout=None) -> None:
     from .counts import rebuild
 
     rebuild()  # bulk_create bypasses the services: the compliance table's monthly counts follow here
+    if today.year not in results.stored_years():  # the compliance summaries read this year's stored results
+        results.rebuild(today.year)
     saved = list(Activity.objects.filter(organization__code__startswith="JB01").select_related("activity_type")
                  .order_by("pk"))
     rosters = {(org.pk, t.pk, day): roster for org, t, day, roster in plan}

@@ -260,6 +260,46 @@ class ActivityCount(models.Model):
         return f"{self.organization_id}/{self.activity_type_id}/{self.year}"
 
 
+class ComplianceWindow(models.Model):
+    """One compliance-table row's result in one rule window, over all its activity types: what the compliance
+    summaries (the page's totals, 完成率 and bars, the home page's overdue branches) add up in SQL.
+
+    `organization` is the row: a 党支部 (its 党小组' cells folded in, as the table shows it) or a 党小组 (its own).
+    The figures are the compliance engine's own window results judged without a `today` (every window of the year
+    counted, none open); a reader applies its `today` (windows not started are not required, an open window's
+    shortfall is due, not overdue). Rows whose figures are all 0 are not stored. Kept by `orglife.results`:
+    refreshed for the organizations a write touches, inside the writing transaction; `manage.py
+    compliance_results` checks against a recount, repairs or rebuilds. Stored years are listed in ComplianceYear.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    per = models.CharField(max_length=10, choices=RulePer.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    required = models.PositiveIntegerField(default=0)            # every type
+    credited = models.PositiveIntegerField(default=0)            # every type, capped per window
+    completion_required = models.PositiveIntegerField(default=0)  # 三会一课 + 主题党日 (counts_for_completion)
+    completion_credited = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "per", "ends_on"], name="compliance_window_key")]
+        indexes = [models.Index(fields=["ends_on", "organization"], name="compliance_window_end")]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.per} {self.starts_on}–{self.ends_on}"
+
+
+class ComplianceYear(models.Model):
+    """A year whose ComplianceWindow rows are stored (built whole, then kept by the writes); other years' summaries
+    are computed by the engine on the spot."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    built_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return str(self.year)
+
+
 class AttendanceStatus(models.TextChoices):
     PRESENT = "present", _("出席")
     LATE = "late", _("迟到")

@@ -7,6 +7,7 @@ from branches.models import BRANCH_KINDS, Organization, OrganizationKind
 from branches.permissions import user_roles
 from portal.scoping import CHANGE, can
 
+from . import results
 from .compliance import Period, compliance_table, due_now, due_now_and_table
 from .models import Reminder, RulePer
 from .selectors import branch_orglife_facts
@@ -31,10 +32,15 @@ def home_panel(request, ctx):
     if ctx.get("mode") == "staff":
         period = Period.containing(RulePer.YEAR, today)
         qs = Organization.objects.restrict(user, "view").active().filter(kind__in=BRANCH_KINDS)
-        rows = [r for r in compliance_table(organizations_qs=qs, period=period, today=today) if r.overdue]
-        rows.sort(key=lambda r: -r.overdue)
-        return "orglife/panel_home_staff.html", {
-            "rows": rows[:HOME_OVERDUE_LIMIT], "total": len(rows), "period": period, "unread": unread}
+        # From the stored results (orglife.results: a few SQL aggregates whatever the scope), else the engine.
+        stored = results.overdue_branches(rows_qs=qs, period=period, today=today, limit=HOME_OVERDUE_LIMIT)
+        if stored is not None:
+            rows, total = stored
+        else:
+            rows = [r for r in compliance_table(organizations_qs=qs, period=period, today=today) if r.overdue]
+            rows.sort(key=lambda r: (-r.overdue, r.path))
+            total, rows = len(rows), rows[:HOME_OVERDUE_LIMIT]
+        return "orglife/panel_home_staff.html", {"rows": rows, "total": total, "period": period, "unread": unread}
     return None
 
 

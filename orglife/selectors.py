@@ -215,16 +215,47 @@ def dual_life_count(*, branch_ids, start: date, end: date) -> dict[int, float]:
 CHART_BARS = 20
 
 
-def compliance_by_unit(*, rows, limit: int | None = None) -> dict:
+def compliance_by_unit(*, rows=None, totals: dict[str, list[int]] | None = None, limit: int | None = None) -> dict:
     """The compliance rows' 计入/应开 (`completion_totals`, as the page's summary counts them) summed per unit one
     level below the rows' common ancestor: per 党总支 (or 直属党支部) for a 党委, per 党支部 for a 党总支. At most
     `limit` bars: all in tree order when they fit, else the `limit` units with the lowest 完成率 (those to look at
-    first; CHART_BARS by default). One query (the units' names), whatever the number of rows."""
+    first; CHART_BARS by default). One query (the units' names), whatever the number of rows.
+    `totals` ({unit path: [required, held]}, from orglife.results.summary: the same sums from the stored results)
+    replaces `rows` when the page reads the stored results."""
     limit = limit or CHART_BARS
-    use = [r for r in rows if r.kind != OrganizationKind.PARTY_GROUP] or list(rows)
     chart = {"labels": [], "required": [], "held": [], "units": 0, "truncated": False}
-    if not use:
+    if totals is None:
+        use = [r for r in rows if r.kind != OrganizationKind.PARTY_GROUP] or list(rows)
+        if not use:
+            return chart
+        step = Organization.steplen
+        lo, hi = min(r.path for r in use), max(r.path for r in use)
+        common = 0
+        while common < min(len(lo), len(hi)) and lo[common] == hi[common]:
+            common += 1
+        width = (common // step + 1) * step  # the level below the deepest common ancestor
+        totals = defaultdict(lambda: [0, 0])
+        for r in use:
+            required, held = completion_totals(r)
+            t = totals[r.path[:width]]
+            t[0] += required
+            t[1] += held
+    if not totals:
         return chart
+    keys = sorted(totals)
+    chart["units"] = len(keys)
+    if len(keys) > limit:
+        def rate(key):
+            required, held = totals[key]
+            return (held / required if required else 2.0, key)
+        keys = sorted(sorted(keys, key=rate)[:limit])
+        chart["truncated"] = True
+    names = {path: short or name for path, short, name in
+             Organization.objects.filter(path__in=keys).values_list("path", "short_name", "name")}
+    chart["labels"] = [names.get(k, "") for k in keys]
+    chart["required"] = [totals[k][0] for k in keys]
+    chart["held"] = [totals[k][1] for k in keys]
+    return chart
     step = Organization.steplen
     lo, hi = min(r.path for r in use), max(r.path for r in use)
     common = 0

@@ -1,11 +1,12 @@
 """Celery tasks for organizational life; schedules live in django-celery-beat (editable in admin)."""
 import logging
+from datetime import date
 
 from celery import shared_task
 from django.db import OperationalError
 
 from . import counts as activity_counts
-from . import reminders
+from . import reminders, results
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +36,24 @@ def check_activity_counts() -> int:
         activity_counts.repair(found)
         logger.error("activity counts: repaired %d differences", len(found))
     return len(found)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def check_compliance_results() -> int:
+    """Nightly: store the current year if it is not yet (a new year), then compare every stored year with a recount;
+    log each difference as an error and refresh those organizations.
+
+    The writes keep the rows in step; a difference means a write went around them (queryset.update, raw SQL)."""
+    year = date.today().year
+    if year not in results.stored_years():
+        results.rebuild(year)
+    total = 0
+    for stored_year in sorted(results.stored_years()):
+        found = results.differences(stored_year)
+        for key, stored, recounted in found[:100]:
+            logger.error("compliance results differ from a recount at %s %s: stored %s, recount %s",
+                         stored_year, key, stored, recounted)
+        if found:
+            results.refresh({key[0] for key, _s, _r in found}, years=[stored_year])
+        total += len(found)
+    return total

@@ -29,9 +29,11 @@ from portal.scoping import CHANGE, MANAGE, VIEW, can
 from portal.uploads import protected_file_response
 from portal.views import PortalPageMixin, PostActionsView, ServiceActionView, ServiceFormView
 
+from . import results
 from . import selectors as sel
 from . import services as svc
 from .compliance import Period, attendance_summary, compliance_table, due_now, effective_rules, load_rules
+from .exports import compliance_xlsx
 from .figures import completion_rate, completion_totals
 from .forms import (
     EXCEPTION_CHOICES,
@@ -45,7 +47,17 @@ from .forms import (
     VoteForm,
     parse_marks,
 )
-from .models import Activity, ActivityType, Attachment, AttendanceStatus, PeriodClose, Reminder, RulePer
+from .models import (
+    Activity,
+    ActivityType,
+    Attachment,
+    AttendanceStatus,
+    FrequencyRule,
+    PeriodClose,
+    Reminder,
+    RuleHolder,
+    RulePer,
+)
 
 NO_CHANGE_RIGHTS = _("您只能查看，不能登记或修改该组织的组织生活记录。")
 STATE_BADGES = {"met": "ok", "due": "warn", "overdue": "danger", "none": "muted"}
@@ -471,41 +483,66 @@ class ComplianceView(PortalPageMixin, View):
         atype = fs.form.cleaned_data.get("activity_type") if valid and request.GET else None
         sort = (fs.form.cleaned_data.get("sort") if valid and request.GET else None) or "tree"
         orgs = fs.qs if valid else scope.none()
-        rows = compliance_table(organizations_qs=orgs, period=period, today=_today(),
-                                type_ids=[atype.pk] if atype else None)
-        for r in rows:  # the 完成率 of orglife/figures.py: the same figure as the API and the reports
-            r.completion = completion_rate(r)
-        if sort == "missing":
-            rows.sort(key=lambda r: (-r.missing, -r.overdue, r.path))
-        elif sort == "rate":
-            rows.sort(key=lambda r: (2 if r.completion is None else r.completion, r.path))
-        types = [t for t in ActivityType.objects.filter(is_active=True) if not atype or t.pk == atype.pk]
-        types = [t for t in types if any(t.pk in r.cells for r in rows)]
-        if request.GET.get("export") == "xlsx":
-            from .exports import compliance_xlsx
-            return compliance_xlsx(rows=rows, types=types, period=period)
-        # Totals over branch rows only (a branch row already carries its 党小组' meetings), 三会一课 + 主题党日
-        # as the 完成率 counts them; the rate is the mean of the branches' rates, as in the committee report.
-        branch_rows = [r for r in rows if r.kind != OrganizationKind.PARTY_GROUP]
-        totals = [completion_totals(r) for r in branch_rows]
-        rated = [r.completion for r in branch_rows if r.completion is not None]
-        summary = {"orgs": len(rows), "behind": sum(1 for r in rows if r.overdue),
-                   "required": sum(t[0] for t in totals), "held": sum(t[1] for t in totals),
-                   "rate": sum(rated) / len(rated) if rated else None}
-        # Totals cover every row; the table shows a page of them (a province is 20,000 rows: rendering all of
-        # them took ~35 s, the figures themselves a few seconds).
-        page_obj = Paginator(rows, COMPLIANCE_PAGE_SIZE).get_page(request.GET.get("page"))
+        today = _today()
+        export = request.GET.get("export") == "xlsx"
+        # The summary, the bars and the order of the rows from the stored results (orglife.results: the engine's
+        # own window results, kept by the writes): a few SQL aggregates whatever the size of the scope; the engine
+        # then draws only the page's rows. A type filter, an export (every row) or a year not stored: the engine
+        # over every row, as before.
+        stored = None if (atype or export) else results.summary(rows_qs=orgs, period=period, today=today)
+        if stored is not None:
+            summary, units = stored
+            ordered = results.ordered_rows(rows_qs=orgs, period=period, today=today, sort=sort)
+            page_obj = Paginator(ordered.only("pk"), COMPLIANCE_PAGE_SIZE).get_page(request.GET.get("page"))
+            ids = [o.pk for o in page_obj.object_list]
+            by_id = {r.organization_id: r for r in compliance_table(
+                organizations_qs=Organization.objects.filter(pk__in=ids), period=period, today=today)}
+            rows = [by_id[pk] for pk in ids if pk in by_id]
+            page_obj.object_list = rows
+            for r in rows:  # the 完成率 of orglife/figures.py: the same figure as the API and the reports
+                r.completion = completion_rate(r)
+            groups_view = valid and request.GET and fs.form.cleaned_data.get("kind") == "groups"
+            holders = {RuleHolder.GROUP} if groups_view else set(RuleHolder.values)
+            with_rules = set(FrequencyRule.objects.filter(min_count__gt=0, holder__in=holders)
+                             .values_list("activity_type_id", flat=True))
+            types = [t for t in ActivityType.objects.filter(is_active=True) if t.pk in with_rules]
+            chart = sel.compliance_by_unit(totals=units)
+        else:
+            all_rows = compliance_table(organizations_qs=orgs, period=period, today=today,
+                                        type_ids=[atype.pk] if atype else None)
+            for r in all_rows:  # the 完成率 of orglife/figures.py: the same figure as the API and the reports
+                r.completion = completion_rate(r)
+            if sort == "missing":
+                all_rows.sort(key=lambda r: (-r.missing, -r.overdue, r.path))
+            elif sort == "rate":
+                all_rows.sort(key=lambda r: (2 if r.completion is None else r.completion, r.path))
+            types = [t for t in ActivityType.objects.filter(is_active=True) if not atype or t.pk == atype.pk]
+            types = [t for t in types if any(t.pk in r.cells for r in all_rows)]
+            if export:
+                return compliance_xlsx(rows=all_rows, types=types, period=period)
+            # Totals over branch rows only (a branch row already carries its 党小组' meetings), 三会一课 + 主题党日
+            # as the 完成率 counts them; the rate is the mean of the branches' rates, as in the committee report.
+            branch_rows = [r for r in all_rows if r.kind != OrganizationKind.PARTY_GROUP]
+            totals = [completion_totals(r) for r in branch_rows]
+            rated = [r.completion for r in branch_rows if r.completion is not None]
+            summary = {"orgs": len(all_rows), "behind": sum(1 for r in all_rows if r.overdue),
+                       "required": sum(t[0] for t in totals), "held": sum(t[1] for t in totals),
+                       "rate": sum(rated) / len(rated) if rated else None}
+            # Totals cover every row; the table shows a page of them.
+            page_obj = Paginator(all_rows, COMPLIANCE_PAGE_SIZE).get_page(request.GET.get("page"))
+            rows = page_obj.object_list
+            chart = sel.compliance_by_unit(rows=all_rows)
         # (cell, its rule as "每季度≥1"): the label once per rule, not get_per_display() per cell of the page
         rule_titles: dict[int, str] = {}
-        for r in page_obj.object_list:
+        for r in rows:
             cells = [r.cells.get(t.pk) for t in types]
             r.cell_list = [(c, _rule_title(c.rule, rule_titles) if c else None) for c in cells]
         return render(request, "orglife/compliance.html", {
-            "filterset": fs, "rows": page_obj.object_list, "page_obj": page_obj, "types": types, "period": period,
+            "filterset": fs, "rows": rows, "page_obj": page_obj, "types": types, "period": period,
             "summary": summary,
             "badges": STATE_BADGES, "export_query": request.GET.urlencode(),
             # bars per unit one level down (per 党总支 for a 党委), at most CHART_BARS: what a 党委 reads at a glance
-            "chart": sel.compliance_by_unit(rows=rows),
+            "chart": chart,
         })
 
 

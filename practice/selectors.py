@@ -6,13 +6,27 @@ whatever the number of branches. evaluations/metrics.py registers them.
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Floor, Greatest, Least
+from django.db.models.lookups import StartsWith
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -127,26 +141,24 @@ def study_hours_per_member(*, branch_ids, start: date, end: date) -> dict[int, f
     return result
 
 
-def _current_secretaries(branch_ids) -> dict[int, int]:
-    """branch id -> member id of its current 书记 (open term, seat not ended)."""
-
-    seats = CommitteeSeat.objects.filter(term__organization_id__in=branch_ids, term__closed_on__isnull=True,
+def _trained_secretary_branches(branch_ids, start: date, end: date) -> QuerySet:
+    """Ids of the branches among `branch_ids` (a list or a subquery) whose current 书记 (open term, seat not
+    ended) completed a 党支部书记培训 course that ended in [start, end]: the one definition the per-branch
+    indicator and the summaries' count read."""
+    trained = TrainingAttendance.objects.filter(
+        member_id=OuterRef("member_id"), completed=True, course__is_active=True,
+        course__kind=TrainingKind.SECRETARY, course__ends_on__range=(start, end))
+    return (CommitteeSeat.objects.filter(term__organization_id__in=branch_ids, term__closed_on__isnull=True,
                                          role=SeatRole.SECRETARY, ended_on__isnull=True)
-    return dict(seats.values_list("term__organization_id", "member_id"))
+            .filter(Exists(trained)).order_by().values("term__organization_id").distinct())
 
 
 def secretary_training_coverage(*, branch_ids, start: date, end: date) -> dict[int, float]:
     """1.0 when the branch's current 书记 completed a 党支部书记培训 course that ended in [start, end], else 0.0
     (also 0.0 when no 书记 is recorded). Averaged over a subtree this is the share of secretaries trained."""
     result = _zeros(branch_ids)
-    secretaries = _current_secretaries(list(result))
-    trained = set(TrainingAttendance.objects.filter(
-        member_id__in=secretaries.values(), completed=True, course__is_active=True,
-        course__kind=TrainingKind.SECRETARY, course__ends_on__range=(start, end),
-    ).values_list("member_id", flat=True))
-    for b, member_id in secretaries.items():
-        if member_id in trained:
-            result[b] = 1.0
+    for b in _trained_secretary_branches(list(result), start, end).values_list("term__organization_id", flat=True):
+        result[b] = 1.0
     return result
 
 
@@ -181,35 +193,51 @@ def brand_recognition_count(*, branch_ids, start: date, end: date) -> dict[int, 
     return result
 
 
-def required_visits(*, branch_paths: dict[int, str], start: date, end: date) -> dict[int, int]:
-    """Visits each branch needs in [start, end]: the nearest ContactVisitRule's yearly minimum (default
-    DEFAULT_MIN_CONTACT_VISITS), pro rata for windows shorter than a year, at least 1. One query."""
-    rules = dict(ContactVisitRule.objects.values_list("organization__path", "min_visits_per_year"))
+def _visits_needed(start: date, end: date):
+    """SQL, on Organization rows (a branch): the visits it needs in [start, end]: the nearest ContactVisitRule's
+    yearly minimum up the tree (default DEFAULT_MIN_CONTACT_VISITS), pro rata for windows shorter than a year,
+    at least 1 (floor(per year × days / 365.25 + 0.5), in double precision as Python computes it)."""
     days = (end - start).days + 1
-    out = {}
-    for b, path in branch_paths.items():
-        per_year = DEFAULT_MIN_CONTACT_VISITS
-        for i in range(len(path), 0, -4):
-            if path[:i] in rules:
-                per_year = rules[path[:i]]
-                break
-        out[b] = max(1, math.floor(per_year * days / 365.25 + 0.5))
-    return out
+    nearest = (ContactVisitRule.objects.filter(StartsWith(OuterRef("path"), F("organization__path")))
+               .order_by("-organization__depth").values("min_visits_per_year")[:1])
+    per_year = Cast(Coalesce(Subquery(nearest), Value(DEFAULT_MIN_CONTACT_VISITS)), FloatField())
+    return Cast(Greatest(Value(1.0), Floor(per_year * Value(float(days)) / Value(365.25) + Value(0.5))),
+                IntegerField())
+
+
+def _contact_rows(branches, start: date, end: date) -> QuerySet:
+    """Organization rows of `branches` (ids or a subquery) annotated `need` (_visits_needed) and `made` (active
+    visits of active 联系点 in [start, end]): what the per-branch coverage and the summaries' totals both read."""
+    made = (ContactVisit.objects.filter(contact_point__organization_id=OuterRef("pk"), is_active=True,
+                                        contact_point__is_active=True, visited_on__range=(start, end))
+            .order_by().values("contact_point__organization_id").annotate(n=Count("pk")).values("n"))
+    return (Organization.objects.filter(pk__in=branches).order_by()
+            .annotate(need=_visits_needed(start, end), made=Coalesce(Subquery(made), Value(0))))
+
+
+def required_visits(*, branch_paths: dict[int, str], start: date, end: date) -> dict[int, int]:
+    """Visits each branch needs in [start, end] (_visits_needed). One query."""
+    return dict(Organization.objects.filter(pk__in=list(branch_paths)).order_by()
+                .annotate(need=_visits_needed(start, end)).values_list("pk", "need"))
 
 
 def contact_visit_coverage(*, branch_ids, start: date, end: date) -> dict[int, float]:
     """联系点 coverage: visits made in [start, end] to the branch / visits required (capped at 1.0)."""
 
     result = _zeros(branch_ids)
-    paths = dict(Organization.objects.filter(pk__in=result).values_list("pk", "path"))
-    need = required_visits(branch_paths=paths, start=start, end=end)
-    made = dict(ContactVisit.objects.filter(contact_point__organization_id__in=result, is_active=True,
-                                            contact_point__is_active=True, visited_on__range=(start, end))
-                .values_list("contact_point__organization_id").annotate(n=Count("id"))
-                .values_list("contact_point__organization_id", "n"))
-    for b in paths:
-        result[b] = round(min(1.0, made.get(b, 0) / need[b]), 4)
+    for b, need, made in _contact_rows(list(result), start, end).values_list("pk", "need", "made"):
+        result[b] = round(min(1.0, made / need), 4)
     return result
+
+
+def contact_coverage_totals(branches, start: date, end: date) -> dict:
+    """Over `branches` (ids or a subquery), in one SQL aggregate: {"covered": branches whose visits met the need,
+    "coverage": the sum over branches of min(1, made / need)} (the summaries divide by the number of branches)."""
+    rows = _contact_rows(branches, start, end)
+    out = rows.aggregate(covered=Count("pk", filter=Q(made__gte=F("need"))),
+                         coverage=Sum(Least(Value(1.0), Cast("made", FloatField()) / F("need"))))
+    out["coverage"] = out["coverage"] or 0.0
+    return out
 
 
 def study_plan_completion(*, branch_ids, start: date, end: date) -> dict[int, float]:
@@ -268,13 +296,14 @@ def _branch_ids_under(organizations_qs) -> tuple[list[int], list[str]]:
     return list(Organization.objects.filter(q, kind__in=BRANCH_KINDS).values_list("pk", flat=True)), paths
 
 
-def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, panel: bool = False) -> dict:
-    """Figures per criterion for a set of branches; `detail` adds the named items a branch report lists.
+def _summary(branch_ids, start: date, end: date, *, detail: bool, panel: bool = False) -> dict:
+    """Figures per criterion for a set of branches (a list of ids, or a subquery of them for a whole scope);
+    `detail` adds the named items a branch report lists.
     panel=True computes only the figures of PANEL_FIGURES (what the branch page shows), with the same
     definitions; the other figures are left out and the members / role criteria stay empty."""
 
     out = _empty_summary(start, end)
-    n_branches = len(branch_ids)
+    n_branches = len(branch_ids) if isinstance(branch_ids, list) else branch_ids.count()
     # 政治功能强: individual study, the study plan, contests.
     study = StudyRecord.objects.filter(organization_id__in=branch_ids, is_active=True, studied_on__range=(start, end))
     s = study.aggregate(hours=Sum("hours"), records=Count("id"), people=Count("member", distinct=True))
@@ -305,26 +334,26 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, pan
 
     # 支部班子强: secretary training, training in general, 联系点.
     lead = out["leadership"]
-    trained = secretary_training_coverage(branch_ids=branch_ids, start=start, end=end)
+    trained = _trained_secretary_branches(branch_ids, start, end).count()
     attendance = TrainingAttendance.objects.filter(member__branch_id__in=branch_ids, course__is_active=True,
                                                    course__ends_on__range=(start, end))
     t = attendance.aggregate(attended=Count("id", filter=Q(attended=True)),
                              completed=Count("id", filter=Q(completed=True)))
-    coverage = {} if panel else contact_visit_coverage(branch_ids=branch_ids, start=start, end=end)
+    contact = {} if panel else contact_coverage_totals(branch_ids, start, end)
     visits = ContactVisit.objects.filter(contact_point__organization_id__in=branch_ids, is_active=True,
                                          visited_on__range=(start, end))
     findings = ContactFinding.objects.filter(visit__in=visits)
     fnd = findings.aggregate(n=Count("id"), pending=Count("id", filter=Q(pending_rectification=True)))
     lead["figures"] = [
-        _figure("secretaries_trained", gettext_noop("书记参加书记培训并结业"), int(sum(trained.values())), gettext_noop("个支部")),
+        _figure("secretaries_trained", gettext_noop("书记参加书记培训并结业"), trained, gettext_noop("个支部")),
         _figure("secretary_training_coverage", gettext_noop("书记培训覆盖率"),
-                round(sum(trained.values()) / n_branches, 4) if n_branches else 0.0, "%"),
+                round(trained / n_branches, 4) if n_branches else 0.0, "%"),
         _figure("training_attended", gettext_noop("参训人次"), t["attended"], gettext_noop("人次")),
         _figure("training_completed", gettext_noop("结业人次"), t["completed"], gettext_noop("人次")),
         _figure("contact_visits", gettext_noop("联系点走访"), visits.count(), gettext_noop("次")),
-        _figure("contact_covered", gettext_noop("走访达标支部"), sum(1 for v in coverage.values() if v >= 1.0), gettext_noop("个")),
+        _figure("contact_covered", gettext_noop("走访达标支部"), contact.get("covered", 0), gettext_noop("个")),
         _figure("contact_coverage", gettext_noop("联系点走访覆盖率"),
-                round(sum(coverage.values()) / n_branches, 4) if n_branches else 0.0, "%"),
+                round(contact.get("coverage", 0.0) / n_branches, 4) if n_branches else 0.0, "%"),
         _figure("contact_findings", gettext_noop("走访发现问题"), fnd["n"], gettext_noop("个")),
         _figure("contact_findings_pending", gettext_noop("待转整改问题"), fnd["pending"], gettext_noop("个")),
     ]
@@ -389,6 +418,37 @@ def branch_practice_summary(*, branch, start: date, end: date) -> dict:
     return _summary([branch.pk], start, end, detail=True)
 
 
+def _branches_under(organizations_qs) -> QuerySet:
+    """The branches under `organizations_qs` as a subquery (`.values("pk")`): a whole province stays in SQL
+    instead of a list of 5,000 ids sent, and prepared, with each of the summary's queries."""
+    q = Q()
+    for path in organizations_qs.order_by().values_list("path", flat=True):
+        q |= Q(path__startswith=path)
+    if not q:
+        return Organization.objects.none().values("pk")
+    return Organization.objects.filter(q, kind__in=BRANCH_KINDS).order_by().values("pk")
+
+
+def _brand_items(out: dict, branches, start: date, end: date) -> None:
+    brands = (Brand.objects.filter(organization_id__in=branches, is_active=True)
+              .select_related("organization").annotate(rec=Count("recognitions", filter=Q(
+                  recognitions__is_active=True, recognitions__awarded_on__range=(start, end))))
+              .filter(rec__gt=0).order_by("-rec", "name")[:10])
+    out["role"]["items"] = [gettext("{org}“{brand}”获评 {n} 次").format(org=b.organization.name, brand=b.name, n=b.rec)
+                            for b in brands]
+
+
+def scope_practice_summary(*, organizations_qs, start: date, end: date) -> dict:
+    """The summary figures of every branch under `organizations_qs` (the practice home page): the same figures
+    as subtree_practice_summary, aggregated in SQL over a subquery of the branches, without the per-branch
+    table. Fixed queries and no Python per branch, whatever the size of the tree."""
+    branches = _branches_under(organizations_qs)
+    out = _summary(branches, start, end, detail=False)
+    out["branches"] = Organization.objects.filter(pk__in=branches).count()
+    _brand_items(out, branches, start, end)
+    return out
+
+
 def subtree_practice_summary(*, organizations_qs, start: date, end: date) -> dict:
     """The same shape for every branch under `organizations_qs` (a committee report), plus "branches": the
     number of branches counted and "per_branch": {branch_id: {metric_key: value}} for tables."""
@@ -400,12 +460,7 @@ def subtree_practice_summary(*, organizations_qs, start: date, end: date) -> dic
         for b, v in func(branch_ids=branch_ids, start=start, end=end).items():
             per_branch[b][key.split(".", 1)[1]] = v
     out["per_branch"] = dict(per_branch)
-    brands = (Brand.objects.filter(organization_id__in=branch_ids, is_active=True)
-              .select_related("organization").annotate(rec=Count("recognitions", filter=Q(
-                  recognitions__is_active=True, recognitions__awarded_on__range=(start, end))))
-              .filter(rec__gt=0).order_by("-rec", "name")[:10])
-    out["role"]["items"] = [gettext("{org}“{brand}”获评 {n} 次").format(org=b.organization.name, brand=b.name, n=b.rec)
-                            for b in brands]
+    _brand_items(out, branch_ids, start, end)
     return out
 
 

@@ -152,8 +152,8 @@ class HomeView(PortalPageMixin, View):
         qs = Organization.objects.scope_roots(request.user, VIEW)
         summary = None
         if scope_for(request.user).has_any(VIEW):
-            summary = selectors.subtree_practice_summary(organizations_qs=qs, start=date(year, 1, 1),
-                                                         end=date(year, 12, 31))
+            summary = selectors.scope_practice_summary(organizations_qs=qs, start=date(year, 1, 1),
+                                                       end=date(year, 12, 31))
         criteria = [summary[k] for k, _ in selectors.CRITERIA] if summary else []
         return render(request, "practice/home.html", {"kinds": KINDS, "criteria": criteria, "year": year,
                                                       "member": own_member(request.user)})

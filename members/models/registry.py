@@ -149,6 +149,10 @@ class Member(models.Model):
             # The compliance engine's active members per branch × group for a whole tree: an index-only scan
             # (~4 MB) instead of reading every member row.
             models.Index(fields=["branch", "party_group"], condition=models.Q(is_active=True), name="member_active_orgs"),
+            # The member list's keyset pages (portal.keyset) seek in its two usual orders instead of sorting the scope:
+            # the default (branch, name, id) and by name.
+            models.Index(fields=["branch", "name", "id"], name="member_list_order"),
+            models.Index(fields=["name", "id"], name="member_name_order"),
         ]
 
     def __str__(self):

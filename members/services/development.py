@@ -231,52 +231,80 @@ def _rule_months(code: str, field: str, default: int) -> int:
     return value if value is not None else default
 
 
+def _latest_start(limit: date, months: int) -> date:
+    """The latest day d with d + `months` months (relativedelta: the 31st clamps to the month's end) ≤ `limit`: the
+    deadline rule "due within the horizon" as a bound on the starting date, so SQL filters and counts it."""
+    day = limit - relativedelta(months=months)
+    while day + timedelta(days=1) + relativedelta(months=months) <= limit:
+        day += timedelta(days=1)
+    return day
+
+
+def _due_queryset(*, user, kind: str, limit: date, branch_ids=None):
+    """(queryset of the rows due by `limit`, months of the deadline) for one "due now" list: the one definition its
+    page (due_list) and the home page's count (due_count) read, filtered in SQL."""
+    candidates = Candidate.objects.restrict(user, VIEW).select_related("branch")
+    if branch_ids is not None:
+        candidates = candidates.filter(branch_id__in=branch_ids)
+    if kind == "talks":
+        months = _rule_months("talk_within_1_month", "max_months", 1)
+        return (candidates.filter(stage=Stage.APPLICANT, applied_on__lte=_latest_start(limit, months))
+                .exclude(milestones__kind=K.FIRST_TALK)), months
+    if kind == "reviews":
+        months = due_months(6)
+        review_kinds = [K.ACTIVIST_DECISION, K.ACTIVIST_REVIEW, K.BRANCH_VOTE, K.PROBATION_REVIEW]
+        return candidates.filter(stage__in=[Stage.ACTIVIST, Stage.CANDIDATE, Stage.PROBATIONARY]).annotate(
+            last=Max("milestones__occurred_on", filter=Q(milestones__kind__in=review_kinds))).filter(
+            last__lte=_latest_start(limit, months)), months
+    if kind == "probation":
+        members = Member.objects.restrict(user, VIEW).active().filter(
+            status=MemberStatus.PROBATIONARY, probation_ends_on__lte=limit).select_related("branch")
+        if branch_ids is not None:
+            members = members.filter(branch_id__in=branch_ids)
+        return members, 0
+    if kind == "approvals":
+        months = _rule_months("approval_3_months", "max_months", 3)
+        return candidates.filter(stage=Stage.CANDIDATE, milestones__kind=K.BRANCH_VOTE).exclude(
+            milestones__kind=K.UPPER_APPROVAL).annotate(
+            vote=Max("milestones__occurred_on", filter=Q(milestones__kind=K.BRANCH_VOTE))).filter(
+            vote__lte=_latest_start(limit, months)), months
+    raise ValueError(kind)
+
+
+def due_count(*, user, kind: str, today: date | None = None, horizon_days: int = 30) -> int:
+    """How many rows due_list(kind) has, counted by the database (the home page's figure)."""
+    today = today or date.today()
+    qs, _months = _due_queryset(user=user, kind=kind, limit=today + timedelta(days=horizon_days))
+    return qs.count()
+
+
 def due_list(*, user, kind: str, today: date | None = None, horizon_days: int = 30,
              branch_ids=None) -> list[DueRow]:
     """One "due now" list for what `user` may view: rows whose deadline is within `horizon_days` or past."""
     today = today or date.today()
     limit = today + timedelta(days=horizon_days)
-    candidates = Candidate.objects.restrict(user, VIEW).select_related("branch")
-    if branch_ids is not None:
-        candidates = candidates.filter(branch_id__in=branch_ids)
+    qs, months = _due_queryset(user=user, kind=kind, limit=limit, branch_ids=branch_ids)
     rows: list[DueRow] = []
     if kind == "talks":
-        months = _rule_months("talk_within_1_month", "max_months", 1)
-        qs = candidates.filter(stage=Stage.APPLICANT).exclude(milestones__kind=K.FIRST_TALK)
         for c in qs:
             rows.append(DueRow("talks", c.name, c.branch, c.get_stage_display(), c.applied_on,
                                c.applied_on + relativedelta(months=months), c.get_absolute_url()))
     elif kind == "reviews":
-        months = due_months(6)
-        review_kinds = [K.ACTIVIST_DECISION, K.ACTIVIST_REVIEW, K.BRANCH_VOTE, K.PROBATION_REVIEW]
-        qs = candidates.filter(stage__in=[Stage.ACTIVIST, Stage.CANDIDATE, Stage.PROBATIONARY]).annotate(
-            last=Max("milestones__occurred_on", filter=Q(milestones__kind__in=review_kinds)))
         for c in qs:
-            if c.last:
-                rows.append(DueRow("reviews", c.name, c.branch, c.get_stage_display(), c.last,
-                                   c.last + relativedelta(months=months), c.get_absolute_url()))
+            rows.append(DueRow("reviews", c.name, c.branch, c.get_stage_display(), c.last,
+                               c.last + relativedelta(months=months), c.get_absolute_url()))
     elif kind == "probation":
-        members = Member.objects.restrict(user, VIEW).active().filter(
-            status=MemberStatus.PROBATIONARY, probation_ends_on__lte=limit).select_related("branch")
-        if branch_ids is not None:
-            members = members.filter(branch_id__in=branch_ids)
-        for m in members:
+        for m in qs:
             rows.append(DueRow("probation", m.name, m.branch, m.get_status_display(), m.joined_on, m.probation_ends_on,
                                m.get_absolute_url(), gettext("已到期，待支部党员大会讨论转正") if m.probation_ends_on < today
                                else ""))
-    elif kind == "approvals":
-        months = _rule_months("approval_3_months", "max_months", 3)
+    else:
         hard = _rule_months("approval_6_months", "max_months", 6)
-        qs = candidates.filter(stage=Stage.CANDIDATE, milestones__kind=K.BRANCH_VOTE).exclude(
-            milestones__kind=K.UPPER_APPROVAL).annotate(
-            vote=Max("milestones__occurred_on", filter=Q(milestones__kind=K.BRANCH_VOTE)))
         for c in qs:
             due = c.vote + relativedelta(months=months)
             note = gettext("已超过六个月，应重新履行入党手续") if today > c.vote + relativedelta(months=hard) else ""
             rows.append(DueRow("approvals", c.name, c.branch, c.get_stage_display(), c.vote, due,
                                c.get_absolute_url(), note))
-    else:
-        raise ValueError(kind)
     return sorted((r for r in rows if r.due_on <= limit), key=lambda r: (r.due_on, r.name))
 
 

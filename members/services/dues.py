@@ -13,9 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import Organization
 from portal.scoping import CHANGE, VIEW
 
 from ..models import DuesBase, DuesClass, DuesRate, DuesRecord, Member, MemberCategory
@@ -223,8 +225,9 @@ def arrears(*, user, upto: date | None = None, branch_ids=None) -> list[Arrear]:
 def arrears_counts(*, user, upto: date | None = None) -> tuple[int, int]:
     """(members in arrears, of them ≥6 months) by the same rule, in one query: a summary needs no member rows
     (arrears() loads them only when someone is in arrears, so its query count depends on the data)."""
-    found = _unpaid_runs(_arrears_records(user=user, upto=upto))
-    return len(found), sum(1 for months, _since, _amount in found.values() if months >= COMMITTEE_MONTHS)
+    counts = _unpaid_run_rows(_arrears_records(user=user, upto=upto)).aggregate(
+        n=Count("member_id"), committee=Count("member_id", filter=Q(run__gte=COMMITTEE_MONTHS)))
+    return counts["n"], counts["committee"]
 
 
 def arrears_all(*, upto: date | None = None) -> list[Arrear]:
@@ -244,24 +247,21 @@ def member_arrear(*, member: Member, upto: date | None = None) -> Arrear | None:
     return Arrear(member, *found[member.pk]) if member.pk in found else None
 
 
+def _unpaid_run_rows(qs):
+    """The 欠缴 rule in SQL, per member of `qs` (records of a window): the unpaid records after the member's latest
+    paid one (all of them when none is paid) are her run of consecutive unpaid months back from the latest record;
+    rows (member_id, run, since, amount) with run ≥ REMINDER_MONTHS. The one definition the lists and the counts
+    read: a province's counts are one aggregate, not 12 months of records walked in Python."""
+    later_paid = qs.filter(member_id=OuterRef("member_id"), month__gt=OuterRef("month"), paid_on__isnull=False)
+    return (qs.filter(paid_on__isnull=True).filter(~Exists(later_paid)).order_by().values("member_id")
+            .annotate(run=Count("id"), since=Min("month"), amount=Sum("amount_due"))
+            .filter(run__gte=REMINDER_MONTHS))
+
+
 def _unpaid_runs(qs) -> dict[int, tuple[int, date, Decimal]]:
     """member id → (consecutive unpaid months back from the latest record, first unpaid month, amount), ≥3 only."""
-    by_member: dict[int, list] = defaultdict(list)
-    for member_id, month, paid_on, due in qs.values_list("member_id", "month", "paid_on", "amount_due").order_by(
-            "member_id", "-month"):
-        by_member[member_id].append((month, paid_on, due))
-    found = {}
-    for member_id, rows in by_member.items():
-        run, amount, since = 0, Decimal("0"), None
-        for month, paid_on, due in rows:
-            if paid_on:
-                break
-            run += 1
-            amount += due or 0
-            since = month
-        if run >= REMINDER_MONTHS:
-            found[member_id] = (run, since, amount)
-    return found
+    return {member_id: (run, since, amount or Decimal("0")) for member_id, run, since, amount in
+            _unpaid_run_rows(qs).values_list("member_id", "run", "since", "amount")}
 
 
 @dataclass
@@ -278,19 +278,29 @@ class Collection:
 
 
 def collection_summary(*, organizations, start: date, end: date) -> list[Collection]:
-    """Per organization (its whole subtree), dues generated vs paid in [start, end] months; one query per org
-    row is avoided by aggregating per branch once and rolling up by path."""
+    """Per organization (its whole subtree), dues generated vs paid in [start, end] months.
+
+    The database adds the records up by the organization's path prefix (one grouped query per distinct depth among
+    `organizations`, sent as one UNION ALL): the cost follows the rows shown, not the branches below them (rolling
+    5,000 branch rows up in Python for each of the rows shown took ~450 ms for a province)."""
     organizations = list(organizations)
-    per_branch = (DuesRecord.objects.filter(month__gte=month_start(start), month__lte=month_start(end))
-                  .values("branch__path").annotate(n=Count("id"), n_paid=Count("id", filter=Q(paid_on__isnull=False)),
-                                                   due=Sum("amount_due"), paid=Sum("amount_paid")))
-    rows = list(per_branch)
+    by_depth: dict[int, list[str]] = defaultdict(list)
+    for org in organizations:
+        by_depth[org.depth].append(org.path)
+    records = DuesRecord.objects.filter(month__gte=month_start(start), month__lte=month_start(end)).order_by()
+    parts = [records.annotate(prefix=Substr("branch__path", 1, depth * Organization.steplen))
+             .filter(prefix__in=paths).values_list("prefix")
+             .annotate(n=Count("id"), n_paid=Count("id", filter=Q(paid_on__isnull=False)),
+                       due=Sum("amount_due"), paid=Sum("amount_paid"))
+             for depth, paths in sorted(by_depth.items())]
+    found = {}
+    if parts:
+        query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        found = {prefix: (n, n_paid, due, paid) for prefix, n, n_paid, due, paid in query}
     result = []
     for org in organizations:
-        mine = [r for r in rows if r["branch__path"].startswith(org.path)]
-        result.append(Collection(org, sum(r["n"] for r in mine), sum(r["n_paid"] for r in mine),
-                                 sum((r["due"] or Decimal("0") for r in mine), Decimal("0")),
-                                 sum((r["paid"] or Decimal("0") for r in mine), Decimal("0"))))
+        n, n_paid, due, paid = found.get(org.path, (0, 0, None, None))
+        result.append(Collection(org, n, n_paid, due or Decimal("0"), paid or Decimal("0")))
     return result
 
 

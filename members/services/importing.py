@@ -21,6 +21,7 @@ from portal.scoping import CHANGE
 from portal.xlsx import is_formula_like
 
 from ..models import Education, Gender, Member, MemberCategory, MembershipMove, MemberStatus, MoveKind
+from ..signals import members_bulk_written
 from ..validators import id_birth_date, id_gender, id_mismatches, validate_id_number, validate_phone
 from .registry import duplicate_id_messages, pii_access_record
 
@@ -305,5 +306,6 @@ def import_members(*, fileobj, by, registered_on: date | None = None) -> ImportR
                             occurred_on=m.joined_branch_on, note="批量导入", recorded_by=by) for m in created],
             batch_size=1000,
         )
+        members_bulk_written.send(sender=Member, branch_ids={m.branch_id for m in created})  # bulk: no post_save
     result.created = len(created)
     return result

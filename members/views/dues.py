@@ -26,10 +26,10 @@ from .lifecycle import LifecycleMixin, RecorderRequiredMixin
 
 
 def _top_orgs(user):
-    """The organizations a summary starts from: the roots of the user's scope, then their children."""
-    scope = Organization.objects.restrict(user, VIEW).active()
-    roots = [o for o in scope if not any(o.path.startswith(p.path) and o.path != p.path for p in scope)]
-    return roots
+    """The organizations a summary starts from: the heads of the user's subtrees (her grants, not every
+    organization in scope: reading 20,000 rows to find the roots among them took ~450 ms for a province)."""
+    heads = list(Organization.objects.scope_roots(user, VIEW).active().order_by("path"))
+    return [o for o in heads if not any(o.path.startswith(p.path) and o.path != p.path for p in heads)]
 
 
 class DuesSummaryView(LifecycleMixin, View):

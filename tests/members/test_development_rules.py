@@ -1,5 +1,5 @@
 """发展党员 timing rules at their edges, exceptions with reasons, prerequisites and the due lists."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from members.models import IntervalRule, MemberStatus, RuleException, Stage
 from members.models import MilestoneKind as K
-from members.services.development import due_list, milestone_record
+from members.services.development import DUE_LISTS, _latest_start, due_count, due_list, milestone_record
 from tests.members.factories import MemberFactory
 from tests.members.lifecycle_helpers import activist, applicant, development_target, probationary, voted
 
@@ -208,6 +208,22 @@ def test_due_lists(tree, users, members):
     late = voted(tree.a1, name="审批逾期", vote_on=today - relativedelta(months=4))
     rows = due_list(user=users.secretary, kind="approvals")
     assert [r.name for r in rows] == [late.name] and rows[0].overdue and rows[0].note == ""
+    # the home page's counts are the lists' own rule, counted in SQL
+    for user in (users.secretary, users.staff, users.nobody):
+        for kind in DUE_LISTS:
+            assert due_count(user=user, kind=kind) == len(due_list(user=user, kind=kind)), (user, kind)
+
+
+def test_due_cutoff_is_the_month_arithmetic_of_the_rows():
+    """d + n months (the 31st clamped to the month's end) ≤ limit  ⇔  d ≤ _latest_start(limit, n), every day of
+    four years, so the SQL filter keeps exactly the rows the list would."""
+    day = date(2024, 1, 1)
+    for months in (1, 3, 6):
+        for offset in range(0, 4 * 366, 1):
+            limit = day + timedelta(days=offset)
+            cut = _latest_start(limit, months)
+            assert cut + relativedelta(months=months) <= limit
+            assert cut + timedelta(days=1) + relativedelta(months=months) > limit
 
 
 # --- vote milestones link to the 支部党员大会 record ------------------------------------------------------

@@ -103,6 +103,9 @@ def test_arrears_flags_at_3_and_6_consecutive_months(tree, users):
     assert rows["欠六月"].months == 6 and rows["欠六月"].level == "committee" and rows["欠六月"].since == date(2025, 7, 1)
     assert rows["中间补交"].months == 3
     assert "外支部" in {a.member.name for a in dues.arrears(user=users.staff, upto=date(2025, 12, 1))}
+    # the summary's counts are the same rule, aggregated in SQL
+    assert dues.arrears_counts(user=users.secretary, upto=date(2025, 12, 1)) == (3, 1)
+    assert dues.arrears_counts(user=users.staff, upto=date(2025, 12, 1)) == (4, 2)
 
 
 def test_summary_on_time_rate_and_bulk_payment(tree, users):

@@ -1,0 +1,409 @@
+"""Stored compliance results (`ComplianceWindow`): what the compliance summaries add up, kept in step with the writes.
+
+Why: the compliance page's totals, 完成率 and bars and the home page's overdue branches need every branch of the
+viewer's scope; running the engine over a province (5,000 branches, 20,000 holders) on each view cost ~230 ms of
+Python. Stored per row × rule window, they are a few SQL aggregates whatever the size of the tree.
+
+One definition: the rows are the engine's own window results (compliance._evaluate, the same code that draws the
+table, the API, the exports and the reports), judged without a `today`; a reader applies its `today` exactly as the
+engine does (a window that has not started is not required; an open window's shortfall is missing, not overdue).
+
+Kept current, inside the writing transaction (a rollback undoes both):
+- records: `counts.shift` / `recount` / `rebuild` (every record write goes through them) refresh the holder's rows
+  of that year;
+- 谈心谈话: the talk services refresh the branch;
+- frequency rules, activity types: refresh the subtree the rule covers (every holder for a default rule or a type);
+  over INLINE_LIMIT holders the years are un-stored (their summaries are computed by the engine meanwhile) and a
+  task stores them again after the commit;
+- members (a per-member rule counts the active members), committee seats (whether a branch has a 支委会) and
+  organizations (dates, kind): post_save / post_delete of those models (apps below orglife cannot call it) refresh
+  the organizations concerned; a member import (bulk, no post_save) sends members.signals.members_bulk_written;
+- `manage.py compliance_results` compares the stored rows with a recount (non-zero exit on a difference),
+  `--repair` refreshes the organizations that differ, `--rebuild YEAR` stores a year whole (after a bulk load;
+  seed_scale and seed_demo call `rebuild`).
+Only years listed in ComplianceYear are stored; a summary of another year is computed by the engine (None here).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from celery import shared_task
+from django.core.exceptions import EmptyResultSet
+from django.db import OperationalError, connection, transaction
+from django.db.models import Count, F, FloatField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Substr
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+from branches.models import BRANCH_KINDS, CommitteeSeat, CommitteeTerm, Organization, OrganizationKind
+from members.models import Member
+from members.signals import members_bulk_written
+from portal.perf import gc_paused
+from portal.queue import send_fast
+
+from .compliance import PERIOD_MAX_YEAR, Period, _evaluate, _load, windows_ending_in
+from .models import ActivityType, ComplianceWindow, ComplianceYear, FrequencyRule, RulePer, Talk
+
+INLINE_LIMIT = 300  # holders a rule change refreshes in its own transaction; more: a task after the commit
+# Judged without a today: every window of the year has started and none is open.
+NO_TODAY = date(PERIOD_MAX_YEAR + 1, 12, 31)
+HOLDER_KINDS = [*BRANCH_KINDS, OrganizationKind.PARTY_GROUP]
+Key = tuple[int, str, date]  # row organization, per, window end
+Figures = tuple[date, int, int, int, int]  # starts_on, required, credited, completion_required, completion_credited
+
+
+def stored_years() -> set[int]:
+    return set(ComplianceYear.objects.values_list("year", flat=True))
+
+
+def is_stored(year: int) -> bool:
+    return ComplianceYear.objects.filter(year=year).exists()
+
+
+def recount(organizations_qs: QuerySet[Organization], year: int) -> dict[Key, Figures]:
+    """The rows of `organizations_qs` (branches: their groups folded in; groups: their own) for `year`, from the
+    engine. Rows whose figures are all 0 are left out."""
+    period = Period(year, RulePer.YEAR)
+    with gc_paused():
+        holders = _load(organizations_qs, with_groups=True)
+        cells = _evaluate(holders, windows_for=lambda r: windows_ending_in(r.per, period.start, period.end),
+                          today=NO_TODAY)
+    steplen = Organization.steplen
+    branch_by_path = {o.path: o.id for o in holders.orgs if o.kind in BRANCH_KINDS and o.id in holders.wanted}
+    out: dict[Key, list] = {}
+    for org in holders.orgs:
+        targets = [org.id] if org.id in holders.wanted else []
+        if org.kind == OrganizationKind.PARTY_GROUP and (parent := branch_by_path.get(org.path[:-steplen])):
+            targets.append(parent)  # the branch row carries its groups' cells, as the table shows it
+        if not targets:
+            continue
+        for cell in (cells.get(org.id) or {}).values():
+            completion = cell.activity_type.counts_for_completion
+            for w in cell.windows:
+                credited = min(w.held, w.required)
+                for target in targets:
+                    acc = out.get((target, w.window.kind, w.window.end))
+                    if acc is None:
+                        acc = out[target, w.window.kind, w.window.end] = [w.window.start, 0, 0, 0, 0]
+                    acc[1] += w.required
+                    acc[2] += credited
+                    if completion:
+                        acc[3] += w.required
+                        acc[4] += credited
+    return {k: tuple(v) for k, v in out.items() if any(v[1:])}
+
+
+def _stored(organization_ids: Iterable[int] | None, year: int) -> dict[Key, Figures]:
+    qs = ComplianceWindow.objects.filter(ends_on__year=year)
+    if organization_ids is not None:
+        qs = qs.filter(organization_id__in=list(organization_ids))
+    return {(o, per, end): (start, *figs) for o, per, end, start, *figs in qs.values_list(
+        "organization_id", "per", "ends_on", "starts_on", "required", "credited", "completion_required",
+        "completion_credited").iterator(chunk_size=20000)}
+
+
+def _write(rows: dict[Key, Figures]) -> int:
+    ComplianceWindow.objects.bulk_create(
+        [ComplianceWindow(organization_id=o, per=per, ends_on=end, starts_on=start, required=r, credited=c,
+                          completion_required=cr, completion_credited=cc)
+         for (o, per, end), (start, r, c, cr, cc) in rows.items()], batch_size=5000)
+    return len(rows)
+
+
+def _row_ids(organization_ids: Iterable[int]) -> list[int]:
+    """The rows a change to these organizations touches: their own, and for a 党小组 its branch's row."""
+    ids = set(organization_ids)
+    paths = [p[:-Organization.steplen] for p in Organization.objects.filter(
+        pk__in=ids, kind=OrganizationKind.PARTY_GROUP).values_list("path", flat=True)]
+    if paths:
+        ids |= set(Organization.objects.filter(path__in=paths, kind__in=BRANCH_KINDS).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def refresh(organization_ids: Iterable[int], *, years: Iterable[int] | None = None) -> None:
+    """Recompute the stored rows of these organizations (and of a group's branch) for the stored years."""
+    years = stored_years() if years is None else stored_years() & set(years)
+    if not years:
+        return
+    ids = _row_ids(organization_ids)
+    if not ids:
+        return
+    with transaction.atomic():
+        for year in sorted(years):
+            ComplianceWindow.objects.filter(organization_id__in=ids, ends_on__year=year).delete()
+            _write(recount(Organization.objects.filter(pk__in=ids), year))
+
+
+def refresh_subtree(path: str | None) -> None:
+    """After a rule change: every holder under `path` (the whole tree for None). Up to INLINE_LIMIT holders are
+    refreshed here, in the writer's transaction; a bigger subtree (a province's default rule: ~40 s of recount and
+    265,000 rows) un-stores the years instead, so that their summaries are computed by the engine (still right),
+    and a task stores them again after the commit (the nightly check stores the current year if that task is lost)."""
+    years = stored_years()
+    if not years:
+        return
+    orgs = Organization.objects.filter(kind__in=HOLDER_KINDS)
+    if path:
+        orgs = orgs.filter(path__startswith=path)
+    if orgs.count() > INLINE_LIMIT:
+        ComplianceYear.objects.filter(year__in=years).delete()
+        transaction.on_commit(lambda: send_fast(rebuild_years, args=[sorted(years)]))
+        return
+    for year in sorted(years):
+        with transaction.atomic():
+            ComplianceWindow.objects.filter(organization__in=orgs.values("pk"), ends_on__year=year).delete()
+            _write(recount(orgs, year))
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def rebuild_years(years: list[int]) -> int:
+    """Store these years again (after a rule change over a big subtree un-stored them)."""
+    return sum(rebuild(year) for year in years)
+
+
+@transaction.atomic
+def rebuild(year: int) -> int:
+    """Store `year` whole (every holder) and list it in ComplianceYear; returns the rows written."""
+    ComplianceWindow.objects.filter(ends_on__year=year).delete()
+    n = _write(recount(Organization.objects.filter(kind__in=HOLDER_KINDS), year))
+    ComplianceYear.objects.update_or_create(year=year)
+    if connection.vendor == "postgresql":  # fresh statistics: the summaries' plans read the year's rows as many
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {ComplianceWindow._meta.db_table}")
+    return n
+
+
+def differences(year: int, organization_ids: Iterable[int] | None = None) -> list[tuple[Key, Figures | None,
+                                                                                         Figures | None]]:
+    """(key, stored, recounted) wherever the stored rows of `year` and the engine disagree (empty when in step)."""
+    if organization_ids is not None:
+        organization_ids = list(organization_ids)
+        qs = Organization.objects.filter(pk__in=organization_ids)
+    else:
+        qs = Organization.objects.filter(kind__in=HOLDER_KINDS)
+    want, have = recount(qs, year), _stored(organization_ids, year)
+    return [(k, have.get(k), want.get(k)) for k in sorted(set(want) | set(have), key=str) if want.get(k) != have.get(k)]
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+def _windows(rows_qs: QuerySet[Organization], period: Period, today: date) -> QuerySet[ComplianceWindow]:
+    """The stored windows of the rows in `rows_qs` that the engine judges for `period` on `today`."""
+    return ComplianceWindow.objects.filter(organization_id__in=rows_qs.order_by().values("pk"),
+                                           ends_on__gte=period.start, ends_on__lte=period.end, starts_on__lte=today)
+
+
+def _short():
+    return F("required") - F("credited")
+
+
+def summary(*, rows_qs: QuerySet[Organization], period: Period, today: date) -> tuple[dict, dict] | None:
+    """(summary, units) of the rows in `rows_qs` (branches and/or groups), as the compliance page computed them from
+    the engine's rows; None when the period's year is not stored.
+
+    summary: {"orgs", "behind" (rows with an overdue shortfall), "required" and "held" (三会一课 + 主题党日 over branch
+    rows: a branch row carries its groups), "rate" (mean 完成率 of the branch rows with something required; None
+    without any)}. units: {path of a unit one level below the rows' common ancestor: [required, held]} over the
+    branch rows (all rows when there is no branch), what compliance_by_unit draws.
+    Five queries (stored?, the rows' number and bounds, the rows' units, one scan of their windows grouped both
+    ways), no Python per row."""
+    if not is_stored(period.year):
+        return None
+    rows_qs = rows_qs.filter(kind__in=HOLDER_KINDS).order_by()
+    branch_rows = rows_qs.filter(kind__in=BRANCH_KINDS)
+    counts = rows_qs.aggregate(n=Count("pk"), branches=Count("pk", filter=Q(kind__in=BRANCH_KINDS)),
+                               lo=Min("path"), hi=Max("path"),
+                               blo=Min("path", filter=Q(kind__in=BRANCH_KINDS)),
+                               bhi=Max("path", filter=Q(kind__in=BRANCH_KINDS)))
+    use_all = not counts["branches"]
+    lo, hi = (counts["lo"], counts["hi"]) if use_all else (counts["blo"], counts["bhi"])
+    lo, hi = lo or "", hi or ""
+    common = 0
+    while common < min(len(lo), len(hi)) and lo[common] == hi[common]:
+        common += 1
+    width = (common // Organization.steplen + 1) * Organization.steplen
+    units: dict[str, list[int]] = {}
+    if counts["n"]:  # every unit gets a bar (0 of 0 when it has no window), as the engine's rows give them
+        units = {u: [0, 0] for u in (rows_qs if use_all else branch_rows).annotate(unit=Substr("path", 1, width))
+                 .values_list("unit", flat=True).distinct()}
+    per_row = (_windows(rows_qs, period, today).order_by()
+               .values("organization_id", "organization__kind", "organization__path")
+               .annotate(req=Sum("completion_required"), cred=Sum("completion_credited"),
+                         overdue=Sum(_short(), filter=Q(ends_on__lt=today))))
+    out = {"orgs": counts["n"], "behind": 0, "required": 0, "held": 0, "rate": None}
+    try:
+        sql, params = per_row.query.sql_with_params()
+    except EmptyResultSet:  # no rows (an empty scope)
+        return out, units
+    branch = "r.kind IN ({})".format(", ".join(["%s"] * len(BRANCH_KINDS)))
+    counted = "TRUE" if use_all else branch
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT SUBSTRING(r.path, 1, %s) AS unit, GROUPING(SUBSTRING(r.path, 1, %s)) AS total,"
+            f" SUM(r.req) FILTER (WHERE {branch}), SUM(r.cred) FILTER (WHERE {branch}),"
+            f" AVG(r.cred::double precision / r.req) FILTER (WHERE {branch} AND r.req > 0),"
+            f" COUNT(*) FILTER (WHERE r.overdue > 0),"
+            f" SUM(r.req) FILTER (WHERE {counted}), SUM(r.cred) FILTER (WHERE {counted})"
+            f" FROM ({sql}) AS r (organization_id, kind, path, req, cred, overdue)"
+            f" GROUP BY GROUPING SETS ((), (SUBSTRING(r.path, 1, %s)))",
+            [width, width, *BRANCH_KINDS, *BRANCH_KINDS, *BRANCH_KINDS,
+             *([] if use_all else [*BRANCH_KINDS, *BRANCH_KINDS]), *params, width])
+        for unit, total, required, held, rate, behind, unit_req, unit_cred in cursor.fetchall():
+            if total:
+                out.update(required=required or 0, held=held or 0, rate=rate, behind=behind)
+            elif unit in units:
+                units[unit] = [unit_req or 0, unit_cred or 0]
+    return out, units
+
+
+def ordered_rows(*, rows_qs: QuerySet[Organization], period: Period, today: date, sort: str) -> QuerySet:
+    """`rows_qs` in the page's order, by the stored figures: "missing" (shortfall in the windows judged, then the
+    overdue part, then tree order), "rate" (完成率 ascending, rows with nothing required last, then tree order)."""
+    mine = _windows(Organization.objects.all(), period, today).filter(organization_id=OuterRef("pk")).order_by()
+    mine = mine.values("organization_id")
+
+    def total(expr, **filters):
+        return Coalesce(Subquery(mine.filter(**filters).annotate(n=Sum(expr)).values("n")), Value(0))
+
+    rows_qs = rows_qs.filter(kind__in=HOLDER_KINDS)
+    if sort == "missing":
+        return rows_qs.annotate(missing=total(_short()), overdue=total(_short(), ends_on__lt=today)).order_by(
+            "-missing", "-overdue", "path")
+    if sort == "rate":
+        rate = Subquery(mine.annotate(req=Sum("completion_required"), cred=Sum("completion_credited"))
+                        .filter(req__gt=0).annotate(r=Cast("cred", FloatField()) / F("req")).values("r"))
+        return rows_qs.annotate(rate=Coalesce(rate, Value(2.0))).order_by("rate", "path")
+    return rows_qs.order_by("path")
+
+
+def overdue_branches(*, rows_qs: QuerySet[Organization], period: Period, today: date, limit: int):
+    """(rows of the branches with an overdue shortfall, most first: organization, overdue, rate (held / required over
+    every type), their number): the home page's panel. None when the year is not stored. Two queries."""
+    if not is_stored(period.year):
+        return None
+    behind = (_windows(rows_qs.filter(kind__in=BRANCH_KINDS), period, today).values("organization_id")
+              .annotate(overdue=Sum(_short(), filter=Q(ends_on__lt=today)), req=Sum("required"), cred=Sum("credited"))
+              .filter(overdue__gt=0))
+    total = behind.count()
+    top = list(behind.order_by("-overdue", "organization__path")[:limit])
+    orgs = Organization.objects.in_bulk([r["organization_id"] for r in top])
+    return [OverdueRow(orgs[r["organization_id"]], r["overdue"], r["cred"] / r["req"] if r["req"] else 1.0)
+            for r in top], total
+
+
+class OverdueRow:
+    __slots__ = ("organization", "overdue", "rate")
+
+    def __init__(self, organization, overdue, rate):
+        self.organization, self.overdue, self.rate = organization, overdue, rate
+
+
+
+# --- keeping the rows current: the writes that change what the engine reads ------------------------------------
+
+
+def _refresh_if_stored(organization_ids: Iterable[int]) -> None:
+    """Refresh now, inside the writer's transaction (a rollback undoes both), when any year is stored."""
+    ids = {i for i in organization_ids if i}
+    if ids and ComplianceYear.objects.exists():
+        refresh(ids)
+
+
+def _member_before(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        instance._compliance_before = ()
+        return
+    instance._compliance_before = tuple(Member.objects.filter(pk=instance.pk).values_list(
+        "branch_id", "party_group_id", "is_active").first() or ())
+
+
+def _member_after(sender, instance, raw=False, **kwargs):
+    """Active members are a per-member rule's requirement (谈心谈话) and whose talks count: a move, a leave, a new
+    member change the branch rows they were and are in."""
+    if raw:
+        return
+    before = getattr(instance, "_compliance_before", ())
+    now = (instance.branch_id, instance.party_group_id, instance.is_active)
+    if before != now:
+        _refresh_if_stored({instance.branch_id, *(before[:1] if before else ())})
+
+
+def _member_deleted(sender, instance, **kwargs):
+    _refresh_if_stored({instance.branch_id})
+
+
+def _members_bulk_written(sender, branch_ids=(), **kwargs):
+    """An import (bulk_create: no post_save) adds members to these branches."""
+    _refresh_if_stored(branch_ids)
+
+
+def _seat_changed(sender, instance, raw=False, **kwargs):
+    """Committee seats decide whether a branch has a 支委会 to convene."""
+    if not raw:
+        _refresh_if_stored({CommitteeTerm.objects.filter(pk=instance.term_id).values_list(
+            "organization_id", flat=True).first()})
+
+
+def _term_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _refresh_if_stored({instance.organization_id})
+
+
+def _organization_changed(sender, instance, raw=False, **kwargs):
+    """Dates (a holder is held to the part of a window it existed) and kind (which rules apply)."""
+    if not raw and instance.kind in HOLDER_KINDS:
+        _refresh_if_stored({instance.pk})
+
+
+def _rule_changed(sender, instance, raw=False, **kwargs):
+    """A rule applies to its subtree (the whole tree for a default rule)."""
+    if raw or not ComplianceYear.objects.exists():
+        return
+    path = Organization.objects.filter(pk=instance.organization_id).values_list("path", flat=True).first() \
+        if instance.organization_id else None
+    refresh_subtree(path)
+
+
+def _type_changed(sender, instance, raw=False, **kwargs):
+    if not raw and ComplianceYear.objects.exists():
+        refresh_subtree(None)
+
+
+def _talk_branches(talk_id: int) -> set[int]:
+    through = Talk.participants.through
+    return set(through.objects.filter(talk_id=talk_id).values_list("member__branch_id", flat=True))
+
+
+def _talk_changed(sender, instance, raw=False, **kwargs):
+    """Talks count per member of the participants' branches."""
+    if not raw and instance.pk:
+        _refresh_if_stored(_talk_branches(instance.pk) | {instance.organization_id})
+
+
+def _participants_changed(sender, instance, action, pk_set=None, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear", "pre_clear"):
+        ids = _talk_branches(instance.pk) | {instance.organization_id}
+        if pk_set:
+            ids |= set(Member.objects.filter(pk__in=pk_set).values_list("branch_id", flat=True))
+        _refresh_if_stored(ids)
+
+
+def connect() -> None:
+    """Called by OrglifeConfig.ready(): the models below orglife cannot call it, so their saves signal it."""
+    uid = "orglife.results"
+    pre_save.connect(_member_before, sender=Member, dispatch_uid=f"{uid}.member_before")
+    post_save.connect(_member_after, sender=Member, dispatch_uid=f"{uid}.member")
+    post_delete.connect(_member_deleted, sender=Member, dispatch_uid=f"{uid}.member_deleted")
+    members_bulk_written.connect(_members_bulk_written, dispatch_uid=f"{uid}.members_bulk")
+    for model in (CommitteeSeat,):
+        post_save.connect(_seat_changed, sender=model, dispatch_uid=f"{uid}.seat")
+        post_delete.connect(_seat_changed, sender=model, dispatch_uid=f"{uid}.seat_deleted")
+    post_save.connect(_term_changed, sender=CommitteeTerm, dispatch_uid=f"{uid}.term")
+    post_delete.connect(_term_changed, sender=CommitteeTerm, dispatch_uid=f"{uid}.term_deleted")
+    post_save.connect(_organization_changed, sender=Organization, dispatch_uid=f"{uid}.organization")
+    post_save.connect(_rule_changed, sender=FrequencyRule, dispatch_uid=f"{uid}.rule")
+    post_delete.connect(_rule_changed, sender=FrequencyRule, dispatch_uid=f"{uid}.rule_deleted")
+    post_save.connect(_type_changed, sender=ActivityType, dispatch_uid=f"{uid}.type")
+    post_save.connect(_talk_changed, sender=Talk, dispatch_uid=f"{uid}.talk")
+    m2m_changed.connect(_participants_changed, sender=Talk.participants.through, dispatch_uid=f"{uid}.participants")
