@@ -87,7 +87,7 @@ def test_member_form_group_picker_shows_the_branch_and_is_narrowed_by_it(client,
     html = client.get(reverse("members:create") + f"?branch={tree.a1.pk}").content.decode()
     # Pickers: the page draws no option of the scope's organizations, only the search boxes.
     assert '<select name="party_group"' not in html and '<select name="branch"' not in html
-    group = re.search(r'<span class="picker"[^>]*data-narrow-by="branch">.*?name="party_group".*?</span></span>',
+    group = re.search(r'<span class="picker"[^>]*data-narrow-by="branch"[^>]*>.*?name="party_group".*?</span></span>',
                       html, re.S)
     assert group and reverse("pick", args=["party_group"]) in group.group(0)
     # The group picker offers the chosen branch's groups only, each named with its path.
@@ -116,8 +116,12 @@ def test_the_agency_landing_page_changes_nothing(users):
 
 
 def test_evaluation_organization_pickers_show_the_tree(tree, users):
+    """The cycle form's organization is found by typing and each match is named with its place in the tree."""
+    from branches.pickers import organization_labels
     from evaluations.forms import CycleForm
+    from portal.pickers import PickerWidget
 
-    field = CycleForm(user=users.staff).fields["organization"]
-    labels = [label for _, label in field.choices][1:]
-    assert labels[:3] == [tree.root.name, f"　{tree.ga.name}", f"　　{tree.a1.name}"]
+    widget = CycleForm(user=users.staff).fields["organization"].widget
+    assert isinstance(widget, PickerWidget) and (widget.action, widget.only) == ("manage", "units")
+    assert organization_labels([tree.root, tree.ga, tree.a1]) == [
+        tree.root.name, tree.ga.name, f"{tree.ga.name} / {tree.a1.name}"]
