@@ -23,7 +23,7 @@ def member_evidence(*, member, year: int) -> dict:
     posts = (VanguardPost.objects.filter(holders=member, is_active=True, starts_on__lte=end)
              .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)).count())
     att = (Attendance.objects.filter(member=member, activity__held_on__gte=start, activity__held_on__lte=end,
-                                              activity__is_deleted=False, activity__status=ActivityStatus.SUBMITTED)
+                                              activity__is_voided=False, activity__status=ActivityStatus.SUBMITTED)
            .aggregate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES))))
     entry = AppraisalEntry.objects.filter(member=member, round__year=year).exclude(grade="").first()
     return {

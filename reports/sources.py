@@ -142,7 +142,7 @@ def activities(*, branch, period: ReportPeriod, limit: int = 200) -> list[dict] 
     present = getattr(models, "PRESENT_STATUSES", ("present", "late"))
     qs = Activity.objects.filter(organization__path__startswith=branch.path, held_on__gte=period.start,
                                  held_on__lte=period.end)
-    qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_deleted=False)
+    qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_voided=False)
     rows = (qs.select_related("activity_type", "organization")
             .annotate(expected=Count("attendances", filter=Q(attendances__member__isnull=False)),
                       present=Count("attendances", filter=Q(attendances__member__isnull=False,
@@ -161,7 +161,7 @@ def activity_facts(*, branch, period: ReportPeriod) -> dict | None:
         return None
     qs = models.Activity.objects.filter(organization__path__startswith=branch.path, held_on__gte=period.start,
                                         held_on__lte=period.end)
-    qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_deleted=False)
+    qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_voided=False)
     out = {"lectures": [], "theme_days": [], "first_topics": []}
     for a in qs.filter(activity_type__code__in=("lecture", "theme_day", "committee_meeting")).select_related(
             "activity_type").order_by("held_on", "pk"):
@@ -484,7 +484,7 @@ def committee_facts(*, org, branch_ids: list[int], period: ReportPeriod) -> dict
         for p in paths:
             q |= Q(organization__path__startswith=p)
         qs = models.Activity.objects.filter(q, held_on__gte=period.start, held_on__lte=period.end)
-        qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_deleted=False)
+        qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_voided=False)
         branch_of = {p: pk for pk, p in Organization.objects.filter(pk__in=branch_ids).values_list("pk", "path")}
         for a in (qs.filter(activity_type__code__in=("lecture", "theme_day", "committee_meeting"))
                   .select_related("activity_type", "organization").order_by("held_on", "pk")):

@@ -75,7 +75,7 @@ def orglife(*, member: Member, year: int | None = None, now=None) -> dict:
     today = timezone.localdate(now)
     year = year or today.year
     start, end = date(year, 1, 1), date(year, 12, 31)
-    rows = list(Attendance.objects.filter(member=member, activity__is_deleted=False,
+    rows = list(Attendance.objects.filter(member=member, activity__is_voided=False,
                                           activity__held_on__gte=start, activity__held_on__lte=end)
                 .select_related("activity__activity_type", "activity__organization")
                 .order_by("-activity__held_on", "-activity__id"))

@@ -174,7 +174,7 @@ def test_rebuild_and_the_backfill_migration_count_what_the_records_say(tree):
     for day in (date(2024, 12, 31), date(2025, 1, 1), date(2025, 1, 31), date(2025, 12, 1)):
         log(tree.a1, "theme_day", day)
     log(tree.a1, "theme_day", date(2025, 1, 5), status=ActivityStatus.DRAFT)
-    log(tree.a1, "theme_day", date(2025, 1, 6), is_deleted=True)
+    log(tree.a1, "theme_day", date(2025, 1, 6), is_voided=True)
     ActivityCount.objects.all().delete()
     assert activity_counts.rebuild() == 2  # 2024 and 2025 rows
     in_step()
