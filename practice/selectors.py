@@ -78,7 +78,7 @@ def base_queryset(kind: str, *, user, action: str = VIEW) -> QuerySet:
     if prefetch:
         qs = qs.prefetch_related(*prefetch)
     if kind == "contact":
-        qs = qs.annotate(visit_count=Count("visits", filter=Q(visits__is_active=True)))
+        qs = qs.annotate(visit_count=Count("visits", filter=Q(visits__is_voided=False)))
     if kind == "plan":
         qs = qs.annotate(item_count=Count("items"), done_count=Count("items", filter=Q(items__done_on__isnull=False)))
     if kind == "course":
@@ -101,7 +101,7 @@ def practice_get(kind: str, *, user, pk: int, action: str = VIEW):
 
 
 def member_study(*, member, year: int) -> tuple[list[StudyRecord], Decimal]:
-    records = list(StudyRecord.objects.filter(member=member, is_active=True, studied_on__year=year)
+    records = list(StudyRecord.objects.filter(member=member, is_voided=False, studied_on__year=year)
                    .order_by("-studied_on", "-id"))
     return records, sum((r.hours for r in records), Decimal("0"))
 
@@ -116,7 +116,7 @@ def study_hours_per_member(*, branch_ids, start: date, end: date) -> dict[int, f
     member was in the branch, divided by the branch's active members now. 0.0 for a branch without members."""
     result = _zeros(branch_ids)
 
-    hours = dict(StudyRecord.objects.filter(organization_id__in=result, is_active=True,
+    hours = dict(StudyRecord.objects.filter(organization_id__in=result, is_voided=False,
                                             studied_on__range=(start, end))
                  .values_list("organization_id").annotate(h=Sum("hours")).values_list("organization_id", "h"))
     heads = dict(Member.objects.filter(branch_id__in=result, is_active=True).values_list("branch_id")
@@ -141,7 +141,7 @@ def secretary_training_coverage(*, branch_ids, start: date, end: date) -> dict[i
     result = _zeros(branch_ids)
     secretaries = _current_secretaries(list(result))
     trained = set(TrainingAttendance.objects.filter(
-        member_id__in=secretaries.values(), completed=True, course__is_active=True,
+        member_id__in=secretaries.values(), completed=True, course__is_voided=False,
         course__kind=TrainingKind.SECRETARY, course__ends_on__range=(start, end),
     ).values_list("member_id", flat=True))
     for b, member_id in secretaries.items():
@@ -152,7 +152,7 @@ def secretary_training_coverage(*, branch_ids, start: date, end: date) -> dict[i
 
 def _post_count(kind, branch_ids, start, end):
     result = _zeros(branch_ids)
-    rows = (VanguardPost.objects.filter(organization_id__in=result, kind=kind, is_active=True, starts_on__lte=end)
+    rows = (VanguardPost.objects.filter(organization_id__in=result, kind=kind, is_voided=False, starts_on__lte=end)
             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
             .values_list("organization_id").annotate(n=Count("id")).values_list("organization_id", "n"))
     for b, n in rows:
@@ -173,7 +173,7 @@ def responsibility_area_count(*, branch_ids, start: date, end: date) -> dict[int
 def brand_recognition_count(*, branch_ids, start: date, end: date) -> dict[int, float]:
     """Recognitions (优秀党建品牌, 特色品牌...) awarded in [start, end] to the branch's active brands."""
     result = _zeros(branch_ids)
-    rows = (BrandRecognition.objects.filter(brand__organization_id__in=result, brand__is_active=True, is_active=True,
+    rows = (BrandRecognition.objects.filter(brand__organization_id__in=result, brand__is_voided=False, is_voided=False,
                                             awarded_on__range=(start, end))
             .values_list("brand__organization_id").annotate(n=Count("id")).values_list("brand__organization_id", "n"))
     for b, n in rows:
@@ -203,8 +203,8 @@ def contact_visit_coverage(*, branch_ids, start: date, end: date) -> dict[int, f
     result = _zeros(branch_ids)
     paths = dict(Organization.objects.filter(pk__in=result).values_list("pk", "path"))
     need = required_visits(branch_paths=paths, start=start, end=end)
-    made = dict(ContactVisit.objects.filter(contact_point__organization_id__in=result, is_active=True,
-                                            contact_point__is_active=True, visited_on__range=(start, end))
+    made = dict(ContactVisit.objects.filter(contact_point__organization_id__in=result, is_voided=False,
+                                            contact_point__is_voided=False, visited_on__range=(start, end))
                 .values_list("contact_point__organization_id").annotate(n=Count("id"))
                 .values_list("contact_point__organization_id", "n"))
     for b in paths:
@@ -215,7 +215,7 @@ def contact_visit_coverage(*, branch_ids, start: date, end: date) -> dict[int, f
 def study_plan_completion(*, branch_ids, start: date, end: date) -> dict[int, float]:
     """学习排档表 completion: items planned in [start, end] that are done / items planned (0.0 without a plan)."""
     result = _zeros(branch_ids)
-    rows = (StudyPlanItem.objects.filter(plan__organization_id__in=result, plan__is_active=True,
+    rows = (StudyPlanItem.objects.filter(plan__organization_id__in=result, plan__is_voided=False,
                                          planned_on__range=(start, end))
             .values_list("plan__organization_id")
             .annotate(n=Count("id"), done=Count("id", filter=Q(done_on__isnull=False)))
@@ -276,14 +276,14 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, pan
     out = _empty_summary(start, end)
     n_branches = len(branch_ids)
     # 政治功能强: individual study, the study plan, contests.
-    study = StudyRecord.objects.filter(organization_id__in=branch_ids, is_active=True, studied_on__range=(start, end))
+    study = StudyRecord.objects.filter(organization_id__in=branch_ids, is_voided=False, studied_on__range=(start, end))
     s = study.aggregate(hours=Sum("hours"), records=Count("id"), people=Count("member", distinct=True))
     heads = Member.objects.filter(branch_id__in=branch_ids, is_active=True).count()
     by_source = {} if panel else {row["source"]: float(row["h"]) for row in study.values("source").annotate(h=Sum("hours"))}
-    plan = StudyPlanItem.objects.filter(plan__organization_id__in=branch_ids, plan__is_active=True,
+    plan = StudyPlanItem.objects.filter(plan__organization_id__in=branch_ids, plan__is_voided=False,
                                         planned_on__range=(start, end)).aggregate(
         n=Count("id"), done=Count("id", filter=Q(done_on__isnull=False)))
-    results = ContestResult.objects.filter(member__branch_id__in=branch_ids, contest__is_active=True,
+    results = ContestResult.objects.filter(member__branch_id__in=branch_ids, contest__is_voided=False,
                                            contest__held_on__range=(start, end))
     contest_people = results.values("member").distinct().count()
     awards = [] if panel else list(results.exclude(award="").select_related("member", "contest")
@@ -306,12 +306,12 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, pan
     # 支部班子强: secretary training, training in general, 联系点.
     lead = out["leadership"]
     trained = secretary_training_coverage(branch_ids=branch_ids, start=start, end=end)
-    attendance = TrainingAttendance.objects.filter(member__branch_id__in=branch_ids, course__is_active=True,
+    attendance = TrainingAttendance.objects.filter(member__branch_id__in=branch_ids, course__is_voided=False,
                                                    course__ends_on__range=(start, end))
     t = attendance.aggregate(attended=Count("id", filter=Q(attended=True)),
                              completed=Count("id", filter=Q(completed=True)))
     coverage = {} if panel else contact_visit_coverage(branch_ids=branch_ids, start=start, end=end)
-    visits = ContactVisit.objects.filter(contact_point__organization_id__in=branch_ids, is_active=True,
+    visits = ContactVisit.objects.filter(contact_point__organization_id__in=branch_ids, is_voided=False,
                                          visited_on__range=(start, end))
     findings = ContactFinding.objects.filter(visit__in=visits)
     fnd = findings.aggregate(n=Count("id"), pending=Count("id", filter=Q(pending_rectification=True)))
@@ -344,11 +344,11 @@ def _summary(branch_ids: list[int], start: date, end: date, *, detail: bool, pan
 
 def _members_figures(mem: dict, branch_ids: list[int], start: date, end: date, *, detail: bool) -> None:
     # 党员队伍强: 先锋岗 / 责任区, member honours.
-    posts = (VanguardPost.objects.filter(organization_id__in=branch_ids, is_active=True, starts_on__lte=end)
+    posts = (VanguardPost.objects.filter(organization_id__in=branch_ids, is_voided=False, starts_on__lte=end)
              .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)))
     counts = dict(posts.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     holders = posts.values("holders").exclude(holders=None).distinct().count()
-    member_honours = Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
+    member_honours = Honour.objects.filter(organization_id__in=branch_ids, is_voided=False,
                                            year__range=(start.year, end.year), kind__in=MEMBER_HONOURS)
     mem["figures"] = [
         _figure("vanguard_posts", gettext_noop("党员先锋岗"), counts.get(PostKind.POST, 0), gettext_noop("个")),
@@ -365,9 +365,9 @@ def _members_figures(mem: dict, branch_ids: list[int], start: date, end: date, *
 
 def _role_figures(role: dict, branch_ids: list[int], start: date, end: date, *, detail: bool) -> None:
     # 作用发挥强: brands and their recognitions, collective honours.
-    brands = Brand.objects.filter(organization_id__in=branch_ids, is_active=True, launched_on__lte=end)
-    recognitions = BrandRecognition.objects.filter(brand__in=brands, is_active=True, awarded_on__range=(start, end))
-    org_honours = Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
+    brands = Brand.objects.filter(organization_id__in=branch_ids, is_voided=False, launched_on__lte=end)
+    recognitions = BrandRecognition.objects.filter(brand__in=brands, is_voided=False, awarded_on__range=(start, end))
+    org_honours = Honour.objects.filter(organization_id__in=branch_ids, is_voided=False,
                                         year__range=(start.year, end.year)).exclude(kind__in=MEMBER_HONOURS)
     role["figures"] = [
         _figure("brands", gettext_noop("党建品牌"), brands.count(), gettext_noop("个")),
@@ -400,9 +400,9 @@ def subtree_practice_summary(*, organizations_qs, start: date, end: date) -> dic
         for b, v in func(branch_ids=branch_ids, start=start, end=end).items():
             per_branch[b][key.split(".", 1)[1]] = v
     out["per_branch"] = dict(per_branch)
-    brands = (Brand.objects.filter(organization_id__in=branch_ids, is_active=True)
+    brands = (Brand.objects.filter(organization_id__in=branch_ids, is_voided=False)
               .select_related("organization").annotate(rec=Count("recognitions", filter=Q(
-                  recognitions__is_active=True, recognitions__awarded_on__range=(start, end))))
+                  recognitions__is_voided=False, recognitions__awarded_on__range=(start, end))))
               .filter(rec__gt=0).order_by("-rec", "name")[:10])
     out["role"]["items"] = [gettext("{org}“{brand}”获评 {n} 次").format(org=b.organization.name, brand=b.name, n=b.rec)
                             for b in brands]
@@ -414,12 +414,12 @@ def branch_panel(*, org, today: date | None = None) -> dict:
     """What the branch page shows: current 先锋岗/责任区, brands, recent honours. Fixed queries."""
     today = today or timezone.localdate()
     under = Q(organization__path__startswith=org.path)
-    posts = list(VanguardPost.objects.filter(under, is_active=True, starts_on__lte=today)
+    posts = list(VanguardPost.objects.filter(under, is_voided=False, starts_on__lte=today)
                  .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).select_related("organization")
                  .prefetch_related("holders")[:20])
-    brands = list(Brand.objects.filter(under, is_active=True).prefetch_related(
-        Prefetch("recognitions", queryset=BrandRecognition.objects.filter(is_active=True)))[:12])
-    honours = list(Honour.objects.filter(under, is_active=True, year__gte=today.year - 3)
+    brands = list(Brand.objects.filter(under, is_voided=False).prefetch_related(
+        Prefetch("recognitions", queryset=BrandRecognition.objects.filter(is_voided=False)))[:12])
+    honours = list(Honour.objects.filter(under, is_voided=False, year__gte=today.year - 3)
                    .select_related("member", "organization")[:12])
     # This year's study, training and 联系点 figures: the same summary the reports print, so they agree.
     summary = _summary([org.pk], date(today.year, 1, 1), today, detail=False, panel=True)
@@ -435,10 +435,10 @@ PANEL_FIGURES = ["study_hours_per_member", "plan_completion", "contest_people", 
 
 
 def member_panel(*, member, year: int) -> dict:
-    hours = StudyRecord.objects.filter(member=member, is_active=True, studied_on__year=year).aggregate(
+    hours = StudyRecord.objects.filter(member=member, is_voided=False, studied_on__year=year).aggregate(
         h=Sum("hours"), n=Count("id"))
-    honours = list(Honour.objects.filter(member=member, is_active=True))
-    posts = list(VanguardPost.objects.filter(holders=member, is_active=True))
+    honours = list(Honour.objects.filter(member=member, is_voided=False))
+    posts = list(VanguardPost.objects.filter(holders=member, is_voided=False))
     trainings = list(TrainingAttendance.objects.filter(member=member).select_related("course")
                      .order_by("-course__starts_on")[:5])
     return {"member": member, "year": year, "hours": hours["h"] or Decimal("0"), "records": hours["n"],
@@ -475,7 +475,7 @@ def notices_for_user(*, user) -> QuerySet[Notice]:
         q |= Q(organization__path__in=ancestors, audience__in=audiences)
     if not q:
         return Notice.objects.none()
-    return Notice.objects.filter(q, is_active=True, published_at__lte=timezone.now()).distinct()
+    return Notice.objects.filter(q, is_voided=False, published_at__lte=timezone.now()).distinct()
 
 
 def home_notices(*, user, limit: int = 8) -> list[Notice]:
