@@ -28,7 +28,7 @@ class ScopedQuerySet(RestrictedQuerySet):
 
 
 class RecordQuerySet(VoidableQuerySet, ScopedQuerySet):
-    """A practice record's: scoped by organization, `.live()` leaves the 作废 ones out."""
+    """The voidable practice records' QuerySet: scoped by organization; `.live()` leaves the 作废 ones out."""
 
 
 class Level(models.TextChoices):
