@@ -10,10 +10,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from portal.scoping import ALL, VIEW, RestrictedQuerySet, scope_for
+from portal.tracking import CreatedAtModel, TimestampedModel, TrackedModel
 
 
 class OrganizationKind(models.TextChoices):
@@ -66,7 +66,7 @@ class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):
         return OrganizationQuerySet(self.model, using=self._db).order_by("path")
 
 
-class Organization(MP_Node):
+class Organization(MP_Node, TimestampedModel):
     """A party organization. `path` (materialized, indexed) makes a subtree one prefix query."""
 
     steplen = 4
@@ -88,11 +88,9 @@ class Organization(MP_Node):
         validators=[MinValueValidator(3), MaxValueValidator(5)],
         help_text=_("留空则按默认：村、社区 5 年，其他 3 年。"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = OrganizationManager()
-    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
+    history_excluded_fields = ["path", "depth", "numchild"]
 
     class Meta:
         verbose_name = _("党组织")
@@ -147,7 +145,7 @@ TERM_ADJUSTED_TOO_FAR = _("延长或提前换届一般不超过 1 年（应在 {
 TERM_MAX_ADJUSTMENT = relativedelta(years=1)
 
 
-class CommitteeTerm(models.Model):
+class CommitteeTerm(TimestampedModel):
     """One term (届) of an organization's committee; its end date is when 换届 is due.
 
     A term lasts the organization's term length (党章第三十一条: 3–5 years; 3 by default, 5 for 村/社区). Ending it
@@ -164,9 +162,6 @@ class CommitteeTerm(models.Model):
                                    help_text=_("延长任期或提前换届时填写：批准的上级党组织。"))
     approval_doc_no = models.CharField(_("批准文号"), max_length=60, blank=True)
     approved_on = models.DateField(_("批准日期"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("委员会任期")
@@ -234,7 +229,7 @@ def seat_order_expression():
                        output_field=models.IntegerField())
 
 
-class CommitteeSeat(models.Model):
+class CommitteeSeat(TrackedModel):
     """A member holding a seat in a term; seats are kept when a term ends (history)."""
 
     term = models.ForeignKey(CommitteeTerm, on_delete=models.CASCADE, related_name="seats", verbose_name=_("任期"))
@@ -242,7 +237,6 @@ class CommitteeSeat(models.Model):
     role = models.CharField(_("职务"), max_length=20, choices=SeatRole.choices)
     started_on = models.DateField(_("任职日期"), null=True, blank=True)
     ended_on = models.DateField(_("离任日期"), null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("委员会职务")
@@ -266,7 +260,7 @@ class Role(models.TextChoices):
     AGENCY = "agency", _("上级机关")
 
 
-class RoleGrant(models.Model):
+class RoleGrant(CreatedAtModel):
     """A role held on an organization and everything under it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants")
@@ -275,8 +269,6 @@ class RoleGrant(models.Model):
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("角色授权")
@@ -306,7 +298,7 @@ class ApiClientGrant(models.TextChoices):
     PII = "pii", _("读取个人敏感信息")
 
 
-class ApiClient(models.Model):
+class ApiClient(CreatedAtModel):
     """An agency's (上级机关) machine client: reads its organization's subtree with a Bearer token.
 
     The token is shown once; only its sha256 is kept, found by its first characters (`prefix`).
@@ -342,10 +334,9 @@ class ApiClient(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ApiClientQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["token_hash", "last_used_at"])
+    history_excluded_fields = ["token_hash", "last_used_at"]
 
     class Meta:
         verbose_name = _("接口客户端")

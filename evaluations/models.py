@@ -14,9 +14,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.scoping import ALL, RestrictedQuerySet, scope_for, subtree_q
+from portal.tracking import TimestampedModel, TrackedModel, UpdatedAtModel
 from portal.uploads import generated_name
 
 STEPLEN = 4  # branches.models.Organization.steplen (treebeard), repeated to keep this file free of tree logic
@@ -76,7 +76,7 @@ class StandardStatus(models.TextChoices):
     PUBLISHED = "published", _("已发布（冻结）")
 
 
-class Standard(models.Model):
+class Standard(TimestampedModel):
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("制定单位"))
     year = models.PositiveSmallIntegerField(_("年度"))
@@ -99,9 +99,6 @@ class Standard(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     objects = ScopeUpQuerySet.as_manager()
 
@@ -122,7 +119,7 @@ class Standard(models.Model):
         return self.status == StandardStatus.PUBLISHED
 
 
-class Indicator(models.Model):
+class Indicator(TrackedModel):
     standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="indicators")
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children",
                                verbose_name=_("上级指标"))
@@ -137,7 +134,6 @@ class Indicator(models.Model):
     metric_key = models.CharField(_("自动指标"), max_length=60, blank=True)
     mapping = models.JSONField(_("换算规则"), default=dict, blank=True)
     order = models.PositiveIntegerField(_("排序"), default=0)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("评价指标")
@@ -163,7 +159,7 @@ class CycleKind(models.TextChoices):
     RECHECK = "recheck", _("复查复核")
 
 
-class Cycle(models.Model):
+class Cycle(TimestampedModel):
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("组织评价的党组织"))
     name = models.CharField(_("名称"), max_length=120)
@@ -182,9 +178,6 @@ class Cycle(models.Model):
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     objects = ScopeUpQuerySet.as_manager()
 
@@ -219,7 +212,7 @@ class EvaluationQuerySet(RestrictedQuerySet):
         return self.filter(step=Step.RESULT)
 
 
-class BranchEvaluation(models.Model):
+class BranchEvaluation(UpdatedAtModel):
     """One branch in one cycle: its step in the workflow and, once reviewed, its result."""
 
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("评价周期"))
@@ -246,8 +239,6 @@ class BranchEvaluation(models.Model):
     # Current standing after publication (dynamic management may lower it).
     stars = models.PositiveSmallIntegerField(_("星级"), null=True, blank=True)
     four_strong = models.BooleanField(_("四强党支部"), default=False)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     objects = EvaluationQuerySet.as_manager()
 
@@ -292,7 +283,7 @@ class SheetStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
 
 
-class ScoreSheet(models.Model):
+class ScoreSheet(TrackedModel):
     """One person's scoring of one branch: the secretary's self-assessment or a reviewer's (an assignment)."""
 
     evaluation = models.ForeignKey(BranchEvaluation, on_delete=models.CASCADE, related_name="sheets")
@@ -308,7 +299,6 @@ class ScoreSheet(models.Model):
                                     related_name="+")
     withdrawn = models.BooleanField(_("已撤回分配"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("评分表")
@@ -319,12 +309,11 @@ class ScoreSheet(models.Model):
         return f"{self.get_kind_display()} {self.reviewer} · {self.evaluation}"
 
 
-class ScoreLine(models.Model):
+class ScoreLine(TrackedModel):
     sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="lines")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
     points = models.DecimalField(_("得分"), max_digits=6, decimal_places=2, null=True, blank=True)
     note = models.TextField(_("说明"), blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["sheet", "indicator"], name="line_unique")]
@@ -389,7 +378,7 @@ class ObjectionStatus(models.TextChoices):
     UPHELD = "upheld", _("采纳（退回评审）")
 
 
-class Objection(models.Model):
+class Objection(TrackedModel):
     evaluation = models.ForeignKey(BranchEvaluation, on_delete=models.PROTECT, related_name="objections")
     lodged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("异议内容"))
@@ -399,7 +388,6 @@ class Objection(models.Model):
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("公示异议")
@@ -416,7 +404,7 @@ class AdjustmentKind(models.TextChoices):
     RAISE_STARS = "raise", _("复查后升级")
 
 
-class ResultAdjustment(models.Model):
+class ResultAdjustment(TrackedModel):
     """Dynamic management between cycles: what changed, why, on what evidence, and who decided."""
 
     evaluation = models.ForeignKey(BranchEvaluation, on_delete=models.PROTECT, related_name="adjustments")
@@ -427,7 +415,6 @@ class ResultAdjustment(models.Model):
     decided_on = models.DateField(_("决定日期"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("动态管理记录")
@@ -443,11 +430,10 @@ class DeadlineStep(models.TextChoices):
     REVIEW = "review", _("评审")
 
 
-class DeadlineExtension(models.Model):
+class DeadlineExtension(TrackedModel):
     """A staff decision that lets one branch act after a cycle's deadline, until a new date; without one, late
     submissions are refused (a self-assessment three weeks late is no longer silently accepted)."""
 
-    history = HistoricalRecords()
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("评价周期"))
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="+",
@@ -491,7 +477,7 @@ class RectificationQuerySet(RestrictedQuerySet):
         return self.open().filter(due_on__lt=today or date.today())
 
 
-class Rectification(models.Model):
+class Rectification(TimestampedModel):
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("责任组织"))
     evaluation = models.ForeignKey(BranchEvaluation, on_delete=models.SET_NULL, null=True, blank=True,
@@ -507,9 +493,6 @@ class Rectification(models.Model):
                               default=RectificationStatus.OPEN, db_index=True)
     closed_on = models.DateField(_("销号日期"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     objects = RectificationQuerySet.as_manager()
 

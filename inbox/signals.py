@@ -11,7 +11,7 @@ from practice.selectors import notice_recipients
 
 
 def notice_saved(sender, instance, created, **kwargs):
-    if not created or not instance.is_active:
+    if not created or instance.is_voided:
         return
     notice_pk = instance.pk
 

@@ -27,8 +27,8 @@ class AttendanceInline(admin.TabularInline):
 
 @admin.register(Activity)
 class ActivityAdmin(SimpleHistoryAdmin):
-    list_display = ["held_on", "activity_type", "organization", "title", "status", "is_deleted"]
-    list_filter = ["activity_type", "status", "is_deleted"]
+    list_display = ["held_on", "activity_type", "organization", "title", "status", "is_voided"]
+    list_filter = ["activity_type", "status", "is_voided"]
     search_fields = ["title", "organization__name"]
     raw_id_fields = ["organization", "host", "recorder"]
     date_hierarchy = "held_on"

@@ -660,7 +660,7 @@ def _evaluate(
             through = Talk.participants.through
             trows = (
                 through.objects.filter(
-                    talk__is_deleted=False, talk__held_on__gte=lo, talk__held_on__lte=hi,
+                    talk__is_voided=False, talk__held_on__gte=lo, talk__held_on__lte=hi,
                     member__branch__in=holders.holders(), member__is_active=True,
                 )
                 .annotate(month=Cast(TruncMonth("talk__held_on"), DateField()))
@@ -938,7 +938,7 @@ def talk_coverage(*, branch_ids: Iterable[int], year: int, end: date | None = No
     branch_ids = list(branch_ids)
     through = Talk.participants.through
     covered = dict(
-        through.objects.filter(talk__held_on__year=year, talk__is_deleted=False, member__branch_id__in=branch_ids,
+        through.objects.filter(talk__held_on__year=year, talk__is_voided=False, member__branch_id__in=branch_ids,
                                member__is_active=True)
         .order_by()
         .values_list("member__branch_id")
@@ -958,7 +958,7 @@ def talk_counts(*, branch_ids: Iterable[int], year: int, end: date) -> dict[int,
     through = Talk.participants.through
     for org in Organization.objects.filter(pk__in=list(branch_ids)).only("pk", "path"):
         ids = {m.pk for m in members_on(path=org.path, on=end)}
-        talked = set(through.objects.filter(member_id__in=ids, talk__is_deleted=False,
+        talked = set(through.objects.filter(member_id__in=ids, talk__is_voided=False,
                                             talk__held_on__gte=date(year, 1, 1), talk__held_on__lte=end)
                      .values_list("member_id", flat=True)) if ids else set()
         out[org.pk] = (len(talked), len(ids))

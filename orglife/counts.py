@@ -38,12 +38,12 @@ from .models import MONTH_FIELDS, Activity, ActivityCount, ActivityStatus
 logger = logging.getLogger(__name__)
 
 Key = tuple[int, int, int, int]  # organization id, activity type id, year, month
-_KEY_FIELDS = ("organization_id", "activity_type_id", "held_on", "status", "is_deleted")
+_KEY_FIELDS = ("organization_id", "activity_type_id", "held_on", "status", "is_voided")
 
 
-def counted_key(organization_id: int, activity_type_id: int, held_on: date, status: str, is_deleted: bool) -> Key | None:
+def counted_key(organization_id: int, activity_type_id: int, held_on: date, status: str, is_voided: bool) -> Key | None:
     """The month a record counts in, or None when it does not count (a draft, a voided record)."""
-    if is_deleted or status != ActivityStatus.SUBMITTED:
+    if is_voided or status != ActivityStatus.SUBMITTED:
         return None
     return organization_id, activity_type_id, held_on.year, held_on.month
 

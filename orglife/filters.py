@@ -18,7 +18,7 @@ class ActivityFilterSet(ActiveByDefaultMixin, UpdatedSinceFilterSet):
     """Organizational-life records (组织生活记录): by organization subtree, type, status, date range, text.
 
     Voided records (作废) are left out unless asked for; with updated_since they come back as tombstones
-    (is_deleted=true) so a syncing agency learns that a record it pulled no longer counts.
+    (API field `is_deleted`=true, the model's `is_voided`) so a syncing agency learns that a record it pulled no longer counts.
     """
 
     organization = extend_schema_field(_org_id("所属组织 id（含本级及下级）"))(django_filters.ModelChoiceFilter(
@@ -56,7 +56,7 @@ class ActivityFilterSet(ActiveByDefaultMixin, UpdatedSinceFilterSet):
     def active_filter(self, queryset, name, value):
         if value == "all":
             return queryset
-        return queryset.filter(is_deleted=(value == "0"))
+        return queryset.filter(is_voided=(value == "0"))
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -7,10 +7,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from branches.models import Organization
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import CreatedAtModel, TimestampedModel, TrackedModel, VoidableModel, VoidableQuerySet
 
 # =============================================================================================
 # Organizational life (组织生活): activity types, frequency rules, records, attendance, votes,
@@ -38,7 +38,7 @@ BUILTIN_ACTIVITY_NAMES = (
 )
 
 
-class ActivityType(models.Model):
+class ActivityType(TrackedModel):
     """A kind of activity; the eight from the 支部工作条例 are seeded, staff may add their own."""
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
@@ -50,7 +50,6 @@ class ActivityType(models.Model):
     is_builtin = models.BooleanField(_("内置类型"), default=False, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=100)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("活动类型")
@@ -90,7 +89,7 @@ class RulePer(models.TextChoices):
 WINDOWS_PER_YEAR = {RulePer.MONTH: 12, RulePer.QUARTER: 4, RulePer.YEAR: 1}
 
 
-class FrequencyRule(models.Model):
+class FrequencyRule(TrackedModel):
     """"At least N per month/quarter/year" for a type. organization=None is the portal-wide default;
     a rule on an organization overrides the default for its whole subtree (nearest one up the tree wins)."""
 
@@ -106,7 +105,6 @@ class FrequencyRule(models.Model):
     source = models.CharField(_("依据"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("频次要求")
@@ -145,22 +143,19 @@ class ActivityStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
 
 
-class ActivityQuerySet(RestrictedQuerySet):
+class ActivityQuerySet(VoidableQuerySet, RestrictedQuerySet):
     scope_path_field = "organization__path"
 
-    def live(self):
-        return self.filter(is_deleted=False)
-
     def submitted(self):
-        return self.filter(is_deleted=False, status=ActivityStatus.SUBMITTED)
+        return self.filter(is_voided=False, status=ActivityStatus.SUBMITTED)
 
     def general_meetings(self, branch):
         """The branch's recorded 支部党员大会 (drafts too), newest first: what a 入党/转正 vote milestone may cite."""
-        return (self.filter(organization=branch, is_deleted=False, activity_type__category=ActivityCategory.GENERAL_MEETING)
+        return (self.filter(organization=branch, is_voided=False, activity_type__category=ActivityCategory.GENERAL_MEETING)
                 .order_by("-held_on", "-id"))
 
 
-class Activity(models.Model):
+class Activity(TimestampedModel, VoidableModel):
     """One meeting or activity held by a branch or a 党小组."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="activities", verbose_name=_("党组织"))
@@ -191,14 +186,9 @@ class Activity(models.Model):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     checkin_code = models.CharField(_("签到码"), max_length=8, unique=True)
-    is_deleted = models.BooleanField(_("已作废"), default=False)
-    deleted_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = ActivityQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("组织生活记录")
@@ -207,7 +197,7 @@ class Activity(models.Model):
         indexes = [
             # The compliance aggregation: submitted records of a set of organizations in a date range.
             models.Index(fields=["organization", "held_on", "activity_type"], name="activity_org_date",
-                         condition=models.Q(is_deleted=False, status="submitted")),
+                         condition=models.Q(is_voided=False, status="submitted")),
             models.Index(fields=["held_on"], name="activity_held_on"),
         ]
 
@@ -316,7 +306,7 @@ class LeaveReason(models.TextChoices):
     OFFICIAL = "official", _("公假")
 
 
-class Attendance(models.Model):
+class Attendance(TrackedModel):
     """One expected participant (member) or one 列席 guest (member empty, guest_name set)."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("活动"))
@@ -326,7 +316,6 @@ class Attendance(models.Model):
     leave_reason = models.CharField(_("请假类别"), max_length=10, choices=LeaveReason.choices, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     checked_in_at = models.DateTimeField(_("扫码签到时间"), null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("出席情况")
@@ -355,7 +344,7 @@ class VoteKind(models.TextChoices):
     ELECTION = "election", _("选举")
 
 
-class Vote(models.Model):
+class Vote(CreatedAtModel):
     """A decision voted at a 支部党员大会; counts are frozen when it is recorded."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="votes", verbose_name=_("党员大会"))
@@ -371,8 +360,6 @@ class Vote(models.Model):
     present = models.PositiveSmallIntegerField(_("实到有表决权党员"), editable=False)
     passed = models.BooleanField(_("通过"), editable=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("表决")
@@ -393,7 +380,7 @@ def _attachment_path(instance, filename):
     return f"activities/{instance.activity_id}/{filename}"
 
 
-class Attachment(models.Model):
+class Attachment(TrackedModel, VoidableModel):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("活动"))
     file = models.FileField(_("文件"), upload_to=_attachment_path)
     thumbnail = models.FileField(_("缩略图"), upload_to=_attachment_path, blank=True)
@@ -403,8 +390,6 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(_("大小（字节）"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    is_deleted = models.BooleanField(_("已删除"), default=False)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("附件")
@@ -415,11 +400,11 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class TalkQuerySet(RestrictedQuerySet):
+class TalkQuerySet(VoidableQuerySet, RestrictedQuerySet):
     scope_path_field = "organization__path"
 
 
-class Talk(models.Model):
+class Talk(CreatedAtModel, VoidableModel):
     """谈心谈话: who talked with whom (支委之间、支委和党员、党员之间), every member at least once a year."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="talks", verbose_name=_("党支部"))
@@ -427,12 +412,10 @@ class Talk(models.Model):
     participants = models.ManyToManyField("members.Member", related_name="talks", verbose_name=_("谈话双方"))
     topic = models.CharField(_("谈话主题"), max_length=200)
     note = models.TextField(_("主要内容"), blank=True)
-    is_deleted = models.BooleanField(_("已作废"), default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TalkQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[participants])
+    history_m2m_fields = ["participants"]
 
     class Meta:
         verbose_name = _("谈心谈话")
@@ -444,7 +427,7 @@ class Talk(models.Model):
         return f"{self.held_on:%Y-%m-%d} {self.topic}"
 
 
-class PeriodClose(models.Model):
+class PeriodClose(TrackedModel):
     """Staff close a period for a subtree: records held in [start, end] there are locked until reopened."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="period_closes", verbose_name=_("党组织"))
@@ -456,7 +439,6 @@ class PeriodClose(models.Model):
     reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reopened_at = models.DateTimeField(_("重新开放时间"), null=True, blank=True)
     reopen_reason = models.CharField(_("重新开放原因"), max_length=200, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("期间关账")

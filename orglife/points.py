@@ -19,7 +19,7 @@ def _attended(**activity_filter):
 
     def count(*, member_ids, start: date, end: date) -> dict[int, int]:
         qs = (Attendance.objects.filter(member_id__in=member_ids, status__in=PRESENT_STATUSES,
-                                        activity__is_deleted=False, activity__status=ActivityStatus.SUBMITTED,
+                                        activity__is_voided=False, activity__status=ActivityStatus.SUBMITTED,
                                         activity__held_on__gte=start, activity__held_on__lte=end,
                                         **{f"activity__{k}": v for k, v in activity_filter.items()})
               .values("member_id").annotate(n=Count("activity_id", distinct=True)))
@@ -35,7 +35,7 @@ register_provider("party_lecture", _("参加党课（出席记录）"), _attende
 def _talks(*, member_ids, start: date, end: date) -> dict[int, int]:
     """谈心谈话 a member took part in (org-life Talk records, not voided)."""
     through = Talk.participants.through
-    qs = (through.objects.filter(member_id__in=member_ids, talk__is_deleted=False, talk__held_on__gte=start,
+    qs = (through.objects.filter(member_id__in=member_ids, talk__is_voided=False, talk__held_on__gte=start,
                                  talk__held_on__lte=end)
           .order_by().values("member_id").annotate(n=Count("talk_id", distinct=True)))
     return {row["member_id"]: row["n"] for row in qs}

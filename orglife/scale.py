@@ -92,8 +92,8 @@ def seed_activities(*, ctx, year: int = 2025) -> None:
 
     columns = ["id", "organization_id", "activity_type_id", "title", "held_on", "starts_at", "ends_at", "place",
                "host_id", "recorder_id", "lecturer", "lecture_title", "topics", "minutes", "resolutions",
-               "is_election", "status", "submitted_at", "submitted_by_id", "checkin_code", "is_deleted",
-               "deleted_reason", "created_by_id", "created_at", "updated_at"]
+               "is_election", "status", "submitted_at", "submitted_by_id", "checkin_code", "is_voided",
+               "void_reason", "created_by_id", "created_at", "updated_at"]
     att_columns = ["activity_id", "member_id", "guest_name", "status", "leave_reason", "note", "checked_in_at"]
     n_att = 0
 

@@ -29,7 +29,7 @@ def activity_detail(*, user, pk: int, action: str = VIEW) -> Activity:
     qs = activity_list(user=user, action=action).select_related("host", "recorder", "submitted_by").prefetch_related(
         Prefetch("attendances", queryset=Attendance.objects.select_related("member", "member__party_group")
                  .order_by("member__party_group__path", "member__name", "guest_name")),
-        Prefetch("attachments", queryset=Attachment.objects.filter(is_deleted=False)),
+        Prefetch("attachments", queryset=Attachment.objects.filter(is_voided=False)),
         "votes__subject_member",
     )
     return get_object_or_404(qs, pk=pk)
@@ -85,7 +85,7 @@ def attendance_trend(*, org_paths: list[str], year: int) -> dict:
     for p in org_paths:
         cond |= Q(activity__organization__path__startswith=p)
     rows = (
-        Attendance.objects.filter(cond, member__isnull=False, activity__is_deleted=False,
+        Attendance.objects.filter(cond, member__isnull=False, activity__is_voided=False,
                                   activity__status="submitted", activity__held_on__year=year)
         .annotate(m=ExtractMonth("activity__held_on"))
         .order_by()
@@ -127,7 +127,7 @@ def branch_attendance(*, branches: list[Organization], start: date, end: date) -
 
 
 def talks_of(*, org: Organization, year: int) -> list[Talk]:
-    return list(Talk.objects.filter(organization=org, is_deleted=False, held_on__year=year)
+    return list(Talk.objects.filter(organization=org, is_voided=False, held_on__year=year)
                 .prefetch_related("participants").order_by("-held_on"))
 
 

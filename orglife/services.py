@@ -360,10 +360,8 @@ def activity_void(*, activity: Activity, reason: str, by=None) -> Activity:
     if not reason.strip():
         raise ValidationError({"reason": _("请填写作废原因。")})
     check_not_locked(organization=activity.organization, on=activity.held_on)
-    activity.is_deleted, activity.deleted_reason = True, reason.strip()
-    activity._history_user = by
     with follow(activity):
-        activity.save(update_fields=["is_deleted", "deleted_reason", "updated_at"])
+        activity.void(reason=reason, by=by)
     _points_changed(activity)
     return activity
 

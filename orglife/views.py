@@ -331,7 +331,7 @@ class AttachmentFileView(PortalPageMixin, View):
 
     def get(self, request, pk, thumb=False):
         att = get_object_or_404(Attachment.objects.filter(
-            is_deleted=False, activity__in=Activity.objects.restrict(request.user, VIEW)), pk=pk)
+            is_voided=False, activity__in=Activity.objects.restrict(request.user, VIEW)), pk=pk)
         if thumb and att.thumbnail:
             return protected_file_response(request, att.thumbnail, att.original_name, content_type="image/jpeg",
                                            as_attachment=False, cache_seconds=3600)

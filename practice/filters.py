@@ -38,16 +38,16 @@ class PracticeFilterSet(UpdatedSinceFilterSet):
     year = django_filters.NumberFilter(label=_("年度"), method="in_year", min_value=2000, max_value=2100)
     year_field: str | None = None   # date field (or integer year field) that `year` filters on
     year_is_int = False
-    active_field: str | None = "is_active"
+    voidable = True  # the kind is a VoidableModel: `active` (1 有效 / 0 已停用 / all) filters on 作废
 
     def __init__(self, data=None, *args, **kwargs):
-        if self.active_field and data is not None and not data.get("active"):
+        if self.voidable and data is not None and not data.get("active"):
             data = data.copy()
             data["active"] = "1"
         super().__init__(data, *args, **kwargs)
         if "organization" in self.filters:
             self.filters["organization"].field.label_from_instance = lambda o: f"{'　' * (o.depth - 1)}{o.name}"
-        if not self.active_field:
+        if not self.voidable:
             self.filters.pop("active", None)
         if not self.year_field:
             self.filters.pop("year", None)
@@ -66,9 +66,9 @@ class PracticeFilterSet(UpdatedSinceFilterSet):
         return queryset.filter(**{lookup: int(value)})
 
     def active_filter(self, queryset, name, value):
-        if value == "all" or not self.active_field:
+        if value == "all" or not self.voidable:
             return queryset
-        return queryset.filter(**{self.active_field: value != "0"})
+        return queryset.filter(is_voided=(value == "0"))
 
 
 def _search(*fields):

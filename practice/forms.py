@@ -80,7 +80,7 @@ class BrandForm(PracticeForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        parents = Brand.objects.restrict(user, VIEW).active().filter(parent__isnull=True)
+        parents = Brand.objects.restrict(user, VIEW).live().filter(parent__isnull=True)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
@@ -113,7 +113,7 @@ class EntryForm(forms.Form):
 
     def __init__(self, *args, round, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = (Brand.objects.restrict(user, VIEW).active()
+        self.fields["brand"].queryset = (Brand.objects.restrict(user, VIEW).live()
                                          .within(round.organization.path).exclude(entries__round=round))
 
 

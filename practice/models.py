@@ -1,7 +1,7 @@
 """Branch practice beyond meetings: 党建品牌, 先锋岗/责任区, study, training, 联系点, honours, notices.
 
 Every model is scoped through an organization's materialized path (`restrict(user, action)`), keeps its
-change history (simple_history) and is deactivated with a reason instead of deleted.
+change history (portal.tracking.TrackedModel) and is voided (作废) with a reason instead of deleted.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import TimestampedModel, UpdatedAtModel, VoidableModel, VoidableQuerySet
 
 ORG = "branches.Organization"
 MEMBER = "members.Member"
@@ -26,20 +26,9 @@ USER = settings.AUTH_USER_MODEL
 class ScopedQuerySet(RestrictedQuerySet):
     scope_path_field = "organization__path"
 
-    def active(self):
-        return self.filter(is_active=True)
 
-
-class SoftDeletable(models.Model):
-    """Records leave lists by deactivation with a reason; the row and its history stay."""
-
-    is_active = models.BooleanField(_("有效"), default=True)
-    deactivated_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
-
-    class Meta:
-        abstract = True
+class RecordQuerySet(VoidableQuerySet, ScopedQuerySet):
+    """The voidable practice records' QuerySet: scoped by organization; `.live()` leaves the 作废 ones out."""
 
 
 class Level(models.TextChoices):
@@ -63,12 +52,7 @@ def _thumb_path(instance, filename):
     return f"practice/thumbs/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.jpg"
 
 
-class AttachmentQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(is_active=True)
-
-
-class Attachment(SoftDeletable):
+class Attachment(TimestampedModel, VoidableModel):
     """A validated file (image or document) belonging to a brand or a notice; served only via a checked view."""
 
     class Kind(models.TextChoices):
@@ -86,8 +70,6 @@ class Attachment(SoftDeletable):
     caption = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
 
-    objects = AttachmentQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("附件")
@@ -112,7 +94,7 @@ class Attachment(SoftDeletable):
 
 
 # --- 党建品牌 ---------------------------------------------------------------------------------------
-class Brand(SoftDeletable):
+class Brand(TimestampedModel, VoidableModel):
     organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="brands", verbose_name=_("党组织"))
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级品牌（1+N）")
@@ -123,14 +105,13 @@ class Brand(SoftDeletable):
     tied_work = models.TextField(_("结合的业务工作"), blank=True)
     launched_on = models.DateField(_("创建日期"))
 
-    objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党建品牌")
         verbose_name_plural = _("党建品牌")
         ordering = ["organization__path", "name"]
-        indexes = [models.Index(fields=["organization", "is_active"], name="brand_org_active")]
+        indexes = [models.Index(fields=["organization", "is_voided"], name="brand_org_active")]
 
     def __str__(self):
         return self.name
@@ -148,11 +129,11 @@ class Brand(SoftDeletable):
                 raise ValidationError({"parent": _("子品牌须属于上级品牌所在组织或其下级组织。")})
 
 
-class RecognitionQuerySet(ScopedQuerySet):
+class RecognitionQuerySet(RecordQuerySet):
     scope_path_field = "brand__organization__path"
 
 
-class BrandRecognition(SoftDeletable):
+class BrandRecognition(TimestampedModel, VoidableModel):
     """A recognition a brand received (优秀党建品牌, 特色品牌...)."""
 
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="recognitions", verbose_name=_("党建品牌"))
@@ -162,7 +143,6 @@ class BrandRecognition(SoftDeletable):
     issuer = models.CharField(_("认定单位"), max_length=80, blank=True)
 
     objects = RecognitionQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("品牌荣誉")
@@ -174,7 +154,7 @@ class BrandRecognition(SoftDeletable):
         return f"{self.brand} · {self.title}"
 
 
-class BrandSelectionRound(SoftDeletable):
+class BrandSelectionRound(TimestampedModel, VoidableModel):
     """A brand showcase or selection (评选) run by staff over their subtree: entries, scores, results."""
 
     class Status(models.TextChoices):
@@ -190,8 +170,7 @@ class BrandSelectionRound(SoftDeletable):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     closed_on = models.DateField(_("结果公布日期"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("品牌评选")
@@ -209,18 +188,15 @@ class EntryQuerySet(RestrictedQuerySet):
     scope_path_field = "round__organization__path"
 
 
-class BrandEntry(models.Model):
+class BrandEntry(TimestampedModel):
     round = models.ForeignKey(BrandSelectionRound, on_delete=models.PROTECT, related_name="entries", verbose_name=_("评选"))
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="entries", verbose_name=_("参评品牌"))
     statement = models.TextField(_("申报材料摘要"), blank=True)
     average_score = models.DecimalField(_("平均分"), max_digits=5, decimal_places=2, null=True, blank=True)
     rank = models.PositiveSmallIntegerField(_("名次"), null=True, blank=True)
     awarded = models.BooleanField(_("获评"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = EntryQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("参评品牌")
@@ -232,14 +208,12 @@ class BrandEntry(models.Model):
         return f"{self.round} · {self.brand}"
 
 
-class BrandScore(models.Model):
+class BrandScore(UpdatedAtModel):
     entry = models.ForeignKey(BrandEntry, on_delete=models.CASCADE, related_name="scores", verbose_name=_("参评品牌"))
     judge = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("评委"))
     score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2,
                                 validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))])
     comment = models.CharField(_("评语"), max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("评分")
@@ -256,7 +230,7 @@ class PostKind(models.TextChoices):
     AREA = "area", _("党员责任区")
 
 
-class VanguardPost(SoftDeletable):
+class VanguardPost(TimestampedModel, VoidableModel):
     """A 党员先锋岗 (a post, the 点) or a 党员责任区 (an area, the 面) with its holders and public 承诺."""
 
     organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="vanguard_posts", verbose_name=_("党支部"))
@@ -268,8 +242,8 @@ class VanguardPost(SoftDeletable):
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[holders])
+    objects = RecordQuerySet.as_manager()
+    history_m2m_fields = ["holders"]
 
     class Meta:
         verbose_name = _("党员先锋岗/责任区")
@@ -290,7 +264,7 @@ class VanguardPost(SoftDeletable):
 
 class _AreaManager(models.Manager):
     def get_queryset(self):
-        return ScopedQuerySet(self.model, using=self._db).filter(kind=PostKind.AREA)
+        return RecordQuerySet(self.model, using=self._db).filter(kind=PostKind.AREA)
 
 
 class ResponsibilityArea(VanguardPost):
@@ -304,16 +278,13 @@ class ResponsibilityArea(VanguardPost):
         verbose_name_plural = _("党员责任区")
 
 
-class PostResult(models.Model):
+class PostResult(TimestampedModel):
     """Results a post or area reported (亮成效)."""
 
     post = models.ForeignKey(VanguardPost, on_delete=models.PROTECT, related_name="results", verbose_name=_("先锋岗/责任区"))
     reported_on = models.DateField(_("报告日期"))
     summary = models.TextField(_("成效"))
     reported_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("岗区成效")
@@ -334,7 +305,7 @@ class StudySource(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class StudyRecordQuerySet(ScopedQuerySet):
+class StudyRecordQuerySet(RecordQuerySet):
     def visible_to(self, user):
         """Scoped records plus the user's own (a member sees her own records without a role)."""
         if not user.is_authenticated:
@@ -342,7 +313,7 @@ class StudyRecordQuerySet(ScopedQuerySet):
         return (self.restrict(user, "view") | self.filter(member__user=user)).distinct()
 
 
-class StudyRecord(SoftDeletable):
+class StudyRecord(TimestampedModel, VoidableModel):
     """One member's individual study; `organization` is the member's branch when recorded (scoping)."""
 
     member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="study_records", verbose_name=_("党员"))
@@ -356,7 +327,6 @@ class StudyRecord(SoftDeletable):
     recorded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = StudyRecordQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("学习记录")
@@ -374,15 +344,14 @@ class StudyRecord(SoftDeletable):
         return reverse("practice:study_edit", args=[self.pk])
 
 
-class KnowledgeContest(SoftDeletable):
+class KnowledgeContest(TimestampedModel, VoidableModel):
     organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("组织单位"))
     name = models.CharField(_("竞赛名称"), max_length=120)
     held_on = models.DateField(_("举办日期"))
     level = models.CharField(_("级别"), max_length=12, choices=Level.choices, default=Level.UNIT)
     description = models.TextField(_("说明"), blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("知识竞赛")
@@ -396,13 +365,11 @@ class KnowledgeContest(SoftDeletable):
         return reverse("practice:contest_detail", args=[self.pk])
 
 
-class ContestResult(models.Model):
+class ContestResult(UpdatedAtModel):
     contest = models.ForeignKey(KnowledgeContest, on_delete=models.PROTECT, related_name="results", verbose_name=_("竞赛"))
     member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="contest_results", verbose_name=_("党员"))
     score = models.DecimalField(_("成绩"), max_digits=6, decimal_places=1, null=True, blank=True)
     award = models.CharField(_("获奖"), max_length=40, blank=True, help_text=_("如：一等奖、学习标兵"))
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("竞赛成绩")
@@ -414,15 +381,14 @@ class ContestResult(models.Model):
         return f"{self.contest} · {self.member}: {self.score}"
 
 
-class StudyPlan(SoftDeletable):
+class StudyPlan(TimestampedModel, VoidableModel):
     """学习排档表: a branch's study plan for a year."""
 
     organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="study_plans", verbose_name=_("党支部"))
     year = models.PositiveSmallIntegerField(_("年度"))
     title = models.CharField(_("名称"), max_length=120, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("学习排档表")
@@ -437,15 +403,13 @@ class StudyPlan(SoftDeletable):
         return reverse("practice:plan_detail", args=[self.pk])
 
 
-class StudyPlanItem(models.Model):
+class StudyPlanItem(UpdatedAtModel):
     plan = models.ForeignKey(StudyPlan, on_delete=models.CASCADE, related_name="items", verbose_name=_("排档表"))
     planned_on = models.DateField(_("计划日期"))
     topic = models.CharField(_("学习专题"), max_length=160)
     form = models.CharField(_("形式"), max_length=40, blank=True, help_text=_("如：集中学习、专题研讨、读书班"))
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
     note = models.CharField(_("完成情况"), max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("排档事项")
@@ -464,7 +428,7 @@ class TrainingKind(models.TextChoices):
     MEMBER = "member", _("党员教育培训")
 
 
-class TrainingCourse(SoftDeletable):
+class TrainingCourse(TimestampedModel, VoidableModel):
     organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("主办组织"))
     name = models.CharField(_("培训名称"), max_length=120)
     kind = models.CharField(_("培训类别"), max_length=12, choices=TrainingKind.choices)
@@ -473,8 +437,7 @@ class TrainingCourse(SoftDeletable):
     ends_on = models.DateField(_("结束日期"))
     location = models.CharField(_("地点/方式"), max_length=80, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("培训班")
@@ -493,14 +456,12 @@ class TrainingCourse(SoftDeletable):
             raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
 
 
-class TrainingAttendance(models.Model):
+class TrainingAttendance(UpdatedAtModel):
     course = models.ForeignKey(TrainingCourse, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("培训班"))
     member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="trainings", verbose_name=_("学员"))
     attended = models.BooleanField(_("参训"), default=True)
     completed = models.BooleanField(_("结业"), default=False)
     note = models.CharField(_("备注"), max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("参训记录")
@@ -520,16 +481,14 @@ class TrainingAttendance(models.Model):
 DEFAULT_MIN_CONTACT_VISITS = 2  # per branch per year unless a ContactVisitRule says otherwise
 
 
-class ContactVisitRule(models.Model):
+class ContactVisitRule(UpdatedAtModel):
     """How many 联系点 visits each branch under `organization` needs per year; the nearest rule applies."""
 
     organization = models.OneToOneField(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("适用组织（含下级）"))
     min_visits_per_year = models.PositiveSmallIntegerField(_("每年最少走访次数"), default=DEFAULT_MIN_CONTACT_VISITS,
                                                            validators=[MinValueValidator(1), MaxValueValidator(52)])
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("联系点走访要求")
@@ -539,7 +498,7 @@ class ContactVisitRule(models.Model):
         return _("{org} 每年 {n} 次").format(org=self.organization, n=self.min_visits_per_year)
 
 
-class ContactPoint(SoftDeletable):
+class ContactPoint(TimestampedModel, VoidableModel):
     """党建联系点: a committee member assigned to a branch for a year (a login account and/or a member record)."""
 
     organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="contact_points", verbose_name=_("联系党支部"))
@@ -550,8 +509,7 @@ class ContactPoint(SoftDeletable):
                                        verbose_name=_("联系人（党员）"))
     contact_title = models.CharField(_("联系人职务"), max_length=60, blank=True, help_text=_("如：党委委员、组织委员"))
 
-    objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党建联系点")
@@ -579,11 +537,11 @@ class ContactPoint(SoftDeletable):
         return (u.get_full_name() or u.get_username()) if u else "—"
 
 
-class VisitQuerySet(ScopedQuerySet):
+class VisitQuerySet(RecordQuerySet):
     scope_path_field = "contact_point__organization__path"
 
 
-class ContactVisit(SoftDeletable):
+class ContactVisit(TimestampedModel, VoidableModel):
     contact_point = models.ForeignKey(ContactPoint, on_delete=models.PROTECT, related_name="visits", verbose_name=_("联系点"))
     visited_on = models.DateField(_("走访日期"))
     checked = models.TextField(_("检查内容"), help_text=_("如：三会一课记录、党费收缴、阵地建设"))
@@ -591,7 +549,6 @@ class ContactVisit(SoftDeletable):
     recorded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = VisitQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("联系点走访")
@@ -603,7 +560,7 @@ class ContactVisit(SoftDeletable):
         return f"{self.contact_point} {self.visited_on}"
 
 
-class ContactFinding(models.Model):
+class ContactFinding(TimestampedModel):
     """A problem found on a visit that must be rectified; linked to an evaluations 整改 item when created."""
 
     visit = models.ForeignKey(ContactVisit, on_delete=models.PROTECT, related_name="finding_items", verbose_name=_("走访"))
@@ -614,9 +571,6 @@ class ContactFinding(models.Model):
     rectification_id = models.PositiveBigIntegerField(_("整改事项编号"), null=True, blank=True)
     pending_rectification = models.BooleanField(_("待转整改"), default=True,
                                                 help_text=_("整改模块未就绪或转办失败时保留，稍后重试。"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("走访发现问题")
@@ -645,19 +599,19 @@ MEMBER_HONOURS = {HonourKind.EXCELLENT_MEMBER, HonourKind.EXCELLENT_WORKER, Hono
 PROGRAMME_HONOURS = {HonourKind.FOUR_STRONG, HonourKind.RED_FLAG, HonourKind.FIVE_STAR}
 
 
-class HonourQuerySet(ScopedQuerySet):
+class HonourQuerySet(RecordQuerySet):
     def current(self, today=None):
-        """Titles in force on `today`: active, not revoked, started, not expired (no end date = no expiry)."""
+        """Titles in force on `today`: not voided, not revoked, started, not expired (no end date = no expiry)."""
         from django.db.models import Q
         from django.utils import timezone
 
         today = today or timezone.localdate()
-        return self.filter(is_active=True, revoked_on__isnull=True).filter(
+        return self.filter(is_voided=False, revoked_on__isnull=True).filter(
             Q(awarded_on__isnull=True) | Q(awarded_on__lte=today)).filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=today))
 
 
-class Honour(SoftDeletable):
+class Honour(TimestampedModel, VoidableModel):
     """两优一先 and other honours, for a member or an organization; `organization` also scopes member honours."""
 
     kind = models.CharField(_("荣誉类别"), max_length=20, choices=HonourKind.choices)
@@ -679,7 +633,6 @@ class Honour(SoftDeletable):
     expiry_reminded_on = models.DateField(_("到期提醒日期"), null=True, blank=True)
 
     objects = HonourQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("荣誉")
@@ -702,7 +655,7 @@ class Honour(SoftDeletable):
         from django.utils import timezone
 
         today = today or timezone.localdate()
-        return (self.is_active and self.revoked_on is None and (self.awarded_on is None or self.awarded_on <= today)
+        return (not self.is_voided and self.revoked_on is None and (self.awarded_on is None or self.awarded_on <= today)
                 and (self.valid_until is None or self.valid_until >= today))
 
     def clean(self):
@@ -720,7 +673,7 @@ class Audience(models.TextChoices):
     MEMBERS = "members", _("党员")
 
 
-class Notice(SoftDeletable):
+class Notice(TimestampedModel, VoidableModel):
     """A notice from staff to everyone (or one role) in a subtree; recipients see it on their home page."""
 
     organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("发布范围（含下级）"))
@@ -730,8 +683,7 @@ class Notice(SoftDeletable):
     published_at = models.DateTimeField(_("发布时间"), db_index=True)
     published_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("发布人"))
 
-    objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("通知公告")

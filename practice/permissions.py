@@ -89,7 +89,7 @@ def visit_points(user):
     mine = Q(contact_user=user)
     if member is not None:
         mine |= Q(contact_member=member)
-    return (ContactPoint.objects.restrict(user, MANAGE) | ContactPoint.objects.filter(mine)).filter(is_active=True).distinct()
+    return (ContactPoint.objects.restrict(user, MANAGE) | ContactPoint.objects.filter(mine)).filter(is_voided=False).distinct()
 
 
 def can_score(user, round_) -> bool:

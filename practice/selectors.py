@@ -92,7 +92,7 @@ def base_queryset(kind: str, *, user, action: str = VIEW) -> QuerySet:
     if prefetch:
         qs = qs.prefetch_related(*prefetch)
     if kind == "contact":
-        qs = qs.annotate(visit_count=Count("visits", filter=Q(visits__is_active=True)))
+        qs = qs.annotate(visit_count=Count("visits", filter=Q(visits__is_voided=False)))
     if kind == "plan":
         qs = qs.annotate(item_count=Count("items"), done_count=Count("items", filter=Q(items__done_on__isnull=False)))
     if kind == "course":
@@ -115,7 +115,7 @@ def practice_get(kind: str, *, user, pk: int, action: str = VIEW):
 
 
 def member_study(*, member, year: int) -> tuple[list[StudyRecord], Decimal]:
-    records = list(StudyRecord.objects.filter(member=member, is_active=True, studied_on__year=year)
+    records = list(StudyRecord.objects.filter(member=member, is_voided=False, studied_on__year=year)
                    .order_by("-studied_on", "-id"))
     return records, sum((r.hours for r in records), Decimal("0"))
 
@@ -130,7 +130,7 @@ def study_hours_per_member(*, branch_ids, start: date, end: date) -> dict[int, f
     member was in the branch, divided by the branch's active members now. 0.0 for a branch without members."""
     result = _zeros(branch_ids)
 
-    hours = dict(StudyRecord.objects.filter(organization_id__in=result, is_active=True,
+    hours = dict(StudyRecord.objects.filter(organization_id__in=result, is_voided=False,
                                             studied_on__range=(start, end))
                  .values_list("organization_id").annotate(h=Sum("hours")).values_list("organization_id", "h"))
     heads = dict(Member.objects.filter(branch_id__in=result, is_active=True).values_list("branch_id")
@@ -146,7 +146,7 @@ def _trained_secretary_branches(branch_ids, start: date, end: date) -> QuerySet:
     ended) completed a 党支部书记培训 course that ended in [start, end]: the one definition the per-branch
     indicator and the summaries' count read."""
     trained = TrainingAttendance.objects.filter(
-        member_id=OuterRef("member_id"), completed=True, course__is_active=True,
+        member_id=OuterRef("member_id"), completed=True, course__is_voided=False,
         course__kind=TrainingKind.SECRETARY, course__ends_on__range=(start, end))
     return (CommitteeSeat.objects.filter(term__organization_id__in=branch_ids, term__closed_on__isnull=True,
                                          role=SeatRole.SECRETARY, ended_on__isnull=True)
@@ -164,7 +164,7 @@ def secretary_training_coverage(*, branch_ids, start: date, end: date) -> dict[i
 
 def _post_count(kind, branch_ids, start, end):
     result = _zeros(branch_ids)
-    rows = (VanguardPost.objects.filter(organization_id__in=result, kind=kind, is_active=True, starts_on__lte=end)
+    rows = (VanguardPost.objects.filter(organization_id__in=result, kind=kind, is_voided=False, starts_on__lte=end)
             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
             .values_list("organization_id").annotate(n=Count("id")).values_list("organization_id", "n"))
     for b, n in rows:
@@ -185,7 +185,7 @@ def responsibility_area_count(*, branch_ids, start: date, end: date) -> dict[int
 def brand_recognition_count(*, branch_ids, start: date, end: date) -> dict[int, float]:
     """Recognitions (优秀党建品牌, 特色品牌...) awarded in [start, end] to the branch's active brands."""
     result = _zeros(branch_ids)
-    rows = (BrandRecognition.objects.filter(brand__organization_id__in=result, brand__is_active=True, is_active=True,
+    rows = (BrandRecognition.objects.filter(brand__organization_id__in=result, brand__is_voided=False, is_voided=False,
                                             awarded_on__range=(start, end))
             .values_list("brand__organization_id").annotate(n=Count("id")).values_list("brand__organization_id", "n"))
     for b, n in rows:
@@ -208,8 +208,8 @@ def _visits_needed(start: date, end: date):
 def _contact_rows(branches, start: date, end: date) -> QuerySet:
     """Organization rows of `branches` (ids or a subquery) annotated `need` (_visits_needed) and `made` (active
     visits of active 联系点 in [start, end]): what the per-branch coverage and the summaries' totals both read."""
-    made = (ContactVisit.objects.filter(contact_point__organization_id=OuterRef("pk"), is_active=True,
-                                        contact_point__is_active=True, visited_on__range=(start, end))
+    made = (ContactVisit.objects.filter(contact_point__organization_id=OuterRef("pk"), is_voided=False,
+                                        contact_point__is_voided=False, visited_on__range=(start, end))
             .order_by().values("contact_point__organization_id").annotate(n=Count("pk")).values("n"))
     return (Organization.objects.filter(pk__in=branches).order_by()
             .annotate(need=_visits_needed(start, end), made=Coalesce(Subquery(made), Value(0))))
@@ -243,7 +243,7 @@ def contact_coverage_totals(branches, start: date, end: date) -> dict:
 def study_plan_completion(*, branch_ids, start: date, end: date) -> dict[int, float]:
     """学习排档表 completion: items planned in [start, end] that are done / items planned (0.0 without a plan)."""
     result = _zeros(branch_ids)
-    rows = (StudyPlanItem.objects.filter(plan__organization_id__in=result, plan__is_active=True,
+    rows = (StudyPlanItem.objects.filter(plan__organization_id__in=result, plan__is_voided=False,
                                          planned_on__range=(start, end))
             .values_list("plan__organization_id")
             .annotate(n=Count("id"), done=Count("id", filter=Q(done_on__isnull=False)))
@@ -305,14 +305,14 @@ def _summary(branch_ids, start: date, end: date, *, detail: bool, panel: bool = 
     out = _empty_summary(start, end)
     n_branches = len(branch_ids) if isinstance(branch_ids, list) else branch_ids.count()
     # 政治功能强: individual study, the study plan, contests.
-    study = StudyRecord.objects.filter(organization_id__in=branch_ids, is_active=True, studied_on__range=(start, end))
+    study = StudyRecord.objects.filter(organization_id__in=branch_ids, is_voided=False, studied_on__range=(start, end))
     s = study.aggregate(hours=Sum("hours"), records=Count("id"), people=Count("member", distinct=True))
     heads = Member.objects.filter(branch_id__in=branch_ids, is_active=True).count()
     by_source = {} if panel else {row["source"]: float(row["h"]) for row in study.values("source").annotate(h=Sum("hours"))}
-    plan = StudyPlanItem.objects.filter(plan__organization_id__in=branch_ids, plan__is_active=True,
+    plan = StudyPlanItem.objects.filter(plan__organization_id__in=branch_ids, plan__is_voided=False,
                                         planned_on__range=(start, end)).aggregate(
         n=Count("id"), done=Count("id", filter=Q(done_on__isnull=False)))
-    results = ContestResult.objects.filter(member__branch_id__in=branch_ids, contest__is_active=True,
+    results = ContestResult.objects.filter(member__branch_id__in=branch_ids, contest__is_voided=False,
                                            contest__held_on__range=(start, end))
     contest_people = results.values("member").distinct().count()
     awards = [] if panel else list(results.exclude(award="").select_related("member", "contest")
@@ -335,12 +335,12 @@ def _summary(branch_ids, start: date, end: date, *, detail: bool, panel: bool = 
     # 支部班子强: secretary training, training in general, 联系点.
     lead = out["leadership"]
     trained = _trained_secretary_branches(branch_ids, start, end).count()
-    attendance = TrainingAttendance.objects.filter(member__branch_id__in=branch_ids, course__is_active=True,
+    attendance = TrainingAttendance.objects.filter(member__branch_id__in=branch_ids, course__is_voided=False,
                                                    course__ends_on__range=(start, end))
     t = attendance.aggregate(attended=Count("id", filter=Q(attended=True)),
                              completed=Count("id", filter=Q(completed=True)))
     contact = {} if panel else contact_coverage_totals(branch_ids, start, end)
-    visits = ContactVisit.objects.filter(contact_point__organization_id__in=branch_ids, is_active=True,
+    visits = ContactVisit.objects.filter(contact_point__organization_id__in=branch_ids, is_voided=False,
                                          visited_on__range=(start, end))
     findings = ContactFinding.objects.filter(visit__in=visits)
     fnd = findings.aggregate(n=Count("id"), pending=Count("id", filter=Q(pending_rectification=True)))
@@ -373,11 +373,11 @@ def _summary(branch_ids, start: date, end: date, *, detail: bool, panel: bool = 
 
 def _members_figures(mem: dict, branch_ids: list[int], start: date, end: date, *, detail: bool) -> None:
     # 党员队伍强: 先锋岗 / 责任区, member honours.
-    posts = (VanguardPost.objects.filter(organization_id__in=branch_ids, is_active=True, starts_on__lte=end)
+    posts = (VanguardPost.objects.filter(organization_id__in=branch_ids, is_voided=False, starts_on__lte=end)
              .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)))
     counts = dict(posts.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     holders = posts.values("holders").exclude(holders=None).distinct().count()
-    member_honours = Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
+    member_honours = Honour.objects.filter(organization_id__in=branch_ids, is_voided=False,
                                            year__range=(start.year, end.year), kind__in=MEMBER_HONOURS)
     mem["figures"] = [
         _figure("vanguard_posts", gettext_noop("党员先锋岗"), counts.get(PostKind.POST, 0), gettext_noop("个")),
@@ -394,9 +394,9 @@ def _members_figures(mem: dict, branch_ids: list[int], start: date, end: date, *
 
 def _role_figures(role: dict, branch_ids: list[int], start: date, end: date, *, detail: bool) -> None:
     # 作用发挥强: brands and their recognitions, collective honours.
-    brands = Brand.objects.filter(organization_id__in=branch_ids, is_active=True, launched_on__lte=end)
-    recognitions = BrandRecognition.objects.filter(brand__in=brands, is_active=True, awarded_on__range=(start, end))
-    org_honours = Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
+    brands = Brand.objects.filter(organization_id__in=branch_ids, is_voided=False, launched_on__lte=end)
+    recognitions = BrandRecognition.objects.filter(brand__in=brands, is_voided=False, awarded_on__range=(start, end))
+    org_honours = Honour.objects.filter(organization_id__in=branch_ids, is_voided=False,
                                         year__range=(start.year, end.year)).exclude(kind__in=MEMBER_HONOURS)
     role["figures"] = [
         _figure("brands", gettext_noop("党建品牌"), brands.count(), gettext_noop("个")),
@@ -430,9 +430,9 @@ def _branches_under(organizations_qs) -> QuerySet:
 
 
 def _brand_items(out: dict, branches, start: date, end: date) -> None:
-    brands = (Brand.objects.filter(organization_id__in=branches, is_active=True)
+    brands = (Brand.objects.filter(organization_id__in=branches, is_voided=False)
               .select_related("organization").annotate(rec=Count("recognitions", filter=Q(
-                  recognitions__is_active=True, recognitions__awarded_on__range=(start, end))))
+                  recognitions__is_voided=False, recognitions__awarded_on__range=(start, end))))
               .filter(rec__gt=0).order_by("-rec", "name")[:10])
     out["role"]["items"] = [gettext("{org}“{brand}”获评 {n} 次").format(org=b.organization.name, brand=b.name, n=b.rec)
                             for b in brands]
@@ -469,12 +469,12 @@ def branch_panel(*, org, today: date | None = None) -> dict:
     """What the branch page shows: current 先锋岗/责任区, brands, recent honours. Fixed queries."""
     today = today or timezone.localdate()
     under = Q(organization__path__startswith=org.path)
-    posts = list(VanguardPost.objects.filter(under, is_active=True, starts_on__lte=today)
+    posts = list(VanguardPost.objects.filter(under, is_voided=False, starts_on__lte=today)
                  .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).select_related("organization")
                  .prefetch_related("holders")[:20])
-    brands = list(Brand.objects.filter(under, is_active=True).prefetch_related(
-        Prefetch("recognitions", queryset=BrandRecognition.objects.filter(is_active=True)))[:12])
-    honours = list(Honour.objects.filter(under, is_active=True, year__gte=today.year - 3)
+    brands = list(Brand.objects.filter(under, is_voided=False).prefetch_related(
+        Prefetch("recognitions", queryset=BrandRecognition.objects.filter(is_voided=False)))[:12])
+    honours = list(Honour.objects.filter(under, is_voided=False, year__gte=today.year - 3)
                    .select_related("member", "organization")[:12])
     # This year's study, training and 联系点 figures: the same summary the reports print, so they agree.
     summary = _summary([org.pk], date(today.year, 1, 1), today, detail=False, panel=True)
@@ -490,10 +490,10 @@ PANEL_FIGURES = ["study_hours_per_member", "plan_completion", "contest_people", 
 
 
 def member_panel(*, member, year: int) -> dict:
-    hours = StudyRecord.objects.filter(member=member, is_active=True, studied_on__year=year).aggregate(
+    hours = StudyRecord.objects.filter(member=member, is_voided=False, studied_on__year=year).aggregate(
         h=Sum("hours"), n=Count("id"))
-    honours = list(Honour.objects.filter(member=member, is_active=True))
-    posts = list(VanguardPost.objects.filter(holders=member, is_active=True))
+    honours = list(Honour.objects.filter(member=member, is_voided=False))
+    posts = list(VanguardPost.objects.filter(holders=member, is_voided=False))
     trainings = list(TrainingAttendance.objects.filter(member=member).select_related("course")
                      .order_by("-course__starts_on")[:5])
     return {"member": member, "year": year, "hours": hours["h"] or Decimal("0"), "records": hours["n"],
@@ -530,7 +530,7 @@ def notices_for_user(*, user) -> QuerySet[Notice]:
         q |= Q(organization__path__in=ancestors, audience__in=audiences)
     if not q:
         return Notice.objects.none()
-    return Notice.objects.filter(q, is_active=True, published_at__lte=timezone.now()).distinct()
+    return Notice.objects.filter(q, is_voided=False, published_at__lte=timezone.now()).distinct()
 
 
 def home_notices(*, user, limit: int = 8) -> list[Notice]:

@@ -91,22 +91,15 @@ def _not_future(field: str, value: date):
 
 @transaction.atomic
 def record_deactivate(*, obj, reason: str, by) -> None:
-    """Soft delete for every SoftDeletable practice record: the row and its history stay."""
-    reason = (reason or "").strip()
-    if not reason:
+    """作废 (shown as 停用) for every voidable practice record: the row and its history stay."""
+    if not (reason or "").strip():
         raise ValidationError({"reason": REASON_REQUIRED})
-    obj.is_active = False
-    obj.deactivated_reason = reason[:200]
-    obj._history_user = by
-    obj.save(update_fields=["is_active", "deactivated_reason", "updated_at"])
+    obj.void(reason=reason, by=by)
 
 
 @transaction.atomic
 def record_restore(*, obj, by) -> None:
-    obj.is_active = True
-    obj.deactivated_reason = ""
-    obj._history_user = by
-    obj.save(update_fields=["is_active", "deactivated_reason", "updated_at"])
+    obj.unvoid(by=by)
 
 
 # --- 附件 --------------------------------------------------------------------------------------------
@@ -114,7 +107,7 @@ def record_restore(*, obj, by) -> None:
 def attachment_add(*, owner, upload, caption: str = "", by, images_only: bool = False) -> Attachment:
     """Validate (portal.uploads.check_upload) and store a file for a Brand or a Notice."""
     field = "brand" if isinstance(owner, Brand) else "notice"
-    if Attachment.objects.filter(**{field: owner}, is_active=True).count() >= MAX_ATTACHMENTS:
+    if Attachment.objects.filter(**{field: owner}, is_voided=False).count() >= MAX_ATTACHMENTS:
         raise ValidationError(ATTACHMENT_LIMIT.format(n=MAX_ATTACHMENTS))
     checked = check_upload(upload, images_only=images_only, thumbnail=True)
     with stored_upload(checked, prefix="practice/files") as name, \
@@ -162,7 +155,7 @@ def round_create(*, organization, name: str, year: int, by, award_title: str = "
 def round_enter(*, round: BrandSelectionRound, brand: Brand, by, statement: str = "") -> BrandEntry:
     if round.status != BrandSelectionRound.Status.OPEN:
         raise ValidationError(ROUND_NOT_OPEN)
-    if not brand.organization.path.startswith(round.organization.path) or not brand.is_active:
+    if not brand.organization.path.startswith(round.organization.path) or brand.is_voided:
         raise ValidationError({"brand": BRAND_OUTSIDE_ROUND})
     if BrandEntry.objects.filter(round=round, brand=brand).exists():
         raise ValidationError({"brand": BRAND_ALREADY_ENTERED})

@@ -65,7 +65,7 @@ KINDS = {
         Column(_("品牌名称"), "name", width=20), Column(_("口号"), "slogan", width=24), Column(_("党组织"), _org, width=24),
         Column(_("上级品牌"), lambda b: b.parent.name if b.parent else "", width=16),
         Column(_("创建日期"), "launched_on", number_format=DATE, width=12),
-        Column(_("获评"), lambda b: "、".join(r.title for r in b.recognitions.all() if r.is_active), width=24),
+        Column(_("获评"), lambda b: "、".join(r.title for r in b.recognitions.all() if not r.is_voided), width=24),
     ], pf.BrandForm, add_label=_("创建品牌")),
     "round": KindPage(_("品牌评选"), [
         Column(_("评选名称"), "name", width=28), Column(_("年度"), "year", width=8), Column(_("组织单位"), _org, width=24),
@@ -351,12 +351,12 @@ class StudyEditView(PortalPageMixin, ServiceFormView):
 
 # --- brands ------------------------------------------------------------------------------------------------
 def _brand_ctx(request, brand, **extra):
-    atts = list(brand.attachments.filter(is_active=True))
+    atts = list(brand.attachments.live())
     ctx = {"brand": brand, "can_edit": can_edit_org(request.user, "brand", brand.organization),
            "parent_visible": brand.parent is not None and can_view_org(request.user, brand.parent.organization),
            "can_recognize": can_edit_org(request.user, "recognition", brand.organization),
-           "children": brand.children.filter(is_active=True).select_related("organization"),
-           "recognitions": brand.recognitions.filter(is_active=True),
+           "children": brand.children.live().select_related("organization"),
+           "recognitions": brand.recognitions.live(),
            "images": [a for a in atts if a.is_image], "documents": [a for a in atts if not a.is_image],
            "attachment_form": pf.AttachmentForm(), "recognition_form": pf.RecognitionForm(),
            "history": history_rows(brand)}
@@ -415,7 +415,7 @@ class BrandAttachmentRemoveAction(ServiceActionView):
         brand = selectors.practice_get("brand", user=request.user, pk=pk)
         if not can_edit_org(request.user, "brand", brand.organization):
             raise PermissionDenied(_("无权删除本品牌的材料。"))
-        att = get_object_or_404(brand.attachments.filter(is_active=True), pk=request.POST.get("attachment"))
+        att = get_object_or_404(brand.attachments.live(), pk=request.POST.get("attachment"))
         return {"brand": brand, "attachment": att}
 
     def perform(self, form, objects):
@@ -442,7 +442,7 @@ class BrandGalleryView(PortalPageMixin, View):
         qs = qs.prefetch_related("attachments")
         brands = list(qs[:120])
         for b in brands:
-            b.cover = next((a for a in b.attachments.all() if a.is_active and a.is_image), None)
+            b.cover = next((a for a in b.attachments.all() if not a.is_voided and a.is_image), None)
         return render(request, "practice/brand_gallery.html", {"brands": brands, "filter": filterset})
 
 
@@ -450,7 +450,7 @@ class AttachmentView(PortalPageMixin, View):
     """Files go out only here, after the owner's scope check; never from a public media URL."""
 
     def get(self, request, pk):
-        att = get_object_or_404(Attachment.objects.filter(is_active=True).select_related("brand__organization",
+        att = get_object_or_404(Attachment.objects.live().select_related("brand__organization",
                                                                                         "notice__organization"), pk=pk)
         if att.brand_id:
             if not Brand.objects.restrict(request.user, VIEW).filter(pk=att.brand_id).exists():
@@ -701,7 +701,7 @@ class ContactDetailView(PortalPageMixin, ServiceFormView):
         point = objects["point"]
         need = selectors.required_visits(branch_paths={point.organization_id: point.organization.path},
                                          start=date(point.year, 1, 1), end=date(point.year, 12, 31))
-        visits = list(point.visits.filter(is_active=True).prefetch_related("finding_items"))
+        visits = list(point.visits.live().prefetch_related("finding_items"))
         may_record = can_record_visit(self.request.user, point)
         return {"point": point, "visits": visits, "required": need[point.organization_id], "can_record": may_record,
                 "form": form if (may_record or self.request.method == "POST") else None}
@@ -734,12 +734,12 @@ class NoticeDetailView(PortalPageMixin, ServiceActionView):
     def get(self, request, pk):
         notice = _notice(request, pk)
         recipient = selectors.notices_for_user(user=request.user).filter(pk=notice.pk).exists()
-        if recipient and notice.is_active:
+        if recipient and not notice.is_voided:
             services.notice_mark_read(notice=notice, user=request.user)
         can_manage = can(request.user, MANAGE, notice.organization.path)
         receipts, unread = selectors.notice_read_status(notice=notice) if can_manage else ([], [])
         return render(request, "practice/notice_detail.html", {
-            "notice": notice, "attachments": notice.attachments.filter(is_active=True), "can_manage": can_manage,
+            "notice": notice, "attachments": notice.attachments.live(), "can_manage": can_manage,
             "receipts": receipts, "unread": unread, "attachment_form": pf.AttachmentForm()})
 
     def load(self, request, pk):

@@ -20,10 +20,10 @@ def member_evidence(*, member, year: int) -> dict:
     start, end = date(year, 1, 1), date(year, 12, 31)
     _records, hours = member_study(member=member, year=year)
     scores = member_scores(members=[member], start=start, end=end)
-    posts = (VanguardPost.objects.filter(holders=member, is_active=True, starts_on__lte=end)
+    posts = (VanguardPost.objects.filter(holders=member, is_voided=False, starts_on__lte=end)
              .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)).count())
     att = (Attendance.objects.filter(member=member, activity__held_on__gte=start, activity__held_on__lte=end,
-                                              activity__is_deleted=False, activity__status=ActivityStatus.SUBMITTED)
+                                              activity__is_voided=False, activity__status=ActivityStatus.SUBMITTED)
            .aggregate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES))))
     entry = AppraisalEntry.objects.filter(member=member, round__year=year).exclude(grade="").first()
     return {

@@ -12,10 +12,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from evaluations.models import ScopeUpQuerySet
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import TimestampedModel, TrackedModel
 
 from . import defaults
 
@@ -32,7 +32,7 @@ class Programme(models.TextChoices):
 BRANCH_PROGRAMMES = (Programme.FOUR_STRONG, Programme.RED_FLAG)
 
 
-class Round(models.Model):
+class Round(TimestampedModel):
     """One year's 创建/评选 run by a committee, with its deadlines and its configuration."""
 
     organization = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", verbose_name=_("组织单位"))
@@ -55,9 +55,6 @@ class Round(models.Model):
                                    help_text=_("例如“市直机关工委”；留空表示不再报上级命名。"))
     items = models.JSONField(_("标准条目/类型"), default=list, blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     objects = ScopeUpQuerySet.as_manager()
 
@@ -105,7 +102,7 @@ class CandidacyQuerySet(RestrictedQuerySet):
         return self.filter(stage__in=OPEN_STAGES)
 
 
-class Candidacy(models.Model):
+class Candidacy(TimestampedModel):
     """A branch (四强, 红旗) or a member (五星) in a round, from 申报 to 命名."""
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="candidacies", verbose_name=_("创建活动"))
@@ -126,9 +123,6 @@ class Candidacy(models.Model):
                                  related_name="candidacy", verbose_name=_("命名（本党委）"))
     higher_title = models.OneToOneField("practice.Honour", on_delete=models.PROTECT, null=True, blank=True,
                                         related_name="higher_candidacy", verbose_name=_("命名（上级机关）"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
 
     objects = CandidacyQuerySet.as_manager()
 
@@ -232,7 +226,7 @@ class ChangeKind(models.TextChoices):
     UPGRADE = "upgrade", _("升级")
 
 
-class TitleChange(models.Model):
+class TitleChange(TrackedModel):
     """动态管理 of a title between rounds: what changed, why, on what evidence, who decided."""
 
     honour = models.ForeignKey("practice.Honour", on_delete=models.PROTECT, related_name="changes",
@@ -247,7 +241,6 @@ class TitleChange(models.Model):
     decided_on = models.DateField(_("决定日期"))
     by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("称号动态管理")

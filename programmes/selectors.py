@@ -26,7 +26,7 @@ def candidacies_for(*, user, round: Round | None = None) -> QuerySet[Candidacy]:
 def titles_for(*, user, today: date | None = None, current_only: bool = True):
     """Programme titles (practice.Honour of kind 四强/红旗/五星) in the user's scope."""
 
-    qs = Honour.objects.restrict(user, "view").filter(kind__in=PROGRAMME_HONOURS, is_active=True)
+    qs = Honour.objects.restrict(user, "view").filter(kind__in=PROGRAMME_HONOURS, is_voided=False)
     if current_only:
         qs = qs.current(today)
     return qs.select_related("organization", "member", "designated_by")
@@ -54,7 +54,7 @@ def organization_titles(*, org, today: date | None = None) -> dict:
 
     today = today or timezone.localdate()
     honours = list(Honour.objects.filter(organization=org, member__isnull=True, kind__in=PROGRAMME_HONOURS,
-                                         is_active=True).select_related("designated_by").order_by("-awarded_on"))
+                                         is_voided=False).select_related("designated_by").order_by("-awarded_on"))
     in_progress = list(Candidacy.objects.filter(organization=org, member__isnull=True).in_progress()
                        .select_related("round").order_by("-round__year"))
     return {"current": [h for h in honours if h.is_current(today)],
@@ -65,7 +65,7 @@ def organization_titles(*, org, today: date | None = None) -> dict:
 def member_titles(*, member, today: date | None = None) -> dict:
 
     today = today or timezone.localdate()
-    honours = list(Honour.objects.filter(member=member, kind=HonourKind.FIVE_STAR, is_active=True)
+    honours = list(Honour.objects.filter(member=member, kind=HonourKind.FIVE_STAR, is_voided=False)
                    .order_by("-awarded_on"))
     candidacies = list(Candidacy.objects.filter(member=member).select_related("round").order_by("-round__year")[:5])
     return {"honours": honours, "candidacies": candidacies, "today": today}
@@ -106,7 +106,7 @@ def programme_summary(*, organization, programme: str, year: int, as_of: date) -
 
     kind = TITLE_KIND[programme]
     for path, by_id, awarded, revoked, until in (
-            Honour.objects.filter(kind=kind, organization__path__startswith=organization.path, is_active=True)
+            Honour.objects.filter(kind=kind, organization__path__startswith=organization.path, is_voided=False)
             .values_list("organization__path", "designated_by_id", "awarded_on", "revoked_on", "valid_until")):
         row = row_for(path)
         in_force = (revoked is None or revoked > as_of) and (awarded is None or awarded <= as_of) and (

@@ -8,9 +8,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import UpdatedAtModel
 
 
 class ReportKind(models.TextChoices):
@@ -191,7 +191,7 @@ class ReportPlanQuerySet(RestrictedQuerySet):
     scope_path_field = "organization__path"
 
 
-class ReportPlan(models.Model):
+class ReportPlan(UpdatedAtModel):
     """What the secretary writes before generating: next year's plan (and optional highlights) of a branch."""
 
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="report_plans",
@@ -202,10 +202,8 @@ class ReportPlan(models.Model):
     next_year_plan = models.TextField(_("下一年度工作计划"), blank=True, help_text=_("每条一行，写入报告最后一节。"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = ReportPlanQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("报告填报内容")

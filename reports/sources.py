@@ -142,7 +142,7 @@ def activities(*, branch, period: ReportPeriod, limit: int = 200) -> list[dict] 
     present = getattr(models, "PRESENT_STATUSES", ("present", "late"))
     qs = Activity.objects.filter(organization__path__startswith=branch.path, held_on__gte=period.start,
                                  held_on__lte=period.end)
-    qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_deleted=False)
+    qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_voided=False)
     rows = (qs.select_related("activity_type", "organization")
             .annotate(expected=Count("attendances", filter=Q(attendances__member__isnull=False)),
                       present=Count("attendances", filter=Q(attendances__member__isnull=False,
@@ -161,7 +161,7 @@ def activity_facts(*, branch, period: ReportPeriod) -> dict | None:
         return None
     qs = models.Activity.objects.filter(organization__path__startswith=branch.path, held_on__gte=period.start,
                                         held_on__lte=period.end)
-    qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_deleted=False)
+    qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_voided=False)
     out = {"lectures": [], "theme_days": [], "first_topics": []}
     for a in qs.filter(activity_type__code__in=("lecture", "theme_day", "committee_meeting")).select_related(
             "activity_type").order_by("held_on", "pk"):
@@ -484,7 +484,7 @@ def committee_facts(*, org, branch_ids: list[int], period: ReportPeriod) -> dict
         for p in paths:
             q |= Q(organization__path__startswith=p)
         qs = models.Activity.objects.filter(q, held_on__gte=period.start, held_on__lte=period.end)
-        qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_deleted=False)
+        qs = qs.submitted() if hasattr(qs, "submitted") else qs.filter(is_voided=False)
         branch_of = {p: pk for pk, p in Organization.objects.filter(pk__in=branch_ids).values_list("pk", "path")}
         for a in (qs.filter(activity_type__code__in=("lecture", "theme_day", "committee_meeting"))
                   .select_related("activity_type", "organization").order_by("held_on", "pk")):
@@ -499,13 +499,13 @@ def committee_facts(*, org, branch_ids: list[int], period: ReportPeriod) -> dict
                 out["first_topics"].append(dict(row, title=a.title))
     practice = practice_models
     if practice is not None and hasattr(practice, "Brand"):
-        posts = (practice.VanguardPost.objects.filter(organization_id__in=branch_ids, is_active=True,
+        posts = (practice.VanguardPost.objects.filter(organization_id__in=branch_ids, is_voided=False,
                                                       starts_on__lte=period.end)
                  .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
                  .select_related("organization").prefetch_related("holders").order_by("organization__path", "pk"))
         out["posts"] = [{"branch": p.organization.name, "kind": p.get_kind_display(), "name": p.name,
                          "holders": [h.name for h in p.holders.all()]} for p in posts]
-        honours = (practice.Honour.objects.filter(organization_id__in=branch_ids, is_active=True,
+        honours = (practice.Honour.objects.filter(organization_id__in=branch_ids, is_voided=False,
                                                   year__range=(period.start.year, period.end.year))
                    .select_related("organization", "member").order_by("organization__path", "pk"))
         for h in honours:
@@ -515,7 +515,7 @@ def committee_facts(*, org, branch_ids: list[int], period: ReportPeriod) -> dict
                 out["member_honours"].append(dict(row, member=h.member.name if h.member_id else ""))
             else:
                 out["org_honours"].append(row)
-        brands = list(practice.Brand.objects.filter(is_active=True, launched_on__lte=period.end)
+        brands = list(practice.Brand.objects.filter(is_voided=False, launched_on__lte=period.end)
                       .filter(Q(organization_id__in=branch_ids) | Q(organization_id=org.pk))
                       .select_related("organization").order_by("organization__path", "name"))
         children: dict[int, list] = defaultdict(list)
@@ -528,7 +528,7 @@ def committee_facts(*, org, branch_ids: list[int], period: ReportPeriod) -> dict
             {"brand": r.brand.name, "branch": r.brand.organization.name, "level": r.get_level_display(),
              "title": r.title}
             for r in practice.BrandRecognition.objects.filter(
-                brand__in=[b.pk for b in brands], is_active=True, awarded_on__range=(period.start, period.end))
+                brand__in=[b.pk for b in brands], is_voided=False, awarded_on__range=(period.start, period.end))
             .select_related("brand__organization").order_by("awarded_on", "pk")]
     evaluations = evaluation_models_mod
     if evaluations is not None and hasattr(evaluations, "Cycle"):

@@ -75,7 +75,7 @@ def orglife(*, member: Member, year: int | None = None, now=None) -> dict:
     today = timezone.localdate(now)
     year = year or today.year
     start, end = date(year, 1, 1), date(year, 12, 31)
-    rows = list(Attendance.objects.filter(member=member, activity__is_deleted=False,
+    rows = list(Attendance.objects.filter(member=member, activity__is_voided=False,
                                           activity__held_on__gte=start, activity__held_on__lte=end)
                 .select_related("activity__activity_type", "activity__organization")
                 .order_by("-activity__held_on", "-activity__id"))
@@ -128,9 +128,9 @@ def study(*, member: Member, year: int | None = None, today: date | None = None)
     year = year or today.year
     start, end = date(year, 1, 1), min(date(year, 12, 31), today)
     data = practice_selectors.member_panel(member=member, year=year)
-    data["study_records"] = list(StudyRecord.objects.filter(member=member, is_active=True, studied_on__year=year)
+    data["study_records"] = list(StudyRecord.objects.filter(member=member, is_voided=False, studied_on__year=year)
                                  .order_by("-studied_on", "-id"))
-    data["contests"] = list(ContestResult.objects.filter(member=member, contest__is_active=True)
+    data["contests"] = list(ContestResult.objects.filter(member=member, contest__is_voided=False)
                             .select_related("contest").order_by("-contest__held_on")[:10])
     scores = points_rules.member_scores(members=[member], start=start, end=end)
     data["score"] = scores[0] if scores else None
@@ -141,7 +141,7 @@ def study(*, member: Member, year: int | None = None, today: date | None = None)
                                  if e.status == EntryStatus.PENDING)
     data["appraisal"] = open_appraisal(member=member)
     data["training_hours"] = sum((t.course.hours for t in data["trainings"] if t.attended), 0)
-    data["year_hours"] = StudyRecord.objects.filter(member=member, is_active=True, studied_on__year=year).aggregate(
+    data["year_hours"] = StudyRecord.objects.filter(member=member, is_voided=False, studied_on__year=year).aggregate(
         h=Sum("hours"))["h"] or 0
     return data
 

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import CreatedAtModel, TimestampedModel, TrackedModel
 
 
 class ElectionStatus(models.TextChoices):
@@ -23,7 +23,7 @@ class ElectionQuerySet(RestrictedQuerySet):
     scope_path_field = "organization__path"
 
 
-class Election(models.Model):
+class Election(TimestampedModel):
     """One 换届选举 of a branch committee, from the plan to the new term."""
 
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="elections",
@@ -59,11 +59,8 @@ class Election(models.Model):
     committee_filed_on = models.DateField(_("委员报上级备案日期"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = ElectionQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("换届选举")
@@ -77,9 +74,8 @@ class Election(models.Model):
         return reverse("members:election", args=[self.pk])
 
 
-class ElectionVoter(models.Model):
+class ElectionVoter(TrackedModel):
     """The roster: 正式党员 with 选举权 on the day of the 选举大会 (frozen), and whether each attended."""
-    history = HistoricalRecords()
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="voters")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("党员"))
@@ -95,9 +91,8 @@ class ElectionVoter(models.Model):
         return f"{self.member} {'✓' if self.present else '✗'}"
 
 
-class ElectionCandidate(models.Model):
+class ElectionCandidate(TrackedModel):
     """A 候选人 on the list the upper organization approved."""
-    history = HistoricalRecords()
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="candidates")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("候选人"))
@@ -118,9 +113,8 @@ class ElectionCandidate(models.Model):
         return self.elected_in_round is not None
 
 
-class BallotRound(models.Model):
+class BallotRound(CreatedAtModel):
     """One ballot of the 选举大会 (the first, or a re-vote for seats left open by a tie or too few votes)."""
-    history = HistoricalRecords()
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="rounds")
     number = models.PositiveSmallIntegerField(_("轮次"))
@@ -136,7 +130,6 @@ class BallotRound(models.Model):
     outcome = models.CharField(_("结果"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("投票轮次")
@@ -148,9 +141,8 @@ class BallotRound(models.Model):
         return _("第 {n} 轮").format(n=self.number)
 
 
-class Tally(models.Model):
+class Tally(TrackedModel):
     """Votes for one candidate in one round: 赞成 / 反对 / 弃权 / 另选他人 (the four add up to the valid ballots)."""
-    history = HistoricalRecords()
 
     round = models.ForeignKey(BallotRound, on_delete=models.CASCADE, related_name="tallies")
     candidate = models.ForeignKey(ElectionCandidate, on_delete=models.CASCADE, related_name="tallies")
@@ -171,9 +163,8 @@ class Tally(models.Model):
         return f"{self.candidate} {self.yes}"
 
 
-class WriteIn(models.Model):
+class WriteIn(TrackedModel):
     """另选他人: a name written on the ballots, with its votes (never elected unless on the approved list here)."""
-    history = HistoricalRecords()
 
     round = models.ForeignKey(BallotRound, on_delete=models.CASCADE, related_name="write_ins")
     name = models.CharField(_("另选人姓名"), max_length=60)
@@ -193,9 +184,8 @@ class OfficerRole(models.TextChoices):
     DEPUTY_SECRETARY = "deputy_secretary", _("副书记")
 
 
-class OfficerVote(models.Model):
+class OfficerVote(TrackedModel):
     """书记/副书记 elected 等额 by the new 支委会 among its members (first meeting of the new committee)."""
-    history = HistoricalRecords()
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="officer_votes")
     role = models.CharField(_("职务"), max_length=20, choices=OfficerRole.choices)

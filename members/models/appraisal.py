@@ -4,9 +4,9 @@ from __future__ import annotations
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import TrackedModel
 
 __all__ = ["Grade", "AppraisalRoundQuerySet", "AppraisalRound", "AppraisalEntry"]
 
@@ -25,7 +25,7 @@ class AppraisalRoundQuerySet(RestrictedQuerySet):
     scope_path_field = "branch__path"
 
 
-class AppraisalRound(models.Model):
+class AppraisalRound(TrackedModel):
     branch = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="appraisal_rounds",
                                verbose_name=_("党支部"))
     year = models.PositiveSmallIntegerField(_("年度"))
@@ -42,7 +42,6 @@ class AppraisalRound(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = AppraisalRoundQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("民主评议")
@@ -57,7 +56,7 @@ class AppraisalRound(models.Model):
         return reverse("members:appraisal", args=[self.pk])
 
 
-class AppraisalEntry(models.Model):
+class AppraisalEntry(TrackedModel):
     round = models.ForeignKey(AppraisalRound, on_delete=models.PROTECT, related_name="entries")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="appraisals")
     is_probationary = models.BooleanField(_("预备党员（参加评议，不评等次）"), default=False)
@@ -73,7 +72,6 @@ class AppraisalEntry(models.Model):
     disposal_note = models.CharField(_("处置说明"), max_length=200, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("民主评议结果")

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import CreatedAtModel
 
 from ..validators import mask_phone
 
@@ -63,7 +63,7 @@ class CandidateQuerySet(RestrictedQuerySet):
         return self.exclude(stage__in=[Stage.FULL, Stage.CLOSED])
 
 
-class Candidate(models.Model):
+class Candidate(CreatedAtModel):
     """A person on the way into the party: 入党申请人 until 转正. Becomes a Member at 上级党委审批."""
 
     name = models.CharField(_("姓名"), max_length=40)
@@ -85,11 +85,10 @@ class Candidate(models.Model):
     member = models.OneToOneField("members.Member", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="candidate", verbose_name=_("党员档案"))
     closed_reason = models.CharField(_("终止原因"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CandidateQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[contacts, introducers])
+    history_m2m_fields = ["contacts", "introducers"]
     history_masks = {"phone": mask_phone}   # 修改记录 masks what the page masks (portal.history)
 
     class Meta:
@@ -105,7 +104,7 @@ class Candidate(models.Model):
         return reverse("members:candidate", args=[self.pk])
 
 
-class Milestone(models.Model):
+class Milestone(CreatedAtModel):
     """A dated step of the pipeline. Vote milestones carry the 支部党员大会 that decided them."""
 
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="milestones")
@@ -123,9 +122,7 @@ class Milestone(models.Model):
     note = models.CharField(_("说明"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("发展环节")

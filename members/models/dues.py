@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import CreatedAtModel, TrackedModel
 
 __all__ = ["DuesClass", "DuesRate", "DuesBase", "PayMethod", "DuesRecordQuerySet", "DuesRecord"]
 
@@ -26,7 +26,7 @@ class DuesClass(models.TextChoices):
     RELIEF = "relief", _("低保、救济")
 
 
-class DuesRate(models.Model):
+class DuesRate(TrackedModel):
     """One band of the dues table: monthly base ≤ upper_bound (inclusive) → percent, or a fixed amount."""
 
     dues_class = models.CharField(_("类别"), max_length=16, choices=DuesClass.choices)
@@ -37,7 +37,6 @@ class DuesRate(models.Model):
     fixed_min = models.DecimalField(_("可设定最低（元）"), max_digits=8, decimal_places=2, null=True, blank=True)
     fixed_max = models.DecimalField(_("可设定最高（元）"), max_digits=8, decimal_places=2, null=True, blank=True)
 
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("党费比例")
@@ -48,7 +47,7 @@ class DuesRate(models.Model):
         return f"{self.get_dues_class_display()} ≤{self.upper_bound or '∞'}"
 
 
-class DuesBase(models.Model):
+class DuesBase(CreatedAtModel):
     """A member's dues base from a date on; a new row on each yearly or on-change update (history kept)."""
 
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_bases")
@@ -61,9 +60,7 @@ class DuesBase(models.Model):
     note = models.CharField(_("说明"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("党费基数")
@@ -87,7 +84,7 @@ class DuesRecordQuerySet(RestrictedQuerySet):
     scope_path_field = "branch__path"
 
 
-class DuesRecord(models.Model):
+class DuesRecord(TrackedModel):
     """The dues of one member for one month. `branch` is where the member belonged when it was generated."""
 
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_records")
@@ -104,7 +101,6 @@ class DuesRecord(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = DuesRecordQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("党费缴纳记录")

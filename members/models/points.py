@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import TrackedModel
 
 __all__ = ["PointsDirection", "PointsScheme", "PointsItem", "EntryStatus", "PointsEntryQuerySet", "PointsEntry", "PointsTotal"]
 
@@ -21,7 +21,7 @@ class PointsDirection(models.TextChoices):
     DEDUCTION = "deduction", _("减分")
 
 
-class PointsScheme(models.Model):
+class PointsScheme(TrackedModel):
     """A points scheme for an organization's subtree (the nearest ancestor's scheme applies)."""
 
     organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT, related_name="+",
@@ -31,7 +31,6 @@ class PointsScheme(models.Model):
     base_points = models.DecimalField(_("基础分"), max_digits=6, decimal_places=1, default=Decimal("60"))
     is_active = models.BooleanField(_("启用"), default=True)
 
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("党员积分方案")
@@ -41,7 +40,7 @@ class PointsScheme(models.Model):
         return self.name
 
 
-class PointsItem(models.Model):
+class PointsItem(TrackedModel):
     """A scoring item: points per occurrence, capped per period; `source` names an automatic provider or 'manual'."""
 
     scheme = models.ForeignKey(PointsScheme, on_delete=models.CASCADE, related_name="items")
@@ -54,7 +53,6 @@ class PointsItem(models.Model):
                               help_text=_("manual = 支部书记录入；其他为自动来源代码，如 dues_on_time"))
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("积分项目")
@@ -75,7 +73,7 @@ class PointsEntryQuerySet(RestrictedQuerySet):
     scope_path_field = "member__branch__path"
 
 
-class PointsEntry(models.Model):
+class PointsEntry(TrackedModel):
     """A manual points item entered by the secretary; counts once staff approve it."""
 
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="points_entries")
@@ -91,7 +89,6 @@ class PointsEntry(models.Model):
     audit_note = models.CharField(_("审核意见"), max_length=200, blank=True)
 
     objects = PointsEntryQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("积分记录")

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal import crypto
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import TimestampedModel
 
 from ..validators import mask_id_number, mask_phone, normalize_id_number, validate_phone
 
@@ -89,7 +89,7 @@ class MemberQuerySet(RestrictedQuerySet):
 PROBATION_MONTHS = 12  # 预备期 (党章第七条); members.services.rules imports it, the lifecycle may only extend it
 
 
-class Member(models.Model):
+class Member(TimestampedModel):
     name = models.CharField(_("姓名"), max_length=40)
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
     ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
@@ -131,11 +131,9 @@ class Member(models.Model):
                                         help_text=_("留党察看期间没有表决权、选举权和被选举权；期满当日恢复。"))
     mobile_location = models.CharField(_("流动党员所在地"), max_length=120, blank=True)
     mobile_since = models.DateField(_("外出流动起始日"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = MemberQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["id_number_encrypted", "id_number_digest"])
+    history_excluded_fields = ["id_number_encrypted", "id_number_digest"]
     history_masks = {"phone": mask_phone}   # 修改记录 masks what the page masks (portal.history)
 
     class Meta:

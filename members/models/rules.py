@@ -4,14 +4,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from portal.tracking import TrackedModel
 
 from .development import Candidate, Milestone, MilestoneKind
 
 __all__ = ["IntervalRule", "RuleException"]
 
 
-class IntervalRule(models.Model):
+class IntervalRule(TrackedModel):
     """A timing rule of the pipeline, as data (seeded from the 细则; staff may edit values and text)."""
 
     class Measure(models.TextChoices):
@@ -38,7 +39,6 @@ class IntervalRule(models.Model):
     allows_exception = models.BooleanField(_("可经批准例外"), default=True)
     is_active = models.BooleanField(_("启用"), default=True)
 
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("发展党员时限规则")
@@ -49,7 +49,7 @@ class IntervalRule(models.Model):
         return self.title
 
 
-class RuleException(models.Model):
+class RuleException(TrackedModel):
     """Staff approval to record one step against a rule, with the reason (a milestone or a member status change)."""
 
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, null=True, blank=True,
@@ -65,7 +65,6 @@ class RuleException(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("时限规则例外")

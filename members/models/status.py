@@ -4,9 +4,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.scoping import RestrictedQuerySet
+from portal.tracking import CreatedAtModel
 
 __all__ = ["StatusKind", "StatusChangeQuerySet", "StatusChange"]
 
@@ -26,7 +26,7 @@ class StatusChangeQuerySet(RestrictedQuerySet):
     scope_path_field = "member__branch__path"
 
 
-class StatusChange(models.Model):
+class StatusChange(CreatedAtModel):
     """One status decision on a member, with its rule-relevant dates; rows are only ever added."""
 
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="status_changes")
@@ -41,10 +41,8 @@ class StatusChange(models.Model):
     meeting_ref = models.CharField(_("会议记录编号"), max_length=60, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StatusChangeQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("党员身份变化")

@@ -4,9 +4,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from portal.scoping import CHANGE, RestrictedQuerySet, scope_for
+from portal.tracking import TrackedModel
 
 __all__ = ["TransferKind", "TransferStatus", "TransferQuerySet", "Transfer"]
 
@@ -45,7 +45,7 @@ class TransferQuerySet(RestrictedQuerySet):
         return self.filter(scope_for(user).q(CHANGE, "from_branch__path"))
 
 
-class Transfer(models.Model):
+class Transfer(TrackedModel):
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="transfers")
     kind = models.CharField(_("类型"), max_length=12, choices=TransferKind.choices)
     status = models.CharField(_("状态"), max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING)
@@ -65,7 +65,6 @@ class Transfer(models.Model):
     return_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
 
     objects = TransferQuerySet.as_manager()
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("组织关系转接")

@@ -125,7 +125,7 @@ def resolve_meeting(*, meeting, branch, meeting_on: date | None, meeting_ref: st
         if not meeting_on or not (meeting_ref or "").strip():
             raise ValidationError({"meeting_ref": MEETING_REQUIRED})
         return meeting_on, meeting_ref.strip()
-    if (meeting.organization_id != branch.pk or meeting.is_deleted
+    if (meeting.organization_id != branch.pk or meeting.is_voided
             or not meeting.activity_type.is_general_meeting):
         raise ValidationError({"meeting": MEETING_WRONG})
     if meeting.status != "submitted":

@@ -99,7 +99,10 @@ class ActivitySerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=ActivityStatus.choices, read_only=True,
                                      help_text="draft 草稿（未计入完成情况）/ submitted 已提交")
     status_display = ChoiceDisplayField(source="status", choices=ActivityStatus.choices)
-    is_deleted = serializers.BooleanField(read_only=True, help_text="true 表示已作废（墓碑），不再计入完成情况")
+    # API names of the model's 作废 fields (is_voided, void_reason), pinned by tests/api/test_activities.py.
+    is_deleted = serializers.BooleanField(source="is_voided", read_only=True,
+                                          help_text="true 表示已作废（墓碑），不再计入完成情况")
+    deleted_reason = serializers.CharField(source="void_reason", read_only=True, help_text="作废原因")
     is_active = serializers.SerializerMethodField(help_text="与其他接口一致的墓碑标记：已作废的记录为 false")
     attendance = AttendanceSerializer(source="attendances", many=True, read_only=True,
                                       help_text="出席情况：应到党员（按姓名排序）及列席人员")
@@ -116,7 +119,7 @@ class ActivitySerializer(LeanRepresentationMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_is_active(self, activity) -> bool:
-        return not activity.is_deleted
+        return not activity.is_voided
 
     def represent(self, a) -> dict:
         org, atype = a.organization, a.activity_type
@@ -132,8 +135,8 @@ class ActivitySerializer(LeanRepresentationMixin, serializers.ModelSerializer):
             "topics": a.topics, "first_topic": a.first_topic, "lecturer": a.lecturer, "lecturer_role": a.lecturer_role,
             "lecture_title": a.lecture_title,
             "is_election": a.is_election, "status": a.status, "status_display": self.choice_label(ACTIVITY_STATUS_LABELS, a.status),
-            "submitted_at": api_datetime(a.submitted_at), "is_deleted": a.is_deleted,
-            "deleted_reason": a.deleted_reason, "is_active": not a.is_deleted, "attendance": rows,
+            "submitted_at": api_datetime(a.submitted_at), "is_deleted": a.is_voided,
+            "deleted_reason": a.void_reason, "is_active": not a.is_voided, "attendance": rows,
             "created_at": api_datetime(a.created_at), "updated_at": api_datetime(a.updated_at),
         }
 

@@ -19,12 +19,24 @@ from ..models import (
 BASE = ["id", "is_active", "deactivated_reason", "created_at", "updated_at"]
 
 
-class OrgMixin(serializers.Serializer):
+class VoidableMixin(serializers.Serializer):
+    """The API's names for 作废 (/api/v1 contract, unchanged when the models moved to portal.tracking.VoidableModel):
+    a voided record is a tombstone with `is_active=false`, as members who left and dissolved organizations are;
+    its reason is `deactivated_reason`."""
+
+    is_active = serializers.SerializerMethodField(help_text="false 表示已作废（墓碑）")
+    deactivated_reason = serializers.CharField(source="void_reason", read_only=True, help_text="作废原因")
+
+    def get_is_active(self, obj) -> bool:
+        return not obj.is_voided
+
+
+class OrgMixin(VoidableMixin):
     organization_code = serializers.CharField(source="organization.code", read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
 
 
-class RecognitionSerializer(serializers.ModelSerializer):
+class RecognitionSerializer(VoidableMixin, serializers.ModelSerializer):
     class Meta:
         model = BrandRecognition
         fields = ["id", "brand", "title", "level", "awarded_on", "issuer", "is_active", "updated_at"]
@@ -104,7 +116,7 @@ class ContactPointSerializer(OrgMixin, serializers.ModelSerializer):
                          "contact_title", "visit_count"]
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(VoidableMixin, serializers.ModelSerializer):
     organization = serializers.IntegerField(source="contact_point.organization_id", read_only=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from .serializers import CandidacySerializer, TitleSerializer
 class TitleViewSet(ScopedReadOnlyViewSet):
     """四强 / 红旗党支部 / 五星党员 titles with their validity (?current=true: in force today)."""
 
-    queryset = (Honour.objects.filter(kind__in=PROGRAMME_HONOURS, is_active=True)
+    queryset = (Honour.objects.filter(kind__in=PROGRAMME_HONOURS, is_voided=False)
                 .select_related("organization", "member", "designated_by").order_by("-awarded_on", "pk"))
     serializer_class = TitleSerializer
     filterset_class = TitleFilterSet

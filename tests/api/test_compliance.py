@@ -24,7 +24,7 @@ def held(tree):
     log(tree.a1, "general_meeting", date(2025, 2, 10))
     log(tree.a1, "theme_day", date(2025, 1, 20))
     log(tree.a1, "theme_day", date(2025, 2, 20))
-    log(tree.a1, "theme_day", date(2025, 3, 20), is_deleted=True)
+    log(tree.a1, "theme_day", date(2025, 3, 20), is_voided=True)
     log(tree.a1, "lecture", date(2025, 3, 1), status=ActivityStatus.DRAFT, lecturer="王书记", lecture_title="党课")
     for month in (1, 2, 3):
         log(tree.a1g, "group_meeting", date(2025, month, 8))

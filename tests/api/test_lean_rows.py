@@ -48,7 +48,7 @@ def rich(tree, members):
     attend(meeting, members.a1, checked_in_at=datetime(2025, 3, 1, 1, 5, tzinfo=UTC))
     attend(meeting, members.a2, status=AttendanceStatus.LEAVE, leave_reason=LeaveReason.choices[0][0])
     attend(meeting, None, guest_name="列席甲")
-    log(tree.b1, "theme_day", date(2025, 3, 2), is_deleted=True, deleted_reason="重复")
+    log(tree.b1, "theme_day", date(2025, 3, 2), is_voided=True, void_reason="重复")
     return meeting
 
 

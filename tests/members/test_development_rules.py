@@ -281,7 +281,7 @@ def test_linked_meeting_must_be_submitted_and_held_on_the_decision_date(tree):
     with pytest.raises(ValidationError) as exc:
         milestone_record(candidate=c, kind=K.BRANCH_VOTE, on=date(2024, 6, 1), meeting=draft)
     assert "尚未提交" in messages(exc)
-    voided = log(tree.a1, "general_meeting", date(2024, 6, 1), title="作废", is_deleted=True)
+    voided = log(tree.a1, "general_meeting", date(2024, 6, 1), title="作废", is_voided=True)
     with pytest.raises(ValidationError) as exc:
         milestone_record(candidate=c, kind=K.BRANCH_VOTE, on=date(2024, 6, 1), meeting=voided)
     assert "本支部已登记的支部党员大会" in messages(exc)

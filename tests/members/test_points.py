@@ -107,7 +107,7 @@ def test_points_from_org_life_records(tree):
     lecture = log(tree.a1, "lecture", date(2025, 4, 1))
     attend(lecture, a)
     attend(log(tree.a1, "lecture", date(2025, 5, 1), status=ActivityStatus.DRAFT), a)       # not submitted
-    attend(log(tree.a1, "lecture", date(2025, 6, 1), is_deleted=True), a)                  # voided
+    attend(log(tree.a1, "lecture", date(2025, 6, 1), is_voided=True), a)                  # voided
     talk = Talk.objects.create(organization=tree.a1, held_on=date(2025, 7, 1), topic="谈心")
     talk.participants.set([a, b])
     scores = {s.member.name: {i.item.source: i for i in s.items}

@@ -9,12 +9,14 @@ import importlib
 import io
 import logging
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 from django.test import RequestFactory
 
 from branches.models import Organization
@@ -174,7 +176,7 @@ def test_rebuild_and_the_backfill_migration_count_what_the_records_say(tree):
     for day in (date(2024, 12, 31), date(2025, 1, 1), date(2025, 1, 31), date(2025, 12, 1)):
         log(tree.a1, "theme_day", day)
     log(tree.a1, "theme_day", date(2025, 1, 5), status=ActivityStatus.DRAFT)
-    log(tree.a1, "theme_day", date(2025, 1, 6), is_deleted=True)
+    log(tree.a1, "theme_day", date(2025, 1, 6), is_voided=True)
     ActivityCount.objects.all().delete()
     assert activity_counts.rebuild() == 2  # 2024 and 2025 rows
     in_step()
@@ -190,12 +192,16 @@ def test_rebuild_and_the_backfill_migration_count_what_the_records_say(tree):
 
 
 class _MovedApps:
-    """The app registry as branches 0008 saw it: organizational-life models under the label "branches"."""
+    """The app registry as branches 0008 saw it: organizational-life models under the label "branches", and an
+    Activity whose 作废 flag was `is_deleted` (orglife 0004 renamed it is_voided)."""
 
     def get_model(self, app_label, model_name):
         if app_label == "branches" and model_name in {"Activity", "ActivityCount"}:
             app_label = "orglife"
-        return apps.get_model(app_label, model_name)
+        model = apps.get_model(app_label, model_name)
+        if model_name == "Activity":
+            return SimpleNamespace(objects=model.objects.alias(is_deleted=F("is_voided")))
+        return model
 
 
 @pytest.mark.django_db

@@ -94,12 +94,12 @@ def build_random_tree(seed: int):
         rows.append(Activity(
             organization=rng.choice(everyone), activity_type=rng.choice(types), title="随机", held_on=_random_day(rng),
             status=rng.choice([ActivityStatus.SUBMITTED] * 5 + [ActivityStatus.DRAFT]),
-            is_deleted=rng.random() < 0.08, checkin_code=f"R{seed}{n:05d}"[:8]))
+            is_voided=rng.random() < 0.08, checkin_code=f"R{seed}{n:05d}"[:8]))
     Activity.objects.bulk_create(rows)
     activity_counts.rebuild()  # bulk_create bypasses the services, like seed_scale
     for _ in range(40):
         b = rng.choice(branches)
-        talk = Talk.objects.create(organization=b, held_on=_random_day(rng), topic="谈心", is_deleted=rng.random() < 0.1)
+        talk = Talk.objects.create(organization=b, held_on=_random_day(rng), topic="谈心", is_voided=rng.random() < 0.1)
         pool = [m for m in members if m.branch_id == b.pk] or members
         talk.participants.set(rng.sample(pool, k=min(len(pool), rng.randint(1, 3))))
     return root, mids, branches, groups
@@ -133,12 +133,12 @@ def reference(holders, *, windows_for_per, today, type_ids=None, with_groups=Tru
     rules = list(FrequencyRule.objects.select_related("organization"))
     acts: dict[tuple[int, int], list[date]] = {}  # every live submitted record's day, by (organization, type)
     for a in Activity.objects.all():
-        if not a.is_deleted and a.status == ActivityStatus.SUBMITTED:
+        if not a.is_voided and a.status == ActivityStatus.SUBMITTED:
             acts.setdefault((a.organization_id, a.activity_type_id), []).append(a.held_on)
     active = [m for m in Member.objects.all() if m.is_active]
     talk_days: dict[int, list[date]] = {}  # the days of each member's live talks
     for t in Talk.objects.prefetch_related("participants"):
-        if not t.is_deleted:
+        if not t.is_voided:
             for m in t.participants.all():
                 talk_days.setdefault(m.pk, []).append(t.held_on)
     seats = {}

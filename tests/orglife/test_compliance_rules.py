@@ -89,7 +89,7 @@ class TestMonthlyAndQuarterly:
 
     def test_drafts_and_voided_records_do_not_count(self, tree):
         log(tree.a1, "theme_day", date(2025, 9, 3), status=ActivityStatus.DRAFT)
-        log(tree.a1, "theme_day", date(2025, 9, 4), is_deleted=True, deleted_reason="录错")
+        log(tree.a1, "theme_day", date(2025, 9, 4), is_voided=True, void_reason="录错")
         assert cell(table([tree.a1], "2025-09"), tree.a1, "theme_day").held == 0
 
     def test_open_window_is_due_not_overdue_and_future_windows_are_not_required(self, tree):

@@ -76,7 +76,7 @@ quarter = (date(2025, 7, 1), date(2025, 9, 30))
     ("subtree of an organization (every scoped list)",
      lambda: Organization.objects.filter(path__startswith="0001"), "org_path_prefix"),
     ("records of one organization in a period (branch page, compliance)",
-     lambda: Activity.objects.filter(organization_id=1, held_on__range=quarter, status="submitted", is_deleted=False),
+     lambda: Activity.objects.filter(organization_id=1, held_on__range=quarter, status="submitted", is_voided=False),
      "activity_org_date"),
     ("records by date across the tree (API by date)",
      lambda: Activity.objects.filter(held_on__gte=quarter[0]).order_by("held_on", "id"), "activity_held_on"),

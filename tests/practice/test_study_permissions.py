@@ -79,7 +79,7 @@ def test_deactivate_keeps_the_row(client, member_user, members, study):
     resp = client.post(reverse("practice:deactivate", args=["study", record.pk]), {"reason": "重复"})
     assert resp.status_code == 302
     record.refresh_from_db()
-    assert not record.is_active and record.deactivated_reason == "重复"
+    assert record.is_voided and record.void_reason == "重复"
     assert record.history.count() == 2
 
 

@@ -35,5 +35,5 @@ def test_every_domain_model_keeps_history_unless_it_is_an_append_only_log():
             missing.append(label)
         if has_history and label in NO_HISTORY:
             stale.append(label)
-    assert not missing, f"add `history = HistoricalRecords()` (or list with a reason in NO_HISTORY): {missing}"
+    assert not missing, f"subclass portal.tracking.TrackedModel (or list with a reason in NO_HISTORY): {missing}"
     assert not stale, f"has history now; remove from NO_HISTORY: {stale}"

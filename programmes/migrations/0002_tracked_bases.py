@@ -1,0 +1,54 @@
+"""The models' history and time stamps come from portal.tracking (issue #15): the fields gain their verbose
+names 创建时间/更新时间 there. No SQL (sqlmigrate is empty); the historical tables are unchanged."""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('programmes', '0001_programmes_initial'),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name='candidacy',
+            name='created_at',
+            field=models.DateTimeField(auto_now_add=True, verbose_name='创建时间'),
+        ),
+        migrations.AlterField(
+            model_name='candidacy',
+            name='updated_at',
+            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='更新时间'),
+        ),
+        migrations.AlterField(
+            model_name='historicalcandidacy',
+            name='created_at',
+            field=models.DateTimeField(blank=True, editable=False, verbose_name='创建时间'),
+        ),
+        migrations.AlterField(
+            model_name='historicalcandidacy',
+            name='updated_at',
+            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='更新时间'),
+        ),
+        migrations.AlterField(
+            model_name='historicalround',
+            name='created_at',
+            field=models.DateTimeField(blank=True, editable=False, verbose_name='创建时间'),
+        ),
+        migrations.AlterField(
+            model_name='historicalround',
+            name='updated_at',
+            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='更新时间'),
+        ),
+        migrations.AlterField(
+            model_name='round',
+            name='created_at',
+            field=models.DateTimeField(auto_now_add=True, verbose_name='创建时间'),
+        ),
+        migrations.AlterField(
+            model_name='round',
+            name='updated_at',
+            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='更新时间'),
+        ),
+    ]
