@@ -256,29 +256,3 @@ def compliance_by_unit(*, rows=None, totals: dict[str, list[int]] | None = None,
     chart["required"] = [totals[k][0] for k in keys]
     chart["held"] = [totals[k][1] for k in keys]
     return chart
-    step = Organization.steplen
-    lo, hi = min(r.path for r in use), max(r.path for r in use)
-    common = 0
-    while common < min(len(lo), len(hi)) and lo[common] == hi[common]:
-        common += 1
-    width = (common // step + 1) * step  # the level below the deepest common ancestor
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for r in use:
-        required, held = completion_totals(r)
-        t = totals[r.path[:width]]
-        t[0] += required
-        t[1] += held
-    keys = sorted(totals)
-    chart["units"] = len(keys)
-    if len(keys) > limit:
-        def rate(key):
-            required, held = totals[key]
-            return (held / required if required else 2.0, key)
-        keys = sorted(sorted(keys, key=rate)[:limit])
-        chart["truncated"] = True
-    names = {path: short or name for path, short, name in
-             Organization.objects.filter(path__in=keys).values_list("path", "short_name", "name")}
-    chart["labels"] = [names.get(k, "") for k in keys]
-    chart["required"] = [totals[k][0] for k in keys]
-    chart["held"] = [totals[k][1] for k in keys]
-    return chart
