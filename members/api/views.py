@@ -8,6 +8,7 @@ from portal.netaddr import client_ip
 
 from ..filters import pii_allowed
 from ..models import Member
+from ..selectors.registry import members_visible
 from ..services.registry import pii_access_record_api
 from .filters import API_ORDERING_FIELDS, MemberApiFilterSet
 from .serializers import MemberSerializer
@@ -22,11 +23,14 @@ from .serializers import MemberSerializer
     retrieve=extend_schema(summary="党员详情"),
 )
 class MemberViewSet(ScopedReadOnlyViewSet):
-    queryset = Member.objects.select_related("branch", "party_group")
+    queryset = Member.objects.all()   # for the schema; rows come from the registry's selector (get_queryset)
     serializer_class = MemberSerializer
     filterset_class = MemberApiFilterSet
     ordering = "id"
     ordering_fields = API_ORDERING_FIELDS
+
+    def get_queryset(self):
+        return members_visible(user=self.request.user, action=self.get_scope_action())
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

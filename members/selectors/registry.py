@@ -11,8 +11,14 @@ from ..filters import MemberFilterSet
 from ..models import Member, MembershipMove
 
 
+def members_visible(*, user, action: str = VIEW) -> QuerySet[Member]:
+    """The registry rows `user` may read for `action`, with what every row shows: the member list page, its export
+    and the members API read through here."""
+    return Member.objects.restrict(user, action).select_related("branch", "party_group")
+
+
 def member_list(*, user, filters=None, request=None, action: str = VIEW) -> tuple[QuerySet[Member], MemberFilterSet]:
-    qs = Member.objects.restrict(user, action).select_related("branch", "party_group")
+    qs = members_visible(user=user, action=action)
     filterset = MemberFilterSet(filters if filters is not None else {}, queryset=qs, request=request)
     return filterset.qs, filterset
 
