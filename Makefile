@@ -4,8 +4,9 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 NPROC  := $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-# Parallel tests (pytest-xdist) only where there is more than one CPU.
-XDIST  := $(if $(filter-out 0 1,$(NPROC)),-n auto,)
+# Parallel tests (pytest-xdist) only where there is more than one CPU. worksteal: a worker that runs out takes
+# pending tests from the other, so the long fault drills and browser tests do not leave one worker running alone.
+XDIST  := $(if $(filter-out 0 1,$(NPROC)),-n auto --dist worksteal,)
 PYTEST_ARGS ?=
 ADDR   ?= 127.0.0.1:8000
 

@@ -103,4 +103,5 @@ def test_hot_query_uses_its_index(name, query, index):
 def test_incremental_sync_filters_on_an_indexed_updated_at(model):
     """updated_since on the API lists: an index on updated_at, used by the planner."""
     index = _auto_index(model, "updated_at")
+    _drop_other_indexes(model._meta.db_table, {index})   # else a full scan of another index may look as cheap
     assert index in _plan_indexes(model.objects.filter(updated_at__gte=since - timedelta(days=1)))
