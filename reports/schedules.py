@@ -35,19 +35,33 @@ def targets(kind: str):
     return [(o, f"{o.name}党务工作者 {'、'.join(staff[o.pk])}" if o.pk in staff else f"{o.name}") for o in orgs]
 
 
-def request_scheduled(*, kind: str, schedule_name: str = "", fmt: str = "pdf", today=None) -> int:
+def request_formats(*, organization, kind: str, period: str, formats: list[str], schedule_name: str,
+                    requested_for: str = "") -> int:
+    """One organization's report in each of `formats`, one after another: the organization's data state is read
+    once, and the jobs are queued side by side so the first worker to take one writes them all from one collect
+    (services.report_claim_formats). Returns the jobs created."""
+    from . import sources
     from .services import report_request
 
+    state = sources.data_state(organization) if len(formats) > 1 else None
+    created = 0
+    for fmt in formats:
+        created += int(report_request(organization=organization, kind=kind, period=period, fmt=fmt, scheduled=True,
+                                      schedule_name=schedule_name, requested_for=requested_for,
+                                      data_state=state).created)
+    return created
+
+
+def request_scheduled(*, kind: str, schedule_name: str = "", formats: list[str] = ("pdf",), today=None) -> int:
     period = ReportPeriod.previous_completed(KIND_PERIOD[kind], today or timezone.localdate())
     count = 0
     for org, person in targets(kind):
         try:
-            result = report_request(organization=org, kind=kind, period=period.key, fmt=fmt, scheduled=True,
-                                    schedule_name=schedule_name or f"{ReportKind(kind).label}（定时）",
-                                    requested_for=person)
+            count += request_formats(organization=org, kind=kind, period=period.key, formats=list(formats),
+                                     schedule_name=schedule_name or f"{ReportKind(kind).label}（定时）",
+                                     requested_for=person)
         except ValidationError as exc:
             logger.warning("scheduled %s for %s skipped: %s", kind, org, exc.messages)
             continue
-        count += int(result.created)
     logger.info("scheduled %s %s: %d jobs queued", kind, period.key, count)
     return count

@@ -97,18 +97,21 @@ QUEUE_WAITING = "队列暂不可用，恢复后自动生成"
 
 def report_request(*, organization, kind: str, period: str, fmt: str = ReportFormat.PDF, user=None,
                    regenerate: bool = False, scheduled: bool = False, schedule_name: str = "",
-                   requested_for: str = "", action: str = CHANGE) -> RequestResult:
+                   requested_for: str = "", action: str = CHANGE, data_state: list[str] | None = None
+                   ) -> RequestResult:
     """Ask for a report. Same org/kind/period/format and unchanged data -> the existing file (unless
     `regenerate`); one already queued or running -> that job. Otherwise a new job, queued after commit.
 
     People need CHANGE on the organization (staff, secretaries); API clients holding the "reports" grant
-    ask with action=VIEW (an agency reads, and requests reports of, its subtree)."""
+    ask with action=VIEW (an agency reads, and requests reports of, its subtree). `data_state`: the organization's
+    sources.data_state, when the caller asks for several formats at once (read once)."""
     if user is not None and not can(user, action, organization.path):
         raise ValidationError({"organization": NOT_ALLOWED})
     if fmt not in ReportFormat.values:
         raise ValidationError({"format": gettext("格式应为 pdf 或 xlsx。")})
     key = validate_request(organization=organization, kind=kind, period=period)
-    fingerprint = sources.data_fingerprint(org=organization, kind=kind, period=key, fmt=fmt, version=REPORT_VERSION)
+    fingerprint = sources.data_fingerprint(org=organization, kind=kind, period=key, fmt=fmt, version=REPORT_VERSION,
+                                           state=data_state)
     same = ReportJob.objects.filter(organization=organization, kind=kind, period=key, format=fmt)
     stalled = same.filter(stalled_q()).values_list("pk", flat=True).first()
     if stalled is not None:   # asking again for a job whose worker died is allowed: it is requeued now
@@ -183,6 +186,31 @@ def report_claim(*, job_id: int, retry: bool = False, redelivered: bool = False)
     return bool(ReportJob.objects.filter(claimable, pk=job_id).update(
         status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, stage="开始生成",
         error=""))
+
+
+def report_claim_formats(*, job: ReportJob) -> list[ReportJob]:
+    """The same branch report queued in other formats (the schedules ask for the PDF and the DOCX together):
+    claimed with `job`, by the same conditional UPDATE as report_claim, so one collect of the figures writes
+    every file. Their own messages then find them taken and do nothing. Committee reports fan out: none."""
+    if job.kind not in BRANCH_REPORT_KINDS:
+        return []
+    now = timezone.now()
+    queued = (ReportJob.objects.filter(organization_id=job.organization_id, kind=job.kind, period=job.period,
+                                       status=JobStatus.QUEUED).exclude(format=job.format).exclude(pk=job.pk))
+    claimed = [pk for pk in queued.values_list("pk", flat=True)
+               if ReportJob.objects.filter(pk=pk, status=JobStatus.QUEUED).update(
+                   status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1,
+                   stage="开始生成", error="")]
+    return list(ReportJob.objects.filter(pk__in=claimed).select_related("organization", "requested_by"))
+
+
+def report_release(*, jobs: list[ReportJob]) -> None:
+    """Jobs claimed with another (report_claim_formats) that were not written: back to the queue with a message
+    of their own, so a failure of the shared run costs them nothing but the wait."""
+    for job in jobs:
+        if ReportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+                status=JobStatus.QUEUED, stage="排队等待", started_at=None, heartbeat_at=None):
+            transaction.on_commit(lambda pk=job.pk: enqueue(pk))
 
 
 # --- heartbeat and stalled jobs -------------------------------------------------------------------------------
@@ -281,8 +309,10 @@ BUILDERS = {
 }
 
 
-def report_run(*, job: ReportJob) -> None:
-    """The claimed job's work: a branch report renders now; a committee report fans out over its branches."""
+def report_run(*, job: ReportJob, also: list[ReportJob] = ()) -> None:
+    """The claimed job's work: a branch report renders now; a committee report fans out over its branches.
+    `also`: the same report in other formats, claimed with it (report_claim_formats): written from the same
+    document, with collect_ms 0 (they had no collect of their own)."""
     if job.kind in COMMITTEE_REPORT_KINDS:
         report_fan_out(job=job)
         return
@@ -290,6 +320,12 @@ def report_run(*, job: ReportJob) -> None:
     ctx = _context(job)
     document = BUILDERS[job.kind](ctx)
     report_write(job=job, document=document, collect_ms=int((time.monotonic() - started) * 1000))
+    for other in also:
+        try:
+            report_write(job=other, document=document, collect_ms=0)
+        except Exception:  # its own run (report_release queues it again) fails or succeeds on its own
+            logger.warning("report job %s, written with job %s, failed; queued again on its own", other.pk, job.pk,
+                           exc_info=True)
 
 
 def chunks(ids: list[int], max_tasks: int = FANOUT_MAX_TASKS) -> list[list[int]]:

@@ -89,11 +89,15 @@ class heartbeat:
     check_stalled requeues it, instead of it showing "生成中" until the broker's visibility timeout.
     """
 
-    def __init__(self, job_id: int):
+    def __init__(self, *job_ids: int):
         import threading
 
-        self.job_id, self.stop = job_id, threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True, name=f"heartbeat-{job_id}")
+        self.job_ids, self.stop = job_ids, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True, name=f"heartbeat-{job_ids[0]}")
+
+    def beat(self):
+        for job_id in self.job_ids:
+            services.report_heartbeat(job_id)
 
     def _run(self):
         from django.db import connection
@@ -101,14 +105,14 @@ class heartbeat:
         try:
             while not self.stop.wait(settings.REPORTS_HEARTBEAT_SECONDS):
                 try:
-                    services.report_heartbeat(self.job_id)
+                    self.beat()
                 except Exception:  # database blip: the next beat tries again
-                    logger.warning("report job %s: heartbeat not written", self.job_id, exc_info=True)
+                    logger.warning("report jobs %s: heartbeat not written", self.job_ids, exc_info=True)
         finally:
             connection.close()
 
     def __enter__(self):
-        services.report_heartbeat(self.job_id)
+        self.beat()
         self.thread.start()
         return self
 
@@ -127,8 +131,12 @@ def run_report(self, job_id: int) -> None:
     if not services.report_claim(job_id=job_id, retry=bool(self.request.retries), redelivered=_redelivered(self)):
         return  # another delivery has it, or it is finished
     job = ReportJob.objects.select_related("organization").get(pk=job_id)
-    with heartbeat(job_id):
-        _guarded(job_id, lambda: services.report_run(job=job))
+    also = services.report_claim_formats(job=job)
+    try:
+        with heartbeat(job_id, *(other.pk for other in also)):
+            _guarded(job_id, lambda: services.report_run(job=job, also=also))
+    finally:
+        services.report_release(jobs=also)  # the ones not written (the shared run failed): queued again
 
 
 @shared_task(name="reports.check_stalled", acks_late=True, ignore_result=True)
@@ -165,4 +173,4 @@ def scheduled_reports(kind: str, schedule_name: str = "", fmt: str = "pdf", form
     of `formats` (the schedules ask for PDF and the editable DOCX; `fmt` alone is the older single format)."""
     from .schedules import request_scheduled
 
-    return sum(request_scheduled(kind=kind, schedule_name=schedule_name, fmt=f) for f in (formats or [fmt]))
+    return request_scheduled(kind=kind, schedule_name=schedule_name, formats=formats or [fmt])

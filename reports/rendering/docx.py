@@ -8,6 +8,8 @@ not reproduced (the PDF carries them); each leaves a one-line note where it stoo
 """
 from __future__ import annotations
 
+from copy import deepcopy
+
 from docx import Document as WordDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -23,17 +25,32 @@ SIZE_TITLE, SIZE_BODY, SIZE_TABLE = Pt(22), Pt(16), Pt(10.5)
 LINE = Pt(28)
 
 
+_RUN_PROPERTIES: dict = {}
+
+
 def _font(run, name: str, size, bold: bool = False) -> None:
-    run.font.name = name
-    run.font.size = size
-    run.font.bold = bold
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.append(fonts)
-    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
-        fonts.set(qn(attr), name)
+    """The run's font, size and weight, with the East Asian font named too (Word picks it for CJK text).
+    Built once per (font, size, bold) through python-docx and copied after: its element-by-element setters were
+    half of a report's DOCX time."""
+    key = (name, size, bold)
+    proto = _RUN_PROPERTIES.get(key)
+    if proto is None:
+        probe = WordDocument().add_paragraph().add_run()
+        probe.font.name = name
+        probe.font.size = size
+        probe.font.bold = bold
+        rpr = probe._element.get_or_add_rPr()
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = OxmlElement("w:rFonts")
+            rpr.append(fonts)
+        for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
+            fonts.set(qn(attr), name)
+        proto = _RUN_PROPERTIES[key] = rpr
+    element = run._element
+    if element.rPr is not None:
+        element.remove(element.rPr)
+    element.insert(0, deepcopy(proto))
 
 
 def _paragraph(doc, text: str, *, font=BODY_FONT, size=SIZE_BODY, bold=False, indent=True, align=None,
@@ -65,30 +82,27 @@ def _table(doc, table: Table) -> None:
     grid = doc.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    usable = 156  # mm between the 公文 margins
+    widths = [Mm(usable * w / 100) for w in table.col_widths()]
     header = grid.rows[0]
     _repeat_header(header)
-    for cell, col in zip(header.cells, table.columns, strict=True):
-        cell.text = ""
-        _font(cell.paragraphs[0].add_run(col.header), HEADING_FONT, SIZE_TABLE, bold=True)
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for cell, col, width in zip(header.cells, table.columns, widths, strict=True):
+        cell.width = width
+        paragraph = cell.paragraphs[0]  # a new cell holds one empty paragraph
+        _font(paragraph.add_run(col.header), HEADING_FONT, SIZE_TABLE, bold=True)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for row in table.rows:  # every row, as the XLSX: an office trims in Word, it cannot add back
-        cells = grid.add_row().cells
-        for cell, col in zip(cells, table.columns, strict=True):
-            cell.text = ""
-            _font(cell.paragraphs[0].add_run(col.format(row.get(col.key))), BODY_FONT, SIZE_TABLE)
+        for cell, col, width in zip(grid.add_row().cells, table.columns, widths, strict=True):
+            cell.width = width
+            paragraph = cell.paragraphs[0]
+            _font(paragraph.add_run(col.format(row.get(col.key))), BODY_FONT, SIZE_TABLE)
             if col.css:
-                cell.paragraphs[0].alignment = (WD_ALIGN_PARAGRAPH.RIGHT if col.css == "num"
-                                                else WD_ALIGN_PARAGRAPH.CENTER)
-    widths = table.col_widths()
-    usable = 156  # mm between the 公文 margins
-    for row in grid.rows:
-        for cell, w in zip(row.cells, widths, strict=True):
-            cell.width = Mm(usable * w / 100)
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if col.css == "num" else WD_ALIGN_PARAGRAPH.CENTER
     if table.note:
         _paragraph(doc, f"注：{table.note}", size=Pt(10.5), indent=False, line=Pt(18))
 
 
-def _section(doc, section: Section, level: int) -> None:
+def _section(doc, section: Section, level: int, pictures: dict) -> None:
     if section.page_break:
         doc.add_page_break()
     _paragraph(doc, section.title, font=HEADING_FONT if level == 1 else SUBHEADING_FONT, indent=True,
@@ -104,20 +118,34 @@ def _section(doc, section: Section, level: int) -> None:
     for table in section.tables:
         _table(doc, table)
     for figure in section.figures:
-        _figure(doc, figure)
+        _figure(doc, figure, pictures[id(figure)])
         _paragraph(doc, f"图{figure.number}　{figure.caption}", size=Pt(12), indent=False,
                    align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(22))
     for child in section.children:
-        _section(doc, child, level + 1)
+        _section(doc, child, level + 1, pictures)
 
 
-def _figure(doc, figure) -> None:
+def _all_figures(sections) -> list:
+    out = []
+    for section in sections:
+        out += section.figures
+        out += _all_figures(section.children)
+    return out
+
+
+def _pictures(document: Document) -> dict:
+    """Every chart of the document rasterized in one pass (svgs_to_png), by figure."""
+    from .pdf import svgs_to_png
+
+    figures = _all_figures(document.sections)
+    return {id(f): png for f, png in zip(figures, svgs_to_png([f.svg for f in figures]), strict=True)}
+
+
+def _figure(doc, figure, picture) -> None:
     """The chart as a PNG picture (the PDF's SVG rasterized), centred, at most the text width (156 mm)."""
     import io
 
-    from .pdf import svg_to_png
-
-    png, width, height = svg_to_png(figure.svg)
+    png, width, height = picture
     paragraph = doc.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     paragraph.paragraph_format.first_line_indent = Pt(0)
@@ -144,8 +172,9 @@ def render_docx(document: Document, target) -> None:
         _paragraph(doc, document.subtitle, font=SUBHEADING_FONT, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     for label, value in document.cover_meta:
         _paragraph(doc, f"{label}：{value}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    pictures = _pictures(document)
     for section in document.sections:
-        _section(doc, section, 1)
+        _section(doc, section, 1, pictures)
     footer = page.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(footer.add_run(document.title), BODY_FONT, Pt(10.5))

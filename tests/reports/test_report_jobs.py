@@ -104,6 +104,69 @@ def test_claim_is_taken_once(tree, branch_data, django_capture_on_commit_callbac
     assert job.status == JobStatus.RUNNING and job.attempts == 2
 
 
+def _queued_pdf_and_docx(tree, capture):
+    with capture(execute=False):
+        pdf = services.report_request(organization=tree.a1, kind="branch-annual", period="2025", fmt="pdf").job
+        docx = services.report_request(organization=tree.a1, kind="branch-annual", period="2025", fmt="docx").job
+    return pdf, docx
+
+
+def test_pdf_and_docx_queued_together_are_written_from_one_collect(eager, tree, branch_data, monkeypatch,
+                                                                   django_capture_on_commit_callbacks):
+    """The schedules ask for both formats: whichever message comes first claims both and collects once."""
+    from docx import Document as WordDocument
+    from pypdf import PdfReader
+
+    from reports.tasks import run_report
+
+    pdf, docx = _queued_pdf_and_docx(tree, django_capture_on_commit_callbacks)
+    builds = []
+    build = services.BUILDERS["branch-annual"]
+    monkeypatch.setitem(services.BUILDERS, "branch-annual", lambda ctx: builds.append(ctx.org.pk) or build(ctx))
+    run_report.delay(docx.pk)  # the DOCX's message first: it takes the PDF with it
+    run_report.delay(pdf.pk)   # the PDF's own message finds it done
+    pdf.refresh_from_db()
+    docx.refresh_from_db()
+    assert builds == [tree.a1.pk]
+    assert (pdf.status, docx.status) == (JobStatus.DONE, JobStatus.DONE)
+    assert docx.collect_ms > 0 and pdf.collect_ms == 0 and pdf.attempts == 1 and docx.attempts == 1
+    text = "".join(page.extract_text() for page in PdfReader(pdf.file.path).pages)
+    word = "\n".join(p.text for p in WordDocument(docx.file.path).paragraphs)
+    assert "2025年度党支部工作报告" in text and "2025年度党支部工作报告" in word
+
+
+def test_a_format_whose_shared_write_fails_is_queued_again_and_written_on_its_own(
+        eager, tree, branch_data, monkeypatch, django_capture_on_commit_callbacks):
+    from reports.rendering import docx as docx_rendering
+    from reports.tasks import run_report
+
+    pdf, docx = _queued_pdf_and_docx(tree, django_capture_on_commit_callbacks)
+    real, calls = docx_rendering.render_docx, []
+
+    def fails_once(document, target):
+        calls.append(target)
+        if len(calls) == 1:
+            raise RuntimeError("renderer crashed")
+        return real(document, target)
+
+    monkeypatch.setattr(docx_rendering, "render_docx", fails_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_report.delay(pdf.pk)
+    pdf.refresh_from_db()
+    docx.refresh_from_db()
+    assert pdf.status == JobStatus.DONE and pdf.collect_ms > 0
+    assert docx.status == JobStatus.DONE and docx.collect_ms > 0, docx.error  # its own run, its own collect
+    assert docx.attempts == 2 and len(calls) == 2
+
+
+def test_committee_reports_are_not_claimed_with_another_format(tree, committee_tree,
+                                                               django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        pdf = services.report_request(organization=tree.root, kind="committee-four-strong", period="2025").job
+        services.report_request(organization=tree.root, kind="committee-four-strong", period="2025", fmt="docx")
+    assert services.report_claim_formats(job=pdf) == []
+
+
 def test_rerunning_a_finished_job_changes_nothing(run_request, tree, branch_data):
     from reports.tasks import run_report
 
@@ -213,6 +276,24 @@ def test_scheduled_reports_record_who_they_are_for(eager, tree, branch_data, dja
     job = ReportJob.objects.get(organization=tree.a1)
     assert job.scheduled and job.period == "2025-09" and job.schedule_name == "每月1日"
     assert job.requested_for == f"{tree.a1.name}书记 张书记" and job.requested_by is None
+
+
+def test_scheduled_formats_are_queued_side_by_side_with_single_request_fingerprints(
+        eager, tree, branch_data, django_capture_on_commit_callbacks):
+    """The annual schedule asks for PDF and DOCX: per organization, both jobs one after the other (so one worker
+    writes both from one collect), the data state read once and the fingerprints those of single requests."""
+    from reports import sources
+    from reports.schedules import request_scheduled
+
+    with django_capture_on_commit_callbacks(execute=False):
+        count = request_scheduled(kind="branch-annual", formats=["pdf", "docx"], today=date(2026, 1, 5))
+    jobs = list(ReportJob.objects.select_related("organization").order_by("pk"))
+    assert count == 6 and [j.format for j in jobs] == ["pdf", "docx"] * 3
+    assert [j.organization.path for j in jobs[::2]] == sorted(j.organization.path for j in jobs[::2])
+    assert all(a.organization_id == b.organization_id for a, b in zip(jobs[::2], jobs[1::2], strict=True))
+    for job in jobs:
+        assert job.period == "2025" and job.fingerprint == sources.data_fingerprint(
+            org=job.organization, kind=job.kind, period=job.period, fmt=job.format, version=services.REPORT_VERSION)
 
 
 def test_beat_schedules_exist_and_point_at_the_task():
