@@ -578,18 +578,30 @@ class PostDetailView(PortalPageMixin, ServiceFormView):
 
 
 # --- contests, plans, courses --------------------------------------------------------------------------------
-class ContestDetailView(PortalPageMixin, ServiceFormView):
-    template_name = "practice/contest_detail.html"
-    form_class = pf.ContestResultForm
+class _RecordFormView(PortalPageMixin, ServiceFormView):
+    """A practice record's page with a form that adds to it: the record of `kind` with VIEW to read and
+    `edit_action` to post; the form gets the record and the user; refused input answers 400."""
+
+    kind: str
+    edit_action = CHANGE
     invalid_status = 400
-    success_message = _("成绩已保存。")
 
     def load(self, request, pk):
-        action = CHANGE if request.method == "POST" else VIEW
-        return {"contest": selectors.practice_get("contest", user=request.user, pk=pk, action=action)}
+        action = self.edit_action if request.method == "POST" else VIEW
+        return {self.kind: selectors.practice_get(self.kind, user=request.user, pk=pk, action=action)}
 
     def form_kwargs(self, objects):
-        return {"contest": objects["contest"], "user": self.request.user}
+        return {self.kind: objects[self.kind], "user": self.request.user}
+
+    def success_url(self, result, objects):
+        return reverse(f"practice:{self.kind}_detail", kwargs={"pk": objects[self.kind].pk})
+
+
+class ContestDetailView(_RecordFormView):
+    kind = "contest"
+    template_name = "practice/contest_detail.html"
+    form_class = pf.ContestResultForm
+    success_message = _("成绩已保存。")
 
     def context(self, form, objects):
         contest = objects["contest"]
@@ -598,9 +610,6 @@ class ContestDetailView(PortalPageMixin, ServiceFormView):
 
     def perform(self, form, objects):
         return services.contest_result_set(contest=objects["contest"], by=self.request.user, **form.cleaned_data)
-
-    def success_url(self, result, objects):
-        return reverse("practice:contest_detail", kwargs={"pk": objects["contest"].pk})
 
 
 def _plan_ctx(request, plan, form=None):
@@ -654,18 +663,12 @@ class PlanDetailView(PortalPageMixin, PostActionsView):
         return render(request, "practice/plan_detail.html", _plan_ctx(request, plan))
 
 
-class CourseDetailView(PortalPageMixin, ServiceFormView):
+class CourseDetailView(_RecordFormView):
+    kind = "course"
+    edit_action = MANAGE
     template_name = "practice/course_detail.html"
     form_class = pf.AttendanceForm
-    invalid_status = 400
     success_message = _("参训记录已保存。")
-
-    def load(self, request, pk):
-        action = MANAGE if request.method == "POST" else VIEW
-        return {"course": selectors.practice_get("course", user=request.user, pk=pk, action=action)}
-
-    def form_kwargs(self, objects):
-        return {"course": objects["course"], "user": self.request.user}
 
     def context(self, form, objects):
         course = objects["course"]
@@ -675,9 +678,6 @@ class CourseDetailView(PortalPageMixin, ServiceFormView):
 
     def perform(self, form, objects):
         return services.attendance_set(course=objects["course"], by=self.request.user, **form.cleaned_data)
-
-    def success_url(self, result, objects):
-        return reverse("practice:course_detail", kwargs={"pk": objects["course"].pk})
 
 
 # --- 联系点 -------------------------------------------------------------------------------------------------

@@ -36,14 +36,15 @@ def targets(kind: str):
 
 
 def request_formats(*, organization, kind: str, period: str, formats: list[str], schedule_name: str,
-                    requested_for: str = "") -> int:
+                    requested_for: str = "", state: list[str] | None = None) -> int:
     """One organization's report in each of `formats`, one after another: the organization's data state is read
-    once, and the jobs are queued side by side so the first worker to take one writes them all from one collect
-    (services.report_claim_formats). Returns the jobs created."""
+    once (or given: sources.data_states for a whole schedule), and the jobs are queued side by side so the first
+    worker to take one writes them all from one collect (services.report_claim_formats). Returns the jobs created."""
     from . import sources
     from .services import report_request
 
-    state = sources.data_state(organization) if len(formats) > 1 else None
+    if state is None and len(formats) > 1:
+        state = sources.data_state(organization)
     created = 0
     for fmt in formats:
         created += int(report_request(organization=organization, kind=kind, period=period, fmt=fmt, scheduled=True,
@@ -53,13 +54,17 @@ def request_formats(*, organization, kind: str, period: str, formats: list[str],
 
 
 def request_scheduled(*, kind: str, schedule_name: str = "", formats: list[str] = ("pdf",), today=None) -> int:
+    from .sources import data_states
+
     period = ReportPeriod.previous_completed(KIND_PERIOD[kind], today or timezone.localdate())
     count = 0
-    for org, person in targets(kind):
+    organizations = targets(kind)
+    states = data_states([org for org, _person in organizations])
+    for org, person in organizations:
         try:
             count += request_formats(organization=org, kind=kind, period=period.key, formats=list(formats),
                                      schedule_name=schedule_name or f"{ReportKind(kind).label}（定时）",
-                                     requested_for=person)
+                                     requested_for=person, state=states[org.pk])
         except ValidationError as exc:
             logger.warning("scheduled %s for %s skipped: %s", kind, org, exc.messages)
             continue

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q
+from django.db.models.functions import Substr
 
 from branches.models import CommitteeSeat, CommitteeTerm, Organization, seat_order_expression
 from branches.selectors import structure_warnings, with_structure
@@ -376,18 +377,19 @@ def practice_subtree(*, organizations_qs, period: ReportPeriod) -> dict | None:
 
 
 def _fingerprint_sources():
-    """(label, queryset factory taking a path) for every record kind a report reads, where installed."""
+    """(label, queryset, path lookups, field) for every record kind a report reads, where installed: a record is in
+    an organization's subtree when one of its path lookups starts with the organization's path (no lookups: every
+    record counts, as the frequency rules do); `field` is its latest change."""
 
     from .models import ReportPlan
 
     sources = [
-        ("org", lambda p: Organization.objects.filter(path__startswith=p), "updated_at"),
-        ("term", lambda p: CommitteeTerm.objects.filter(organization__path__startswith=p), "updated_at"),
-        ("seat", lambda p: CommitteeSeat.objects.filter(term__organization__path__startswith=p), "pk"),
-        ("member", lambda p: Member.objects.filter(branch__path__startswith=p), "updated_at"),
-        ("move", lambda p: MembershipMove.objects.filter(
-            Q(from_organization__path__startswith=p) | Q(to_organization__path__startswith=p)), "pk"),
-        ("plan", lambda p: ReportPlan.objects.filter(organization__path__startswith=p), "updated_at"),
+        ("org", Organization.objects.all(), ("path",), "updated_at"),
+        ("term", CommitteeTerm.objects.all(), ("organization__path",), "updated_at"),
+        ("seat", CommitteeSeat.objects.all(), ("term__organization__path",), "pk"),
+        ("member", Member.objects.all(), ("branch__path",), "updated_at"),
+        ("move", MembershipMove.objects.all(), ("from_organization__path", "to_organization__path"), "pk"),
+        ("plan", ReportPlan.objects.all(), ("organization__path",), "updated_at"),
     ]
     branch_models = orglife_models
     for name in ("Activity", "Talk", "FrequencyRule"):
@@ -395,15 +397,12 @@ def _fingerprint_sources():
         if model is None:
             continue
         field = "updated_at" if any(f.name == "updated_at" for f in model._meta.get_fields()) else "pk"
-        if name == "FrequencyRule":
-            sources.append((name, lambda p, m=model: m.objects.all(), field))
-        else:
-            sources.append((name, lambda p, m=model: m.objects.filter(organization__path__startswith=p), field))
+        sources.append((name, model.objects.all(), () if name == "FrequencyRule" else ("organization__path",), field))
     evaluation_models = evaluation_models_mod
     for name in ("BranchEvaluation", "Rectification"):
         model = getattr(evaluation_models, name, None)
         if model is not None:
-            sources.append((name, lambda p, m=model: m.objects.filter(organization__path__startswith=p), "updated_at"))
+            sources.append((name, model.objects.all(), ("organization__path",), "updated_at"))
     return sources
 
 
@@ -417,18 +416,52 @@ def _practice_sources():
     for model in apps.get_app_config("practice").get_models():
         names = {f.name for f in model._meta.get_fields()}
         if "organization" in names and "updated_at" in names:
-            out.append((model.__name__, lambda p, m=model: m.objects.filter(organization__path__startswith=p),
-                        "updated_at"))
+            out.append((model.__name__, model.objects.all(), ("organization__path",), "updated_at"))
     return out
 
 
 def data_state(org) -> list[str]:
     """For each record kind under `org` that a report reads: its count and latest change (~35 aggregates)."""
     parts = []
-    for label, factory, field in [*_fingerprint_sources(), *_practice_sources()]:
-        agg = factory(org.path).aggregate(n=Count("pk"), last=Max(field))
+    for label, qs, lookups, field in [*_fingerprint_sources(), *_practice_sources()]:
+        under = Q()
+        for lookup in lookups:
+            under |= Q(**{f"{lookup}__startswith": org.path})
+        agg = qs.filter(under).aggregate(n=Count("pk"), last=Max(field))
         parts.append(f"{label}:{agg['n']}:{agg['last']}")
     return parts
+
+
+def data_states(orgs) -> dict[int, list[str]]:
+    """data_state of many organizations, by id, equal to it item by item: one grouped query per record kind and
+    organization path length instead of ~35 queries per organization (a schedule asks for every branch)."""
+    owner = {o.path: o.pk for o in orgs}
+    lengths = sorted({len(path) for path in owner})
+    states: dict[int, list[str]] = {o.pk: [] for o in orgs}
+    for label, qs, lookups, field in [*_fingerprint_sources(), *_practice_sources()]:
+        found: dict[int, list] = {}
+        if not lookups:
+            agg = qs.aggregate(n=Count("pk"), last=Max(field))
+            found = {pk: [agg["n"], agg["last"]] for pk in states}
+        elif len(lookups) == 1:
+            for length in lengths:
+                rows = (qs.order_by().annotate(fp_prefix=Substr(lookups[0], 1, length)).values("fp_prefix")
+                        .annotate(n=Count("pk"), last=Max(field)))
+                for row in rows:
+                    prefix = row["fp_prefix"]
+                    if prefix and len(prefix) == length and prefix in owner:
+                        found[owner[prefix]] = [row["n"], row["last"]]
+        else:  # a record under either of two organizations (a move's origin and destination) counts once for each
+            for value, *paths in qs.order_by().values_list(field, *lookups).iterator(chunk_size=5000):
+                for pk in {owner.get(path[:length]) for path in paths if path for length in lengths
+                           if len(path) >= length} - {None}:
+                    seen = found.setdefault(pk, [0, None])
+                    seen[0] += 1
+                    seen[1] = value if seen[1] is None or (value is not None and value > seen[1]) else seen[1]
+        for pk, state in states.items():
+            n, last = found.get(pk, (0, None))
+            state.append(f"{label}:{n}:{last}")
+    return states
 
 
 def data_fingerprint(*, org, kind: str, period: str, fmt: str, version: str, state: list[str] | None = None) -> str:

@@ -296,6 +296,27 @@ def test_scheduled_formats_are_queued_side_by_side_with_single_request_fingerpri
             org=job.organization, kind=job.kind, period=job.period, fmt=job.format, version=services.REPORT_VERSION)
 
 
+def test_data_states_of_a_whole_schedule_equal_each_organizations_own(tree, branch_data, committee_tree):
+    """The schedule reads every organization's data state in grouped queries; item by item it must be what one
+    organization's own read gives (else a schedule would regenerate, or wrongly reuse, a file). Moves count for
+    both ends, once; records of a 党小组 count for its branch and every ancestor asked about."""
+    from branches.models import Organization
+    from members.models import MembershipMove, MoveKind
+    from reports import sources
+
+    a1_member = branch_data.secretary
+    MembershipMove.objects.create(member=a1_member, kind=MoveKind.TRANSFER, from_organization=tree.a1,
+                                  to_organization=tree.a2, occurred_on=date(2025, 5, 1))
+    MembershipMove.objects.create(member=a1_member, kind=MoveKind.GROUP, from_organization=tree.a1g,
+                                  to_organization=tree.a1, occurred_on=date(2025, 6, 1))
+    organizations = list(Organization.objects.order_by("path"))
+    states = sources.data_states(organizations)
+    assert {o.pk: sources.data_state(o) for o in organizations} == states
+    moves = {o.pk: next(p for p in states[o.pk] if p.startswith("move:")) for o in (tree.a1, tree.a2, tree.b1)}
+    assert moves[tree.a1.pk].startswith("move:2:") and moves[tree.a2.pk].startswith("move:1:")
+    assert moves[tree.b1.pk] == "move:0:None"
+
+
 def test_beat_schedules_exist_and_point_at_the_task():
     """Created by migration 0002 (run again here: transactional tests elsewhere may have flushed the table)."""
     import importlib
