@@ -127,8 +127,9 @@ def main():
     user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
     client = Client()
     client.force_login(user)
-    root = Organization.objects.filter(depth=1).order_by("path").first()
-    mid = Organization.objects.filter(depth=2).order_by("path").first()
+    # The largest tree (on demo + `seed_scale --beside`, the scale tree, not the demo's 29 organizations).
+    root = max(Organization.objects.filter(depth=1), key=lambda r: Organization.objects.within(r.path).count())
+    mid = Organization.objects.filter(depth=2, path__startswith=root.path).order_by("path").first()
     branches = Organization.objects.filter(kind=OrganizationKind.BRANCH).count()
     # An agency (上级机关) token on the 2nd-level organization, with the PII grant: the scoped, logged path.
     from branches.api_clients import api_client_create

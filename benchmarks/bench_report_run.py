@@ -48,7 +48,6 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from branches.models import Organization  # noqa: E402
-from reports import services  # noqa: E402
 from reports.models import JobStatus, ReportFormat, ReportJob, ReportKind  # noqa: E402
 from reports.schedules import request_formats, request_scheduled  # noqa: E402
 
@@ -260,6 +259,8 @@ def main(argv=None) -> int:
     hwm_mb = sorted(round(kb / 1024, 1) for kb in sampler.hwm_kb.values())
     result = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "database": connection.vendor,
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                 text=True).stdout.strip(),
         "cpus": os.cpu_count(), "year": args.year, "formats": formats, "hosts": args.hosts,
         "concurrency_per_host": args.concurrency, "branches": len(branches), "reports": len(rows),
         "failed": len(failed), "errors": sorted({r["error"] for r in failed})[:5],
