@@ -90,10 +90,16 @@ def run(label: str, runs: int, only: set[str] | None = None) -> int:
         table[who] = rows
     missing = [] if only else sorted(pages.uncovered(measured | post_only))
     load = os.getloadavg()
+    target = RESULTS / f"pages-all-{label}.json"
+    if only and target.exists():  # re-measured rows replace theirs in the run they belong to; the rest is kept
+        earlier = json.loads(target.read_text())
+        for who, rows in table.items():
+            earlier["pages"].setdefault(who, {}).update(rows)
+        table, missing = earlier["pages"], [m for m in earlier.get("missing", []) if m not in measured]
     out = {"label": label, "started": started.isoformat(), "load_avg": load, "runs": runs, "pages": table,
            "missing": missing, "commit": os.popen("git rev-parse --short HEAD").read().strip()}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"pages-all-{label}.json").write_text(json.dumps(out, ensure_ascii=False, indent=1))
+    target.write_text(json.dumps(out, ensure_ascii=False, indent=1))
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; pages measured {len(measured)}; missing {missing}")
     return 1 if missing else 0
 

@@ -9,11 +9,16 @@ from portal.scoping import VIEW
 from ..models import Member, PointsTotal
 
 
+def points_branches(*, user) -> QuerySet[Organization]:
+    """The 党支部 the ranking lists: its row count without the per-branch averages' joins."""
+    return Organization.objects.restrict(user, VIEW).active().branches()
+
+
 def points_branch_ranking(*, user, year: int) -> QuerySet[Organization]:
     """The 党支部 of the scope, best average first: each with `avg` (stored totals of its active members) and `n`
     (members counted). One query per page of it."""
     totals = Q(members__is_active=True, members__points_totals__year=year)
-    return (Organization.objects.restrict(user, VIEW).active().branches()
+    return (points_branches(user=user)
             .annotate(avg=Avg("members__points_totals__total", filter=totals),
                       n=Count("members__points_totals", filter=totals))
             .order_by(F("avg").desc(nulls_last=True), "path"))
