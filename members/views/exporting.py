@@ -110,8 +110,9 @@ def import_template_response(*, user):
     groups = [o for o in scope if o.is_group]
     branch_rows = [{"编码": o.code, "名称": o.name, "所属": _path_names(o, names)}
                    for o in branches]
+    branch_code = {o.path: o.code for o in branches}  # by path: a scan of the branches per group was quadratic
     group_rows = [{"编码": o.code, "名称": o.name, "所属党支部": names.get(o.parent_path, ""),
-                   "所属党支部编码": next((b.code for b in branches if b.path == o.parent_path), "")} for o in groups]
+                   "所属党支部编码": branch_code.get(o.parent_path, "")} for o in groups]
 
     headers = [h for h, _, _ in COLUMNS]
     notes = {h: ("必填" if required else "选填") for h, _, required in COLUMNS}

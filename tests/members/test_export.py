@@ -80,6 +80,19 @@ def test_import_template_has_the_import_headers(client, users):
     assert [c.value for c in ws[1]] == HEADERS
 
 
+def test_import_template_lists_each_group_with_its_branch(client, tree, users):
+    from members.views.exporting import GROUP_CODES_SHEET
+
+    client.force_login(users.staff)
+    response = client.get(reverse("members:import"), {"template": "1"})
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = load_workbook(io.BytesIO(body))[GROUP_CODES_SHEET]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    assert {"编码": tree.a1g.code, "名称": tree.a1g.name, "所属党支部": tree.a1.name,
+            "所属党支部编码": tree.a1.code} in rows
+
+
 def test_export_row_shows_labels_party_age_group_and_leaving(client, tree, users):
     """Values come from .values() rows: each cell must say what the member page says."""
     from members.models import Education, MemberCategory, MemberStatus
