@@ -319,12 +319,18 @@ def report_run(*, job: ReportJob, also: list[ReportJob] = ()) -> None:
     started = time.monotonic()
     ctx = _context(job)
     document = BUILDERS[job.kind](ctx)
-    report_write(job=job, document=document, collect_ms=int((time.monotonic() - started) * 1000))
-    for other in also:
+    collect_ms = int((time.monotonic() - started) * 1000)
+    formats = {job.format, *(other.format for other in also)}
+    # A DOCX written beside a PDF takes its chart pictures from that PDF (render_document): the PDF goes first.
+    pictures = {} if {ReportFormat.PDF, ReportFormat.DOCX} <= formats else None
+    for each in sorted([job, *also], key=lambda each: each.format != ReportFormat.PDF):
+        if each is job:
+            report_write(job=job, document=document, collect_ms=collect_ms, pictures=pictures)
+            continue
         try:
-            report_write(job=other, document=document, collect_ms=0)
+            report_write(job=each, document=document, collect_ms=0, pictures=pictures)
         except Exception:  # its own run (report_release queues it again) fails or succeeds on its own
-            logger.warning("report job %s, written with job %s, failed; queued again on its own", other.pk, job.pk,
+            logger.warning("report job %s, written with job %s, failed; queued again on its own", each.pk, job.pk,
                            exc_info=True)
 
 
@@ -395,8 +401,10 @@ def report_render_committee(*, job: ReportJob) -> None:
     report_write(job=job, document=document, collect_ms=int((time.monotonic() - started) * 1000))
 
 
-def render_document(document: Document, fmt: str, target) -> int | None:
-    """Write `document` as PDF, XLSX or DOCX to the local path `target`; returns the PDF page count."""
+def render_document(document: Document, fmt: str, target, *, pictures: dict | None = None) -> int | None:
+    """Write `document` as PDF, XLSX or DOCX to the local path `target`; returns the PDF page count.
+    `pictures` (a dict, by figure number) carries chart pictures from a PDF to a DOCX of the same document:
+    the PDF fills it with its charts cut from the pages it drew, the DOCX uses them (and draws the rest)."""
     if fmt == ReportFormat.XLSX:
 
         write_workbook(str(target), sheets(document))
@@ -404,26 +412,28 @@ def render_document(document: Document, fmt: str, target) -> int | None:
     if fmt == ReportFormat.DOCX:
         from .rendering.docx import render_docx
 
-        render_docx(document, target)
+        render_docx(document, target, pictures=pictures)
         return None
-    from .rendering.pdf import render_pdf_with_pages
+    from .rendering.pdf import figures_to_png, render_pdf_document
 
     html = render_to_string(PDF_TEMPLATE, {
         "doc": document, "title": document.title, "organization": document.organization,
         "subtitle": document.subtitle, "cover_meta": document.cover_meta,
         "toc": document.toc_entries() if document.toc else None, "generated_at": timezone.localtime(),
     })
-    data, pages = render_pdf_with_pages(html)
-    target.write_bytes(data)
-    return pages
+    rendered = render_pdf_document(html)
+    target.write_bytes(rendered.data)
+    if pictures is not None:
+        pictures.update(figures_to_png(rendered, {f.number: f.svg for f in document.figures()}))
+    return rendered.page_count
 
 
-def report_write(*, job: ReportJob, document: Document, collect_ms: int) -> None:
+def report_write(*, job: ReportJob, document: Document, collect_ms: int, pictures: dict | None = None) -> None:
     report_progress(job.pk, 90, "排版生成文件")
     started = time.monotonic()
     scratch = scratch_file("." + job.format)
     try:
-        pages = render_document(document, job.format, scratch)
+        pages = render_document(document, job.format, scratch, pictures=pictures)
         render_ms = int((time.monotonic() - started) * 1000)
         report_progress(job.pk, 97, "保存文件")
         name, checksum, size = store(job_file_name(job, job.format), scratch)

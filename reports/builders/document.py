@@ -182,6 +182,9 @@ class Document:
     def tables(self) -> list[Table]:
         return [t for section in self.sections for s in section.walk() for t in s.tables]
 
+    def figures(self) -> list[Figure]:
+        return [f for section in self.sections for s in section.walk() for f in s.figures]
+
     def toc_entries(self) -> list[dict]:
         return [{"id": s.id, "title": s.title, "children": [{"id": c.id, "title": c.title} for c in s.children]}
                 for s in self.sections]

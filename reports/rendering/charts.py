@@ -11,6 +11,7 @@ and title is XML-escaped here, so callers may pass user-entered text (branch nam
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -53,6 +54,15 @@ def _num(value: float) -> str:
     """Compact coordinates: 2 decimals, no trailing zeros."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+_SVG_SIZE = re.compile(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"')
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """A chart's own width and height in CSS px, from its root element (640 x 300 when it has none)."""
+    size = _SVG_SIZE.search(svg)
+    return (float(size.group(1)), float(size.group(2))) if size else (640.0, 300.0)
 
 
 def text_width(text: str, font_size: float = FONT_SIZE) -> float:

@@ -18,7 +18,9 @@ fetched. No network access (a report can never be made to request an internal UR
 """
 from __future__ import annotations
 
+import io
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -28,12 +30,15 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import weasyprint
+import weasyprint.formatting_structure.boxes
 from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from portal.perf import gc_paused
+
+from .charts import svg_size
 
 logger = logging.getLogger(__name__)
 
@@ -168,12 +173,96 @@ def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
 
 def render_pdf_with_pages(html: str, *, base_url: str | None = None) -> tuple[bytes, int]:
     """Like render_pdf, also returning the number of pages laid out."""
+    rendered = render_pdf_document(html, base_url=base_url)
+    return rendered.data, rendered.page_count
+
+
+@dataclass(frozen=True)
+class PlacedFigure:
+    """Where the chart of a `<figure data-figure="N">` was laid out: its page (0-based) and its box in CSS px
+    from the page's top-left corner."""
+    number: int
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    page_count: int
+    figures: tuple[PlacedFigure, ...]
+
+
+def render_pdf_document(html: str, *, base_url: str | None = None) -> RenderedPdf:
+    """Render to PDF bytes, with the page count and where each numbered figure's chart was placed (so the DOCX
+    can take its pictures from this PDF instead of laying the charts out again: figures_to_png)."""
     renderer = get_renderer()
     with _render_lock, gc_paused():
         document = weasyprint.HTML(
             string=html, base_url=base_url or _default_base_url(), url_fetcher=renderer.url_fetcher,
         ).render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
-        return document.write_pdf(uncompressed_pdf=False), len(document.pages)
+        figures = tuple(placed for n, page in enumerate(document.pages)
+                        for placed in _placed_figures(page._page_box, n))
+        rendered = RenderedPdf(document.write_pdf(uncompressed_pdf=False), len(document.pages), figures)
+        # Freed by reference counting before the collector is back on: it would otherwise walk the whole
+        # laid-out document once (tens of ms) to find the little that is cyclic.
+        del document
+    return rendered
+
+
+def _placed_figures(box, page: int, number: int | None = None) -> list[PlacedFigure]:
+    """The replaced box (the chart) inside each `<figure data-figure>` under `box`, in document order."""
+    element = getattr(box, "element", None)
+    if box.element_tag == "figure" and element is not None and element.get("data-figure"):
+        number = int(element.get("data-figure"))
+    if number is not None and isinstance(box, weasyprint.formatting_structure.boxes.ReplacedBox):
+        return [PlacedFigure(number, page, box.content_box_x(), box.content_box_y(), box.width, box.height)]
+    found = []
+    for child in getattr(box, "children", ()):
+        found += _placed_figures(child, page, number)
+    return found
+
+
+def figures_to_png(rendered: RenderedPdf, svgs: dict[int, str], *,
+                   scale: float = 2.0) -> dict[int, tuple[bytes, float, float]]:
+    """The charts of `svgs` (by figure number) as PNG, cut by pdfium from the PDF they were just drawn in: the
+    same pictures as svgs_to_png (the same pixel size, the SVG's own size in CSS px beside each), without a
+    second WeasyPrint pass — that pass was 60 % of a DOCX's render. A figure not found placed exactly once is
+    left out; the caller rasterizes those with svgs_to_png."""
+    import pypdfium2
+
+    placed: dict[int, list[PlacedFigure]] = {}
+    for figure in rendered.figures:
+        placed.setdefault(figure.number, []).append(figure)
+    wanted = {number: spots[0] for number, spots in placed.items() if number in svgs and len(spots) == 1}
+    if not wanted:
+        return {}
+    out = {}
+    pdf = pypdfium2.PdfDocument(rendered.data)
+    try:
+        for number, spot in wanted.items():
+            width, height = svg_size(svgs[number])
+            page = pdf[spot.page]
+            page_width, page_height = page.get_size()  # PDF points; CSS px x 0.75
+            # svgs_to_png's pixel size (its page is the SVG's own size); here the box may be drawn smaller.
+            out_scale = scale * 0.75 * 96 / 72
+            size = (math.ceil(width * 0.75 * out_scale), math.ceil(height * 0.75 * out_scale))
+            render_scale = out_scale * width / spot.width
+            left, top = round(spot.x * 0.75 * render_scale), round(spot.y * 0.75 * render_scale)
+            right = math.ceil(page_width * render_scale) - left - size[0]
+            bottom = math.ceil(page_height * render_scale) - top - size[1]
+            # pypdfium2 takes the crop in points and rounds each side up in pixels: whole pixels, a hair under.
+            crop = tuple(max(0.0, (px - 1e-6) / render_scale) for px in (left, bottom, right, top))
+            image = page.render(scale=render_scale, crop=crop).to_pil()
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", compress_level=1)
+            out[number] = (buffer.getvalue(), width, height)
+    finally:
+        pdf.close()
+    return out
 
 
 def render_pdf_to_path(html: str, path: str | os.PathLike, *, base_url: str | None = None) -> Path:
@@ -208,17 +297,12 @@ def svgs_to_png(svgs: list[str], *, scale: float = 2.0) -> list[tuple[bytes, flo
     a self-contained wheel). The DOCX embeds these so Word shows the same charts as the PDF. One WeasyPrint pass for
     all of a report's charts: a pass has a fixed cost (stylesheet, fonts, PDF writing) larger than a chart's."""
     import base64
-    import io
-    import re
 
     import pypdfium2
 
     if not svgs:
         return []
-    sizes = []
-    for svg in svgs:
-        size = re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg)
-        sizes.append((float(size.group(1)), float(size.group(2))) if size else (640.0, 300.0))
+    sizes = [svg_size(svg) for svg in svgs]
     # As data: images, not inline: WeasyPrint then reads each SVG with its XML parser instead of its (pure
     # Python) HTML parser, a third of this function's time.
     pages = "".join(f'<div class="chart-page" style="page: chart{n}"><img src="data:image/svg+xml;base64,'

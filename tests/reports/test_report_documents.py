@@ -168,8 +168,8 @@ def test_pdf_html_has_no_inline_styles_and_every_width_class_is_defined(run_requ
     from reports.rendering import pdf as pdf_module
 
     seen = []
-    real = pdf_module.render_pdf_with_pages
-    monkeypatch.setattr(pdf_module, "render_pdf_with_pages", lambda html, **kw: (seen.append(html), real(html, **kw))[1])
+    real = pdf_module.render_pdf_document
+    monkeypatch.setattr(pdf_module, "render_pdf_document", lambda html, **kw: (seen.append(html), real(html, **kw))[1])
     for org, kind in ((tree.root, "committee-four-strong"), (tree.a1, "branch-annual")):
         job = run_request(organization=org, kind=kind, period="2025", fmt="pdf").job
         assert job.status == JobStatus.DONE, job.error
@@ -179,5 +179,8 @@ def test_pdf_html_has_no_inline_styles_and_every_width_class_is_defined(run_requ
     assert all(a == b for a, b in defined) and {int(a) for a, _ in defined} == set(range(1, 101))
     for html in seen:
         assert not re.search(r"\sstyle\s*=", html), re.search(r".{80}\sstyle\s*=.{80}", html)
+        # Charts as <img> with data: URLs (parsed as XML, outside the page's cascade), none inline.
+        assert "<svg" not in html
         used = {int(n) for n in re.findall(r'<col class="w-(\d+)"', html)}
         assert used and used <= set(range(1, 101))
+    assert sum(html.count('<img class="chart" src="data:image/svg+xml;base64,') for html in seen) >= 2

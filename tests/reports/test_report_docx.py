@@ -76,3 +76,34 @@ def test_docx_embeds_each_chart_as_a_png_picture(run_request, tree, branch_data)
     assert "见同名PDF" not in text
     for chart in charts:
         assert f"图{chart.number}　{chart.caption}" in text
+
+
+def test_docx_charts_cut_from_the_pdf_are_the_charts_drawn_alone(run_request, tree, branch_data, tmp_path):
+    """A DOCX written beside its PDF takes each chart from the PDF's page (pdfium, cropped to the chart's box)
+    instead of laying the SVGs out again: the same pixel size as the chart drawn alone and the same picture but
+    for anti-aliasing at the sub-pixel offset."""
+    import io
+
+    from PIL import Image, ImageChops, ImageStat
+
+    from reports.rendering.pdf import svgs_to_png
+    from reports.services import BUILDERS, render_document
+
+    job = run_request(organization=tree.a1, kind="branch-annual", period="2025", fmt="pdf").job
+    document = BUILDERS["branch-annual"](_context(job, progress=False))
+    figures = document.figures()
+    assert len(figures) >= 2
+    pictures = {}
+    render_document(document, "pdf", tmp_path / "report.pdf", pictures=pictures)
+    assert sorted(pictures) == [f.number for f in figures]
+    for figure, (alone, width, height) in zip(figures, svgs_to_png([f.svg for f in figures]), strict=True):
+        cut, cut_width, cut_height = pictures[figure.number]
+        assert (cut_width, cut_height) == (width, height)
+        a, b = (Image.open(io.BytesIO(png)).convert("RGB") for png in (alone, cut))
+        assert a.size == b.size
+        assert max(ImageStat.Stat(ImageChops.difference(a, b)).mean) < 6, figure.caption
+        assert len(b.getcolors(maxcolors=1 << 20)) > 5  # the chart, not a blank crop
+    render_document(document, "docx", tmp_path / "report.docx", pictures=pictures)
+    word = WordDocument(tmp_path / "report.docx")
+    images = sorted(rel.target_part.blob for rel in word.part.rels.values() if "image" in rel.reltype)
+    assert images == sorted(pictures[f.number][0] for f in figures)

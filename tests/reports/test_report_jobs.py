@@ -117,12 +117,15 @@ def test_pdf_and_docx_queued_together_are_written_from_one_collect(eager, tree, 
     from docx import Document as WordDocument
     from pypdf import PdfReader
 
+    from reports.rendering import pdf as pdf_rendering
     from reports.tasks import run_report
 
     pdf, docx = _queued_pdf_and_docx(tree, django_capture_on_commit_callbacks)
-    builds = []
+    builds, chart_passes = [], []
     build = services.BUILDERS["branch-annual"]
     monkeypatch.setitem(services.BUILDERS, "branch-annual", lambda ctx: builds.append(ctx.org.pk) or build(ctx))
+    real_pass = pdf_rendering.svgs_to_png
+    monkeypatch.setattr(pdf_rendering, "svgs_to_png", lambda svgs, **kw: chart_passes.append(svgs) or real_pass(svgs, **kw))
     run_report.delay(docx.pk)  # the DOCX's message first: it takes the PDF with it
     run_report.delay(pdf.pk)   # the PDF's own message finds it done
     pdf.refresh_from_db()
@@ -133,6 +136,9 @@ def test_pdf_and_docx_queued_together_are_written_from_one_collect(eager, tree, 
     text = "".join(page.extract_text() for page in PdfReader(pdf.file.path).pages)
     word = "\n".join(p.text for p in WordDocument(docx.file.path).paragraphs)
     assert "2025年度党支部工作报告" in text and "2025年度党支部工作报告" in word
+    # The PDF was written first, though the DOCX claimed: the DOCX's charts are cut from it, none drawn again.
+    assert pdf.finished_at <= docx.finished_at
+    assert chart_passes == []
 
 
 def test_a_format_whose_shared_write_fails_is_queued_again_and_written_on_its_own(
@@ -143,11 +149,11 @@ def test_a_format_whose_shared_write_fails_is_queued_again_and_written_on_its_ow
     pdf, docx = _queued_pdf_and_docx(tree, django_capture_on_commit_callbacks)
     real, calls = docx_rendering.render_docx, []
 
-    def fails_once(document, target):
+    def fails_once(document, target, **kwargs):
         calls.append(target)
         if len(calls) == 1:
             raise RuntimeError("renderer crashed")
-        return real(document, target)
+        return real(document, target, **kwargs)
 
     monkeypatch.setattr(docx_rendering, "render_docx", fails_once)
     with django_capture_on_commit_callbacks(execute=True):
