@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import reduce
+from functools import cache, reduce
 from operator import or_
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -39,8 +39,10 @@ class StructureWarning:
     level: str = "warn"  # warn | danger
 
 
-def with_structure(qs: QuerySet[Organization]) -> QuerySet[Organization]:
-    """Annotate member counts and the current committee term: what structural checks need."""
+@cache
+def _structure_annotations() -> dict:
+    """The annotations of `with_structure`, built once: they depend on nothing but the models, and `annotate`
+    resolves a copy of each (building the four subqueries was a third of the organization list's Python time)."""
     Member = member_model()
 
     active = Member.objects.filter(branch=OuterRef("pk"), is_active=True).order_by().values("branch")
@@ -52,7 +54,7 @@ def with_structure(qs: QuerySet[Organization]) -> QuerySet[Organization]:
         .order_by()
         .values("term__organization")
     )
-    return qs.annotate(
+    return dict(
         member_count=Coalesce(Subquery(active.annotate(c=Count("pk")).values("c")[:1]), Value(0)),
         full_member_count=Coalesce(
             Subquery(active.filter(status=MEMBER_FULL).annotate(c=Count("pk")).values("c")[:1]), Value(0)
@@ -62,13 +64,41 @@ def with_structure(qs: QuerySet[Organization]) -> QuerySet[Organization]:
     )
 
 
+def with_structure(qs: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Annotate member counts and the current committee term: what structural checks need."""
+    return qs.annotate(**_structure_annotations())
+
+
+# What one row of /api/v1/organizations/ shows, as columns (OrganizationSerializer.represent_row builds the row).
+# `member_count` … `term_ends_on` come from `with_structure`, `parent_id` / `parent_code` from the API's parent lookup.
+ORGANIZATION_API_COLUMNS = (
+    "id", "code", "name", "short_name", "kind", "parent_id", "parent_code", "path", "depth", "established_on",
+    "dissolved_on", "dissolution_reason", "units", "locality", "term_years", "member_count", "full_member_count",
+    "seat_count", "term_ends_on", "updated_at",
+)
+
+
+def organization_api_rows(qs: QuerySet[Organization]) -> QuerySet:
+    """The API list's rows as named tuples of exactly the columns it shows, not instances.
+
+    `qs` is the scoped (`restrict`), annotated (`with_structure`, parent) and filtered list; ordering and paging
+    still apply to the result."""
+    return qs.values_list(*ORGANIZATION_API_COLUMNS, named=True)
+
+
 def structure_warnings(org: Organization, *, today: date | None = None) -> list[StructureWarning]:
     """Checks from the 支部工作条例 on an organization annotated by `with_structure`."""
+    return structure_warnings_of(kind=org.kind, is_active=org.is_active, full=org.full_member_count,
+                                 total=org.member_count, seats=org.seat_count, ends=org.term_ends_on, today=today)
+
+
+def structure_warnings_of(*, kind: str, is_active: bool, full: int, total: int, seats: int, ends: date | None,
+                          today: date | None = None) -> list[StructureWarning]:
+    """`structure_warnings` from the values themselves (the API's list reads value rows, not instances)."""
     today = today or date.today()
     warnings: list[StructureWarning] = []
-    if org.kind not in BRANCH_KINDS or not org.is_active:
+    if kind not in BRANCH_KINDS or not is_active:
         return warnings
-    full, total, seats, ends = org.full_member_count, org.member_count, org.seat_count, org.term_ends_on
     if full >= COMMITTEE_REQUIRED_AT and not seats:
         warnings.append(
             StructureWarning("no_committee", _("正式党员 {full} 名（≥{required} 名）但未设立支部委员会。").format(full=full, required=COMMITTEE_REQUIRED_AT), "danger")
@@ -86,7 +116,7 @@ def structure_warnings(org: Organization, *, today: date | None = None) -> list[
     if total > MAX_BRANCH_MEMBERS:
         warnings.append(StructureWarning("too_many_members", _("党员 {total} 名，超过 {max} 名，宜分设党支部。").format(
             total=total, max=MAX_BRANCH_MEMBERS)))
-    if full < 3 and org.kind == "branch":
+    if full < 3 and kind == "branch":
         warnings.append(StructureWarning("too_few_full_members", _("正式党员仅 {full} 名，不足 3 名，可考虑成立联合党支部。").format(
             full=full)))
     if ends:

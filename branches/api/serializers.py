@@ -8,7 +8,7 @@ from rest_framework import serializers
 from portal.api import ChoiceDisplayField, ChoiceLabels, LeanRepresentationMixin, api_date, api_datetime
 
 from ..models import CommitteeSeat, CommitteeTerm, Locality, Organization, OrganizationKind, SeatRole
-from ..selectors import structure_warnings
+from ..selectors import structure_warnings, structure_warnings_of
 
 
 class StructureWarningSerializer(serializers.Serializer):
@@ -58,6 +58,26 @@ class OrganizationSerializer(LeanRepresentationMixin, serializers.ModelSerialize
             "member_count": org.member_count, "full_member_count": org.full_member_count,
             "seat_count": org.seat_count, "term_ends_on": api_date(org.term_ends_on),
             "warnings": self.get_warnings(org), "updated_at": api_datetime(org.updated_at),
+        }
+
+    def represent_row(self, r) -> dict:
+        """`represent` from a value row of `branches.selectors.organization_api_rows` (same keys, same order)."""
+        dissolved_on = r.dissolved_on
+        is_active = dissolved_on is None
+        warnings = structure_warnings_of(kind=r.kind, is_active=is_active, full=r.full_member_count,
+                                         total=r.member_count, seats=r.seat_count, ends=r.term_ends_on,
+                                         today=self.today())
+        return {
+            "id": r.id, "code": r.code, "name": r.name, "short_name": r.short_name, "kind": r.kind,
+            "kind_display": self.choice_label(KIND_LABELS, r.kind), "parent": r.parent_id, "parent_code": r.parent_code,
+            "path": r.path, "depth": r.depth, "established_on": api_date(r.established_on),
+            "dissolved_on": api_date(dissolved_on), "dissolution_reason": r.dissolution_reason,
+            "is_active": is_active, "units": r.units, "locality": r.locality,
+            "locality_display": self.choice_label(LOCALITY_LABELS, r.locality), "term_years": r.term_years,
+            "member_count": r.member_count, "full_member_count": r.full_member_count,
+            "seat_count": r.seat_count, "term_ends_on": api_date(r.term_ends_on),
+            "warnings": [{"code": w.code, "message": w.message, "level": w.level} for w in warnings],
+            "updated_at": self.datetime_text(r.updated_at),
         }
 
 

@@ -3,23 +3,31 @@
 Activities and compliance moved to orglife/api/views.py (issue #15)."""
 from __future__ import annotations
 
+from functools import cache
+
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Length, Substr
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from portal.api import ScopedReadOnlyViewSet
+from portal.api import ScopedReadOnlyViewSet, ValueRowsListMixin
 
 from ..filters import OrganizationFilterSet
 from ..models import CommitteeSeat, CommitteeTerm, Organization
-from ..selectors import with_structure
+from ..selectors import organization_api_rows, with_structure
 from .serializers import OrganizationDetailSerializer, OrganizationSerializer
+
+
+@cache
+def _parent_annotations() -> dict:
+    """Built once (they depend on nothing but the model); `annotate` resolves a copy of each."""
+    outer = OuterRef("path")
+    parent = Organization.objects.filter(path=Substr(outer, 1, Length(outer) - Organization.steplen)).order_by()
+    return {"parent_id": Subquery(parent.values("pk")[:1]), "parent_code": Subquery(parent.values("code")[:1])}
 
 
 def _with_parent(qs):
     """Parent id and code from the materialized path: one correlated lookup on the unique path index."""
-    outer = OuterRef("path")
-    parent = Organization.objects.filter(path=Substr(outer, 1, Length(outer) - Organization.steplen)).order_by()
-    return qs.annotate(parent_id=Subquery(parent.values("pk")[:1]), parent_code=Subquery(parent.values("code")[:1]))
+    return qs.annotate(**_parent_annotations())
 
 
 @extend_schema_view(
@@ -30,7 +38,7 @@ def _with_parent(qs):
     ),
     retrieve=extend_schema(summary="党组织详情", description="含委员会历届任期与本届在任委员。"),
 )
-class OrganizationViewSet(ScopedReadOnlyViewSet):
+class OrganizationViewSet(ValueRowsListMixin, ScopedReadOnlyViewSet):
     queryset = Organization.objects.all()
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilterSet
@@ -44,6 +52,9 @@ class OrganizationViewSet(ScopedReadOnlyViewSet):
             terms = CommitteeTerm.objects.order_by("-started_on").prefetch_related(Prefetch("seats", queryset=seats))
             qs = qs.prefetch_related(Prefetch("terms", queryset=terms))
         return qs
+
+    def list_rows(self, queryset):
+        return organization_api_rows(queryset)
 
     def get_serializer_class(self):
         return OrganizationDetailSerializer if self.action == "retrieve" else OrganizationSerializer

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from portal import crypto
 from portal.api import ChoiceDisplayField, ChoiceLabels, LeanRepresentationMixin, api_date, api_datetime
 
-from ..models import Education, Gender, Member, MemberCategory, MemberStatus
+from ..models import Education, Gender, Member, MemberCategory, MemberStatus, whole_years
 from ..validators import mask_phone
 
 GENDER_LABELS = ChoiceLabels(Gender.choices)
@@ -66,4 +67,26 @@ class MemberSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
             "party_group_name": group.name if group is not None else None, "is_active": m.is_active,
             "left_on": api_date(m.left_on), "left_reason": m.left_reason, "pii_masked": not pii,
             "updated_at": api_datetime(m.updated_at),
+        }
+
+    def represent_row(self, r) -> dict:
+        """`represent` from a value row of `members.selectors.registry.member_api_rows` (same keys, same order)."""
+        pii = self._pii()
+        today = self.today()
+        confirmed_on = r.confirmed_on
+        return {
+            "id": r.id, "name": r.name, "gender": r.gender, "gender_display": self.choice_label(GENDER_LABELS, r.gender),
+            "ethnicity": r.ethnicity, "birth_date": api_date(r.birth_date),
+            "phone": r.phone if pii else mask_phone(r.phone),
+            "id_number": crypto.decrypt(r.id_number_encrypted) if pii else r.id_number_masked,
+            "education": r.education, "education_display": self.choice_label(EDUCATION_LABELS, r.education),
+            "work_unit": r.work_unit, "post": r.post, "category": r.category,
+            "category_display": self.choice_label(CATEGORY_LABELS, r.category), "status": r.status,
+            "status_display": self.choice_label(STATUS_LABELS, r.status), "joined_on": api_date(r.joined_on),
+            "confirmed_on": api_date(confirmed_on),
+            "party_age": whole_years(confirmed_on, today) if confirmed_on else None, "branch": r.branch_id,
+            "branch_code": r.branch__code, "branch_name": r.branch__name, "party_group": r.party_group_id,
+            "party_group_name": r.party_group__name, "is_active": r.is_active,
+            "left_on": api_date(r.left_on), "left_reason": r.left_reason, "pii_masked": not pii,
+            "updated_at": self.datetime_text(r.updated_at),
         }

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from portal.api import ScopedReadOnlyViewSet
+from portal.api import ScopedReadOnlyViewSet, ValueRowsListMixin
 from portal.netaddr import client_ip
 
 from ..filters import pii_allowed
 from ..models import Member
-from ..selectors.registry import members_visible
+from ..selectors.registry import member_api_rows, members_visible
 from ..services.registry import pii_access_record_api
 from .filters import API_ORDERING_FIELDS, MemberApiFilterSet
 from .serializers import MemberSerializer
@@ -22,7 +22,7 @@ from .serializers import MemberSerializer
     ),
     retrieve=extend_schema(summary="党员详情"),
 )
-class MemberViewSet(ScopedReadOnlyViewSet):
+class MemberViewSet(ValueRowsListMixin, ScopedReadOnlyViewSet):
     queryset = Member.objects.all()   # for the schema; rows come from the registry's selector (get_queryset)
     serializer_class = MemberSerializer
     filterset_class = MemberApiFilterSet
@@ -31,6 +31,9 @@ class MemberViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         return members_visible(user=self.request.user, action=self.get_scope_action())
+
+    def list_rows(self, queryset):
+        return member_api_rows(queryset, pii=pii_allowed(self.request))
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -17,6 +17,23 @@ def members_visible(*, user, action: str = VIEW) -> QuerySet[Member]:
     return Member.objects.restrict(user, action).select_related("branch", "party_group")
 
 
+# What one row of /api/v1/members/ shows, as columns (MemberSerializer.represent_row builds the row); the encrypted
+# 身份证号 is read only for a caller with the PII right.
+MEMBER_API_COLUMNS = (
+    "id", "name", "gender", "ethnicity", "birth_date", "phone", "id_number_masked", "education", "work_unit", "post",
+    "category", "status", "joined_on", "confirmed_on", "branch_id", "branch__code", "branch__name", "party_group_id",
+    "party_group__name", "is_active", "left_on", "left_reason", "updated_at",
+)
+
+
+def member_api_rows(qs: QuerySet[Member], *, pii: bool) -> QuerySet:
+    """The API list's rows as named tuples of exactly the columns it shows (the branch's and the 党小组's code and
+    name joined in the same query), not instances. `qs` is `members_visible` filtered; ordering and paging still
+    apply to the result. The rows carry `id` and `branch_id`, what the PII access log records."""
+    columns = (*MEMBER_API_COLUMNS, "id_number_encrypted") if pii else MEMBER_API_COLUMNS
+    return qs.values_list(*columns, named=True)
+
+
 def member_list(*, user, filters=None, request=None, action: str = VIEW) -> tuple[QuerySet[Member], MemberFilterSet]:
     qs = members_visible(user=user, action=action)
     filterset = MemberFilterSet(filters if filters is not None else {}, queryset=qs, request=request)

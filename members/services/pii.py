@@ -17,8 +17,8 @@ def pii_access_entries(*, user, action: str, members=(), detail: str = "",
     `member_ids` = who; `member` as well when one person was read), or one row without members (an export of a
     filtered list, described by `detail`). The log page scopes each row by its branch."""
     by_branch: dict[int, list[int]] = {}
-    for m in members:
-        by_branch.setdefault(m.branch_id, []).append(m.pk)
+    for m in members:   # Member instances, or the API list's value rows (named tuples with id and branch_id)
+        by_branch.setdefault(m.branch_id, []).append(m.id)
     if not by_branch:
         return [PiiAccess(user=user, action=action, detail=detail[:200], ip_address=ip_address)]
     return [PiiAccess(user=user, organization_id=branch_id, member_ids=ids, member_id=ids[0] if len(ids) == 1 else None,

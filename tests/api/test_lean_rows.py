@@ -64,7 +64,7 @@ def test_organization_rows_equal_generic_output(api, users, tree, rich, language
     assert got.keys() == expected.keys() and tree.a1g.pk in got
     assert any(row["warnings"] for row in got.values()) and got[tree.a1g.pk]["is_active"] is False
     for pk, row in got.items():
-        assert row == expected[pk]
+        assert list(row.items()) == list(expected[pk].items())   # values and field order
 
 
 @pytest.mark.parametrize("pii", [False, True])
@@ -78,7 +78,7 @@ def test_member_rows_equal_generic_output(api, tokens, tree, members, rich, pii)
     assert {row["pii_masked"] for row in got.values()} == {not pii}
     assert any(row["party_group"] is None for row in got.values())
     for pk, row in got.items():
-        assert row == expected[pk]
+        assert list(row.items()) == list(expected[pk].items())   # values and field order
 
 
 def test_activity_rows_equal_generic_output(api, users, tree, members, rich):
@@ -99,3 +99,69 @@ def test_activity_rows_equal_generic_output(api, users, tree, members, rich):
     generic = [dict(attendance.generic_representation(row)) for row in _attendance().filter(activity=rich)]
     assert detail["attendance"] == generic
     assert {r["is_guest"] for r in generic} == {True, False} and any(r["checked_in_at"] for r in generic)
+
+
+# --- The organization and member lists read value rows (ValueRowsListMixin), the detail pages instances ---------
+
+
+@pytest.mark.parametrize("who", ["staff_a", "secretary"])
+def test_scoped_list_rows_equal_detail_rows(api, users, tree, members, rich, who):
+    """A scoped person's list rows (value rows) are byte for byte the detail answers (model instances): same text,
+    same field order; only rows within the scope."""
+    user = getattr(users, who)
+    api.force_authenticate(user)
+    for url, drop in (("/api/v1/organizations/", "terms"), ("/api/v1/members/", None)):
+        since = {"updated_since": "2000-01-01T00:00:00Z"}   # dissolved organizations and former members too
+        rows = rows_by_id(api.get(url, since))
+        assert rows
+        for pk, row in rows.items():
+            detail = api.get(f"{url}{pk}/", since)
+            assert detail.status_code == 200
+            expected = {k: v for k, v in detail.json().items() if k != drop}
+            assert list(row.items()) == list(expected.items())
+    scope = {tree.ga.pk, tree.a1.pk, tree.a1g.pk, tree.a2.pk} if who == "staff_a" else {tree.a1.pk, tree.a1g.pk}
+    assert set(rows_by_id(api.get("/api/v1/organizations/", {"updated_since": "2000-01-01T00:00:00Z"}))) == scope
+    branches = {row["branch"] for row in rows_by_id(api.get("/api/v1/members/")).values()}
+    assert branches and branches <= scope
+
+
+@pytest.mark.parametrize("pii", [False, True])
+def test_agency_member_list_equals_its_detail_and_logs_the_page(api, tokens, tree, members, rich, pii):
+    """The agency token's list: masked without the PII grant, full with it — the same bytes as the detail answer
+    (model instance) — and with the grant one PII access row per branch on the page, naming the page's members."""
+    from members.models import PiiAccess
+
+    client = bearer(api, tokens.root if pii else tokens.gb)
+    response = client.get("/api/v1/members/")
+    listed = rows_by_id(response)
+    logged = {row.organization_id: sorted(row.member_ids) for row in PiiAccess.objects.filter(action="api")}
+    by_branch: dict[int, list[int]] = {}
+    for row in listed.values():
+        by_branch.setdefault(row["branch"], []).append(row["id"])
+    assert logged == ({b: sorted(ids) for b, ids in by_branch.items()} if pii else {})
+    for pk, row in listed.items():
+        assert list(row.items()) == list(client.get(f"/api/v1/members/{pk}/").json().items())
+    assert {row["pii_masked"] for row in listed.values()} == {not pii}
+    assert any("*" in row["phone"] for row in listed.values()) is (not pii)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/organizations/", "/api/v1/members/"])
+def test_lists_build_no_model_instances(api, users, tree, members, rich, url):
+    """The list pages read value rows: no Organization or Member instance is built for a page (the scope and the
+    filter's organization are resolved before; the page itself is values)."""
+    from django.db.models.signals import post_init
+
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender.__name__)
+
+    api.force_authenticate(users.superuser)
+    for model in (Organization, Member):
+        post_init.connect(count, sender=model)
+    try:
+        rows = rows_by_id(api.get(url))
+    finally:
+        for model in (Organization, Member):
+            post_init.disconnect(count, sender=model)
+    assert len(rows) >= 3 and built == []
