@@ -4,6 +4,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from branches.api_clients import api_client_create
 from tests.members.factories import MemberFactory
@@ -46,7 +47,8 @@ def test_agency_lands_on_its_api_page_with_nothing_it_cannot_open(tree, users):
     html = response.content.decode()
     assert "乙总支数据交换" in html and own.token_prefix in html and token not in html
     assert "甲总支客户端" not in html
-    assert own.expires_at.strftime("%Y-%m-%d") in html and "申请报告" in html
+    # The page shows the date in the portal's time zone (Asia/Shanghai): from 16:00 UTC on, that is the next day.
+    assert timezone.localtime(own.expires_at).strftime("%Y-%m-%d") in html and "申请报告" in html
     assert re.search(r'<td class="num">1</td>\s*<td class="num">1</td>', html)  # used once: last 30 days, in all
     assert 'class="sidebar"' not in html  # no menu of pages that answer 403
     links = set(re.findall(r'href="(/[^"]*)"', html)) - {"/static/"}
