@@ -57,7 +57,10 @@ class PrivateRedis:
 def broker():
     """Celery publishes to a private Redis that is down until the test starts it."""
     server = PrivateRedis()
-    old = app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager
+    # broker_write_url's own setting (None: it follows broker_url), not the property: read through the property
+    # and put back, it pinned writes to this process's Redis, and a later test's broker_url change (the embedded
+    # filesystem broker) was ignored by every publish.
+    old = app.conf.broker_url, app.conf.get("broker_write_url"), app.conf.task_always_eager
     app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = server.url, None, False
     yield server
     server.stop()
