@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Length, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -99,6 +100,12 @@ class Organization(MP_Node, TimestampedModel):
             # LIKE 'prefix%' on PostgreSQL needs pattern ops unless the collation is C.
             models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["kind", "dissolved_on"], name="org_kind_active"),
+            # A branch's 党小组 by the parent path (orglife.compliance._group_ids_under: "groups whose parent path
+            # is one of these"): without it every such lookup scans every group of the tree, even for one branch
+            # (a report's collect did three: 37 ms of its SQL at N=5,000, ten times that at N=50,000).
+            # 4 is steplen; the expression must read exactly as the query's for the planner to use it.
+            models.Index(Substr("path", 1, Length("path") - 4), condition=models.Q(kind="party_group"),
+                         name="org_group_parent_path"),
         ]
 
     def __str__(self):
