@@ -424,7 +424,13 @@ def render_document(document: Document, fmt: str, target, *, pictures: dict | No
     rendered = render_pdf_document(html)
     target.write_bytes(rendered.data)
     if pictures is not None:
-        pictures.update(figures_to_png(rendered, {f.number: f.svg for f in document.figures()}))
+        # The DOCX's charts, cut from this PDF, are a saving, not part of the PDF: if the cut fails, the PDF is still
+        # good and the DOCX draws its charts itself (render_docx rasterizes whatever `pictures` lacks).
+        try:
+            pictures.update(figures_to_png(rendered, {f.number: f.svg for f in document.figures()}))
+        except Exception:
+            logger.exception("charts for the DOCX not cut from the PDF of %s; the DOCX draws its own",
+                             document.title)
     return rendered.page_count
 
 

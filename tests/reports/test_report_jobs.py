@@ -165,6 +165,43 @@ def test_a_format_whose_shared_write_fails_is_queued_again_and_written_on_its_ow
     assert docx.attempts == 2 and len(calls) == 2
 
 
+def test_charts_not_cut_from_the_pdf_leave_the_pdf_done_and_the_docx_draws_its_own(
+        eager, tree, branch_data, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    """Cutting the DOCX's charts out of the PDF just written is a saving: a pdfium failure there (a corrupt page, a
+    library upgrade) must not fail the PDF, and the DOCX must still carry every chart."""
+    from docx import Document as WordDocument
+    from pypdfium2 import PdfiumError
+
+    from reports.rendering import pdf as pdf_rendering
+    from reports.tasks import run_report
+
+    pdf, docx = _queued_pdf_and_docx(tree, django_capture_on_commit_callbacks)
+
+    import pypdfium2
+
+    real_document, opened = pypdfium2.PdfDocument, []
+
+    def pdfium_fails_once(*args, **kwargs):  # the cut from the PDF fails; the DOCX's own chart pass works
+        opened.append(args)
+        if len(opened) == 1:
+            raise PdfiumError("Failed to load document (PDFium: Data format error).")
+        return real_document(*args, **kwargs)
+
+    monkeypatch.setattr(pypdfium2, "PdfDocument", pdfium_fails_once)
+    chart_passes = []
+    real_pass = pdf_rendering.svgs_to_png
+    monkeypatch.setattr(pdf_rendering, "svgs_to_png", lambda svgs, **kw: chart_passes.append(svgs) or real_pass(svgs, **kw))
+    run_report.delay(pdf.pk)
+    pdf.refresh_from_db()
+    docx.refresh_from_db()
+    assert (pdf.status, docx.status) == (JobStatus.DONE, JobStatus.DONE), (pdf.error, docx.error)
+    assert pdf.attempts == docx.attempts == 1
+    figures = len(chart_passes[0]) if chart_passes else 0
+    assert figures > 0  # the DOCX drew its charts itself, in one pass
+    assert len(WordDocument(docx.file.path).inline_shapes) == figures
+    assert "charts for the DOCX not cut from the PDF" in caplog.text
+
+
 def test_committee_reports_are_not_claimed_with_another_format(tree, committee_tree,
                                                                django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
