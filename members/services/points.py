@@ -326,6 +326,8 @@ def points_branch_totals_refresh(*, branch_ids, years) -> None:
     branch_ids, years = sorted(set(branch_ids)), sorted(set(years))
     if not branch_ids or not years:
         return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("points_branch_totals_refresh() must run inside the writing transaction")
     PointsBranchTotal.objects.bulk_create([PointsBranchTotal(organization_id=b, year=y) for b in branch_ids
                                            for y in years], ignore_conflicts=True)
     list(PointsBranchTotal.objects.select_for_update().filter(organization_id__in=branch_ids, year__in=years)
