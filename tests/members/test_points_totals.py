@@ -135,3 +135,27 @@ def test_the_rebuild_counts_the_records_once_whatever_the_number_of_members(tree
     assert attendance_reads(batch_size=2) == attendance_reads(batch_size=1000) > 0
     assert points.points_totals_differences(year=2025, batch_size=2) == []
     assert points.points_branch_totals_differences(year=2025) == []
+
+
+def test_branch_figures_follow_the_admins_edits(rf, tree, users):
+    """The Django admin edits a member without the registry services: the figures follow its saves and deletes."""
+    from types import SimpleNamespace
+
+    from django.contrib import admin
+
+    from members.models import Member
+
+    a, b = MemberFactory(branch=tree.a1, name="甲"), MemberFactory(branch=tree.a1, name="乙")
+    points.points_totals_refresh(member_ids=[a.pk, b.pk], year=2025)
+    model_admin, request = admin.site._registry[Member], rf.post("/")
+    request.user = users.superuser
+    a.branch = tree.a2
+    model_admin.save_model(request, a, SimpleNamespace(changed_data=["branch"]), change=True)
+    assert branch_figure(tree.a1)[0] == 1 and branch_figure(tree.a2)[0] == 1
+    b.is_active = False
+    model_admin.save_model(request, b, SimpleNamespace(changed_data=["is_active"]), change=True)
+    assert branch_figure(tree.a1) is None
+    Member.objects.filter(pk=a.pk).update(is_active=True)
+    model_admin.delete_queryset(request, Member.objects.filter(pk=a.pk))
+    assert branch_figure(tree.a2) is None
+    assert points.points_branch_totals_differences(year=2025) == []
