@@ -152,9 +152,10 @@ def member_move(*, member: Member, to_branch: Organization, on: date, by=None, n
     member.joined_branch_on = on
     member._history_user = by
     member.save(update_fields=["branch", "party_group", "joined_branch_on", "updated_at"])
-    points_totals_refresh(member_ids=[member.pk], year=on.year)  # the new branch may score by another scheme
-    # the ranking's branch figures: the member's totals of every year leave one branch for the other
+    # the ranking's branch figures: the member's totals of every year leave one branch for the other (first, so both
+    # branches' rows are locked in key order: two opposite moves queue instead of deadlocking)
     points_branch_totals_follow(member_ids=[member.pk], branch_ids=[from_branch_id, to_branch.pk])
+    points_totals_refresh(member_ids=[member.pk], year=on.year)  # the new branch may score by another scheme
     return move
 
 
