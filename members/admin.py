@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Member, MembershipMove, PiiAccess
+from .models import Member, MembershipMove, PiiAccess, PointsTotal
+from .services.points import points_branch_totals_follow, points_branch_totals_refresh
 
 
 @admin.register(Member)
@@ -11,6 +13,27 @@ class MemberAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "phone")
     raw_id_fields = ("branch", "party_group", "user")
     readonly_fields = ("id_number_masked",)
+
+    # An edit here bypasses the registry services: the points ranking's branch figures follow it the same way
+    # (the admin saves in a transaction).
+    def save_model(self, request, obj, form, change):
+        before = Member.objects.filter(pk=obj.pk).values_list("branch_id", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        if change and {"branch", "is_active"} & set(form.changed_data):
+            points_branch_totals_follow(member_ids=[obj.pk], branch_ids={before, obj.branch_id} - {None})
+
+    def delete_model(self, request, obj):
+        years = set(PointsTotal.objects.filter(member=obj).values_list("year", flat=True))
+        branch_id = obj.branch_id
+        super().delete_model(request, obj)
+        points_branch_totals_refresh(branch_ids=[branch_id], years=years)
+
+    @transaction.atomic        # the changelist's delete action runs outside the admin's transactions
+    def delete_queryset(self, request, queryset):
+        branch_ids = set(queryset.values_list("branch_id", flat=True))
+        years = set(PointsTotal.objects.filter(member__in=queryset).values_list("year", flat=True))
+        super().delete_queryset(request, queryset)
+        points_branch_totals_refresh(branch_ids=branch_ids, years=years)
 
 
 @admin.register(MembershipMove)

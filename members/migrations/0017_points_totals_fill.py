@@ -5,20 +5,16 @@ Uses the points service, i.e. the current code and the providers other apps regi
 must run after every migration of the tables those providers read — members' own and orglife's records — which is
 what the dependencies say. A later migration that changes those tables must come before a fill like this one
 (upgrading a database from the pre-orglife layout with the demo loaded is how this was found: the portal's
-`migrate` from 212c1d4). `manage.py points_totals --repair` does the same at any time."""
-from datetime import date
+`migrate` from 212c1d4). `manage.py points_totals --repair` does the same at any time.
 
+Now empty: the fill moved to 0019, after 0018 creates the branch figures (PointsBranchTotal) that the same
+rebuild writes (the current code, run here, would find no table yet). A database that ran it keeps its totals and
+0019 recounts them."""
 from django.db import migrations
 
 
 def fill(apps, schema_editor):
-    from members.models import Member
-    from members.services.points import points_totals_rebuild
-
-    if not Member.objects.exists():
-        return
-    for year in (date.today().year - 1, date.today().year):
-        points_totals_rebuild(year=year)
+    pass
 
 
 class Migration(migrations.Migration):

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.scoping import RestrictedQuerySet
 from portal.tracking import TrackedModel
 
-__all__ = ["PointsDirection", "PointsScheme", "PointsItem", "EntryStatus", "PointsEntryQuerySet", "PointsEntry", "PointsTotal"]
+__all__ = ["PointsDirection", "PointsScheme", "PointsItem", "EntryStatus", "PointsEntryQuerySet", "PointsEntry", "PointsTotal",
+           "PointsBranchTotal"]
 
 
 # ============================================================================================
@@ -119,3 +120,27 @@ class PointsTotal(models.Model):
 
     def __str__(self):
         return f"{self.member_id} {self.year}: {self.total}"
+
+
+class PointsBranchTotal(models.Model):
+    """A 党支部's 党员积分 of a year: how many of its active members have a stored total (PointsTotal) and their sum.
+    Kept in the transaction of every write that changes a total, a member's branch or whether a member is active
+    (services/points.py `points_branch_totals_follow`), so the branch ranking reads one row per branch instead of
+    every member of the scope. `manage.py points_totals` compares it with a recount of the stored totals."""
+
+    organization = models.ForeignKey("branches.Organization", on_delete=models.CASCADE,
+                                     related_name="points_branch_totals", verbose_name=_("党支部"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    members = models.PositiveIntegerField(_("计分党员数"), default=0)
+    total = models.DecimalField(_("总分合计"), max_digits=12, decimal_places=1, default=Decimal("0"))
+    # total / members, stored so the ranking orders by a column; None when no member counts (ranked last)
+    average = models.DecimalField(_("平均分"), max_digits=10, decimal_places=4, null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("党支部年度积分")
+        verbose_name_plural = _("党支部年度积分")
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="members_points_branch_once")]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.year}: {self.average}"

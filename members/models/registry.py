@@ -8,6 +8,8 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import ExtractMonth
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -151,6 +153,13 @@ class Member(TimestampedModel):
             # the default (branch, name, id) and by name.
             models.Index(fields=["branch", "name", "id"], name="member_list_order"),
             models.Index(fields=["name", "id"], name="member_name_order"),
+            # 政治生日: the month's active members of a scope counted from an index-only scan of that month's entries
+            # (the page read every member row to count them: 100 ms at N=5,000, 456 ms at N=50,000).
+            models.Index(ExtractMonth("joined_on"), F("branch"), F("joined_on"), condition=models.Q(is_active=True),
+                         name="member_birthday_month"),
+            # 流动党员 on the transfers page: the few active members away, in list order, without reading the others.
+            models.Index(fields=["branch", "name", "id"], name="member_mobile",
+                         condition=models.Q(is_active=True) & ~models.Q(mobile_location="")),
         ]
 
     def __str__(self):

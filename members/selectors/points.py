@@ -1,7 +1,9 @@
-"""Reads of 党员积分 from the stored yearly totals (PointsTotal): ranking and paging are ORDER BY on a column."""
+"""Reads of 党员积分 from the stored yearly totals (PointsTotal, PointsBranchTotal): ranking and paging are ORDER BY
+on a column."""
 from __future__ import annotations
 
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from branches.models import Organization
 from portal.scoping import VIEW
@@ -15,12 +17,12 @@ def points_branches(*, user) -> QuerySet[Organization]:
 
 
 def points_branch_ranking(*, user, year: int) -> QuerySet[Organization]:
-    """The 党支部 of the scope, best average first: each with `avg` (stored totals of its active members) and `n`
-    (members counted). One query per page of it."""
-    totals = Q(members__is_active=True, members__points_totals__year=year)
-    return (points_branches(user=user)
-            .annotate(avg=Avg("members__points_totals__total", filter=totals),
-                      n=Count("members__points_totals", filter=totals))
+    """The 党支部 of the scope, best average first: each with `avg` (of its active members' stored totals) and `n`
+    (members counted), read from the branch's stored figures of the year (PointsBranchTotal): one row per branch,
+    not every member of the scope. One query per page of it."""
+    stored = FilteredRelation("points_branch_totals", condition=Q(points_branch_totals__year=year))
+    return (points_branches(user=user).annotate(stored=stored)
+            .annotate(avg=F("stored__average"), n=Coalesce(F("stored__members"), 0))
             .order_by(F("avg").desc(nulls_last=True), "path"))
 
 

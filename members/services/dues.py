@@ -326,9 +326,14 @@ def on_time_counts(*, member_ids=None, branch_ids=None, start: date, end: date) 
     """Per member (or per branch when branch_ids given): (records due, records paid by the month's end)."""
     key = "branch_id" if branch_ids is not None else "member_id"
     qs = DuesRecord.objects.filter(month__gte=month_start(start), month__lte=month_start(end))
-    qs = qs.filter(branch_id__in=branch_ids) if branch_ids is not None else qs.filter(member_id__in=member_ids)
+    if branch_ids is not None:
+        qs = qs.filter(branch_id__in=branch_ids)
+    elif member_ids is not None:     # neither: every member (the points rebuild's one pass over the year)
+        qs = qs.filter(member_id__in=member_ids)
     result: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for k, month, paid_on in qs.values_list(key, "month", "paid_on"):
+    rows = qs.order_by().values_list(key, "month", "paid_on")
+    every = member_ids is None and branch_ids is None
+    for k, month, paid_on in rows.iterator(chunk_size=20000) if every else rows:
         result[k][0] += 1
         if paid_on and paid_on <= month + relativedelta(months=1) - relativedelta(days=1):
             result[k][1] += 1

@@ -15,7 +15,7 @@ from portal.scoping import VIEW
 from ..models import Member, MembershipMove, MemberStatus, MoveKind, PiiAccess
 from ..validators import normalize_id_number, validate_id_number
 from .pii import pii_access_entries, pii_access_log
-from .points import points_totals_refresh
+from .points import points_branch_totals_follow, points_totals_refresh
 from .rules import setting_months
 
 DUPLICATE_ID_ERROR = _("身份证号与在册党员 {name}（{branch}）重复。")
@@ -146,11 +146,15 @@ def member_move(*, member: Member, to_branch: Organization, on: date, by=None, n
         member=member, kind=kind, from_organization=member.branch, to_organization=to_branch,
         occurred_on=on, note=note, recorded_by=by,
     )
+    from_branch_id = member.branch_id
     member.branch = to_branch
     member.party_group = None
     member.joined_branch_on = on
     member._history_user = by
     member.save(update_fields=["branch", "party_group", "joined_branch_on", "updated_at"])
+    # the ranking's branch figures: the member's totals of every year leave one branch for the other (first, so both
+    # branches' rows are locked in key order: two opposite moves queue instead of deadlocking)
+    points_branch_totals_follow(member_ids=[member.pk], branch_ids=[from_branch_id, to_branch.pk])
     points_totals_refresh(member_ids=[member.pk], year=on.year)  # the new branch may score by another scheme
     return move
 
@@ -170,6 +174,7 @@ def member_deactivate(
     member.left_reason = reason
     member._history_user = by
     member.save(update_fields=["is_active", "left_on", "left_reason", "updated_at"])
+    points_branch_totals_follow(member_ids=[member.pk], branch_ids=[member.branch_id])  # no longer counted
     MembershipMove.objects.create(
         member=member, kind=kind, from_organization=member.branch, occurred_on=on, note=reason,
         counterpart=counterpart, letter_no=letter_no, recorded_by=by,
@@ -189,6 +194,7 @@ def member_restore(*, member: Member, on: date, reason: str, by=None) -> Member:
     member.left_reason = ""
     member._history_user = by
     member.save(update_fields=["is_active", "left_on", "left_reason", "updated_at"])
+    points_branch_totals_follow(member_ids=[member.pk], branch_ids=[member.branch_id])  # counted again
     MembershipMove.objects.create(
         member=member, kind=MoveKind.RESTORED, to_organization=member.branch, occurred_on=on, note=reason,
         recorded_by=by,

@@ -48,6 +48,9 @@ def test_stored_totals_follow_every_orglife_write(tree, users):
                     by=users.secretary)
     assert stored(a, 2025) == counted(a, 2025) and stored(b, 2025) == counted(b, 2025)
     assert not points.points_totals_differences(year=2025) and not points.points_totals_differences(year=2024)
+    # and the branch figures the ranking reads
+    assert not points.points_branch_totals_differences(year=2025)
+    assert not points.points_branch_totals_differences(year=2024)
 
 
 def test_saving_and_submitting_a_record_recounts_its_roll_once(tree, users, monkeypatch):

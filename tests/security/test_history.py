@@ -14,6 +14,7 @@ NO_HISTORY = {
     "evaluations.AutomaticValue": "derived from records, recomputed on refresh",
     "orglife.ActivityCount": "derived: counts of the records (which keep history), rebuilt by activity_counts",
     "members.PointsTotal": "derived: yearly 积分 recounted from the records (which keep history), points_totals --repair",
+    "members.PointsBranchTotal": "derived: each branch's sum of the stored yearly 积分 totals, points_totals --repair",
     "orglife.ComplianceWindow": "derived: the compliance engine's stored window results, recomputed from the records "
                                 "(which keep history), compliance_results --repair",
     "orglife.ComplianceYear": "derived: which years' compliance results are stored, compliance_results --rebuild",
