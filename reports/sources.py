@@ -61,16 +61,20 @@ def has_practice() -> bool:
 # --- organizational life (orglife.compliance) --------------------------------------------------------------
 
 
-def org_life_rates(*, branch_ids: list[int], period: ReportPeriod, today: date | None = None) -> dict[int, dict] | None:
+def org_life_rates(*, branch_ids: list[int], period: ReportPeriod, today: date | None = None,
+                   compliance_rows: list | None = None) -> dict[int, dict] | None:
     """{branch id: {"completion", "attendance", "talks"}} as fractions 0..1 (completion None when nothing was
-    required), as orglife/figures.py defines them: the same numbers as the compliance page and API."""
+    required), as orglife/figures.py defines them: the same numbers as the compliance page and API.
+    `compliance_rows`: the branches' compliance_table rows for this period and day, when the caller has them."""
     compliance = orglife_compliance
     if compliance is None:
         return None
 
     today = today or date.today()
-    rows = {r.organization_id: r for r in compliance.compliance_table(
-        organizations_qs=Organization.objects.filter(pk__in=branch_ids), period=period.key, today=today)}
+    if compliance_rows is None:
+        compliance_rows = compliance.compliance_table(
+            organizations_qs=Organization.objects.filter(pk__in=branch_ids), period=period.key, today=today)
+    rows = {r.organization_id: r for r in compliance_rows}
     attendance = compliance.attendance_rates(branch_ids=branch_ids, start=period.start, end=period.end, empty=None)
     end = min(period.end, today)
     talks = compliance.talk_counts(branch_ids=branch_ids, year=period.year, end=end)
@@ -79,8 +83,19 @@ def org_life_rates(*, branch_ids: list[int], period: ReportPeriod, today: date |
                  "talked": talks.get(pk, (0, 0))[0], "talk_base": talks.get(pk, (0, 0))[1]} for pk in branch_ids}
 
 
-def org_life_table(*, branch, period: ReportPeriod, today: date | None = None) -> dict | None:
+def branch_compliance_rows(*, branch, period: ReportPeriod, today: date) -> list | None:
+    """The branch's compliance_table rows (its groups folded in) for the period as of `today`: what org_life_table
+    and org_life_rates both read, computed once for a branch report."""
+    if orglife_compliance is None:
+        return None
+    return orglife_compliance.compliance_table(organizations_qs=Organization.objects.filter(pk=branch.pk),
+                                               period=period.key, today=today)
+
+
+def org_life_table(*, branch, period: ReportPeriod, today: date | None = None,
+                   compliance_rows: list | None = None) -> dict | None:
     """Per activity type held / required over the period (the compliance page's row), plus the same by month.
+    `compliance_rows`: the branch's compliance_table rows for this period and day, when the caller has them.
 
     `required`, `held` (credited) and `rate` are the 完成率's figures (三会一课 + 主题党日, orglife/figures.py);
     the monthly chart books each meeting window in the month it ends and leaves out per-member requirements
@@ -89,8 +104,8 @@ def org_life_table(*, branch, period: ReportPeriod, today: date | None = None) -
     if compliance is None:
         return None
 
-    rows = compliance.compliance_table(organizations_qs=Organization.objects.filter(pk=branch.pk), period=period.key,
-                                       today=today or date.today())
+    rows = compliance_rows if compliance_rows is not None else compliance.compliance_table(
+        organizations_qs=Organization.objects.filter(pk=branch.pk), period=period.key, today=today or date.today())
     if not rows:
         return {"types": [], "months": [], "required": 0, "held": 0, "rate": None}
     row = rows[0]

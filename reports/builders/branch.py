@@ -274,8 +274,9 @@ def _life_summary(doc: Document, life: dict | None) -> None:
 def _load(ctx: BuildContext) -> dict:
     """What every branch report reads, as of the period's end: the same sources as the figure definitions."""
     org, period = ctx.org, ctx.period
-    life = sources.org_life_table(branch=org, period=period, today=ctx.today)
-    rates_all = sources.org_life_rates(branch_ids=[org.pk], period=period, today=ctx.today)
+    rows = sources.branch_compliance_rows(branch=org, period=period, today=ctx.today)
+    life = sources.org_life_table(branch=org, period=period, today=ctx.today, compliance_rows=rows)
+    rates_all = sources.org_life_rates(branch_ids=[org.pk], period=period, today=ctx.today, compliance_rows=rows)
     return {
         "life": life,
         "rates": rates_all.get(org.pk) if rates_all else None,
