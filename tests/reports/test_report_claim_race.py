@@ -12,21 +12,17 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.db.models.query import QuerySet
 
 from reports import services
 from reports.models import JobStatus, ReportJob
+from tests.databases import postgresql_only
 
 TRIALS = 8
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), postgresql_only("concurrent claims")]
 
-
-@pytest.fixture(autouse=True)
-def _postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent claims need PostgreSQL: set DATABASE_URL")
 
 
 def _requeue(*jobs) -> None:

@@ -11,7 +11,7 @@ import threading
 from datetime import date
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -20,19 +20,15 @@ from branches.models import Organization
 from orglife import services as activity_services
 from orglife.models import Activity, ActivityStatus, ActivityType
 from portal import concurrency
+from tests.databases import postgresql_only
 from tests.orglife.activity_factories import log
 
 from .helpers import form_values
 
 TRIALS = 8
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), postgresql_only("row locks")]
 
-
-@pytest.fixture(autouse=True)
-def _postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL: set DATABASE_URL")
 
 
 def race(monkeypatch, module, name: str, posts: list[tuple[Client, str, dict]]):
