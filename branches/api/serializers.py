@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.api import ChoiceDisplayField, ChoiceLabels, LeanRepresentationMixin, api_date, api_datetime
+from portal.api import ChoiceDisplayField, ChoiceLabels, LeanRepresentationMixin, api_date
 
 from ..models import CommitteeSeat, CommitteeTerm, Locality, Organization, OrganizationKind, SeatRole
 from ..selectors import structure_warnings, structure_warnings_of
@@ -48,20 +48,12 @@ class OrganizationSerializer(LeanRepresentationMixin, serializers.ModelSerialize
         return [{"code": w.code, "message": w.message, "level": w.level} for w in structure_warnings(org)]
 
     def represent(self, org) -> dict:
-        return {
-            "id": org.pk, "code": org.code, "name": org.name, "short_name": org.short_name, "kind": org.kind,
-            "kind_display": self.choice_label(KIND_LABELS, org.kind), "parent": org.parent_id, "parent_code": org.parent_code,
-            "path": org.path, "depth": org.depth, "established_on": api_date(org.established_on),
-            "dissolved_on": api_date(org.dissolved_on), "dissolution_reason": org.dissolution_reason,
-            "is_active": org.dissolved_on is None, "units": org.units, "locality": org.locality,
-            "locality_display": self.choice_label(LOCALITY_LABELS, org.locality), "term_years": org.term_years,
-            "member_count": org.member_count, "full_member_count": org.full_member_count,
-            "seat_count": org.seat_count, "term_ends_on": api_date(org.term_ends_on),
-            "warnings": self.get_warnings(org), "updated_at": api_datetime(org.updated_at),
-        }
+        # An annotated instance has every name a value row has: one mapping for detail pages and lists.
+        return self.represent_row(org)
 
     def represent_row(self, r) -> dict:
-        """`represent` from a value row of `branches.selectors.organization_api_rows` (same keys, same order)."""
+        """The JSON of a value row of `branches.selectors.organization_api_rows`, or of an instance annotated by
+        `with_structure` (the same names)."""
         dissolved_on = r.dissolved_on
         is_active = dissolved_on is None
         warnings = structure_warnings_of(kind=r.kind, is_active=is_active, full=r.full_member_count,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from portal import crypto
-from portal.api import ChoiceDisplayField, ChoiceLabels, LeanRepresentationMixin, api_date, api_datetime
+from portal.api import ChoiceDisplayField, ChoiceLabels, LeanRepresentationMixin, api_date
 
 from ..models import Education, Gender, Member, MemberCategory, MemberStatus, whole_years
 from ..validators import mask_phone
@@ -13,6 +13,22 @@ GENDER_LABELS = ChoiceLabels(Gender.choices)
 EDUCATION_LABELS = ChoiceLabels(Education.choices)
 CATEGORY_LABELS = ChoiceLabels(MemberCategory.choices)
 STATUS_LABELS = ChoiceLabels(MemberStatus.choices)
+
+
+class InstanceRow:
+    """A member instance read by a value row's names: `branch__code` follows the relation (None past a missing one)."""
+    __slots__ = ("_instance",)
+
+    def __init__(self, instance):
+        self._instance = instance
+
+    def __getattr__(self, name):
+        value = self._instance
+        for part in name.split("__"):
+            if value is None:
+                return None
+            value = getattr(value, part)
+        return value
 
 
 class MemberSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
@@ -52,25 +68,11 @@ class MemberSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
         return not self._pii()
 
     def represent(self, m) -> dict:
-        pii = self._pii()
-        branch, group = m.branch, m.party_group
-        return {
-            "id": m.pk, "name": m.name, "gender": m.gender, "gender_display": self.choice_label(GENDER_LABELS, m.gender),
-            "ethnicity": m.ethnicity, "birth_date": api_date(m.birth_date),
-            "phone": m.phone if pii else mask_phone(m.phone),
-            "id_number": m.get_id_number() if pii else m.id_number_masked, "education": m.education,
-            "education_display": self.choice_label(EDUCATION_LABELS, m.education), "work_unit": m.work_unit, "post": m.post,
-            "category": m.category, "category_display": self.choice_label(CATEGORY_LABELS, m.category), "status": m.status,
-            "status_display": self.choice_label(STATUS_LABELS, m.status), "joined_on": api_date(m.joined_on),
-            "confirmed_on": api_date(m.confirmed_on), "party_age": m.party_age, "branch": m.branch_id,
-            "branch_code": branch.code, "branch_name": branch.name, "party_group": m.party_group_id,
-            "party_group_name": group.name if group is not None else None, "is_active": m.is_active,
-            "left_on": api_date(m.left_on), "left_reason": m.left_reason, "pii_masked": not pii,
-            "updated_at": api_datetime(m.updated_at),
-        }
+        return self.represent_row(InstanceRow(m))
 
     def represent_row(self, r) -> dict:
-        """`represent` from a value row of `members.selectors.registry.member_api_rows` (same keys, same order)."""
+        """The JSON of a value row of `members.selectors.registry.member_api_rows`; a detail page's instance comes
+        through `InstanceRow` (one mapping for both)."""
         pii = self._pii()
         today = self.today()
         confirmed_on = r.confirmed_on
