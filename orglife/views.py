@@ -160,7 +160,7 @@ class ActivityFormView(PortalPageMixin, SingleSubmitMixin, ServiceFormView):
             return activity.organization, activity.activity_type
         orgs = sel.loggable_organizations(user=request.user)
         org = orgs.filter(pk=data.get("organization") or 0).first() if data.get("organization") else None
-        if org is None and orgs.count() >= 1:
+        if org is None:  # the first in tree order (an index read; no count of every organization in scope)
             org = orgs.first()
         atype = ActivityType.objects.filter(pk=data.get("activity_type") or 0, is_active=True).first() \
             if str(data.get("activity_type") or "").isdigit() else None
