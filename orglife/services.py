@@ -167,7 +167,7 @@ def activity_create(*, organization: Organization, activity_type: ActivityType, 
                         checkin_code=_new_code(), **fields)
     activity.full_clean(exclude=["checkin_code"])
     activity._history_user = by
-    with follow(activity):
+    with follow(activity):  # the roster too: a record created submitted counts its attendance
         for _attempt in range(5):
             try:
                 with transaction.atomic():
@@ -175,12 +175,12 @@ def activity_create(*, organization: Organization, activity_type: ActivityType, 
                 break
             except IntegrityError:  # code collision: draw again
                 activity.checkin_code = _new_code()
+        if fill_roster and activity_type.takes_attendance:
+            Attendance.objects.bulk_create(
+                Attendance(activity=activity, member=m, status=AttendanceStatus.PRESENT)
+                for m in expected_members(organization=organization, on=held_on, activity_type=activity_type)
+            )
     _set_cadres(activity, leading_cadres)
-    if fill_roster and activity_type.takes_attendance:
-        Attendance.objects.bulk_create(
-            Attendance(activity=activity, member=m, status=AttendanceStatus.PRESENT)
-            for m in expected_members(organization=organization, on=held_on, activity_type=activity_type)
-        )
     return activity
 
 
@@ -209,6 +209,16 @@ def attendance_set(*, activity: Activity, marks: dict[int, tuple[str, str]], gue
     """marks: {member id: (status, leave reason)} for members on the roster; guests: names of 列席 people.
     True when anything changed (activity_save recounts 积分 itself, once: refresh_points=False)."""
     check_not_locked(organization=activity.organization, on=activity.held_on)
+    with follow(activity):  # a submitted record's attendance is in the stored attendance counts
+        changed = _attendance_write(activity, marks, guests, by)
+    if changed:
+        _touch(activity)
+        if refresh_points:
+            _points_changed(activity)
+    return changed
+
+
+def _attendance_write(activity: Activity, marks, guests, by) -> bool:
     existing = {a.member_id: a for a in activity.attendances.filter(member__isnull=False)}
     changed = False
     allowed = set(existing) | set(expected_members(organization=activity.organization, on=activity.held_on,
@@ -239,10 +249,6 @@ def attendance_set(*, activity: Activity, marks: dict[int, tuple[str, str]], gue
             if name not in wanted:
                 row.delete()
                 changed = True
-    if changed:
-        _touch(activity)
-        if refresh_points:
-            _points_changed(activity)
     return changed
 
 
@@ -540,7 +546,8 @@ def checkin(*, code: str, user, now: datetime | None = None) -> Attendance:
         row = Attendance(activity=activity, member=member)
     row.status, row.leave_reason, row.checked_in_at = AttendanceStatus.PRESENT, "", now
     row._history_user = user
-    row.save()
+    with follow(activity):  # the stored attendance counts follow the mark
+        row.save()
     _touch(activity)
     points_totals_refresh(member_ids=[member.pk], year=activity.held_on.year)
     return row

@@ -74,3 +74,20 @@ def test_the_study_form_asks_whether_there_is_a_member_without_reading_every_mem
     postgres_only()
     MemberFactory.create_batch(5, branch=tree.b1)
     assert page_whole_reads(client, getattr(users, who), "/practice/study/new/") == []
+
+
+@pytest.mark.parametrize("who", ["secretary", "staff", "reviewer"])
+def test_the_attendance_page_reads_the_stored_counts_and_the_pages_members_only(client, users, tree, members, who):
+    """出席统计's totals and trend come from the stored subtree counts of the scope's roots, the lowest rates from the
+    page's branches' members: no query reads the attendance, member or organization table whole. Counted from the
+    attendance rows, a 党委's year cost 13 s of SQL at N=5,000 and a secretary's 4.8 s (a whole-table hash)."""
+    from orglife.models import AttendanceStatus
+    from tests.orglife.activity_factories import attend, log
+
+    postgres_only()
+    for branch in (tree.a1, tree.a2, tree.b1):
+        meeting = log(branch, "theme_day", date(2025, 9, 10))
+        for i, person in enumerate(MemberFactory.create_batch(4, branch=branch)):
+            attend(meeting, person, AttendanceStatus.PRESENT if i else AttendanceStatus.ABSENT)
+    tables = ("orglife_attendance", "members_member", "branches_organization", "orglife_activity")
+    assert page_whole_reads(client, getattr(users, who), "/org/life/attendance/?period=2025", tables) == []
