@@ -17,6 +17,8 @@ How it stays right:
   `UPDATE … SET expected = expected + n`, so concurrent records of the same month add atomically);
 - a decrement that finds a row already too small recounts that row from the records and logs an error;
 - an activity type's "takes attendance" changes every record of the type: the table is rebuilt (`rebuild`);
+- not followed: an organization whose kind changes between a branch kind (or 党小组) and another (its records
+  start or stop counting); the nightly check finds and repairs those rows;
 - bulk loads (seed_scale) call `rebuild()`; `manage.py activity_counts` (check / --repair / --rebuild) and the
   nightly check task compare the table with the records (`differences`).
 Cost of a write: two small aggregates of the record's attendance and ≤ 10 single-row updates. The rows of the top
