@@ -39,6 +39,10 @@ class ActivityAdmin(SimpleHistoryAdmin):
         with transaction.atomic(), counts.follow(obj):
             super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):  # the attendance inline: the attendance counts follow
+        with transaction.atomic(), counts.follow(form.instance):
+            super().save_related(request, form, formsets, change)
+
     def delete_model(self, request, obj):
         with transaction.atomic(), counts.follow(obj):
             super().delete_model(request, obj)

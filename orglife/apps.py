@@ -11,7 +11,7 @@ class OrglifeConfig(AppConfig):
         from branches.permissions import has_page_access, is_staff, user_roles
         from portal import extensions, navigation
 
-        from . import figures, panels, points, results  # noqa: F401  (figures, points: register their definitions, providers)
+        from . import attendance_counts, figures, panels, points, results  # noqa: F401  (figures, points: register their definitions, providers)
 
         def secretary(u):
             return u.is_authenticated and (u.is_superuser or "secretary" in user_roles(u))
@@ -34,5 +34,6 @@ class OrglifeConfig(AppConfig):
         navigation.register("life-periods", _("期间关账"), "orglife:periods", order=86, section=_("系统管理"), icon="shield",
                             visible=is_staff)
         results.connect()  # the stored compliance results follow the saves of members, seats, organizations, rules
+        attendance_counts.connect()  # the stored attendance counts follow a type's "takes attendance"
         extensions.register_home_panel(panels.home_panel, order=10)
         extensions.register_organization_panel(panels.organization_panel, order=10)

@@ -916,20 +916,6 @@ def attendance_rates(*, branch_ids: Iterable[int], start: date, end: date,
             for pk, (t, p, _) in attendance_totals(branch_ids=branch_ids, start=start, end=end).items()}
 
 
-def attendance_summary(*, branches_qs: QuerySet[Organization], start: date, end: date) -> dict:
-    """The counts of `attendance_totals` summed over every branch of `branches_qs` (their groups included), as one
-    SQL aggregate: {"expected", "present", "records", "rate"} (rate None without records). The database adds the
-    rows up, so a whole province costs one query and no Python per branch."""
-    branches_qs = branches_qs.filter(kind__in=BRANCH_KINDS)
-    orgs = Organization.objects.filter(Q(pk__in=branches_qs.order_by().values("pk"))
-                                       | Q(pk__in=_group_ids_under(branches_qs.order_by().values("path"))))
-    agg = (counted_attendance(start=start, end=end, organization_ids=orgs.values("pk")).order_by()
-           .aggregate(expected=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)),
-                      records=Count("activity_id", distinct=True)))
-    agg["rate"] = agg["present"] / agg["expected"] if agg["expected"] else None
-    return agg
-
-
 def talk_coverage(*, branch_ids: Iterable[int], year: int, end: date | None = None) -> dict[int, float | None]:
     """Members with at least one 谈心谈话 in `year` / members, per branch. Without `end`: today's active members
     over the whole year (0.0 with no members; the evaluation metric). With `end`: the members on the registry on

@@ -32,7 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractYear
 
-from . import results
+from . import attendance_counts, results
 from .models import MONTH_FIELDS, Activity, ActivityCount, ActivityStatus
 
 logger = logging.getLogger(__name__)
@@ -62,14 +62,17 @@ def _stored_key(pk: int | None, *, lock: bool) -> Key | None:
 def follow(activity: Activity):
     """Around a service's write of `activity` (inside its transaction): the counts follow the stored record.
 
-    Works for a create (no pk yet), any update (date, type, organization, status, voiding) and a delete.
+    Works for a create (no pk yet), any update (date, type, organization, status, voiding, attendance) and a delete.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("activity_counts.follow() must run inside the writing transaction")
     before = _stored_key(activity.pk, lock=True)
     pk = activity.pk
+    attendance_before = attendance_counts.contribution(pk)
     yield
     after = _stored_key(activity.pk or pk, lock=False)
+    # the attendance page's stored counts (orglife.attendance_counts) follow the record and its attendance rows
+    attendance_counts.move(attendance_before, attendance_counts.contribution(activity.pk or pk))
     if before != after:
         # In key order: two writers moving counts between the same two months lock the rows in the same order.
         for key, delta in sorted([(k, d) for k, d in ((before, -1), (after, 1)) if k is not None]):

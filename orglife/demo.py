@@ -10,6 +10,7 @@ import random
 from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from branches.models import BRANCH_KINDS, Organization, OrganizationKind
 from members.models import Member
 from portal.demo_calendar import in_time
 
-from . import results
+from . import attendance_counts, results
 from .compliance import Period
 from .models import Activity, ActivityStatus, ActivityType, Attendance, AttendanceStatus, LeaveReason, RulePer, Talk
 from .services import CHECKIN_ALPHABET
@@ -162,6 +163,9 @@ def seed_activities(*, stdout=None) -> None:
             status, reason = _status(rng, a.organization_id not in behind)
             rows.append(Attendance(activity=a, member=m, status=status, leave_reason=reason))
     Attendance.objects.bulk_create(rows, batch_size=2000)
+    with transaction.atomic():  # the bulk rows went around the services: the stored attendance counts take them
+        for a in saved:
+            attendance_counts.move(None, attendance_counts.contribution(a.pk))
 
     # 谈心谈话: last year nearly everyone in diligent branches talked (the 2025 cycle's coverage metric rests on it);
     # this year most members of diligent branches have talked so far.

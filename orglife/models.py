@@ -306,6 +306,33 @@ class LeaveReason(models.TextChoices):
     OFFICIAL = "official", _("公假")
 
 
+class AttendanceCount(models.Model):
+    """The 出席率's counts (compliance.counted_attendance) per organization × month, over its whole subtree: members
+    expected and present (出席 + 迟到) and records with attendance, at submitted, not voided records of types that take
+    attendance held by a 党支部 or 党小组 in the subtree (the organization itself included).
+
+    Why the subtree and not the organization alone: the attendance page's totals and trend cover a 党委's whole tree
+    (4.9 M attendance rows at N=5,000); stored per subtree they are the scope's roots' rows, a few rows whatever the
+    size of the tree, and a branch's row is the branch with its 党小组 (attendance_totals). A write moves one record's
+    figures along its organization's ancestors (≤ 5 rows). Kept by orglife.attendance_counts (see there).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    expected = models.PositiveIntegerField(default=0)
+    present = models.PositiveIntegerField(default=0)
+    records = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year", "month"], name="attendance_count_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.year}-{self.month:02d}: {self.present}/{self.expected}"
+
+
 class Attendance(TrackedModel):
     """One expected participant (member) or one 列席 guest (member empty, guest_name set)."""
 

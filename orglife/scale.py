@@ -10,7 +10,7 @@ from branches.models import CommitteeSeat, OrganizationKind
 from members.models import Member
 from portal.bulk import copy_rows
 
-from . import results
+from . import attendance_counts, results
 from .counts import rebuild
 from .defaults import seed_defaults
 from .models import Activity, ActivityStatus, ActivityType, Attendance, AttendanceStatus, FrequencyRule
@@ -125,6 +125,7 @@ def seed_activity_counts(*, ctx) -> None:
     """The monthly counts the compliance table reads, from the records just loaded (COPY bypasses the services)."""
 
     ctx.stdout.write(f"  月度计数 {rebuild()} 行")  # (also refreshes the compliance results of the stored years)
+    ctx.stdout.write(f"  出席计数 {attendance_counts.rebuild()} 行")  # the attendance page's stored totals
     year = date.today().year
     if year not in results.stored_years():  # the compliance summaries read this year from the stored results
         ctx.stdout.write(f"  落实情况存储结果 {results.rebuild(year)} 行")

@@ -5,14 +5,15 @@ from collections import defaultdict
 from datetime import date
 
 from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
-from django.db.models.functions import Cast, ExtractMonth
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind, Role, RoleGrant
 from portal.scoping import CHANGE, VIEW
 
-from .compliance import Period, attendance_totals, compliance_table, counted_attendance
+from . import attendance_counts
+from .compliance import Period, compliance_table, counted_attendance
 from .figures import completion_totals
 from .models import PRESENT_STATUSES, Activity, Attachment, Attendance, Reminder, Talk
 
@@ -79,22 +80,12 @@ def monthly_chart(*, org: Organization, year: int, today: date) -> dict:
     return {"labels": [str(label) for label in MONTH_LABELS], "required": required, "held": held}
 
 
-def attendance_trend(*, org_paths: list[str], year: int) -> dict:
-    """Attendance rate per month (出席+迟到 / expected members) over the given subtrees: one query."""
-    cond = Q()
-    for p in org_paths:
-        cond |= Q(activity__organization__path__startswith=p)
-    rows = (
-        Attendance.objects.filter(cond, member__isnull=False, activity__is_voided=False,
-                                  activity__status="submitted", activity__held_on__year=year)
-        .annotate(m=ExtractMonth("activity__held_on"))
-        .order_by()
-        .values_list("m")
-        .annotate(total=Count("pk"), present=Count("pk", filter=Q(status__in=PRESENT_STATUSES)))
-    )
-    rates = [None] * 12
-    for m, total, present in rows:
-        rates[m - 1] = round(100 * present / total, 1) if total else None
+def attendance_trend(*, organizations: list[Organization], year: int) -> dict:
+    """Attendance rate per month (出席+迟到 / expected members) over the organizations' subtrees, from the stored
+    出席率 counts (attendance_counts): one query over 12 rows per organization, whatever the size of the tree."""
+    rates = [round(100 * present / total, 1) if total else None
+             for total, present in attendance_counts.monthly(organization_ids=[o.pk for o in organizations],
+                                                             year=year)]
     return {"labels": [str(label) for label in MONTH_LABELS], "rates": rates}
 
 
@@ -115,15 +106,29 @@ def member_attendance(*, org_qs: QuerySet[Organization], start: date, end: date,
 
 
 def branch_attendance(*, branches: list[Organization], start: date, end: date) -> list[dict]:
-    """Per branch of `branches` (a page of them; 党小组 rolled into their branch): records, expected, present,
-    rate, from the 出席率's counts (`attendance_totals`). Two queries, whatever the size of the tree."""
-    totals = attendance_totals(branch_ids=[o.pk for o in branches], start=start, end=end)
+    """Per branch of `branches` (a page of them; 党小组 rolled into their branch): records, expected, present, rate,
+    from the stored 出席率 counts (attendance_counts: attendance_totals' figures, kept by the writes). One query."""
+    totals = attendance_counts.totals(organization_ids=[o.pk for o in branches], start=start, end=end)
     rows = []
     for o in branches:
         total, present, records = totals[o.pk]
         rows.append({"organization": o, "total": total, "present": present, "meetings": records,
                      "rate": present / total if total else None})
     return rows
+
+
+def scope_attendance(*, roots: list[Organization], start: date, end: date) -> dict:
+    """attendance_totals' figures summed over every branch under `roots` (their 党小组 included): {"expected", "present",
+    "records", "rate"} from the roots' stored subtree rows, one query of (roots × months) rows: a 党委's whole tree
+    costs what one branch does."""
+    paths = sorted(o.path for o in roots)
+    top = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]  # nested roots count once
+    ids = [o.pk for o in roots if o.path in top]
+    expected = present = records = 0
+    for e, p, r in attendance_counts.totals(organization_ids=ids, start=start, end=end).values():
+        expected, present, records = expected + e, present + p, records + r
+    return {"expected": expected, "present": present, "records": records,
+            "rate": present / expected if expected else None}
 
 
 def talks_of(*, org: Organization, year: int) -> list[Talk]:

@@ -5,8 +5,8 @@ from datetime import date
 from celery import shared_task
 from django.db import OperationalError
 
+from . import attendance_counts, reminders, results
 from . import counts as activity_counts
-from . import reminders, results
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,14 @@ def check_activity_counts() -> int:
     if found:
         activity_counts.repair(found)
         logger.error("activity counts: repaired %d differences", len(found))
-    return len(found)
+    # the attendance page's stored counts, the same way
+    found_attendance = attendance_counts.differences()
+    for key, stored, recounted in found_attendance[:100]:
+        logger.error("attendance counts differ from the records at %s: table %s, records %s", key, stored, recounted)
+    if found_attendance:
+        attendance_counts.repair(found_attendance)
+        logger.error("attendance counts: repaired %d differences", len(found_attendance))
+    return len(found) + len(found_attendance)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

@@ -71,6 +71,16 @@ def study_members(user):
     return (scoped | Member.objects.filter(user=user)).filter(is_active=True).distinct()
 
 
+def may_record_study(user) -> bool:
+    """Whether study_members(user) has anyone: her own record, then the members she keeps, each an indexed read
+    that stops at the first row. Asked of study_members itself, the OR of the two made PostgreSQL join every member
+    of the database to its branch for a yes or no (155 ms for a secretary at N=5,000, 438 ms at N=50,000)."""
+    if not user.is_authenticated:
+        return False
+    return (Member.objects.filter(user=user, is_active=True).exists()
+            or Member.objects.restrict(user, CHANGE).filter(is_active=True).exists())
+
+
 def can_record_visit(user, point: ContactPoint) -> bool:
     """The contact herself (account, or via her member record) or staff over the branch."""
     if point.contact_user_id == user.id:

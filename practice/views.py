@@ -36,6 +36,7 @@ from .permissions import (
     can_view_notice,
     can_view_org,
     editable_study_records,
+    may_record_study,
     own_member,
     visit_points,
 )
@@ -305,7 +306,7 @@ class StudyCreateView(PortalPageMixin, SingleSubmitMixin, ServiceFormView):
         return {"user": self.request.user}
 
     def context(self, form, objects):
-        if self.request.method == "GET" and not form.fields["member"].queryset.exists():
+        if self.request.method == "GET" and not may_record_study(self.request.user):
             raise PermissionDenied(_("您没有可记录学习的党员。"))
         return {**super().context(form, objects), "kind": "study"}
 

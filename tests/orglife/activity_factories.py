@@ -1,6 +1,7 @@
 """Helpers for organizational-life tests: records go straight to the table (services are tested separately).
 
-The monthly counts the compliance engine reads follow each record (`activity_counts.follow`, as in the services).
+The monthly counts the compliance engine reads and the attendance counts follow each record and attendance row
+(`activity_counts.follow`, as in the services).
 """
 from __future__ import annotations
 
@@ -30,4 +31,5 @@ def log(org, code: str, held_on: date, *, status=ActivityStatus.SUBMITTED, **fie
 
 
 def attend(activity, member, status=AttendanceStatus.PRESENT, **fields) -> Attendance:
-    return Attendance.objects.create(activity=activity, member=member, status=status, **fields)
+    with transaction.atomic(), follow(activity):  # the stored attendance counts follow, as in attendance_set
+        return Attendance.objects.create(activity=activity, member=member, status=status, **fields)

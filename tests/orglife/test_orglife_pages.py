@@ -315,9 +315,14 @@ def test_attendance_page_pages_the_branches_and_totals_cover_every_branch(client
         assert summary["records"] == sum(r["meetings"] for r in rows) == 5
         assert summary["rate"] == pytest.approx(8 / 12)
     assert "page=2" in pages[0].content.decode()
-    lowest = pages[0].context["lowest"]
-    assert [m["rate"] for m in lowest] == sorted(m["rate"] for m in lowest)
-    assert len(lowest) == 12 and lowest[0]["rate"] == 0.0     # everyone expected somewhere, lowest first
+    for p in pages:  # the lowest rates of the page's branches' members (the list follows the page, #23)
+        lowest = p.context["lowest"]
+        on_page = {r["organization"].pk for r in p.context["branches"]}
+        assert [m["rate"] for m in lowest] == sorted(m["rate"] for m in lowest)
+        assert {m["member__branch_id"] for m in lowest} <= on_page
+        with_meetings = on_page & {tree.a1.pk, *(b.pk for b in extra)}     # a2's and b1's members expected nowhere
+        assert len(lowest) == sum(len(people[pk]) for pk in with_meetings) > 0
+        assert "出席率最低的党员（本页所列支部）" in p.content.decode()
 
 
 @pytest.mark.django_db

@@ -95,6 +95,20 @@ def test_contact_coverage_default_two_visits_and_cap(tree, users):
     assert got == {tree.a1.pk: 0.5, tree.a2.pk: 1.0, tree.b1.pk: 0.0}
 
 
+def test_contact_coverage_totals_read_the_visited_branches_only(tree, users):
+    """The scope's 联系点 totals look up the rule and count the visits of branches visited in the window only (an
+    unvisited branch adds 0 to both figures): over a whole scope the lookup per branch grew with the tree (#23)."""
+    from branches.models import Organization
+
+    _visits(tree.a1, 1, users)
+    _visits(tree.a2, 3, users)
+    _visits(tree.b1, 2, users, year=2024)                    # outside the window
+    branches = Organization.objects.filter(kind="branch").values("pk")
+    assert sorted(selectors._contact_rows(branches, Y0, Y1).values_list("pk", flat=True)) == sorted([tree.a1.pk,
+                                                                                                    tree.a2.pk])
+    assert selectors.contact_coverage_totals(branches, Y0, Y1) == {"covered": 1, "coverage": 1.5}
+
+
 def test_contact_coverage_nearest_rule_wins(tree, users):
     services.contact_rule_set(organization=tree.root, min_visits_per_year=4, by=users.staff)
     services.contact_rule_set(organization=tree.ga, min_visits_per_year=1, by=users.staff)
