@@ -75,6 +75,8 @@ quarter = (date(2025, 7, 1), date(2025, 9, 30))
 @pytest.mark.parametrize("name, query, index", [
     ("subtree of an organization (every scoped list)",
      lambda: Organization.objects.filter(path__startswith="0001"), "org_path_prefix"),
+    ("children of an organization (the tree page a level at a time, paged)",
+     lambda: Organization.objects.filter(depth=2, path__startswith="0001"), "org_level"),
     ("records of one organization in a period (branch page, compliance)",
      lambda: Activity.objects.filter(organization_id=1, held_on__range=quarter, status="submitted", is_voided=False),
      "activity_org_date"),
