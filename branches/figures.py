@@ -180,15 +180,21 @@ def _repair(paths: list[str]) -> None:
 
 def refresh_members(organization_ids: Iterable[int]) -> None:
     """Recount the member figures of these organizations (a member joined, left, moved, changed status) and move
-    the differences up the tree. Inside the writer's transaction."""
+    the differences up the tree. Inside the writer's transaction (its own when the save had none)."""
     ids = sorted({i for i in organization_ids if i})
-    if not ids:
-        return
-    counts = _member_counts(ids)
+    if ids:
+        with transaction.atomic(savepoint=False):
+            _refresh_members(ids)
+
+
+def _refresh_members(ids: list[int]) -> None:
     orgs = dict(Organization.objects.filter(pk__in=ids).values_list("pk", "path"))
-    # Locked in id order: two writers of the same branches wait for each other instead of crossing.
+    # Lock the rows first (in id order: two writers of the same branches queue instead of crossing), THEN count: a
+    # count taken before the lock misses a member another writer committed meanwhile, and that writer's stored figure
+    # then equals our stale count, so neither adds it (tests/branches/test_figures_race.py).
     stored = {r[0]: r[1:] for r in OrganizationFigures.objects.select_for_update().filter(organization_id__in=ids)
               .order_by("pk").values_list("organization_id", *MEMBER_FIELDS)}
+    counts = _member_counts(ids)
     for pk in ids:
         if pk not in orgs:
             continue
@@ -205,9 +211,15 @@ def refresh_members(organization_ids: Iterable[int]) -> None:
 
 
 def refresh_committees(organization_ids: Iterable[int]) -> None:
-    ids = {i for i in organization_ids if i}
-    if not ids:
-        return
+    ids = sorted({i for i in organization_ids if i})
+    if ids:
+        with transaction.atomic(savepoint=False):
+            _refresh_committees(ids)
+
+
+def _refresh_committees(ids: list[int]) -> None:
+    list(OrganizationFigures.objects.select_for_update().filter(organization_id__in=ids).order_by("pk")
+         .values_list("pk", flat=True))   # lock, then count (as refresh_members)
     committees = _committees(ids)
     for pk in ids:
         seats, ends = committees.get(pk, (0, None))
@@ -250,20 +262,24 @@ def members_bulk_written(sender, branch_ids=(), **kwargs):
 def _organization_before(sender, instance, raw=False, **kwargs):
     instance._figures_before = None
     if not raw and instance.pk is not None:
-        instance._figures_before = Organization.objects.filter(pk=instance.pk).values_list(
-            "kind", "dissolved_on").first()
+        # Locked: two saves of one organization (a double dissolve) must not both move the counts from one state.
+        qs = Organization.objects.filter(pk=instance.pk)
+        if transaction.get_connection().in_atomic_block:
+            qs = qs.select_for_update()
+        instance._figures_before = qs.values_list("kind", "dissolved_on").first()
 
 
 def _organization_after(sender, instance, created=False, raw=False, **kwargs):
     """A new organization gets its row; one created, dissolved or of another kind moves the subtree counts."""
     if raw:
         return
-    if created:
-        OrganizationFigures.objects.get_or_create(organization=instance)
     before = getattr(instance, "_figures_before", None)
     old = _own_kind_flags(before[0], before[1] is None) if before else _own_kind_flags(None, False)
     new = _own_kind_flags(instance.kind, instance.dissolved_on is None)
-    _shift(instance.path, {f: new[f] - old[f] for f in new})
+    with transaction.atomic(savepoint=False):
+        if created:
+            OrganizationFigures.objects.get_or_create(organization=instance)
+        _shift(instance.path, {f: new[f] - old[f] for f in new})
 
 
 def _organization_deleted(sender, instance, **kwargs):
