@@ -106,9 +106,11 @@ class Organization(MP_Node, TimestampedModel):
             # 4 is steplen; the expression must read exactly as the query's for the planner to use it.
             models.Index(Substr("path", 1, Length("path") - 4), condition=models.Q(kind="party_group"),
                          name="org_group_parent_path"),
-            # One level of a subtree (the tree page's children of an organization, paged): the children only, not
-            # every organization below them (a top 党委's 500 children over 200,000 descendants).
-            models.Index(fields=["depth", "path"], name="org_level", opclasses=["int4_ops", "varchar_pattern_ops"]),
+            # The children of an organization by their parent path (the tree page a level at a time, paged): the
+            # children only, not every organization below them (a top 党委's 500 children over 200,000 descendants).
+            # Not (depth, path): SQLite then walked that index to answer other queries' ORDER BY depth (the nearest
+            # 联系点 rule up the tree), once per branch. Same expression as PARENT_PATH (selectors) and the index above.
+            models.Index(Substr("path", 1, Length("path") - 4), name="org_parent_path"),
         ]
 
     def __str__(self):

@@ -128,6 +128,11 @@ def organization_tree(*, user, groups: bool = True) -> list[Organization]:
     return list(with_tree_figures(qs).order_by("path"))
 
 
+def parent_path():
+    """An organization's parent's path, as the index org_parent_path reads it (4 is Organization.steplen)."""
+    return Substr("path", 1, Length("path") - 4)
+
+
 TREE_TOP_CHILDREN = 20   # children listed under each top organization; the rest behind its 展开 link
 TREE_SEARCH_LIMIT = 500
 
@@ -157,16 +162,11 @@ def organization_top(*, user, groups: bool = False, children: int = TREE_TOP_CHI
     heads = _heads(user)
     if not heads:
         return []
-    step = Organization.steplen
-    level = Q(pk__in=[])
-    for h in heads:
-        level |= Q(depth=h.depth + 1, path__startswith=h.path)
-    qs = Organization.objects.filter(level)
+    qs = Organization.objects.annotate(parent_key=parent_path()).filter(parent_key__in=[h.path for h in heads])
     if not groups:
         qs = qs.exclude(kind=OrganizationKind.PARTY_GROUP)
     # The first `children` of each head in one query: number the children of each parent path in tree order.
-    ranked = qs.annotate(rank=Window(RowNumber(), partition_by=[Substr("path", 1, Length("path") - step)],
-                                     order_by="path"))
+    ranked = qs.annotate(rank=Window(RowNumber(), partition_by=[F("parent_key")], order_by="path"))
     kids = list(with_tree_figures(ranked.filter(rank__lte=children)).order_by("path"))
     rows: list[Organization] = []
     for h in heads:
@@ -180,8 +180,8 @@ def organization_top(*, user, groups: bool = False, children: int = TREE_TOP_CHI
 
 def organization_children(*, user, parent: Organization, groups: bool = False) -> QuerySet[Organization]:
     """The children of `parent` in tree order with their figures, for a page of them (`Paginator`): the count
-    and the page read the children only (index on depth, path), never the subtree below them."""
-    qs = Organization.objects.restrict(user, VIEW).filter(depth=parent.depth + 1, path__startswith=parent.path)
+    and the page read the children only (index org_parent_path), never the subtree below them."""
+    qs = Organization.objects.restrict(user, VIEW).annotate(parent_key=parent_path()).filter(parent_key=parent.path)
     if not groups:
         qs = qs.exclude(kind=OrganizationKind.PARTY_GROUP)
     return with_tree_figures(qs).order_by("path")
