@@ -20,9 +20,10 @@ class BranchesConfig(AppConfig):
                             icon="settings", visible=is_staff)
         navigation.register("api-clients", _("接口客户端"), "branches:api_clients", order=92, section=_("系统管理"),
                             icon="settings", visible=is_staff)
-        from . import pickers
+        from . import figures, pickers
 
         pickers.register()
+        figures.connect()
 
 
 def _member_only(user) -> bool:

@@ -106,6 +106,11 @@ class Organization(MP_Node, TimestampedModel):
             # 4 is steplen; the expression must read exactly as the query's for the planner to use it.
             models.Index(Substr("path", 1, Length("path") - 4), condition=models.Q(kind="party_group"),
                          name="org_group_parent_path"),
+            # The children of an organization by their parent path (the tree page a level at a time, paged): the
+            # children only, not every organization below them (a top 党委's 500 children over 200,000 descendants).
+            # Not (depth, path): SQLite then walked that index to answer other queries' ORDER BY depth (the nearest
+            # 联系点 rule up the tree), once per branch. Same expression as PARENT_PATH (selectors) and the index above.
+            models.Index(Substr("path", 1, Length("path") - 4), name="org_parent_path"),
         ]
 
     def __str__(self):
@@ -411,3 +416,34 @@ MEMBER_PROBATIONARY = "probationary"
 def member_model():
     """members.Member, found through the reverse relation of Member.branch (related_name "members")."""
     return Organization._meta.get_field("members").related_model
+
+
+class OrganizationFigures(models.Model):
+    """Counts stored per organization, so that a page reads a few rows instead of counting a subtree.
+
+    Kept in step by the writes (branches/figures.py: every save and delete of a member, an organization, a
+    committee term or seat recounts the organizations concerned and moves the difference up the tree, in the
+    writer's transaction); rebuilt by bulk loads; `manage.py organization_figures` checks or rebuilds them.
+    """
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, primary_key=True,
+                                        related_name="figures")
+    # Of this organization itself (members whose 所在党支部 it is; its committee's current term).
+    members = models.PositiveIntegerField(default=0)          # active members
+    full_members = models.PositiveIntegerField(default=0)     # active 正式党员
+    probationary = models.PositiveIntegerField(default=0)     # active 预备党员
+    seats = models.PositiveIntegerField(default=0)            # filled seats of the current term
+    term_ends_on = models.DateField(null=True, blank=True)    # the current term's 届满日期
+    # Of its subtree (itself and everything under it).
+    subtree_members = models.PositiveIntegerField(default=0)
+    subtree_probationary = models.PositiveIntegerField(default=0)
+    subtree_branches = models.PositiveIntegerField(default=0)         # active 党支部 of BRANCH_KINDS
+    subtree_groups = models.PositiveIntegerField(default=0)           # active 党小组
+    subtree_general_branches = models.PositiveIntegerField(default=0)  # active 党总支
+
+    class Meta:
+        verbose_name = _("组织统计")
+        verbose_name_plural = _("组织统计")
+
+    def __str__(self):
+        return f"{self.organization_id}: {self.subtree_members}"

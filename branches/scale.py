@@ -41,3 +41,11 @@ def seed_tree(*, ctx) -> None:
     Organization.objects.bulk_create(orgs, batch_size=5000)
     ctx.data["root_path"] = root.path
     ctx.stdout.write(f"  组织 {len(orgs)} 个（党支部 {len(branch_rows)}）")
+
+
+def seed_figures(*, ctx) -> None:
+    """The stored organization figures (branches/figures.py) of the whole table, after the bulk inserts of the
+    tree, its members and committees (bulk_create sends no signal)."""
+    from .figures import rebuild
+
+    ctx.stdout.write(f"  组织统计 {rebuild()} 行")

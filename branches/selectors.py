@@ -3,20 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache, reduce
-from operator import or_
+from functools import cache
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce, Length, RowNumber, Substr
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from portal.scoping import ALL, VIEW, scope_for, subtree_q
+from portal.scoping import VIEW
 
 from .models import (
     BRANCH_KINDS,
-    MEMBER_FULL,
-    MEMBER_PROBATIONARY,
     CommitteeSeat,
     CommitteeTerm,
     Organization,
@@ -41,32 +38,24 @@ class StructureWarning:
 
 @cache
 def _structure_annotations() -> dict:
-    """The annotations of `with_structure`, built once: they depend on nothing but the models, and `annotate`
-    resolves a copy of each (building the four subqueries was a third of the organization list's Python time)."""
-    Member = member_model()
-
-    active = Member.objects.filter(branch=OuterRef("pk"), is_active=True).order_by().values("branch")
-    current_terms = CommitteeTerm.objects.filter(organization=OuterRef("pk"), closed_on__isnull=True).order_by(
-        "-started_on"
-    )
-    seats = (
-        CommitteeSeat.objects.filter(term__organization=OuterRef("pk"), term__closed_on__isnull=True, ended_on__isnull=True)
-        .order_by()
-        .values("term__organization")
-    )
+    """The annotations of `with_structure`, built once: read from the stored figures (branches/figures.py,
+    one joined row per organization) instead of counting members and seats per row."""
     return dict(
-        member_count=Coalesce(Subquery(active.annotate(c=Count("pk")).values("c")[:1]), Value(0)),
-        full_member_count=Coalesce(
-            Subquery(active.filter(status=MEMBER_FULL).annotate(c=Count("pk")).values("c")[:1]), Value(0)
-        ),
-        term_ends_on=Subquery(current_terms.values("ends_on")[:1]),
-        seat_count=Coalesce(Subquery(seats.annotate(c=Count("pk")).values("c")[:1]), Value(0)),
+        member_count=Coalesce(F("figures__members"), Value(0)),
+        full_member_count=Coalesce(F("figures__full_members"), Value(0)),
+        term_ends_on=F("figures__term_ends_on"),
+        seat_count=Coalesce(F("figures__seats"), Value(0)),
     )
 
 
 def with_structure(qs: QuerySet[Organization]) -> QuerySet[Organization]:
-    """Annotate member counts and the current committee term: what structural checks need."""
+    """Annotate member counts and the current committee term: what structural checks need (stored figures)."""
     return qs.annotate(**_structure_annotations())
+
+
+def with_tree_figures(qs: QuerySet[Organization]) -> QuerySet[Organization]:
+    """`with_structure` and the active members of each organization's subtree (stored)."""
+    return with_structure(qs).annotate(subtree_member_count=Coalesce(F("figures__subtree_members"), Value(0)))
 
 
 # What one row of /api/v1/organizations/ shows, as columns (OrganizationSerializer.represent_row builds the row).
@@ -131,56 +120,80 @@ def structure_warnings_of(*, kind: str, is_active: bool, full: int, total: int, 
 
 def organization_tree(*, user, groups: bool = True) -> list[Organization]:
     """Every organization the user may see, in tree order, with counts (one query). groups=False leaves the
-    党小组 out in SQL (three rows in four at scale); no count changes, as a member's `branch` is never a 党小组."""
+    党小组 out in SQL (three rows in four at scale). For exports of the whole tree; pages load it a level at a
+    time (`organization_top`, `organization_children`)."""
     qs = Organization.objects.restrict(user, VIEW)
     if not groups:
         qs = qs.exclude(kind=OrganizationKind.PARTY_GROUP)
-    orgs = list(with_structure(qs).order_by("path"))
-    # Roll member counts up the tree in Python: one pass over an ordered list, no query per node.
-    by_path = {o.path: o for o in orgs}
-    for o in orgs:
-        o.subtree_member_count = 0
-    for o in orgs:
-        for i in range(len(o.path), 0, -Organization.steplen):
-            anc = by_path.get(o.path[:i])
-            if anc is not None:
-                anc.subtree_member_count += o.member_count
-    return orgs
+    return list(with_tree_figures(qs).order_by("path"))
 
 
-def organization_level(*, user, parent: Organization | None = None, groups: bool = False, q: str = "",
-                       limit: int = 500) -> list[Organization]:
-    """The tree a level at a time: the viewer's top organizations and their children, or one organization and its
-    children, or the matches of a search (at most `limit`), in tree order with member counts of each subtree.
+def parent_path():
+    """An organization's parent's path, as the index org_parent_path reads it (4 is Organization.steplen)."""
+    return Substr("path", 1, Length("path") - 4)
 
-    The work is proportional to the rows shown, not to the tree: at province scale the whole tree is 200,000 rows."""
-    Member = member_model()
+
+TREE_TOP_CHILDREN = 20   # children listed under each top organization; the rest behind its 展开 link
+TREE_SEARCH_LIMIT = 500
+
+
+def _heads(user) -> list[Organization]:
+    """The organizations heading the user's subtrees (none inside another: a grant under a grant adds nothing)."""
+    heads = list(with_tree_figures(Organization.objects.scope_roots(user, VIEW)).order_by("path"))
+    out = []
+    for h in heads:
+        if not any(h.path.startswith(o.path) for o in out):
+            out.append(h)
+    return out
+
+
+def openable_children(org: Organization, *, groups: bool) -> int:
+    """How many rows opening `org` lists (its 党小组 only when they are shown)."""
+    return org.numchild if groups or org.kind not in BRANCH_KINDS else 0
+
+
+def organization_top(*, user, groups: bool = False, children: int = TREE_TOP_CHILDREN) -> list[Organization]:
+    """The tree's first page: the user's top organizations, each with its first `children` children in tree
+    order (two queries). Each top organization gets `is_head` and `more_children` (how many are left for its own
+    page); the last row of its group gets `more_of` (the top organization), where the page links to the rest.
+
+    The work follows the rows shown and the size of the top level, not the tree: at province scale a top 党委
+    has 500 children and 200,000 organizations under it."""
+    heads = _heads(user)
+    if not heads:
+        return []
+    qs = Organization.objects.annotate(parent_key=parent_path()).filter(parent_key__in=[h.path for h in heads])
+    if not groups:
+        qs = qs.exclude(kind=OrganizationKind.PARTY_GROUP)
+    # The first `children` of each head in one query: number the children of each parent path in tree order.
+    ranked = qs.annotate(rank=Window(RowNumber(), partition_by=[F("parent_key")], order_by="path"))
+    kids = list(with_tree_figures(ranked.filter(rank__lte=children)).order_by("path"))
+    rows: list[Organization] = []
+    for h in heads:
+        mine = [k for k in kids if k.path.startswith(h.path)]
+        h.is_head = True
+        h.more_children = max(0, openable_children(h, groups=groups) - len(mine))
+        rows += [h, *mine]
+        rows[-1].more_of = h   # the row after which the page links to the rest of h's children
+    return rows
+
+
+def organization_children(*, user, parent: Organization, groups: bool = False) -> QuerySet[Organization]:
+    """The children of `parent` in tree order with their figures, for a page of them (`Paginator`): the count
+    and the page read the children only (index org_parent_path), never the subtree below them."""
+    qs = Organization.objects.restrict(user, VIEW).annotate(parent_key=parent_path()).filter(parent_key=parent.path)
+    if not groups:
+        qs = qs.exclude(kind=OrganizationKind.PARTY_GROUP)
+    return with_tree_figures(qs).order_by("path")
+
+
+def organization_search(*, user, q: str, groups: bool = False, limit: int = TREE_SEARCH_LIMIT) -> list[Organization]:
+    """Organizations whose name, short name or code matches `q` (at most `limit`), in tree order."""
     scope = Organization.objects.restrict(user, VIEW)
     if not groups:
         scope = scope.exclude(kind=OrganizationKind.PARTY_GROUP)
-    if q:
-        rows = scope.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__istartswith=q))
-    elif parent is not None:
-        rows = scope.filter(path__startswith=parent.path, depth__lte=parent.depth + 1)
-    else:
-        heads = scope_for(user).paths(VIEW)
-        if heads is ALL:
-            heads = list(Organization.objects.filter(depth=1).values_list("path", flat=True))
-        step = Organization.steplen
-        rows = scope.filter(reduce(or_, (Q(path__startswith=p, depth__lte=len(p) // step + 1) for p in heads),
-                                   Q(pk__in=[])))
-    orgs = list(with_structure(rows).order_by("path")[:limit])
-    # Members of each shown organization's subtree: one grouped count per depth shown (one or two), not one per row.
-    counts: dict[str, int] = {}
-    step = Organization.steplen
-    for depth in {o.depth for o in orgs}:
-        paths = [o.path for o in orgs if o.depth == depth]
-        counts.update(Member.objects.filter(is_active=True).filter(subtree_q(paths, "branch__path"))
-                      .annotate(prefix=Substr("branch__path", 1, depth * step)).values("prefix")
-                      .annotate(n=Count("pk")).values_list("prefix", "n"))
-    for o in orgs:
-        o.subtree_member_count = counts.get(o.path, 0)
-    return orgs
+    rows = scope.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__istartswith=q))
+    return list(with_tree_figures(rows).order_by("path")[:limit])
 
 
 def warning_candidates_q(*, today: date) -> Q:
@@ -256,16 +269,17 @@ def children_of(org: Organization) -> QuerySet[Organization]:
 
 
 def subtree_counts(*, user) -> dict:
-    """Headline counts for a staff home page."""
-    Member = member_model()
-
-    orgs = Organization.objects.restrict(user, VIEW).active()
-    agg = orgs.aggregate(
-        branches=Count("pk", filter=Q(kind__in=BRANCH_KINDS)),
-        groups=Count("pk", filter=Q(kind="party_group")),
-        general=Count("pk", filter=Q(kind="general_branch")),
-    )
-    members = Member.objects.restrict(user, VIEW).active().aggregate(
-        total=Count("pk"), probationary=Count("pk", filter=Q(status=MEMBER_PROBATIONARY))
-    )
-    return {**agg, "members": members["total"], "probationary": members["probationary"]}
+    """Headline counts for a staff home page: the stored subtree figures of the user's top organizations (one
+    query, a row per top organization), not a count of every organization and member of the scope."""
+    heads = Organization.objects.scope_roots(user, VIEW).values_list("path", "figures__subtree_branches",
+        "figures__subtree_groups", "figures__subtree_general_branches", "figures__subtree_members",
+        "figures__subtree_probationary")
+    totals = dict.fromkeys(("branches", "groups", "general", "members", "probationary"), 0)
+    seen: list[str] = []
+    for path, *figures in sorted(heads):
+        if any(path.startswith(p) for p in seen):   # a grant under another grant: already counted
+            continue
+        seen.append(path)
+        for key, n in zip(totals, figures, strict=True):
+            totals[key] += n or 0
+    return totals

@@ -21,6 +21,7 @@ from .permissions import can_change, can_manage, role_grants, user_roles
 
 HOME_WARNINGS = 10  # branches with structural warnings listed on a staff home page
 WARNINGS_PAGE_SIZE = 25
+TREE_PAGE_SIZE = 50  # children of an opened organization per page
 API_USAGE_DAYS = 30
 
 
@@ -70,25 +71,37 @@ class HomeView(PortalPageMixin, View):
 
 
 class TreeView(PortalPageMixin, View):
-    """The tree a level at a time (top organizations and their children; ?parent= opens one), or a search."""
+    """The tree a level at a time: the user's top organizations with their first children; ?parent= opens one
+    organization, its children a page at a time; ?q= searches. What a page reads and draws follows its rows,
+    whatever the size of the tree (a province's top 党委 has 500 children and 200,000 organizations below)."""
 
     def get(self, request):
         show_groups = request.GET.get("groups") == "1"
         q = request.GET.get("q", "").strip()[:40]
-        parent = None
-        if request.GET.get("parent", "").isdigit():
-            parent = get_object_or_404(Organization.objects.restrict(request.user, VIEW), pk=request.GET["parent"])
-        orgs = selectors.organization_level(user=request.user, parent=parent, groups=show_groups, q=q)
-        min_depth = min((o.depth for o in orgs), default=1)
-        deepest = max((o.depth for o in orgs), default=1)
+        parent, page_obj = None, None
+        if q:
+            orgs = selectors.organization_search(user=request.user, q=q, groups=show_groups)
+        elif request.GET.get("parent", "").isdigit():
+            parent = get_object_or_404(selectors.with_tree_figures(Organization.objects.restrict(request.user, VIEW)),
+                                       pk=request.GET["parent"])
+            page_obj = Paginator(selectors.organization_children(user=request.user, parent=parent,
+                                                                 groups=show_groups),
+                                 TREE_PAGE_SIZE).get_page(request.GET.get("page"))
+            orgs = [parent, *page_obj.object_list]
+        else:
+            orgs = selectors.organization_top(user=request.user, groups=show_groups)
+        heads = {o.pk for o in orgs if getattr(o, "is_head", False)} | ({parent.pk} if parent else set())
         for o in orgs:
-            o.indent = 0 if q else o.depth - min_depth
+            o.indent = 0 if q or o.pk in heads else 1
             o.warnings = selectors.structure_warnings(o)
-            o.can_open = not q and o.depth == deepest and o.numchild > 0 and (show_groups or o.kind != "branch")
+            o.can_open = (not q and o.pk not in heads
+                          and selectors.openable_children(o, groups=show_groups) > 0)
         ancestors = (Organization.objects.restrict(request.user, VIEW).filter(path__in=parent.ancestor_paths()[1:])
                      .order_by("path") if parent else [])
         return render(request, "branches/tree.html", {"orgs": orgs, "q": q, "show_groups": show_groups,
-                                                       "parent": parent, "ancestors": ancestors})
+                                                       "parent": parent, "ancestors": ancestors,
+                                                       "page_obj": page_obj,
+                                                       "search_limit": selectors.TREE_SEARCH_LIMIT})
 
 
 class OrganizationDetailView(PortalPageMixin, View):

@@ -44,3 +44,8 @@ class MembersConfig(AppConfig):
         from . import pickers
 
         pickers.register()
+        # branches.figures (stored member counts) follows imports too; branches cannot import this app's signal.
+        from branches.figures import members_bulk_written as figures_follow_import
+
+        from .signals import members_bulk_written
+        members_bulk_written.connect(figures_follow_import, dispatch_uid="branches.figures.members_bulk")

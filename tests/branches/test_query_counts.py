@@ -35,8 +35,8 @@ def test_tree_page(client, tree, users):
     small = count_queries(client, url)
     grow(tree, 8)
     assert count_queries(client, url) == small
-    # the scope in one query; the rows shown, then their subtrees' member counts grouped per depth shown (two levels)
-    assert small <= 7
+    # the top organizations, then their first children, each with its stored figures (no count of the members)
+    assert small <= 6
 
 
 def test_branch_page(client, tree, users):

@@ -14,8 +14,10 @@ from tests.members.factories import MemberFactory, valid_id_number
 pytestmark = pytest.mark.django_db
 
 # scope, organizations named by the file, registry duplicates, then the writes (members, history, moves) and savepoints,
-# and whether compliance results are stored (orglife.results refreshes the branches the import added members to)
-IMPORT_QUERIES = 9
+# and whether compliance results are stored (orglife.results refreshes the branches the import added members to);
+# +5: the stored organization figures recount the import's branch (branches/figures.py: its counts, path, locked
+# row, update, and one update of its ancestors' subtree figures)
+IMPORT_QUERIES = 14
 
 
 def row(tree, n, **over):

@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from branches.models import Organization
+from branches.selectors import parent_path
 from members.models import Member
 from orglife.models import Activity, ActivityCount, Talk
 
@@ -75,6 +76,8 @@ quarter = (date(2025, 7, 1), date(2025, 9, 30))
 @pytest.mark.parametrize("name, query, index", [
     ("subtree of an organization (every scoped list)",
      lambda: Organization.objects.filter(path__startswith="0001"), "org_path_prefix"),
+    ("children of an organization (the tree page a level at a time, paged)",
+     lambda: Organization.objects.annotate(p=parent_path()).filter(p="0001"), "org_parent_path"),
     ("records of one organization in a period (branch page, compliance)",
      lambda: Activity.objects.filter(organization_id=1, held_on__range=quarter, status="submitted", is_voided=False),
      "activity_org_date"),

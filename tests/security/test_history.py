@@ -7,6 +7,8 @@ DOMAIN_APPS = ("branches", "members", "orglife", "evaluations", "practice", "rep
 NO_HISTORY = {
     "portal.IdempotencyKey": "scratch: replayed API responses, 24 h",
     "branches.ApiRequestLog": "append-only log of API use",
+    "branches.OrganizationFigures": "derived: counts of members, seats and organizations (which keep history), "
+                                    "recounted by organization_figures --rebuild",
     "orglife.Reminder": "append-only log of reminders sent",
     "members.MembershipMove": "append-only log of moves (the member's own history also records them)",
     "members.PiiAccess": "append-only audit log of PII access",

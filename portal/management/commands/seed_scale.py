@@ -13,6 +13,7 @@ STEPS = [
     "branches.scale.seed_tree",
     "members.scale.seed_members",
     "members.scale.seed_committees",
+    "branches.scale.seed_figures",
     "orglife.scale.seed_activities",
     "orglife.scale.seed_activity_counts",
     "members.scale.seed_points_totals",
