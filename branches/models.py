@@ -100,16 +100,13 @@ class Organization(MP_Node, TimestampedModel):
             # LIKE 'prefix%' on PostgreSQL needs pattern ops unless the collation is C.
             models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["kind", "dissolved_on"], name="org_kind_active"),
-            # A branch's 党小组 by the parent path (orglife.compliance._group_ids_under: "groups whose parent path
-            # is one of these"): without it every such lookup scans every group of the tree, even for one branch
-            # (a report's collect did three: 37 ms of its SQL at N=5,000, ten times that at N=50,000).
-            # 4 is steplen; the expression must read exactly as the query's for the planner to use it.
-            models.Index(Substr("path", 1, Length("path") - 4), condition=models.Q(kind="party_group"),
-                         name="org_group_parent_path"),
-            # The children of an organization by their parent path (the tree page a level at a time, paged): the
-            # children only, not every organization below them (a top 党委's 500 children over 200,000 descendants).
+            # The children of an organization by their parent path: the tree page a level at a time, paged (the
+            # children only, not every organization below them: a top 党委's 500 children over 200,000
+            # descendants), and a branch's 党小组 (orglife.compliance._group_ids_under), which otherwise read every
+            # group of the tree even for one branch (a report's collect did three: 37 ms of its SQL at N=5,000).
             # Not (depth, path): SQLite then walked that index to answer other queries' ORDER BY depth (the nearest
-            # 联系点 rule up the tree), once per branch. Same expression as PARENT_PATH (selectors) and the index above.
+            # 联系点 rule up the tree), once per branch. 4 is steplen; the expression must read exactly as the
+            # queries' (PARENT_PATH in selectors) for the planner to use it.
             models.Index(Substr("path", 1, Length("path") - 4), name="org_parent_path"),
         ]
 
