@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.signals import post_delete, post_save, pre_save
 
@@ -120,9 +120,16 @@ def recount(organizations: Iterable[Organization] | None = None) -> dict[int, di
 
 
 def rebuild(*, batch_size: int = 5000) -> int:
-    """Replace the whole table by a recount (bulk loads, repairs). Returns the number of rows."""
-    rows = recount()
+    """Replace the whole table by a recount (bulk loads, repairs). Returns the number of rows.
+
+    On PostgreSQL the table is locked EXCLUSIVE (reads go on) before counting, so a write running beside a repair is
+    neither lost nor counted twice: a writer locks its stored rows (FOR UPDATE) before it counts, so it either
+    committed before the lock (and the recount sees it) or waits for the rebuild and then moves the new rows."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {OrganizationFigures._meta.db_table} IN EXCLUSIVE MODE")
+        rows = recount()
         OrganizationFigures.objects.all().delete()
         OrganizationFigures.objects.bulk_create(
             (OrganizationFigures(organization_id=pk, **row) for pk, row in rows.items()), batch_size=batch_size)

@@ -89,6 +89,21 @@ def test_the_check_command_fails_on_a_difference_and_rebuild_repairs_it(tree):
     in_step()
 
 
+def test_the_nightly_check_logs_a_write_that_went_around_the_figures_and_repairs_it(tree, caplog):
+    from django_celery_beat.models import PeriodicTask
+
+    from branches.tasks import check_organization_figures
+
+    MemberFactory.create_batch(2, branch=tree.a1)
+    assert check_organization_figures() == 0
+    Member.objects.filter(branch=tree.a1).update(branch=tree.b1)   # around the signals, as raw SQL would be
+    assert check_organization_figures() > 0
+    assert "organization figures differ from the rows" in caplog.text and "rebuilt" in caplog.text
+    in_step()
+    assert (stored(tree.a1).members, stored(tree.b1).members, stored(tree.root).subtree_members) == (0, 2, 2)
+    assert PeriodicTask.objects.filter(task="branches.tasks.check_organization_figures", enabled=True).exists()
+
+
 def _tables_read(fn) -> str:
     """The SQL `fn` ran, less the page shell's lookup of the viewer's own member record (one row by user)."""
     with CaptureQueriesContext(connection) as ctx:
