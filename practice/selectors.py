@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, Role, SeatRole
+from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, OrganizationFigures, Role, SeatRole
 from branches.permissions import role_grants
 from members.models import Member
 from portal.scoping import VIEW, scope_for
@@ -315,7 +315,10 @@ def _summary(branch_ids, start: date, end: date, *, detail: bool, panel: bool = 
     # 政治功能强: individual study, the study plan, contests.
     study = StudyRecord.objects.filter(organization_id__in=branch_ids, is_voided=False, studied_on__range=(start, end))
     s = study.aggregate(hours=Sum("hours"), records=Count("id"), people=Count("member", distinct=True))
-    heads = Member.objects.filter(branch_id__in=branch_ids, is_active=True).count()
+    # Active members of these branches, from the stored per-branch count (branches.figures keeps it with every member
+    # write): one row per branch, not every member of a whole scope (61 ms at N=5,000 for a 党委, ten times at 50,000).
+    heads = (OrganizationFigures.objects.filter(organization_id__in=branch_ids)
+             .aggregate(n=Coalesce(Sum("members"), 0))["n"])
     by_source = {} if panel else {row["source"]: float(row["h"]) for row in study.values("source").annotate(h=Sum("hours"))}
     plan = StudyPlanItem.objects.filter(plan__organization_id__in=branch_ids, plan__is_voided=False,
                                         planned_on__range=(start, end)).aggregate(
