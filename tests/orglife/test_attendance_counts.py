@@ -166,6 +166,9 @@ def test_simultaneous_submissions_under_one_committee_add_up(tree, monkeypatch):
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL: set DATABASE_URL")
+    # A transactional test may run after another one flushed the data migration's types (xdist order on CI).
+    ActivityType.objects.get_or_create(code="theme_day", defaults={"name": "主题党日", "takes_attendance": True,
+                                                                   "counts_for_completion": True})
     drafts = []
     for branch, n in ((tree.a1, 2), (tree.a2, 3), (tree.b1, 4)):
         MemberFactory.create_batch(n, branch=branch)

@@ -14,6 +14,8 @@ NO_HISTORY = {
     "members.PiiAccess": "append-only audit log of PII access",
     "evaluations.TransitionLog": "append-only log of workflow steps",
     "evaluations.AutomaticValue": "derived from records, recomputed on refresh",
+    "orglife.AttendanceCount": "derived: attendance counts of the records (which keep history), rebuilt by "
+                               "activity_counts",
     "orglife.ActivityCount": "derived: counts of the records (which keep history), rebuilt by activity_counts",
     "members.PointsTotal": "derived: yearly 积分 recounted from the records (which keep history), points_totals --repair",
     "members.PointsBranchTotal": "derived: each branch's sum of the stored yearly 积分 totals, points_totals --repair",
