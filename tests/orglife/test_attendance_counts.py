@@ -155,7 +155,7 @@ def test_the_demo_data_fills_the_counts():
     in_step()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the data migration's activity types stay
+@pytest.mark.django_db(transaction=True)
 def test_simultaneous_submissions_under_one_committee_add_up(tree, monkeypatch):
     """Three branches submit in the same instant: each moves its figures into the same 党委 row (and two into the same
     党总支 row). Atomic increments in key order: the rows add up, no lost update, no deadlock. PostgreSQL, a thread and
