@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from branches.models import CommitteeSeat, Organization, RoleGrant
+from portal.queue import publishing_batch
 
 from .models import BRANCH_REPORT_KINDS, KIND_PERIOD, ReportKind
 from .periods import ReportPeriod
@@ -60,13 +61,14 @@ def request_scheduled(*, kind: str, schedule_name: str = "", formats: list[str] 
     count = 0
     organizations = targets(kind)
     states = data_states([org for org, _person in organizations])
-    for org, person in organizations:
-        try:
-            count += request_formats(organization=org, kind=kind, period=period.key, formats=list(formats),
-                                     schedule_name=schedule_name or f"{ReportKind(kind).label}（定时）",
-                                     requested_for=person, state=states[org.pk])
-        except ValidationError as exc:
-            logger.warning("scheduled %s for %s skipped: %s", kind, org, exc.messages)
-            continue
+    with publishing_batch():   # one broker connection for the whole schedule, not one per job
+        for org, person in organizations:
+            try:
+                count += request_formats(organization=org, kind=kind, period=period.key, formats=list(formats),
+                                         schedule_name=schedule_name or f"{ReportKind(kind).label}（定时）",
+                                         requested_for=person, state=states[org.pk])
+            except ValidationError as exc:
+                logger.warning("scheduled %s for %s skipped: %s", kind, org, exc.messages)
+                continue
     logger.info("scheduled %s %s: %d jobs queued", kind, period.key, count)
     return count

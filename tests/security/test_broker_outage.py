@@ -7,7 +7,9 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
 import time
+from datetime import date
 
 import pytest
 import redis
@@ -102,3 +104,69 @@ def test_requeue_runs_every_minute():
     assert task.enabled and (task.interval.every, task.interval.period) == (1, "minutes")
     deliver = PeriodicTask.objects.get(task="notifications.deliver_pending")
     assert deliver.enabled and (deliver.interval.every, deliver.interval.period) == (1, "minutes")
+
+
+class SilentBroker:
+    """Accepts TCP connections and never answers: a broker behind a dead network path, where each attempt waits
+    for its socket timeout (the case a refused connection on localhost never shows)."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.url = f"redis://127.0.0.1:{self.socket.getsockname()[1]}/0"
+        self.held = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.held.append(self.socket.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        self.socket.close()
+        for each in self.held:
+            each.close()
+
+
+@pytest.fixture
+def silent_broker():
+    server = SilentBroker()
+    old = app.conf.broker_url, app.conf.get("broker_write_url"), app.conf.task_always_eager
+    app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = server.url, None, False
+    yield server
+    server.close()
+    app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = old
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_schedule_with_the_broker_unreachable_waits_once_and_keeps_every_job(tree, silent_broker):
+    """The annual schedule queues two jobs per branch (10,000 on a province): with one connection per message, each
+    waited its own socket timeout (2 s), and the beat task hit its time limit before most jobs existed. One batch
+    connection: the first send waits, the rest fail at once, and every job is kept waiting for requeue_waiting."""
+    from reports.schedules import request_scheduled
+
+    started = time.monotonic()
+    count = request_scheduled(kind="branch-annual", formats=["pdf", "docx"], today=date(2026, 1, 5))
+    took = time.monotonic() - started
+    jobs = list(ReportJob.objects.all())
+    assert count == 6 and len(jobs) == 6
+    assert all(job.status == JobStatus.QUEUED and job.stage == services.QUEUE_WAITING for job in jobs)
+    print(f"\nsilent broker: 6 jobs requested in {took:.2f}s")
+    assert took < 4.5, f"the schedule waited {took:.1f}s: each job waited for the broker again"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_schedule_publishes_every_job_on_one_connection(tree, broker):
+    from reports.schedules import request_scheduled
+
+    queue = broker.start()
+    before = queue.info("stats")["total_connections_received"]
+    assert request_scheduled(kind="branch-annual", formats=["pdf", "docx"], today=date(2026, 1, 5)) == 6
+    opened = queue.info("stats")["total_connections_received"] - before
+    assert queue.llen("celery") == 6
+    assert not ReportJob.objects.filter(stage=services.QUEUE_WAITING).exists()
+    assert opened <= 2, f"{opened} broker connections for 6 jobs"
