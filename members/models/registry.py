@@ -160,6 +160,10 @@ class Member(TimestampedModel):
             # 流动党员 on the transfers page: the few active members away, in list order, without reading the others.
             models.Index(fields=["branch", "name", "id"], name="member_mobile",
                          condition=models.Q(is_active=True) & ~models.Q(mobile_location="")),
+            # 预备期届满 (home panel, due list): the active probationary members whose probation ends by a date, without
+            # reading every member (a parallel scan of all members: 42 ms at N=5,000 for 2 rows).
+            models.Index(fields=["probation_ends_on", "branch"], name="member_probation_due",
+                         condition=models.Q(is_active=True, status="probationary")),
         ]
 
     def __str__(self):
