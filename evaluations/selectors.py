@@ -5,7 +5,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,10 +39,19 @@ from .permissions import reviewer_scores_visible
 STAR_LABELS = {5: _("五星"), 4: _("四星"), 3: _("三星"), 2: _("二星"), 1: _("一星"), 0: _("无星")}
 
 
+def _evaluations_counted(where: Q):
+    """The number of a cycle's branch evaluations matching `where`: counted per cycle from the (cycle, step) index.
+    A join and GROUP BY over the cycles' rows sorted every evaluation with the cycle's wide columns (140 ms, on disk,
+    for 50,000 branches)."""
+    counted = (BranchEvaluation.objects.filter(where, cycle=OuterRef("pk")).order_by().values("cycle")
+               .annotate(n=Count("*")).values("n"))
+    return Coalesce(Subquery(counted), 0)
+
+
 def cycle_list(*, user) -> QuerySet[Cycle]:
     return (Cycle.objects.restrict(user, VIEW).select_related("organization", "standard")
-            .annotate(branch_count=Count("evaluations", filter=~Q(evaluations__step=Step.EXCLUDED)),
-                      published_count=Count("evaluations", filter=Q(evaluations__step=Step.RESULT))))
+            .annotate(branch_count=_evaluations_counted(~Q(step=Step.EXCLUDED)),
+                      published_count=_evaluations_counted(Q(step=Step.RESULT))))
 
 
 def cycle_get(*, user, pk: int, action: str = VIEW) -> Cycle:
