@@ -279,6 +279,31 @@ class ComplianceWindow(models.Model):
         return f"{self.organization_id} {self.per} {self.starts_on}–{self.ends_on}"
 
 
+class ComplianceStanding(models.Model):
+    """A 党支部 row's overdue shortfall in a stored year as of each month: what the home page's 逾期的支部 reads.
+
+    Derived from its ComplianceWindow rows of the year, written with them (orglife.results): windows are calendar
+    months, quarters, halves and years, so on any day of month `month` a window has started iff it starts in a month
+    ≤ `month`, and has ended (its shortfall overdue) iff it ends in a month < `month`. Only months with an overdue
+    shortfall are stored. Reading one month's rows of a scope replaces grouping every window of the year
+    (850,204 windows of 50,012 branches at N=50,000: 485 ms).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()      # as of any day of this month
+    overdue = models.PositiveIntegerField()         # Σ required − credited of the windows ended before the month
+    required = models.PositiveIntegerField()        # Σ required of the windows started by the month
+    credited = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "month", "organization"],
+                                               name="compliance_standing_key")]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.year}-{self.month:02d}: {self.overdue}"
+
+
 class ComplianceYear(models.Model):
     """A year whose ComplianceWindow rows are stored (built whole, then kept by the writes); other years' summaries
     are computed by the engine on the spot."""

@@ -42,7 +42,7 @@ from portal.perf import gc_paused
 from portal.queue import send_fast
 
 from .compliance import PERIOD_MAX_YEAR, Period, _evaluate, _load, windows_ending_in
-from .models import ActivityType, ComplianceWindow, ComplianceYear, FrequencyRule, RulePer, Talk
+from .models import ActivityType, ComplianceStanding, ComplianceWindow, ComplianceYear, FrequencyRule, RulePer, Talk
 
 INLINE_LIMIT = 300  # holders a rule change refreshes in its own transaction; more: a task after the commit
 # Judged without a today: every window of the year has started and none is open.
@@ -103,11 +103,50 @@ def _stored(organization_ids: Iterable[int] | None, year: int) -> dict[Key, Figu
 
 
 def _write(rows: dict[Key, Figures]) -> int:
+    """Store these window rows and the standings derived from them (callers delete both first)."""
     ComplianceWindow.objects.bulk_create(
         [ComplianceWindow(organization_id=o, per=per, ends_on=end, starts_on=start, required=r, credited=c,
                           completion_required=cr, completion_credited=cc)
          for (o, per, end), (start, r, c, cr, cc) in rows.items()], batch_size=5000)
+    _write_standings(rows)
     return len(rows)
+
+
+def standings(rows: dict[Key, Figures], branch_ids: set[int]) -> dict[tuple[int, int, int], tuple[int, int, int]]:
+    """{(organization, year, month): (overdue, required, credited)} of the branch rows among `rows`, for every month
+    with an overdue shortfall (ComplianceStanding). A window has started on any day of month m iff it starts in a
+    month ≤ m, and has ended before that day iff it ends in a month < m (windows are whole calendar months)."""
+    acc: dict[tuple[int, int, int], list[int]] = {}
+    for (org, _per, end), (start, required, credited, _cr, _cc) in rows.items():
+        if org not in branch_ids:
+            continue
+        year = end.year
+        first = start.month if start.year == year else 1
+        for month in range(first, 13):
+            figures = acc.get((org, year, month))
+            if figures is None:
+                figures = acc[org, year, month] = [0, 0, 0]
+            figures[1] += required
+            figures[2] += credited
+            if end.month < month:
+                figures[0] += required - credited
+    return {key: tuple(v) for key, v in acc.items() if v[0] > 0}
+
+
+def _branch_ids(organization_ids: set[int]) -> set[int]:
+    branches = Organization.objects.filter(kind__in=BRANCH_KINDS)
+    if len(organization_ids) > 5000:  # a whole year: all branches, not a 200,000-item IN list
+        return set(branches.values_list("pk", flat=True)) & organization_ids
+    return set(branches.filter(pk__in=organization_ids).values_list("pk", flat=True))
+
+
+def _write_standings(rows: dict[Key, Figures]) -> None:
+    ids = {org for org, _per, _end in rows}
+    if not ids:
+        return
+    ComplianceStanding.objects.bulk_create(
+        [ComplianceStanding(organization_id=o, year=y, month=m, overdue=ov, required=r, credited=c)
+         for (o, y, m), (ov, r, c) in standings(rows, _branch_ids(ids)).items()], batch_size=5000)
 
 
 def _row_ids(organization_ids: Iterable[int]) -> list[int]:
@@ -131,6 +170,7 @@ def refresh(organization_ids: Iterable[int], *, years: Iterable[int] | None = No
     with transaction.atomic():
         for year in sorted(years):
             ComplianceWindow.objects.filter(organization_id__in=ids, ends_on__year=year).delete()
+            ComplianceStanding.objects.filter(organization_id__in=ids, year=year).delete()
             _write(recount(Organization.objects.filter(pk__in=ids), year))
 
 
@@ -152,6 +192,7 @@ def refresh_subtree(path: str | None) -> None:
     for year in sorted(years):
         with transaction.atomic():
             ComplianceWindow.objects.filter(organization__in=orgs.values("pk"), ends_on__year=year).delete()
+            ComplianceStanding.objects.filter(organization__in=orgs.values("pk"), year=year).delete()
             _write(recount(orgs, year))
 
 
@@ -165,11 +206,13 @@ def rebuild_years(years: list[int]) -> int:
 def rebuild(year: int) -> int:
     """Store `year` whole (every holder) and list it in ComplianceYear; returns the rows written."""
     ComplianceWindow.objects.filter(ends_on__year=year).delete()
+    ComplianceStanding.objects.filter(year=year).delete()
     n = _write(recount(Organization.objects.filter(kind__in=HOLDER_KINDS), year))
     ComplianceYear.objects.update_or_create(year=year)
     if connection.vendor == "postgresql":  # fresh statistics: the summaries' plans read the year's rows as many
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {ComplianceWindow._meta.db_table}")
+            cursor.execute(f"ANALYZE {ComplianceStanding._meta.db_table}")
     return n
 
 
@@ -182,7 +225,19 @@ def differences(year: int, organization_ids: Iterable[int] | None = None) -> lis
     else:
         qs = Organization.objects.filter(kind__in=HOLDER_KINDS)
     want, have = recount(qs, year), _stored(organization_ids, year)
-    return [(k, have.get(k), want.get(k)) for k in sorted(set(want) | set(have), key=str) if want.get(k) != have.get(k)]
+    found = [(k, have.get(k), want.get(k)) for k in sorted(set(want) | set(have), key=str) if want.get(k) != have.get(k)]
+    # The standings (home's 逾期的支部), against the ones the recounted windows give: keyed (organization, "standing",
+    # first day of the month) so that --repair refreshes the organization like any other difference.
+    want_standing = standings(want, _branch_ids({org for org, _per, _end in want}))
+    stored = ComplianceStanding.objects.filter(year=year)
+    if organization_ids is not None:
+        stored = stored.filter(organization_id__in=organization_ids)
+    have_standing = {(o, year, m): (ov, r, c) for o, m, ov, r, c in stored.values_list(
+        "organization_id", "month", "overdue", "required", "credited").iterator(chunk_size=20000)}
+    found += [((o, "standing", date(y, m, 1)), have_standing.get((o, y, m)), want_standing.get((o, y, m)))
+              for o, y, m in sorted(set(want_standing) | set(have_standing))
+              if want_standing.get((o, y, m)) != have_standing.get((o, y, m))]
+    return found
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
@@ -301,14 +356,30 @@ def ordered_rows(*, rows_qs: QuerySet[Organization], period: Period, today: date
 
 def overdue_branches(*, rows_qs: QuerySet[Organization], period: Period, today: date, limit: int):
     """(rows of the branches with an overdue shortfall, most first: organization, overdue, rate (held / required over
-    every type), their number): the home page's panel. None when the year is not stored. One query of the windows."""
+    every type), their number): the home page's panel. None when the year is not stored. One query: of the month's
+    standings this year, of the windows otherwise."""
     if not is_stored(period.year):
         return None
+    if period.kind == RulePer.YEAR and period.year == today.year:   # this year: the month's stored standings
+        rows = (ComplianceStanding.objects.filter(
+            year=today.year, month=today.month,
+            organization_id__in=rows_qs.filter(kind__in=BRANCH_KINDS).order_by().values("pk"))
+            .values("organization_id", "overdue", req=F("required"), cred=F("credited")))
+        return _overdue_rows(rows, limit)
+    return overdue_from_windows(rows_qs=rows_qs, period=period, today=today, limit=limit)
+
+
+def overdue_from_windows(*, rows_qs: QuerySet[Organization], period: Period, today: date, limit: int):
+    """overdue_branches grouped from the windows themselves (any period and day; also the check of the standings)."""
     behind = (_windows(rows_qs.filter(kind__in=BRANCH_KINDS), period, today).values("organization_id")
               .annotate(overdue=Sum(_short(), filter=Q(ends_on__lt=today)), req=Sum("required"), cred=Sum("credited"))
               .filter(overdue__gt=0))
     # One scan of the windows, not two: the number of such branches rides on each top row (a window count over
     # the grouped rows), instead of a separate COUNT of the same aggregate.
+    return _overdue_rows(behind, limit)
+
+
+def _overdue_rows(behind, limit: int):
     top = list(behind.annotate(total=Window(Count("organization_id"))).order_by("-overdue", "organization__path")[:limit])
     total = top[0]["total"] if top else 0
     orgs = Organization.objects.in_bulk([r["organization_id"] for r in top])

@@ -52,7 +52,8 @@ def engine_view(rows_qs, period, today):
 
 def assert_reads_equal_the_engine(rows_qs):
     for period in PERIODS:
-        for today in (TODAY, date(2027, 1, 10), date(2026, 1, 1)):
+        # the month's last and next day: home's standings count a window overdue from the day after it ends
+        for today in (TODAY, date(2027, 1, 10), date(2026, 1, 1), date(2026, 6, 30), date(2026, 7, 1)):
             rows, want, chart = engine_view(rows_qs, period, today)
             stored = results.summary(rows_qs=rows_qs, period=period, today=today)
             if period.year not in results.stored_years():
@@ -220,3 +221,26 @@ def test_the_summary_adds_up_the_same_on_the_embedded_database(tree, members, mo
                 assert in_python[0] == pytest.approx(native[0]), (period, today)
                 assert in_python[1] == native[1], (period, today)
                 assert native[0]["required"] > 0 or rows_qs.filter(kind__in=BRANCH_KINDS).count() == 0
+
+
+def test_home_reads_this_years_overdue_branches_from_the_months_standings(tree, members, users):
+    """The year containing today: one query of ComplianceStanding (the month's rows of the scope), none of the windows
+    (at N=50,000 grouping the year's 850,204 windows took 485 ms); another year still groups the windows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    results.rebuild(2026)
+    log(tree.a1, "theme_day", date(2026, 2, 10))
+    branches = Organization.objects.filter(kind__in=BRANCH_KINDS)
+    with CaptureQueriesContext(connection) as ctx:
+        top, total = results.overdue_branches(rows_qs=branches, period=Period.parse("2026"), today=TODAY, limit=8)
+    tables = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "orglife_compliancestanding" in tables and "orglife_compliancewindow" not in tables
+    windows_top, windows_total = results.overdue_from_windows(rows_qs=branches, period=Period.parse("2026"),
+                                                              today=TODAY, limit=8)
+    assert total > 0 and total == windows_total
+    assert [(t.organization.pk, t.overdue, t.rate) for t in top] == [
+        (t.organization.pk, t.overdue, t.rate) for t in windows_top]
+    with CaptureQueriesContext(connection) as ctx:
+        results.overdue_branches(rows_qs=branches, period=Period.parse("2026"), today=date(2027, 1, 10), limit=8)
+    assert "orglife_compliancewindow" in " ".join(q["sql"] for q in ctx.captured_queries)
