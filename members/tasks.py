@@ -1,12 +1,16 @@
 """Celery tasks of the members app: thin wrappers over services."""
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from celery import shared_task
 from django.db import OperationalError
 
+from .services import points
 from .services.dues import dues_generate_month
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -15,3 +19,24 @@ def generate_monthly_dues(month: str | None = None) -> int:
     manual re-run creates nothing twice. `month` is "YYYY-MM" (default: the current month)."""
     on = date.fromisoformat(f"{month}-01") if month else date.today()
     return dues_generate_month(month=on)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def check_points_totals(year: int | None = None) -> int:
+    """Nightly: compare this year's stored 党员积分 totals and branch figures (what the points page ranks by) with a
+    recount; log each difference as an error and, if any, rebuild the year. The services keep them in step; a
+    difference means a write went around them (queryset.update, raw SQL, a bulk load). Returns the differences."""
+    year = year or date.today().year
+    members = points.points_totals_differences(year=year)
+    branches = points.points_branch_totals_differences(year=year)
+    for d in members[:50]:
+        logger.error("points total of member %s in %s differs: stored %s, counted %s", d.member_id, year, d.stored,
+                     d.counted)
+    for d in branches[:50]:
+        logger.error("points figures of branch %s in %s differ: stored %s, counted %s", d.organization_id, year,
+                     d.stored, d.counted)
+    found = len(members) + len(branches)
+    if found:
+        rows = points.points_totals_rebuild(year=year)
+        logger.error("points totals of %s: %d differences; the year was rebuilt (%d totals)", year, found, rows)
+    return found

@@ -159,3 +159,23 @@ def test_branch_figures_follow_the_admins_edits(rf, tree, users):
     model_admin.delete_queryset(request, Member.objects.filter(pk=a.pk))
     assert branch_figure(tree.a2) is None
     assert points.points_branch_totals_differences(year=2025) == []
+
+
+def test_the_nightly_check_logs_a_write_that_went_around_the_totals_and_rebuilds_the_year(tree, users, caplog):
+    from django_celery_beat.models import PeriodicTask
+
+    from members.tasks import check_points_totals
+
+    a = MemberFactory(branch=tree.a1, name="甲")
+    entry = points.points_entry_add(member=a, item=PointsItem.objects.get(name="受到表彰奖励"),
+                                    occurred_on=date(2025, 5, 1), note="优秀党员", by=users.secretary)
+    points.points_entry_audit(entry=entry, approve=True, by=users.staff)
+    assert check_points_totals(2025) == 0
+    PointsTotal.objects.filter(member=a, year=2025).update(total=D("999"))   # around the services
+    PointsBranchTotal.objects.filter(organization=tree.a1, year=2025).update(total=D("999"))
+    assert check_points_totals(2025) >= 2
+    assert "points total of member" in caplog.text and "points figures of branch" in caplog.text
+    assert "rebuilt" in caplog.text
+    assert stored(a) == counted(a) and check_points_totals(2025) == 0
+    assert points.points_branch_totals_differences(year=2025) == []
+    assert PeriodicTask.objects.filter(task="members.tasks.check_points_totals", enabled=True).exists()
