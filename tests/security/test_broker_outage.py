@@ -9,6 +9,7 @@ import socket
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -55,18 +56,27 @@ class PrivateRedis:
             self.process = None
 
 
-@pytest.fixture
-def broker():
-    """Celery publishes to a private Redis that is down until the test starts it."""
-    server = PrivateRedis()
+@contextmanager
+def publishing_to(url):
+    """Celery publishes to `url` (not eagerly) inside the block."""
     # broker_write_url's own setting (None: it follows broker_url), not the property: read through the property
     # and put back, it pinned writes to this process's Redis, and a later test's broker_url change (the embedded
     # filesystem broker) was ignored by every publish.
     old = app.conf.broker_url, app.conf.get("broker_write_url"), app.conf.task_always_eager
-    app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = server.url, None, False
-    yield server
-    server.stop()
-    app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = old
+    app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = url, None, False
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = old
+
+
+@pytest.fixture
+def broker():
+    """Celery publishes to a private Redis that is down until the test starts it."""
+    server = PrivateRedis()
+    with publishing_to(server.url):
+        yield server
+        server.stop()
 
 
 @pytest.mark.django_db(transaction=True)   # real commits: the job is published after commit
@@ -135,11 +145,9 @@ class SilentBroker:
 @pytest.fixture
 def silent_broker():
     server = SilentBroker()
-    old = app.conf.broker_url, app.conf.get("broker_write_url"), app.conf.task_always_eager
-    app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = server.url, None, False
-    yield server
-    server.close()
-    app.conf.broker_url, app.conf.broker_write_url, app.conf.task_always_eager = old
+    with publishing_to(server.url):
+        yield server
+        server.close()
 
 
 @pytest.mark.django_db(transaction=True)
