@@ -16,13 +16,20 @@ WHITENOISE_AUTOREFRESH = True  # serve from finders; no collectstatic in tests
 API_FAILED_AUTH_LIMIT = 10_000
 API_FAILED_AUTH_ADDRESS_LIMIT = 100_000
 
-# Parallel test processes (pytest-xdist) each get their own Redis database for the cache, so one test's
-# cache.clear() or keys never touch another process's tests. The broker stays as configured.
+# Parallel test processes (pytest-xdist) each get their own Redis databases, one for the cache and one for the
+# Celery broker, so one test's cache.clear() or keys never touch another process's tests, and a real worker
+# started by one process (tests/reports/test_report_worker.py) never takes another process's messages — it would
+# run them against its own test database, where that job id is another job or none — nor loses its own to the
+# other process's purge. Worker subprocesses inherit PYTEST_XDIST_WORKER and so choose the same databases.
 import os as _os  # noqa: E402
 
-from .base import CACHES, REDIS_URL  # noqa: E402
+from .base import CACHES, CELERY_BROKER_URL, REDIS_URL  # noqa: E402
 
 _worker = _os.environ.get("PYTEST_XDIST_WORKER", "")
-if REDIS_URL and _worker.startswith("gw") and CACHES["default"]["BACKEND"].endswith("RedisCache"):
+if REDIS_URL and _worker.startswith("gw"):
     _base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
-    CACHES = {"default": {**CACHES["default"], "LOCATION": f"{_base}/{1 + int(_worker[2:]) % 15}"}}
+    _slot = int(_worker[2:]) % 7
+    if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        CACHES = {"default": {**CACHES["default"], "LOCATION": f"{_base}/{1 + _slot}"}}
+    if CELERY_BROKER_URL == REDIS_URL:
+        CELERY_BROKER_URL = f"{_base}/{8 + _slot}"

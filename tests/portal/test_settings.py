@@ -91,6 +91,7 @@ print(json.dumps({
     "eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "broker": settings.CELERY_BROKER_URL,
     "cache": settings.CACHES["default"]["BACKEND"],
+    "cache_location": str(settings.CACHES["default"].get("LOCATION", "")),
     "debug": settings.DEBUG,
 }))
 """
@@ -123,6 +124,22 @@ def test_servers_come_from_the_environment():
     assert values["eager"] is False
     assert values["broker"] == "redis://cache.internal:6379/3"
     assert values["cache"].endswith("RedisCache")
+
+
+def test_parallel_test_processes_each_have_their_own_broker_and_cache():
+    """Two pytest-xdist processes sharing one broker: a real worker started by one took the other's messages
+    (and ran them against its own test database), and one's purge dropped the other's. Each gets its own."""
+    seen = []
+    for worker in ("gw0", "gw1"):
+        values = print_settings("portal.settings.test", REDIS_URL="redis://127.0.0.1:6379/0",
+                                PYTEST_XDIST_WORKER=worker)
+        assert values["eager"] is False
+        seen += [values["broker"], values["cache_location"]]
+    assert len(set(seen)) == 4 and "redis://127.0.0.1:6379/0" not in seen, seen
+    # a broker chosen explicitly is left alone
+    values = print_settings("portal.settings.test", REDIS_URL="redis://127.0.0.1:6379/0",
+                            CELERY_BROKER_URL="redis://broker.internal:6379/2", PYTEST_XDIST_WORKER="gw1")
+    assert values["broker"] == "redis://broker.internal:6379/2"
 
 
 def test_dev_shows_the_portal_error_pages_unless_a_developer_asks_for_debug():
