@@ -280,21 +280,26 @@ class ComplianceWindow(models.Model):
 
 
 class ComplianceStanding(models.Model):
-    """A 党支部 row's overdue shortfall in a stored year as of each month: what the home page's 逾期的支部 reads.
+    """A compliance row's year as of each month of a stored year: what the compliance page's summary and bars for a
+    year and the home page's 逾期的支部 read.
 
-    Derived from its ComplianceWindow rows of the year, written with them (orglife.results): windows are calendar
-    months, quarters, halves and years, so on any day of month `month` a window has started iff it starts in a month
-    ≤ `month`, and has ended (its shortfall overdue) iff it ends in a month < `month`. Only months with an overdue
-    shortfall are stored. Reading one month's rows of a scope replaces grouping every window of the year
-    (850,204 windows of 50,012 branches at N=50,000: 485 ms).
+    Derived from the row's ComplianceWindow rows of the year, written with them (orglife.results): windows are
+    calendar months, quarters, halves and years, so on any day of month `month` a window has started iff it starts
+    in a month ≤ `month`, and has ended (its shortfall overdue) iff it ends in a month < `month`; month 13 stands for
+    any day after the year. Rows are 党支部 rows (their 党小组 folded in, as the table shows them) and 党小组 rows,
+    stored for the months with a figure that is not 0. Reading one month's rows of a scope replaces grouping every
+    window of the year (850,204 windows of 50,012 branches at N=50,000: 485 ms for home, 640 ms for the summary).
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
-    month = models.PositiveSmallIntegerField()      # as of any day of this month
+    month = models.PositiveSmallIntegerField()      # as of any day of this month (13: after the year)
     overdue = models.PositiveIntegerField()         # Σ required − credited of the windows ended before the month
     required = models.PositiveIntegerField()        # Σ required of the windows started by the month
     credited = models.PositiveIntegerField()
+    # the same over the types that count for 完成率 (三会一课 + 主题党日): the summary's figures
+    completion_required = models.PositiveIntegerField(default=0)
+    completion_credited = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "month", "organization"],

@@ -223,24 +223,31 @@ def test_the_summary_adds_up_the_same_on_the_embedded_database(tree, members, mo
                 assert native[0]["required"] > 0 or rows_qs.filter(kind__in=BRANCH_KINDS).count() == 0
 
 
-def test_home_reads_this_years_overdue_branches_from_the_months_standings(tree, members, users):
-    """The year containing today: one query of ComplianceStanding (the month's rows of the scope), none of the windows
-    (at N=50,000 grouping the year's 850,204 windows took 485 ms); another year still groups the windows."""
+def test_a_years_summary_and_overdue_branches_read_the_months_standings(tree, members, users):
+    """A year: one month's ComplianceStanding rows of the scope, none of the windows (at N=50,000 grouping the year's
+    850,204 windows took 485 ms for home and 640 ms for the summary), on a day in the year, after it (month 13) and
+    before it; a quarter or a month still groups its windows. The answers equal the windows' (and, above, the
+    engine's)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     results.rebuild(2026)
     log(tree.a1, "theme_day", date(2026, 2, 10))
     branches = Organization.objects.filter(kind__in=BRANCH_KINDS)
-    with CaptureQueriesContext(connection) as ctx:
-        top, total = results.overdue_branches(rows_qs=branches, period=Period.parse("2026"), today=TODAY, limit=8)
-    tables = " ".join(q["sql"] for q in ctx.captured_queries)
-    assert "orglife_compliancestanding" in tables and "orglife_compliancewindow" not in tables
-    windows_top, windows_total = results.overdue_from_windows(rows_qs=branches, period=Period.parse("2026"),
-                                                              today=TODAY, limit=8)
-    assert total > 0 and total == windows_total
-    assert [(t.organization.pk, t.overdue, t.rate) for t in top] == [
-        (t.organization.pk, t.overdue, t.rate) for t in windows_top]
-    with CaptureQueriesContext(connection) as ctx:
-        results.overdue_branches(rows_qs=branches, period=Period.parse("2026"), today=date(2027, 1, 10), limit=8)
-    assert "orglife_compliancewindow" in " ".join(q["sql"] for q in ctx.captured_queries)
+    for today in (TODAY, date(2027, 1, 10), date(2025, 12, 31)):
+        with CaptureQueriesContext(connection) as ctx:
+            top, total = results.overdue_branches(rows_qs=branches, period=Period.parse("2026"), today=today, limit=8)
+            summary = results.summary(rows_qs=Organization.objects.all(), period=Period.parse("2026"), today=today)
+        tables = " ".join(q["sql"] for q in ctx.captured_queries)
+        assert "orglife_compliancestanding" in tables and "orglife_compliancewindow" not in tables, today
+        windows_top, windows_total = results.overdue_from_windows(rows_qs=branches, period=Period.parse("2026"),
+                                                                  today=today, limit=8)
+        assert total == windows_total and (total > 0) == (today > TODAY.replace(month=1, day=31))
+        assert [(t.organization.pk, t.overdue, t.rate) for t in top] == [
+            (t.organization.pk, t.overdue, t.rate) for t in windows_top]
+        assert summary[0]["required"] > 0 or today.year == 2025
+    for period in ("2026-Q2", "2026-06"):
+        with CaptureQueriesContext(connection) as ctx:
+            results.overdue_branches(rows_qs=branches, period=Period.parse(period), today=TODAY, limit=8)
+            results.summary(rows_qs=Organization.objects.all(), period=Period.parse(period), today=TODAY)
+        assert "orglife_compliancestanding" not in " ".join(q["sql"] for q in ctx.captured_queries)

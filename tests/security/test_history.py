@@ -21,7 +21,7 @@ NO_HISTORY = {
     "members.PointsBranchTotal": "derived: each branch's sum of the stored yearly 积分 totals, points_totals --repair",
     "orglife.ComplianceWindow": "derived: the compliance engine's stored window results, recomputed from the records "
                                 "(which keep history), compliance_results --repair",
-    "orglife.ComplianceStanding": "derived: each branch row's overdue shortfall per month, from its stored windows, "
+    "orglife.ComplianceStanding": "derived: each compliance row's figures as of each month, from its stored windows, "
                                   "compliance_results --repair",
     "orglife.ComplianceYear": "derived: which years' compliance results are stored, compliance_results --rebuild",
     "evaluations.Attachment": "evidence files are added, never edited or deleted",
