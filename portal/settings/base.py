@@ -282,7 +282,7 @@ REST_FRAMEWORK = {
         "portal.filter_backends.StrictFilterBackend",   # a typed filter given empty is a 400, not "no filter"
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["portal.renderers.PortalJSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "portal.pagination.PortalCursorPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
