@@ -145,13 +145,13 @@ def granted_paths(user, action: str):
 
 def subtree_q(paths, field: str = "path") -> Q:
     """One condition matching rows whose `field` lies under any of `paths` (prefix match on an index)."""
-    paths = _minimal(paths)
+    paths = minimal_paths(paths)
     if not paths:
         return Q(pk__in=[])
     return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
 
 
-def _minimal(paths):
+def minimal_paths(paths):
     """Drop paths already covered by a shorter one, so the OR stays small."""
     kept = []
     for p in sorted(set(paths), key=len):

@@ -1,11 +1,11 @@
 """Reads on the member registry, scoped and annotated for a fixed number of queries."""
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
-from branches.models import Organization
-from portal.scoping import VIEW
+from branches.models import Organization, OrganizationFigures
+from portal.scoping import ALL, VIEW, minimal_paths, granted_paths
 
 from ..filters import MemberFilterSet
 from ..models import Member, MembershipMove
@@ -38,6 +38,44 @@ def member_list(*, user, filters=None, request=None, action: str = VIEW) -> tupl
     qs = members_visible(user=user, action=action)
     filterset = MemberFilterSet(filters if filters is not None else {}, queryset=qs, request=request)
     return filterset.qs, filterset
+
+
+# Filters the stored subtree counts can answer: the default list (在册) of the whole scope or of one organization's
+# subtree. Any other filter (a name, a status, …) is counted by the database.
+_COUNTED_BY_FIGURES = {"organization", "active", "ordering"}
+
+
+def member_list_total(qs: QuerySet[Member], filterset: MemberFilterSet, *, user, action: str = VIEW) -> int:
+    """The number of rows of `member_list`'s queryset (the page's 共 N 条).
+
+    The default list — active members of the viewer's whole scope, or of one organization's subtree — is the sum of
+    the stored OrganizationFigures.subtree_members of the scope's subtree roots (of that organization): the same
+    number (the figures count active members by branch, kept by every member write and checked nightly; tested
+    against COUNT for narrow principals), read from a few rows instead of counting 1.5 M members at N=50,000
+    (~150 ms). Any other filter, or a root without a figures row, is counted by the database."""
+    form = filterset.form
+    if not filterset.is_valid():
+        return qs.count()
+    data = form.cleaned_data
+    if data.get("active") != "1" or any(value not in (None, "", [])
+                                        for name, value in data.items() if name not in _COUNTED_BY_FIGURES):
+        return qs.count()
+    organization = data.get("organization")
+    if organization is not None:
+        if organization.is_group:
+            return qs.count()
+        paths = [organization.path]    # chosen among the scope's organizations (the filter's queryset)
+    else:
+        granted = granted_paths(user, action)
+        paths = (list(Organization.objects.filter(depth=1).values_list("path", flat=True)) if granted is ALL
+                 else minimal_paths(granted))
+    if not paths:
+        return 0
+    figures = OrganizationFigures.objects.filter(organization__path__in=paths).aggregate(
+        rows=Count("pk"), members=Sum("subtree_members"))
+    if figures["rows"] != len(paths):
+        return qs.count()
+    return figures["members"] or 0
 
 
 def member_detail(*, user, pk: int, action: str = VIEW) -> Member:

@@ -49,7 +49,7 @@ class MemberListView(PortalPageMixin, View):
                 messages.error(request, _("筛选条件有误，未导出。"))
                 return redirect("members:list")
             return members_xlsx_response(qs)
-        total = qs.count()
+        total = selectors.member_list_total(qs, filterset, user=request.user)
         ctx = {"total": total, "keyset": False}
         if total > KEYSET_FROM or any(request.GET.get(p) for p in keyset.PARAMS):
             # A big list is paged by key (portal.keyset): every page costs the same, the last one included
