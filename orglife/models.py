@@ -300,10 +300,16 @@ class ComplianceStanding(models.Model):
     # the same over the types that count for 完成率 (三会一课 + 主题党日): the summary's figures
     completion_required = models.PositiveIntegerField(default=0)
     completion_credited = models.PositiveIntegerField(default=0)
+    # a 党支部 row (else a 党小组 row): home's 逾期的支部 reads only these, through the partial index below (the
+    # 党小组 rows are three in four of a month's rows)
+    branch_row = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "month", "organization"],
                                                name="compliance_standing_key")]
+        indexes = [models.Index(fields=["year", "month", "organization"],
+                                condition=models.Q(branch_row=True, overdue__gt=0),
+                                name="compliance_standing_behind")]
 
     def __str__(self):
         return f"{self.organization_id} {self.year}-{self.month:02d}: {self.overdue}"

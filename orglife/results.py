@@ -108,11 +108,27 @@ def _write(rows: dict[Key, Figures]) -> int:
         [ComplianceWindow(organization_id=o, per=per, ends_on=end, starts_on=start, required=r, credited=c,
                           completion_required=cr, completion_credited=cc)
          for (o, per, end), (start, r, c, cr, cc) in rows.items()], batch_size=5000)
+    # In (year, month, organization) order: a month's rows, what every reader reads, lie together on disk (written
+    # in organization order they were spread over every page of the table: 2,575 pages read for one month at
+    # N=5,000 instead of ~200).
     ComplianceStanding.objects.bulk_create(
         [ComplianceStanding(organization_id=o, year=y, month=m, overdue=ov, required=r, credited=c,
-                            completion_required=cr, completion_credited=cc)
-         for (o, y, m), (ov, r, c, cr, cc) in standings(rows).items()], batch_size=5000)
+                            completion_required=cr, completion_credited=cc, branch_row=b)
+         for (o, y, m), (ov, r, c, cr, cc, b) in sorted(standings(rows, _branch_ids(rows)).items(),
+                                                       key=lambda item: (item[0][1], item[0][2], item[0][0]))],
+        batch_size=5000)
     return len(rows)
+
+
+def _branch_ids(rows: dict[Key, Figures]) -> set[int]:
+    """The 党支部 among the rows' organizations (the others are 党小组)."""
+    ids = {org for org, _per, _end in rows}
+    if not ids:
+        return set()
+    branches = Organization.objects.filter(kind__in=BRANCH_KINDS)
+    if len(ids) > 5000:  # a whole year: all branches, not a 200,000-item IN list
+        return set(branches.values_list("pk", flat=True)) & ids
+    return set(branches.filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def _clear(year: int, organizations: QuerySet | list[int] | None = None) -> None:
@@ -128,13 +144,15 @@ def _clear(year: int, organizations: QuerySet | list[int] | None = None) -> None
 
 
 AFTER_THE_YEAR = 13  # ComplianceStanding.month for any day after the year: every window has ended
-Standing = tuple[int, int, int, int, int]  # overdue, required, credited, completion_required, completion_credited
+# overdue, required, credited, completion_required, completion_credited, branch_row
+Standing = tuple[int, int, int, int, int, bool]
 
 
-def standings(rows: dict[Key, Figures]) -> dict[tuple[int, int, int], Standing]:
+def standings(rows: dict[Key, Figures], branch_ids: set[int]) -> dict[tuple[int, int, int], Standing]:
     """{(organization, year, month): figures} of the rows among `rows` for every month 1–13 with a figure that is not 0
-    (ComplianceStanding). A window has started on any day of month m iff it starts in a month ≤ m, and has ended
-    before that day iff it ends in a month < m (windows are whole calendar months)."""
+    (ComplianceStanding; `branch_ids`: which rows are 党支部 rows). A window has started on any day of month m iff
+    it starts in a month ≤ m, and has ended before that day iff it ends in a month < m (windows are whole calendar
+    months)."""
     acc: dict[tuple[int, int, int], list[int]] = {}
     for (org, _per, end), (start, required, credited, completion_required, completion_credited) in rows.items():
         year = end.year
@@ -149,7 +167,7 @@ def standings(rows: dict[Key, Figures]) -> dict[tuple[int, int, int], Standing]:
             figures[4] += completion_credited
             if end.month < month:
                 figures[0] += required - credited
-    return {key: tuple(v) for key, v in acc.items() if any(v)}
+    return {key: (*v, key[0] in branch_ids) for key, v in acc.items() if any(v)}
 
 
 def as_of_month(period: Period, today: date) -> int | None:
@@ -238,13 +256,13 @@ def differences(year: int, organization_ids: Iterable[int] | None = None) -> lis
     found = [(k, have.get(k), want.get(k)) for k in sorted(set(want) | set(have), key=str) if want.get(k) != have.get(k)]
     # The standings (the year summary, home's 逾期的支部), against the ones the recounted windows give: keyed
     # (organization, "standing", "year-month") so that --repair refreshes the organization like any other difference.
-    want_standing = standings(want)
+    want_standing = standings(want, _branch_ids(want))
     stored = ComplianceStanding.objects.filter(year=year)
     if organization_ids is not None:
         stored = stored.filter(organization_id__in=organization_ids)
     have_standing = {(o, year, m): tuple(figures) for o, m, *figures in stored.values_list(
         "organization_id", "month", "overdue", "required", "credited", "completion_required",
-        "completion_credited").iterator(chunk_size=20000)}
+        "completion_credited", "branch_row").iterator(chunk_size=20000)}
     found += [((o, "standing", f"{y}-{m:02d}"), have_standing.get((o, y, m)), want_standing.get((o, y, m)))
               for o, y, m in sorted(set(want_standing) | set(have_standing))
               if want_standing.get((o, y, m)) != have_standing.get((o, y, m))]
@@ -386,8 +404,8 @@ def overdue_branches(*, rows_qs: QuerySet[Organization], period: Period, today: 
         return None
     month = as_of_month(period, today)
     if month is not None:   # a year: the standings as of the day's month
-        rows = (ComplianceStanding.objects.filter(
-            year=period.year, month=month, overdue__gt=0,
+        rows = (ComplianceStanding.objects.filter(   # served by the partial index of branch rows behind
+            year=period.year, month=month, overdue__gt=0, branch_row=True,
             organization_id__in=rows_qs.filter(kind__in=BRANCH_KINDS).order_by().values("pk"))
             .values("organization_id", "overdue", req=F("required"), cred=F("credited")))
         return _overdue_rows(rows, limit)

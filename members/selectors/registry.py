@@ -5,7 +5,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from branches.models import Organization, OrganizationFigures
-from portal.scoping import ALL, VIEW, minimal_paths, granted_paths
+from portal.scoping import ALL, VIEW, granted_paths, minimal_paths
 
 from ..filters import MemberFilterSet
 from ..models import Member, MembershipMove

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from branches.models import OrganizationFigures, OrganizationKind, Role
+from branches.models import OrganizationFigures, Role
 from members.selectors.registry import member_list, member_list_total
 from members.services.registry import member_deactivate
 from tests.branches.factories import UserFactory, grant, make_org

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -204,7 +205,6 @@ def test_the_summary_adds_up_the_same_on_the_embedded_database(tree, members, mo
     """The summary is one PostgreSQL statement (GROUPING SETS, FILTER, ::double precision) that SQLite, the embedded
     default of `make run`, cannot run (the compliance page and the home panel answered 500 there): on SQLite the rows
     are added up in Python. On PostgreSQL both ways run here and must agree, so the SQLite way is tested on CI."""
-    from django.db import connection
 
     log(tree.a1g, "group_meeting", date(2026, 2, 3))
     log(tree.a2, "committee_meeting", date(2026, 1, 20))
@@ -228,7 +228,6 @@ def test_a_years_summary_and_overdue_branches_read_the_months_standings(tree, me
     850,204 windows took 485 ms for home and 640 ms for the summary), on a day in the year, after it (month 13) and
     before it; a quarter or a month still groups its windows. The answers equal the windows' (and, above, the
     engine's)."""
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     results.rebuild(2026)
@@ -251,3 +250,21 @@ def test_a_years_summary_and_overdue_branches_read_the_months_standings(tree, me
             results.overdue_branches(rows_qs=branches, period=Period.parse(period), today=TODAY, limit=8)
             results.summary(rows_qs=Organization.objects.all(), period=Period.parse(period), today=TODAY)
         assert "orglife_compliancestanding" not in " ".join(q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_home_reads_only_the_branch_rows_behind_through_their_index(tree, members):
+    """Three in four of a month's standings are 党小组 rows, which home's 逾期的支部 never shows: the partial index
+    of branch rows with an overdue shortfall serves it (plan shape with sequential scans off, any size)."""
+    from django.test.utils import CaptureQueriesContext
+
+    results.rebuild(2026)
+    with CaptureQueriesContext(connection) as ctx:
+        results.overdue_branches(rows_qs=Organization.objects.all(), period=Period.parse("2026"), today=TODAY,
+                                 limit=8)
+    sql = next(q["sql"] for q in ctx.captured_queries if "orglife_compliancestanding" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "compliance_standing_behind" in plan, plan
