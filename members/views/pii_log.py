@@ -8,9 +8,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from branches.models import Organization
 from branches.permissions import is_staff
-from portal.scoping import MANAGE
+from portal.scoping import MANAGE, scope_for
 from portal.views import PortalPageMixin
 
 from ..models import Member, PiiAccess
@@ -27,8 +26,12 @@ def pii_log(*, user):
     qs = PiiAccess.objects.select_related("user", "member", "member__branch", "organization").order_by("-at", "-id")
     if user.is_superuser:
         return qs
-    return qs.filter(Q(member__in=Member.objects.restrict(user, MANAGE))
-                     | Q(member__isnull=True, organization__in=Organization.objects.restrict(user, MANAGE)))
+    # The scope as a condition on each log row's own member's branch (or organization), not "member IN (every
+    # member of the scope)": that hashed 1.5 M member ids for a province's staff (490 ms for a 7-row log); this
+    # reads the log's rows and their joins, however big the scope.
+    scope = scope_for(user)
+    return qs.filter(scope.q(MANAGE, "member__branch__path")
+                     | (Q(member__isnull=True) & scope.q(MANAGE, "organization__path")))
 
 
 def attach_member_names(accesses, *, user) -> None:

@@ -99,3 +99,31 @@ def test_full_id_is_refused_and_not_logged_without_the_grant(client, tree, users
     response = client.get(reverse("members:detail", args=[members.a1.pk]), {"show_id": "1"})
     assert response.status_code == 403
     assert not PiiAccess.objects.exists()
+
+
+def test_pii_log_scope_is_each_rows_member_or_organization(tree, users, members):
+    """The log's scope as a condition on each row (its member's branch, or for a multi-member row its organization)
+    lists exactly the rows the membership definition does — a member of the MANAGE scope, or no member and an
+    organization of the scope — for narrow principals on different subtrees."""
+    from django.db.models import Q
+
+    from branches.models import Organization, Role
+    from members.views.pii_log import pii_log
+    from portal.scoping import MANAGE
+    from tests.branches.factories import UserFactory, grant
+
+    for member in (members.a1, members.a2, members.b1):
+        PiiAccess.objects.create(user=users.superuser, member=member, action=PiiAccess.Action.VIEW_ID)
+    for org in (tree.a1, tree.b1, tree.ga):
+        PiiAccess.objects.create(user=users.superuser, organization=org, member_ids=[members.a1.pk],
+                                 action=PiiAccess.Action.API)
+    PiiAccess.objects.create(user=users.superuser, action=PiiAccess.Action.EXPORT)   # no member, no organization
+    disjoint = grant(grant(UserFactory(username="disjoint"), tree.a2, Role.STAFF), tree.b1, Role.STAFF)
+    for user in (users.staff, users.staff_a, users.secretary, users.agency, users.nobody, disjoint,
+                 users.superuser):
+        expected = PiiAccess.objects.all() if user.is_superuser else PiiAccess.objects.filter(
+            Q(member__in=Member.objects.restrict(user, MANAGE))
+            | Q(member__isnull=True, organization__in=Organization.objects.restrict(user, MANAGE)))
+        assert sorted(a.pk for a in pii_log(user=user)) == sorted(expected.values_list("pk", flat=True)), user
+    assert {a.pk for a in pii_log(user=disjoint)} == set(PiiAccess.objects.filter(
+        Q(member__in=[members.a2, members.b1]) | Q(organization=tree.b1)).values_list("pk", flat=True))
