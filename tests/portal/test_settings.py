@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CLEARED = (
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS",
-    "DJANGO_CSRF_TRUSTED_ORIGINS", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "FIELD_ENCRYPTION_KEYS",
+    "DJANGO_CSRF_TRUSTED_ORIGINS", "DATABASE_URL", "DB_OPTIONS", "REDIS_URL", "CELERY_BROKER_URL", "FIELD_ENCRYPTION_KEYS",
     "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_HSTS_SECONDS",
 )
 
@@ -92,6 +92,7 @@ print(json.dumps({
     "broker": settings.CELERY_BROKER_URL,
     "cache": settings.CACHES["default"]["BACKEND"],
     "cache_location": str(settings.CACHES["default"].get("LOCATION", "")),
+    "db_options": settings.DATABASES["default"].get("OPTIONS", {}).get("options", ""),
     "debug": settings.DEBUG,
 }))
 """
@@ -140,6 +141,29 @@ def test_parallel_test_processes_each_have_their_own_broker_and_cache():
     values = print_settings("portal.settings.test", REDIS_URL="redis://127.0.0.1:6379/0",
                             CELERY_BROKER_URL="redis://broker.internal:6379/2", PYTEST_XDIST_WORKER="gw1")
     assert values["broker"] == "redis://broker.internal:6379/2"
+
+
+def test_postgresql_cursors_are_planned_for_all_their_rows():
+    """Django's iterator() (every ModelChoiceField's options) reads through a WITH HOLD cursor that PostgreSQL
+    materializes whole; planned for its first 10 % of rows, a 12-option <select> took 27 ms at N=50,000 instead of
+    2.7 ms. The connection asks for whole-result plans; DB_OPTIONS replaces it; SQLite gets nothing."""
+    url = "postgres://portal:pw@db.internal:5432/portal"
+    assert print_settings("portal.settings.dev", DATABASE_URL=url)["db_options"] == "-c cursor_tuple_fraction=1.0"
+    assert print_settings("portal.settings.dev", DATABASE_URL=url + "?options=-c%20statement_timeout%3D5000")[
+        "db_options"] == "-c statement_timeout=5000 -c cursor_tuple_fraction=1.0"
+    assert print_settings("portal.settings.dev", DATABASE_URL=url, DB_OPTIONS="")["db_options"] == ""
+    assert print_settings("portal.settings.dev")["db_options"] == ""
+
+
+@pytest.mark.django_db
+def test_the_connection_plans_cursors_for_all_their_rows():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner setting: set DATABASE_URL")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW cursor_tuple_fraction")
+        assert float(cursor.fetchone()[0]) == 1.0
 
 
 def test_dev_shows_the_portal_error_pages_unless_a_developer_asks_for_debug():
