@@ -19,9 +19,6 @@ _DRF_ENCODER = JSONEncoder()
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def _default(value):
-    return _DRF_ENCODER.default(value)
-
 
 class PortalJSONRenderer(JSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
@@ -30,7 +27,7 @@ class PortalJSONRenderer(JSONRenderer):
         if self.ensure_ascii or not self.compact or self.get_indent(accepted_media_type, renderer_context or {}):
             return super().render(data, accepted_media_type, renderer_context)
         try:
-            text = orjson.dumps(data, default=_default, option=_OPTIONS)
+            text = orjson.dumps(data, default=_DRF_ENCODER.default, option=_OPTIONS)
         except orjson.JSONEncodeError:
             return super().render(data, accepted_media_type, renderer_context)
         # as DRF does: JSON that is also a strict JavaScript subset
