@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import CharField, Value
 
-from portal.scoping import CHANGE, MANAGE, REVIEW, VIEW, can, scope_for
+from portal.scoping import ALL, CHANGE, MANAGE, REVIEW, VIEW, can, minimal_paths, scope_for
 
 from .models import ApiClient, Organization, Role, RoleGrant, member_model
 
@@ -50,6 +50,19 @@ def granted_paths(user, action: str) -> list[str]:
     if Role.AGENCY in roles:
         roles.add(API_CLIENT)
     return [path for role, path, active in _grants(user) if active and role in roles]
+
+
+def scope_roots(user, action: str = VIEW, *, within: Organization | None = None) -> list[str]:
+    """The paths of the subtrees that make up `user`'s scope for `action` (`restrict` is every row under them),
+    none inside another; of `within`'s subtree when it is given (an organization chosen from the scope, so its
+    subtree lies in it). What a figure stored per subtree (OrganizationFigures, the compliance roll-ups) is summed
+    over."""
+    if within is not None:
+        return [within.path]
+    paths = scope_for(user).paths(action)
+    if paths is ALL:
+        return list(Organization.objects.filter(depth=1).order_by("path").values_list("path", flat=True))
+    return minimal_paths(paths)
 
 
 def role_grants(user) -> list[tuple[str, str]]:

@@ -315,6 +315,38 @@ class ComplianceStanding(models.Model):
         return f"{self.organization_id} {self.year}-{self.month:02d}: {self.overdue}"
 
 
+RATE_SCALE = 10 ** 9  # ComplianceRollup.rate_sum's unit: a row's 完成率 in billionths, rounded half up
+
+
+class ComplianceRollup(models.Model):
+    """The sums of a subtree's ComplianceStanding rows, per month of a stored year and per kind of row: what the
+    compliance page's year summary and bars read for a scope of whole subtrees (a province's whole tree: two rows
+    instead of joining 50,000 branch rows to their standings).
+
+    Kept for organizations that hold no compliance row themselves (基层党委, 党总支), over every row below them, by
+    the same writes that write the standings (orglife.results moves each write's difference up the tree, inside the
+    writer's transaction); rebuilt with a year; compared with a recount by `manage.py compliance_results`. Integers
+    only, so that a sum moved by many writes equals a recount exactly: the 完成率 of each rated row is summed in
+    units of 1 / RATE_SCALE (rounded per row, the mean is within 10⁻⁹ of the mean of the exact rates)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()       # as ComplianceStanding.month
+    branch_rows = models.BooleanField()              # the sums of the 党支部 rows; else of the 党小组 rows
+    behind = models.IntegerField(default=0)          # rows with an overdue shortfall
+    completion_required = models.IntegerField(default=0)
+    completion_credited = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)           # rows with something required of the 完成率 types
+    rate_sum = models.BigIntegerField(default=0)     # Σ round(credited / required × RATE_SCALE) of the rated rows
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "month", "branch_rows", "organization"],
+                                               name="compliance_rollup_key")]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.year}-{self.month:02d} {'branches' if self.branch_rows else 'groups'}"
+
+
 class ComplianceYear(models.Model):
     """A year whose ComplianceWindow rows are stored (built whole, then kept by the writes); other years' summaries
     are computed by the engine on the spot."""

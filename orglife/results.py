@@ -42,7 +42,17 @@ from portal.perf import gc_paused
 from portal.queue import send_fast
 
 from .compliance import PERIOD_MAX_YEAR, Period, _evaluate, _load, windows_ending_in
-from .models import ActivityType, ComplianceStanding, ComplianceWindow, ComplianceYear, FrequencyRule, RulePer, Talk
+from .models import (
+    RATE_SCALE,
+    ActivityType,
+    ComplianceRollup,
+    ComplianceStanding,
+    ComplianceWindow,
+    ComplianceYear,
+    FrequencyRule,
+    RulePer,
+    Talk,
+)
 
 INLINE_LIMIT = 300  # holders a rule change refreshes in its own transaction; more: a task after the commit
 # Judged without a today: every window of the year has started and none is open.
@@ -102,21 +112,25 @@ def _stored(organization_ids: Iterable[int] | None, year: int) -> dict[Key, Figu
         "completion_credited").iterator(chunk_size=20000)}
 
 
-def _write(rows: dict[Key, Figures]) -> int:
-    """Store these window rows and the standings derived from them (callers `_clear` both first)."""
+def _write(rows: dict[Key, Figures], *, rollups: bool = True) -> int:
+    """Store these window rows and the standings derived from them (callers `_clear` both first), and move the
+    standings up the roll-ups (`rollups=False`: the caller fills the year's roll-ups whole)."""
     ComplianceWindow.objects.bulk_create(
         [ComplianceWindow(organization_id=o, per=per, ends_on=end, starts_on=start, required=r, credited=c,
                           completion_required=cr, completion_credited=cc)
          for (o, per, end), (start, r, c, cr, cc) in rows.items()], batch_size=5000)
+    written = standings(rows, _branch_ids(rows))
     # In (year, month, organization) order: a month's rows, what every reader reads, lie together on disk (written
     # in organization order they were spread over every page of the table: 2,575 pages read for one month at
     # N=5,000 instead of ~200).
     ComplianceStanding.objects.bulk_create(
         [ComplianceStanding(organization_id=o, year=y, month=m, overdue=ov, required=r, credited=c,
                             completion_required=cr, completion_credited=cc, branch_row=b)
-         for (o, y, m), (ov, r, c, cr, cc, b) in sorted(standings(rows, _branch_ids(rows)).items(),
+         for (o, y, m), (ov, r, c, cr, cc, b) in sorted(written.items(),
                                                        key=lambda item: (item[0][1], item[0][2], item[0][0]))],
         batch_size=5000)
+    if rollups and written:
+        _shift_rollups([(o, y, m, ov, cr, cc, b) for (o, y, m), (ov, _r, _c, cr, cc, b) in written.items()], +1)
     return len(rows)
 
 
@@ -131,16 +145,125 @@ def _branch_ids(rows: dict[Key, Figures]) -> set[int]:
     return set(branches.filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def _clear(year: int, organizations: QuerySet | list[int] | None = None) -> None:
-    """Delete the stored windows and standings of `year` (of these organizations; all for None): `_write` stores both
-    again, so every write site clears both here."""
+def _clear(year: int, organizations: list[int] | None = None) -> None:
+    """Delete the stored windows and standings of `year` (of these organizations; all for None) and take the deleted
+    standings out of the roll-ups (all of the year's roll-ups for None): `_write` stores them again, so every write
+    site clears here."""
     windows = ComplianceWindow.objects.filter(ends_on__year=year)
-    standings_qs = ComplianceStanding.objects.filter(year=year)
-    if organizations is not None:
-        windows = windows.filter(organization_id__in=organizations)
-        standings_qs = standings_qs.filter(organization_id__in=organizations)
-    windows.delete()
-    standings_qs.delete()
+    if organizations is None:
+        windows.delete()
+        ComplianceStanding.objects.filter(year=year).delete()
+        ComplianceRollup.objects.filter(year=year).delete()
+        return
+    organizations = list(organizations)
+    if not organizations:
+        return
+    windows.filter(organization_id__in=organizations).delete()
+    # DELETE … RETURNING: exactly the rows this statement removed leave the roll-ups (a row another writer removed
+    # meanwhile is not taken out twice).
+    table = ComplianceStanding._meta.db_table
+    removed = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(organizations), 5000):
+            chunk = organizations[start:start + 5000]
+            cursor.execute(
+                f"DELETE FROM {table} WHERE year = %s AND organization_id IN ({', '.join(['%s'] * len(chunk))})"
+                " RETURNING organization_id, year, month, overdue, completion_required, completion_credited,"
+                " branch_row", [year, *chunk])
+            removed += cursor.fetchall()
+    if removed:
+        _shift_rollups([(o, y, m, ov, cr, cc, bool(b)) for o, y, m, ov, cr, cc, b in removed], -1)
+
+
+# --- roll-ups: a subtree's standings summed at each organization above the rows (ComplianceRollup) ---------------
+
+# (organization, year, month, overdue, completion_required, completion_credited, branch_row) of a standing
+StandingFigures = tuple[int, int, int, int, int, int, bool]
+RollupKey = tuple[int, int, int, bool]   # organization, year, month, branch_rows
+ROLLUP_FIELDS = ("behind", "completion_required", "completion_credited", "rated", "rate_sum")
+
+
+def row_rate(credited: int, required: int) -> int:
+    """A row's 完成率 in units of 1 / RATE_SCALE, rounded half up (integers: sums stay exact)."""
+    return (credited * RATE_SCALE + required // 2) // required
+
+
+def rollups_of(rows: Iterable[StandingFigures], *, paths: dict[int, str] | None = None,
+               holders_above: dict[str, int] | None = None) -> dict[RollupKey, list[int]]:
+    """{(organization, year, month, branch_rows): [behind, required, credited, rated, rate_sum]} that these standings
+    add to the roll-ups of the organizations above them that hold no row themselves. `paths` (organization → path)
+    and `holders_above` (path → id of such an organization) are read when not given."""
+    rows = list(rows)
+    if paths is None:
+        paths = dict(Organization.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", "path"))
+    steplen = Organization.steplen
+    if holders_above is None:
+        above = {p[:i] for p in paths.values() for i in range(steplen, len(p), steplen)}
+        holders_above = dict(Organization.objects.filter(path__in=above).exclude(kind__in=HOLDER_KINDS)
+                             .values_list("path", "pk")) if above else {}
+    out: dict[RollupKey, list[int]] = {}
+    for org, year, month, overdue, required, credited, branch_row in rows:
+        path = paths.get(org)
+        if path is None:
+            continue
+        figures = (int(overdue > 0), required, credited, int(required > 0),
+                   row_rate(credited, required) if required > 0 else 0)
+        for i in range(steplen, len(path), steplen):
+            above = holders_above.get(path[:i])
+            if above is None:
+                continue
+            acc = out.get((above, year, month, branch_row))
+            if acc is None:
+                acc = out[above, year, month, branch_row] = [0, 0, 0, 0, 0]
+            for k, value in enumerate(figures):
+                acc[k] += value
+    return out
+
+
+def _shift_rollups(rows: list[StandingFigures], sign: int) -> None:
+    """Add (sign +1) or take out (-1) these standings from the roll-ups above them: one INSERT … ON CONFLICT DO
+    UPDATE adding the difference, in key order (two writers under the same 党委 queue on its rows, never cross)."""
+    moved = sorted((key, figures) for key, figures in rollups_of(rows).items() if any(figures))
+    if not moved:
+        return
+    table = ComplianceRollup._meta.db_table
+    columns = ("organization_id", "year", "month", "branch_rows", *ROLLUP_FIELDS)
+    updates = ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in ROLLUP_FIELDS)
+    with connection.cursor() as cursor:
+        for start in range(0, len(moved), 2000):
+            chunk = moved[start:start + 2000]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                + ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
+                + f" ON CONFLICT (year, month, branch_rows, organization_id) DO UPDATE SET {updates}",
+                [v for (o, y, m, b), figures in chunk for v in (o, y, m, b, *(sign * f for f in figures))])
+
+
+def _fill_rollups(year: int) -> int:
+    """The year's roll-ups from its standings, whole (after `_clear(year)`): one grouped INSERT per level of the
+    tree, each standing joined to its ancestor at that level by path."""
+    steplen = Organization.steplen
+    depth = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
+    rollup, standing = ComplianceRollup._meta.db_table, ComplianceStanding._meta.db_table
+    org = Organization._meta.db_table
+    holder_kinds = ", ".join(["%s"] * len(HOLDER_KINDS))
+    written = 0
+    with connection.cursor() as cursor:
+        for level in range(1, depth):
+            cursor.execute(
+                f"INSERT INTO {rollup} (organization_id, year, month, branch_rows, {', '.join(ROLLUP_FIELDS)})"
+                f" SELECT a.id, s.year, s.month, s.branch_row,"
+                f" SUM(CASE WHEN s.overdue > 0 THEN 1 ELSE 0 END), SUM(s.completion_required),"
+                f" SUM(s.completion_credited), SUM(CASE WHEN s.completion_required > 0 THEN 1 ELSE 0 END),"
+                f" SUM(CASE WHEN s.completion_required > 0 THEN (CAST(s.completion_credited AS BIGINT) * %s"
+                f" + s.completion_required / 2) / s.completion_required ELSE 0 END)"
+                f" FROM {standing} s JOIN {org} o ON o.id = s.organization_id"
+                f" JOIN {org} a ON a.path = SUBSTR(o.path, 1, %s)"
+                f" WHERE s.year = %s AND LENGTH(o.path) > %s AND a.kind NOT IN ({holder_kinds})"
+                f" GROUP BY a.id, s.year, s.month, s.branch_row",
+                [RATE_SCALE, level * steplen, year, level * steplen, *HOLDER_KINDS])
+            written += max(cursor.rowcount, 0)
+    return written
 
 
 AFTER_THE_YEAR = 13  # ComplianceStanding.month for any day after the year: every window has ended
@@ -219,9 +342,10 @@ def refresh_subtree(path: str | None) -> None:
         ComplianceYear.objects.filter(year__in=years).delete()
         transaction.on_commit(lambda: send_fast(rebuild_years, args=[sorted(years)]))
         return
+    ids = list(orgs.values_list("pk", flat=True))
     for year in sorted(years):
         with transaction.atomic():
-            _clear(year, orgs.values("pk"))
+            _clear(year, ids)
             _write(recount(orgs, year))
 
 
@@ -234,14 +358,42 @@ def rebuild_years(years: list[int]) -> int:
 @transaction.atomic
 def rebuild(year: int) -> int:
     """Store `year` whole (every holder) and list it in ComplianceYear; returns the rows written."""
+    _lock_rollups()
     _clear(year)
-    n = _write(recount(Organization.objects.filter(kind__in=HOLDER_KINDS), year))
+    n = _write(recount(Organization.objects.filter(kind__in=HOLDER_KINDS), year), rollups=False)
+    _fill_rollups(year)
     ComplianceYear.objects.update_or_create(year=year)
     if connection.vendor == "postgresql":  # fresh statistics: the summaries' plans read the year's rows as many
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {ComplianceWindow._meta.db_table}")
             cursor.execute(f"ANALYZE {ComplianceStanding._meta.db_table}")
+            cursor.execute(f"ANALYZE {ComplianceRollup._meta.db_table}")
     return n
+
+
+def _lock_rollups() -> None:
+    """Writers beside a fill of the roll-ups wait for it (their INSERT … ON CONFLICT needs a ROW EXCLUSIVE lock): a
+    write committed before the lock is in the standings the fill reads, one after it adds its difference on top."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {ComplianceRollup._meta.db_table} IN EXCLUSIVE MODE")
+
+
+@transaction.atomic
+def rebuild_rollups(year: int) -> int:
+    """The year's roll-ups again from its standings (a repair: `differences` found one that disagrees)."""
+    _lock_rollups()
+    ComplianceRollup.objects.filter(year=year).delete()
+    return _fill_rollups(year)
+
+
+def repair(year: int, found) -> None:
+    """Refresh the organizations that `differences` found (and the roll-ups when one of them differs)."""
+    holders = {key[0] for key, _stored, _recounted in found if key[1] != "rollup"}
+    if holders:
+        refresh(holders, years=[year])
+    if any(key[1] == "rollup" for key, _stored, _recounted in found):
+        rebuild_rollups(year)
 
 
 def differences(year: int, organization_ids: Iterable[int] | None = None) -> list[tuple[Key, Figures | None,
@@ -266,7 +418,24 @@ def differences(year: int, organization_ids: Iterable[int] | None = None) -> lis
     found += [((o, "standing", f"{y}-{m:02d}"), have_standing.get((o, y, m)), want_standing.get((o, y, m)))
               for o, y, m in sorted(set(want_standing) | set(have_standing))
               if want_standing.get((o, y, m)) != have_standing.get((o, y, m))]
+    if organization_ids is None:   # the roll-ups sum whole subtrees: compared when the whole year is
+        found += _rollup_differences(year, want_standing)
     return found
+
+
+def _rollup_differences(year: int, want_standing: dict) -> list:
+    """The roll-ups of `year` against the sums of the recounted standings, keyed (organization, "rollup",
+    "year-month-b|g"); a stored row of zeros is no row."""
+    want = {key: tuple(v) for key, v in rollups_of(
+        [(o, y, m, ov, cr, cc, b) for (o, y, m), (ov, _r, _c, cr, cc, b) in want_standing.items()],
+        paths=dict(Organization.objects.values_list("pk", "path").iterator(chunk_size=20000)),
+        holders_above=dict(Organization.objects.exclude(kind__in=HOLDER_KINDS).values_list("path", "pk")),
+    ).items() if any(v)}
+    have = {(o, y, m, b): tuple(figures) for o, y, m, b, *figures in ComplianceRollup.objects.filter(year=year)
+            .values_list("organization_id", "year", "month", "branch_rows", *ROLLUP_FIELDS).iterator(chunk_size=20000)
+            if any(figures)}
+    return [((o, "rollup", f"{y}-{m:02d}-{'b' if b else 'g'}"), have.get((o, y, m, b)), want.get((o, y, m, b)))
+            for o, y, m, b in sorted(set(want) | set(have)) if want.get((o, y, m, b)) != have.get((o, y, m, b))]
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
@@ -282,7 +451,8 @@ def _short():
     return F("required") - F("credited")
 
 
-def summary(*, rows_qs: QuerySet[Organization], period: Period, today: date) -> tuple[dict, dict] | None:
+def summary(*, rows_qs: QuerySet[Organization], period: Period, today: date,
+            roots: list[str] | None = None) -> tuple[dict, dict] | None:
     """(summary, units) of the rows in `rows_qs` (branches and/or groups), as the compliance page computed them from
     the engine's rows; None when the period's year is not stored.
 
@@ -292,7 +462,12 @@ def summary(*, rows_qs: QuerySet[Organization], period: Period, today: date) -> 
     branch rows (all rows when there is no branch), what compliance_by_unit draws.
     Five queries (stored?, the rows' number and bounds, the rows' units, one scan of their figures grouped both
     ways), no Python per row. A year reads each row's standing as of the day's month (one row per organization,
-    not the year's windows: 850,204 at N=50,000); a quarter or a month groups its windows."""
+    not the year's windows: 850,204 at N=50,000); a quarter or a month groups its windows.
+
+    `roots`: when the rows are every row of one kind (党支部, or 党小组) in the subtrees at these paths, as the
+    compliance page's are (the viewer's grants, or the 范围 chosen), a year's sums are read from the roll-ups of
+    the organizations above the rows (ComplianceRollup) where each bar's unit is one: a few rows instead of the
+    scope's standings (50,010 at N=50,000)."""
     if not is_stored(period.year):
         return None
     rows_qs = rows_qs.filter(kind__in=HOLDER_KINDS).order_by()
@@ -312,8 +487,20 @@ def summary(*, rows_qs: QuerySet[Organization], period: Period, today: date) -> 
     if counts["n"]:  # every unit gets a bar (0 of 0 when it has no window), as the engine's rows give them
         units = {u: [0, 0] for u in (rows_qs if use_all else branch_rows).annotate(unit=Substr("path", 1, width))
                  .values_list("unit", flat=True).distinct()}
-    per_row = _per_row(rows_qs, period, today)
     out = {"orgs": counts["n"], "behind": 0, "required": 0, "held": 0, "rate": None}
+    month = as_of_month(period, today)
+    single_kind = counts["branches"] in (0, counts["n"])
+    if roots and month is not None and counts["n"] and single_kind:
+        sums = _unit_sums_from_rollups(roots=roots, units=units, width=width, branch_rows=not use_all,
+                                       year=period.year, month=month)
+        if sums is not None:
+            totals = [sum(column) for column in zip(*sums.values(), strict=True)]
+            out["behind"] = totals[0]
+            if not use_all:
+                out.update(required=totals[1], held=totals[2],
+                           rate=totals[4] / totals[3] / RATE_SCALE if totals[3] else None)
+            return out, {unit: [figures[1], figures[2]] for unit, figures in sums.items()}
+    per_row = _per_row(rows_qs, period, today)
     try:
         sql, params = per_row.query.sql_with_params()
     except EmptyResultSet:  # no rows (an empty scope)
@@ -339,6 +526,37 @@ def summary(*, rows_qs: QuerySet[Organization], period: Period, today: date) -> 
             elif unit in units:
                 units[unit] = [unit_req or 0, unit_cred or 0]
     return out, units
+
+
+def _unit_sums_from_rollups(*, roots: list[str], units: dict, width: int, branch_rows: bool, year: int,
+                            month: int) -> dict[str, list[int]] | None:
+    """{unit: [behind, required, credited, rated, rate_sum]} from the roll-ups: a unit inside a root reads its own
+    roll-up, a unit that holds roots reads theirs. None when a unit or a root holds rows itself (a 党支部 is its own
+    unit below a 党总支): the caller sums the standings, a small scope's few rows."""
+    reads: dict[str, str] = {}   # path whose roll-up is read -> the unit it adds to
+    for unit in units:
+        if len(unit) != width:
+            return None
+        if any(unit.startswith(root) for root in roots):
+            reads[unit] = unit
+        else:
+            inside = [root for root in roots if root.startswith(unit)]
+            if not inside:
+                return None
+            reads.update((root, unit) for root in inside)
+    if not reads:
+        return None
+    found = dict(Organization.objects.filter(path__in=list(reads)).values_list("path", "kind"))
+    if len(found) != len(reads) or any(kind in HOLDER_KINDS for kind in found.values()):
+        return None
+    sums = {unit: [0, 0, 0, 0, 0] for unit in units}
+    for path, *figures in ComplianceRollup.objects.filter(
+            year=year, month=month, branch_rows=branch_rows, organization__path__in=list(reads)).values_list(
+            "organization__path", *ROLLUP_FIELDS):
+        acc = sums[reads[path]]
+        for k, value in enumerate(figures):
+            acc[k] += value
+    return sums
 
 
 def _per_row(rows_qs: QuerySet[Organization], period: Period, today: date) -> QuerySet:

@@ -61,6 +61,6 @@ def check_compliance_results() -> int:
             logger.error("compliance results differ from a recount at %s %s: stored %s, recount %s",
                          stored_year, key, stored, recounted)
         if found:
-            results.refresh({key[0] for key, _s, _r in found}, years=[stored_year])
+            results.repair(stored_year, found)
         total += len(found)
     return total

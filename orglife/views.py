@@ -20,7 +20,7 @@ from django.utils.translation import pgettext_lazy
 from django.views import View
 
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind
-from branches.permissions import user_roles
+from branches.permissions import scope_roots, user_roles
 from members.models import Member
 from members.services.quorum import has_vote
 from portal.concurrency import SingleSubmitMixin
@@ -489,7 +489,11 @@ class ComplianceView(PortalPageMixin, View):
         # own window results, kept by the writes): a few SQL aggregates whatever the size of the scope; the engine
         # then draws only the page's rows. A type filter, an export (every row) or a year not stored: the engine
         # over every row, as before.
-        stored = None if (atype or export) else results.summary(rows_qs=orgs, period=period, today=today)
+        # The rows are every 党支部 (or 党小组) under these subtrees: a year's sums can come from their roll-ups.
+        within = fs.form.cleaned_data.get("organization") if valid and request.GET else None
+        roots = scope_roots(request.user, VIEW, within=within)
+        stored = None if (atype or export) else results.summary(rows_qs=orgs, period=period, today=today,
+                                                                roots=roots)
         if stored is not None:
             summary, units = stored
             ordered = results.ordered_rows(rows_qs=orgs, period=period, today=today, sort=sort)

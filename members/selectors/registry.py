@@ -5,7 +5,8 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from branches.models import Organization, OrganizationFigures
-from portal.scoping import ALL, VIEW, granted_paths, minimal_paths
+from branches.permissions import scope_roots
+from portal.scoping import VIEW
 
 from ..filters import MemberFilterSet
 from ..models import Member, MembershipMove
@@ -59,15 +60,10 @@ def member_list_total(qs: QuerySet[Member], filterset: MemberFilterSet, *, user,
     if data.get("active") != "1" or any(value not in (None, "", [])
                                         for name, value in data.items() if name not in _COUNTED_BY_FIGURES):
         return qs.count()
-    organization = data.get("organization")
-    if organization is not None:
-        if organization.is_group:
-            return qs.count()
-        paths = [organization.path]    # chosen among the scope's organizations (the filter's queryset)
-    else:
-        granted = granted_paths(user, action)
-        paths = (list(Organization.objects.filter(depth=1).values_list("path", flat=True)) if granted is ALL
-                 else minimal_paths(granted))
+    organization = data.get("organization")   # chosen among the scope's organizations (the filter's queryset)
+    if organization is not None and organization.is_group:
+        return qs.count()
+    paths = scope_roots(user, action, within=organization)
     if not paths:
         return 0
     figures = OrganizationFigures.objects.filter(organization__path__in=paths).aggregate(

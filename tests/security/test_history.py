@@ -23,6 +23,8 @@ NO_HISTORY = {
                                 "(which keep history), compliance_results --repair",
     "orglife.ComplianceStanding": "derived: each compliance row's figures as of each month, from its stored windows, "
                                   "compliance_results --repair",
+    "orglife.ComplianceRollup": "derived: a subtree's standings summed per month, moved by the writes of the "
+                                "standings, compliance_results --repair",
     "orglife.ComplianceYear": "derived: which years' compliance results are stored, compliance_results --rebuild",
     "evaluations.Attachment": "evidence files are added, never edited or deleted",
     "evaluations.RectificationUpdate": "append-only progress reports of a rectification",

@@ -32,7 +32,7 @@ class Command(BaseCommand):
             for key, stored, recounted in found[:20]:
                 self.stdout.write(f"  {year} 组织 {key[0]} {key[1]} 至 {key[2]}：存储 {stored}，重算 {recounted}")
             if found and repair:
-                results.refresh({key[0] for key, _s, _r in found}, years=[year])
+                results.repair(year, found)
                 self.stdout.write(f"{year} 年：已重算 {len({key[0] for key, _s, _r in found})} 个组织")
         if not total:
             self.stdout.write(f"存储结果与重算一致（用时 {time.perf_counter() - t0:.1f} 秒）")

@@ -1,0 +1,188 @@
+"""The compliance roll-ups (ComplianceRollup: a subtree's standings summed at each 党委 / 党总支 above them).
+
+- Generated over principals, not one role: for every page user of the fixture tree, users with several grants
+  (nested, disjoint, a 党支部 beside a 党总支) and a superuser, and every 范围 × 组织类型 choice the page offers
+  them, the compliance page's year summary and bars read through the roll-ups equal the same page summed from the
+  rows' standings (the way test_compliance_results proves equal to the engine), on a day in, after and before the
+  year, with figures moved by writes after the year was built; and the roll-ups do serve the whole-tree views
+  (else this test would pass with them unused).
+- Two writers under the same 党委 at the same instant (real PostgreSQL transactions held at a barrier just before
+  they write roll-up rows that do not exist yet) both count.
+That every write path keeps them in step is test_compliance_results' `in_step()` (`differences` compares them).
+"""
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from branches.models import Organization, OrganizationKind, Role
+from orglife import results
+from orglife import views as orglife_views
+from orglife.defaults import seed_defaults
+from orglife.models import (
+    ActivityType,
+    ComplianceRollup,
+    ComplianceStanding,
+    ComplianceWindow,
+    FrequencyRule,
+)
+from tests.branches.factories import UserFactory, grant, make_org
+from tests.orglife.activity_factories import log
+
+DAYS = (date(2026, 6, 15), date(2027, 1, 10), date(2025, 12, 31))
+
+
+def principals(tree):
+    """Users the page serves, each with the 范围 choices it offers them (None: 全部)."""
+    make = [("staff", [(tree.root, Role.STAFF)]), ("staff_a", [(tree.ga, Role.STAFF)]),
+            ("secretary", [(tree.a1, Role.SECRETARY)]), ("reviewer", [(tree.root, Role.REVIEWER)]),
+            ("two generals", [(tree.ga, Role.STAFF), (tree.gb, Role.STAFF)]),
+            ("nested", [(tree.root, Role.STAFF), (tree.ga, Role.STAFF)]),
+            ("branch and general", [(tree.a1, Role.STAFF), (tree.gb, Role.STAFF)]),
+            ("two roots", [(tree.root, Role.STAFF), (tree.other, Role.STAFF)])]
+    users = []
+    for name, grants in make:
+        user = UserFactory(username=f"rollup {name}")
+        for org, role in grants:
+            grant(user, org, role)
+        users.append(user)
+    users.append(UserFactory(username="rollup superuser", is_superuser=True, is_staff=True))
+    out = []
+    for user in users:
+        scope = Organization.objects.restrict(user, "view").exclude(kind=OrganizationKind.PARTY_GROUP)
+        out.append((user, [None, *scope.order_by("path")]))
+    return out
+
+
+@pytest.fixture
+def wide_tree(tree, members):
+    """The fixture tree with 党小组 under two 党总支, a second 党委 with its own 党总支, and records on both sides of
+    the day (overdue shortfalls, different 完成率), written after the year was built (the roll-ups moved by writes)."""
+    results.rebuild(2026)
+    tree.b1g = make_org(tree.b1, name="乙一第一党小组")
+    tree.other = make_org(name="另一党委")
+    tree.og = make_org(tree.other, kind=OrganizationKind.GENERAL_BRANCH, name="丙党总支")
+    tree.o1 = make_org(tree.og, name="丙一支部")
+    tree.o2 = make_org(tree.other, name="丁一支部")
+    for org, code, day in [(tree.a1, "theme_day", date(2026, 2, 10)), (tree.a1, "general_meeting", date(2026, 3, 2)),
+                           (tree.a1g, "group_meeting", date(2026, 1, 20)), (tree.b1, "theme_day", date(2026, 5, 5)),
+                           (tree.b1g, "group_meeting", date(2026, 4, 8)), (tree.o1, "theme_day", date(2026, 1, 9)),
+                           (tree.o1, "committee_meeting", date(2026, 2, 9)), (tree.a2, "lecture", date(2026, 3, 3))]:
+        log(org, code, day)
+    assert results.differences(2026) == []
+    return tree
+
+
+def page(client, query):
+    response = client.get(reverse("orglife:compliance") + query)
+    assert response.status_code == 200, query
+    return response.context["summary"], response.context["chart"]
+
+
+@pytest.mark.django_db
+def test_the_pages_year_summary_from_the_rollups_equals_the_standings_sum_for_every_principal_and_choice(
+        wide_tree, monkeypatch):
+    real = results._unit_sums_from_rollups
+    served = []
+
+    def counted(**kwargs):
+        sums = real(**kwargs)
+        served.append(sums is not None)
+        return sums
+
+    compared = 0
+    for user, choices in principals(wide_tree):
+        client = Client()
+        client.force_login(user)
+        for today in DAYS:
+            monkeypatch.setattr(orglife_views, "_today", lambda today=today: today)
+            for org in choices:
+                for kind in ("", "groups"):
+                    query = f"?period=2026&kind={kind}" + (f"&organization={org.pk}" if org else "")
+                    monkeypatch.setattr(results, "_unit_sums_from_rollups", counted)
+                    with_rollups = page(client, query)
+                    monkeypatch.setattr(results, "_unit_sums_from_rollups", lambda **kwargs: None)
+                    from_standings = page(client, query)
+                    assert with_rollups[0] == pytest.approx(from_standings[0]), (user.username, today, query)
+                    assert with_rollups[1] == from_standings[1], (user.username, today, query)
+                    compared += 1
+    assert compared > 150
+    assert sum(served) >= 20 and not all(served)   # the roll-ups answered the wide views, the standings the rest
+
+
+@pytest.mark.django_db
+def test_the_rollups_hold_integers_that_equal_a_recount_and_a_fill(wide_tree):
+    """Moved by writes, filled from the standings in SQL (`rebuild_rollups`), summed from the recount in Python
+    (`differences`): the same integers; the mean of the 完成率 read from them is within 10⁻⁹ of the exact mean."""
+    moved = set(ComplianceRollup.objects.filter(year=2026).exclude(rated=0).values_list(
+        "organization_id", "month", "branch_rows", "behind", "completion_required", "completion_credited", "rated",
+        "rate_sum"))
+    assert moved
+    results.rebuild_rollups(2026)
+    filled = set(ComplianceRollup.objects.filter(year=2026).exclude(rated=0).values_list(
+        "organization_id", "month", "branch_rows", "behind", "completion_required", "completion_credited", "rated",
+        "rate_sum"))
+    assert moved == filled
+    assert results.differences(2026) == []
+    ComplianceRollup.objects.filter(year=2026, organization=wide_tree.root).update(rate_sum=1)  # around the writes
+    found = results.differences(2026)
+    assert found and all(key[1] == "rollup" and key[0] == wide_tree.root.pk for key, _s, _r in found)
+    results.repair(2026, found)
+    assert results.differences(2026) == []
+    assert results.row_rate(1, 3) == 333_333_333 and results.row_rate(2, 3) == 666_666_667
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_under_one_committee_at_the_same_instant_both_count(monkeypatch):
+    """A record in each of two 党支部 under one 党委 at the same instant, twice: first with their stored rows and the
+    党委's roll-ups missing (as after an un-store), so both writers INSERT the same roll-up rows, then both adding
+    to them. Each writer is held at a barrier before its first roll-up write, when neither has committed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL: set DATABASE_URL")
+    if not ActivityType.objects.exists():   # another transactional test flushed the data migration's (xdist order)
+        seed_defaults(ActivityType, FrequencyRule)
+    root = make_org(name="并发党委")
+    general = make_org(root, kind=OrganizationKind.GENERAL_BRANCH, name="并发党总支")
+    branches = [make_org(general, name=f"并发支部{i}") for i in range(2)]
+    results.rebuild(2026)
+    ComplianceWindow.objects.filter(organization__in=branches).delete()
+    ComplianceStanding.objects.filter(organization__in=branches).delete()
+    ComplianceRollup.objects.filter(organization__in=[root, general]).delete()
+    barrier = threading.Barrier(2, timeout=20)
+    real = results._shift_rollups
+    held = threading.local()
+
+    def gated(rows, sign):
+        if not getattr(held, "done", False):
+            held.done = True
+            barrier.wait()
+        return real(rows, sign)
+
+    monkeypatch.setattr(results, "_shift_rollups", gated)
+    errors = []
+
+    def write(branch, day):
+        try:
+            held.done = False
+            log(branch, "theme_day", day)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    for day in (date(2026, 2, 10), date(2026, 3, 10)):
+        threads = [threading.Thread(target=write, args=(b, day)) for b in branches]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    monkeypatch.undo()
+    assert not errors, errors
+    assert results.differences(2026) == []
+    after_the_year = ComplianceRollup.objects.get(organization=root, year=2026, month=13, branch_rows=True)
+    assert after_the_year.rated == 2 and after_the_year.completion_credited == 4
