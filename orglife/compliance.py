@@ -504,14 +504,20 @@ def _load(holders_qs: QuerySet[Organization], *, with_groups: bool) -> _Holders:
     in_group: dict[int, int] = defaultdict(int)
     seat_counts: dict[int, int] = {}
     if orgs:
-        # Members of a holder branch (its groups' members among them) or of a holder group, in one scan.
-        members = (Member.objects.filter(holders.q("branch") | holders.q("party_group"), is_active=True).order_by()
-                   .values_list("branch_id", "party_group_id").annotate(what=Value(_MEMBERS), n=Count("*")))
+        # Members of a holder branch (its groups' members among them), then of a holder group whose branch is not
+        # one: the same rows as "branch OR group" without the OR, which no index serves (PostgreSQL scanned every
+        # active member's index entry for a page of 25 rows: 15 ms at N=5,000); each part reads its own index.
+        def members_of(condition, *exclude):
+            return (Member.objects.filter(condition, is_active=True).exclude(*exclude).order_by()
+                    .values_list("branch_id", "party_group_id").annotate(what=Value(_MEMBERS), n=Count("*")))
+
         seats = (CommitteeSeat.objects.filter(holders.q("term__organization"), term__closed_on__isnull=True,
                                               ended_on__isnull=True)
                  .order_by().values_list("term__organization_id")
                  .annotate(none=Value(None, output_field=BigIntegerField()), what=Value(_SEATS), n=Count("pk")))
-        for org_id, group_id, what, n in _plain_rows(members.union(seats, all=True)):
+        rows = members_of(holders.q("branch")).union(
+            members_of(holders.q("party_group"), holders.q("branch")), seats, all=True)
+        for org_id, group_id, what, n in _plain_rows(rows):
             if what == _SEATS:
                 seat_counts[org_id] = n
                 continue
