@@ -31,7 +31,7 @@ from datetime import date
 from celery import shared_task
 from django.core.exceptions import EmptyResultSet
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, F, FloatField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
+from django.db.models import Count, F, FloatField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
 from django.db.models.functions import Cast, Coalesce, Substr
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
@@ -460,8 +460,8 @@ def summary(*, rows_qs: QuerySet[Organization], period: Period, today: date,
     rows: a branch row carries its groups), "rate" (mean 完成率 of the branch rows with something required; None
     without any)}. units: {path of a unit one level below the rows' common ancestor: [required, held]} over the
     branch rows (all rows when there is no branch), what compliance_by_unit draws.
-    Five queries (stored?, the rows' number and bounds, the rows' units, one scan of their figures grouped both
-    ways), no Python per row. A year reads each row's standing as of the day's month (one row per organization,
+    Five queries (stored?, the rows' bounds (index walks), their number and units (one grouped scan), one scan of
+    their figures grouped both ways), no Python per row. A year reads each row's standing as of the day's month (one row per organization,
     not the year's windows: 850,204 at N=50,000); a quarter or a month groups its windows.
 
     `roots`: when the rows are every row of one kind (党支部, or 党小组) in the subtrees at these paths, as the
@@ -471,22 +471,27 @@ def summary(*, rows_qs: QuerySet[Organization], period: Period, today: date,
     if not is_stored(period.year):
         return None
     rows_qs = rows_qs.filter(kind__in=HOLDER_KINDS).order_by()
-    branch_rows = rows_qs.filter(kind__in=BRANCH_KINDS)
-    counts = rows_qs.aggregate(n=Count("pk"), branches=Count("pk", filter=Q(kind__in=BRANCH_KINDS)),
-                               lo=Min("path"), hi=Max("path"),
-                               blo=Min("path", filter=Q(kind__in=BRANCH_KINDS)),
-                               bhi=Max("path", filter=Q(kind__in=BRANCH_KINDS)))
-    use_all = not counts["branches"]
-    lo, hi = (counts["lo"], counts["hi"]) if use_all else (counts["blo"], counts["bhi"])
-    lo, hi = lo or "", hi or ""
+    bounds = _path_bounds(rows_qs)
+    if bounds is None:   # no rows
+        return {"orgs": 0, "behind": 0, "required": 0, "held": 0, "rate": None}, {}
+    lo, hi, blo, bhi = bounds
+    use_all = blo is None
+    lo, hi = (lo, hi) if use_all else (blo, bhi)
     common = 0
     while common < min(len(lo), len(hi)) and lo[common] == hi[common]:
         common += 1
     width = (common // Organization.steplen + 1) * Organization.steplen
+    # The rows' number and their units (every unit gets a bar, 0 of 0 when it has no window, as the engine's rows
+    # give them) in one grouped scan of the rows.
+    counts = {"n": 0, "branches": 0}
     units: dict[str, list[int]] = {}
-    if counts["n"]:  # every unit gets a bar (0 of 0 when it has no window), as the engine's rows give them
-        units = {u: [0, 0] for u in (rows_qs if use_all else branch_rows).annotate(unit=Substr("path", 1, width))
-                 .values_list("unit", flat=True).distinct()}
+    for unit, n, branches in (rows_qs.annotate(unit=Substr("path", 1, width)).values("unit")
+                              .annotate(n=Count("pk"), b=Count("pk", filter=Q(kind__in=BRANCH_KINDS)))
+                              .values_list("unit", "n", "b")):
+        counts["n"] += n
+        counts["branches"] += branches
+        if use_all or branches:
+            units[unit] = [0, 0]
     out = {"orgs": counts["n"], "behind": 0, "required": 0, "held": 0, "rate": None}
     month = as_of_month(period, today)
     single_kind = counts["branches"] in (0, counts["n"])
@@ -526,6 +531,23 @@ def summary(*, rows_qs: QuerySet[Organization], period: Period, today: date,
             elif unit in units:
                 units[unit] = [unit_req or 0, unit_cred or 0]
     return out, units
+
+
+def _path_bounds(rows_qs: QuerySet[Organization]) -> tuple[str, str, str | None, str | None] | None:
+    """(first and last path of the rows, first and last path of their 党支部 rows or None): four walks of the path
+    index in one statement, not an aggregate over every row. None when there is no row."""
+    branch_rows = rows_qs.filter(kind__in=BRANCH_KINDS)
+    parts = [qs.order_by(order).values("path")[:1]
+             for qs in (rows_qs, branch_rows) for order in ("path", "-path")]
+    try:
+        compiled = [part.query.sql_with_params() for part in parts]
+    except EmptyResultSet:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"({sql})" for sql, _params in compiled),
+                       [p for _sql, params in compiled for p in params])
+        lo, hi, blo, bhi = cursor.fetchone()
+    return None if lo is None else (lo, hi, blo, bhi)
 
 
 def _unit_sums_from_rollups(*, roots: list[str], units: dict, width: int, branch_rows: bool, year: int,

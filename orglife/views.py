@@ -497,7 +497,9 @@ class ComplianceView(PortalPageMixin, View):
         if stored is not None:
             summary, units = stored
             ordered = results.ordered_rows(rows_qs=orgs, period=period, today=today, sort=sort)
-            page_obj = Paginator(ordered.only("pk"), COMPLIANCE_PAGE_SIZE).get_page(request.GET.get("page"))
+            paginator = Paginator(ordered.only("pk"), COMPLIANCE_PAGE_SIZE)
+            paginator.count = summary["orgs"]   # the summary counted these very rows: no second COUNT of the scope
+            page_obj = paginator.get_page(request.GET.get("page"))
             ids = [o.pk for o in page_obj.object_list]
             by_id = {r.organization_id: r for r in compliance_table(
                 organizations_qs=Organization.objects.filter(pk__in=ids), period=period, today=today)}
