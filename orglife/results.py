@@ -193,8 +193,8 @@ def rollups_of(rows: Iterable[StandingFigures], *, paths: dict[int, str] | None 
     """{(organization, year, month, branch_rows): [behind, required, credited, rated, rate_sum]} that these standings
     add to the roll-ups of the organizations above them that hold no row themselves. `paths` (organization → path)
     and `holders_above` (path → id of such an organization) are read when not given."""
-    rows = list(rows)
     if paths is None:
+        rows = list(rows)
         paths = dict(Organization.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", "path"))
     steplen = Organization.steplen
     if holders_above is None:
@@ -427,7 +427,7 @@ def _rollup_differences(year: int, want_standing: dict) -> list:
     """The roll-ups of `year` against the sums of the recounted standings, keyed (organization, "rollup",
     "year-month-b|g"); a stored row of zeros is no row."""
     want = {key: tuple(v) for key, v in rollups_of(
-        [(o, y, m, ov, cr, cc, b) for (o, y, m), (ov, _r, _c, cr, cc, b) in want_standing.items()],
+        ((o, y, m, ov, cr, cc, b) for (o, y, m), (ov, _r, _c, cr, cc, b) in want_standing.items()),
         paths=dict(Organization.objects.values_list("pk", "path").iterator(chunk_size=20000)),
         holders_above=dict(Organization.objects.exclude(kind__in=HOLDER_KINDS).values_list("path", "pk")),
     ).items() if any(v)}
