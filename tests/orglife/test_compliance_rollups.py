@@ -186,3 +186,22 @@ def test_two_writers_under_one_committee_at_the_same_instant_both_count(monkeypa
     assert results.differences(2026) == []
     after_the_year = ComplianceRollup.objects.get(organization=root, year=2026, month=13, branch_rows=True)
     assert after_the_year.rated == 2 and after_the_year.completion_credited == 4
+
+
+@pytest.mark.django_db
+def test_a_whole_years_check_in_chunks_finds_what_the_whole_comparison_finds(wide_tree):
+    """The nightly check compares a year a few thousand rows at a time (memory); one row per chunk finds the same
+    differences as one chunk: a tampered window, a tampered standing, a roll-up, and rows stored for an organization
+    that holds none (a 党总支)."""
+    assert results.differences(2026, chunk=1) == []
+    ComplianceWindow.objects.filter(organization=wide_tree.a1, ends_on__month=2).update(credited=0)
+    ComplianceStanding.objects.filter(organization=wide_tree.b1g, month=13).update(required=99)
+    ComplianceRollup.objects.filter(organization=wide_tree.og, month=13, branch_rows=True).update(behind=7)
+    ComplianceWindow.objects.create(organization=wide_tree.ga, per="month", ends_on=date(2026, 3, 31),
+                                    starts_on=date(2026, 3, 1), required=1, credited=0)
+    whole = results.differences(2026, chunk=10 ** 6)
+    assert sorted(map(str, results.differences(2026, chunk=1))) == sorted(map(str, whole))
+    assert {key[0] for key, _stored, _recounted in whole} == {wide_tree.a1.pk, wide_tree.b1g.pk, wide_tree.og.pk,
+                                                             wide_tree.ga.pk}
+    results.repair(2026, whole)
+    assert results.differences(2026, chunk=1) == []
