@@ -505,8 +505,9 @@ def _load(holders_qs: QuerySet[Organization], *, with_groups: bool) -> _Holders:
     seat_counts: dict[int, int] = {}
     if orgs:
         # Members of a holder branch (its groups' members among them), then of a holder group whose branch is not
-        # one: the same rows as "branch OR group" without the OR, which no index serves (PostgreSQL scanned every
-        # active member's index entry for a page of 25 rows: 15 ms at N=5,000); each part reads its own index.
+        # one: the same rows as "branch OR group" without the OR, which an index serves only when the planner costs
+        # a BitmapOr right (at N=5,000 it scanned every active member's index entry for a page of 25 rows, 15 ms);
+        # each part reads its own index.
         def members_of(condition, *exclude):
             return (Member.objects.filter(condition, is_active=True).exclude(*exclude).order_by()
                     .values_list("branch_id", "party_group_id").annotate(what=Value(_MEMBERS), n=Count("*")))
