@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind
-from branches.permissions import user_roles
+from branches.permissions import scope_roots, user_roles
 from portal.scoping import CHANGE, can
 
 from . import results
@@ -33,12 +33,14 @@ def home_panel(request, ctx):
         period = Period.containing(RulePer.YEAR, today)
         qs = Organization.objects.restrict(user, "view").active().filter(kind__in=BRANCH_KINDS)
         # From the stored results (orglife.results: a few SQL aggregates whatever the scope), else the engine.
-        stored = results.overdue_branches(rows_qs=qs, period=period, today=today, limit=HOME_OVERDUE_LIMIT)
+        # qs is every active 党支部 under the scope's subtrees: the number can come from their roll-ups.
+        stored = results.overdue_branches(rows_qs=qs, period=period, today=today, limit=HOME_OVERDUE_LIMIT,
+                                          roots=scope_roots(user, "view"))
         if stored is not None:
             rows, total = stored
         else:
             rows = [r for r in compliance_table(organizations_qs=qs, period=period, today=today) if r.overdue]
-            rows.sort(key=lambda r: (-r.overdue, r.path))
+            rows.sort(key=lambda r: (-r.overdue, r.organization_id))   # overdue_branches' order
             total, rows = len(rows), rows[:HOME_OVERDUE_LIMIT]
         return "orglife/panel_home_staff.html", {"rows": rows, "total": total, "period": period, "unread": unread}
     return None
