@@ -179,3 +179,62 @@ def test_the_nightly_check_logs_a_write_that_went_around_the_totals_and_rebuilds
     assert stored(a) == counted(a) and check_points_totals(2025) == 0
     assert points.points_branch_totals_differences(year=2025) == []
     assert PeriodicTask.objects.filter(task="members.tasks.check_points_totals", enabled=True).exists()
+
+
+def test_the_branch_ranking_pages_equal_one_sort_of_the_scope_for_every_principal(tree, users):
+    """Every page of the ranking, at several page sizes, for principals on different subtrees (and several grants,
+    and a superuser), equals one sort of the scope's active 党支部 by their stored figures: best average first with
+    ties in the order the branches were made, then the branches without an average (a row without members, or no
+    row) in tree order; a dissolved branch never shows; the count is the scope's active 党支部."""
+    from django.core.paginator import Paginator
+
+    from branches.models import Organization, Role
+    from branches.services import organization_dissolve
+    from portal.scoping import VIEW
+    from tests.branches.factories import UserFactory, grant, make_org
+
+    extra = [make_org(tree.ga, name=f"甲{n}支部") for n in range(3, 7)] + [make_org(tree.gb, name=f"乙{n}支部")
+                                                                         for n in range(2, 5)]
+    gone = make_org(tree.gb, name="乙九支部")
+    averages = dict(zip([tree.a1, tree.a2, tree.b1, *extra, gone],
+                        [D("90"), D("85.5"), D("90"), None, D("70"), "no row", D("85.5"), D("90"), None, "no row",
+                         D("99")], strict=True))
+    for org, average in averages.items():
+        if average != "no row":
+            PointsBranchTotal.objects.update_or_create(organization=org, year=2025, defaults={
+                "members": 0 if average is None else 3, "total": 0 if average is None else average * 3,
+                "average": average})
+    organization_dissolve(organization=gone, on=date(2025, 6, 30), reason="撤并")
+    two = grant(grant(UserFactory(username="a1 and gb"), tree.a1, Role.STAFF), tree.gb, Role.STAFF)
+    compared = 0
+    for user in (users.staff, users.staff_a, users.secretary, users.reviewer, users.superuser, two):
+        scope = list(Organization.objects.restrict(user, VIEW).active().branches())
+        average = {org.pk: (None if averages.get(org) in (None, "no row") else averages[org]) for org in scope}
+        want = sorted(scope, key=lambda o: (0, -average[o.pk], o.pk) if average[o.pk] is not None else (1, o.path))
+        want = [(o.pk, average[o.pk]) for o in want]
+        assert gone.pk not in [pk for pk, _avg in want] and len(want) > 0
+        for size in (1, 2, 3, 5, 50):
+            paginator = Paginator(point_selectors.points_branch_ranking(user=user, year=2025), size)
+            got = [(b.pk, b.avg) for number in paginator.page_range for b in paginator.page(number).object_list]
+            assert paginator.count == len(want), (user.username, size)
+            assert got == want, (user.username, size)
+            compared += 1
+    assert compared == 30
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_a_page_of_the_branch_ranking_walks_the_index_of_the_averages(tree, users):
+    """A page of the ranked branches is a walk of the year's averages in the page's order, each branch checked
+    against the scope: not every branch of the scope joined to its figures and sorted (plan shape, any size)."""
+    for org, average in ((tree.a1, D("90")), (tree.a2, D("80")), (tree.b1, D("85"))):
+        PointsBranchTotal.objects.update_or_create(organization=org, year=2025,
+                                                   defaults={"members": 2, "total": average * 2, "average": average})
+    ranking = point_selectors.points_branch_ranking(user=users.staff, year=2025)
+    assert [b.pk for b in ranking[0:2]] == [tree.a1.pk, tree.b1.pk]
+    sql, params = ranking.ranked()[0:50].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "points_branch_rank" in plan and "Sort" not in plan, plan
