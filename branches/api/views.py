@@ -39,14 +39,17 @@ def _with_parent(qs):
     retrieve=extend_schema(summary="党组织详情", description="含委员会历届任期与本届在任委员。"),
 )
 class OrganizationViewSet(ValueRowsListMixin, ScopedReadOnlyViewSet):
-    queryset = Organization.objects.all()
+    # Annotated once, here: DRF clones `queryset` per request (`.all()`) and `restrict` then filters the clone.
+    # Resolving the structure and parent annotations (a join and two correlated subqueries) on every request was
+    # ~0.7 ms of a list page's fixed cost; filtering after annotating gives the same SQL (no aggregates).
+    queryset = _with_parent(with_structure(Organization.objects.all()))
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilterSet
     ordering = "path"
     ordering_fields = ["path", "code", "updated_at", "id"]
 
     def get_queryset(self):
-        qs = _with_parent(with_structure(super().get_queryset()))
+        qs = super().get_queryset()
         if self.action == "retrieve":
             seats = CommitteeSeat.objects.filter(ended_on__isnull=True).select_related("member").order_by("role")
             terms = CommitteeTerm.objects.order_by("-started_on").prefetch_related(Prefetch("seats", queryset=seats))
