@@ -6,16 +6,37 @@ from django.shortcuts import get_object_or_404
 
 from branches.models import Organization, OrganizationFigures
 from branches.permissions import scope_roots
-from portal.scoping import VIEW
+from portal.scoping import VIEW, scope_for
 
 from ..filters import MemberFilterSet
 from ..models import Member, MembershipMove
 
+SMALL_SCOPE = 200  # organizations: a scope this small is also named by its organizations' ids (members_visible)
+
+
+def small_scope_ids(user, action: str = VIEW) -> list[int] | None:
+    """The ids of the organizations in `user`'s scope for `action` when there are at most SMALL_SCOPE of them
+    (a 支部书记's branch and its 党小组, a 党总支), else None. One query (LIMIT SMALL_SCOPE + 1 on the path
+    index), once per request."""
+    def read():
+        ids = list(Organization.objects.restrict(user, action).order_by().values_list("pk", flat=True)
+                   [:SMALL_SCOPE + 1])
+        return ids if len(ids) <= SMALL_SCOPE else None
+
+    return scope_for(user).memo(("members.small_scope_ids", action), read)
+
 
 def members_visible(*, user, action: str = VIEW) -> QuerySet[Member]:
     """The registry rows `user` may read for `action`, with what every row shows: the member list page, its export
-    and the members API read through here."""
-    return Member.objects.restrict(user, action).select_related("branch", "party_group")
+    and the members API read through here.
+
+    A small scope is also given as its organizations' ids (the same rows: a member is in the scope exactly when
+    her branch is): with only the path condition, PostgreSQL served `ORDER BY branch_id … LIMIT 50` by walking
+    every organization in id order until the page was full, 21 ms for a 支部书记's 41 members at N=50,000 (every
+    organization read, as there are fewer members than the page); with the ids, 0.3 ms."""
+    qs = Member.objects.restrict(user, action).select_related("branch", "party_group")
+    ids = small_scope_ids(user, action)
+    return qs if ids is None else qs.filter(branch_id__in=ids)
 
 
 # What one row of /api/v1/members/ shows, as columns (MemberSerializer.represent_row builds the row); the encrypted
