@@ -40,6 +40,7 @@ from members.models import Member
 from members.signals import members_bulk_written
 from portal.perf import gc_paused
 from portal.queue import send_fast
+from portal.scoping import subtree_q
 
 from .compliance import PERIOD_MAX_YEAR, Period, _evaluate, _load, windows_ending_in
 from .models import (
@@ -695,10 +696,7 @@ def _behind_branches_from_rollups(*, roots: list[str], year: int, month: int) ->
         return None
     behind = ComplianceRollup.objects.filter(year=year, month=month, branch_rows=True,
                                              organization_id__in=list(found)).aggregate(n=Sum("behind"))["n"] or 0
-    under = Q()
-    for root in roots:
-        under |= Q(path__startswith=root)
-    dissolved = Organization.objects.filter(under, kind__in=BRANCH_KINDS, dissolved_on__isnull=False)
+    dissolved = Organization.objects.filter(subtree_q(roots), kind__in=BRANCH_KINDS, dissolved_on__isnull=False)
     return behind - ComplianceStanding.objects.filter(year=year, month=month, overdue__gt=0, branch_row=True,
                                                       organization_id__in=dissolved.values("pk")).count()
 
