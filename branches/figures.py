@@ -29,8 +29,10 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from .models import (
     BRANCH_KINDS,
+    JOINED_MONTH_FIELDS,
     MEMBER_FULL,
     MEMBER_PROBATIONARY,
+    SUBTREE_JOINED_MONTH_FIELDS,
     CommitteeSeat,
     CommitteeTerm,
     Organization,
@@ -41,10 +43,12 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-MEMBER_FIELDS = ("members", "full_members", "probationary")
+MEMBER_FIELDS = ("members", "full_members", "probationary", *JOINED_MONTH_FIELDS)
+NO_MEMBERS = (0,) * len(MEMBER_FIELDS)
 COMMITTEE_FIELDS = ("seats", "term_ends_on")
 # subtree figure <- the organization's own figure or kind it sums
-SUBTREE_OF_MEMBERS = {"subtree_members": "members", "subtree_probationary": "probationary"}
+SUBTREE_OF_MEMBERS = {"subtree_members": "members", "subtree_probationary": "probationary",
+                      **dict(zip(SUBTREE_JOINED_MONTH_FIELDS, JOINED_MONTH_FIELDS, strict=True))}
 SUBTREE_OF_KIND = {"subtree_branches": set(BRANCH_KINDS), "subtree_groups": {OrganizationKind.PARTY_GROUP},
                    "subtree_general_branches": {OrganizationKind.GENERAL_BRANCH}}
 FIELDS = (*MEMBER_FIELDS, *COMMITTEE_FIELDS, *SUBTREE_OF_MEMBERS, *SUBTREE_OF_KIND)
@@ -53,13 +57,15 @@ FIELDS = (*MEMBER_FIELDS, *COMMITTEE_FIELDS, *SUBTREE_OF_MEMBERS, *SUBTREE_OF_KI
 # --- counting from the rows ------------------------------------------------------------------------------------
 
 
-def _member_counts(org_ids) -> dict[int, tuple[int, int, int]]:
-    """(members, full, probationary) of each organization as a 所在党支部, active members only."""
+def _member_counts(org_ids) -> dict[int, tuple[int, ...]]:
+    """MEMBER_FIELDS of each organization as a 所在党支部, active members only: (members, full, probationary, then
+    the members whose 入党 month is January … December)."""
     Member = member_model()
+    months = {f"m{m:02}": Count("pk", filter=Q(joined_on__month=m)) for m in range(1, 13)}
     rows = (Member.objects.filter(branch_id__in=list(org_ids), is_active=True).order_by().values("branch_id")
             .annotate(n=Count("pk"), full=Count("pk", filter=Q(status=MEMBER_FULL)),
-                      prob=Count("pk", filter=Q(status=MEMBER_PROBATIONARY)))
-            .values_list("branch_id", "n", "full", "prob"))
+                      prob=Count("pk", filter=Q(status=MEMBER_PROBATIONARY)), **months)
+            .values_list("branch_id", "n", "full", "prob", *months))
     return {r[0]: r[1:] for r in rows}
 
 
@@ -100,7 +106,7 @@ def recount(organizations: Iterable[Organization] | None = None) -> dict[int, di
         committees.update(_committees(chunk))
     out, by_path = {}, {}
     for pk, path, kind, dissolved_on in tree:
-        m = members.get(pk, (0, 0, 0))
+        m = members.get(pk, NO_MEMBERS)
         c = committees.get(pk, (0, None))
         row = dict(zip(MEMBER_FIELDS, m, strict=True)) | dict(zip(COMMITTEE_FIELDS, c, strict=True))
         row |= {f: row[own] for f, own in SUBTREE_OF_MEMBERS.items()} | _own_kind_flags(kind, dissolved_on is None)
@@ -205,7 +211,7 @@ def _refresh_members(ids: list[int]) -> None:
     for pk in ids:
         if pk not in orgs:
             continue
-        new = counts.get(pk, (0, 0, 0))
+        new = counts.get(pk, NO_MEMBERS)
         if pk not in stored:
             _repair(_chain(orgs[pk]))
             continue
@@ -239,7 +245,7 @@ def _refresh_committees(ids: list[int]) -> None:
 # --- signals (connected by BranchesConfig.ready; the bulk import's by MembersConfig.ready) ---------------------
 
 
-_MEMBER_KEY = ("branch_id", "is_active", "status")   # what the member figures count by
+_MEMBER_KEY = ("branch_id", "is_active", "status", "joined_on")   # what the member figures count by
 
 
 def _member_before(sender, instance, raw=False, **kwargs):
@@ -249,7 +255,8 @@ def _member_before(sender, instance, raw=False, **kwargs):
 
 
 def _member_after(sender, instance, raw=False, **kwargs):
-    """Recount only when the member's branch, standing or status changed (a name or phone edit counts nothing)."""
+    """Recount only when the member's branch, standing, status or 入党日期 changed (a name or phone edit counts
+    nothing)."""
     if raw:
         return
     before = getattr(instance, "_figures_before", None)

@@ -1,10 +1,12 @@
 """Reads on the member registry, scoped and annotated for a fixed number of queries."""
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
-from branches.models import Organization, OrganizationFigures
+from branches.models import Organization, OrganizationFigures, subtree_joined_month_field
 from branches.permissions import scope_roots
 from portal.scoping import VIEW, scope_for
 
@@ -134,12 +136,35 @@ def development_count(*, branch_ids, start, end) -> dict[int, float]:
     return {row["candidate__branch_id"]: float(row["n"]) for row in qs}
 
 
-def political_birthdays(*, user, month: int, branch_ids=None) -> QuerySet[Member]:
-    """政治生日: active members whose 入党 anniversary falls in `month` (1..12), by day."""
-    qs = Member.objects.restrict(user, VIEW).active().filter(joined_on__month=month).select_related("branch")
+def political_birthdays(*, user, month: date, branch_ids=None) -> QuerySet[Member]:
+    """政治生日 in `month` (its first day): active members in scope whose 入党 anniversary falls in that month, that
+    is who joined in that month of an earlier year (one who joined this year has no anniversary yet); by branch, day,
+    name."""
+    qs = (Member.objects.restrict(user, VIEW).active()
+          .filter(joined_on__month=month.month, joined_on__year__lt=month.year).select_related("branch"))
     if branch_ids is not None:
         qs = qs.filter(branch_id__in=branch_ids)
     return qs.order_by("branch__path", "joined_on__day", "name")
+
+
+def political_birthdays_count(*, user, month: date) -> int:
+    """How many rows `political_birthdays` has for `user`'s whole scope, from the stored figures.
+
+    The scope roots' OrganizationFigures count their subtrees' active members by 入党 month (kept by every member
+    write, checked nightly), less those who joined in `month`'s year or later: a few rows and the year's joiners of
+    that month, instead of every member of the month joined to every organization (×3.9 from N=5,000 to N=50,000). A
+    root without a figures row is counted by the database."""
+    paths = scope_roots(user, VIEW)
+    if not paths:
+        return 0
+    field = subtree_joined_month_field(month.month)
+    figures = OrganizationFigures.objects.filter(organization__path__in=paths).aggregate(
+        rows=Count("pk"), members=Sum(field))
+    if figures["rows"] != len(paths):
+        return political_birthdays(user=user, month=month).count()
+    not_yet = (Member.objects.restrict(user, VIEW).active()
+               .filter(joined_on__month=month.month, joined_on__gte=month.replace(month=1)).count())
+    return (figures["members"] or 0) - not_yet
 
 
 def members_on(*, path: str, on) -> list[Member]:

@@ -37,12 +37,15 @@ class BirthdaysView(LifecycleMixin, View):
         month = form.cleaned_data["month"] if form.is_valid() else date.today().replace(day=1)
         branch_form = YearBranchForm(request.GET or None, user=request.user)
         branch = branch_form.cleaned_data.get("branch") if branch_form.is_valid() else None
-        qs = selectors.political_birthdays(user=request.user, month=month.month,
-                                           branch_ids=[branch.pk] if branch else None)
-        qs = qs.filter(joined_on__year__lt=month.year)  # joined this year (or later): no anniversary yet
+        qs = selectors.political_birthdays(user=request.user, month=month, branch_ids=[branch.pk] if branch else None)
         xlsx = request.GET.get("format") == "xlsx"
         # The page shows one page of the month's birthdays; the export has them all.
-        page = None if xlsx else Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = None
+        if not xlsx:
+            paginator = Paginator(qs, PAGE_SIZE)
+            if branch is None:   # the whole scope: counted from the stored figures
+                paginator.count = selectors.political_birthdays_count(user=request.user, month=month)
+            page = paginator.get_page(request.GET.get("page"))
         rows = [_row(m, month) for m in (qs if xlsx else page.object_list)]
         if xlsx:
             cols = [Column("姓名", lambda r: r["member"].name, width=12),

@@ -190,3 +190,22 @@ def test_structure_warnings_follow_term_dates(tree, users):
                seats=[(people[0], SeatRole.SECRETARY)])
     a1 = Organization.objects.get(pk=tree.a1.pk)
     assert stored(a1).term_ends_on <= today + timedelta(days=90)
+
+
+def test_the_migration_fills_the_joined_month_figures_from_the_rows(tree):
+    """branches 0017_organization_figures_joined_months fills the 入党-month figures of a database that had none (its own copy of the recount)."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    from branches.models import JOINED_MONTH_FIELDS, SUBTREE_JOINED_MONTH_FIELDS
+
+    for i in range(14):
+        MemberFactory(branch=(tree.a1, tree.b1)[i % 2], joined_on=date(2001 + i, 1 + i % 12, 3))
+    OrganizationFigures.objects.update(**dict.fromkeys((*JOINED_MONTH_FIELDS, *SUBTREE_JOINED_MONTH_FIELDS), 0))
+    assert figures.differences() != []
+    editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
+    import_module("branches.migrations.0017_organization_figures_joined_months").fill(apps, editor)
+    in_step()
+    assert stored(tree.root).subtree_joined_month_01 == 2 and stored(tree.a1).joined_month_03 == 1
