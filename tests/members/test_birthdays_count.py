@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from branches import figures
 from branches.models import OrganizationFigures
+from members.models import Member
 from members.selectors.registry import political_birthdays, political_birthdays_count
 from members.services.registry import member_deactivate, member_move, member_update
 from tests.members.factories import MemberFactory
@@ -97,3 +98,24 @@ def test_the_page_shows_it_and_a_chosen_branch_is_counted(client, tree, joined):
     response = client.get(reverse("members:birthdays"), {"month": "2026-03", "branch": tree.b1.pk})
     assert response.context["page_obj"].paginator.count == political_birthdays(
         user=joined["staff"], month=date(2026, 3, 1), branch_ids=[tree.b1.pk]).count()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_the_joiners_taken_off_are_a_range_of_their_index_not_the_whole_month(tree, joined):
+    """The month's joiners of the viewed year or later are read as a range of (month, 入党日期), not by checking the
+    date of every member of the month (plan shape, on a table large enough for the planner to tell the two indexes
+    apart: 2,400 members, analyzed)."""
+    Member.objects.bulk_create(MemberFactory.build(branch=(tree.a1, tree.b1)[i % 2],
+                                                   joined_on=date(1980 + i % 40, 1 + i % 12, 1 + i % 28))
+                               for i in range(2400))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE members_member")
+    with CaptureQueriesContext(connection) as ctx:
+        political_birthdays_count(user=joined["staff"], month=date(2026, 3, 1))
+    sql = next(q["sql"] for q in ctx.captured_queries if "members_member" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "member_joined_month_on" in plan, plan
