@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -75,6 +76,46 @@ def seed_committees(*, ctx) -> None:
             taken[bid] = i + 1
     CommitteeSeat.objects.bulk_create(seats, batch_size=10000)
     ctx.stdout.write(f"  委员会 {len(terms)} 届，职务 {len(seats)} 个")
+
+
+def seed_dues(*, ctx) -> None:
+    """A year of 党费 records: every member of the scale tree, the twelve months up to this one, as the monthly
+    generation and the secretaries' payments leave them. Most months are paid in the month; this month is still open
+    for a third of the members; about 3 % have a run of 3–8 unpaid months at the end (欠缴), a few a single gap.
+    Without it the dues pages and home's 欠缴 counts were measured on the demo's few hundred records, not a province's
+    18 M (issue #23)."""
+    from dateutil.relativedelta import relativedelta
+
+    from .models import DuesRecord, PayMethod
+
+    rng = ctx.rng
+    this_month = date.today().replace(day=1)
+    months = [this_month - relativedelta(months=k) for k in range(11, -1, -1)]
+    now = timezone.now()
+    methods = [PayMethod.WECHAT, PayMethod.ALIPAY, PayMethod.CASH, PayMethod.PAYROLL]
+    members = (Member.objects.filter(branch__path__startswith=ctx.data["root_path"], is_active=True)
+               .order_by("id").values_list("id", "branch_id"))
+
+    def rows():
+        for member_id, branch_id in members.iterator(chunk_size=50_000):
+            base = Decimal(rng.randrange(3000, 12000, 100))
+            percent = Decimal("0.5") if base <= 3000 else (Decimal("1.0") if base <= 5000 else Decimal("1.5"))
+            due = (base * percent / 100).quantize(Decimal("0.01"))
+            draw = rng.random()
+            arrears = rng.randint(3, 8) if draw < 0.03 else 0
+            gap = rng.randrange(12) if 0.03 <= draw < 0.08 else None
+            open_now = rng.random() < 0.33
+            method = methods[member_id % len(methods)]
+            for i, month in enumerate(months):
+                unpaid = i >= 12 - arrears or i == gap or (i == 11 and open_now)
+                paid_on = None if unpaid else month + timedelta(days=rng.randint(0, 20))
+                yield (member_id, branch_id, month, base, percent, due, None if unpaid else due, paid_on,
+                       "" if unpaid else method, now)
+
+    columns = ["member_id", "branch_id", "month", "base", "percent", "amount_due", "amount_paid", "paid_on", "method",
+               "updated_at"]
+    total = copy_rows(DuesRecord, columns, rows())
+    ctx.stdout.write(f"  党费记录 {total} 条（{months[0]:%Y-%m}—{months[-1]:%Y-%m}）")
 
 
 def seed_points_totals(*, ctx) -> None:

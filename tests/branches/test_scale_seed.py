@@ -56,3 +56,26 @@ def test_beside_adds_a_second_tree_and_keeps_the_first(tree):
     assert before < set(Organization.objects.values_list("pk", flat=True))
     assert Organization.objects.filter(depth=1).count() == 2
     assert Organization.objects.filter(pk=tree.a1.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_year_of_dues_for_every_member_with_some_in_arrears_by_the_rule():
+    """The dues pages and home's 欠缴 counts are measured on a province's year of records, not the demo's few."""
+    from datetime import date
+
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+
+    from members.models import DuesRecord, Member
+    from members.services.dues import arrears_counts
+
+    call_command("seed_scale", "--branches", "20", stdout=io.StringIO())
+    members = Member.objects.filter(is_active=True).count()
+    this_month = date.today().replace(day=1)
+    assert DuesRecord.objects.count() == 12 * members
+    assert set(DuesRecord.objects.values("member_id").annotate(n=Count("id")).values_list("n", flat=True)) == {12}
+    assert DuesRecord.objects.filter(month=this_month).count() == members
+    assert 0 < DuesRecord.objects.filter(month=this_month, paid_on__isnull=True).count() < members
+    superuser = get_user_model().objects.create(username="root", is_superuser=True)
+    owing, committee = arrears_counts(user=superuser)
+    assert 0 < committee < owing < 0.1 * members, (owing, committee, members)

@@ -16,6 +16,7 @@ STEPS = [
     "branches.scale.seed_figures",
     "orglife.scale.seed_activities",
     "orglife.scale.seed_activity_counts",
+    "members.scale.seed_dues",
     "members.scale.seed_points_totals",
     "evaluations.scale.seed_cycle",
 ]
