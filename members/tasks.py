@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from .services import points
-from .services.dues import dues_generate_month
+from .services.dues import arrears_differences, arrears_rebuild, dues_generate_month
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +40,21 @@ def check_points_totals(year: int | None = None) -> int:
         rows = points.points_totals_rebuild(year=year)
         logger.error("points totals of %s: %d differences; the year was rebuilt (%d totals)", year, found, rows)
     return found
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def check_dues_arrears() -> int:
+    """Nightly: compare the stored 欠缴 standings (home's counts, the 欠缴名单) with the rule applied to the records;
+    log each difference as an error and, if any, rebuild. A new month makes every row's `upto` old, so the first
+    night of a month rebuilds without an error when only `upto` moved (the monthly generation usually did already).
+    A write that went around the services (queryset.update, raw SQL, a bulk load) is logged. Returns the
+    differences other than a month's turn."""
+    found = arrears_differences()
+    real = [d for d in found if not (d[1] and d[2] and d[1][:3] == d[2][:3])]
+    for member_id, stored, counted in real[:50]:
+        logger.error("dues arrears of member %s differ: stored %s, by the rule %s", member_id, stored, counted)
+    if found:
+        n = arrears_rebuild()
+        if real:
+            logger.error("dues arrears: %d differences; rebuilt (%d members in arrears)", len(real), n)
+    return len(real)

@@ -5,14 +5,16 @@ bound holds the base applies; fixed classes pay a fixed amount (农民 configura
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Organization
 from portal.scoping import CHANGE, VIEW
 
-from ..models import DuesBase, DuesClass, DuesRate, DuesRecord, Member, MemberCategory
+from ..models import DuesArrear, DuesBase, DuesClass, DuesRate, DuesRecord, Member, MemberCategory
 from .points import points_totals_refresh
 
 CENT = Decimal("0.01")
@@ -95,9 +97,10 @@ def dues_base_set(*, member: Member, dues_class: str, base: Decimal = Decimal("0
         defaults=dict(dues_class=dues_class, base=base or Decimal("0"), fixed_amount=fixed_amount, note=note,
                       recorded_by=by))
     rates = list(DuesRate.objects.all())
-    for rec in DuesRecord.objects.filter(member=member, month__gte=effective_from, paid_on__isnull=True):
-        _apply_base(rec, row, rates)
-        rec.save(update_fields=["base", "percent", "amount_due", "updated_at"])
+    with arrears_batch():
+        for rec in DuesRecord.objects.filter(member=member, month__gte=effective_from, paid_on__isnull=True):
+            _apply_base(rec, row, rates)
+            rec.save(update_fields=["base", "percent", "amount_due", "updated_at"])
     return row
 
 
@@ -140,6 +143,7 @@ def dues_generate_month(*, month: date) -> int:
         _apply_base(rec, bases.get(pk), rates)
         records.append(rec)
     DuesRecord.objects.bulk_create(records, ignore_conflicts=True, batch_size=1000)
+    arrears_rebuild()   # bulk_create sends no signal; a new unpaid month moves most members' runs
     return len(records)
 
 
@@ -151,17 +155,18 @@ def dues_mark_paid(*, records, paid_on: date, method: str, by=None, amounts: dic
         raise ValidationError(NOTHING_SELECTED)
     amounts = amounts or {}
     count, paid = 0, {}
-    for rec in records:
-        if rec.paid_on:
-            continue
-        rec.amount_paid = amounts.get(rec.pk, rec.amount_due)
-        rec.paid_on = paid_on
-        rec.method = method
-        rec.recorded_by = by
-        rec._history_user = by
-        rec.save(update_fields=["amount_paid", "paid_on", "method", "recorded_by", "updated_at"])
-        count += 1
-        paid.setdefault(rec.month.year, set()).add(rec.member_id)
+    with arrears_batch():
+        for rec in records:
+            if rec.paid_on:
+                continue
+            rec.amount_paid = amounts.get(rec.pk, rec.amount_due)
+            rec.paid_on = paid_on
+            rec.method = method
+            rec.recorded_by = by
+            rec._history_user = by
+            rec.save(update_fields=["amount_paid", "paid_on", "method", "recorded_by", "updated_at"])
+            count += 1
+            paid.setdefault(rec.month.year, set()).add(rec.member_id)
     for year, member_ids in paid.items():  # 按时交纳党费 is a points item: the stored totals follow
         points_totals_refresh(member_ids=member_ids, year=year)
     return count
@@ -204,47 +209,183 @@ class Arrear:
         return _("连续6个月未交：提交支委会按党章第九条处理") if self.level == "committee" else _("连续3个月未交：提醒、批评教育")
 
 
-def _arrears_records(*, user, upto: date | None, branch_ids=None):
-    """The records the 欠缴 rule reads: the last 12 months up to `upto` of the active members in scope."""
+def _window(upto: date | None) -> tuple[date, date]:
+    """The months the 欠缴 rule reads: the 12 up to `upto` (default this month)."""
     upto = month_start(upto or date.today())
-    start = upto - relativedelta(months=11)
-    qs = DuesRecord.objects.restrict(user, VIEW).filter(month__gte=start, month__lte=upto, member__is_active=True)
+    return upto - relativedelta(months=11), upto
+
+
+def _arrears_records(*, user, upto: date | None, branch_ids=None):
+    """The records the 欠缴 rule reads for `user`: the 12 months up to `upto` of every active member in scope by her
+    current branch (all her records, the ones from a branch she left included: her own page and the reminders count
+    them too)."""
+    start, upto = _window(upto)
+    members = Member.objects.restrict(user, VIEW).active()
     if branch_ids is not None:
-        qs = qs.filter(branch_id__in=branch_ids)
-    return qs
+        members = members.filter(branch_id__in=branch_ids)
+    return DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__in=members)
+
+
+def _stored_arrears(*, user, upto: date | None, branch_ids=None):
+    """The stored standings `user` may see (active members in scope by current branch), or None when they do not
+    answer for `upto`: another month than this one, or rows left from an earlier month (the month turned and the
+    table was not rebuilt yet). One query to tell."""
+    _start, upto = _window(upto)
+    if upto != month_start(date.today()) or DuesArrear.objects.exclude(upto=upto).exists():
+        return None
+    qs = DuesArrear.objects.restrict(user, VIEW)
+    return qs if branch_ids is None else qs.filter(branch_id__in=branch_ids)
 
 
 def arrears(*, user, upto: date | None = None, branch_ids=None) -> list[Arrear]:
-    """Members with ≥3 consecutive unpaid months up to `upto` (records of the last 12 months, 2 queries)."""
-    found = _unpaid_runs(_arrears_records(user=user, upto=upto, branch_ids=branch_ids))
-    members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
-    result = [Arrear(members[pk], *found[pk]) for pk in found]
+    """Members with ≥3 consecutive unpaid months up to `upto`: the stored standings for this month, else the rule
+    applied to the records (2 queries)."""
+    stored = _stored_arrears(user=user, upto=upto, branch_ids=branch_ids)
+    if stored is not None:
+        result = [Arrear(row.member, row.months, row.since, row.amount)
+                  for row in stored.select_related("member__branch")]
+    else:
+        found = _unpaid_runs(_arrears_records(user=user, upto=upto, branch_ids=branch_ids))
+        members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
+        result = [Arrear(members[pk], *found[pk]) for pk in found]
     return sorted(result, key=lambda a: (-a.months, a.member.branch_id, a.member.name))
 
 
 def arrears_counts(*, user, upto: date | None = None) -> tuple[int, int]:
-    """(members in arrears, of them ≥6 months) by the same rule, in one query: a summary needs no member rows
-    (arrears() loads them only when someone is in arrears, so its query count depends on the data)."""
-    counts = _unpaid_run_rows(_arrears_records(user=user, upto=upto)).aggregate(
-        n=Count("member_id"), committee=Count("member_id", filter=Q(run__gte=COMMITTEE_MONTHS)))
+    """(members in arrears, of them ≥6 months) by the same rule, in one aggregate: for this month, of the stored
+    standings (the members in arrears only); for another month, of the rule applied to the records."""
+    stored = _stored_arrears(user=user, upto=upto)
+    if stored is not None:
+        counts = stored.aggregate(n=Count("pk"), committee=Count("pk", filter=Q(months__gte=COMMITTEE_MONTHS)))
+    else:
+        counts = _unpaid_run_rows(_arrears_records(user=user, upto=upto)).aggregate(
+            n=Count("member_id"), committee=Count("member_id", filter=Q(run__gte=COMMITTEE_MONTHS)))
     return counts["n"], counts["committee"]
 
 
 def arrears_all(*, upto: date | None = None) -> list[Arrear]:
     """The 欠缴名单 rule over every active member, for the daily reminders (no viewer: not for pages)."""
-    upto = month_start(upto or date.today())
-    found = _unpaid_runs(DuesRecord.objects.filter(month__gte=upto - relativedelta(months=11), month__lte=upto,
-                                                   member__is_active=True))
+    start, upto = _window(upto)
+    if upto == month_start(date.today()) and not DuesArrear.objects.exclude(upto=upto).exists():
+        return [Arrear(row.member, row.months, row.since, row.amount)
+                for row in DuesArrear.objects.select_related("member__branch")]
+    found = _unpaid_runs(DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__is_active=True))
     members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
     return [Arrear(members[pk], *found[pk]) for pk in found]
 
 
 def member_arrear(*, member: Member, upto: date | None = None) -> Arrear | None:
-    """The member's own arrears by the same rule as the 欠缴名单 (≥3 consecutive unpaid months), or None."""
-    upto = month_start(upto or date.today())
-    qs = DuesRecord.objects.filter(member=member, month__gte=upto - relativedelta(months=11), month__lte=upto)
+    """The member's own arrears by the same rule as the 欠缴名单 (≥3 consecutive unpaid months), or None: the rule
+    on her ≤ 12 records (as cheap as the stored row, and right in any month)."""
+    start, upto = _window(upto)
+    qs = DuesRecord.objects.filter(member=member, month__gte=start, month__lte=upto)
     found = _unpaid_runs(qs)
     return Arrear(member, *found[member.pk]) if member.pk in found else None
+
+
+# --- the stored standings (DuesArrear): kept by every write of a record -------------------------------------------
+
+_batch = threading.local()
+
+
+@contextmanager
+def arrears_batch():
+    """Within: a saved or deleted dues record only notes its member; on leaving, the noted members are recounted at
+    once (a bulk payment of 50 records: one recount, not 50)."""
+    outer = getattr(_batch, "member_ids", None)
+    if outer is not None:   # nested: the outermost recounts
+        yield
+        return
+    _batch.member_ids = set()
+    try:
+        yield
+        ids = _batch.member_ids
+    finally:
+        _batch.member_ids = None
+    arrears_refresh(member_ids=ids)
+
+
+_MEMBER_KEY = ("branch_id", "is_active")   # what a stored standing copies or depends on
+
+
+def member_before(sender, instance, raw=False, **kwargs):
+    """pre_save of a Member: note her branch and standing, so that a move, a leaving or a return recounts her."""
+    instance._arrears_before = None
+    if not raw and instance.pk is not None:
+        instance._arrears_before = sender.objects.filter(pk=instance.pk).values_list(*_MEMBER_KEY).first()
+
+
+def member_after(sender, instance, created=False, raw=False, **kwargs):
+    if raw or created:
+        return
+    if getattr(instance, "_arrears_before", None) != tuple(getattr(instance, f) for f in _MEMBER_KEY):
+        arrears_refresh(member_ids=[instance.pk])
+
+
+def record_written(sender, instance, raw=False, **kwargs):
+    """post_save / post_delete of a DuesRecord (connected by MembersConfig.ready): its member's standing follows."""
+    if raw:
+        return
+    noted = getattr(_batch, "member_ids", None)
+    if noted is not None:
+        noted.add(instance.member_id)
+    else:
+        arrears_refresh(member_ids=[instance.member_id])
+
+
+def _standings(records, branches: dict[int, int]) -> list[DuesArrear]:
+    """The rule on `records` (a window's), as rows for the active members among `branches` (member id → her branch)."""
+    _start, upto = _window(None)
+    return [DuesArrear(member_id=pk, branch_id=branches[pk], months=run, since=since, amount=amount, upto=upto)
+            for pk, (run, since, amount) in _unpaid_runs(records).items() if pk in branches]
+
+
+def arrears_refresh(*, member_ids) -> None:
+    """Recount the 欠缴 standing of these members for this month, in the writer's transaction. Their member rows are
+    locked first, in id order, THEN the records counted: a count taken before the lock could miss a payment another
+    writer committed meanwhile, whose own recount had not seen ours (tests/members/test_dues_arrears_race.py)."""
+    ids = sorted({i for i in member_ids if i})
+    if not ids:
+        return
+    start, upto = _window(None)
+    with transaction.atomic(savepoint=False):
+        active = dict(Member.objects.select_for_update().filter(pk__in=ids, is_active=True).order_by("pk")
+                      .values_list("pk", "branch_id"))
+        rows = _standings(DuesRecord.objects.filter(member_id__in=ids, month__gte=start, month__lte=upto), active)
+        DuesArrear.objects.filter(member_id__in=ids).delete()
+        DuesArrear.objects.bulk_create(rows)
+
+
+def arrears_rebuild(*, batch_size: int = 5000) -> int:
+    """Replace the stored standings by the rule applied to every record of the window, for this month (the monthly
+    generation, the nightly repair, bulk loads). Returns the number of members in arrears. On PostgreSQL the table
+    is locked EXCLUSIVE first (reads go on): a recount of one member running beside it waits and then writes over
+    the rebuild's row with its own, which saw its own write."""
+    start, upto = _window(None)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {DuesArrear._meta.db_table} IN EXCLUSIVE MODE")
+        records = DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__is_active=True)
+        owing = _unpaid_runs(records)
+        branches = dict(Member.objects.filter(pk__in=list(owing)).values_list("pk", "branch_id"))
+        rows = [DuesArrear(member_id=pk, branch_id=branches[pk], months=run, since=since, amount=amount, upto=upto)
+                for pk, (run, since, amount) in owing.items()]
+        DuesArrear.objects.all().delete()
+        DuesArrear.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
+
+
+def arrears_differences() -> list[tuple[int, tuple | None, tuple | None]]:
+    """(member id, stored (months, since, amount, upto, branch), by the rule) for every member where they differ;
+    empty when the table is in step for this month."""
+    start, upto = _window(None)
+    owing = _unpaid_runs(DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__is_active=True))
+    branches = dict(Member.objects.filter(pk__in=list(owing)).values_list("pk", "branch_id"))
+    want = {pk: (run, since, amount, upto, branches[pk]) for pk, (run, since, amount) in owing.items()}
+    have = {r[0]: r[1:] for r in DuesArrear.objects.values_list("member_id", "months", "since", "amount", "upto",
+                                                                  "branch_id")}
+    return [(pk, have.get(pk), want.get(pk)) for pk in sorted(set(want) | set(have)) if have.get(pk) != want.get(pk)]
 
 
 def _unpaid_run_rows(qs):

@@ -1,0 +1,74 @@
+"""Two payments of one member's dues at the same instant: the stored 欠缴 standing follows both (PostgreSQL, real
+threads).
+
+The member owes five months. One writer pays an older month, the other the latest; each in its own transaction
+and connection, held by a barrier just before the standing is recounted, when neither has committed. A recount
+taken before the member's row lock sees only its own payment: if the older month's writer wrote last, a run of 3
+would stay stored although the latest month is paid. Counted under the lock, the second writer sees the first's
+committed payment."""
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.db import connection, connections, transaction
+
+from members.models import DuesArrear, DuesRecord
+from members.services import dues
+from tests.branches.factories import make_org
+from tests.members.factories import MemberFactory
+
+TRIALS = 4
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL: set DATABASE_URL")
+
+
+def test_two_payments_of_one_member_at_the_same_instant_leave_her_standing_right(monkeypatch):
+    branch = make_org(make_org(name="并发党委"), name="并发支部")
+    this = dues.month_start(date.today())
+    barrier = threading.Barrier(2, timeout=20)
+    real = dues.arrears_refresh
+
+    def gated(*, member_ids):
+        barrier.wait()
+        return real(member_ids=member_ids)
+
+    errors = []
+
+    def pay(record_id):
+        try:
+            with transaction.atomic():
+                dues.dues_mark_paid(records=DuesRecord.objects.filter(pk=record_id), paid_on=this, method="cash")
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    members = []
+    for trial in range(TRIALS):
+        member = MemberFactory(branch_id=branch.pk, name=f"并发{trial}")
+        months = [this - relativedelta(months=k) for k in range(4, -1, -1)]
+        recs = [DuesRecord.objects.create(member=member, branch_id=branch.pk, month=m, amount_due=D("10"))
+                for m in months]
+        assert DuesArrear.objects.get(member=member).months == 5
+        members.append(member)
+        monkeypatch.setattr(dues, "arrears_refresh", gated)
+        threads = [threading.Thread(target=pay, args=(recs[1].pk,)), threading.Thread(target=pay, args=(recs[-1].pk,))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        monkeypatch.undo()
+    assert not errors, errors
+    # the latest month is paid for each: no run, nothing stored
+    assert not DuesArrear.objects.filter(member__in=members).exists()
+    assert dues.arrears_differences() == []
