@@ -264,9 +264,10 @@ def _seed_dues(rng):
     from django.db.models import F
 
     DuesRecord.objects.filter(paid_on__isnull=False).update(amount_paid=F("amount_due"))
-    from .services.dues import arrears_rebuild
+    from .services.dues import arrears_rebuild, totals_rebuild
 
-    arrears_rebuild()   # the updates above went around the records' signals
+    totals_rebuild()    # the updates above went around the records' signals
+    arrears_rebuild()
 
 
 def _seed_transfers_and_status(branches, staff, secretary):

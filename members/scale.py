@@ -115,9 +115,10 @@ def seed_dues(*, ctx) -> None:
     columns = ["member_id", "branch_id", "month", "base", "percent", "amount_due", "amount_paid", "paid_on", "method",
                "updated_at"]
     total = copy_rows(DuesRecord, columns, rows())
-    from .services.dues import arrears_rebuild
+    from .services.dues import arrears_rebuild, totals_rebuild
 
-    owing = arrears_rebuild()   # COPY went around the services that keep the stored 欠缴 standings
+    totals_rebuild(months=months)   # COPY went around the services that keep the stored totals and standings
+    owing = arrears_rebuild()
     ctx.stdout.write(f"  党费记录 {total} 条（{months[0]:%Y-%m}—{months[-1]:%Y-%m}），欠缴 {owing} 人")
 
 

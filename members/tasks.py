@@ -7,7 +7,7 @@ from datetime import date
 from celery import shared_task
 from django.db import OperationalError
 
-from .services import points
+from .services import dues_totals, points
 from .services.dues import arrears_differences, arrears_rebuild, dues_generate_month
 
 logger = logging.getLogger(__name__)
@@ -58,3 +58,17 @@ def check_dues_arrears() -> int:
         if real:
             logger.error("dues arrears: %d differences; rebuilt (%d members in arrears)", len(real), n)
     return len(real)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def check_dues_totals() -> int:
+    """Nightly: compare the stored 党费收缴 totals (the dues summary, the organization page) with a recount of the
+    records; log each difference as an error and, if any, rebuild. Returns the differences."""
+    found = dues_totals.differences()
+    for (organization_id, month), stored, counted in found[:50]:
+        logger.error("dues totals of organization %s in %s differ: stored %s, counted %s", organization_id,
+                     f"{month:%Y-%m}", stored, counted)
+    if found:
+        rows = dues_totals.totals_rebuild()
+        logger.error("dues totals: %d differences; rebuilt (%d rows)", len(found), rows)
+    return len(found)

@@ -12,7 +12,7 @@ from portal.scoping import RestrictedQuerySet
 from portal.tracking import CreatedAtModel, TrackedModel
 
 __all__ = ["DuesClass", "DuesRate", "DuesBase", "PayMethod", "DuesRecordQuerySet", "DuesRecord", "DuesArrearQuerySet",
-           "DuesArrear"]
+           "DuesArrear", "DuesMonthTotal"]
 
 
 # ============================================================================================
@@ -152,3 +152,33 @@ class DuesArrear(models.Model):
 
     def __str__(self):
         return f"{self.member_id}: {self.months}"
+
+
+class DuesMonthTotal(models.Model):
+    """党费收缴 of one organization in one month: records, paid records, amounts due and paid of the records generated
+    under the organization itself, and of its whole subtree. The dues summary and the organization page read a row per
+    organization shown and month instead of adding up a year of a province's records on each view (18 M at
+    N=50,000: 540 ms at N=5,000).
+
+    Kept by members.services.dues_totals: every save or delete of a dues record recounts its branch's month in the
+    writer's transaction (the row locked first) and moves the difference up every ancestor's subtree columns; the
+    monthly generation rebuilds its month; `members.tasks.check_dues_totals` compares with a recount nightly."""
+
+    organization = models.ForeignKey("branches.Organization", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    records = models.PositiveIntegerField(default=0)
+    paid_records = models.PositiveIntegerField(default=0)
+    due = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    subtree_records = models.PositiveIntegerField(default=0)
+    subtree_paid_records = models.PositiveIntegerField(default=0)
+    subtree_due = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    subtree_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("党费收缴月度汇总")
+        verbose_name_plural = _("党费收缴月度汇总")
+        constraints = [models.UniqueConstraint(fields=["organization", "month"], name="dues_month_total_once")]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.month:%Y-%m}: {self.subtree_records}"

@@ -1,5 +1,4 @@
-"""Two payments of one member's dues at the same instant: the stored 欠缴 standing follows both (PostgreSQL, real
-threads).
+"""Payments at the same instant: the stored 欠缴 standing and 党费收缴 totals follow both (PostgreSQL, real threads).
 
 The member owes five months. One writer pays an older month, the other the latest; each in its own transaction
 and connection, held by a barrier just before the standing is recounted, when neither has committed. A recount
@@ -72,3 +71,49 @@ def test_two_payments_of_one_member_at_the_same_instant_leave_her_standing_right
     # the latest month is paid for each: no run, nothing stored
     assert not DuesArrear.objects.filter(member__in=members).exists()
     assert dues.arrears_differences() == []
+
+
+def test_payments_of_two_branches_and_of_one_branch_month_at_the_same_instant_are_all_in_the_totals(monkeypatch):
+    """The 党费收缴 totals: two payments of one branch's month, then of two branches of one 党总支, each pair at the
+    same instant; every organization's month equals its records."""
+    from members.services import dues_totals
+
+    root = make_org(name="并发党委")
+    general = make_org(root, name="并发总支")
+    branches = [make_org(general, name=f"并发支部{i}") for i in range(2)]
+    this = dues.month_start(date.today())
+    recs = []
+    for i in range(4):
+        member = MemberFactory(branch_id=branches[i // 2].pk, name=f"缴费{i}")
+        recs.append(DuesRecord.objects.create(member=member, branch_id=member.branch_id, month=this,
+                                              amount_due=D("10")))
+    barrier = threading.Barrier(2, timeout=20)
+    real = dues_totals.totals_refresh
+
+    def gated(pairs):
+        barrier.wait()
+        return real(pairs)
+
+    errors = []
+
+    def pay(record_id):
+        try:
+            with transaction.atomic():
+                dues.dues_mark_paid(records=DuesRecord.objects.filter(pk=record_id), paid_on=this, method="cash")
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    for pair in ((recs[0], recs[1]), (recs[2], recs[3])):   # one branch's month; then the other branch
+        monkeypatch.setattr(dues, "totals_refresh", gated)
+        threads = [threading.Thread(target=pay, args=(r.pk,)) for r in pair]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        monkeypatch.undo()
+    assert not errors, errors
+    assert dues_totals.differences() == []
+    [row] = dues.collection_summary(organizations=[general], start=this, end=this)
+    assert (row.records, row.paid_records, row.paid) == (4, 4, D("40.00"))
