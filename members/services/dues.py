@@ -238,18 +238,46 @@ def _stored_arrears(*, user, upto: date | None, branch_ids=None):
     return qs if branch_ids is None else qs.filter(branch_id__in=branch_ids)
 
 
-def arrears(*, user, upto: date | None = None, branch_ids=None) -> list[Arrear]:
-    """Members with ≥3 consecutive unpaid months up to `upto`: the stored standings for this month, else the rule
-    applied to the records (2 queries)."""
+ARREARS_ORDER = ("-months", "branch_id", "member__name", "member_id")   # longest runs first, then by branch
+
+
+def _arrear_order(a: Arrear):
+    return (-a.months, a.member.branch_id, a.member.name, a.member.pk)
+
+
+class StoredArrears:
+    """The stored standings in the list's order as a sequence of Arrear a Paginator pages: the count and each page
+    are read by the database (a province has tens of thousands in arrears)."""
+
+    def __init__(self, qs):
+        self.qs = qs.select_related("member__branch").order_by(*ARREARS_ORDER)
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return (Arrear(r.member, r.months, r.since, r.amount) for r in self.qs.iterator(chunk_size=2000))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [Arrear(r.member, r.months, r.since, r.amount) for r in self.qs[index]]
+        r = self.qs[index]
+        return Arrear(r.member, r.months, r.since, r.amount)
+
+
+def arrears(*, user, upto: date | None = None, branch_ids=None):
+    """Members with ≥3 consecutive unpaid months up to `upto`, longest runs first: for this month the stored
+    standings (a StoredArrears sequence, paged by the database), else the rule applied to the records (a list, 2
+    queries)."""
     stored = _stored_arrears(user=user, upto=upto, branch_ids=branch_ids)
     if stored is not None:
-        result = [Arrear(row.member, row.months, row.since, row.amount)
-                  for row in stored.select_related("member__branch")]
-    else:
-        found = _unpaid_runs(_arrears_records(user=user, upto=upto, branch_ids=branch_ids))
-        members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
-        result = [Arrear(members[pk], *found[pk]) for pk in found]
-    return sorted(result, key=lambda a: (-a.months, a.member.branch_id, a.member.name))
+        return StoredArrears(stored)
+    found = _unpaid_runs(_arrears_records(user=user, upto=upto, branch_ids=branch_ids))
+    members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
+    return sorted((Arrear(members[pk], *found[pk]) for pk in found), key=_arrear_order)
 
 
 def arrears_counts(*, user, upto: date | None = None) -> tuple[int, int]:

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -144,12 +145,17 @@ ARREARS_COLUMNS = [
 ]
 
 
+ARREARS_PAGE_SIZE = 50
+
+
 class DuesArrearsView(LifecycleMixin, View):
     def get(self, request):
         rows = dues.arrears(user=request.user)
         if request.GET.get("format") == "xlsx":
             return xlsx_response("党费欠缴名单.xlsx", [Sheet("欠缴名单", ARREARS_COLUMNS, rows)])
-        return render(request, "members/dues/arrears.html", {"rows": rows})
+        # A page at a time (a province has tens of thousands in arrears); the export has them all.
+        page_obj = Paginator(rows, ARREARS_PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "members/dues/arrears.html", {"rows": page_obj.object_list, "page_obj": page_obj})
 
 
 class DuesLedgerView(LifecycleMixin, View):

@@ -178,3 +178,24 @@ def test_the_migration_fills_them_from_the_records(tree, owing):
     DuesArrear.objects.all().delete()
     import_module("members.migrations.0025_dues_arrears").fill(apps, None)
     in_step()
+
+
+def test_the_list_page_shows_a_page_in_order_and_the_export_all(client, tree, principals, owing, monkeypatch):  # noqa: F811
+    from io import BytesIO
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    from members.views import dues as dues_views
+
+    monkeypatch.setattr(dues_views, "ARREARS_PAGE_SIZE", 2)
+    client.force_login(principals["superuser"])
+    pages = [client.get(reverse("members:dues_arrears"), {"page": n}).context for n in (1, 2, 3)]
+    shown = [a.member.name for ctx in pages for a in ctx["rows"]]
+    assert [a.months for ctx in pages for a in ctx["rows"]] == sorted((a.months for ctx in pages for a in ctx["rows"]),
+                                                                      reverse=True)
+    assert sorted(shown) == sorted(["全未交", "七个月", "另一棵树", "三个月", "中间补交"])
+    assert pages[0]["page_obj"].paginator.count == 5
+    response = client.get(reverse("members:dues_arrears"), {"format": "xlsx"})
+    wb = load_workbook(BytesIO(b"".join(response.streaming_content)), read_only=True)
+    assert [r[0] for r in wb.active.iter_rows(min_row=2, values_only=True)] == shown

@@ -19,6 +19,10 @@ NO_HISTORY = {
     "orglife.ActivityCount": "derived: counts of the records (which keep history), rebuilt by activity_counts",
     "members.PointsTotal": "derived: yearly 积分 recounted from the records (which keep history), points_totals --repair",
     "members.PointsBranchTotal": "derived: each branch's sum of the stored yearly 积分 totals, points_totals --repair",
+    "members.DuesArrear": "derived: this month's 欠缴 standing by the rule on the dues records (which keep history), "
+                          "rebuilt by the monthly generation and the nightly check",
+    "members.DuesMonthTotal": "derived: sums of the dues records (which keep history) per organization and month, "
+                              "rebuilt by the nightly check",
     "orglife.ComplianceWindow": "derived: the compliance engine's stored window results, recomputed from the records "
                                 "(which keep history), compliance_results --repair",
     "orglife.ComplianceStanding": "derived: each compliance row's figures as of each month, from its stored windows, "
