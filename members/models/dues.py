@@ -119,7 +119,7 @@ class DuesRecord(TrackedModel):
 
 
 class DuesArrearQuerySet(RestrictedQuerySet):
-    scope_path_field = "branch__path"
+    scope_path_field = "branch_path"
 
 
 class DuesArrear(models.Model):
@@ -138,6 +138,9 @@ class DuesArrear(models.Model):
     member = models.OneToOneField("members.Member", on_delete=models.CASCADE, primary_key=True,
                                   related_name="dues_arrear")
     branch = models.ForeignKey("branches.Organization", on_delete=models.CASCADE, related_name="+")
+    # The branch's tree path too (organizations are never moved): a scope's count is a range of the index below, not
+    # these rows joined to every organization (40 ms for 44,646 rows at N=50,000).
+    branch_path = models.CharField(max_length=255, default="")
     months = models.PositiveSmallIntegerField(_("连续未交月数"))
     since = models.DateField(_("起始月份"))
     amount = models.DecimalField(_("欠缴金额（元）"), max_digits=12, decimal_places=2)
@@ -148,7 +151,10 @@ class DuesArrear(models.Model):
     class Meta:
         verbose_name = _("党费欠缴")
         verbose_name_plural = _("党费欠缴")
-        indexes = [models.Index(fields=["upto"], name="dues_arrear_upto")]
+        indexes = [models.Index(fields=["upto"], name="dues_arrear_upto"),
+                   models.Index(fields=["branch_path", "months"], name="dues_arrear_scope",
+                                opclasses=["varchar_pattern_ops", "int2_ops"]),
+                   models.Index(fields=["-months", "branch_path", "member"], name="dues_arrear_order")]
 
     def __str__(self):
         return f"{self.member_id}: {self.months}"

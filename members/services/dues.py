@@ -227,22 +227,29 @@ def _arrears_records(*, user, upto: date | None, branch_ids=None):
     return DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__in=members)
 
 
+def _rows_of_another_month(upto: date) -> bool:
+    """Whether some stored standing was computed for another month (two ranges of the `upto` index, not a scan)."""
+    return DuesArrear.objects.filter(Q(upto__lt=upto) | Q(upto__gt=upto)).exists()
+
+
 def _stored_arrears(*, user, upto: date | None, branch_ids=None):
     """The stored standings `user` may see (active members in scope by current branch), or None when they do not
     answer for `upto`: another month than this one, or rows left from an earlier month (the month turned and the
     table was not rebuilt yet). One query to tell."""
     _start, upto = _window(upto)
-    if upto != month_start(date.today()) or DuesArrear.objects.exclude(upto=upto).exists():
+    if upto != month_start(date.today()) or _rows_of_another_month(upto):
         return None
     qs = DuesArrear.objects.restrict(user, VIEW)
     return qs if branch_ids is None else qs.filter(branch_id__in=branch_ids)
 
 
-ARREARS_ORDER = ("-months", "branch_id", "member__name", "member_id")   # longest runs first, then by branch
+# Longest runs first, then by branch in tree order: columns of the stored rows only, so a page is a walk of their
+# index (ordering by the member's name joined every member of the scope: 424 ms at N=50,000).
+ARREARS_ORDER = ("-months", "branch_path", "member_id")
 
 
 def _arrear_order(a: Arrear):
-    return (-a.months, a.member.branch_id, a.member.name, a.member.pk)
+    return (-a.months, a.member.branch.path, a.member.pk)
 
 
 class StoredArrears:
@@ -295,7 +302,7 @@ def arrears_counts(*, user, upto: date | None = None) -> tuple[int, int]:
 def arrears_all(*, upto: date | None = None) -> list[Arrear]:
     """The 欠缴名单 rule over every active member, for the daily reminders (no viewer: not for pages)."""
     start, upto = _window(upto)
-    if upto == month_start(date.today()) and not DuesArrear.objects.exclude(upto=upto).exists():
+    if upto == month_start(date.today()) and not _rows_of_another_month(upto):
         return [Arrear(row.member, row.months, row.since, row.amount)
                 for row in DuesArrear.objects.select_related("member__branch")]
     found = _unpaid_runs(DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__is_active=True))
@@ -365,10 +372,12 @@ def record_written(sender, instance, raw=False, **kwargs):
         arrears_refresh(member_ids=[instance.member_id])
 
 
-def _standings(records, branches: dict[int, int]) -> list[DuesArrear]:
-    """The rule on `records` (a window's), as rows for the active members among `branches` (member id → her branch)."""
+def _standings(records, branches: dict[int, tuple[int, str]]) -> list[DuesArrear]:
+    """The rule on `records` (a window's), as rows for the active members among `branches` (member id → her branch's
+    id and path)."""
     _start, upto = _window(None)
-    return [DuesArrear(member_id=pk, branch_id=branches[pk], months=run, since=since, amount=amount, upto=upto)
+    return [DuesArrear(member_id=pk, branch_id=branches[pk][0], branch_path=branches[pk][1], months=run, since=since,
+                       amount=amount, upto=upto)
             for pk, (run, since, amount) in _unpaid_runs(records).items() if pk in branches]
 
 
@@ -381,8 +390,8 @@ def arrears_refresh(*, member_ids) -> None:
         return
     start, upto = _window(None)
     with transaction.atomic(savepoint=False):
-        active = dict(Member.objects.select_for_update().filter(pk__in=ids, is_active=True).order_by("pk")
-                      .values_list("pk", "branch_id"))
+        active = {pk: (branch_id, path) for pk, branch_id, path in Member.objects.select_for_update(of=("self",))
+                  .filter(pk__in=ids, is_active=True).order_by("pk").values_list("pk", "branch_id", "branch__path")}
         rows = _standings(DuesRecord.objects.filter(member_id__in=ids, month__gte=start, month__lte=upto), active)
         DuesArrear.objects.filter(member_id__in=ids).delete()
         DuesArrear.objects.bulk_create(rows)
@@ -400,23 +409,25 @@ def arrears_rebuild(*, batch_size: int = 5000) -> int:
                 cursor.execute(f"LOCK TABLE {DuesArrear._meta.db_table} IN EXCLUSIVE MODE")
         records = DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__is_active=True)
         owing = _unpaid_runs(records)
-        branches = dict(Member.objects.filter(pk__in=list(owing)).values_list("pk", "branch_id"))
-        rows = [DuesArrear(member_id=pk, branch_id=branches[pk], months=run, since=since, amount=amount, upto=upto)
-                for pk, (run, since, amount) in owing.items()]
+        branches = {pk: (b, p) for pk, b, p in Member.objects.filter(pk__in=list(owing))
+                    .values_list("pk", "branch_id", "branch__path")}
+        rows = [DuesArrear(member_id=pk, branch_id=branches[pk][0], branch_path=branches[pk][1], months=run,
+                           since=since, amount=amount, upto=upto) for pk, (run, since, amount) in owing.items()]
         DuesArrear.objects.all().delete()
         DuesArrear.objects.bulk_create(rows, batch_size=batch_size)
     return len(rows)
 
 
 def arrears_differences() -> list[tuple[int, tuple | None, tuple | None]]:
-    """(member id, stored (months, since, amount, upto, branch), by the rule) for every member where they differ;
+    """(member id, stored (months, since, amount, upto, branch, path), by the rule) for every member where they differ;
     empty when the table is in step for this month."""
     start, upto = _window(None)
     owing = _unpaid_runs(DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__is_active=True))
-    branches = dict(Member.objects.filter(pk__in=list(owing)).values_list("pk", "branch_id"))
-    want = {pk: (run, since, amount, upto, branches[pk]) for pk, (run, since, amount) in owing.items()}
+    branches = {pk: (b, p) for pk, b, p in Member.objects.filter(pk__in=list(owing))
+                .values_list("pk", "branch_id", "branch__path")}
+    want = {pk: (run, since, amount, upto, *branches[pk]) for pk, (run, since, amount) in owing.items()}
     have = {r[0]: r[1:] for r in DuesArrear.objects.values_list("member_id", "months", "since", "amount", "upto",
-                                                                  "branch_id")}
+                                                                  "branch_id", "branch_path")}
     return [(pk, have.get(pk), want.get(pk)) for pk in sorted(set(want) | set(have)) if have.get(pk) != want.get(pk)]
 
 
