@@ -31,6 +31,17 @@ def _postgres():
         pytest.skip("row locks need PostgreSQL: set DATABASE_URL")
 
 
+def pay(record_id, errors):
+    """One writer: pay one record in its own transaction and connection (a thread)."""
+    try:
+        with transaction.atomic():
+            dues.dues_mark_paid(records=DuesRecord.objects.filter(pk=record_id), paid_on=date.today(), method="cash")
+    except BaseException as exc:  # surfaced by the test
+        errors.append(exc)
+    finally:
+        connections.close_all()
+
+
 def test_two_payments_of_one_member_at_the_same_instant_leave_her_standing_right(monkeypatch):
     branch = make_org(make_org(name="并发党委"), name="并发支部")
     this = dues.month_start(date.today())
@@ -43,15 +54,6 @@ def test_two_payments_of_one_member_at_the_same_instant_leave_her_standing_right
 
     errors = []
 
-    def pay(record_id):
-        try:
-            with transaction.atomic():
-                dues.dues_mark_paid(records=DuesRecord.objects.filter(pk=record_id), paid_on=this, method="cash")
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
     members = []
     for trial in range(TRIALS):
         member = MemberFactory(branch_id=branch.pk, name=f"并发{trial}")
@@ -61,7 +63,8 @@ def test_two_payments_of_one_member_at_the_same_instant_leave_her_standing_right
         assert DuesArrear.objects.get(member=member).months == 5
         members.append(member)
         monkeypatch.setattr(dues, "arrears_refresh", gated)
-        threads = [threading.Thread(target=pay, args=(recs[1].pk,)), threading.Thread(target=pay, args=(recs[-1].pk,))]
+        threads = [threading.Thread(target=pay, args=(recs[1].pk, errors)),
+                   threading.Thread(target=pay, args=(recs[-1].pk, errors))]
         for t in threads:
             t.start()
         for t in threads:
@@ -96,18 +99,9 @@ def test_payments_of_two_branches_and_of_one_branch_month_at_the_same_instant_ar
 
     errors = []
 
-    def pay(record_id):
-        try:
-            with transaction.atomic():
-                dues.dues_mark_paid(records=DuesRecord.objects.filter(pk=record_id), paid_on=this, method="cash")
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
     for pair in ((recs[0], recs[1]), (recs[2], recs[3])):   # one branch's month; then the other branch
         monkeypatch.setattr(dues, "totals_refresh", gated)
-        threads = [threading.Thread(target=pay, args=(r.pk,)) for r in pair]
+        threads = [threading.Thread(target=pay, args=(r.pk, errors)) for r in pair]
         for t in threads:
             t.start()
         for t in threads:
