@@ -167,7 +167,7 @@ def differences() -> list[Difference]:
 
 def _chain(path: str) -> list[str]:
     """The paths of the organization at `path` and of every ancestor."""
-    return [path[:i] for i in range(len(path), 0, -Organization.steplen)]
+    return Organization.chain_of(path)
 
 
 def _shift(path: str, deltas: dict[str, int]) -> None:
@@ -252,6 +252,13 @@ def _member_before(sender, instance, raw=False, **kwargs):
     instance._figures_before = None
     if not raw and instance.pk is not None:
         instance._figures_before = sender.objects.filter(pk=instance.pk).values_list(*_MEMBER_KEY).first()
+
+
+def member_before_save(instance) -> dict | None:
+    """A member's _MEMBER_KEY fields as they were before the save being handled (read once by `_member_before`, for
+    other apps' post_save handlers too); None for a new member or a raw save."""
+    before = getattr(instance, "_figures_before", None)
+    return None if before is None else dict(zip(_MEMBER_KEY, before, strict=True))
 
 
 def _member_after(sender, instance, raw=False, **kwargs):

@@ -134,7 +134,12 @@ class Organization(MP_Node, TimestampedModel):
 
     def ancestor_paths(self) -> list[str]:
         """Paths of this node and every ancestor, nearest first."""
-        return [self.path[:i] for i in range(len(self.path), 0, -self.steplen)]
+        return self.chain_of(self.path)
+
+    @classmethod
+    def chain_of(cls, path: str) -> list[str]:
+        """The path and every ancestor's path, nearest first (for a path without its organization at hand)."""
+        return [path[:i] for i in range(len(path), 0, -cls.steplen)]
 
     @property
     def default_term_years(self) -> int:

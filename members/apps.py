@@ -50,11 +50,10 @@ class MembersConfig(AppConfig):
         from .signals import members_bulk_written
         members_bulk_written.connect(figures_follow_import, dispatch_uid="branches.figures.members_bulk")
         # The stored 欠缴 standings follow every write of a dues record and a member's move, leaving or return.
-        from django.db.models.signals import post_delete, post_save, pre_save
+        from django.db.models.signals import post_delete, post_save
 
         from .models import DuesRecord, Member
-        from .services.dues import member_after, member_before, record_written
+        from .services.dues import member_after, record_written
         post_save.connect(record_written, sender=DuesRecord, dispatch_uid="members.dues_arrears.saved")
         post_delete.connect(record_written, sender=DuesRecord, dispatch_uid="members.dues_arrears.deleted")
-        pre_save.connect(member_before, sender=Member, dispatch_uid="members.dues_arrears.member_before")
         post_save.connect(member_after, sender=Member, dispatch_uid="members.dues_arrears.member")

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from branches.figures import member_before_save
 from portal.scoping import CHANGE, VIEW
 
 from ..models import DuesArrear, DuesBase, DuesClass, DuesRate, DuesRecord, Member, MemberCategory
@@ -233,13 +234,13 @@ def _rows_of_another_month(upto: date) -> bool:
 
 
 def _stored_arrears(*, user, upto: date | None, branch_ids=None):
-    """The stored standings `user` may see (active members in scope by current branch), or None when they do not
-    answer for `upto`: another month than this one, or rows left from an earlier month (the month turned and the
-    table was not rebuilt yet). One query to tell."""
+    """The stored standings `user` may see (active members in scope by current branch; every one when `user` is
+    None), or None when they do not answer for `upto`: another month than this one, or rows left from an earlier
+    month (the month turned and the table was not rebuilt yet). One query to tell."""
     _start, upto = _window(upto)
     if upto != month_start(date.today()) or _rows_of_another_month(upto):
         return None
-    qs = DuesArrear.objects.restrict(user, VIEW)
+    qs = DuesArrear.objects.all() if user is None else DuesArrear.objects.restrict(user, VIEW)
     return qs if branch_ids is None else qs.filter(branch_id__in=branch_ids)
 
 
@@ -301,10 +302,10 @@ def arrears_counts(*, user, upto: date | None = None) -> tuple[int, int]:
 
 def arrears_all(*, upto: date | None = None) -> list[Arrear]:
     """The 欠缴名单 rule over every active member, for the daily reminders (no viewer: not for pages)."""
+    stored = _stored_arrears(user=None, upto=upto)
+    if stored is not None:
+        return list(StoredArrears(stored))
     start, upto = _window(upto)
-    if upto == month_start(date.today()) and not _rows_of_another_month(upto):
-        return [Arrear(row.member, row.months, row.since, row.amount)
-                for row in DuesArrear.objects.select_related("member__branch")]
     found = _unpaid_runs(DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__is_active=True))
     members = Member.objects.filter(pk__in=found).select_related("branch").in_bulk()
     return [Arrear(members[pk], *found[pk]) for pk in found]
@@ -341,20 +342,13 @@ def arrears_batch():
     arrears_refresh(member_ids=member_ids)
 
 
-_MEMBER_KEY = ("branch_id", "is_active")   # what a stored standing copies or depends on
-
-
-def member_before(sender, instance, raw=False, **kwargs):
-    """pre_save of a Member: note her branch and standing, so that a move, a leaving or a return recounts her."""
-    instance._arrears_before = None
-    if not raw and instance.pk is not None:
-        instance._arrears_before = sender.objects.filter(pk=instance.pk).values_list(*_MEMBER_KEY).first()
-
-
 def member_after(sender, instance, created=False, raw=False, **kwargs):
+    """post_save of a Member: a move, a leaving or a return recounts her (her row copies her branch; only active
+    members have one). The state before the save is the one branches.figures read for its own counts."""
     if raw or created:
         return
-    if getattr(instance, "_arrears_before", None) != tuple(getattr(instance, f) for f in _MEMBER_KEY):
+    before = member_before_save(instance)
+    if before is None or (before["branch_id"], before["is_active"]) != (instance.branch_id, instance.is_active):
         arrears_refresh(member_ids=[instance.pk])
 
 
@@ -372,13 +366,23 @@ def record_written(sender, instance, raw=False, **kwargs):
         arrears_refresh(member_ids=[instance.member_id])
 
 
-def _standings(records, branches: dict[int, tuple[int, str]]) -> list[DuesArrear]:
-    """The rule on `records` (a window's), as rows for the active members among `branches` (member id → her branch's
-    id and path)."""
+def _window_records():
+    """This month's window of records (the stored standings are this month's)."""
+    start, upto = _window(None)
+    return DuesRecord.objects.filter(month__gte=start, month__lte=upto)
+
+
+def _standings(records, branches: dict[int, tuple[int, str]] | None = None) -> list[DuesArrear]:
+    """The rule on `records` (a window's) as unsaved rows, for the members in `branches` (member id → her branch's id
+    and path; read for the members found when not given: `records` are then of active members only)."""
     _start, upto = _window(None)
+    owing = _unpaid_runs(records)
+    if branches is None:
+        branches = {pk: (b, p) for pk, b, p in Member.objects.filter(pk__in=list(owing))
+                    .values_list("pk", "branch_id", "branch__path")}
     return [DuesArrear(member_id=pk, branch_id=branches[pk][0], branch_path=branches[pk][1], months=run, since=since,
                        amount=amount, upto=upto)
-            for pk, (run, since, amount) in _unpaid_runs(records).items() if pk in branches]
+            for pk, (run, since, amount) in owing.items() if pk in branches]
 
 
 def arrears_refresh(*, member_ids) -> None:
@@ -388,11 +392,10 @@ def arrears_refresh(*, member_ids) -> None:
     ids = sorted({i for i in member_ids if i})
     if not ids:
         return
-    start, upto = _window(None)
     with transaction.atomic(savepoint=False):
         active = {pk: (branch_id, path) for pk, branch_id, path in Member.objects.select_for_update(of=("self",))
                   .filter(pk__in=ids, is_active=True).order_by("pk").values_list("pk", "branch_id", "branch__path")}
-        rows = _standings(DuesRecord.objects.filter(member_id__in=ids, month__gte=start, month__lte=upto), active)
+        rows = _standings(_window_records().filter(member_id__in=ids), active)
         DuesArrear.objects.filter(member_id__in=ids).delete()
         DuesArrear.objects.bulk_create(rows)
 
@@ -402,17 +405,11 @@ def arrears_rebuild(*, batch_size: int = 5000) -> int:
     generation, the nightly repair, bulk loads). Returns the number of members in arrears. On PostgreSQL the table
     is locked EXCLUSIVE first (reads go on): a recount of one member running beside it waits and then writes over
     the rebuild's row with its own, which saw its own write."""
-    start, upto = _window(None)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {DuesArrear._meta.db_table} IN EXCLUSIVE MODE")
-        records = DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__is_active=True)
-        owing = _unpaid_runs(records)
-        branches = {pk: (b, p) for pk, b, p in Member.objects.filter(pk__in=list(owing))
-                    .values_list("pk", "branch_id", "branch__path")}
-        rows = [DuesArrear(member_id=pk, branch_id=branches[pk][0], branch_path=branches[pk][1], months=run,
-                           since=since, amount=amount, upto=upto) for pk, (run, since, amount) in owing.items()]
+        rows = _standings(_window_records().filter(member__is_active=True))
         DuesArrear.objects.all().delete()
         DuesArrear.objects.bulk_create(rows, batch_size=batch_size)
     return len(rows)
@@ -421,13 +418,10 @@ def arrears_rebuild(*, batch_size: int = 5000) -> int:
 def arrears_differences() -> list[tuple[int, tuple | None, tuple | None]]:
     """(member id, stored (months, since, amount, upto, branch, path), by the rule) for every member where they differ;
     empty when the table is in step for this month."""
-    start, upto = _window(None)
-    owing = _unpaid_runs(DuesRecord.objects.filter(month__gte=start, month__lte=upto, member__is_active=True))
-    branches = {pk: (b, p) for pk, b, p in Member.objects.filter(pk__in=list(owing))
-                .values_list("pk", "branch_id", "branch__path")}
-    want = {pk: (run, since, amount, upto, *branches[pk]) for pk, (run, since, amount) in owing.items()}
-    have = {r[0]: r[1:] for r in DuesArrear.objects.values_list("member_id", "months", "since", "amount", "upto",
-                                                                  "branch_id", "branch_path")}
+    fields = ("months", "since", "amount", "upto", "branch_id", "branch_path")
+    want = {r.member_id: tuple(getattr(r, f) for f in fields)
+            for r in _standings(_window_records().filter(member__is_active=True))}
+    have = {r[0]: r[1:] for r in DuesArrear.objects.values_list("member_id", *fields)}
     return [(pk, have.get(pk), want.get(pk)) for pk in sorted(set(want) | set(have)) if have.get(pk) != want.get(pk)]
 
 

@@ -35,8 +35,12 @@ def _own_counts(records) -> dict[tuple[int, date], tuple]:
     return {(b, m): (n, n_paid, due or Decimal("0"), paid or Decimal("0")) for b, m, n, n_paid, due, paid in rows}
 
 
-def _chain(path: str) -> list[str]:
-    return [path[:i] for i in range(len(path), 0, -Organization.steplen)]
+def _pairs_q(pairs, organization_field: str) -> Q:
+    """(organization, month) pairs as one condition."""
+    where = Q(pk__in=[])
+    for organization_id, month in pairs:
+        where |= Q(**{organization_field: organization_id}, month=month)
+    return where
 
 
 def totals_refresh(pairs: Iterable[tuple[int, date]]) -> None:
@@ -47,21 +51,16 @@ def totals_refresh(pairs: Iterable[tuple[int, date]]) -> None:
         return
     with transaction.atomic(savepoint=False):
         paths = dict(Organization.objects.filter(pk__in={b for b, _ in pairs}).values_list("pk", "path"))
-        chains = {b: _chain(p) for b, p in paths.items()}
+        chains = {b: Organization.chain_of(p) for b, p in paths.items()}
         ids = dict(Organization.objects.filter(path__in={p for c in chains.values() for p in c})
                    .values_list("path", "pk"))
         DuesMonthTotal.objects.bulk_create(
             [DuesMonthTotal(organization_id=ids[p], month=m) for b, m in pairs if b in chains for p in chains[b]],
             ignore_conflicts=True)
-        where = Q(pk__in=[])
-        for b, m in pairs:
-            where |= Q(organization_id=b, month=m)
-        stored = {(r[0], r[1]): r[2:] for r in DuesMonthTotal.objects.select_for_update().filter(where)
-                  .order_by("organization_id", "month").values_list("organization_id", "month", *OWN)}
-        record_where = Q(pk__in=[])
-        for b, m in pairs:
-            record_where |= Q(branch_id=b, month=m)
-        counts = _own_counts(DuesRecord.objects.filter(record_where))
+        stored = {(r[0], r[1]): r[2:] for r in DuesMonthTotal.objects.select_for_update()
+                  .filter(_pairs_q(pairs, "organization_id")).order_by("organization_id", "month")
+                  .values_list("organization_id", "month", *OWN)}
+        counts = _own_counts(DuesRecord.objects.filter(_pairs_q(pairs, "branch_id")))
         for b, m in pairs:
             if b not in chains:
                 continue
@@ -82,13 +81,13 @@ def recount(months: Iterable[date] | None = None) -> dict[tuple[int, date], tupl
     for (b, m), values in own.items():
         by_month[m][b] = values
     branch_paths = dict(Organization.objects.filter(pk__in={b for b, _ in own}).values_list("pk", "path"))
-    ids = dict(Organization.objects.filter(path__in={p for path in branch_paths.values() for p in _chain(path)})
-               .values_list("path", "pk"))
+    chains = {p for path in branch_paths.values() for p in Organization.chain_of(path)}
+    ids = dict(Organization.objects.filter(path__in=chains).values_list("path", "pk"))
     out: dict[tuple[int, date], tuple] = {}
     for m, branches in by_month.items():
         subtree: dict[int, list] = {}
         for b, values in branches.items():
-            for p in _chain(branch_paths[b]):
+            for p in Organization.chain_of(branch_paths[b]):
                 acc = subtree.setdefault(ids[p], [0, 0, Decimal("0"), Decimal("0")])
                 for i, v in enumerate(values):
                     acc[i] += v
