@@ -33,35 +33,57 @@ def _top_orgs(user):
     return [o for o in heads if not any(o.path.startswith(p.path) and o.path != p.path for p in heads)]
 
 
+SUMMARY_PAGE_SIZE = 50
+
+
 class DuesSummaryView(LifecycleMixin, View):
+    """The year's collection per organization: the heads of the viewer's subtrees (or the organization she opened
+    from a row, `under`) and their direct children, a page at a time — a province's committee has thousands of
+    children, and the page shows the rows it draws, not the tree."""
+
     def get(self, request):
         form = YearBranchForm(request.GET or None, user=request.user)
         year = form.cleaned_data["year"] if form.is_valid() else date.today().year
         parent = form.cleaned_data.get("branch") if form.is_valid() else None
-        roots = _top_orgs(request.user)
+        under = _opened_organization(request)
         if parent:
             orgs = [parent]
+            page_obj = None
         else:
-            # The roots' children in one query (one per root grew with the number of trees in scope).
-            children = Q()
-            for root in roots:
-                children |= Q(path__startswith=root.path, depth=root.depth + 1)
-            below = (list(Organization.objects.filter(children).exclude(kind="party_group").active().order_by("path"))
-                     if roots else [])
-            orgs = []
-            for root in roots:
-                orgs.append(root)
-                orgs.extend(o for o in below if o.path.startswith(root.path) and o.depth == root.depth + 1)
+            heads = [under] if under else _top_orgs(request.user)
+            page_obj = Paginator(_heads_and_children(heads), SUMMARY_PAGE_SIZE).get_page(request.GET.get("page"))
+            orgs = list(page_obj.object_list)
         start, end = date(year, 1, 1), date(year, 12, 1)
         rows = dues.collection_summary(organizations=orgs, start=start, end=end)
         arrears_count, committee_count = dues.arrears_counts(user=request.user)
         return render(request, "members/dues/summary.html", {
-            "form": form, "year": year, "rows": rows, "arrears_count": arrears_count,
-            "committee_count": committee_count,
+            "form": form, "year": year, "rows": rows, "page_obj": page_obj, "under": under,
+            "arrears_count": arrears_count, "committee_count": committee_count,
             "can_pay": Organization.objects.restrict(request.user, CHANGE).branches().exists(),
             "can_generate": Organization.objects.restrict(request.user, MANAGE).exists(),
             "this_month": date.today().strftime("%Y-%m"),
         })
+
+
+def _opened_organization(request):
+    """The organization whose children a row's link opened (`?under=<id>`), if the viewer may see it; anything
+    else shows her own heads (an id outside her scope reads like a missing one)."""
+    try:
+        pk = int(request.GET.get("under", ""))
+    except ValueError:
+        return None
+    return (Organization.objects.restrict(request.user, VIEW).active().exclude(kind="party_group")
+            .filter(pk=pk).first())
+
+
+def _heads_and_children(heads):
+    """Each head followed by its direct children (no 党小组), in tree order: one query, paged by the caller."""
+    if not heads:
+        return Organization.objects.none()
+    wanted = Q(pk__in=[h.pk for h in heads])
+    for head in heads:
+        wanted |= Q(path__startswith=head.path, depth=head.depth + 1)
+    return Organization.objects.filter(wanted).exclude(kind="party_group").active().order_by("path")
 
 
 def _posted_month(request) -> date:

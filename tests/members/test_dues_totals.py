@@ -102,3 +102,42 @@ def test_the_migration_fills_them_from_the_records(tree, ledger):
     DuesMonthTotal.objects.all().delete()
     import_module("members.migrations.0026_dues_month_totals").fill(apps, None)
     in_step()
+
+
+def _row_names(response):
+    return [r.organization.name for r in response.context["rows"]]
+
+
+def test_the_summary_page_shows_heads_and_children_a_page_at_a_time_and_opens_a_row(client, tree, users, ledger,
+                                                                                     monkeypatch):
+    from django.urls import reverse
+
+    from members.views import dues as dues_views
+
+    client.force_login(users.staff)
+    url = reverse("members:dues")
+    page = client.get(url, {"year": 2025})
+    assert _row_names(page) == ["测试党委", "甲党总支", "乙党总支"]       # the head and its children, not the tree
+    assert page.context["rows"][1].records == by_the_records(tree.ga, JAN, date(2025, 12, 1))[0]
+    html = page.content.decode()
+    assert f"?under={tree.ga.pk}&amp;year=2025" in html                     # a 党总支 row opens its children
+
+    opened = client.get(url, {"under": tree.ga.pk, "year": 2025})
+    assert _row_names(opened) == ["甲党总支", "甲一支部", "甲二支部"]
+    assert "返回全部" in opened.content.decode()
+
+    monkeypatch.setattr(dues_views, "SUMMARY_PAGE_SIZE", 2)                # pages, in tree order, none lost
+    first, second = client.get(url, {"year": 2025}), client.get(url, {"year": 2025, "page": 2})
+    assert _row_names(first) + _row_names(second) == ["测试党委", "甲党总支", "乙党总支"]
+    assert "共 3 条，第 1/2 页" in first.content.decode()
+
+
+def test_a_row_outside_the_viewers_scope_cannot_be_opened(client, tree, users, ledger):
+    from django.urls import reverse
+
+    client.force_login(users.staff_a)                                      # 甲党总支's staff
+    url = reverse("members:dues")
+    assert _row_names(client.get(url, {"year": 2025})) == ["甲党总支", "甲一支部", "甲二支部"]
+    for foreign in (tree.gb.pk, tree.root.pk, "x", 10**9):                 # 乙's, an ancestor's, junk: her own heads
+        assert _row_names(client.get(url, {"under": foreign, "year": 2025})) == ["甲党总支", "甲一支部", "甲二支部"]
+    assert "乙党总支" not in client.get(url, {"under": tree.gb.pk}).content.decode()
