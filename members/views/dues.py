@@ -47,7 +47,7 @@ class DuesSummaryView(LifecycleMixin, View):
         parent = form.cleaned_data.get("branch") if form.is_valid() else None
         under = _opened_organization(request)
         if parent:
-            orgs = [parent]
+            orgs = heads = [parent]
             page_obj = None
         else:
             heads = [under] if under else _top_orgs(request.user)
@@ -58,6 +58,7 @@ class DuesSummaryView(LifecycleMixin, View):
         arrears_count, committee_count = dues.arrears_counts(user=request.user)
         return render(request, "members/dues/summary.html", {
             "form": form, "year": year, "rows": rows, "page_obj": page_obj, "under": under,
+            "head_ids": {h.pk for h in heads},
             "arrears_count": arrears_count, "committee_count": committee_count,
             "can_pay": Organization.objects.restrict(request.user, CHANGE).branches().exists(),
             "can_generate": Organization.objects.restrict(request.user, MANAGE).exists(),
