@@ -303,7 +303,7 @@ def _branch_ids_under(organizations_qs) -> tuple[list[int], list[str]]:
 
 
 def _summary(branch_ids, start: date, end: date, *, detail: bool, panel: bool = False,
-             n_branches: int | None = None) -> dict:
+             n_branches: int | None = None, n_members: int | None = None) -> dict:
     """Figures per criterion for a set of branches (a list of ids, or a subquery of them for a whole scope);
     `detail` adds the named items a branch report lists.
     panel=True computes only the figures of PANEL_FIGURES (what the branch page shows), with the same
@@ -317,8 +317,8 @@ def _summary(branch_ids, start: date, end: date, *, detail: bool, panel: bool = 
     s = study.aggregate(hours=Sum("hours"), records=Count("id"), people=Count("member", distinct=True))
     # Active members of these branches, from the stored per-branch count (branches.figures keeps it with every member
     # write): one row per branch, not every member of a whole scope (61 ms at N=5,000 for a 党委, ten times at 50,000).
-    heads = (OrganizationFigures.objects.filter(organization_id__in=branch_ids)
-             .aggregate(n=Coalesce(Sum("members"), 0))["n"])
+    heads = n_members if n_members is not None else (
+        OrganizationFigures.objects.filter(organization_id__in=branch_ids).aggregate(n=Coalesce(Sum("members"), 0))["n"])
     by_source = {} if panel else {row["source"]: float(row["h"]) for row in study.values("source").annotate(h=Sum("hours"))}
     plan = StudyPlanItem.objects.filter(plan__organization_id__in=branch_ids, plan__is_voided=False,
                                         planned_on__range=(start, end)).aggregate(
@@ -452,13 +452,38 @@ def _brand_items(out: dict, branches, start: date, end: date) -> None:
 def scope_practice_summary(*, organizations_qs, start: date, end: date) -> dict:
     """The summary figures of every branch under `organizations_qs` (the practice home page): the same figures
     as subtree_practice_summary, aggregated in SQL over a subquery of the branches, without the per-branch
-    table. Fixed queries and no Python per branch, whatever the size of the tree."""
+    table. The number of branches and of their active members come from the heads' stored subtree figures, so
+    the page reads the records it sums, not every branch of the scope (twice, at N=50,000: 50,010 branches)."""
     branches = _branches_under(organizations_qs)
-    n_branches = branches.count()  # once: the scope's branches are counted by an index read of the whole scope
-    out = _summary(branches, start, end, detail=False, n_branches=n_branches)
+    counted = _scope_branches_and_members(organizations_qs)
+    n_branches, n_members = counted if counted else (branches.count(), None)
+    out = _summary(branches, start, end, detail=False, n_branches=n_branches, n_members=n_members)
     out["branches"] = n_branches
     _brand_items(out, branches, start, end)
     return out
+
+
+def _scope_branches_and_members(organizations_qs) -> tuple[int, int] | None:
+    """(branches, their active members) under `organizations_qs` — the same as counting `_branches_under` and adding
+    up their `OrganizationFigures.members` — from the outermost heads' subtree figures: `subtree_branches` (active
+    branches) plus the few dissolved ones (index org_kind_active), and `subtree_members` (members belong to
+    branches: Member.clean and every write service refuse another kind). None when a head has no figures row."""
+    heads = sorted(organizations_qs.order_by().values_list("pk", "path"), key=lambda h: h[1])
+    outermost: list[tuple[int, str]] = []
+    for pk, path in heads:
+        if not any(path.startswith(p) for _, p in outermost):
+            outermost.append((pk, path))
+    if not outermost:
+        return 0, 0
+    figures = OrganizationFigures.objects.filter(organization_id__in=[pk for pk, _ in outermost]).aggregate(
+        rows=Count("pk"), branches=Coalesce(Sum("subtree_branches"), 0), members=Coalesce(Sum("subtree_members"), 0))
+    if figures["rows"] != len(outermost):
+        return None
+    under = Q()
+    for _, path in outermost:
+        under |= Q(path__startswith=path)
+    dissolved = Organization.objects.filter(under, kind__in=BRANCH_KINDS, dissolved_on__isnull=False).count()
+    return figures["branches"] + dissolved, figures["members"]
 
 
 def subtree_practice_summary(*, organizations_qs, start: date, end: date) -> dict:
