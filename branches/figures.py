@@ -40,6 +40,7 @@ from .models import (
     OrganizationKind,
     member_model,
 )
+from .selectors import warned_since_of
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,10 @@ SUBTREE_OF_MEMBERS = {"subtree_members": "members", "subtree_probationary": "pro
                       **dict(zip(SUBTREE_JOINED_MONTH_FIELDS, JOINED_MONTH_FIELDS, strict=True))}
 SUBTREE_OF_KIND = {"subtree_branches": set(BRANCH_KINDS), "subtree_groups": {OrganizationKind.PARTY_GROUP},
                    "subtree_general_branches": {OrganizationKind.GENERAL_BRANCH}}
-FIELDS = (*MEMBER_FIELDS, *COMMITTEE_FIELDS, *SUBTREE_OF_MEMBERS, *SUBTREE_OF_KIND)
+# copied or derived from the organization's own row and figures (the scope and structure-warning index)
+OWN_DERIVED_FIELDS = ("path", "warned_since")
+FIELDS = (*MEMBER_FIELDS, *COMMITTEE_FIELDS, *SUBTREE_OF_MEMBERS, *SUBTREE_OF_KIND, *OWN_DERIVED_FIELDS)
+EMPTY = {"term_ends_on": None, "warned_since": None, "path": ""}   # a missing row's values (others: 0)
 
 
 # --- counting from the rows ------------------------------------------------------------------------------------
@@ -85,6 +89,11 @@ def _own_kind_flags(kind: str | None, active: bool) -> dict[str, int]:
     return {f: int(active and kind in kinds) for f, kinds in SUBTREE_OF_KIND.items()}
 
 
+def _warned_since(kind, dissolved_on, members, full_members, seats, term_ends_on):
+    return warned_since_of(kind=kind, is_active=dissolved_on is None, full=full_members, total=members, seats=seats,
+                           ends=term_ends_on)
+
+
 def recount(organizations: Iterable[Organization] | None = None) -> dict[int, dict]:
     """Every figure of `organizations` (all when None) counted from the rows: {organization id: {field: value}}.
 
@@ -110,6 +119,8 @@ def recount(organizations: Iterable[Organization] | None = None) -> dict[int, di
         c = committees.get(pk, (0, None))
         row = dict(zip(MEMBER_FIELDS, m, strict=True)) | dict(zip(COMMITTEE_FIELDS, c, strict=True))
         row |= {f: row[own] for f, own in SUBTREE_OF_MEMBERS.items()} | _own_kind_flags(kind, dissolved_on is None)
+        row |= {"path": path, "warned_since": _warned_since(kind, dissolved_on, row["members"], row["full_members"],
+                                                            row["seats"], row["term_ends_on"])}
         out[pk] = row
         by_path[path] = row
     step = Organization.steplen
@@ -156,7 +167,7 @@ def differences() -> list[Difference]:
     have = {r["organization_id"]: r for r in OrganizationFigures.objects.values("organization_id", *FIELDS)}
     out = []
     for pk, row in want.items():
-        stored = have.get(pk, {f: (None if f == "term_ends_on" else 0) for f in FIELDS})
+        stored = have.get(pk, {f: EMPTY.get(f, 0) for f in FIELDS})
         out += [Difference(pk, f, stored[f], row[f]) for f in FIELDS if stored[f] != row[f]]
     out += [Difference(pk, f, have[pk][f], None) for pk in set(have) - set(want) for f in FIELDS[:1]]
     return out
@@ -201,26 +212,31 @@ def refresh_members(organization_ids: Iterable[int]) -> None:
 
 
 def _refresh_members(ids: list[int]) -> None:
-    orgs = dict(Organization.objects.filter(pk__in=ids).values_list("pk", "path"))
+    orgs = {r[0]: r[1:] for r in Organization.objects.filter(pk__in=ids).values_list("pk", "path", "kind",
+                                                                                       "dissolved_on")}
     # Lock the rows first (in id order: two writers of the same branches queue instead of crossing), THEN count: a
     # count taken before the lock misses a member another writer committed meanwhile, and that writer's stored figure
     # then equals our stale count, so neither adds it (tests/branches/test_figures_race.py).
     stored = {r[0]: r[1:] for r in OrganizationFigures.objects.select_for_update().filter(organization_id__in=ids)
-              .order_by("pk").values_list("organization_id", *MEMBER_FIELDS)}
+              .order_by("pk").values_list("organization_id", *MEMBER_FIELDS, *COMMITTEE_FIELDS)}
     counts = _member_counts(ids)
+    width = len(MEMBER_FIELDS)
     for pk in ids:
         if pk not in orgs:
             continue
+        path, kind, dissolved_on = orgs[pk]
         new = counts.get(pk, NO_MEMBERS)
         if pk not in stored:
-            _repair(_chain(orgs[pk]))
+            _repair(_chain(path))
             continue
-        old = stored[pk]
+        old, (seats, term_ends_on) = stored[pk][:width], stored[pk][width:]
         if new == old:
             continue
-        OrganizationFigures.objects.filter(pk=pk).update(**dict(zip(MEMBER_FIELDS, new, strict=True)))
+        counted = dict(zip(MEMBER_FIELDS, new, strict=True))
+        OrganizationFigures.objects.filter(pk=pk).update(**counted, warned_since=_warned_since(
+            kind, dissolved_on, counted["members"], counted["full_members"], seats, term_ends_on))
         diff = dict(zip(MEMBER_FIELDS, (n - o for n, o in zip(new, old, strict=True)), strict=True))
-        _shift(orgs[pk], {f: diff[own] for f, own in SUBTREE_OF_MEMBERS.items()})
+        _shift(path, {f: diff[own] for f, own in SUBTREE_OF_MEMBERS.items()})
 
 
 def refresh_committees(organization_ids: Iterable[int]) -> None:
@@ -231,15 +247,20 @@ def refresh_committees(organization_ids: Iterable[int]) -> None:
 
 
 def _refresh_committees(ids: list[int]) -> None:
-    list(OrganizationFigures.objects.select_for_update().filter(organization_id__in=ids).order_by("pk")
-         .values_list("pk", flat=True))   # lock, then count (as refresh_members)
-    committees = _committees(ids)
+    stored = {r[0]: r[1:] for r in OrganizationFigures.objects.select_for_update(of=("self",))
+              .filter(organization_id__in=ids).order_by("pk")
+              .values_list("pk", "organization__kind", "organization__dissolved_on", "members", "full_members")}
+    committees = _committees(ids)   # lock, then count (as refresh_members)
     for pk in ids:
         seats, ends = committees.get(pk, (0, None))
-        if not OrganizationFigures.objects.filter(pk=pk).update(seats=seats, term_ends_on=ends):
-            path = Organization.objects.filter(pk=pk).values_list("path", flat=True).first()
-            if path:
-                _repair(_chain(path))
+        if pk in stored:
+            kind, dissolved_on, members, full_members = stored[pk]
+            OrganizationFigures.objects.filter(pk=pk).update(seats=seats, term_ends_on=ends, warned_since=_warned_since(
+                kind, dissolved_on, members, full_members, seats, ends))
+            continue
+        path = Organization.objects.filter(pk=pk).values_list("path", flat=True).first()
+        if path:
+            _repair(_chain(path))
 
 
 # --- signals (connected by BranchesConfig.ready; the bulk import's by MembersConfig.ready) ---------------------
@@ -299,8 +320,20 @@ def _organization_after(sender, instance, created=False, raw=False, **kwargs):
     new = _own_kind_flags(instance.kind, instance.dissolved_on is None)
     with transaction.atomic(savepoint=False):
         if created:
-            OrganizationFigures.objects.get_or_create(organization=instance)
+            OrganizationFigures.objects.get_or_create(organization=instance, defaults={
+                "path": instance.path, "warned_since": _warned_since(instance.kind, instance.dissolved_on, 0, 0, 0, None)})
+        elif before is not None and before != (instance.kind, instance.dissolved_on):
+            _rewarn(instance)
         _shift(instance.path, {f: new[f] - old[f] for f in new})
+
+
+def _rewarn(organization: Organization) -> None:
+    """Its kind or standing changed: the structural checks apply to it differently (a dissolved branch has none)."""
+    row = (OrganizationFigures.objects.select_for_update().filter(pk=organization.pk)
+           .values_list("members", "full_members", "seats", "term_ends_on").first())
+    if row is not None:
+        OrganizationFigures.objects.filter(pk=organization.pk).update(
+            warned_since=_warned_since(organization.kind, organization.dissolved_on, *row))
 
 
 def _organization_deleted(sender, instance, **kwargs):

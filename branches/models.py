@@ -420,6 +420,10 @@ def member_model():
     return Organization._meta.get_field("members").related_model
 
 
+class OrganizationFiguresQuerySet(RestrictedQuerySet):
+    scope_path_field = "path"
+
+
 class OrganizationFigures(models.Model):
     """Counts stored per organization, so that a page reads a few rows instead of counting a subtree.
 
@@ -442,10 +446,26 @@ class OrganizationFigures(models.Model):
     subtree_branches = models.PositiveIntegerField(default=0)         # active 党支部 of BRANCH_KINDS
     subtree_groups = models.PositiveIntegerField(default=0)           # active 党小组
     subtree_general_branches = models.PositiveIntegerField(default=0)  # active 党总支
+    # The organization's tree path (organizations are never moved), so that a scope's warned branches are counted
+    # from this table's own index, and the first day the structural checks warn this branch with its figures as
+    # they are (`branches.selectors.warned_since_of`: 0001-01-01 for a standing warning, 届满 − 90 days for a due
+    # term; null for none, for dissolved organizations and other kinds). Warned today: warned_since <= today.
+    path = models.CharField(max_length=255, default="")
+    warned_since = models.DateField(null=True, blank=True)
+
+    objects = OrganizationFiguresQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("组织统计")
         verbose_name_plural = _("组织统计")
+        indexes = [
+            # A wide scope: the warned rows up to today; a narrow one: its own paths.
+            models.Index(fields=["warned_since", "path"], name="figures_warned_since",
+                         condition=models.Q(warned_since__isnull=False)),
+            models.Index(fields=["path", "warned_since"], name="figures_warned_path",
+                         opclasses=["varchar_pattern_ops", "date_ops"],
+                         condition=models.Q(warned_since__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.organization_id}: {self.subtree_members}"

@@ -17,6 +17,7 @@ from .models import (
     CommitteeSeat,
     CommitteeTerm,
     Organization,
+    OrganizationFigures,
     OrganizationKind,
     member_model,
     seat_order_expression,
@@ -116,6 +117,27 @@ def structure_warnings_of(*, kind: str, is_active: bool, full: int, total: int, 
     elif seats == 0 and full < COMMITTEE_REQUIRED_AT:
         warnings.append(StructureWarning("no_secretary", _("尚未登记书记（不设支委会的支部也应有书记）。")))
     return warnings
+
+
+def warned_since_of(*, kind: str, is_active: bool, full: int, total: int, seats: int,
+                    ends: date | None) -> date | None:
+    """The first day `structure_warnings_of` gives these figures a warning: date.min when a warning stands whatever
+    the day, 届满 − TERM_DUE_WARNING_DAYS when only the term's end will bring one, None when none ever will. Stored per
+    organization (OrganizationFigures.warned_since) so that a scope's warned branches are a range of an index."""
+    if kind not in BRANCH_KINDS or not is_active:
+        return None
+    if ((full >= COMMITTEE_REQUIRED_AT and seats < COMMITTEE_SEATS_MIN) or seats > COMMITTEE_SEATS_MAX
+            or total > MAX_BRANCH_MEMBERS or (full < 3 and kind == "branch")
+            or (ends is None and seats == 0 and full < COMMITTEE_REQUIRED_AT)):
+        return date.min
+    return None if ends is None else ends - timedelta(days=TERM_DUE_WARNING_DAYS)
+
+
+def warned_branches_count(*, user, today: date | None = None) -> int:
+    """How many rows `warned_branches` has: the scope's stored warned_since up to today (the index
+    figures_warned_since for a wide scope, figures_warned_path for a narrow one), not every branch of it."""
+    today = today or date.today()
+    return OrganizationFigures.objects.restrict(user, VIEW).filter(warned_since__lte=today).count()
 
 
 def organization_tree(*, user, groups: bool = True) -> list[Organization]:

@@ -209,3 +209,32 @@ def test_the_migration_fills_the_joined_month_figures_from_the_rows(tree):
     import_module("branches.migrations.0017_organization_figures_joined_months").fill(apps, editor)
     in_step()
     assert stored(tree.root).subtree_joined_month_01 == 2 and stored(tree.a1).joined_month_03 == 1
+
+
+def test_a_kind_change_and_a_dissolution_move_warned_since(tree, users):
+    from branches.models import OrganizationKind
+
+    a2 = Organization.objects.get(pk=tree.a2.pk)
+    assert stored(a2).warned_since == date.min            # no members: too few 正式党员
+    a2.kind = OrganizationKind.JOINT_BRANCH
+    a2.save()
+    in_step()
+    assert stored(a2).warned_since == date.min            # still: no secretary
+    organization_dissolve(organization=a2, on=date.today(), reason="合并", by=users.staff)
+    in_step()
+    assert stored(a2).warned_since is None and stored(a2).path == a2.path
+
+
+def test_the_migration_fills_path_and_warned_since(tree):
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    MemberFactory.create_batch(8, branch=tree.a1)
+    OrganizationFigures.objects.update(path="", warned_since=None)
+    assert figures.differences() != []
+    editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
+    import_module("branches.migrations.0018_organization_figures_warned_since").fill(apps, editor)
+    in_step()
+    assert stored(tree.a1).warned_since == date.min and stored(tree.ga).warned_since is None

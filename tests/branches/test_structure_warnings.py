@@ -133,3 +133,62 @@ def test_warnings_page_shows_a_page_of_the_warned_branches(client, tree, users, 
         seen += [o.pk for o, _ in rows]
     assert seen == expected
     assert f"共 {len(expected)} 条" in response.content.decode()
+
+
+def test_warned_since_is_the_first_day_the_checks_warn(tree):
+    """For every combination of the figures the checks read, on days around a term's end: stored warned_since ≤ day
+    exactly when structure_warnings_of gives a warning that day."""
+    from itertools import product
+
+    from branches.models import BRANCH_KINDS, OrganizationKind
+    from branches.selectors import TERM_DUE_WARNING_DAYS, structure_warnings_of, warned_since_of
+
+    kinds = [*BRANCH_KINDS, OrganizationKind.GENERAL_BRANCH, OrganizationKind.PARTY_GROUP]
+    days = [TODAY + timedelta(days=d) for d in (-400, -1, 0, 1, 89, 90, 91, 400)]
+    ends_choices = [None, TODAY, TODAY + timedelta(days=TERM_DUE_WARNING_DAYS), TODAY + timedelta(days=200)]
+    checked = 0
+    for kind, active, full, extra, seats, ends in product(kinds, (True, False), (0, 2, 3, 6, 7, 8), (0, 1, 44, 45),
+                                                          (0, 1, 2, 3, 7, 8), ends_choices):
+        since = warned_since_of(kind=kind, is_active=active, full=full, total=full + extra, seats=seats, ends=ends)
+        for day in days:
+            warned = bool(structure_warnings_of(kind=kind, is_active=active, full=full, total=full + extra,
+                                                seats=seats, ends=ends, today=day))
+            assert (since is not None and since <= day) == warned, (kind, active, full, extra, seats, ends, day)
+            checked += 1
+    assert checked > 20000
+
+
+def test_the_stored_count_is_the_count_of_the_listed_branches_for_every_principal(tree, users):
+    from branches.models import OrganizationKind, Role
+    from branches.selectors import branches_with_warnings, warned_branches_count
+    from branches.services import organization_dissolve
+    from tests.branches.factories import UserFactory, grant, make_org
+
+    for full, probationary, seats, ends_in, kind in CASES:
+        org = make_org(tree.ga if full % 2 else tree.gb, kind=kind)
+        people = MemberFactory.create_batch(full, branch=org)
+        people += MemberFactory.create_batch(probationary, branch=org, status=MemberStatus.PROBATIONARY,
+                                             confirmed_on=None, joined_on=date(2026, 1, 1))
+        if seats:
+            roles = [SeatRole.SECRETARY] + [SeatRole.MEMBER] * (seats - 1)
+            ends = TODAY + timedelta(days=ends_in)
+            term_start(organization=org, started_on=ends - relativedelta(years=org.default_term_years),
+                       seats=list(zip(people, roles, strict=False)))
+    organization_dissolve(organization=make_org(tree.ga), on=date(2026, 1, 1), reason="撤销")
+    other = make_org(name="另一党委")
+    make_org(make_org(other, kind=OrganizationKind.GENERAL_BRANCH))
+    scopes = {"superuser": users.superuser, "staff": users.staff, "staff_a": users.staff_a,
+              "secretary": users.secretary, "reviewer": users.reviewer, "nobody": users.nobody}
+    for name, grants in [("two generals", [(tree.ga, Role.STAFF), (tree.gb, Role.STAFF)]),
+                         ("nested", [(tree.root, Role.STAFF), (tree.ga, Role.STAFF)]),
+                         ("branch and other root", [(tree.a1, Role.STAFF), (other, Role.STAFF)])]:
+        user = UserFactory(username=f"warned {name}")
+        for org, role in grants:
+            grant(user, org, role)
+        scopes[name] = user
+    for day in (TODAY - timedelta(days=800), TODAY, TODAY + timedelta(days=100), TODAY + timedelta(days=3000)):
+        for name, user in scopes.items():
+            assert warned_branches_count(user=user, today=day) == len(branches_with_warnings(user=user, today=day)), \
+                (name, day)
+    assert warned_branches_count(user=users.superuser, today=TODAY) > warned_branches_count(user=users.staff_a,
+                                                                                          today=TODAY) > 0
