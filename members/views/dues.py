@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from branches.models import Organization
+from branches.selectors import parent_path
 from portal.scoping import CHANGE, MANAGE, VIEW
 from portal.views import ServiceActionView, ServiceFormView
 from portal.xlsx import DATE, DECIMAL, Column, Sheet, xlsx_response
@@ -81,10 +82,10 @@ def _heads_and_children(heads):
     """Each head followed by its direct children (no 党小组), in tree order: one query, paged by the caller."""
     if not heads:
         return Organization.objects.none()
-    wanted = Q(pk__in=[h.pk for h in heads])
-    for head in heads:
-        wanted |= Q(path__startswith=head.path, depth=head.depth + 1)
-    return Organization.objects.filter(wanted).exclude(kind="party_group").active().order_by("path")
+    # The children by their parent's path (index org_parent_path), not by a prefix of the whole subtree's paths.
+    wanted = Q(pk__in=[h.pk for h in heads]) | Q(parent_key__in=[h.path for h in heads])
+    return (Organization.objects.annotate(parent_key=parent_path()).filter(wanted).exclude(kind="party_group")
+            .active().order_by("path"))
 
 
 def _posted_month(request) -> date:
