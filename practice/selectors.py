@@ -471,16 +471,16 @@ def _scope_branches_and_members(organizations_qs) -> tuple[int, int] | None:
     heads = sorted(organizations_qs.order_by().values_list("pk", "path"), key=lambda h: h[1])
     outermost: list[tuple[int, str]] = []
     for pk, path in heads:
-        if not any(path.startswith(p) for _, p in outermost):
+        if not any(path.startswith(p) for _pk, p in outermost):
             outermost.append((pk, path))
     if not outermost:
         return 0, 0
-    figures = OrganizationFigures.objects.filter(organization_id__in=[pk for pk, _ in outermost]).aggregate(
+    figures = OrganizationFigures.objects.filter(organization_id__in=[pk for pk, _path in outermost]).aggregate(
         rows=Count("pk"), branches=Coalesce(Sum("subtree_branches"), 0), members=Coalesce(Sum("subtree_members"), 0))
     if figures["rows"] != len(outermost):
         return None
     under = Q()
-    for _, path in outermost:
+    for _pk, path in outermost:
         under |= Q(path__startswith=path)
     dissolved = Organization.objects.filter(under, kind__in=BRANCH_KINDS, dissolved_on__isnull=False).count()
     return figures["branches"] + dissolved, figures["members"]

@@ -78,13 +78,12 @@ CASES = [
 ]
 
 
-def test_warned_branches_filtered_in_sql_match_the_python_checks(tree, users):
-    from branches.selectors import branches_with_warnings
-    from branches.services import organization_dissolve
+def make_cases(parent_of):
+    """A branch for each of CASES (under parent_of(case)): its 正式/预备党员, committee seats and term end."""
     from tests.branches.factories import make_org
 
     for full, probationary, seats, ends_in, kind in CASES:
-        org = make_org(tree.ga, kind=kind)
+        org = make_org(parent_of((full, probationary, seats, ends_in, kind)), kind=kind)
         people = MemberFactory.create_batch(full, branch=org)
         people += MemberFactory.create_batch(probationary, branch=org, status=MemberStatus.PROBATIONARY,
                                              confirmed_on=None, joined_on=date(2026, 1, 1))
@@ -93,6 +92,14 @@ def test_warned_branches_filtered_in_sql_match_the_python_checks(tree, users):
             ends = TODAY + timedelta(days=ends_in)
             term_start(organization=org, started_on=ends - relativedelta(years=org.default_term_years),
                        seats=list(zip(people, roles, strict=False)))
+
+
+def test_warned_branches_filtered_in_sql_match_the_python_checks(tree, users):
+    from branches.selectors import branches_with_warnings
+    from branches.services import organization_dissolve
+    from tests.branches.factories import make_org
+
+    make_cases(lambda case: tree.ga)
     gone = make_org(tree.ga)  # dissolved: never listed, though it would be warned
     organization_dissolve(organization=gone, on=date(2026, 1, 1), reason="撤销")
 
@@ -164,16 +171,7 @@ def test_the_stored_count_is_the_count_of_the_listed_branches_for_every_principa
     from branches.services import organization_dissolve
     from tests.branches.factories import UserFactory, grant, make_org
 
-    for full, probationary, seats, ends_in, kind in CASES:
-        org = make_org(tree.ga if full % 2 else tree.gb, kind=kind)
-        people = MemberFactory.create_batch(full, branch=org)
-        people += MemberFactory.create_batch(probationary, branch=org, status=MemberStatus.PROBATIONARY,
-                                             confirmed_on=None, joined_on=date(2026, 1, 1))
-        if seats:
-            roles = [SeatRole.SECRETARY] + [SeatRole.MEMBER] * (seats - 1)
-            ends = TODAY + timedelta(days=ends_in)
-            term_start(organization=org, started_on=ends - relativedelta(years=org.default_term_years),
-                       seats=list(zip(people, roles, strict=False)))
+    make_cases(lambda case: tree.ga if case[0] % 2 else tree.gb)
     organization_dissolve(organization=make_org(tree.ga), on=date(2026, 1, 1), reason="撤销")
     other = make_org(name="另一党委")
     make_org(make_org(other, kind=OrganizationKind.GENERAL_BRANCH))
