@@ -218,27 +218,20 @@ def organization_search(*, user, q: str, groups: bool = False, limit: int = TREE
     return list(with_tree_figures(rows).order_by("path")[:limit])
 
 
-def warning_candidates_q(*, today: date) -> Q:
-    """The conditions of `structure_warnings` on the `with_structure` annotations, for a branch (kind in
-    BRANCH_KINDS, active): a row matches exactly when it would get at least one warning, so the database
-    can pick the warned branches (and stop at a limit) instead of Python checking every branch of a subtree."""
-    return (
-        Q(full_member_count__gte=COMMITTEE_REQUIRED_AT, seat_count__lt=COMMITTEE_SEATS_MIN)
-        | Q(seat_count__gt=COMMITTEE_SEATS_MAX)
-        | Q(member_count__gt=MAX_BRANCH_MEMBERS)
-        | Q(full_member_count__lt=3, kind="branch")
-        | Q(term_ends_on__lte=today + timedelta(days=TERM_DUE_WARNING_DAYS))
-        | Q(term_ends_on__isnull=True, seat_count=0, full_member_count__lt=COMMITTEE_REQUIRED_AT)
-    )
+def warned_q(*, today: date) -> Q:
+    """Organizations the structural checks warn on `today`, on their stored warned_since (see `warned_since_of`:
+    0001-01-01 for a standing warning, 届满 − 90 days for a due term): exactly the active branches for which
+    `structure_warnings_of` gives at least one warning (tested over every combination of the figures it reads)."""
+    return Q(figures__warned_since__lte=today)
 
 
 def warned_branches(*, user, today: date | None = None) -> QuerySet[Organization]:
     """Active branches in the user's scope that get at least one structural warning, in tree order (path, unique:
-    a stable order for pages). The warning conditions are filtered in SQL (`warning_candidates_q`), so a page of
-    the result costs the same whatever the size of the subtree."""
+    a stable order for pages). Filtered in SQL on the stored warned_since (`warned_q`), so a page of the result
+    costs the same whatever the size of the subtree."""
     today = today or date.today()
     qs = with_structure(Organization.objects.restrict(user, VIEW).active().branches())
-    return qs.filter(warning_candidates_q(today=today)).order_by("path")
+    return qs.filter(warned_q(today=today)).order_by("path")
 
 
 def with_warnings(orgs, *, today: date | None = None) -> list[tuple[Organization, list[StructureWarning]]]:

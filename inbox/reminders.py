@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind, Role
-from branches.selectors import structure_warnings, warning_candidates_q, with_structure
+from branches.selectors import structure_warnings, warned_q, with_structure
 from evaluations.models import Cycle, Rectification, ScoreSheet, SheetStatus
 from members.models import AppraisalEntry, DuesRecord, Member, Transfer, TransferStatus
 from members.services import dues as dues_rules
@@ -81,7 +81,7 @@ def orglife(counter, today: date) -> None:
 
 
 def terms(counter, today: date) -> None:
-    qs = with_structure(Organization.objects.active().branches()).filter(warning_candidates_q(today=today))
+    qs = with_structure(Organization.objects.active().branches()).filter(warned_q(today=today))
     for org in qs:
         for w in structure_warnings(org, today=today):
             if w.code not in ("term_overdue", "term_due"):
