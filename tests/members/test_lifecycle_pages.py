@@ -198,3 +198,12 @@ def test_political_birthdays_list_the_months_anniversaries_in_scope(client, tree
     login(client, users.staff)
     html = client.get(url).content.decode()
     assert "三月老党员" in html and "乙支部三月" in html and "您已入党15年" in html
+
+
+def test_dues_pay_preselects_only_a_single_branch_and_refuses_none(client, tree, users, members):
+    login(client, users.secretary)                                   # one branch: chosen for her
+    assert client.get(reverse("members:dues_pay")).context["form"].is_bound
+    login(client, users.staff)                                       # three: she chooses
+    assert not client.get(reverse("members:dues_pay")).context["form"].is_bound
+    login(client, users.reviewer)                                    # may record for none
+    assert client.get(reverse("members:dues_pay")).status_code == 403
