@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from portal.scoping import ALL, VIEW, RestrictedQuerySet, scope_for
+from portal.scoping import ALL, VIEW, RestrictedQuerySet, minimal_paths, scope_for
 from portal.tracking import CreatedAtModel, TimestampedModel, TrackedModel
 
 
@@ -57,9 +57,11 @@ class OrganizationQuerySet(RestrictedQuerySet, MP_NodeQuerySet):
         return self.filter(kind=OrganizationKind.PARTY_GROUP)
 
     def scope_roots(self, user, action: str = VIEW):
-        """The organizations heading the subtrees `user` may `action` on (the tree's roots for a superuser)."""
+        """The organizations heading the subtrees `user` may `action` on, none inside another (the tree's roots for
+        a superuser): what a figure stored per subtree is summed over. A grant under another grant adds nothing to
+        the scope, so it must add nothing to a sum either."""
         paths = scope_for(user).paths(action)
-        return self.filter(depth=1) if paths is ALL else self.filter(path__in=paths)
+        return self.filter(depth=1) if paths is ALL else self.filter(path__in=minimal_paths(paths))
 
 
 class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):

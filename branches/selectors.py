@@ -161,12 +161,7 @@ TREE_SEARCH_LIMIT = 500
 
 def _heads(user) -> list[Organization]:
     """The organizations heading the user's subtrees (none inside another: a grant under a grant adds nothing)."""
-    heads = list(with_tree_figures(Organization.objects.scope_roots(user, VIEW)).order_by("path"))
-    out = []
-    for h in heads:
-        if not any(h.path.startswith(o.path) for o in out):
-            out.append(h)
-    return out
+    return list(with_tree_figures(Organization.objects.scope_roots(user, VIEW)).order_by("path"))
 
 
 def openable_children(org: Organization, *, groups: bool) -> int:
@@ -290,11 +285,7 @@ def subtree_counts(*, user) -> dict:
         "figures__subtree_groups", "figures__subtree_general_branches", "figures__subtree_members",
         "figures__subtree_probationary")
     totals = dict.fromkeys(("branches", "groups", "general", "members", "probationary"), 0)
-    seen: list[str] = []
-    for path, *figures in sorted(heads):
-        if any(path.startswith(p) for p in seen):   # a grant under another grant: already counted
-            continue
-        seen.append(path)
+    for _path, *figures in heads:
         for key, n in zip(totals, figures, strict=True):
             totals[key] += n or 0
     return totals

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import BRANCH_KINDS, Organization, OrganizationKind, Role, RoleGrant
-from portal.scoping import CHANGE, VIEW
+from portal.scoping import CHANGE, VIEW, minimal_paths
 
 from . import attendance_counts
 from .compliance import Period, compliance_table, counted_attendance
@@ -118,11 +118,11 @@ def branch_attendance(*, branches: list[Organization], start: date, end: date) -
 
 
 def scope_attendance(*, roots: list[Organization], start: date, end: date) -> dict:
-    """attendance_totals' figures summed over every branch under `roots` (their 党小组 included): {"expected", "present",
+    """attendance_totals' figures summed over every branch under `roots` (the page passes `scope_roots`; their
+    党小组 included): {"expected", "present",
     "records", "rate"} from the roots' stored subtree rows, one query of (roots × months) rows: a 党委's whole tree
     costs what one branch does."""
-    paths = sorted(o.path for o in roots)
-    top = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]  # nested roots count once
+    top = set(minimal_paths(o.path for o in roots))   # a root inside another counts once
     ids = [o.pk for o in roots if o.path in top]
     expected = present = records = 0
     for e, p, r in attendance_counts.totals(organization_ids=ids, start=start, end=end).values():

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import BRANCH_KINDS, CommitteeSeat, Organization, OrganizationFigures, Role, SeatRole
 from branches.permissions import role_grants
 from members.models import Member
-from portal.scoping import VIEW, scope_for
+from portal.scoping import VIEW, minimal_paths, scope_for
 
 from . import filters as f
 from .models import (
@@ -450,9 +450,9 @@ def _brand_items(out: dict, branches, start: date, end: date) -> None:
 
 
 def scope_practice_summary(*, organizations_qs, start: date, end: date) -> dict:
-    """The summary figures of every branch under `organizations_qs` (the practice home page): the same figures
-    as subtree_practice_summary, aggregated in SQL over a subquery of the branches, without the per-branch
-    table. The number of branches and of their active members come from the heads' stored subtree figures, so
+    """The summary figures of every branch under `organizations_qs` (the practice home page: the viewer's
+    `scope_roots`, none inside another): the same figures as subtree_practice_summary, aggregated in SQL over a
+    subquery of the branches, without the per-branch table. The number of branches and of their active members come from the heads' stored subtree figures, so
     the page reads the records it sums, not every branch of the scope (twice, at N=50,000: 50,010 branches)."""
     branches = _branches_under(organizations_qs)
     counted = _scope_branches_and_members(organizations_qs)
@@ -464,15 +464,13 @@ def scope_practice_summary(*, organizations_qs, start: date, end: date) -> dict:
 
 
 def _scope_branches_and_members(organizations_qs) -> tuple[int, int] | None:
-    """(branches, their active members) under `organizations_qs` — the same as counting `_branches_under` and adding
-    up their `OrganizationFigures.members` — from the outermost heads' subtree figures: `subtree_branches` (active
-    branches) plus the few dissolved ones (index org_kind_active), and `subtree_members` (members belong to
-    branches: Member.clean and every write service refuse another kind). None when a head has no figures row."""
-    heads = sorted(organizations_qs.order_by().values_list("pk", "path"), key=lambda h: h[1])
-    outermost: list[tuple[int, str]] = []
-    for pk, path in heads:
-        if not any(path.startswith(p) for _pk, p in outermost):
-            outermost.append((pk, path))
+    """(branches, their active members) under `organizations_qs` (the page passes `scope_roots`) — the same as
+    counting `_branches_under` and adding up their `OrganizationFigures.members` — from the heads' subtree figures:
+    `subtree_branches` (active branches) plus the few dissolved ones (index org_kind_active), and `subtree_members`
+    (members belong to branches: Member.clean and every write service refuse another kind). None when a head has
+    no figures row."""
+    pk_of = {path: pk for pk, path in organizations_qs.order_by().values_list("pk", "path")}
+    outermost = [(pk_of[path], path) for path in minimal_paths(pk_of)]   # a head inside another counts once
     if not outermost:
         return 0, 0
     figures = OrganizationFigures.objects.filter(organization_id__in=[pk for pk, _path in outermost]).aggregate(

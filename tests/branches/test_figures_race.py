@@ -60,3 +60,56 @@ def test_members_added_to_one_branch_at_the_same_instant_are_all_counted(monkeyp
     assert OrganizationFigures.objects.get(organization=branch).members == 2 * TRIALS
     assert OrganizationFigures.objects.get(organization=root).subtree_members == 2 * TRIALS
     assert figures.differences() == []
+
+
+def test_a_branch_crossing_three_members_at_the_same_instant_is_no_longer_warned(monkeypatch):
+    """warned_since is derived from the counts under the same row lock: a branch of one 正式党员 with a committee
+    (warned: fewer than 3) gains two members at once; a stale count would leave it at 2 and warned."""
+    from datetime import date, timedelta
+
+    from dateutil.relativedelta import relativedelta
+
+    from branches.models import Organization, SeatRole
+    from branches.selectors import TERM_DUE_WARNING_DAYS, structure_warnings, with_structure
+    from branches.services import term_start
+
+    root = make_org(name="并发党委二")
+    barrier = threading.Barrier(2, timeout=20)
+    real = figures.refresh_members
+
+    def gated(ids):
+        barrier.wait()
+        return real(ids)
+
+    errors = []
+
+    def add(branch_id):
+        try:
+            with transaction.atomic():
+                MemberFactory(branch_id=branch_id)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    ends = date.today() + relativedelta(years=2)
+    for n in range(TRIALS):
+        branch = make_org(root, name=f"并发支部{n}")
+        secretary = MemberFactory(branch=branch)
+        term_start(organization=branch, started_on=ends - relativedelta(years=branch.default_term_years),
+                   seats=[(secretary, SeatRole.SECRETARY)])
+        assert OrganizationFigures.objects.get(organization=branch).warned_since == date.min
+        monkeypatch.setattr(figures, "refresh_members", gated)
+        threads = [threading.Thread(target=add, args=(branch.pk,)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        monkeypatch.undo()
+        assert not errors, errors
+        stored = OrganizationFigures.objects.get(organization=branch)
+        assert stored.members == 3
+        assert stored.warned_since == ends - timedelta(days=TERM_DUE_WARNING_DAYS)
+        annotated = with_structure(Organization.objects.filter(pk=branch.pk)).get()
+        assert structure_warnings(annotated, today=date.today()) == []
+    assert figures.differences() == []
