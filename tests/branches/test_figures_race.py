@@ -27,9 +27,9 @@ def _postgres():
         pytest.skip("row locks need PostgreSQL: set DATABASE_URL")
 
 
-def test_members_added_to_one_branch_at_the_same_instant_are_all_counted(monkeypatch):
-    root = make_org(name="并发党委")
-    branch = make_org(root, name="并发支部")
+def add_two_members_at_once(monkeypatch, branch_id: int) -> None:
+    """Two writers each add a member to the branch in their own transaction and connection, held at a barrier just
+    before the figures are recounted (neither has committed yet)."""
     barrier = threading.Barrier(2, timeout=20)
     real = figures.refresh_members
 
@@ -37,26 +37,32 @@ def test_members_added_to_one_branch_at_the_same_instant_are_all_counted(monkeyp
         barrier.wait()
         return real(ids)
 
-    monkeypatch.setattr(figures, "refresh_members", gated)
     errors = []
 
     def add():
         try:
             with transaction.atomic():
-                MemberFactory(branch_id=branch.pk)
+                MemberFactory(branch_id=branch_id)
         except BaseException as exc:  # surfaced below
             errors.append(exc)
         finally:
             connections.close_all()
 
-    for _ in range(TRIALS):
-        threads = [threading.Thread(target=add) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+    monkeypatch.setattr(figures, "refresh_members", gated)
+    threads = [threading.Thread(target=add) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
     monkeypatch.undo()
     assert not errors, errors
+
+
+def test_members_added_to_one_branch_at_the_same_instant_are_all_counted(monkeypatch):
+    root = make_org(name="并发党委")
+    branch = make_org(root, name="并发支部")
+    for _ in range(TRIALS):
+        add_two_members_at_once(monkeypatch, branch.pk)
     assert OrganizationFigures.objects.get(organization=branch).members == 2 * TRIALS
     assert OrganizationFigures.objects.get(organization=root).subtree_members == 2 * TRIALS
     assert figures.differences() == []
@@ -74,24 +80,6 @@ def test_a_branch_crossing_three_members_at_the_same_instant_is_no_longer_warned
     from branches.services import term_start
 
     root = make_org(name="并发党委二")
-    barrier = threading.Barrier(2, timeout=20)
-    real = figures.refresh_members
-
-    def gated(ids):
-        barrier.wait()
-        return real(ids)
-
-    errors = []
-
-    def add(branch_id):
-        try:
-            with transaction.atomic():
-                MemberFactory(branch_id=branch_id)
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
     ends = date.today() + relativedelta(years=2)
     for n in range(TRIALS):
         branch = make_org(root, name=f"并发支部{n}")
@@ -99,14 +87,7 @@ def test_a_branch_crossing_three_members_at_the_same_instant_is_no_longer_warned
         term_start(organization=branch, started_on=ends - relativedelta(years=branch.default_term_years),
                    seats=[(secretary, SeatRole.SECRETARY)])
         assert OrganizationFigures.objects.get(organization=branch).warned_since == date.min
-        monkeypatch.setattr(figures, "refresh_members", gated)
-        threads = [threading.Thread(target=add, args=(branch.pk,)) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        monkeypatch.undo()
-        assert not errors, errors
+        add_two_members_at_once(monkeypatch, branch.pk)
         stored = OrganizationFigures.objects.get(organization=branch)
         assert stored.members == 3
         assert stored.warned_since == ends - timedelta(days=TERM_DUE_WARNING_DAYS)
