@@ -6,14 +6,13 @@ neither transaction (the second sees the first's stored figure equal to its own 
 count taken under the lock sees the first writer's committed member."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from branches import figures
 from branches.models import OrganizationFigures
 from tests.branches.factories import make_org
+from tests.concurrency import all_at_once, failures, held_at
 from tests.members.factories import MemberFactory
 
 TRIALS = 5
@@ -30,32 +29,13 @@ def _postgres():
 def add_two_members_at_once(monkeypatch, branch_id: int) -> None:
     """Two writers each add a member to the branch in their own transaction and connection, held at a barrier just
     before the figures are recounted (neither has committed yet)."""
-    barrier = threading.Barrier(2, timeout=20)
-    real = figures.refresh_members
-
-    def gated(ids):
-        barrier.wait()
-        return real(ids)
-
-    errors = []
-
     def add():
-        try:
-            with transaction.atomic():
-                MemberFactory(branch_id=branch_id)
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            MemberFactory(branch_id=branch_id)
 
-    monkeypatch.setattr(figures, "refresh_members", gated)
-    threads = [threading.Thread(target=add) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    monkeypatch.undo()
-    assert not errors, errors
+    with held_at(monkeypatch, figures, "refresh_members", parties=2):
+        outcomes = all_at_once(add, add)
+    assert not failures(outcomes)
 
 
 def test_members_added_to_one_branch_at_the_same_instant_are_all_counted(monkeypatch):

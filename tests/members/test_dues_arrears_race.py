@@ -7,17 +7,17 @@ would stay stored although the latest month is paid. Counted under the lock, the
 committed payment."""
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from members.models import DuesArrear, DuesRecord
 from members.services import dues
 from tests.branches.factories import make_org
+from tests.concurrency import all_at_once, failures, held_at
 from tests.members.factories import MemberFactory
 
 TRIALS = 4
@@ -31,29 +31,18 @@ def _postgres():
         pytest.skip("row locks need PostgreSQL: set DATABASE_URL")
 
 
-def pay(record_id, errors):
-    """One writer: pay one record in its own transaction and connection (a thread)."""
-    try:
+def paying(record_id):
+    """One writer: pays one record in its own transaction (run in its own thread and connection by all_at_once)."""
+    def pay():
         with transaction.atomic():
             dues.dues_mark_paid(records=DuesRecord.objects.filter(pk=record_id), paid_on=date.today(), method="cash")
-    except BaseException as exc:  # surfaced by the test
-        errors.append(exc)
-    finally:
-        connections.close_all()
+    return pay
 
 
 def test_two_payments_of_one_member_at_the_same_instant_leave_her_standing_right(monkeypatch):
     branch = make_org(make_org(name="并发党委"), name="并发支部")
     this = dues.month_start(date.today())
-    barrier = threading.Barrier(2, timeout=20)
-    real = dues.arrears_refresh
-
-    def gated(*, member_ids):
-        barrier.wait()
-        return real(member_ids=member_ids)
-
     errors = []
-
     members = []
     for trial in range(TRIALS):
         member = MemberFactory(branch_id=branch.pk, name=f"并发{trial}")
@@ -62,14 +51,8 @@ def test_two_payments_of_one_member_at_the_same_instant_leave_her_standing_right
                 for m in months]
         assert DuesArrear.objects.get(member=member).months == 5
         members.append(member)
-        monkeypatch.setattr(dues, "arrears_refresh", gated)
-        threads = [threading.Thread(target=pay, args=(recs[1].pk, errors)),
-                   threading.Thread(target=pay, args=(recs[-1].pk, errors))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        monkeypatch.undo()
+        with held_at(monkeypatch, dues, "arrears_refresh", parties=2):
+            errors += failures(all_at_once(paying(recs[1].pk), paying(recs[-1].pk)))
     assert not errors, errors
     # the latest month is paid for each: no run, nothing stored
     assert not DuesArrear.objects.filter(member__in=members).exists()
@@ -90,23 +73,10 @@ def test_payments_of_two_branches_and_of_one_branch_month_at_the_same_instant_ar
         member = MemberFactory(branch_id=branches[i // 2].pk, name=f"缴费{i}")
         recs.append(DuesRecord.objects.create(member=member, branch_id=member.branch_id, month=this,
                                               amount_due=D("10")))
-    barrier = threading.Barrier(2, timeout=20)
-    real = dues_totals.totals_refresh
-
-    def gated(pairs):
-        barrier.wait()
-        return real(pairs)
-
     errors = []
-
     for pair in ((recs[0], recs[1]), (recs[2], recs[3])):   # one branch's month; then the other branch
-        monkeypatch.setattr(dues, "totals_refresh", gated)
-        threads = [threading.Thread(target=pay, args=(r.pk, errors)) for r in pair]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        monkeypatch.undo()
+        with held_at(monkeypatch, dues, "totals_refresh", parties=2):
+            errors += failures(all_at_once(*(paying(r.pk) for r in pair)))
     assert not errors, errors
     assert dues_totals.differences() == []
     [row] = dues.collection_summary(organizations=[general], start=this, end=this)

@@ -5,18 +5,18 @@ The server is aiosmtpd on a free local port, started and stopped by the test; Dj
 from __future__ import annotations
 
 import socket
-import threading
 from datetime import date, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from notifications import channels
 from notifications.models import Delivery, DeliveryState, Message
 from notifications.services import deliveries_run, message_send, retry_delay
 from tests.branches.factories import UserFactory
+from tests.concurrency import all_at_once, failures
 
 
 class Inbox:
@@ -179,23 +179,7 @@ def test_concurrent_runs_send_each_mail_once(smtp):
     users = [UserFactory(email=f"u{i}@example.org") for i in range(12)]
     for u in users:
         message_send(recipient=u, kind="test.notice", title="并发")
-    barrier = threading.Barrier(3)
-    errors = []
-
-    def run():
-        try:
-            barrier.wait(10)
-            deliveries_run()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    errors = failures(all_at_once(deliveries_run, deliveries_run, deliveries_run))
+    assert not errors, errors
     assert sorted(r for m in smtp.inbox.received for r in m.rcpt_tos) == sorted(u.email for u in users)
     assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 12

@@ -13,6 +13,7 @@ from orglife import attendance_counts
 from orglife import services as svc
 from orglife.compliance import attendance_totals
 from orglife.models import Activity, ActivityType, AttendanceCount, AttendanceStatus
+from tests.concurrency import all_at_once, failures, held_at
 from tests.members.factories import MemberFactory
 from tests.orglife.activity_factories import activity_type
 
@@ -160,9 +161,7 @@ def test_simultaneous_submissions_under_one_committee_add_up(tree, monkeypatch):
     """Three branches submit in the same instant: each moves its figures into the same 党委 row (and two into the same
     党总支 row). Atomic increments in key order: the rows add up, no lost update, no deadlock. PostgreSQL, a thread and
     a connection each, released together just before the counts move."""
-    import threading
-
-    from django.db import connection, connections
+    from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL: set DATABASE_URL")
@@ -173,31 +172,14 @@ def test_simultaneous_submissions_under_one_committee_add_up(tree, monkeypatch):
     for branch, n in ((tree.a1, 2), (tree.a2, 3), (tree.b1, 4)):
         MemberFactory.create_batch(n, branch=branch)
         drafts.append(create(branch, "theme_day").pk)
-    barrier = threading.Barrier(len(drafts), timeout=20)
-    real = attendance_counts.move
 
-    def gated(before, after):
-        if before is None and after is not None:
-            barrier.wait()
-        return real(before, after)
+    def submitting(pk):
+        return lambda: svc.activity_submit(activity=Activity.objects.get(pk=pk), today=date(2026, 1, 1))
 
-    monkeypatch.setattr(attendance_counts, "move", gated)
-    errors = []
-
-    def submit_one(pk):
-        try:
-            svc.activity_submit(activity=Activity.objects.get(pk=pk), today=date(2026, 1, 1))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=submit_one, args=(pk,)) for pk in drafts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    monkeypatch.setattr(attendance_counts, "move", real)
+    # Held where a submission first moves its counts in (nothing → submitted).
+    with held_at(monkeypatch, attendance_counts, "move", parties=len(drafts),
+                 when=lambda before, after: before is None and after is not None):
+        errors = failures(all_at_once(*(submitting(pk) for pk in drafts)))
     assert errors == []
     in_step()
     assert stored(tree.root) == (9, 9, 3) and stored(tree.ga) == (5, 5, 2)

@@ -12,11 +12,11 @@ That every write path keeps them in step is test_compliance_results' `in_step()`
 """
 from __future__ import annotations
 
-import threading
 from datetime import date
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -32,6 +32,7 @@ from orglife.models import (
     FrequencyRule,
 )
 from tests.branches.factories import UserFactory, grant, make_org
+from tests.concurrency import all_at_once, failures, held_at
 from tests.orglife.activity_factories import log
 
 DAYS = (date(2026, 6, 15), date(2027, 1, 10), date(2025, 12, 31))
@@ -208,35 +209,11 @@ def test_two_writers_under_one_committee_at_the_same_instant_both_count(monkeypa
     ComplianceWindow.objects.filter(organization__in=branches).delete()
     ComplianceStanding.objects.filter(organization__in=branches).delete()
     ComplianceRollup.objects.filter(organization__in=[root, general]).delete()
-    barrier = threading.Barrier(2, timeout=20)
-    real = results._shift_rollups
-    held = threading.local()
-
-    def gated(rows, sign):
-        if not getattr(held, "done", False):
-            held.done = True
-            barrier.wait()
-        return real(rows, sign)
-
-    monkeypatch.setattr(results, "_shift_rollups", gated)
     errors = []
-
-    def write(branch, day):
-        try:
-            held.done = False
-            log(branch, "theme_day", day)
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    for day in (date(2026, 2, 10), date(2026, 3, 10)):
-        threads = [threading.Thread(target=write, args=(b, day)) for b in branches]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-    monkeypatch.undo()
+    # Each writer waits before its first roll-up write only (a record shifts several).
+    with held_at(monkeypatch, results, "_shift_rollups", parties=2, once_per_thread=True):
+        for day in (date(2026, 2, 10), date(2026, 3, 10)):
+            errors += failures(all_at_once(*(partial(log, b, "theme_day", day) for b in branches)))
     assert not errors, errors
     assert results.differences(2026) == []
     after_the_year = ComplianceRollup.objects.get(organization=root, year=2026, month=13, branch_rows=True)

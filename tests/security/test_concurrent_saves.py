@@ -7,11 +7,10 @@ Python lets both through every time; the conditional write under a row lock lets
 """
 from __future__ import annotations
 
-import threading
 from datetime import date
+from functools import partial
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -20,6 +19,7 @@ from branches.models import Organization
 from orglife import services as activity_services
 from orglife.models import Activity, ActivityStatus, ActivityType
 from portal import concurrency
+from tests.concurrency import all_at_once, held_at
 from tests.databases import postgresql_only
 from tests.orglife.activity_factories import log
 
@@ -32,32 +32,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), postgresql_only("row lock
 
 
 def race(monkeypatch, module, name: str, posts: list[tuple[Client, str, dict]]):
-    """POST each (client, url, data) from its own thread; all reach `module.name` before any enters it."""
-    barrier = threading.Barrier(len(posts), timeout=20)
-    real = getattr(module, name)
-
-    def gated(*args, **kwargs):
-        barrier.wait()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, gated)
-    results: list = [None] * len(posts)
-
-    def run(i, client, url, data):
-        try:
-            results[i] = client.post(url, data)
-        except BaseException as exc:  # surfaced in the assertion below
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, *p)) for i, p in enumerate(posts)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    monkeypatch.setattr(module, name, real)
-    return results
+    """POST each (client, url, data) from its own thread; all reach `module.name` before any enters it. Returns
+    each response, or the exception raised."""
+    with held_at(monkeypatch, module, name, parties=len(posts)):
+        return all_at_once(*(partial(client.post, url, data) for client, url, data in posts))
 
 
 def one_wins(results) -> int:
