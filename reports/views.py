@@ -128,22 +128,26 @@ class JobDetailView(PortalPageMixin, View):
         return render(request, template, {"job": job, "org": job.organization})
 
 
+def job_file_response(job) -> FileResponse:
+    """A finished report's file as a download, for the page and the API alike (the caller has checked VIEW)."""
+    if not job.is_done:
+        raise Http404(_("报告尚未生成完成。"))
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("报告文件已不存在，请重新生成。")) from exc
+    response = FileResponse(handle, content_type=CONTENT_TYPES[job.format])
+    response["Content-Disposition"] = content_disposition(job.download_name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    if job.checksum:
+        response["ETag"] = f'"{job.checksum}"'
+    return response
+
+
 class JobDownloadView(PortalPageMixin, View):
     def get(self, request, pk):
-        job = selectors.job_get(user=request.user, pk=pk)
-        if not job.is_done:
-            raise Http404(_("报告尚未生成完成。"))
-        try:
-            handle = job.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404(_("报告文件已不存在，请重新生成。")) from exc
-        response = FileResponse(handle, content_type=CONTENT_TYPES[job.format])
-        response["Content-Disposition"] = content_disposition(job.download_name)
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        if job.checksum:
-            response["ETag"] = f'"{job.checksum}"'
-        return response
+        return job_file_response(selectors.job_get(user=request.user, pk=pk))
 
 
 class JobRegenerateView(PortalPageMixin, View):

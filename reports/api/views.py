@@ -4,8 +4,6 @@ Built on portal.api's bases: restrict() in get_queryset (404 outside scope), one
 pagination, Idempotency-Key on POST, request log. Token clients need the "reports" grant.
 """
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -17,11 +15,10 @@ from rest_framework.response import Response
 from branches.models import Organization
 from portal.api import ClientGrant, IdempotentCreateMixin, ScopedViewSetMixin
 from portal.scoping import CHANGE, VIEW, scope_for
-from portal.xlsx import content_disposition
 from reports import services
 from reports.filters import ReportJobFilterSet
 from reports.models import ReportJob
-from reports.views import CONTENT_TYPES, REQUEST_DENIED
+from reports.views import REQUEST_DENIED, job_file_response
 
 from .serializers import ReportJobRequestSerializer, ReportJobSerializer
 
@@ -72,14 +69,4 @@ class ReportJobViewSet(IdempotentCreateMixin, _RequestReport, ScopedViewSetMixin
                                   OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="file", url_name="file")
     def file(self, request, pk=None):
-        job = self.get_object()
-        if not job.is_done:
-            raise Http404(_("报告尚未生成完成。"))
-        try:
-            handle = job.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404(_("报告文件已不存在。")) from exc
-        response = FileResponse(handle, content_type=CONTENT_TYPES[job.format])
-        response["Content-Disposition"] = content_disposition(job.download_name)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return job_file_response(self.get_object())

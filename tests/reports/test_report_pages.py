@@ -163,6 +163,12 @@ def test_api_request_poll_and_download(client, users, tree, branch_data, eager, 
     assert status["status"] == "done" and status["file_url"].endswith(f"/api/v1/report-jobs/{job_id}/file/")
     file = client.get(f"/api/v1/report-jobs/{job_id}/file/")
     assert file.status_code == 200 and file["Content-Type"].startswith("application/vnd.openxmlformats")
+    # The page's download and the API's are one response: same bytes, headers and validator.
+    page = client.get(reverse("reports:download", args=[job_id]))
+    assert b"".join(page.streaming_content) == b"".join(file.streaming_content)
+    for header in ("Content-Type", "Content-Disposition", "Cache-Control", "ETag", "X-Content-Type-Options"):
+        assert page[header] == file[header], header
+    assert file["ETag"] == f'"{ReportJob.objects.get(pk=job_id).checksum}"'
     again = client.post("/api/v1/report-jobs/", {"organization": tree.a1.pk, "kind": "branch-annual",
                                                  "period": "2025", "format": "xlsx"}, content_type="application/json")
     assert again.status_code == 200 and again.json()["id"] == job_id
