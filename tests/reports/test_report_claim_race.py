@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connections
 from django.db.models.query import QuerySet
 
 from reports import services
 from reports.models import JobStatus, ReportJob
+from tests.concurrency import all_at_once, failures
 from tests.databases import postgresql_only
 
 TRIALS = 8
@@ -60,7 +60,6 @@ def _race_once(first: ReportJob, second: ReportJob, armed: threading.local):
     the second worker claims `second` from its own message meanwhile. Returns what each took, and errors."""
     read, claimed = threading.Barrier(2, timeout=20), threading.Barrier(2, timeout=20)
     taken: dict[str, list[int]] = {"first": [], "second": []}
-    errors: list[BaseException] = []
 
     def first_worker():
         try:
@@ -69,29 +68,16 @@ def _race_once(first: ReportJob, second: ReportJob, armed: threading.local):
             job = ReportJob.objects.get(pk=first.pk)
             armed.gate = (read, claimed)
             taken["first"] += [j.pk for j in services.report_claim_formats(job=job)]
-        except BaseException as exc:
-            errors.append(exc)
         finally:
             armed.gate = None
-            connections.close_all()
 
     def second_worker():
-        try:
-            read.wait()
-            if services.report_claim(job_id=second.pk):
-                taken["second"].append(second.pk)
-            claimed.wait()
-            if taken["second"]:
-                job = ReportJob.objects.get(pk=second.pk)
-                taken["second"] += [j.pk for j in services.report_claim_formats(job=job)]
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        read.wait()
+        if services.report_claim(job_id=second.pk):
+            taken["second"].append(second.pk)
+        claimed.wait()
+        if taken["second"]:
+            job = ReportJob.objects.get(pk=second.pk)
+            taken["second"] += [j.pk for j in services.report_claim_formats(job=job)]
 
-    threads = [threading.Thread(target=first_worker), threading.Thread(target=second_worker)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return taken, errors
+    return taken, failures(all_at_once(first_worker, second_worker))
