@@ -132,6 +132,17 @@ def test_url_fetcher_refuses_network_and_files_outside_the_project():
     response.close()
 
 
+def test_weasyprint_understands_every_declaration_of_the_report_stylesheet(caplog):
+    """A declaration WeasyPrint does not support is dropped with a warning (at every worker's start) and does
+    nothing on the page, though the stylesheet reads as if it did: none may be left in it."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    caplog.set_level("WARNING", logger="weasyprint")
+    pdf_module.build_base_stylesheet(FontConfiguration(), LocalOnlyURLFetcher(pdf_module._allowed_roots()))
+    ignored = [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
+    assert ignored == []
+
+
 def test_a_report_cannot_pull_in_local_files(caplog):
     html = '<html><body><p>x</p><img src="file:///etc/hostname"><img src="http://169.254.169.254/"></body></html>'
     data = render_pdf(html)
