@@ -22,6 +22,21 @@ MONTH_LABELS = (_("1月"), _("2月"), _("3月"), _("4月"), _("5月"), _("6月")
                 _("10月"), _("11月"), _("12月"))
 
 
+# What one row of /api/v1/activities/ shows, as columns (ActivitySerializer.represent_row builds the row; the
+# attendance comes from one query for the page). The 会议记录 and 决议 texts are not among them.
+ACTIVITY_API_COLUMNS = (
+    "id", "organization_id", "organization__code", "organization__name", "activity_type__code",
+    "activity_type__name", "activity_type__category", "title", "held_on", "starts_at", "ends_at", "place", "topics",
+    "first_topic", "lecturer", "lecturer_role", "lecture_title", "is_election", "status", "submitted_at",
+    "is_voided", "void_reason", "created_at", "updated_at",
+)
+
+
+def activity_api_rows(qs: QuerySet[Activity]) -> QuerySet:
+    """The API list's rows as named tuples of exactly the columns it shows (organization and type joined in the same
+    query), not instances. `qs` is the scoped, filtered queryset; ordering and paging still apply to the result."""
+    return qs.values_list(*ACTIVITY_API_COLUMNS, named=True)
+
 def activity_list(*, user, action: str = VIEW) -> QuerySet[Activity]:
     return Activity.objects.restrict(user, action).live().select_related("organization", "activity_type")
 

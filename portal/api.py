@@ -105,6 +105,41 @@ def api_datetime(value):
     return _DATETIME.to_representation(value) if value else None
 
 
+def datetime_texter():
+    """`api_datetime` with the current time zone looked up now, once, for the many values of one page: DRF's field
+    looks it up (and checks it) for every value, which was a tenth of a page of 100 records with attendance."""
+    tz = _DATETIME.default_timezone()
+    if tz is None:
+        return api_datetime
+
+    def text(value):
+        if not value or value.utcoffset() is None:
+            return api_datetime(value)
+        try:
+            shown = value.astimezone(tz).isoformat()
+        except OverflowError:
+            return api_datetime(value)   # DRF's own error
+        return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
+    return text
+
+
+class InstanceRow:
+    """A model instance read by a value row's names (`branch__code` follows the relation, None past a missing one):
+    a detail page's instance goes through the same `represent_row` as the list's value rows."""
+    __slots__ = ("_instance",)
+
+    def __init__(self, instance):
+        self._instance = instance
+
+    def __getattr__(self, name):
+        value = self._instance
+        for part in name.split("__"):
+            if value is None:
+                return None
+            value = getattr(value, part)
+        return value
+
+
 class LeanRepresentationMixin:
     """A read-only serializer whose row is built by `represent(instance)`: plain attribute reads into a dict.
 
@@ -129,18 +164,10 @@ class LeanRepresentationMixin:
 
     def datetime_text(self, value):
         """`api_datetime(value)`, the current time zone looked up once per serializer (one page), not once per row."""
-        if not value or value.utcoffset() is None:
-            return api_datetime(value)
-        tz = self.__dict__.get("_timezone")
-        if tz is None:
-            tz = self.__dict__["_timezone"] = _DATETIME.default_timezone()
-        if tz is None:
-            return api_datetime(value)
-        try:
-            text = value.astimezone(tz).isoformat()
-        except OverflowError:
-            return api_datetime(value)   # DRF's own error
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
+        text = self.__dict__.get("_datetime_text")
+        if text is None:
+            text = self.__dict__["_datetime_text"] = datetime_texter()
+        return text(value)
 
     def today(self):
         """Today's date, once per serializer (one page)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from portal import crypto
-from portal.api import ChoiceDisplayField, ChoiceLabels, LeanRepresentationMixin, api_date
+from portal.api import ChoiceDisplayField, ChoiceLabels, InstanceRow, LeanRepresentationMixin, api_date
 
 from ..models import Education, Gender, Member, MemberCategory, MemberStatus, whole_years
 from ..validators import mask_phone
@@ -13,22 +13,6 @@ GENDER_LABELS = ChoiceLabels(Gender.choices)
 EDUCATION_LABELS = ChoiceLabels(Education.choices)
 CATEGORY_LABELS = ChoiceLabels(MemberCategory.choices)
 STATUS_LABELS = ChoiceLabels(MemberStatus.choices)
-
-
-class InstanceRow:
-    """A member instance read by a value row's names: `branch__code` follows the relation (None past a missing one)."""
-    __slots__ = ("_instance",)
-
-    def __init__(self, instance):
-        self._instance = instance
-
-    def __getattr__(self, name):
-        value = self._instance
-        for part in name.split("__"):
-            if value is None:
-                return None
-            value = getattr(value, part)
-        return value
 
 
 class MemberSerializer(LeanRepresentationMixin, serializers.ModelSerializer):

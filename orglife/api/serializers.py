@@ -5,7 +5,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from branches.models import OrganizationKind
-from portal.api import ChoiceDisplayField, ChoiceLabels, LeanRepresentationMixin, api_date, api_datetime
+from portal.api import (
+    ChoiceDisplayField,
+    ChoiceLabels,
+    InstanceRow,
+    LeanRepresentationMixin,
+    api_date,
+    api_datetime,
+)
 
 from ..models import (
     Activity,
@@ -57,18 +64,20 @@ def attendance_of(row: Attendance) -> dict:
                           row.leave_reason, row.checked_in_at)
 
 
-def attendance_row(member_id, name, status, leave_reason, checked_in_at, *, labels=None) -> dict:
+def attendance_row(member_id, name, status, leave_reason, checked_in_at, *, labels=None,
+                   datetime_text=api_datetime) -> dict:
     """One attendance entry as the API shows it (from model attributes or from a values_list row).
 
-    `labels`: (status labels, leave-reason labels) of the current language, looked up once per page by callers
-    building many rows (`attendance_labels()`); looking the language up per row was a third of a page's CPU.
+    `labels`: (status labels, leave-reason labels) of the current language, and `datetime_text`
+    (portal.api.datetime_texter()), looked up once per page by callers building many rows (`attendance_labels()`);
+    looking the language up per row was a third of a page's CPU.
     """
     status_labels, reason_labels = labels or attendance_labels()
     return {
         "member": member_id, "name": name, "is_guest": member_id is None, "status": status,
         "status_display": ChoiceLabels.lookup(status_labels, status), "leave_reason": leave_reason,
         "leave_reason_display": ChoiceLabels.lookup(reason_labels, leave_reason),
-        "checked_in_at": api_datetime(checked_in_at),
+        "checked_in_at": datetime_text(checked_in_at) if checked_in_at else None,
     }
 
 
@@ -122,22 +131,29 @@ class ActivitySerializer(LeanRepresentationMixin, serializers.ModelSerializer):
         return not activity.is_voided
 
     def represent(self, a) -> dict:
-        org, atype = a.organization, a.activity_type
         rows = getattr(a, "attendance_rows", None)
-        if rows is None:  # not loaded by the view (attach_attendance_rows): read the prefetched instances
+        if rows is None:  # not loaded by the view (attendance_rows_by_activity): read the prefetched instances
             rows = [attendance_of(row) for row in a.attendances.all()]
+        return self.represent_row(InstanceRow(a), attendance=rows)
+
+    def represent_row(self, r, attendance=None) -> dict:
+        """The JSON of a value row of `orglife.selectors.activity_api_rows` (a list page: its attendance comes from
+        the context, read for the whole page), or of an instance through `InstanceRow` (one mapping for both)."""
+        if attendance is None:
+            attendance = self.context["attendance_rows"][r.id]
+        starts_at, ends_at, is_voided = r.starts_at, r.ends_at, r.is_voided
         return {
-            "id": a.pk, "organization": a.organization_id, "organization_code": org.code,
-            "organization_name": org.name, "type": atype.code, "type_name": atype.name,
-            "type_category": atype.category, "title": a.title, "held_on": api_date(a.held_on),
-            "starts_at": a.starts_at.isoformat() if a.starts_at is not None else None,
-            "ends_at": a.ends_at.isoformat() if a.ends_at is not None else None, "place": a.place,
-            "topics": a.topics, "first_topic": a.first_topic, "lecturer": a.lecturer, "lecturer_role": a.lecturer_role,
-            "lecture_title": a.lecture_title,
-            "is_election": a.is_election, "status": a.status, "status_display": self.choice_label(ACTIVITY_STATUS_LABELS, a.status),
-            "submitted_at": api_datetime(a.submitted_at), "is_deleted": a.is_voided,
-            "deleted_reason": a.void_reason, "is_active": not a.is_voided, "attendance": rows,
-            "created_at": api_datetime(a.created_at), "updated_at": api_datetime(a.updated_at),
+            "id": r.id, "organization": r.organization_id, "organization_code": r.organization__code,
+            "organization_name": r.organization__name, "type": r.activity_type__code,
+            "type_name": r.activity_type__name, "type_category": r.activity_type__category, "title": r.title,
+            "held_on": api_date(r.held_on), "starts_at": starts_at.isoformat() if starts_at is not None else None,
+            "ends_at": ends_at.isoformat() if ends_at is not None else None, "place": r.place, "topics": r.topics,
+            "first_topic": r.first_topic, "lecturer": r.lecturer, "lecturer_role": r.lecturer_role,
+            "lecture_title": r.lecture_title, "is_election": r.is_election, "status": r.status,
+            "status_display": self.choice_label(ACTIVITY_STATUS_LABELS, r.status),
+            "submitted_at": self.datetime_text(r.submitted_at), "is_deleted": is_voided,
+            "deleted_reason": r.void_reason, "is_active": not is_voided, "attendance": attendance,
+            "created_at": self.datetime_text(r.created_at), "updated_at": self.datetime_text(r.updated_at),
         }
 
 

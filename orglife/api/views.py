@@ -10,14 +10,14 @@ from rest_framework import mixins, viewsets
 
 from branches.models import BRANCH_KINDS, Organization
 from members.models import Member
-from portal.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from portal.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, ValueRowsListMixin, datetime_texter
 from portal.filter_backends import StrictFilterBackend
 from portal.pagination import PortalCursorPagination
 
 from ..compliance import PERIOD_MAX_YEAR, PERIOD_MIN_YEAR, compliance_table
 from ..filters import ACTIVITY_ORDERING_FIELDS, ActivityFilterSet
 from ..models import Activity, Attendance
-from ..selectors import ORGLIFE_FACTS, orglife_facts
+from ..selectors import ORGLIFE_FACTS, activity_api_rows, orglife_facts
 from .filters import PERIOD_PATTERN, ComplianceApiFilterSet
 from .serializers import (
     ActivitySerializer,
@@ -47,48 +47,56 @@ def _attendance():
     ),
     retrieve=extend_schema(summary="组织生活记录详情", description="已作废的记录同样可以读取（is_deleted=true）。"),
 )
-class ActivityViewSet(ScopedReadOnlyViewSet):
+class ActivityViewSet(ValueRowsListMixin, ScopedReadOnlyViewSet):
     queryset = Activity.objects.select_related("organization", "activity_type").defer("minutes", "resolutions")
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilterSet
     ordering = "id"
     ordering_fields = ACTIVITY_ORDERING_FIELDS
+    attendance_rows: dict[int, list[dict]] | None = None
+
+    def list_rows(self, queryset):
+        return activity_api_rows(queryset)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if page is not None:
-            attach_attendance_rows(page)
+            self.attendance_rows = attendance_rows_by_activity([row.id for row in page])
         return page
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.attendance_rows is not None:
+            context["attendance_rows"] = self.attendance_rows
+        return context
 
     def get_object(self):
         activity = super().get_object()
-        attach_attendance_rows([activity])
+        activity.attendance_rows = attendance_rows_by_activity([activity.pk])[activity.pk]
         return activity
 
 
-def attach_attendance_rows(activities) -> None:
+def attendance_rows_by_activity(activity_ids: list[int]) -> dict[int, list[dict]]:
     """Each activity's attendance as API rows, for a whole page in one query of plain tuples.
 
-    A page of 100 records carries ~1,500 attendance rows; as model instances (attendance + member) they were
+    A page of 100 records carries ~1,500-2,000 attendance rows; as model instances (attendance + member) they were
     most of the page's CPU. Same order and content as `_attendance()` (members by name, then guests).
     Each member's name is read by primary key for its row (a scalar subquery), not joined: joined, PostgreSQL
     hashed the whole member table for a page's ~2,000 rows (51 ms at N=5,000, ~400 ms at N=50,000 — the
     activity list's growth with the data).
     """
-    by_activity = {a.pk: [] for a in activities}
-    labels = attendance_labels()
+    by_activity = {pk: [] for pk in activity_ids}
+    labels, datetime_text = attendance_labels(), datetime_texter()
     member_name = Subquery(Member.objects.filter(pk=OuterRef("member_id")).order_by().values("name")[:1])
-    rows = (Attendance.objects.filter(activity_id__in=list(by_activity)).annotate(member_name=member_name)
+    rows = (Attendance.objects.filter(activity_id__in=activity_ids).annotate(member_name=member_name)
             .order_by(F("member_name").asc(nulls_last=True), "guest_name", "id")
             .values_list("activity_id", "member_id", "member_name", "guest_name", "status", "leave_reason",
                          "checked_in_at"))
-    for activity_id, *row in rows:
-        member_id, member_name, guest_name, status, leave_reason, checked_in_at = row
+    for activity_id, member_id, member_name, guest_name, status, leave_reason, checked_in_at in rows:
         by_activity[activity_id].append(attendance_row(
             member_id, member_name if member_id is not None else guest_name, status, leave_reason, checked_in_at,
-            labels=labels))
-    for activity in activities:
-        activity.attendance_rows = by_activity[activity.pk]
+            labels=labels, datetime_text=datetime_text))
+    return by_activity
 
 
 class CompliancePagination(PortalCursorPagination):

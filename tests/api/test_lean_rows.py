@@ -101,7 +101,7 @@ def test_activity_rows_equal_generic_output(api, users, tree, members, rich):
     assert {r["is_guest"] for r in generic} == {True, False} and any(r["checked_in_at"] for r in generic)
 
 
-# --- The organization and member lists read value rows (ValueRowsListMixin), the detail pages instances ---------
+# --- The organization, member and activity lists read value rows (ValueRowsListMixin), the detail pages instances -
 
 
 @pytest.mark.parametrize("who", ["staff_a", "secretary"])
@@ -110,7 +110,7 @@ def test_scoped_list_rows_equal_detail_rows(api, users, tree, members, rich, who
     same field order; only rows within the scope."""
     user = getattr(users, who)
     api.force_authenticate(user)
-    for url, drop in (("/api/v1/organizations/", "terms"), ("/api/v1/members/", None)):
+    for url, drop in (("/api/v1/organizations/", "terms"), ("/api/v1/members/", None), ("/api/v1/activities/", None)):
         since = {"updated_since": "2000-01-01T00:00:00Z"}   # dissolved organizations and former members too
         rows = rows_by_id(api.get(url, since))
         assert rows
@@ -123,6 +123,8 @@ def test_scoped_list_rows_equal_detail_rows(api, users, tree, members, rich, who
     assert set(rows_by_id(api.get("/api/v1/organizations/", {"updated_since": "2000-01-01T00:00:00Z"}))) == scope
     branches = {row["branch"] for row in rows_by_id(api.get("/api/v1/members/")).values()}
     assert branches and branches <= scope
+    organizations = {row["organization"] for row in rows_by_id(api.get("/api/v1/activities/")).values()}
+    assert organizations and organizations <= scope
 
 
 @pytest.mark.parametrize("pii", [False, True])
