@@ -6,6 +6,9 @@
 In-process (Django test Client, no network): per case two warm-ups, then `--runs` timed requests; prints median,
 p95, process CPU per request, queries per request and the bare SQL time (the captured SQL re-run on a raw cursor:
 the floor the page cannot beat). One line per case; JSON to benchmarks/results/api[-BENCH_TAG].json.
+Then the split (issue #23's better measure than ×SQL): each list at 1 row and at 500 rows (the largest page a
+client may ask for), giving the request's fixed part and its web CPU and SQL per JSON object (a row, or an
+attendance entry nested in an activity), against budgets: fixed ≤ 10 ms, ≤ 50 µs of web CPU per object.
 `--compare` reads two such files (small N first) and prints the p95 growth per case against the 1.5× target.
 
 The API cases write: the superuser's /members/ pages and the agency token's PII pages record personal-data
@@ -98,6 +101,35 @@ def run_case(name, fn, runs, target_ms=None):
 
 
 GROWTH_TARGET = 1.5
+MAX_PAGE = 500            # portal.pagination's max_page_size: the largest page a client may ask for
+FIXED_BUDGET_MS = 10      # what a request costs before its rows (1-row page, median)
+PER_OBJECT_WEB_BUDGET_US = 50  # web-process CPU per JSON object of the page (a row, or an attendance entry in it)
+
+
+def split_case(name, url, get, runs):
+    """One list at 1 and at MAX_PAGE rows: the request's fixed part and its cost per JSON object (each row and each
+    object nested in it: an activity's attendance entries), each split into web CPU and SQL. The ×SQL of a 100-row
+    page mixes the fixed part with the rows, and improves when the SQL gets slower; these do not."""
+    sep = "&" if "?" in url else "?"
+    sized = {}
+    for rows in (1, MAX_PAGE):
+        fn = get(f"{url}{sep}page_size={rows}", full_page=False)
+        results = fn().json()["results"]
+        assert len(results) == rows, (url, rows, len(results))
+        sized[rows] = (run_case(f"api {name} ({rows} rows)", fn, runs),
+                       len(results) + sum(len(row.get("attendance", ())) for row in results))
+    (one, one_objects), (full, full_objects) = sized[1], sized[MAX_PAGE]
+    objects = full_objects - one_objects
+    web_us = (full["cpu_ms"] - one["cpu_ms"]) / objects * 1000
+    sql_us = (full["bare_sql_ms"] - one["bare_sql_ms"]) / objects * 1000
+    verdicts = [("fixed", one["median_ms"] <= FIXED_BUDGET_MS), ("per object", web_us <= PER_OBJECT_WEB_BUDGET_US)]
+    print(f"split {name:<14} fixed {one['median_ms']:5.1f} ms (CPU {one['cpu_ms']:4.1f}, SQL {one['bare_sql_ms']:4.1f},"
+          f" budget ≤ {FIXED_BUDGET_MS})  per JSON object ({full_objects} on {MAX_PAGE} rows): web CPU {web_us:5.1f} µs"
+          f" (budget ≤ {PER_OBJECT_WEB_BUDGET_US}), SQL {sql_us:5.1f} µs  "
+          + " ".join(f"{label} {'OK' if ok else 'MISS'}" for label, ok in verdicts), flush=True)
+    return {"one_row": one, "max_page": full, "max_page_objects": full_objects, "fixed_ms": one["median_ms"],
+            "per_object_web_cpu_us": round(web_us, 1), "per_object_sql_us": round(sql_us, 1),
+            "budgets_met": all(ok for _, ok in verdicts)}
 
 
 def compare(small_file, large_file):
@@ -107,7 +139,7 @@ def compare(small_file, large_file):
     print(f"large: {large['sizes']} (load {large['load'][0]:.1f}, {large['commit']})")
     for name, big in large["results"].items():
         little = small["results"].get(name)
-        if little is None or not little["p95_ms"]:
+        if little is None or "p95_ms" not in little or not little["p95_ms"]:
             continue
         growth = big["p95_ms"] / little["p95_ms"]
         verdict = "OK" if growth <= GROWTH_TARGET else f"MISS (target ≤ {GROWTH_TARGET}×)"
@@ -168,6 +200,10 @@ def main():
     ]
     for name, fn, target in cases:
         results[name] = run_case(name, fn, args.runs, target)
+    lists = [("organizations", f"/api/v1/organizations/?organization={root.pk}"),
+             ("members", f"/api/v1/members/?organization={root.pk}"),
+             ("activities", f"/api/v1/activities/?{quarter}")]
+    results["split"] = {name: split_case(name, url, get, args.runs) for name, url in lists}
     if args.api_only:
         return finish(results, branches)
 
