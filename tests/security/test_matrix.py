@@ -20,6 +20,10 @@ For every URL pattern (Django's resolver, recursively) and every principal:
 And **a redundant nested grant changes no answer**: two staff with the same scope, one holding an extra grant
 inside her own, read the same text on every page, export and API answer (below).
 
+And **an API list row is its object's detail answer**: for every resource of the API routers with a list and a
+detail route, each principal's list rows equal, field by field, the detail answers for the same objects (the
+list reads value rows, the detail the instance); a resource nobody could read a row of fails.
+
 A new URL pattern fails `test_every_url_pattern_is_covered` until it has its one line in COVERAGE. Exceptions
 to the rules are the allow-lists below, one line each, with the reason.
 """
@@ -544,3 +548,49 @@ def test_every_answer_is_the_same_with_a_nested_grant(twins, db):
             differing.append(f"{ep.name} {url}: …{a[max(0, at - 80):at + 80]!r}… / …{b[max(0, at - 80):at + 80]!r}…")
     assert not differing, f"{len(differing)} answer(s) change with a redundant nested grant:\n" + "\n".join(differing)
     assert compared > 100, compared   # the walk reached the site, not a handful of pages
+
+
+# --- an API list row is its object's detail answer -----------------------------------------------------------
+# Generated from the API routers: every resource with a list and a detail route, read by every narrow principal
+# and by the superuser (the demo keeps some resources, the 党委's rounds, contests, notices and courses, above
+# every narrow principal's subtree).
+# A list page reads value rows or annotations for speed (ValueRowsListMixin, LeanRepresentationMixin); the detail
+# page reads the model instance. A figure computed on one path and not the other (a count, a label, a 党龄, a time
+# zone) shows here as a row that differs from its detail answer.
+
+# Fields only the detail answer carries, per router basename (the list would have to read them row by row).
+DETAIL_ONLY = {"api-organization": {"terms"}}
+ROWS_PER_LIST = 15
+
+
+def api_resources() -> list[tuple[str, str]]:
+    from portal.urls import API_ROUTERS
+
+    return [(prefix, basename) for router in API_ROUTERS for prefix, viewset, basename in router.registry
+            if hasattr(viewset, "list") and hasattr(viewset, "retrieve")]
+
+
+def test_every_api_list_row_is_its_detail_answer(matrix):
+    _fresh(matrix)
+    compared, differing = Counter(), []
+    readers = [*matrix.principals.values(), Principal("superuser", matrix.superuser)]
+    for p in readers:
+        client = p.client()
+        for prefix, basename in api_resources():
+            listed = client.get(f"/api/v1/{prefix}/", HTTP_ACCEPT="application/json")
+            if listed.status_code in (401, 403):
+                continue
+            assert listed.status_code == 200, (p.name, prefix, listed.status_code)
+            body = listed.json()
+            for row in (body["results"] if isinstance(body, dict) else body)[:ROWS_PER_LIST]:
+                detail = client.get(f"/api/v1/{prefix}/{row['id']}/", HTTP_ACCEPT="application/json")
+                assert detail.status_code == 200, (p.name, prefix, row["id"], detail.status_code)
+                answer = detail.json()
+                changed = sorted(k for k in row if answer.get(k, "(missing)") != row[k])
+                added = sorted(set(answer) - set(row) - DETAIL_ONLY.get(basename, set()))
+                if changed or added:
+                    differing.append(f"{p.name} {prefix} {row['id']}: differ {changed}, only in detail {added}")
+                compared[prefix] += 1
+    assert not differing, "\n".join(differing[:30])
+    unread = sorted(prefix for prefix, _ in api_resources() if not compared[prefix])
+    assert not unread, f"nobody read a row of {unread}: give the walk world data for them"
